@@ -1,0 +1,13 @@
+/*
+ * commands.h - the subcommands of the `bmdstream` user command. Each lives
+ * in its own cmd_<name>.c and returns the process exit status.
+ */
+#ifndef BS_COMMANDS_H
+#define BS_COMMANDS_H
+
+int bs_cmd_analyze(int argc, char **argv);
+int bs_cmd_fit(int argc, char **argv);
+int bs_cmd_migrate(int argc, char **argv);
+int bs_cmd_topics(int argc, char **argv);
+
+#endif
