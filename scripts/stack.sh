@@ -110,8 +110,8 @@ pg_up() {
   local pw
   pw=$(secret pg)
   as_pg psql -h "$ST/pg" -p "$PG_PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 <<SQL >/dev/null
-SELECT 'CREATE ROLE bmdstream LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bmdstream')\gexec
-ALTER ROLE bmdstream PASSWORD '$pw';
+SELECT 'CREATE ROLE bmdstream LOGIN CREATEDB' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bmdstream')\gexec
+ALTER ROLE bmdstream CREATEDB PASSWORD '$pw';
 SELECT 'CREATE DATABASE bmdstream OWNER bmdstream' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'bmdstream')\gexec
 SQL
 }

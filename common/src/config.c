@@ -268,16 +268,16 @@ int bs_config_load_args(bs_config *cfg, int *argc, char **argv, char *errstr, si
   for (int i = 1; i < *argc; i++) {
     char *a = argv[i];
     if (strcmp(a, "-X") == 0 && i + 1 < *argc) {
-      char *kv = argv[++i];
-      char *eq = strchr(kv, '=');
-      if (!eq) {
+      const char *kv = argv[++i];
+      const char *eq = strchr(kv, '=');
+      char key[256];
+      if (!eq || (size_t)(eq - kv) >= sizeof(key)) {
         snprintf(errstr, errstr_size, "-X %s: expected property=value", kv);
         return -1;
       }
-      *eq = '\0';
-      int rc = set_kafka(cfg, kv, eq + 1, errstr, errstr_size);
-      *eq = '=';
-      if (rc != 0)
+      memcpy(key, kv, (size_t)(eq - kv));
+      key[eq - kv] = '\0';
+      if (set_kafka(cfg, key, eq + 1, errstr, errstr_size) != 0)
         return -1;
       continue;
     }

@@ -47,16 +47,25 @@ bs_status bs_db_connect(const char *conninfo, bs_db **out, char *errstr, size_t 
     snprintf(errstr, errstr_size, "out of memory");
     return BS_ERR_RETRIABLE;
   }
+  /* A malformed conninfo will not get better by retrying. */
+  char *parse_error = NULL;
+  PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &parse_error);
+  if (!opts) {
+    snprintf(errstr, errstr_size, "invalid database settings: %s",
+             parse_error ? parse_error : "out of memory");
+    trim_newline(errstr);
+    PQfreemem(parse_error);
+    free(db);
+    return BS_ERR_PERMANENT;
+  }
+  PQconninfoFree(opts);
   db->conn = PQconnectdb(conninfo ? conninfo : "");
   if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
     snprintf(errstr, errstr_size, "database connection failed: %s",
              db->conn ? PQerrorMessage(db->conn) : "out of memory");
     trim_newline(errstr);
-    /* A malformed conninfo will not get better by retrying. */
-    bs_status st = (db->conn && strstr(PQerrorMessage(db->conn), "invalid")) ? BS_ERR_PERMANENT
-                                                                             : BS_ERR_RETRIABLE;
     bs_db_destroy(db);
-    return st;
+    return BS_ERR_RETRIABLE;
   }
   PQsetNoticeProcessor(db->conn, notice_cb, NULL);
   *out = db;
