@@ -87,10 +87,26 @@ ENV
 
 pg_running() { as_pg "$PG_BIN/pg_ctl" -D "$ST/pg/data" status >/dev/null 2>&1; }
 
+# As root the server runs as the postgres user, which must reach the data
+# directory; when the checkout lies under a private directory (e.g. /root)
+# the data goes to /var/tmp instead, linked from the state directory.
+pg_dir() {
+  [ -e "$ST/pg" ] && return 0
+  mkdir -p "$ST"
+  if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$ST"; then
+    local alt
+    alt=/var/tmp/bmdstream-pg-$(printf '%s' "$ST" | sha256sum | cut -c1-12)
+    mkdir -p "$alt"
+    ln -sfn "$alt" "$ST/pg"
+  else
+    mkdir -p "$ST/pg"
+  fi
+}
+
 pg_up() {
   if [ -f "$ST/pg/data/PG_VERSION" ] && pg_running; then return 0; fi
-  mkdir -p "$ST/pg"
-  [ "$(id -u)" -eq 0 ] && chown postgres: "$ST/pg"
+  pg_dir
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$ST/pg/"
   if ! [ -f "$ST/pg/data/PG_VERSION" ]; then
     local pw=$ST/pg/.pw
     secret pg >/dev/null
@@ -308,6 +324,7 @@ status) status ;;
 env) print_env ;;
 reset)
   down
+  [ -L "$ST/pg" ] && rm -rf "$(readlink "$ST/pg")"
   rm -rf "$ST"
   ;;
 *)
