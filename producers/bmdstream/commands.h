@@ -9,5 +9,7 @@ int bs_cmd_analyze(int argc, char **argv);
 int bs_cmd_fit(int argc, char **argv);
 int bs_cmd_migrate(int argc, char **argv);
 int bs_cmd_topics(int argc, char **argv);
+int bs_cmd_user(int argc, char **argv);
+int bs_cmd_project(int argc, char **argv);
 
 #endif

@@ -20,6 +20,8 @@ static const bs_command commands[] = {
     {"fit", bs_cmd_fit, "fit dose-response models to one dataset, print JSON"},
     {"migrate", bs_cmd_migrate, "apply the SQL migrations to the database"},
     {"topics", bs_cmd_topics, "create the pipeline's Kafka topics"},
+    {"user", bs_cmd_user, "create a user (password on stdin) or check a password"},
+    {"project", bs_cmd_project, "create or list a user's projects"},
 };
 
 static void usage(FILE *out) {
