@@ -20,7 +20,7 @@ typedef struct fixture {
 } fixture;
 
 static int setup(void **state) {
-  const char *url = bs_test_env("BMDSTREAM_DATABASE_URL");
+  const char *url = getenv("BMDSTREAM_DATABASE_URL");
   fixture *f = calloc(1, sizeof(*f));
   snprintf(f->name, sizeof(f->name), "bs_test_jobs_%d", (int)getpid());
   f->db = bs_test_fresh_db(url, f->name, f->url, sizeof(f->url));
@@ -127,6 +127,7 @@ static void test_project_ownership(void **state) {
 }
 
 int main(void) {
+  bs_test_env_or_exit("BMDSTREAM_DATABASE_URL");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_job_lifecycle_is_monotone),
       cmocka_unit_test(test_failed_job_keeps_its_error),
