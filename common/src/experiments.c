@@ -1,0 +1,154 @@
+/*
+ * experiments.c - experiment, treatment and probe-response rows. Probe
+ * responses are loaded with COPY into a temporary table, then inserted
+ * with ON CONFLICT DO NOTHING (COPY itself cannot skip duplicates).
+ */
+#include "bs/experiments.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *bs_log_base_name(bmd_log_base base) {
+  switch (base) {
+  case BMD_LOG_NONE:
+    return "none";
+  case BMD_LOG_BASE2:
+    return "base2";
+  case BMD_LOG_BASE10:
+    return "base10";
+  case BMD_LOG_NATURAL:
+    return "natural";
+  }
+  return "base2";
+}
+
+bs_status bs_experiment_insert(bs_db *db, int64_t project_id, const char *name,
+                               const bmd_dataset *ds, int64_t *experiment_id, char *errstr,
+                               size_t errstr_size) {
+  char pid[32], probes[32], samples[32];
+  snprintf(pid, sizeof(pid), "%" PRId64, project_id);
+  snprintf(probes, sizeof(probes), "%zu", ds->n_probes);
+  snprintf(samples, sizeof(samples), "%zu", ds->n_samples);
+  const char *params[] = {pid, name, bs_log_base_name(ds->log_base), probes, samples};
+  PGresult *res = NULL;
+  bs_status st = bs_db_exec(db,
+                            "INSERT INTO dose_response_experiments (project_id, name, "
+                            "log_transformation, num_probes, num_treatments) VALUES ($1::bigint, "
+                            "$2, $3, $4::int, $5::int) RETURNING id",
+                            5, params, &res, errstr, errstr_size);
+  if (st == BS_OK)
+    *experiment_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+  PQclear(res);
+  return st;
+}
+
+/* Appends s to buf in COPY text format (backslash escapes). */
+static size_t copy_escape(char *buf, size_t pos, size_t cap, const char *s) {
+  for (; *s && pos + 2 < cap; s++) {
+    char c = *s;
+    if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
+      buf[pos++] = '\\';
+      c = c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\';
+    }
+    buf[pos++] = c;
+  }
+  return pos;
+}
+
+static bs_status copy_rows(bs_db *db, const bmd_dataset *ds, char *errstr, size_t errstr_size) {
+  PGconn *conn = bs_db_conn(db);
+  PGresult *res = PQexec(conn, "COPY probe_staging (probe_index, probe_id, responses) FROM STDIN");
+  if (PQresultStatus(res) != PGRES_COPY_IN) {
+    snprintf(errstr, errstr_size, "COPY failed: %s", PQerrorMessage(conn));
+    PQclear(res);
+    return BS_ERR_RETRIABLE;
+  }
+  PQclear(res);
+  size_t cap = 1024 + ds->n_samples * 20;
+  char *line = malloc(cap);
+  if (!line) {
+    PQputCopyEnd(conn, "out of memory");
+    snprintf(errstr, errstr_size, "out of memory");
+    while ((res = PQgetResult(conn)))
+      PQclear(res);
+    return BS_ERR_RETRIABLE;
+  }
+  int ok = 1;
+  for (size_t p = 0; ok && p < ds->n_probes; p++) {
+    size_t pos = (size_t)snprintf(line, cap, "%zu\t", p);
+    pos = copy_escape(line, pos, cap - ds->n_samples * 20 - 8, ds->probe_ids[p]);
+    line[pos++] = '\t';
+    line[pos++] = '{';
+    const double *row = bmd_dataset_row(ds, p);
+    for (size_t s = 0; s < ds->n_samples; s++)
+      pos += (size_t)snprintf(line + pos, cap - pos, "%s%.9g", s ? "," : "", row[s]);
+    line[pos++] = '}';
+    line[pos++] = '\n';
+    ok = PQputCopyData(conn, line, (int)pos) == 1;
+  }
+  free(line);
+  if (PQputCopyEnd(conn, ok ? NULL : "client error") != 1)
+    ok = 0;
+  bs_status st = BS_OK;
+  while ((res = PQgetResult(conn))) {
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && st == BS_OK) {
+      const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+      snprintf(errstr, errstr_size, "COPY probe responses: %s", PQresultErrorMessage(res));
+      st = bs_db_status_from_sqlstate(state);
+    }
+    PQclear(res);
+  }
+  if (!ok && st == BS_OK) {
+    snprintf(errstr, errstr_size, "COPY probe responses: %s", PQerrorMessage(conn));
+    st = BS_ERR_RETRIABLE;
+  }
+  return st;
+}
+
+bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd_dataset *ds,
+                                     const char *matrix_key, char *errstr, size_t errstr_size) {
+  char eid[32];
+  snprintf(eid, sizeof(eid), "%" PRId64, experiment_id);
+  bs_status st = bs_db_begin(db, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  for (size_t s = 0; st == BS_OK && s < ds->n_samples; s++) {
+    char idx[32], dose[40];
+    snprintf(idx, sizeof(idx), "%zu", s);
+    snprintf(dose, sizeof(dose), "%.17g", ds->doses[s]);
+    const char *params[] = {eid, idx, ds->sample_ids[s] ? ds->sample_ids[s] : idx, dose};
+    st = bs_db_exec(db,
+                    "INSERT INTO treatments (experiment_id, sample_index, name, dose) VALUES "
+                    "($1::bigint, $2::int, $3, $4::float8) ON CONFLICT DO NOTHING",
+                    4, params, NULL, errstr, errstr_size);
+  }
+  if (st == BS_OK)
+    st = bs_db_exec(db,
+                    "CREATE TEMP TABLE probe_staging (probe_index int, probe_id varchar(255), "
+                    "responses real[]) ON COMMIT DROP",
+                    0, NULL, NULL, errstr, errstr_size);
+  if (st == BS_OK)
+    st = copy_rows(db, ds, errstr, errstr_size);
+  if (st == BS_OK) {
+    const char *params[] = {eid};
+    st = bs_db_exec(db,
+                    "INSERT INTO probe_responses (experiment_id, probe_index, probe_id, responses) "
+                    "SELECT $1::bigint, probe_index, probe_id, responses FROM probe_staging "
+                    "ON CONFLICT DO NOTHING",
+                    1, params, NULL, errstr, errstr_size);
+  }
+  if (st == BS_OK) {
+    const char *params[] = {eid, matrix_key};
+    st = bs_db_exec(db,
+                    "UPDATE dose_response_experiments SET expression_matrix_s3_key = $2 "
+                    "WHERE id = $1::bigint",
+                    2, params, NULL, errstr, errstr_size);
+  }
+  if (st == BS_OK)
+    st = bs_db_commit(db, errstr, errstr_size);
+  if (st != BS_OK)
+    bs_db_rollback(db);
+  return st;
+}
