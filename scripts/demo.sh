@@ -9,7 +9,8 @@ set -euo pipefail
 "$BS_ROOT/scripts/setup.sh"
 builddir=$("$BS_ROOT/scripts/build.sh" release)
 bin=$builddir/bin
-eval "$("$BS_ROOT/scripts/stack.sh" up)"
+settings=$("$BS_ROOT/scripts/stack.sh" up)
+eval "$settings"
 
 say "== migrations"
 "$bin/bmdstream" migrate

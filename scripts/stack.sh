@@ -36,7 +36,7 @@ pid_alive() { # pidfile
 # Runs a PostgreSQL server tool as the postgres user when we are root
 # (initdb refuses to run as root).
 as_pg() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 secret() { # name: a random secret, made once and kept in the state dir
@@ -85,12 +85,14 @@ ENV
 
 # ---- PostgreSQL ----------------------------------------------------------
 
-pg_running() { as_pg "$PG_BIN/pg_ctl" -D "$ST/pg/data" status >/dev/null 2>&1; }
-
-# As root the server runs as the postgres user, which must reach the data
+# As root the server runs as the postgres user, which must reach its data
 # directory; when the checkout lies under a private directory (e.g. /root)
-# the data goes to /var/tmp instead, linked from the state directory.
-pg_dir() {
+# the data goes to /var/tmp instead, linked from the state directory. PGD
+# is the resolved directory that the server tools are given.
+PGD=$ST/pg
+[ -L "$ST/pg" ] && PGD=$(readlink -f "$ST/pg")
+
+pg_make_dir() {
   [ -e "$ST/pg" ] && return 0
   mkdir -p "$ST"
   if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$ST"; then
@@ -101,31 +103,35 @@ pg_dir() {
   else
     mkdir -p "$ST/pg"
   fi
+  PGD=$(readlink -f "$ST/pg")
+}
+
+pg_running() {
+  [ -f "$PGD/data/PG_VERSION" ] && as_pg "$PG_BIN/pg_ctl" -D "$PGD/data" status >/dev/null 2>&1
 }
 
 pg_up() {
-  if [ -f "$ST/pg/data/PG_VERSION" ] && pg_running; then return 0; fi
-  pg_dir
-  [ "$(id -u)" -eq 0 ] && chown postgres: "$ST/pg/"
-  if ! [ -f "$ST/pg/data/PG_VERSION" ]; then
-    local pw=$ST/pg/.pw
-    secret pg >/dev/null
-    # postgres superuser gets the same generated password; local socket
-    # connections use peer/trust only for the server's own user.
+  pg_running && return 0
+  pg_make_dir
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$PGD"
+  if ! [ -f "$PGD/data/PG_VERSION" ]; then
+    # The postgres superuser gets the generated password too; only the
+    # server's own Unix socket trusts local users.
+    local pw=$PGD/.pw
     (umask 077 && secret pg >"$pw")
     [ "$(id -u)" -eq 0 ] && chown postgres: "$pw"
-    as_pg "$PG_BIN/initdb" -D "$ST/pg/data" -U postgres --pwfile="$pw" \
-      -A scram-sha-256 --auth-local=trust -E UTF8 --locale=C.UTF-8 -N >"$ST/pg/initdb.log" 2>&1 ||
-      die "initdb failed; see $ST/pg/initdb.log"
+    as_pg "$PG_BIN/initdb" -D "$PGD/data" -U postgres --pwfile="$pw" \
+      -A scram-sha-256 --auth-local=trust -E UTF8 --locale=C.UTF-8 -N >"$PGD/initdb.log" 2>&1 ||
+      die "initdb failed; see $PGD/initdb.log"
     rm -f "$pw"
   fi
-  as_pg "$PG_BIN/pg_ctl" -D "$ST/pg/data" -l "$ST/pg/server.log" -w -t "$UP_TIMEOUT" \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $ST/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start >/dev/null || die "PostgreSQL did not start; see $ST/pg/server.log"
+  as_pg "$PG_BIN/pg_ctl" -D "$PGD/data" -l "$PGD/server.log" -w -t "$UP_TIMEOUT" \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PGD -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null || die "PostgreSQL did not start; see $PGD/server.log"
   # The application role and database (idempotent).
   local pw
   pw=$(secret pg)
-  as_pg psql -h "$ST/pg" -p "$PG_PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 <<SQL >/dev/null
+  as_pg psql -h "$PGD" -p "$PG_PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 <<SQL >/dev/null
 SELECT 'CREATE ROLE bmdstream LOGIN CREATEDB' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bmdstream')\gexec
 ALTER ROLE bmdstream CREATEDB PASSWORD '$pw';
 SELECT 'CREATE DATABASE bmdstream OWNER bmdstream' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'bmdstream')\gexec
@@ -137,8 +143,8 @@ pg_answers() {
 }
 
 pg_down() {
-  if [ -f "$ST/pg/data/PG_VERSION" ] && pg_running; then
-    as_pg "$PG_BIN/pg_ctl" -D "$ST/pg/data" -m fast -w -t 60 stop >/dev/null
+  if pg_running; then
+    as_pg "$PG_BIN/pg_ctl" -D "$PGD/data" -m fast -w -t 60 stop >/dev/null
   fi
 }
 
@@ -296,7 +302,7 @@ down() {
 
 status() {
   local rc=0
-  if [ -f "$ST/pg/data/PG_VERSION" ] && pg_running && pg_answers >/dev/null 2>&1; then
+  if pg_running && pg_answers >/dev/null 2>&1; then
     say "postgresql  up    127.0.0.1:$PG_PORT"
   else
     say "postgresql  down"

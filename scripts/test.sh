@@ -24,7 +24,8 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-eval "$("$BS_ROOT/scripts/stack.sh" up)"
+settings=$("$BS_ROOT/scripts/stack.sh" up)
+eval "$settings"
 # Integration tests fail rather than skip when the stack is expected.
 export BMDSTREAM_TEST_REQUIRE_STACK=1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
