@@ -1,0 +1,134 @@
+/*
+ * fit_optim.c - the optimiser driver: bounded maximum likelihood and the
+ * equality-constrained maximum used by the BMD profile, both with NLopt.
+ *
+ * Strategy: SLSQP with analytic gradients (handles the box exactly and the
+ * BMR equality constraint); if it fails, L-BFGS (MLE only) and then the
+ * derivative-free BOBYQA / COBYLA from the clamped start. The returned
+ * status is the best one reached (bmd_fit_status).
+ */
+#include "fit_internal.h"
+
+#include <math.h>
+#include <nlopt.h>
+#include <string.h>
+
+typedef struct opt_ctx {
+  const bmd_problem *p;
+  double xb; /* profile dose (scaled) */
+} opt_ctx;
+
+static double obj_cb(unsigned n, const double *x, double *grad, void *data) {
+  (void)n;
+  opt_ctx *c = data;
+  return bmd_nll(c->p, x, grad);
+}
+
+/*
+ * Profile constraint h(theta) = s (m(xb) - m(0)) - Delta(theta) = 0,
+ * grad h = s (grad m(xb) - grad m(0)) - grad Delta.
+ */
+static double constraint_cb(unsigned n, const double *x, double *grad, void *data) {
+  (void)n;
+  opt_ctx *c = data;
+  const bmd_problem *p = c->p;
+  double mb, m0, gb[BMD_MAX_PARAMS], g0[BMD_MAX_PARAMS], gd[BMD_MAX_PARAMS];
+  p->mean(x, c->xb, p->aux, &mb, grad ? gb : NULL);
+  p->mean(x, 0.0, p->aux, &m0, grad ? g0 : NULL);
+  double delta = bmd_bmr_delta(p, x, grad ? gd : NULL);
+  if (grad) {
+    for (size_t j = 0; j < p->n_par; j++)
+      grad[j] = -gd[j];
+    for (size_t j = 0; j < p->n_mean; j++)
+      grad[j] += p->sign * (gb[j] - g0[j]);
+  }
+  return p->sign * (mb - m0) - delta;
+}
+
+static int status_of(nlopt_result r) {
+  if (r == NLOPT_MAXEVAL_REACHED || r == NLOPT_MAXTIME_REACHED)
+    return BMD_FIT_MAXEVAL;
+  if (r > 0 || r == NLOPT_ROUNDOFF_LIMITED)
+    return BMD_FIT_OK;
+  return BMD_FIT_FAILED;
+}
+
+static nlopt_result run_one(nlopt_algorithm alg, const bmd_problem *p, opt_ctx *ctx, double *x,
+                            double *fx, int constrained) {
+  nlopt_opt o = nlopt_create(alg, (unsigned)p->n_par);
+  if (!o)
+    return NLOPT_OUT_OF_MEMORY;
+  nlopt_set_lower_bounds(o, p->lb);
+  nlopt_set_upper_bounds(o, p->ub);
+  nlopt_set_min_objective(o, obj_cb, ctx);
+  nlopt_set_ftol_rel(o, 1e-12);
+  nlopt_set_xtol_rel(o, 1e-10);
+  nlopt_set_maxeval(o, constrained ? 800 : 2000);
+  if (constrained)
+    nlopt_add_equality_constraint(o, constraint_cb, ctx, 1e-10);
+  if (alg == NLOPT_LN_BOBYQA || alg == NLOPT_LN_COBYLA) {
+    double step[BMD_MAX_PARAMS];
+    for (size_t j = 0; j < p->n_par; j++) {
+      double w = p->ub[j] - p->lb[j];
+      step[j] = fmin(0.1 * (fabs(x[j]) + 0.1), 0.25 * w);
+    }
+    nlopt_set_initial_step(o, step);
+  }
+  double f = HUGE_VAL;
+  nlopt_result r = nlopt_optimize(o, x, &f);
+  nlopt_destroy(o);
+  *fx = f;
+  return r;
+}
+
+int bmd_optim_mle(const bmd_problem *p, double *th, double *nll) {
+  opt_ctx ctx = {p, 0.0};
+  static const nlopt_algorithm algs[] = {NLOPT_LD_SLSQP, NLOPT_LD_LBFGS, NLOPT_LN_BOBYQA};
+  double start[BMD_MAX_PARAMS], best[BMD_MAX_PARAMS];
+  double fbest = HUGE_VAL;
+  int sbest = BMD_FIT_FAILED;
+  bmd_clamp(p, th);
+  memcpy(start, th, p->n_par * sizeof(double));
+  for (size_t a = 0; a < sizeof(algs) / sizeof(algs[0]); a++) {
+    double x[BMD_MAX_PARAMS], f;
+    memcpy(x, a == 0 ? start : (fbest < HUGE_VAL ? best : start), p->n_par * sizeof(double));
+    nlopt_result r = run_one(algs[a], p, &ctx, x, &f, 0);
+    int st = status_of(r);
+    if (isfinite(f) && st != BMD_FIT_FAILED && f <= fbest) {
+      fbest = f;
+      memcpy(best, x, p->n_par * sizeof(double));
+      sbest = st;
+    }
+    if (sbest == BMD_FIT_OK)
+      break;
+  }
+  if (fbest < HUGE_VAL) {
+    memcpy(th, best, p->n_par * sizeof(double));
+    *nll = fbest;
+  } else {
+    *nll = HUGE_VAL;
+  }
+  return sbest;
+}
+
+int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll) {
+  opt_ctx ctx = {p, xb};
+  static const nlopt_algorithm algs[] = {NLOPT_LD_SLSQP, NLOPT_LN_COBYLA};
+  double start[BMD_MAX_PARAMS];
+  bmd_clamp(p, th);
+  memcpy(start, th, p->n_par * sizeof(double));
+  for (size_t a = 0; a < sizeof(algs) / sizeof(algs[0]); a++) {
+    double x[BMD_MAX_PARAMS], f;
+    memcpy(x, start, p->n_par * sizeof(double));
+    nlopt_result r = run_one(algs[a], p, &ctx, x, &f, 1);
+    int st = status_of(r);
+    double h = constraint_cb((unsigned)p->n_par, x, NULL, &ctx);
+    if (st != BMD_FIT_FAILED && isfinite(f) && fabs(h) < 1e-6) {
+      memcpy(th, x, p->n_par * sizeof(double));
+      *nll = bmd_nll(p, x, NULL);
+      return st;
+    }
+  }
+  *nll = HUGE_VAL;
+  return BMD_FIT_FAILED;
+}
