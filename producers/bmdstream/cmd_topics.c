@@ -5,7 +5,9 @@
  *
  * `--print-example <topic>` (for the schema tests and for upstream
  * engineers) prints an example event of that topic, made by our encoder,
- * on stdout and touches no broker.
+ * on stdout; `--check-event <topic|any>` decodes one event from stdin with
+ * our strict decoder and prints "ok" or the error (exit 0 or 1). Neither
+ * touches a broker.
  */
 #include "commands.h"
 
@@ -48,6 +50,32 @@ static int print_example(const char *name) {
   return 0;
 }
 
+static int check_event(const char *name) {
+  int t = strcmp(name, "any") == 0 ? BS_TOPIC_ANY : bs_topic_from_name(name);
+  if (t != BS_TOPIC_ANY && (t < 0 || t == BS_TOPIC_DEAD_LETTER)) {
+    fprintf(stderr, "bmdstream topics: '%s' is not an event topic\n", name);
+    return 2;
+  }
+  size_t cap = BS_ENVELOPE_MAX_BYTES + 2, len = 0;
+  char *buf = malloc(cap);
+  if (!buf)
+    return 1;
+  size_t n;
+  while (len < cap && (n = fread(buf + len, 1, cap - len, stdin)) > 0)
+    len += n;
+  bs_envelope env;
+  char err[1024];
+  bs_status st = bs_envelope_decode(buf, len, t, &env, err, sizeof(err));
+  free(buf);
+  if (st != BS_OK) {
+    printf("%s\n", err);
+    return 1;
+  }
+  printf("ok %s\n", env.id);
+  bs_envelope_clear(&env);
+  return 0;
+}
+
 /* Takes `--name VALUE` or `--name=VALUE` at argv[*i]; advances *i. */
 static const char *flag_value(int argc, char **argv, int *i, const char *name) {
   size_t n = strlen(name);
@@ -82,6 +110,9 @@ int bs_cmd_topics(int argc, char **argv) {
       prefix = v;
     } else if ((v = flag_value(argc, argv, &i, "--print-example"))) {
       rc = print_example(v);
+      goto done;
+    } else if ((v = flag_value(argc, argv, &i, "--check-event"))) {
+      rc = check_event(v);
       goto done;
     } else {
       fprintf(stderr, "bmdstream topics: unexpected argument '%s'\n", argv[i]);
