@@ -120,7 +120,7 @@ static nlopt_result run_one(nlopt_algorithm alg, const bmd_problem *p, opt_ctx *
   nlopt_set_min_objective(o, obj_cb, ctx);
   nlopt_set_ftol_rel(o, 1e-12);
   nlopt_set_xtol_rel(o, 1e-10);
-  nlopt_set_maxeval(o, constrained ? 800 : 2000);
+  nlopt_set_maxeval(o, alg == NLOPT_LN_COBYLA ? 300 : constrained ? 800 : 2000);
   if (constrained)
     nlopt_add_equality_constraint(o, constraint_cb, ctx, 1e-10);
   if (alg == NLOPT_LN_BOBYQA || alg == NLOPT_LN_COBYLA) {
@@ -170,19 +170,48 @@ int bmd_optim_mle(const bmd_problem *p, double *th, double *nll) {
   return sbest;
 }
 
+/* The parameter moved to restore feasibility: ln alpha for an SD BMR (it
+ * enters only Delta), else the amplitude-like v / b1 / b. */
+static size_t project_index(const bmd_problem *p) {
+  return p->bmr_type == BMD_BMR_SD ? p->n_par - 1 : 1;
+}
+
+/* Newton steps on h along one parameter; returns |h| afterwards (HUGE_VAL
+ * if that parameter leaves its box). */
+static double project(const opt_ctx *c, double *x) {
+  size_t j = project_index(c->p);
+  double g[BMD_MAX_PARAMS], h = HUGE_VAL;
+  for (int it = 0; it < 30; it++) {
+    h = constraint_th(c, x, g);
+    if (!isfinite(h) || fabs(h) < 1e-13 || g[j] == 0.0)
+      break;
+    x[j] -= h / g[j];
+  }
+  h = constraint_th(c, x, NULL);
+  if (!(x[j] >= c->p->lb[j] && x[j] <= c->p->ub[j]))
+    return HUGE_VAL;
+  return isfinite(h) ? fabs(h) : HUGE_VAL;
+}
+
 int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll) {
   opt_ctx ctx = {p, xb, {0}};
   static const nlopt_algorithm algs[] = {NLOPT_LD_SLSQP, NLOPT_LN_COBYLA};
   double start[BMD_MAX_PARAMS];
   bmd_clamp(p, th);
   memcpy(start, th, p->n_par * sizeof(double));
+  {
+    double y[BMD_MAX_PARAMS];
+    memcpy(y, start, sizeof(y));
+    if (project(&ctx, y) < 1e-9)
+      memcpy(start, y, sizeof(y));
+  }
   for (size_t a = 0; a < sizeof(algs) / sizeof(algs[0]); a++) {
     double x[BMD_MAX_PARAMS], f;
     memcpy(x, start, p->n_par * sizeof(double));
     nlopt_result r = run_one(algs[a], p, &ctx, x, &f, 1);
     int st = status_of(r);
-    double h = constraint_th(&ctx, x, NULL);
-    if (st != BMD_FIT_FAILED && isfinite(f) && fabs(h) < 1e-6) {
+    /* SLSQP may stop with the constraint met only to ~1e-5: finish it */
+    if (st != BMD_FIT_FAILED && isfinite(f) && project(&ctx, x) < 1e-9) {
       memcpy(th, x, p->n_par * sizeof(double));
       *nll = bmd_nll(p, x, NULL);
       return st;
