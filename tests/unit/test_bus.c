@@ -201,6 +201,25 @@ static void test_eager_protocol(void **state) {
   assert_int_equal(bs_consumer_assigned(c), 1);
   assert_int_equal(bs_consumer_commit(c, err, sizeof(err)), BS_OK);
   assert_int_equal(committed(c, "eager", 0), 2);
+  /* transient failure: pause the partition of the message in hand; new
+   * messages wait until resume */
+  produce(p, "eager", 1, "e");
+  rd_kafka_message_t *held = next(c);
+  assert_int_equal(held->offset, 2);
+  assert_int_equal(bs_consumer_pause(c, held, err, sizeof(err)), BS_OK);
+  produce(p, "eager", 1, "e");
+  for (int i = 0; i < 20; i++) {
+    rd_kafka_message_t *msg = NULL;
+    assert_int_equal(bs_consumer_poll(c, 100, &msg, err, sizeof(err)), BS_OK);
+    if (msg)
+      fail_msg("paused partition delivered offset %lld", (long long)msg->offset);
+  }
+  assert_int_equal(bs_consumer_store(c, held, err, sizeof(err)), BS_OK);
+  assert_int_equal(bs_consumer_resume(c, held, err, sizeof(err)), BS_OK);
+  rd_kafka_message_destroy(held);
+  held = next(c);
+  assert_int_equal(held->offset, 3);
+  rd_kafka_message_destroy(held);
   bs_consumer_destroy(c);
   bs_producer_destroy(p);
 }
