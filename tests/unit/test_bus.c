@@ -45,8 +45,9 @@ static int setup(void **state) {
   m->mc = rd_kafka_mock_cluster_new(m->rk, 1);
   assert_non_null(m->mc);
   snprintf(m->bootstrap, sizeof(m->bootstrap), "%s", rd_kafka_mock_cluster_bootstraps(m->mc));
-  const char *topics[][2] = {{"in", "2"}, {"resume", "1"}, {"eager", "1"}, {"dead-letter", "1"}};
-  for (size_t i = 0; i < 4; i++)
+  const char *topics[][2] = {
+      {"in", "2"}, {"resume", "1"}, {"eager", "1"}, {"dead-letter", "1"}, {"fatal", "1"}};
+  for (size_t i = 0; i < 5; i++)
     assert_int_equal(rd_kafka_mock_topic_create(m->mc, topics[i][0], atoi(topics[i][1]), 1),
                      RD_KAFKA_RESP_ERR_NO_ERROR);
   *state = m;
@@ -339,9 +340,31 @@ static void test_errors(void **state) {
   bs_producer_destroy(p);
 }
 
+/* A fatal idempotence error (as 2.0.2 can raise after a time-out, #4438)
+ * makes the producer refuse further sends and say so. */
+static void test_fatal_producer(void **state) {
+  mock *m = *state;
+  char err[512];
+  bs_bus_options o = options(m, NULL);
+  bs_producer *p = NULL;
+  assert_int_equal(bs_producer_new(&o, &p, err, sizeof(err)), BS_OK);
+  produce(p, "fatal", 1, "f");
+  assert_int_equal(bs_producer_fatal(p, err, sizeof(err)), 0);
+  assert_int_equal(rd_kafka_test_fatal_error(bs_producer_handle(p),
+                                             RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                                             "injected by test_bus"),
+                   RD_KAFKA_RESP_ERR_NO_ERROR);
+  bs_status st = bs_producer_send(p, "fatal", "k", 1, "v", 1, NULL, 0, 5000, err, sizeof(err));
+  assert_int_equal(st, BS_ERR_RETRIABLE);
+  assert_int_equal(bs_producer_fatal(p, err, sizeof(err)), 1);
+  assert_non_null(strstr(err, "OUT_OF_ORDER_SEQUENCE_NUMBER"));
+  bs_producer_destroy(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_fatal_producer),
       cmocka_unit_test(test_produce_consume_commit),
       cmocka_unit_test(test_resume_after_committed_offset),
       cmocka_unit_test(test_eager_protocol),
