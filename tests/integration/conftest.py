@@ -56,3 +56,46 @@ def fresh_database(database_url):
     yield make
     for name in made:
         psql(database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def event(topic, data, event_id=None):
+    """A CloudEvents envelope built here, independently of our encoder."""
+    import datetime
+    return {
+        "specversion": "1.0",
+        "id": event_id or str(uuid.uuid4()),
+        "type": f"bmdstream.{topic}.v1",
+        "source": "/tests/integration",
+        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z"),
+        "subject": f"projects/{data['project_id']}/experiments/{data['experiment_id']}",
+        "datacontenttype": "application/json",
+        "data": data,
+    }
+
+
+def kcat_produce(bootstrap, topic, key, value):
+    """Produces one message with kcat (an independent client)."""
+    subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", topic, "-k", key, "-c", "1"],
+                   input=value.encode() if isinstance(value, str) else value, check=True,
+                   timeout=30)
+
+
+def kcat_consume(bootstrap, topic):
+    """All messages of a topic, as kcat's JSON envelopes (with headers)."""
+    import json
+    out = subprocess.run(["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e",
+                          "-J", "-q"], capture_output=True, timeout=60, check=True)
+    return [json.loads(line) for line in out.stdout.decode().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def kafka_bootstrap():
+    return require("BMDSTREAM_KAFKA_BOOTSTRAP")
