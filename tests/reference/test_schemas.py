@@ -142,7 +142,7 @@ ENVELOPE_MUTATIONS = [
     ("data", DELETE), ("data", "x"), ("data", None),
     ("data.job_id", DELETE), ("data.job_id", "job-1"),
     ("data.user_id", DELETE), ("data.user_id", "7"), ("data.project_id", 0),
-    ("data.experiment_id", 3.5),
+    ("data.experiment_id", 3.5), ("data.experiment_id", 10**18),
     ("data_base64", "AA=="), ("Foo_Bar", 1), ("averyveryverylongextension", 1),
 ]
 
@@ -257,3 +257,11 @@ def test_event_id_is_uuid5_as_documented(topic, key):
     assert r.returncode == 0, r.stderr
     want = uuid.uuid5(EVENT_ID_NAMESPACE, f"bmdstream.{topic}.v1\n{key}")
     assert r.stdout.strip() == str(want)
+
+
+def test_integral_real_ids_accepted_by_both():
+    # JSON Schema's "integer" includes 12.0; the decoder agrees.
+    event = encoder_event("bmd-done")
+    event["data"]["project_id"] = 12.0
+    assert errors("bmd-done", event) == []
+    assert decoder_accepts("bmd-done", event)[0]
