@@ -361,10 +361,29 @@ static void test_fatal_producer(void **state) {
   bs_producer_destroy(p);
 }
 
+/* 2.0.2 can crash closing a cooperative consumer before its first
+ * assignment (#4312): destroy right after subscribe must be safe (it waits
+ * for the first rebalance, then unsubscribes and closes). */
+static void test_destroy_before_first_assignment(void **state) {
+  mock *m = *state;
+  char err[512];
+  bs_bus_options o = options(m, "g-early");
+  bs_consumer *c = NULL;
+  const char *topics[] = {"in"};
+  assert_int_equal(bs_consumer_new(&o, &c, err, sizeof(err)), BS_OK);
+  assert_int_equal(bs_consumer_subscribe(c, topics, 1, err, sizeof(err)), BS_OK);
+  assert_int_equal(bs_consumer_rebalances(c), 0);
+  bs_consumer_destroy(c);
+  /* and a consumer that never subscribed */
+  assert_int_equal(bs_consumer_new(&o, &c, err, sizeof(err)), BS_OK);
+  bs_consumer_destroy(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_fatal_producer),
+      cmocka_unit_test(test_destroy_before_first_assignment),
       cmocka_unit_test(test_produce_consume_commit),
       cmocka_unit_test(test_resume_after_committed_offset),
       cmocka_unit_test(test_eager_protocol),
