@@ -260,8 +260,8 @@ static bs_status open_services(bs_stage *s, char *errstr, size_t errstr_size) {
   char group[128], client[128];
   const char *g = bs_config_get(cfg, "group_id");
   snprintf(group, sizeof(group), "%s", g && *g ? g : "");
-  if (!group[0])
-    snprintf(group, sizeof(group), "bmdstream-%s", s->def->name);
+  if (!group[0]) /* one group per stage and deployment (topic prefix) */
+    snprintf(group, sizeof(group), "%sbmdstream-%s", s->prefix, s->def->name);
   snprintf(client, sizeof(client), "bmdstream-%s", s->def->name);
   bs_bus_options opt = {
       bs_config_get(cfg, "kafka_bootstrap"), client, group, s->prefix, props, nprops};
@@ -332,7 +332,7 @@ int bs_stage_run(const bs_stage_def *def, const bs_config *cfg) {
     nanosleep(&ts, NULL);
     backoff = backoff * 2 > 30000 ? 30000 : backoff * 2;
   }
-  bs_notice("stage %s running (group bmdstream-%s)", def->name, def->name);
+  bs_notice("stage %s running", def->name);
 
   while (!bs_stage_stop_requested) {
     rd_kafka_message_t *msg = NULL;

@@ -20,7 +20,7 @@
  * the consumer (commit), flush the producer, close the database. A second
  * signal exits at once.
  *
- * Each stage is its own consumer group ("bmdstream-<name>"), so several
+ * Each stage is its own consumer group ("<prefix>bmdstream-<name>"), so several
  * instances share the partitions. Metrics and /health are served on
  * 127.0.0.1:<metrics_port> when that setting is given.
  */
