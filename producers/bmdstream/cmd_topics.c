@@ -94,7 +94,9 @@ int bs_cmd_topics(int argc, char **argv) {
   bs_config *cfg = bs_cli_config(
       "topics",
       "[--bootstrap HOST:PORT] [--prefix P] [--partitions N] [--replication-factor N]\n"
-      "       bmdstream topics --print-example TOPIC",
+      "       bmdstream topics --print-example TOPIC\n"
+      "       bmdstream topics --check-event TOPIC|any < event.json\n"
+      "       bmdstream topics --event-id TOPIC KEY",
       topics_params, sizeof(topics_params) / sizeof(topics_params[0]), &argc, argv, &rc);
   if (!cfg)
     return rc;
