@@ -9,7 +9,12 @@
 #include "bus_internal.h"
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
-  /* librdkafka uses syslog levels, as bs_log does */
+  /* librdkafka uses syslog levels, as bs_log does. The programs pass the
+   * same kafka.* settings to their producer and consumer, so "a consumer
+   * property ignored by this producer" (and vice versa) is expected. */
+  if (strcmp(fac, "CONFWARN") == 0 &&
+      (strstr(buf, "is a consumer property") || strstr(buf, "is a producer property")))
+    level = BS_LOG_DEBUG;
   BS_LOG(level < BS_LOG_ERR ? BS_LOG_ERR : level, "rdkafka %s %s: %s", rd_kafka_name(rk), fac, buf);
 }
 

@@ -218,6 +218,33 @@ bs_status bs_consumer_commit(bs_consumer *c, char *errstr, size_t errstr_size) {
   return BS_OK;
 }
 
+static bs_status pause_resume(bs_consumer *c, const rd_kafka_message_t *msg, int pause,
+                              char *errstr, size_t errstr_size) {
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_t *tp =
+      rd_kafka_topic_partition_list_add(list, rd_kafka_topic_name(msg->rkt), msg->partition);
+  rd_kafka_resp_err_t err =
+      pause ? rd_kafka_pause_partitions(c->rk, list) : rd_kafka_resume_partitions(c->rk, list);
+  if (!err)
+    err = tp->err;
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err) {
+    bus_errstr(errstr, errstr_size, pause ? "kafka pause" : "kafka resume", err);
+    return bs_bus_status(bs_bus_classify(err));
+  }
+  return BS_OK;
+}
+
+bs_status bs_consumer_pause(bs_consumer *c, const rd_kafka_message_t *msg, char *errstr,
+                            size_t errstr_size) {
+  return pause_resume(c, msg, 1, errstr, errstr_size);
+}
+
+bs_status bs_consumer_resume(bs_consumer *c, const rd_kafka_message_t *msg, char *errstr,
+                             size_t errstr_size) {
+  return pause_resume(c, msg, 0, errstr, errstr_size);
+}
+
 int bs_consumer_assigned(bs_consumer *c) {
   return c->assigned;
 }

@@ -139,6 +139,7 @@ static bs_status send_wait(bs_producer *p, const char *topic, const void *key, s
   if (err) {
     headers_destroy(hdrs); /* not taken over on failure */
     free(d);
+    bus_check_fatal(p->rk, err, &p->fatal);
     char what[300];
     snprintf(what, sizeof(what), "kafka produce to %s", topic);
     bus_errstr(errstr, errstr_size, what, err);

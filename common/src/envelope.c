@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,18 +191,30 @@ static bs_status get_string(const json_t *obj, const char *key, const char *fiel
 }
 
 /* Looks up a required positive integer id in data. */
-static bs_status get_id(const json_t *data, const char *key, int64_t *out, char *errstr,
+static bs_status get_id(json_t *data, const char *key, int64_t *out, char *errstr,
                         size_t errstr_size) {
   char field[64];
   snprintf(field, sizeof(field), "data.%s", key);
   const json_t *v = json_object_get(data, key);
   if (!v)
     return fail(errstr, errstr_size, "field '%s' is missing%s", field, NULL);
-  if (!json_is_integer(v))
+  int64_t id;
+  /* JSON Schema counts 12.0 as an integer; so do we, for exactly
+   * representable values (|x| <= 2^53). */
+  if (json_is_real(v) && json_real_value(v) == (double)(int64_t)json_real_value(v) &&
+      fabs(json_real_value(v)) <= 9007199254740992.0) {
+    id = (int64_t)json_real_value(v);
+    /* normalized, so code reading data sees an integer */
+    if (id > 0 && json_object_set_new(data, key, json_integer(id)) != 0)
+      return fail(errstr, errstr_size, "field '%s': out of memory%s", field, NULL);
+  } else if (json_is_integer(v))
+    id = (int64_t)json_integer_value(v);
+  else
     return fail(errstr, errstr_size, "field '%s' must be an integer, not %s", field, type_name(v));
-  if (json_integer_value(v) <= 0)
-    return fail(errstr, errstr_size, "field '%s' must be a positive id%s", field, NULL);
-  *out = (int64_t)json_integer_value(v);
+  /* at most 18 digits, as in the subject */
+  if (id <= 0 || id > INT64_C(999999999999999999))
+    return fail(errstr, errstr_size, "field '%s' must be a positive id below 10^18%s", field, NULL);
+  *out = id;
   return BS_OK;
 }
 

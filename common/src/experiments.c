@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs/matrix_bin.h"
+#include "bs/objstore.h"
+#include "bs/params.h"
+
 const char *bs_log_base_name(bmd_log_base base) {
   switch (base) {
   case BMD_LOG_NONE:
@@ -151,4 +155,51 @@ bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd
   if (st != BS_OK)
     bs_db_rollback(db);
   return st;
+}
+
+bs_status bs_experiment_load_matrix(bs_db *db, bs_objstore *store, int64_t project_id,
+                                    int64_t experiment_id, bmd_dataset **out, char *errstr,
+                                    size_t errstr_size) {
+  char pid[32], eid[32];
+  *out = NULL;
+  snprintf(pid, sizeof(pid), "%" PRId64, project_id);
+  snprintf(eid, sizeof(eid), "%" PRId64, experiment_id);
+  const char *params[] = {eid, pid};
+  PGresult *res = NULL;
+  bs_status st = bs_db_exec(db,
+                            "SELECT expression_matrix_s3_key, log_transformation FROM "
+                            "dose_response_experiments WHERE id = $1::bigint AND project_id = "
+                            "$2::bigint",
+                            2, params, &res, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+    snprintf(errstr, errstr_size, "experiment %s of project %s does not exist or has no matrix",
+             eid, pid);
+    PQclear(res);
+    return BS_ERR_PERMANENT;
+  }
+  char key[512];
+  snprintf(key, sizeof(key), "%s", PQgetvalue(res, 0, 0));
+  int base = bs_params_log_base_parse(PQgetvalue(res, 0, 1));
+  PQclear(res);
+  void *buf = NULL;
+  size_t len = 0;
+  st = bs_objstore_get(store, key, (size_t)8 << 30, &buf, &len, errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND) {
+    snprintf(errstr, errstr_size, "%s: the matrix object is missing from the object store", key);
+    return BS_ERR_PERMANENT;
+  }
+  if (st != BS_OK)
+    return st;
+  char inner[512];
+  if (bs_matrix_bin_decode(buf, len, out, inner, sizeof(inner)) != 0) {
+    snprintf(errstr, errstr_size, "%s: %s", key, inner);
+    free(buf);
+    return BS_ERR_PERMANENT;
+  }
+  free(buf);
+  if (base >= 0)
+    (*out)->log_base = (bmd_log_base)base;
+  return BS_OK;
 }

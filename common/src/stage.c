@@ -45,6 +45,10 @@ bs_metrics *bs_stage_metrics(bs_stage *stage) {
   return stage->metrics;
 }
 
+bs_objstore *bs_stage_objstore(bs_stage *stage) {
+  return stage->store;
+}
+
 const bs_config *bs_stage_config(bs_stage *stage) {
   return stage->cfg;
 }
@@ -246,7 +250,16 @@ static void handle_message(bs_stage *s, rd_kafka_message_t *msg) {
 
 static bs_status open_services(bs_stage *s, char *errstr, size_t errstr_size) {
   const bs_config *cfg = s->cfg;
-  bs_status st = bs_db_connect(bs_config_get(cfg, "database_url"), &s->db, errstr, errstr_size);
+  bs_objstore_options so = {
+      bs_config_get(cfg, "object_store"),  bs_config_get(cfg, "s3_endpoint"),
+      bs_config_get(cfg, "s3_bucket"),     bs_config_get(cfg, "s3_region"),
+      bs_config_get(cfg, "s3_access_key"), bs_config_get(cfg, "s3_secret_key")};
+  bs_status st = BS_OK;
+  if (s->def->uses_objstore && !s->store)
+    st = bs_objstore_new(&so, &s->store, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  st = bs_db_connect(bs_config_get(cfg, "database_url"), &s->db, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   size_t nprops = bs_config_kafka_count(cfg);
@@ -260,8 +273,8 @@ static bs_status open_services(bs_stage *s, char *errstr, size_t errstr_size) {
   char group[128], client[128];
   const char *g = bs_config_get(cfg, "group_id");
   snprintf(group, sizeof(group), "%s", g && *g ? g : "");
-  if (!group[0])
-    snprintf(group, sizeof(group), "bmdstream-%s", s->def->name);
+  if (!group[0]) /* one group per stage and deployment (topic prefix) */
+    snprintf(group, sizeof(group), "%sbmdstream-%s", s->prefix, s->def->name);
   snprintf(client, sizeof(client), "bmdstream-%s", s->def->name);
   bs_bus_options opt = {
       bs_config_get(cfg, "kafka_bootstrap"), client, group, s->prefix, props, nprops};
@@ -332,7 +345,7 @@ int bs_stage_run(const bs_stage_def *def, const bs_config *cfg) {
     nanosleep(&ts, NULL);
     backoff = backoff * 2 > 30000 ? 30000 : backoff * 2;
   }
-  bs_notice("stage %s running (group bmdstream-%s)", def->name, def->name);
+  bs_notice("stage %s running", def->name);
 
   while (!bs_stage_stop_requested) {
     rd_kafka_message_t *msg = NULL;
@@ -354,6 +367,40 @@ done:
   bs_consumer_destroy(s.consumer); /* commits stored offsets, leaves the group */
   bs_producer_destroy(s.producer); /* flushes */
   bs_metrics_destroy(s.metrics);
+  bs_objstore_destroy(s.store);
   bs_db_destroy(s.db);
+  return rc;
+}
+
+int bs_stage_program(int argc, char **argv, const bs_stage_def *def, const bs_config_param *params,
+                     size_t nparams) {
+  char program[64], errstr[1024];
+  snprintf(program, sizeof(program), "bmdstream-%s", def->name);
+  bs_log_init(program, -1);
+  const bs_config_param *tables[] = {bs_config_service_params, bs_stage_params, params};
+  size_t counts[] = {bs_config_service_params_count, bs_stage_params_count, nparams};
+  bs_config *cfg = bs_config_new(tables, counts, params ? 3 : 2);
+  if (!cfg)
+    return 1;
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      printf("usage: %s [options]\n\nThe %s stage of the bmdstream pipeline.\n\noptions:\n",
+             program, def->name);
+      bs_config_usage(cfg, stdout);
+      bs_config_destroy(cfg);
+      return 0;
+    }
+  extern char **environ;
+  if (bs_config_load_env(cfg, environ, errstr, sizeof(errstr)) != 0 ||
+      bs_config_load_args(cfg, &argc, argv, errstr, sizeof(errstr)) != 0 || argc > 1) {
+    fprintf(stderr, "%s: %s\n", program, argc > 1 ? "unexpected argument" : errstr);
+    bs_config_destroy(cfg);
+    return 2;
+  }
+  /* The name must outlive the logger; program[] lives until return. */
+  bs_log_init(program, bs_log_level_parse(bs_config_get(cfg, "log_level")));
+  int rc = bs_stage_run(def, cfg);
+  bs_log_init("bmdstream", -1);
+  bs_config_destroy(cfg);
   return rc;
 }

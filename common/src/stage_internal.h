@@ -16,6 +16,7 @@ struct bs_stage {
   bs_producer *producer;
   bs_consumer *consumer;
   bs_metrics *metrics;
+  bs_objstore *store;
   char prefix[64];
   char source[64];            /* CloudEvents source, "/bmdstream/<name>" */
   long long last_progress_ms; /* throttle for bs_stage_progress */

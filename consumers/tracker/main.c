@@ -19,8 +19,6 @@
 #include "bs/log.h"
 #include "bs/stage.h"
 
-extern char **environ;
-
 static const char *str_or(const json_t *value, const char *fallback) {
   const char *s = json_string_value(value);
   return s ? s : fallback;
@@ -123,28 +121,6 @@ static bs_status track(void *opaque, bs_stage *stage, const bs_envelope *in, bs_
 
 int main(int argc, char **argv) {
   gsl_set_error_handler_off();
-  bs_log_init("bmdstream-tracker", -1);
-  const bs_config_param *tables[] = {bs_config_service_params, bs_stage_params};
-  size_t counts[] = {bs_config_service_params_count, bs_stage_params_count};
-  char errstr[1024];
-  bs_config *cfg = bs_config_new(tables, counts, 2);
-  if (!cfg)
-    return 1;
-  for (int i = 1; i < argc; i++)
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      printf("usage: bmdstream-tracker [options]\n\nKeeps the jobs table current from "
-             "job-events and the stage topics.\n\noptions:\n");
-      bs_config_usage(cfg, stdout);
-      bs_config_destroy(cfg);
-      return 0;
-    }
-  if (bs_config_load_env(cfg, environ, errstr, sizeof(errstr)) != 0 ||
-      bs_config_load_args(cfg, &argc, argv, errstr, sizeof(errstr)) != 0 || argc > 1) {
-    fprintf(stderr, "bmdstream-tracker: %s\n", argc > 1 ? "unexpected argument" : errstr);
-    bs_config_destroy(cfg);
-    return 2;
-  }
-  bs_log_init("bmdstream-tracker", bs_log_level_parse(bs_config_get(cfg, "log_level")));
   static const bs_topic inputs[] = {BS_TOPIC_JOB_EVENTS, BS_TOPIC_EXPERIMENT_IMPORTED,
                                     BS_TOPIC_PREFILTER_DONE, BS_TOPIC_BMD_DONE,
                                     BS_TOPIC_CATEGORY_DONE};
@@ -158,7 +134,5 @@ int main(int argc, char **argv) {
                       .report_jobs = 0,
                       .handle = track,
                       .opaque = NULL};
-  int rc = bs_stage_run(&def, cfg);
-  bs_config_destroy(cfg);
-  return rc;
+  return bs_stage_program(argc, argv, &def, NULL, 0);
 }

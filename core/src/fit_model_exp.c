@@ -106,6 +106,23 @@ static size_t exp23_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS
     bmd_start_keep(starts, scores, &count, max < 16 ? max : 16, th, has_d ? 3 : 2,
                    bmd_start_score(p, th));
   }
+  /* grid over (b, d) with a by least squares: a = sum n y f / sum n f^2,
+   * f = exp(s (b x)^d); catches optima the log fit misses (non-monotone data) */
+  static const double bgrid[] = {0.1, 0.3, 0.7, 1.5, 3.0, 6.0};
+  for (size_t a = 0; a < nd; a++)
+    for (size_t bi = 0; bi < sizeof(bgrid) / sizeof(bgrid[0]); bi++) {
+      double d = dgrid[a], b = bgrid[bi], num = 0, den = 0;
+      for (size_t i = 0; i < G; i++) {
+        double fi = exp(p->sign * pow(b * p->x[i], d));
+        num += p->nn[i] * p->yb[i] * fi;
+        den += p->nn[i] * fi * fi;
+      }
+      if (!(den > 0))
+        continue;
+      double th[BMD_MAX_PARAMS] = {num / den, b, d};
+      bmd_start_keep(starts, scores, &count, max < 16 ? max : 16, th, has_d ? 3 : 2,
+                     bmd_start_score(p, th));
+    }
   return count;
 }
 

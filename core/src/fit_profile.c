@@ -7,7 +7,8 @@
  * below and above the BMD. Every other free parameter is re-optimised at
  * each x: warm start from the nearest point already solved, plus restarts
  * of the shape parameter (Power n, Hill n, Exp d) so that a profile does
- * not stay stuck on a bound (the Power n = 1 trap). Brackets are found by
+ * not stay stuck on a bound (the Power n = 1 trap): next to the MLE, and
+ * wherever the warm start fails or ends with the shape on a bound. Brackets are found by
  * geometric steps (x 0.7 down to 1e-6 BMD, x 1.4 up to 2^10 max dose),
  * then the root is refined by Illinois regula falsi on ln x.
  */
@@ -68,8 +69,13 @@ static double prof_eval(prof_state *s, double x) {
     fbest = f;
     memcpy(best, th, sizeof(th));
   }
+  /* restart the shape parameter where a local optimum is likely: next to
+   * the MLE, when the warm start failed, or when it ended on a bound */
   int si = shape_index(p);
-  if (si >= 0) {
+  int restart =
+      si >= 0 && (near == 0 || !(fbest < HUGE_VAL) || fabs(best[si] - p->lb[si]) < BMD_BOUND_EPS ||
+                  fabs(best[si] - p->ub[si]) < BMD_BOUND_EPS);
+  if (restart) {
     static const double shapes[] = {1.0, 1.3, 2.0, 4.0};
     for (size_t r = 0; r < sizeof(shapes) / sizeof(shapes[0]); r++) {
       double v = shapes[r];
@@ -105,7 +111,7 @@ static double refine(prof_state *s, double x_in, double f_in, double x_out, doub
     double fc = prof_eval(s, exp(c));
     if (!isfinite(fc))
       fc = 1.0; /* treat failures as outside */
-    if (fabs(fc) < 1e-7 || fabs(b - a) < 1e-9)
+    if (fabs(fc) < 1e-6 || fabs(b - a) < 1e-7)
       return exp(c);
     if ((fc < 0) == (fa < 0)) {
       a = c;
@@ -120,7 +126,7 @@ static double refine(prof_state *s, double x_in, double f_in, double x_out, doub
         fa *= 0.5;
       side = 1;
     }
-    if (fabs(b - a) < 1e-7)
+    if (fabs(b - a) < 1e-6)
       break;
   }
   return exp(0.5 * (a + b));

@@ -45,8 +45,9 @@ static size_t n_starts_of(bmd_model m) {
   case BMD_MODEL_HILL:
   case BMD_MODEL_EXP5:
     return 5;
-  case BMD_MODEL_POWER:
   case BMD_MODEL_EXP3:
+    return 4;
+  case BMD_MODEL_POWER:
   case BMD_MODEL_EXP4:
     return 3;
   default:
@@ -219,7 +220,11 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
   if (isnan(xbmd))
     goto done;
   out->bmd = xbmd * maxd;
-  if (opt->compute_limits) {
+  /* a variance collapsed onto its lower bound (e.g. constant responses)
+   * leaves no usable profile: limits not computed (status bit 4) */
+  if (opt->compute_limits && fabs(best[p.n_par - 1] - p.lb[p.n_par - 1]) < BMD_BOUND_EPS) {
+    out->limits_status = 4;
+  } else if (opt->compute_limits) {
     double xl, xu;
     out->limits_status = bmd_profile_limits(&p, best, nll_best, xbmd, opt->alpha, &xl, &xu);
     out->bmdl = xl * maxd;

@@ -6,8 +6,9 @@
  * `--print-example <topic>` (for the schema tests and for upstream
  * engineers) prints an example event of that topic, made by our encoder,
  * on stdout; `--check-event <topic|any>` decodes one event from stdin with
- * our strict decoder and prints "ok" or the error (exit 0 or 1). Neither
- * touches a broker.
+ * our strict decoder and prints "ok" or the error (exit 0 or 1);
+ * `--event-id <topic> <key>` prints the deterministic id of the event
+ * announcing <key>. None of them touches a broker.
  */
 #include "commands.h"
 
@@ -93,7 +94,9 @@ int bs_cmd_topics(int argc, char **argv) {
   bs_config *cfg = bs_cli_config(
       "topics",
       "[--bootstrap HOST:PORT] [--prefix P] [--partitions N] [--replication-factor N]\n"
-      "       bmdstream topics --print-example TOPIC",
+      "       bmdstream topics --print-example TOPIC\n"
+      "       bmdstream topics --check-event TOPIC|any < event.json\n"
+      "       bmdstream topics --event-id TOPIC KEY",
       topics_params, sizeof(topics_params) / sizeof(topics_params[0]), &argc, argv, &rc);
   if (!cfg)
     return rc;
@@ -110,6 +113,18 @@ int bs_cmd_topics(int argc, char **argv) {
       prefix = v;
     } else if ((v = flag_value(argc, argv, &i, "--print-example"))) {
       rc = print_example(v);
+      goto done;
+    } else if ((v = flag_value(argc, argv, &i, "--event-id"))) {
+      /* --event-id TOPIC KEY: the deterministic id of that event */
+      int t = bs_topic_from_name(v);
+      if (t < 0 || t == BS_TOPIC_DEAD_LETTER || i + 1 >= argc) {
+        fprintf(stderr, "bmdstream topics: usage: --event-id TOPIC KEY\n");
+        goto done;
+      }
+      char id[37];
+      bs_event_id((bs_topic)t, argv[++i], id);
+      printf("%s\n", id);
+      rc = 0;
       goto done;
     } else if ((v = flag_value(argc, argv, &i, "--check-event"))) {
       rc = check_event(v);

@@ -124,6 +124,15 @@ static int consume(bs_consumer *c, int n, int seen[N_EVENTS]) {
   return got;
 }
 
+static long long committed_offset(bs_consumer *c, const char *t, int partition) {
+  rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(one, t, partition);
+  assert_int_equal(rd_kafka_committed(bs_consumer_handle(c), one, 10000), 0);
+  long long off = (long long)one->elems[0].offset;
+  rd_kafka_topic_partition_list_destroy(one);
+  return off;
+}
+
 static void test_group_consume_commit_resume(void **state) {
   (void)state;
   char err[512];
@@ -135,7 +144,21 @@ static void test_group_consume_commit_resume(void **state) {
   assert_int_equal(bs_consumer_new(&o, &c, err, sizeof(err)), BS_OK);
   assert_int_equal(bs_consumer_subscribe(c, topics, 1, err, sizeof(err)), BS_OK);
   assert_int_equal(consume(c, N_EVENTS / 2, seen), N_EVENTS / 2);
+  /* one more is read but "crashes" before its outputs are durable: its
+   * offset is never stored, so the restarted group must re-deliver it */
+  rd_kafka_message_t *lost = next(c, 20);
+  assert_non_null(lost);
+  int lost_partition = (int)lost->partition;
+  long long lost_offset = (long long)lost->offset;
+  rd_kafka_message_destroy(lost);
   assert_int_equal(bs_consumer_commit(c, err, sizeof(err)), BS_OK);
+  /* committed stops at the unstored message (nothing committed at all
+   * when it was the partition's first) */
+  long long first_commit = committed_offset(c, topics[0], lost_partition);
+  if (!(first_commit == lost_offset ||
+        (lost_offset == 0 && first_commit == RD_KAFKA_OFFSET_INVALID)))
+    fail_msg("committed %lld on partition %d, unstored message at %lld", first_commit,
+             lost_partition, lost_offset);
   assert_string_equal(rd_kafka_rebalance_protocol(bs_consumer_handle(c)), "COOPERATIVE");
   bs_consumer_destroy(c);
 
@@ -144,14 +167,16 @@ static void test_group_consume_commit_resume(void **state) {
   assert_int_equal(bs_consumer_new(&o, &c, err, sizeof(err)), BS_OK);
   assert_int_equal(bs_consumer_subscribe(c, topics, 1, err, sizeof(err)), BS_OK);
   assert_int_equal(consume(c, N_EVENTS - N_EVENTS / 2, seen), N_EVENTS - N_EVENTS / 2);
-  rd_kafka_message_t *extra = next(c, 3); /* nothing is delivered twice */
+  rd_kafka_message_t *extra = next(c, 3); /* nothing stored is delivered twice */
   if (extra)
     fail_msg("re-delivered partition %d offset %lld", (int)extra->partition,
              (long long)extra->offset);
   for (int i = 0; i < N_EVENTS; i++)
     if (seen[i] != 1)
-      fail_msg("event %d seen %d times", i, seen[i]);
+      fail_msg("event %d processed %d times", i, seen[i]);
   assert_int_equal(bs_consumer_commit(c, err, sizeof(err)), BS_OK);
+  /* the unstored message was re-delivered: committed now lies past it */
+  assert_true(committed_offset(c, topics[0], lost_partition) > lost_offset);
 
   /* committed == high watermark on every partition: lag 0 */
   rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(2);
@@ -240,6 +265,71 @@ static void test_dead_letter(void **state) {
   bs_producer_destroy(p);
 }
 
+/* Polls one message from c (100 ms), stores it and marks it seen. */
+static int take(bs_consumer *c, int *seen, int n) {
+  char err[512];
+  rd_kafka_message_t *msg = NULL;
+  if (bs_consumer_poll(c, 100, &msg, err, sizeof(err)) != BS_OK)
+    fail_msg("poll: %s", err);
+  if (!msg)
+    return 0;
+  int seq = atoi((const char *)msg->payload); /* "seq <n>" payloads are NUL-free digits */
+  assert_true(seq >= 0 && seq < n);
+  seen[seq]++;
+  bs_status st = bs_consumer_store(c, msg, err, sizeof(err));
+  if (st != BS_OK)
+    fail_msg("store: %s", err);
+  rd_kafka_message_destroy(msg);
+  return 1;
+}
+
+/* A second member joins: the cooperative protocol moves one partition
+ * (incremental revoke + assign, stored offsets committed on revoke) and
+ * every message is processed exactly once across the two members. */
+static void test_cooperative_second_member(void **state) {
+  (void)state;
+  enum { N = 40 };
+  char err[512], g[128], val[16], key[16];
+  int seen[N] = {0};
+  snprintf(g, sizeof(g), "%s-coop", group);
+  bs_bus_options po = options(NULL), o = options(g);
+  bs_producer *p = NULL;
+  bs_consumer *a = NULL, *b = NULL;
+  const char *t = topic(BS_TOPIC_JOB_EVENTS);
+  assert_int_equal(bs_producer_new(&po, &p, err, sizeof(err)), BS_OK);
+  for (int i = 0; i < N; i++) {
+    snprintf(val, sizeof(val), "%d", i);
+    snprintf(key, sizeof(key), "%d", i % 8);
+    assert_int_equal(bs_producer_send(p, t, key, strlen(key), val, strlen(val) + 1, NULL, 0, 30000,
+                                      err, sizeof(err)),
+                     BS_OK);
+  }
+  assert_int_equal(bs_consumer_new(&o, &a, err, sizeof(err)), BS_OK);
+  assert_int_equal(bs_consumer_subscribe(a, &t, 1, err, sizeof(err)), BS_OK);
+  int got = 0;
+  for (int i = 0; i < 600 && got < N / 4; i++)
+    got += take(a, seen, N);
+  assert_int_equal(got, N / 4);
+  assert_int_equal(bs_consumer_assigned(a), 2);
+  int rebalances_a = bs_consumer_rebalances(a);
+  assert_int_equal(bs_consumer_new(&o, &b, err, sizeof(err)), BS_OK);
+  assert_int_equal(bs_consumer_subscribe(b, &t, 1, err, sizeof(err)), BS_OK);
+  for (int i = 0; i < 600 && (got < N || bs_consumer_assigned(b) != 1); i++) {
+    got += take(a, seen, N);
+    got += take(b, seen, N);
+  }
+  assert_int_equal(got, N);
+  assert_int_equal(bs_consumer_assigned(a), 1);
+  assert_int_equal(bs_consumer_assigned(b), 1);
+  assert_true(bs_consumer_rebalances(a) > rebalances_a); /* incremental revoke */
+  for (int i = 0; i < N; i++)
+    if (seen[i] != 1)
+      fail_msg("message %d processed %d times", i, seen[i]);
+  bs_consumer_destroy(b);
+  bs_consumer_destroy(a);
+  bs_producer_destroy(p);
+}
+
 /* Deletes this run's topics (no consumer is alive any more). */
 static int delete_topics(void **state) {
   (void)state;
@@ -271,6 +361,7 @@ int main(void) {
       cmocka_unit_test(test_create_topics_twice),
       cmocka_unit_test(test_group_consume_commit_resume),
       cmocka_unit_test(test_dead_letter),
+      cmocka_unit_test(test_cooperative_second_member),
   };
   return cmocka_run_group_tests(tests, NULL, delete_topics);
 }

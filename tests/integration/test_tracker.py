@@ -51,6 +51,7 @@ def tracker(bmdstream, fresh_database, kafka_bootstrap):
     url = fresh_database()
     prefix = f"t{uuid.uuid4().hex[:8]}."
     env = dict(os.environ, BMDSTREAM_DATABASE_URL=url, BMDSTREAM_TOPIC_PREFIX=prefix,
+               BMDSTREAM_GROUP_ID=prefix + "tracker",
                BMDSTREAM_KAFKA_BOOTSTRAP=kafka_bootstrap)
     assert run(bmdstream, "migrate", env=env).returncode == 0
     made = run(bmdstream, "topics", "--partitions", "2", env=env)

@@ -14,6 +14,7 @@ import json
 import os
 import pathlib
 import subprocess
+import uuid
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
@@ -141,7 +142,7 @@ ENVELOPE_MUTATIONS = [
     ("data", DELETE), ("data", "x"), ("data", None),
     ("data.job_id", DELETE), ("data.job_id", "job-1"),
     ("data.user_id", DELETE), ("data.user_id", "7"), ("data.project_id", 0),
-    ("data.experiment_id", 3.5),
+    ("data.experiment_id", 3.5), ("data.experiment_id", 10**18),
     ("data_base64", "AA=="), ("Foo_Bar", 1), ("averyveryverylongextension", 1),
 ]
 
@@ -239,3 +240,28 @@ def test_gmt_category_settings():
     cat = event["data"]["parameters"]["category"]
     cat.update(type="gmt", gmt_key="annotations/msigdb/hallmark.gmt", category_map_key=None)
     assert errors("bmd-done", event) == []
+
+
+EVENT_ID_NAMESPACE = uuid.UUID("5b0c3c1e-8f0e-4d6a-9a52-3f1d2e7c9b40")
+
+
+@pytest.mark.parametrize("topic,key", [
+    ("bmd-done", "bmd_result=99"),
+    ("prefilter-done", "prefilter_result=81"),
+    ("job-events", "job=6f1c2b1e-7d1a-4c2e-9a3b-1e2f3a4b5c6d/status=RUNNING/progress=0.5"),
+    ("category-done", "category_result=120 \u00e9\u00e8"),
+])
+def test_event_id_is_uuid5_as_documented(topic, key):
+    # Python's uuid.uuid5 is the independent implementation of RFC 4122 §4.3.
+    r = bmdstream("--event-id", topic, key)
+    assert r.returncode == 0, r.stderr
+    want = uuid.uuid5(EVENT_ID_NAMESPACE, f"bmdstream.{topic}.v1\n{key}")
+    assert r.stdout.strip() == str(want)
+
+
+def test_integral_real_ids_accepted_by_both():
+    # JSON Schema's "integer" includes 12.0; the decoder agrees.
+    event = encoder_event("bmd-done")
+    event["data"]["project_id"] = 12.0
+    assert errors("bmd-done", event) == []
+    assert decoder_accepts("bmd-done", event)[0]

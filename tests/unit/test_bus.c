@@ -25,8 +25,14 @@ typedef struct mock {
   char bootstrap[256];
 } mock;
 
+/* With the default 45 s session time-out the mock's group coordinator did
+ * not hand a restarted group its partition within 30 s (the real broker
+ * does it at once after LeaveGroup): keep it at the broker's minimum, 6 s,
+ * for consumers. */
 static const bs_bus_property fast_props[] = {
     {"kafka.topic.metadata.refresh.interval.ms", "500"},
+    {"kafka.session.timeout.ms", "6000"},
+    {"kafka.heartbeat.interval.ms", "500"},
 };
 
 static int setup(void **state) {
@@ -39,8 +45,9 @@ static int setup(void **state) {
   m->mc = rd_kafka_mock_cluster_new(m->rk, 1);
   assert_non_null(m->mc);
   snprintf(m->bootstrap, sizeof(m->bootstrap), "%s", rd_kafka_mock_cluster_bootstraps(m->mc));
-  const char *topics[][2] = {{"in", "2"}, {"resume", "1"}, {"eager", "1"}, {"dead-letter", "1"}};
-  for (size_t i = 0; i < 4; i++)
+  const char *topics[][2] = {
+      {"in", "2"}, {"resume", "1"}, {"eager", "1"}, {"dead-letter", "1"}, {"fatal", "1"}};
+  for (size_t i = 0; i < 5; i++)
     assert_int_equal(rd_kafka_mock_topic_create(m->mc, topics[i][0], atoi(topics[i][1]), 1),
                      RD_KAFKA_RESP_ERR_NO_ERROR);
   *state = m;
@@ -56,8 +63,9 @@ static int teardown(void **state) {
 }
 
 static bs_bus_options options(mock *m, const char *group) {
-  bs_bus_options o = {m->bootstrap, "test-bus", group,
-                      "",           fast_props, sizeof(fast_props) / sizeof(fast_props[0])};
+  /* producers get only the first (common) property */
+  size_t n = group ? sizeof(fast_props) / sizeof(fast_props[0]) : 1;
+  bs_bus_options o = {m->bootstrap, "test-bus", group, "", fast_props, n};
   return o;
 }
 
@@ -101,10 +109,10 @@ static void produce(bs_producer *p, const char *topic, int n, const char *tag) {
 static void test_produce_consume_commit(void **state) {
   mock *m = *state;
   char err[512];
-  bs_bus_options o = options(m, "g-in");
+  bs_bus_options po = options(m, NULL), o = options(m, "g-in");
   bs_producer *p = NULL;
   bs_consumer *c = NULL;
-  assert_int_equal(bs_producer_new(&o, &p, err, sizeof(err)), BS_OK);
+  assert_int_equal(bs_producer_new(&po, &p, err, sizeof(err)), BS_OK);
   produce(p, "in", 10, "t1");
   assert_int_equal(bs_consumer_new(&o, &c, err, sizeof(err)), BS_OK);
   const char *topics[] = {"in"};
@@ -144,10 +152,10 @@ static void test_produce_consume_commit(void **state) {
 static void test_resume_after_committed_offset(void **state) {
   mock *m = *state;
   char err[512];
-  bs_bus_options o = options(m, "g-resume");
+  bs_bus_options po = options(m, NULL), o = options(m, "g-resume");
   bs_producer *p = NULL;
   bs_consumer *c = NULL;
-  assert_int_equal(bs_producer_new(&o, &p, err, sizeof(err)), BS_OK);
+  assert_int_equal(bs_producer_new(&po, &p, err, sizeof(err)), BS_OK);
   produce(p, "resume", 6, "r");
   const char *topics[] = {"resume"};
   assert_int_equal(bs_consumer_new(&o, &c, err, sizeof(err)), BS_OK);
@@ -194,6 +202,25 @@ static void test_eager_protocol(void **state) {
   assert_int_equal(bs_consumer_assigned(c), 1);
   assert_int_equal(bs_consumer_commit(c, err, sizeof(err)), BS_OK);
   assert_int_equal(committed(c, "eager", 0), 2);
+  /* transient failure: pause the partition of the message in hand; new
+   * messages wait until resume */
+  produce(p, "eager", 1, "e");
+  rd_kafka_message_t *held = next(c);
+  assert_int_equal(held->offset, 2);
+  assert_int_equal(bs_consumer_pause(c, held, err, sizeof(err)), BS_OK);
+  produce(p, "eager", 1, "e");
+  for (int i = 0; i < 20; i++) {
+    rd_kafka_message_t *msg = NULL;
+    assert_int_equal(bs_consumer_poll(c, 100, &msg, err, sizeof(err)), BS_OK);
+    if (msg)
+      fail_msg("paused partition delivered offset %lld", (long long)msg->offset);
+  }
+  assert_int_equal(bs_consumer_store(c, held, err, sizeof(err)), BS_OK);
+  assert_int_equal(bs_consumer_resume(c, held, err, sizeof(err)), BS_OK);
+  rd_kafka_message_destroy(held);
+  held = next(c);
+  assert_int_equal(held->offset, 3);
+  rd_kafka_message_destroy(held);
   bs_consumer_destroy(c);
   bs_producer_destroy(p);
 }
@@ -210,19 +237,15 @@ static void expect_header(rd_kafka_headers_t *h, const char *name, const char *w
 static void test_dead_letter_headers(void **state) {
   mock *m = *state;
   char err[512];
-  bs_bus_options o = options(m, "g-dlq-src");
+  bs_bus_options po = options(m, NULL), o = options(m, "g-dlq-src");
   bs_producer *p = NULL;
   bs_consumer *c = NULL, *d = NULL;
-  assert_int_equal(bs_producer_new(&o, &p, err, sizeof(err)), BS_OK);
+  assert_int_equal(bs_producer_new(&po, &p, err, sizeof(err)), BS_OK);
   const char *value = "{not json";
   bs_bus_header hs[] = {{"trace-id", "abc", 3}, {"empty", NULL, 0}};
   assert_int_equal(
       bs_producer_send(p, "resume", "42", 2, value, strlen(value), hs, 2, 10000, err, sizeof(err)),
       BS_OK);
-  /* read it from the end of the topic */
-  bs_bus_property props[] = {{"auto.offset.reset", "earliest"}};
-  o.properties = props;
-  o.nproperties = 1;
   assert_int_equal(bs_consumer_new(&o, &c, err, sizeof(err)), BS_OK);
   const char *src[] = {"resume"};
   assert_int_equal(bs_consumer_subscribe(c, src, 1, err, sizeof(err)), BS_OK);
@@ -317,9 +340,50 @@ static void test_errors(void **state) {
   bs_producer_destroy(p);
 }
 
+/* A fatal idempotence error (as 2.0.2 can raise after a time-out, #4438)
+ * makes the producer refuse further sends and say so. */
+static void test_fatal_producer(void **state) {
+  mock *m = *state;
+  char err[512];
+  bs_bus_options o = options(m, NULL);
+  bs_producer *p = NULL;
+  assert_int_equal(bs_producer_new(&o, &p, err, sizeof(err)), BS_OK);
+  produce(p, "fatal", 1, "f");
+  assert_int_equal(bs_producer_fatal(p, err, sizeof(err)), 0);
+  assert_int_equal(rd_kafka_test_fatal_error(bs_producer_handle(p),
+                                             RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                                             "injected by test_bus"),
+                   RD_KAFKA_RESP_ERR_NO_ERROR);
+  bs_status st = bs_producer_send(p, "fatal", "k", 1, "v", 1, NULL, 0, 5000, err, sizeof(err));
+  assert_int_equal(st, BS_ERR_RETRIABLE);
+  assert_int_equal(bs_producer_fatal(p, err, sizeof(err)), 1);
+  assert_non_null(strstr(err, "OUT_OF_ORDER_SEQUENCE_NUMBER"));
+  bs_producer_destroy(p);
+}
+
+/* 2.0.2 can crash closing a cooperative consumer before its first
+ * assignment (#4312): destroy right after subscribe must be safe (it waits
+ * for the first rebalance, then unsubscribes and closes). */
+static void test_destroy_before_first_assignment(void **state) {
+  mock *m = *state;
+  char err[512];
+  bs_bus_options o = options(m, "g-early");
+  bs_consumer *c = NULL;
+  const char *topics[] = {"in"};
+  assert_int_equal(bs_consumer_new(&o, &c, err, sizeof(err)), BS_OK);
+  assert_int_equal(bs_consumer_subscribe(c, topics, 1, err, sizeof(err)), BS_OK);
+  assert_int_equal(bs_consumer_rebalances(c), 0);
+  bs_consumer_destroy(c);
+  /* and a consumer that never subscribed */
+  assert_int_equal(bs_consumer_new(&o, &c, err, sizeof(err)), BS_OK);
+  bs_consumer_destroy(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_fatal_producer),
+      cmocka_unit_test(test_destroy_before_first_assignment),
       cmocka_unit_test(test_produce_consume_commit),
       cmocka_unit_test(test_resume_after_committed_offset),
       cmocka_unit_test(test_eager_protocol),

@@ -160,6 +160,8 @@ static const mutation mutations[] = {
     {"data.user_id", NULL, "'data.user_id' is missing"},
     {"data.user_id", "\"7\"", "'data.user_id' must be an integer, not a string"},
     {"data.project_id", "0", "'data.project_id' must be a positive id"},
+    {"data.project_id", "1000000000000000000", "'data.project_id' must be a positive id below"},
+    {"data.user_id", "1e300", "'data.user_id' must be an integer, not a number"},
     {"data.experiment_id", "3.5", "'data.experiment_id' must be an integer, not a number"},
     {"data_base64", "\"AA==\"", "'data_base64' is not accepted"},
     {"Foo_Bar", "1", "'Foo_Bar' is unknown"},
@@ -221,6 +223,20 @@ static void test_rejects_bad_documents(void **state) {
                    BS_ERR_PERMANENT);
   assert_non_null(strstr(err, "exceeds the limit"));
   free(big);
+  /* 12.0 is an integer to JSON Schema, and to us */
+  const char *real_ids =
+      "{\"specversion\":\"1.0\",\"id\":\"0b6f1a52-3c1e-4a7e-9d2b-6c1f0e9a8b7c\","
+      "\"type\":\"bmdstream.bmd-done.v1\",\"source\":\"/x\","
+      "\"time\":\"2026-01-02T03:04:05Z\",\"subject\":\"projects/12/experiments/3\","
+      "\"datacontenttype\":\"application/json\",\"data\":{\"job_id\":"
+      "\"6f1c2b1e-0000-4000-8000-000000000001\",\"user_id\":7.0,"
+      "\"project_id\":12.0,\"experiment_id\":3}}";
+  assert_int_equal(
+      bs_envelope_decode(real_ids, strlen(real_ids), BS_TOPIC_ANY, &env, err, sizeof(err)), BS_OK);
+  assert_int_equal(env.project_id, 12);
+  assert_true(json_is_integer(json_object_get(env.data, "project_id")));
+  assert_int_equal(json_integer_value(json_object_get(env.data, "user_id")), 7);
+  bs_envelope_clear(&env);
   /* the valid event is accepted for its topic and for any topic, and an
    * extension attribute is allowed */
   assert_int_equal(

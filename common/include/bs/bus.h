@@ -151,6 +151,16 @@ bs_status bs_consumer_store(bs_consumer *c, const rd_kafka_message_t *msg, char 
 bs_status bs_consumer_commit(bs_consumer *c, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/* Transient failure (DESIGN.md §3): pause msg's partition and keep polling
+ * (so the group keeps the member) while retrying the message in hand with
+ * backoff; nothing more arrives from that partition until
+ * bs_consumer_resume. A partition revoked meanwhile comes back unpaused to
+ * its next owner, which re-reads from the committed offset. */
+bs_status bs_consumer_pause(bs_consumer *c, const rd_kafka_message_t *msg, char *errstr,
+                            size_t errstr_size) __attribute__((warn_unused_result));
+bs_status bs_consumer_resume(bs_consumer *c, const rd_kafka_message_t *msg, char *errstr,
+                             size_t errstr_size) __attribute__((warn_unused_result));
+
 /* Number of partitions currently assigned; rebalances seen so far. */
 int bs_consumer_assigned(bs_consumer *c);
 int bs_consumer_rebalances(bs_consumer *c);

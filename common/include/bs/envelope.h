@@ -70,7 +70,9 @@ char *bs_envelope_dumps(const json_t *envelope);
 bs_status bs_envelope_decode(const void *buf, size_t len, int expected, bs_envelope *env,
                              char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
 
-/* Validates an already parsed envelope (borrowed) the same way. */
+/* Validates an already parsed envelope (borrowed) the same way. Ids
+ * written as integral reals (12.0, an integer to JSON Schema) are accepted
+ * and rewritten in place as JSON integers. */
 bs_status bs_envelope_validate(json_t *root, int expected, bs_envelope *env, char *errstr,
                                size_t errstr_size) __attribute__((warn_unused_result));
 

@@ -20,7 +20,7 @@
  * the consumer (commit), flush the producer, close the database. A second
  * signal exits at once.
  *
- * Each stage is its own consumer group ("bmdstream-<name>"), so several
+ * Each stage is its own consumer group ("<prefix>bmdstream-<name>"), so several
  * instances share the partitions. Metrics and /health are served on
  * 127.0.0.1:<metrics_port> when that setting is given.
  */
@@ -36,6 +36,7 @@
 #include "bs/db.h"
 #include "bs/envelope.h"
 #include "bs/metrics.h"
+#include "bs/objstore.h"
 
 typedef struct bs_stage bs_stage;
 
@@ -64,6 +65,7 @@ typedef struct bs_stage_def {
   double progress_to;   /* ... and when it is done */
   int authorize;        /* 1: refuse events whose user does not own the project */
   int report_jobs;      /* 1: publish RUNNING/FAILED events to job-events */
+  int uses_objstore;    /* 1: open the configured object store */
   bs_stage_handle_cb handle;
   void *opaque;
 } bs_stage_def;
@@ -75,9 +77,16 @@ extern const size_t bs_stage_params_count;
 /* Runs the stage until SIGTERM/SIGINT; returns the process exit status. */
 int bs_stage_run(const bs_stage_def *def, const bs_config *cfg);
 
+/* A consumer program's whole main: loads the configuration (the shared
+ * service settings, the runtime's, then params[0..nparams) of the
+ * program), answers --help, and runs the stage. */
+int bs_stage_program(int argc, char **argv, const bs_stage_def *def, const bs_config_param *params,
+                     size_t nparams);
+
 /* Services for handlers (borrowed). */
 bs_db *bs_stage_db(bs_stage *stage);
 bs_metrics *bs_stage_metrics(bs_stage *stage);
+bs_objstore *bs_stage_objstore(bs_stage *stage);
 const bs_config *bs_stage_config(bs_stage *stage);
 
 /* Publishes progress within the stage (fraction 0..1 of this stage's part
