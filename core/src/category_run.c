@@ -241,7 +241,8 @@ static int build_csr(const bmd_pairs *pairs, size_t n, size_t **start_out, size_
 /*
  * Gene table (§4.3): for each gene with surviving probes,
  *   BMD_g = (1/m) sum BMD_p, likewise BMDL_g, BMDU_g; w_g = (1/m) sum fitP_p,
- *   direction = +1 if every probe's direction > 0, -1 if every one < 0, else 0.
+ *   direction = +1 if some probe is up and none down, -1 if some is down and
+ *   none up, else 0 (CONFLICT) - BMDExpress's per-gene count rule.
  */
 static int build_gene_table(bmd_category_analysis *ca, const bmd_annotation *an, scratch *s,
                             const bmd_cat_probe *probes, size_t n_probes, int rm_promiscuous) {
@@ -288,16 +289,16 @@ static int build_gene_table(bmd_category_analysis *ca, const bmd_annotation *an,
   for (size_t r = 0; r < ca->n_genes; r++) {
     bmd_cat_gene *ge = &ca->genes[r];
     double sb = 0, sl = 0, su = 0, sw = 0;
-    int up = 1, down = 1;
+    size_t up = 0, down = 0;
     for (size_t j = 0; j < ge->n_probes; j++) {
       const bmd_cat_probe *p = &probes[ge->probes[j]];
       sb += p->bmd, sl += p->bmdl, su += p->bmdu, sw += p->fit_p;
-      up &= p->direction > 0;
-      down &= p->direction < 0;
+      up += p->direction > 0;
+      down += p->direction < 0;
     }
     double m = (double)ge->n_probes;
     ge->bmd = sb / m, ge->bmdl = sl / m, ge->bmdu = su / m, ge->weight = sw / m;
-    ge->direction = up ? 1 : down ? -1 : 0;
+    ge->direction = up && !down ? 1 : down && !up ? -1 : 0;
   }
   return 0;
 }

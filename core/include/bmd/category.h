@@ -108,7 +108,7 @@ typedef struct bmd_cat_gene {
   const char *id;
   double bmd, bmdl, bmdu;
   double weight;         /* mean fit p-value of its probes */
-  int direction;         /* +1 all probes up, -1 all down, 0 conflict */
+  int direction;         /* +1 probes up (none down), -1 down (none up), 0 conflict */
   size_t n_probes;       /* surviving probes */
   const size_t *probes;  /* their indices into the input probe array */
   const double *abs_fcs; /* |max fold change| of each of them */
