@@ -1,0 +1,123 @@
+/*
+ * bs/bmdx_config.h - BMDExpress 3 `analyze` config files (the JSON that
+ * `bmdexpress3-cmd analyze --config-file` reads; notes/bmdexpress.md §5,
+ * examples in reference/bmdexpress/analyze-configs/), so that existing
+ * BMDExpress workflows run under `bmdstream analyze --config FILE.json`.
+ *
+ * The parser keeps BMDExpress's field names and values (with its defaults
+ * filled in where a field is absent) and does not depend on our option
+ * structs; bs_bmdx_category_options() maps a category section onto
+ * bmd_category_options. Sections we do not run are never dropped
+ * silently: each one is named in `unsupported` (e.g.
+ * "maConfigs[0]: ToxicR model averaging is not supported"), and the
+ * caller refuses the file or goes on without them. Keys we do not know
+ * are an error naming the file and the key's path.
+ */
+#ifndef BS_BMDX_CONFIG_H
+#define BS_BMDX_CONFIG_H
+
+#include <stddef.h>
+
+#include "bmd/category.h"
+#include "bmd/dataset.h"
+
+/* expressionDataConfigs[] */
+typedef struct bs_bmdx_expression {
+  char *input_file_name; /* file or directory, relative to the config's basePath */
+  int has_headers;       /* default 1 */
+  bmd_log_base log_base; /* "logTransformation", default BASE2 */
+  char *platform;        /* NULL when absent */
+  char *output_name;     /* NULL when absent */
+} bs_bmdx_expression;
+
+/* preFilterConfigs[] of @type anova or williams */
+typedef struct bs_bmdx_prefilter {
+  char type[16];                  /* "anova", "williams" */
+  double p_value_cutoff;          /* default 0.05 */
+  int use_multiple_testing;       /* useMultipleTestingCorrection, default 0 */
+  int filter_out_control_genes;   /* default 1 */
+  int use_fold_change;            /* default 1 */
+  double fold_change;             /* default 2.0 */
+  double fold_change_lotel;       /* default 1.5 */
+  double p_value_lotel;           /* default 0.05 */
+  int lotel_test;                 /* 1 = t-test, 2 = Dunnett (BMDExpress); default 2 */
+  long number_of_permutations;    /* williams; default 1000 */
+  int number_of_threads;          /* default 1 */
+  char *input_name, *output_name; /* NULL when absent */
+} bs_bmdx_prefilter;
+
+/* bmdsConfigs[] */
+typedef struct bs_bmdx_bmds {
+  size_t n_models;
+  char models[16][8]; /* "hill", "power", "poly1".."poly4", "exp2".."exp5" */
+  /* bmdsBestModelSelection */
+  int best_poly_test;                  /* 1 nested chi-square, 2 lowest AIC; default 1 */
+  double p_value_cutoff;               /* default 0.05 */
+  int bmdl_bmdu_use;                   /* bmdlBMDUUse, default 1 */
+  int flag_hill_with_k;                /* default 1 */
+  int k_parameter_value;               /* 1, 2 (= 1/2), 3 (= 1/3); default 2 */
+  int best_model_with_flagged_hill;    /* 1..5, default 5 */
+  double modify_flagged_hill_fraction; /* default 0.5 */
+  /* bmdsInputConfig */
+  int constant_variance;       /* default 1 */
+  int bmr_type;                /* 1 SD, 2 relative deviation; default 1 */
+  double bmr_factor;           /* default 1.021 */
+  int bmdu_bmdl_method;        /* bmdUBmdLEstimationMethod: 1 profile, 2 Wald; default 1 */
+  int restrict_poly_monotonic; /* default 0 */
+  int number_of_threads;       /* default 1 */
+  char *input_category;        /* "anova", "williams", ... NULL = the expression data */
+  char *input_name, *output_name;
+} bs_bmdx_bmds;
+
+/* categoryAnalysisConfigs[] of @type defined or gene */
+typedef struct bs_bmdx_category {
+  char type[16];       /* "defined", "gene" */
+  char *probe_file;    /* probeFilePath (defined) */
+  char *category_file; /* categoryFilePath (defined) */
+  /* the filters, NaN = off (JSON null or absent) */
+  int remove_promiscuous;      /* default 1 */
+  int remove_bmd_gt_high_dose; /* default 1 */
+  double bmd_p_value_cutoff;
+  double bmd_r_squared_cutoff;
+  double bmd_bmdl_ratio_min; /* BMDExpress's name for the BMD/BMDL maximum */
+  double bmdu_bmd_ratio_min;
+  double bmdu_bmdl_ratio_min;
+  double n_fold_below_lowest_dose;
+  double max_fold_change;                               /* maxFoldChange (|max FC| minimum) */
+  long min_genes_in_set, max_genes_in_set;              /* -1 = off */
+  int remove_step_function, remove_step_function_below; /* not run: see unsupported */
+  int identify_conflicting;                             /* identifyConflictingProbeSets */
+  double conflicting_cutoff;
+  char *input_name, *output_name;
+} bs_bmdx_category;
+
+typedef struct bs_bmdx_config {
+  char *path;      /* the file read */
+  char *base_path; /* "basePath", else the file's directory; relative names resolve here */
+  char *bm2_file_name, *json_export_file_name; /* recorded, not written */
+  int overwrite;
+  size_t n_expression, n_prefilter, n_bmds, n_category;
+  bs_bmdx_expression *expression;
+  bs_bmdx_prefilter *prefilter;
+  bs_bmdx_bmds *bmds;
+  bs_bmdx_category *category;
+  size_t n_unsupported;
+  char **unsupported; /* one message per section or option we do not run */
+} bs_bmdx_config;
+
+/* Reads and checks FILE. Returns a new config, or NULL with errstr naming
+ * the file and the offending key path / JSON line and column. */
+bs_bmdx_config *bs_bmdx_config_read(const char *path, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+void bs_bmdx_config_destroy(bs_bmdx_config *cfg);
+
+/* A name from the config resolved against base_path (absolute names kept);
+ * new string, NULL when out of memory. */
+char *bs_bmdx_config_resolve(const bs_bmdx_config *cfg, const char *name);
+
+/* The category section's filters as our options (BMDExpress defaults for
+ * the values it leaves open). */
+bmd_category_options bs_bmdx_category_options(const bs_bmdx_category *c);
+
+#endif

@@ -1,0 +1,606 @@
+/*
+ * bmdx_config.c - reads BMDExpress 3 `analyze` config files (see
+ * bs/bmdx_config.h). Each section is checked against the keys BMDExpress's
+ * command line knows (its commandline/config classes); an unknown key
+ * is an error naming its path, a known key we do not run is recorded in
+ * cfg->unsupported with the reason.
+ */
+#include "bs/bmdx_config.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct parse_ctx {
+  bs_bmdx_config *cfg;
+  const char *file;
+  char *errstr;
+  size_t errstr_size;
+  int failed;
+} parse_ctx;
+
+static void fail(parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(parse_ctx *c, const char *fmt, ...) {
+  if (c->failed)
+    return;
+  c->failed = 1;
+  int n = snprintf(c->errstr, c->errstr_size, "%s: ", c->file);
+  if (n < 0 || (size_t)n >= c->errstr_size)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(c->errstr + n, c->errstr_size - (size_t)n, fmt, ap);
+  va_end(ap);
+}
+
+static void unsupported(parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void unsupported(parse_ctx *c, const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  char **list = realloc(c->cfg->unsupported, (c->cfg->n_unsupported + 1) * sizeof *list);
+  char *msg = strdup(buf);
+  if (!list || !msg) {
+    free(msg);
+    if (list)
+      c->cfg->unsupported = list;
+    fail(c, "out of memory");
+    return;
+  }
+  c->cfg->unsupported = list;
+  list[c->cfg->n_unsupported++] = msg;
+}
+
+/* Every key of obj must be in known[] (NULL-terminated). */
+static void check_keys(parse_ctx *c, json_t *obj, const char *where, const char *const *known) {
+  const char *key;
+  json_t *v;
+  json_object_foreach(obj, key, v) {
+    int ok = 0;
+    for (size_t i = 0; known[i] && !ok; i++)
+      ok = strcmp(key, known[i]) == 0;
+    if (!ok) {
+      fail(c, "%s.%s: unknown key (not a BMDExpress 3 analyze setting)", where, key);
+      return;
+    }
+  }
+  (void)v;
+}
+
+/* Typed getters: absent or null keep the default. */
+static int get_bool(parse_ctx *c, json_t *o, const char *where, const char *key, int dflt) {
+  json_t *v = json_object_get(o, key);
+  if (!v || json_is_null(v))
+    return dflt;
+  if (!json_is_boolean(v)) {
+    fail(c, "%s.%s: expected true or false", where, key);
+    return dflt;
+  }
+  return json_is_true(v);
+}
+
+static double get_num(parse_ctx *c, json_t *o, const char *where, const char *key, double dflt) {
+  json_t *v = json_object_get(o, key);
+  if (!v || json_is_null(v))
+    return dflt;
+  if (!json_is_number(v)) {
+    fail(c, "%s.%s: expected a number", where, key);
+    return dflt;
+  }
+  return json_number_value(v);
+}
+
+static long get_int(parse_ctx *c, json_t *o, const char *where, const char *key, long dflt) {
+  double d = get_num(c, o, where, key, (double)dflt);
+  if (d != floor(d) || fabs(d) > 1e15) {
+    fail(c, "%s.%s: expected an integer", where, key);
+    return dflt;
+  }
+  return (long)d;
+}
+
+static char *get_str(parse_ctx *c, json_t *o, const char *where, const char *key) {
+  json_t *v = json_object_get(o, key);
+  if (!v || json_is_null(v))
+    return NULL;
+  if (!json_is_string(v)) {
+    fail(c, "%s.%s: expected a string", where, key);
+    return NULL;
+  }
+  char *s = strdup(json_string_value(v));
+  if (!s)
+    fail(c, "out of memory");
+  return s;
+}
+
+/* The section's array (absent = empty); NULL after an error. */
+static json_t *get_array(parse_ctx *c, json_t *root, const char *key, size_t *n) {
+  json_t *a = json_object_get(root, key);
+  *n = 0;
+  if (!a || json_is_null(a))
+    return NULL;
+  if (!json_is_array(a)) {
+    fail(c, "%s: expected an array", key);
+    return NULL;
+  }
+  *n = json_array_size(a);
+  return a;
+}
+
+static const char *type_of(parse_ctx *c, json_t *o, const char *where) {
+  json_t *t = json_object_get(o, "@type");
+  if (!json_is_string(t)) {
+    fail(c, "%s.@type: missing or not a string", where);
+    return "";
+  }
+  return json_string_value(t);
+}
+
+/* ---- sections -------------------------------------------------------- */
+
+static void parse_expression(parse_ctx *c, json_t *o, const char *where, bs_bmdx_expression *e) {
+  static const char *const known[] = {"inputFileName", "hasHeaders", "logTransformation",
+                                      "platform",      "outputName", NULL};
+  check_keys(c, o, where, known);
+  e->input_file_name = get_str(c, o, where, "inputFileName");
+  if (!e->input_file_name)
+    fail(c, "%s.inputFileName: missing", where);
+  e->has_headers = get_bool(c, o, where, "hasHeaders", 1);
+  e->platform = get_str(c, o, where, "platform");
+  e->output_name = get_str(c, o, where, "outputName");
+  e->log_base = BMD_LOG_BASE2;
+  json_t *lt = json_object_get(o, "logTransformation");
+  if (lt && !json_is_null(lt)) {
+    const char *s = json_is_string(lt) ? json_string_value(lt) : "";
+    if (strcmp(s, "NONE") == 0)
+      e->log_base = BMD_LOG_NONE;
+    else if (strcmp(s, "BASE2") == 0)
+      e->log_base = BMD_LOG_BASE2;
+    else if (strcmp(s, "BASE10") == 0)
+      e->log_base = BMD_LOG_BASE10;
+    else if (strcmp(s, "NATURAL") == 0)
+      e->log_base = BMD_LOG_NATURAL;
+    else
+      fail(c, "%s.logTransformation: expected NONE, BASE2, BASE10 or NATURAL", where);
+  }
+}
+
+static const char *const prefilter_keys[] = {
+    "@type", "inputName", "outputName", "pValueCutoff", "useMultipleTestingCorrection",
+    "filterOutControlGenes", "useFoldChange", "foldChange", "foldChangeLotel", "pValueLotel",
+    "lotelTest", "numberOfThreads", "numberOfPermutations", "inputCategory",
+    /* curve-fit and ORIOGEN prefilters */
+    "bmrFactor", "poly2BmrFactor", "constantVariance", "modelConfigs", "numberOfBootstraps",
+    "shrinkageCorrection", "mtcType", NULL};
+
+/* Returns 1 when the section is one we run (filled into *p). */
+static int parse_prefilter(parse_ctx *c, json_t *o, const char *where, bs_bmdx_prefilter *p) {
+  check_keys(c, o, where, prefilter_keys);
+  const char *type = type_of(c, o, where);
+  if (c->failed)
+    return 0;
+  if (strcmp(type, "anova") != 0 && strcmp(type, "williams") != 0) {
+    if (strcmp(type, "curvefit") == 0 || strcmp(type, "oriogen") == 0)
+      unsupported(c, "%s: the %s prefilter is not supported (anova and williams are)", where, type);
+    else
+      fail(c, "%s.@type: unknown prefilter \"%s\"", where, type);
+    return 0;
+  }
+  snprintf(p->type, sizeof p->type, "%s", type);
+  p->p_value_cutoff = get_num(c, o, where, "pValueCutoff", 0.05);
+  p->use_multiple_testing = get_bool(c, o, where, "useMultipleTestingCorrection", 0);
+  p->filter_out_control_genes = get_bool(c, o, where, "filterOutControlGenes", 1);
+  p->use_fold_change = get_bool(c, o, where, "useFoldChange", 1);
+  p->fold_change = get_num(c, o, where, "foldChange", 2.0);
+  p->fold_change_lotel = get_num(c, o, where, "foldChangeLotel", 1.5);
+  p->p_value_lotel = get_num(c, o, where, "pValueLotel", 0.05);
+  p->lotel_test = (int)get_int(c, o, where, "lotelTest", 2);
+  p->number_of_permutations = get_int(c, o, where, "numberOfPermutations", 1000);
+  p->number_of_threads = (int)get_int(c, o, where, "numberOfThreads", 1);
+  p->input_name = get_str(c, o, where, "inputName");
+  p->output_name = get_str(c, o, where, "outputName");
+  return 1;
+}
+
+/* modelConfigs[] -> "hill", "power", "polyN", "expN". */
+static void parse_models(parse_ctx *c, json_t *arr, const char *where, bs_bmdx_bmds *b) {
+  size_t i;
+  json_t *m;
+  if (!json_is_array(arr) || json_array_size(arr) == 0) {
+    fail(c, "%s.modelConfigs: expected a non-empty array", where);
+    return;
+  }
+  json_array_foreach(arr, i, m) {
+    char w[96];
+    snprintf(w, sizeof w, "%s.modelConfigs[%zu]", where, i);
+    static const char *const known[] = {"@type", "degree", "expModel", NULL};
+    check_keys(c, m, w, known);
+    const char *type = type_of(c, m, w);
+    if (c->failed)
+      return;
+    if (b->n_models >= sizeof b->models / sizeof b->models[0]) {
+      fail(c, "%s: too many models", w);
+      return;
+    }
+    char *slot = b->models[b->n_models];
+    if (strcmp(type, "hill") == 0 || strcmp(type, "power") == 0) {
+      snprintf(slot, sizeof b->models[0], "%s", type);
+    } else if (strcmp(type, "poly") == 0) {
+      long deg = get_int(c, m, w, "degree", 1);
+      if (deg < 1 || deg > 4) {
+        fail(c, "%s.degree: expected 1 to 4", w);
+        return;
+      }
+      snprintf(slot, sizeof b->models[0], "poly%ld", deg);
+    } else if (strcmp(type, "exp") == 0) {
+      long em = get_int(c, m, w, "expModel", 3);
+      if (em < 2 || em > 5) {
+        fail(c, "%s.expModel: expected 2 to 5", w);
+        return;
+      }
+      snprintf(slot, sizeof b->models[0], "exp%ld", em);
+    } else if (strcmp(type, "funl") == 0) {
+      unsupported(c, "%s: the FUNL model is not supported", w);
+      continue;
+    } else {
+      fail(c, "%s.@type: unknown model \"%s\"", w, type);
+      return;
+    }
+    b->n_models++;
+  }
+}
+
+static void parse_bmds(parse_ctx *c, json_t *o, const char *where, bs_bmdx_bmds *b) {
+  static const char *const known[] = {"modelConfigs",    "bmdsBestModelSelection",
+                                      "bmdsInputConfig", "inputCategory",
+                                      "inputName",       "outputName",
+                                      "numberOfThreads", NULL};
+  check_keys(c, o, where, known);
+  parse_models(c, json_object_get(o, "modelConfigs"), where, b);
+  b->number_of_threads = (int)get_int(c, o, where, "numberOfThreads", 1);
+  b->input_category = get_str(c, o, where, "inputCategory");
+  b->input_name = get_str(c, o, where, "inputName");
+  b->output_name = get_str(c, o, where, "outputName");
+
+  char w[96];
+  json_t *sel = json_object_get(o, "bmdsBestModelSelection");
+  json_t *empty = json_object();
+  snprintf(w, sizeof w, "%s.bmdsBestModelSelection", where);
+  if (!sel || json_is_null(sel))
+    sel = empty;
+  static const char *const sel_keys[] = {"bestPolyTest",
+                                         "pValueCutoff",
+                                         "bmdlBMDUUse",
+                                         "flagHillWithKParameter",
+                                         "kParameterValue",
+                                         "bestModelSelectionWithFlaggedHill",
+                                         "modifyFlaggedHillWithFractionMinBMD",
+                                         "modifyFlaggedHillWtihFractionMinBMD",
+                                         NULL};
+  check_keys(c, sel, w, sel_keys);
+  b->best_poly_test = (int)get_int(c, sel, w, "bestPolyTest", 1);
+  b->p_value_cutoff = get_num(c, sel, w, "pValueCutoff", 0.05);
+  b->bmdl_bmdu_use = (int)get_int(c, sel, w, "bmdlBMDUUse", 1);
+  b->flag_hill_with_k = get_bool(c, sel, w, "flagHillWithKParameter", 1);
+  b->k_parameter_value = (int)get_int(c, sel, w, "kParameterValue", 2);
+  b->best_model_with_flagged_hill = (int)get_int(c, sel, w, "bestModelSelectionWithFlaggedHill", 5);
+  b->modify_flagged_hill_fraction =
+      get_num(c, sel, w, "modifyFlaggedHillWithFractionMinBMD",
+              get_num(c, sel, w, "modifyFlaggedHillWtihFractionMinBMD", 0.5));
+  if (b->best_poly_test < 1 || b->best_poly_test > 2)
+    fail(c, "%s.bestPolyTest: expected 1 (nested chi-square) or 2 (lowest AIC)", w);
+  if (b->bmdl_bmdu_use < 1 || b->bmdl_bmdu_use > 4)
+    fail(c, "%s.bmdlBMDUUse: expected 1 to 4", w);
+  if (b->k_parameter_value < 1 || b->k_parameter_value > 3)
+    fail(c, "%s.kParameterValue: expected 1, 2 or 3", w);
+  if (b->best_model_with_flagged_hill < 1 || b->best_model_with_flagged_hill > 5)
+    fail(c, "%s.bestModelSelectionWithFlaggedHill: expected 1 to 5", w);
+
+  json_t *in = json_object_get(o, "bmdsInputConfig");
+  snprintf(w, sizeof w, "%s.bmdsInputConfig", where);
+  if (!in || json_is_null(in))
+    in = empty;
+  static const char *const in_keys[] = {"constantVariance",
+                                        "bmrType",
+                                        "bmrFactor",
+                                        "bmdUBmdLEstimationMethod",
+                                        "restrictPolyToMonotonic",
+                                        "stepFunctionThreshold",
+                                        "maxIterations",
+                                        "confidenceLevel",
+                                        NULL};
+  check_keys(c, in, w, in_keys);
+  b->constant_variance = get_bool(c, in, w, "constantVariance", 1);
+  b->bmr_type = (int)get_int(c, in, w, "bmrType", 1);
+  b->bmr_factor = get_num(c, in, w, "bmrFactor", 1.021);
+  b->bmdu_bmdl_method = (int)get_int(c, in, w, "bmdUBmdLEstimationMethod", 1);
+  b->restrict_poly_monotonic = get_bool(c, in, w, "restrictPolyToMonotonic", 0);
+  if (b->bmr_type < 1 || b->bmr_type > 2)
+    fail(c, "%s.bmrType: expected 1 (standard deviation) or 2 (relative deviation)", w);
+  if (b->bmdu_bmdl_method < 1 || b->bmdu_bmdl_method > 2)
+    fail(c, "%s.bmdUBmdLEstimationMethod: expected 1 (profile) or 2 (Wald)", w);
+  if (!(b->bmr_factor > 0))
+    fail(c, "%s.bmrFactor: expected a positive number", w);
+  json_decref(empty);
+}
+
+static const char *const category_keys[] = {
+    "@type", "inputName", "outputName", "removePromiscuousProbes", "removeBMDGreaterHighDose",
+    "bmdPValueCutoff", "bmdRSquaredCutoff", "bmdBMDLRatioMin", "bmduBMDRatioMin",
+    "bmduBMDLRatioMin", "nFoldBelowLowestDose", "maxFoldChange", "anovaPrefilterPValueMaxValue",
+    "anovaPrefilterAdjustedPValueMaxValue", "williamsPrefilterPValueMaxValue",
+    "williamsPrefilterAdjustedPValueMaxValue", "oriogenPrefilterPValueMaxValue",
+    "oriogenPrefilterAdjustedPValueMaxValue", "curveFitPrefilterGoFMinValue",
+    "identifyConflictingProbeSets", "correlationCutoffForConflictingProbeSets", "minGenesInSet",
+    "maxGenesInSet", "deduplicateGeneSets", "computeIVIVE", "iviveConfig", "removeStepFunction",
+    "removeStepFunctionWithBMDLower", "removeAdverseDirection", "absZScoreMax",
+    "absModelFoldChangeMax",
+    /* type-specific */
+    "goCategory", "signalingPathway", "probeFilePath", "categoryFilePath", NULL};
+
+/* Keys we accept but do not run when set (non-null, non-false). */
+static const struct {
+  const char *key, *why;
+} category_unrun[] = {
+    {"anovaPrefilterPValueMaxValue", "prefilter p-value filters are not supported"},
+    {"anovaPrefilterAdjustedPValueMaxValue", "prefilter p-value filters are not supported"},
+    {"williamsPrefilterPValueMaxValue", "prefilter p-value filters are not supported"},
+    {"williamsPrefilterAdjustedPValueMaxValue", "prefilter p-value filters are not supported"},
+    {"oriogenPrefilterPValueMaxValue", "ORIOGEN is not supported"},
+    {"oriogenPrefilterAdjustedPValueMaxValue", "ORIOGEN is not supported"},
+    {"curveFitPrefilterGoFMinValue", "the curve-fit prefilter is not supported"},
+    {"identifyConflictingProbeSets", "conflicting-probe-set detection is not supported"},
+    {"deduplicateGeneSets", "gene-set de-duplication is not supported"},
+    {"computeIVIVE", "IVIVE / toxicokinetics is not supported"},
+    {"iviveConfig", "IVIVE / toxicokinetics is not supported"},
+    {"removeStepFunction", "the step-function filter is not supported"},
+    {"removeStepFunctionWithBMDLower", "the step-function filter is not supported"},
+    {"removeAdverseDirection", "use --remove-direction up|down instead"},
+    {"absZScoreMax", "the |Z-score| filter is not supported"},
+    {"absModelFoldChangeMax", "the model fold-change filter is not supported"},
+};
+
+/* Returns 1 when the section is one we run. */
+static int parse_category(parse_ctx *c, json_t *o, const char *where, bs_bmdx_category *k) {
+  check_keys(c, o, where, category_keys);
+  const char *type = type_of(c, o, where);
+  if (c->failed)
+    return 0;
+  if (strcmp(type, "go") == 0 || strcmp(type, "pathway") == 0) {
+    unsupported(c,
+                "%s: %s category analysis needs BMDExpress's annotation downloads, which are not "
+                "supported; give the sets as a defined category map or a GMT file (--gmt)",
+                where, strcmp(type, "go") == 0 ? "GO" : "pathway");
+    return 0;
+  }
+  if (strcmp(type, "defined") != 0 && strcmp(type, "gene") != 0) {
+    fail(c, "%s.@type: unknown category analysis \"%s\"", where, type);
+    return 0;
+  }
+  snprintf(k->type, sizeof k->type, "%s", type);
+  for (size_t i = 0; i < sizeof category_unrun / sizeof category_unrun[0]; i++) {
+    json_t *v = json_object_get(o, category_unrun[i].key);
+    if (v && !json_is_null(v) && !json_is_false(v))
+      unsupported(c, "%s.%s: %s", where, category_unrun[i].key, category_unrun[i].why);
+  }
+  k->probe_file = get_str(c, o, where, "probeFilePath");
+  k->category_file = get_str(c, o, where, "categoryFilePath");
+  if (strcmp(type, "defined") == 0 && !c->failed && (!k->probe_file || !k->category_file))
+    fail(c, "%s: a defined category analysis needs probeFilePath and categoryFilePath", where);
+  k->remove_promiscuous = get_bool(c, o, where, "removePromiscuousProbes", 1);
+  k->remove_bmd_gt_high_dose = get_bool(c, o, where, "removeBMDGreaterHighDose", 1);
+  k->bmd_p_value_cutoff = get_num(c, o, where, "bmdPValueCutoff", NAN);
+  k->bmd_r_squared_cutoff = get_num(c, o, where, "bmdRSquaredCutoff", NAN);
+  k->bmd_bmdl_ratio_min = get_num(c, o, where, "bmdBMDLRatioMin", NAN);
+  k->bmdu_bmd_ratio_min = get_num(c, o, where, "bmduBMDRatioMin", NAN);
+  k->bmdu_bmdl_ratio_min = get_num(c, o, where, "bmduBMDLRatioMin", NAN);
+  k->n_fold_below_lowest_dose = get_num(c, o, where, "nFoldBelowLowestDose", NAN);
+  k->max_fold_change = get_num(c, o, where, "maxFoldChange", NAN);
+  k->min_genes_in_set = get_int(c, o, where, "minGenesInSet", -1);
+  k->max_genes_in_set = get_int(c, o, where, "maxGenesInSet", -1);
+  k->remove_step_function = get_bool(c, o, where, "removeStepFunction", 0);
+  k->remove_step_function_below = get_bool(c, o, where, "removeStepFunctionWithBMDLower", 0);
+  k->identify_conflicting = get_bool(c, o, where, "identifyConflictingProbeSets", 0);
+  k->conflicting_cutoff = get_num(c, o, where, "correlationCutoffForConflictingProbeSets", 0.5);
+  k->input_name = get_str(c, o, where, "inputName");
+  k->output_name = get_str(c, o, where, "outputName");
+  return 1;
+}
+
+/* ---- the file ------------------------------------------------------------ */
+
+static char *dir_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash)
+    return strdup(".");
+  if (slash == path)
+    return strdup("/");
+  return strndup(path, (size_t)(slash - path));
+}
+
+bs_bmdx_config *bs_bmdx_config_read(const char *path, char *errstr, size_t errstr_size) {
+  parse_ctx c = {NULL, path, errstr, errstr_size, 0};
+  json_error_t jerr;
+  json_t *root = json_load_file(path, 0, &jerr) /* duplicates: last wins, as in Jackson */;
+  bs_bmdx_config *cfg = calloc(1, sizeof *cfg);
+  if (!cfg) {
+    snprintf(errstr, errstr_size, "%s: out of memory", path);
+    json_decref(root);
+    return NULL;
+  }
+  c.cfg = cfg;
+  if (!root) {
+    fail(&c, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+    goto fail;
+  }
+  if (!json_is_object(root)) {
+    fail(&c, "expected a JSON object at the top");
+    goto fail;
+  }
+  static const char *const top_keys[] = {
+      "bm2FileName",           "jsonExportFileName",      "overwrite",   "basePath",
+      "expressionDataConfigs", "preFilterConfigs",        "bmdsConfigs", "maConfigs",
+      "nonParametricConfigs",  "categoryAnalysisConfigs", NULL};
+  check_keys(&c, root, "(top)", top_keys);
+  cfg->path = strdup(path);
+  cfg->bm2_file_name = get_str(&c, root, "(top)", "bm2FileName");
+  cfg->json_export_file_name = get_str(&c, root, "(top)", "jsonExportFileName");
+  cfg->overwrite = get_bool(&c, root, "(top)", "overwrite", 0);
+  cfg->base_path = get_str(&c, root, "(top)", "basePath");
+  if (!cfg->base_path && !c.failed)
+    cfg->base_path = dir_of(path);
+  if (!cfg->path || !cfg->base_path)
+    fail(&c, "out of memory");
+  if (c.failed)
+    goto fail;
+  if (cfg->bm2_file_name)
+    unsupported(&c, "bm2FileName: .bm2 project files are not written (results go to the output "
+                    "directory as TSV and JSON)");
+  if (cfg->json_export_file_name)
+    unsupported(&c, "jsonExportFileName: the BMDExpress JSON project export is not written");
+
+  size_t n, i;
+  json_t *a, *o;
+  char where[96];
+  if ((a = get_array(&c, root, "maConfigs", &n)) && n > 0)
+    unsupported(&c, "maConfigs: ToxicR model averaging is not supported (%zu section%s)", n,
+                n == 1 ? "" : "s");
+  if ((a = get_array(&c, root, "nonParametricConfigs", &n)) && n > 0)
+    unsupported(&c, "nonParametricConfigs: GCurveP is not supported (%zu section%s)", n,
+                n == 1 ? "" : "s");
+
+  a = get_array(&c, root, "expressionDataConfigs", &n);
+  if (n == 0 && !c.failed)
+    fail(&c, "expressionDataConfigs: at least one expression data section is needed");
+  if (c.failed || !(cfg->expression = calloc(n ? n : 1, sizeof *cfg->expression)))
+    goto fail;
+  json_array_foreach(a, i, o) {
+    snprintf(where, sizeof where, "expressionDataConfigs[%zu]", i);
+    parse_expression(&c, o, where, &cfg->expression[cfg->n_expression++]);
+  }
+
+  a = get_array(&c, root, "preFilterConfigs", &n);
+  if (c.failed || !(cfg->prefilter = calloc(n ? n : 1, sizeof *cfg->prefilter)))
+    goto fail;
+  json_array_foreach(a, i, o) {
+    snprintf(where, sizeof where, "preFilterConfigs[%zu]", i);
+    if (!json_is_object(o))
+      fail(&c, "%s: expected an object", where);
+    else if (parse_prefilter(&c, o, where, &cfg->prefilter[cfg->n_prefilter]))
+      cfg->n_prefilter++;
+  }
+
+  a = get_array(&c, root, "bmdsConfigs", &n);
+  if (c.failed || !(cfg->bmds = calloc(n ? n : 1, sizeof *cfg->bmds)))
+    goto fail;
+  json_array_foreach(a, i, o) {
+    snprintf(where, sizeof where, "bmdsConfigs[%zu]", i);
+    if (!json_is_object(o))
+      fail(&c, "%s: expected an object", where);
+    else
+      parse_bmds(&c, o, where, &cfg->bmds[cfg->n_bmds++]);
+  }
+
+  a = get_array(&c, root, "categoryAnalysisConfigs", &n);
+  if (c.failed || !(cfg->category = calloc(n ? n : 1, sizeof *cfg->category)))
+    goto fail;
+  json_array_foreach(a, i, o) {
+    snprintf(where, sizeof where, "categoryAnalysisConfigs[%zu]", i);
+    if (!json_is_object(o))
+      fail(&c, "%s: expected an object", where);
+    else if (parse_category(&c, o, where, &cfg->category[cfg->n_category]))
+      cfg->n_category++;
+  }
+  if (c.failed)
+    goto fail;
+  json_decref(root);
+  return cfg;
+fail:
+  if (!c.failed)
+    fail(&c, "out of memory");
+  json_decref(root);
+  bs_bmdx_config_destroy(cfg);
+  return NULL;
+}
+
+void bs_bmdx_config_destroy(bs_bmdx_config *cfg) {
+  if (!cfg)
+    return;
+  for (size_t i = 0; i < cfg->n_expression; i++) {
+    free(cfg->expression[i].input_file_name);
+    free(cfg->expression[i].platform);
+    free(cfg->expression[i].output_name);
+  }
+  for (size_t i = 0; i < cfg->n_prefilter; i++) {
+    free(cfg->prefilter[i].input_name);
+    free(cfg->prefilter[i].output_name);
+  }
+  for (size_t i = 0; i < cfg->n_bmds; i++) {
+    free(cfg->bmds[i].input_category);
+    free(cfg->bmds[i].input_name);
+    free(cfg->bmds[i].output_name);
+  }
+  for (size_t i = 0; i < cfg->n_category; i++) {
+    free(cfg->category[i].probe_file);
+    free(cfg->category[i].category_file);
+    free(cfg->category[i].input_name);
+    free(cfg->category[i].output_name);
+  }
+  for (size_t i = 0; i < cfg->n_unsupported; i++)
+    free(cfg->unsupported[i]);
+  free(cfg->unsupported);
+  free(cfg->expression);
+  free(cfg->prefilter);
+  free(cfg->bmds);
+  free(cfg->category);
+  free(cfg->path);
+  free(cfg->base_path);
+  free(cfg->bm2_file_name);
+  free(cfg->json_export_file_name);
+  free(cfg);
+}
+
+char *bs_bmdx_config_resolve(const bs_bmdx_config *cfg, const char *name) {
+  if (!name)
+    return NULL;
+  if (name[0] == '/' || !cfg->base_path || !cfg->base_path[0])
+    return strdup(name);
+  size_t n = strlen(cfg->base_path) + strlen(name) + 2;
+  char *s = malloc(n);
+  if (s)
+    snprintf(s, n, "%s/%s", cfg->base_path, name);
+  return s;
+}
+
+bmd_category_options bs_bmdx_category_options(const bs_bmdx_category *k) {
+  bmd_category_options o = bmd_category_options_default();
+  o.remove_promiscuous = k->remove_promiscuous;
+  o.filter_on[BMD_CAT_FILTER_HIGH_DOSE] = k->remove_bmd_gt_high_dose;
+#define SET(filter, field, value)                                                                  \
+  if (!isnan(value)) {                                                                             \
+    o.filter_on[filter] = 1;                                                                       \
+    o.field = (value);                                                                             \
+  }
+  SET(BMD_CAT_FILTER_FIT_P, fit_p_min, k->bmd_p_value_cutoff);
+  SET(BMD_CAT_FILTER_R_SQUARED, r_squared_min, k->bmd_r_squared_cutoff);
+  SET(BMD_CAT_FILTER_BMD_BMDL, bmd_bmdl_max, k->bmd_bmdl_ratio_min);
+  SET(BMD_CAT_FILTER_BMDU_BMD, bmdu_bmd_max, k->bmdu_bmd_ratio_min);
+  SET(BMD_CAT_FILTER_BMDU_BMDL, bmdu_bmdl_max, k->bmdu_bmdl_ratio_min);
+  SET(BMD_CAT_FILTER_LOW_DOSE, low_dose_fold, k->n_fold_below_lowest_dose);
+  SET(BMD_CAT_FILTER_FOLD_CHANGE, fold_change_min, k->max_fold_change);
+#undef SET
+  if (k->min_genes_in_set >= 0) {
+    o.min_genes_on = 1;
+    o.min_genes = (size_t)k->min_genes_in_set;
+  }
+  if (k->max_genes_in_set >= 0) {
+    o.max_genes_on = 1;
+    o.max_genes = (size_t)k->max_genes_in_set;
+  }
+  return o;
+}

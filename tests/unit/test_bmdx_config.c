@@ -1,0 +1,201 @@
+/*
+ * test_bmdx_config.c - BMDExpress 3 analyze configs: the five examples
+ * BMDExpress ships (values checked against what the files say), the
+ * sections we do not run named in `unsupported`, and bad files refused
+ * with the file and the key path or JSON line.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bs/bmdx_config.h"
+
+#define CONFIGS BS_TEST_DATA "/bmdexpress/analyze-configs/"
+
+static int has_unsupported(const bs_bmdx_config *cfg, const char *needle) {
+  for (size_t i = 0; i < cfg->n_unsupported; i++)
+    if (strstr(cfg->unsupported[i], needle))
+      return 1;
+  return 0;
+}
+
+static void test_etap(void **state) {
+  (void)state;
+  char err[512];
+  bs_bmdx_config *cfg = bs_bmdx_config_read(CONFIGS "analyze-ETAP.json", err, sizeof err);
+  assert_non_null(cfg);
+  assert_int_equal(cfg->n_expression, 1);
+  assert_string_equal(cfg->expression[0].input_file_name, "/path/to/data/");
+  assert_int_equal(cfg->expression[0].log_base, BMD_LOG_BASE2);
+  assert_string_equal(cfg->expression[0].platform, "S1500_Plus_Human");
+  assert_int_equal(cfg->n_prefilter, 1);
+  assert_string_equal(cfg->prefilter[0].type, "williams");
+  assert_true(cfg->prefilter[0].p_value_cutoff == 0.05);
+  assert_int_equal(cfg->prefilter[0].number_of_permutations, 10000);
+  assert_true(cfg->prefilter[0].fold_change == 1.5);
+  assert_int_equal(cfg->prefilter[0].use_multiple_testing, 0);
+  assert_int_equal(cfg->n_bmds, 1);
+  const bs_bmdx_bmds *b = &cfg->bmds[0];
+  assert_int_equal(b->n_models, 6);
+  const char *models[] = {"hill", "power", "poly1", "poly2", "exp3", "exp5"};
+  for (size_t i = 0; i < 6; i++)
+    assert_string_equal(b->models[i], models[i]);
+  assert_int_equal(b->best_poly_test, 2);
+  assert_int_equal(b->k_parameter_value, 3);
+  assert_int_equal(b->best_model_with_flagged_hill, 2);
+  assert_true(b->bmr_factor == 1.349);
+  assert_int_equal(b->bmr_type, 1);
+  assert_string_equal(b->input_category, "williams");
+  /* its only category section is GO: named, not run */
+  assert_int_equal(cfg->n_category, 0);
+  assert_true(has_unsupported(cfg, "categoryAnalysisConfigs[0]: GO category analysis"));
+  assert_true(has_unsupported(cfg, "bm2FileName"));
+  bs_bmdx_config_destroy(cfg);
+}
+
+static void test_dtt(void **state) {
+  (void)state;
+  char err[512];
+  bs_bmdx_config *cfg = bs_bmdx_config_read(CONFIGS "analyze-DTT.json", err, sizeof err);
+  assert_non_null(cfg);
+  assert_true(has_unsupported(cfg, "maConfigs: ToxicR model averaging"));
+  assert_true(has_unsupported(cfg, "preFilterConfigs[1]: the curvefit prefilter"));
+  assert_int_equal(cfg->n_bmds, 0);
+  /* the gene-level section runs; its step-function and conflicting-probe
+   * options are named */
+  assert_int_equal(cfg->n_category, 1);
+  const bs_bmdx_category *k = &cfg->category[0];
+  assert_string_equal(k->type, "gene");
+  assert_int_equal(k->remove_promiscuous, 0);
+  assert_true(k->bmd_r_squared_cutoff == 0.6);
+  assert_true(k->bmd_bmdl_ratio_min == 10.0);
+  assert_true(isnan(k->bmd_p_value_cutoff));
+  assert_true(has_unsupported(cfg, "categoryAnalysisConfigs[1].removeStepFunctionWithBMDLower"));
+  assert_true(has_unsupported(cfg, "categoryAnalysisConfigs[1].identifyConflictingProbeSets"));
+  bmd_category_options o = bs_bmdx_category_options(k);
+  assert_int_equal(o.remove_promiscuous, 0);
+  assert_int_equal(o.filter_on[BMD_CAT_FILTER_HIGH_DOSE], 1);
+  assert_int_equal(o.filter_on[BMD_CAT_FILTER_R_SQUARED], 1);
+  assert_true(o.r_squared_min == 0.6);
+  assert_int_equal(o.filter_on[BMD_CAT_FILTER_BMD_BMDL], 1);
+  assert_true(o.bmd_bmdl_max == 10.0);
+  assert_int_equal(o.filter_on[BMD_CAT_FILTER_FIT_P], 0);
+  assert_int_equal(o.filter_on[BMD_CAT_FILTER_BMDU_BMDL], 0);
+  assert_int_equal(o.min_genes_on, 0);
+  bs_bmdx_config_destroy(cfg);
+}
+
+static void test_config1_defined(void **state) {
+  (void)state;
+  char err[512];
+  bs_bmdx_config *cfg = bs_bmdx_config_read(CONFIGS "analyze-config1.json", err, sizeof err);
+  assert_non_null(cfg);
+  assert_int_equal(cfg->expression[0].has_headers, 0);
+  assert_int_equal(cfg->n_prefilter, 2); /* anova, williams; curvefit named */
+  assert_string_equal(cfg->prefilter[0].type, "anova");
+  assert_true(cfg->prefilter[0].fold_change == 2.0);
+  assert_int_equal(cfg->prefilter[1].number_of_permutations, 50);
+  assert_int_equal(cfg->n_bmds, 2);
+  assert_int_equal(cfg->bmds[1].n_models, 7);
+  assert_string_equal(cfg->bmds[1].models[4], "poly3");
+  assert_true(cfg->bmds[0].modify_flagged_hill_fraction == 0.05);
+  assert_int_equal(cfg->n_category, 1);
+  const bs_bmdx_category *k = &cfg->category[0];
+  assert_string_equal(k->type, "defined");
+  assert_string_equal(k->probe_file, "defined/probes.txt");
+  char *p = bs_bmdx_config_resolve(cfg, k->category_file);
+  assert_string_equal(p, CONFIGS "defined/categories.txt");
+  free(p);
+  bmd_category_options o = bs_bmdx_category_options(k);
+  assert_int_equal(o.filter_on[BMD_CAT_FILTER_FIT_P], 1);
+  assert_true(o.fit_p_min == 0.1);
+  assert_int_equal(o.filter_on[BMD_CAT_FILTER_BMDU_BMDL], 1);
+  assert_true(o.bmdu_bmdl_max == 20.0);
+  assert_int_equal(o.filter_on[BMD_CAT_FILTER_LOW_DOSE], 1);
+  assert_true(o.low_dose_fold == 10.0);
+  assert_int_equal(o.filter_on[BMD_CAT_FILTER_BMD_BMDL], 0); /* null */
+  assert_true(has_unsupported(cfg, "pathway category analysis"));
+  bs_bmdx_config_destroy(cfg);
+}
+
+static void test_all_examples_parse(void **state) {
+  (void)state;
+  const char *names[] = {"analyze-config2.json", "analyze-config3.json"};
+  for (size_t i = 0; i < 2; i++) {
+    char path[512], err[512];
+    snprintf(path, sizeof path, CONFIGS "%s", names[i]);
+    bs_bmdx_config *cfg = bs_bmdx_config_read(path, err, sizeof err);
+    if (!cfg)
+      fail_msg("%s", err);
+    assert_true(cfg->n_unsupported > 0);
+    assert_true(cfg->n_category > 0); /* the defined sections */
+    bs_bmdx_config_destroy(cfg);
+  }
+}
+
+/* Writes text to a temporary file, reads it, returns the error text. */
+static void expect_refusal(const char *text, const char *needle) {
+  char path[] = "/tmp/bmdx_config_XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  FILE *f = fdopen(fd, "w");
+  fputs(text, f);
+  fclose(f);
+  char err[512] = "";
+  bs_bmdx_config *cfg = bs_bmdx_config_read(path, err, sizeof err);
+  unlink(path);
+  if (cfg)
+    fail_msg("accepted: %s", text);
+  if (!strstr(err, needle) || !strstr(err, path))
+    fail_msg("error \"%s\" lacks \"%s\" or the file name", err, needle);
+}
+
+static void test_bad_configs(void **state) {
+  (void)state;
+  const char *expr = "\"expressionDataConfigs\":[{\"inputFileName\":\"x.txt\"}]";
+  char buf[1024];
+  expect_refusal("{\"expressionDataConfigs\":[{\"inputFileName\":\"x\"}],\n \"oops\" 1}", "line 2");
+  expect_refusal("[]", "expected a JSON object");
+  expect_refusal("{}", "expressionDataConfigs: at least one");
+  snprintf(buf, sizeof buf, "{%s, \"bmdsConfig\":[]}", expr);
+  expect_refusal(buf, "(top).bmdsConfig: unknown key");
+  snprintf(buf, sizeof buf,
+           "{%s, \"categoryAnalysisConfigs\":[{\"@type\":\"gene\",\"bmdPValueCutof\":0.1}]}", expr);
+  expect_refusal(buf, "categoryAnalysisConfigs[0].bmdPValueCutof: unknown key");
+  snprintf(buf, sizeof buf,
+           "{%s, \"categoryAnalysisConfigs\":[{\"@type\":\"gene\",\"bmdPValueCutoff\":\"0.1\"}]}",
+           expr);
+  expect_refusal(buf, "categoryAnalysisConfigs[0].bmdPValueCutoff: expected a number");
+  snprintf(buf, sizeof buf, "{%s, \"categoryAnalysisConfigs\":[{\"@type\":\"defined\"}]}", expr);
+  expect_refusal(buf, "needs probeFilePath and categoryFilePath");
+  snprintf(buf, sizeof buf,
+           "{%s, \"bmdsConfigs\":[{\"modelConfigs\":[{\"@type\":\"poly\",\"degree\":7}]}]}", expr);
+  expect_refusal(buf, "bmdsConfigs[0].modelConfigs[0].degree: expected 1 to 4");
+  snprintf(buf, sizeof buf, "{%s, \"preFilterConfigs\":[{\"@type\":\"magic\"}]}", expr);
+  expect_refusal(buf, "unknown prefilter \"magic\"");
+  expect_refusal(
+      "{\"expressionDataConfigs\":[{\"inputFileName\":\"x\",\"logTransformation\":\"LOG7\"}]}",
+      "expressionDataConfigs[0].logTransformation");
+  char err[256];
+  assert_null(bs_bmdx_config_read("/nonexistent/cfg.json", err, sizeof err));
+  assert_non_null(strstr(err, "/nonexistent/cfg.json"));
+  bs_bmdx_config_destroy(NULL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_etap),
+      cmocka_unit_test(test_dtt),
+      cmocka_unit_test(test_config1_defined),
+      cmocka_unit_test(test_all_examples_parse),
+      cmocka_unit_test(test_bad_configs),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
