@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,129 +26,6 @@ bs_category_stage_args bs_category_stage_defaults(void) {
   a.plot_min_genes = 1;
   a.n_curves = 10;
   return a;
-}
-
-static const bs_category_flag flags[] = {
-    {"probe-map", 1, "probe -> gene map (BMDExpress defined-category probe file)"},
-    {"category-map", 1, "BMDExpress defined category map"},
-    {"gmt", 1, "gene sets as GMT (with --probe-map)"},
-    {"gene-level", 0, "each gene its own category"},
-    {"keep-promiscuous", 0, "keep probes mapped to more than one gene"},
-    {"no-high-dose-filter", 0, "keep probes with BMD > highest dose"},
-    {"fit-p-min", 1, "remove probes with best fit p below this (BMDExpress 0.1)"},
-    {"r-squared-min", 1, "remove probes with R2 below this (0.5)"},
-    {"bmd-bmdl-max", 1, "remove probes with BMD/BMDL above this (20)"},
-    {"bmdu-bmd-max", 1, "remove probes with BMDU/BMD above this (20)"},
-    {"bmdu-bmdl-max", 1, "remove probes with BMDU/BMDL above this (40)"},
-    {"low-dose-fold", 1, "remove probes with BMD this many times below the lowest dose (10)"},
-    {"fold-change-min", 1, "remove probes with |max fold change| below this (1.2)"},
-    {"remove-direction", 1, "remove probes going up or down"},
-    {"min-genes", 1, "skip categories with fewer platform genes (20)"},
-    {"max-genes", 1, "skip categories with more platform genes (500)"},
-    {"tpod-min-set-genes", 1, "tPOD active set: at least this many genes with BMDs (3)"},
-    {"tpod-min-set-fraction", 1, "tPOD active set: at least this fraction of its genes (0.05)"},
-    {"tpod-rank", 1, "tPOD: the BMD of the gene of this rank (25)"},
-    {"tpod-percentile", 1, "tPOD: this percentile of gene BMDs (0.10)"},
-    {"plot-min-genes", 1, "category plot: categories with at least this many genes (1)"},
-    {"curves", 1, "curve plots of this many most sensitive probes (10)"},
-};
-
-const bs_category_flag *bs_category_stage_flags(size_t *n) {
-  *n = sizeof flags / sizeof flags[0];
-  return flags;
-}
-
-static int flag_num(const char *name, const char *v, double *out, char *errstr, size_t size) {
-  char *end;
-  errno = 0;
-  double d = v ? strtod(v, &end) : NAN;
-  if (!v || end == v || *end || errno || !isfinite(d) || d < 0) {
-    snprintf(errstr, size, "--%s: not a non-negative number: \"%s\"", name, v ? v : "");
-    return -1;
-  }
-  *out = d;
-  return 0;
-}
-
-static int flag_count(const char *name, const char *v, size_t *out, char *errstr, size_t size) {
-  double d;
-  if (flag_num(name, v, &d, errstr, size) != 0)
-    return -1;
-  if (d != floor(d) || d > 1e15) {
-    snprintf(errstr, size, "--%s: not a count: \"%s\"", name, v);
-    return -1;
-  }
-  *out = (size_t)d;
-  return 0;
-}
-
-int bs_category_stage_flag(bs_category_stage_args *a, const char *name, const char *value,
-                           char *errstr, size_t errstr_size) {
-  bmd_category_options *o = &a->opt;
-  /* filters with a threshold: name, filter, field */
-  static const struct {
-    const char *name;
-    bmd_cat_filter filter;
-    size_t offset;
-  } thresholds[] = {
-      {"fit-p-min", BMD_CAT_FILTER_FIT_P, offsetof(bmd_category_options, fit_p_min)},
-      {"r-squared-min", BMD_CAT_FILTER_R_SQUARED, offsetof(bmd_category_options, r_squared_min)},
-      {"bmd-bmdl-max", BMD_CAT_FILTER_BMD_BMDL, offsetof(bmd_category_options, bmd_bmdl_max)},
-      {"bmdu-bmd-max", BMD_CAT_FILTER_BMDU_BMD, offsetof(bmd_category_options, bmdu_bmd_max)},
-      {"bmdu-bmdl-max", BMD_CAT_FILTER_BMDU_BMDL, offsetof(bmd_category_options, bmdu_bmdl_max)},
-      {"low-dose-fold", BMD_CAT_FILTER_LOW_DOSE, offsetof(bmd_category_options, low_dose_fold)},
-      {"fold-change-min", BMD_CAT_FILTER_FOLD_CHANGE,
-       offsetof(bmd_category_options, fold_change_min)},
-  };
-  for (size_t i = 0; i < sizeof thresholds / sizeof thresholds[0]; i++)
-    if (strcmp(name, thresholds[i].name) == 0) {
-      double *field = (double *)((char *)o + thresholds[i].offset);
-      if (flag_num(name, value, field, errstr, errstr_size) != 0)
-        return -1;
-      o->filter_on[thresholds[i].filter] = 1;
-      return 1;
-    }
-  if (strcmp(name, "probe-map") == 0)
-    a->probe_map = value;
-  else if (strcmp(name, "category-map") == 0)
-    a->category_map = value, a->gmt = NULL, a->gene_level = 0;
-  else if (strcmp(name, "gmt") == 0)
-    a->gmt = value, a->category_map = NULL, a->gene_level = 0;
-  else if (strcmp(name, "gene-level") == 0)
-    a->gene_level = 1, a->category_map = a->gmt = NULL;
-  else if (strcmp(name, "keep-promiscuous") == 0)
-    o->remove_promiscuous = 0;
-  else if (strcmp(name, "no-high-dose-filter") == 0)
-    o->filter_on[BMD_CAT_FILTER_HIGH_DOSE] = 0;
-  else if (strcmp(name, "remove-direction") == 0) {
-    if (!value || (strcmp(value, "up") != 0 && strcmp(value, "down") != 0)) {
-      snprintf(errstr, errstr_size, "--remove-direction: up or down, not \"%s\"",
-               value ? value : "");
-      return -1;
-    }
-    o->filter_on[BMD_CAT_FILTER_DIRECTION] = 1;
-    o->remove_direction = strcmp(value, "up") == 0 ? 1 : -1;
-  } else if (strcmp(name, "min-genes") == 0) {
-    o->min_genes_on = 1;
-    return flag_count(name, value, &o->min_genes, errstr, errstr_size) ? -1 : 1;
-  } else if (strcmp(name, "max-genes") == 0) {
-    o->max_genes_on = 1;
-    return flag_count(name, value, &o->max_genes, errstr, errstr_size) ? -1 : 1;
-  } else if (strcmp(name, "tpod-min-set-genes") == 0)
-    return flag_count(name, value, &a->tpod.min_set_genes, errstr, errstr_size) ? -1 : 1;
-  else if (strcmp(name, "tpod-min-set-fraction") == 0)
-    return flag_num(name, value, &a->tpod.min_set_fraction, errstr, errstr_size) ? -1 : 1;
-  else if (strcmp(name, "tpod-rank") == 0)
-    return flag_count(name, value, &a->tpod.rank, errstr, errstr_size) ? -1 : 1;
-  else if (strcmp(name, "tpod-percentile") == 0)
-    return flag_num(name, value, &a->tpod.percentile, errstr, errstr_size) ? -1 : 1;
-  else if (strcmp(name, "plot-min-genes") == 0)
-    return flag_count(name, value, &a->plot_min_genes, errstr, errstr_size) ? -1 : 1;
-  else if (strcmp(name, "curves") == 0)
-    return flag_count(name, value, &a->n_curves, errstr, errstr_size) ? -1 : 1;
-  else
-    return 0;
-  return 1;
 }
 
 int bs_category_stage_from_config(bs_category_stage_args *a, const bs_bmdx_config *cfg, size_t k,

@@ -177,45 +177,8 @@ static void test_curve_edges(void **state) {
   free(buf);
 }
 
-/* Every flag of the table is taken; values land in the options; bad values
- * and unknown names are told apart. */
-static void test_flags(void **state) {
-  (void)state;
-  char err[256];
-  size_t n;
-  const bs_category_flag *t = bs_category_stage_flags(&n);
-  assert_true(n >= 20);
-  for (size_t i = 0; i < n; i++) {
-    bs_category_stage_args a = bs_category_stage_defaults();
-    const char *v = strcmp(t[i].name, "remove-direction") == 0 ? "down" : "3";
-    if (bs_category_stage_flag(&a, t[i].name, t[i].has_arg ? v : NULL, err, sizeof err) != 1)
-      fail_msg("--%s not taken: %s", t[i].name, err);
-  }
-  bs_category_stage_args a = bs_category_stage_defaults();
-  assert_int_equal(a.opt.filter_on[BMD_CAT_FILTER_HIGH_DOSE], 1);
-  assert_int_equal(a.opt.filter_on[BMD_CAT_FILTER_FIT_P], 0);
-  assert_int_equal(bs_category_stage_flag(&a, "fit-p-min", "0.1", err, sizeof err), 1);
-  assert_int_equal(a.opt.filter_on[BMD_CAT_FILTER_FIT_P], 1);
-  assert_true(a.opt.fit_p_min == 0.1);
-  assert_int_equal(bs_category_stage_flag(&a, "bmdu-bmdl-max", "40", err, sizeof err), 1);
-  assert_true(a.opt.bmdu_bmdl_max == 40 && a.opt.filter_on[BMD_CAT_FILTER_BMDU_BMDL]);
-  assert_int_equal(bs_category_stage_flag(&a, "no-high-dose-filter", NULL, err, sizeof err), 1);
-  assert_int_equal(a.opt.filter_on[BMD_CAT_FILTER_HIGH_DOSE], 0);
-  assert_int_equal(bs_category_stage_flag(&a, "gmt", "x.gmt", err, sizeof err), 1);
-  assert_int_equal(bs_category_stage_flag(&a, "gene-level", NULL, err, sizeof err), 1);
-  assert_null(a.gmt);
-  assert_int_equal(a.gene_level, 1);
-  assert_int_equal(bs_category_stage_flag(&a, "min-genes", "2.5", err, sizeof err), -1);
-  assert_non_null(strstr(err, "--min-genes"));
-  assert_int_equal(bs_category_stage_flag(&a, "r-squared-min", "abc", err, sizeof err), -1);
-  assert_non_null(strstr(err, "--r-squared-min"));
-  assert_int_equal(bs_category_stage_flag(&a, "remove-direction", "sideways", err, sizeof err), -1);
-  assert_int_equal(bs_category_stage_flag(&a, "matrix", "x", err, sizeof err), 0);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_stage),
-                                     cmocka_unit_test(test_curve_edges),
-                                     cmocka_unit_test(test_flags)};
+                                     cmocka_unit_test(test_curve_edges)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,22 +31,6 @@ typedef struct bs_category_stage_args {
 /* BMDExpress's category defaults, tPOD defaults, 10 curves. */
 bs_category_stage_args bs_category_stage_defaults(void);
 
-/* The category flags a command accepts (for `bmdstream analyze`): name
- * without "--", whether it takes a value, and a help line. */
-typedef struct bs_category_flag {
-  const char *name;
-  int has_arg;
-  const char *help;
-} bs_category_flag;
-
-/* The table (static) and its length. */
-const bs_category_flag *bs_category_stage_flags(size_t *n);
-
-/* Applies one flag (name without "--"; value NULL for switches). Returns
- * 1 if taken, 0 if not a category flag, -1 with errstr on a bad value. */
-int bs_category_stage_flag(bs_category_stage_args *a, const char *name, const char *value,
-                           char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
-
 /* Applies category section k of a BMDExpress analyze config: filters and,
  * for a defined section, the map paths (resolved, new strings stored in
  * *owned_probe_map / *owned_category_map for the caller to free). */
