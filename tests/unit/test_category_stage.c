@@ -22,7 +22,6 @@
 
 #include "bs/category_stage.h"
 #include "bs/matrix_import.h"
-#include "bs/plot_curve.h"
 
 #define DATA BS_TEST_DATA "/bmdexpress/"
 #define N_FIT 40
@@ -130,55 +129,7 @@ static void test_stage(void **state) {
   bmd_dataset_destroy(ds);
 }
 
-static double nan_above_100(void *opaque, double d) {
-  (void)opaque;
-  return d > 100 ? NAN : 1.0 + d / 100;
-}
-
-/* Edge cases of the curve writer: no positive dose is refused; a curve
- * callback returning NaN drops those samples; no callback draws no curve;
- * a group with one replicate gets no SD bar. */
-static void test_curve_edges(void **state) {
-  (void)state;
-  double dose0[] = {0, 0}, mean[] = {1, 2, 3}, sd[] = {0.1, NAN, 0.2}, n[] = {3, 1, 3};
-  bs_curve_plot p = {"P1", "Hill", 2, dose0, mean, sd, n, nan_above_100, NULL, 5, 2, 9};
-  FILE *f = tmpfile();
-  assert_int_equal(bs_plot_curve_svg(f, &p), -1);
-  fclose(f);
-  double dose[] = {0, 10, 1000};
-  p.n_groups = 3;
-  p.dose = dose;
-  char *buf = NULL;
-  size_t len = 0;
-  f = open_memstream(&buf, &len);
-  assert_int_equal(bs_plot_curve_svg(f, &p), 0);
-  fclose(f);
-  const char *s = strstr(buf, "data-samples=\"");
-  assert_non_null(s);
-  size_t pairs = 1;
-  for (s += 14; *s != '"'; s++)
-    pairs += *s == ' ';
-  /* samples 1..1000 log-spaced over 200 points: those <= 100 kept */
-  size_t expect = 0;
-  for (int i = 0; i < BS_CURVE_SAMPLES; i++)
-    expect += pow(10, 0 + 3.0 * i / (BS_CURVE_SAMPLES - 1)) <= 100;
-  assert_int_equal(pairs, expect);
-  size_t bars = 0;
-  for (s = buf; (s = strstr(s, "class=\"sd-bar\"")); s++)
-    bars++;
-  assert_int_equal(bars, 2);
-  free(buf);
-  p.mean_cb = NULL;
-  f = open_memstream(&buf, &len);
-  assert_int_equal(bs_plot_curve_svg(f, &p), 0);
-  fclose(f);
-  assert_null(strstr(buf, "polyline"));
-  assert_non_null(strstr(buf, "data-kind=\"BMDU\" data-value=\"9\""));
-  free(buf);
-}
-
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_stage),
-                                     cmocka_unit_test(test_curve_edges)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_stage)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
