@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bmd/category.h"
 #include "bmd/tpod.h"
@@ -27,7 +28,6 @@
 #include "bs/matrix_import.h"
 #include "bs/category_export.h"
 #include "bs/category_input.h"
-#include "bs/category_stage.h"
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -70,6 +70,31 @@ static int parse_size(const char *flag, const char *s, size_t *out) {
     return -1;
   }
   *out = (size_t)v;
+  return 0;
+}
+
+static int make_dir(const char *path) {
+  if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "bmdstream categories: %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+/* Opens DIR/name for writing; NULL after printing the error. */
+static FILE *open_out(const char *dir, const char *name, char *path, size_t size) {
+  snprintf(path, size, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  if (!f)
+    fprintf(stderr, "bmdstream categories: %s: %s\n", path, strerror(errno));
+  return f;
+}
+
+static int close_out(FILE *f, const char *path, int rc) {
+  if (fclose(f) != 0 || rc != 0) {
+    fprintf(stderr, "bmdstream categories: %s: write error\n", path);
+    return -1;
+  }
   return 0;
 }
 
@@ -359,6 +384,8 @@ static int categories_run(int argc, char **argv, bs_bmdx_config **cfgp, char **c
   bmd_annotation *annot = NULL;
   bs_cat_probes *probes = NULL;
   bmd_category_analysis *ca = NULL;
+  json_t *tj = NULL;
+  FILE *f = NULL;
   probes = bs_cat_probes_read_tsv(bmd_tsv, err, sizeof(err));
   if (!probes) {
     fprintf(stderr, "bmdstream categories: %s\n", err);
@@ -378,11 +405,26 @@ static int categories_run(int argc, char **argv, bs_bmdx_config **cfgp, char **c
   bmd_tpod tpod;
   bmd_tpod_compute(ca, &topt, &tpod);
 
-  if (bs_category_write_outputs(out, ca, probes->probes, &opt, &tpod, plot_min, err, sizeof(err)) !=
-      0) {
-    fprintf(stderr, "bmdstream categories: %s\n", err);
+  if (make_dir(out) != 0)
+    goto done;
+  if (!(f = open_out(out, "categories.tsv", path, sizeof(path))) ||
+      close_out(f, path, bs_categories_tsv_write(f, ca, probes->probes, &opt)) != 0)
+    goto done;
+  tj = bs_tpod_json(&tpod, bmd_category_n_genes(ca), bmd_category_n_results(ca));
+  snprintf(path, sizeof(path), "%s/tpod.json", out);
+  if (!tj || json_dump_file(tj, path, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0) {
+    fprintf(stderr, "bmdstream categories: %s: write error\n", path);
     goto done;
   }
+  snprintf(path, sizeof(path), "%s/plots", out);
+  if (make_dir(path) != 0)
+    goto done;
+  if (!(f = open_out(out, "plots/gene_accumulation.svg", path, sizeof(path))) ||
+      close_out(f, path, bs_plot_gene_accumulation_svg(f, ca, NULL)) != 0)
+    goto done;
+  if (!(f = open_out(out, "plots/category_accumulation.svg", path, sizeof(path))) ||
+      close_out(f, path, bs_plot_category_accumulation_svg(f, ca, plot_min, NULL)) != 0)
+    goto done;
   long n_plotted = 0;
   if (*dsp && n_curves > 0) {
     bs_bmd_curves *curves = bs_bmd_curves_read_tsv(bmd_tsv, err, sizeof(err));
@@ -409,6 +451,7 @@ static int categories_run(int argc, char **argv, bs_bmdx_config **cfgp, char **c
   bs_tpod_print(stdout, &tpod);
   rc = 0;
 done:
+  json_decref(tj);
   bmd_category_analysis_destroy(ca);
   bmd_annotation_destroy(annot);
   bs_cat_probes_destroy(probes);
