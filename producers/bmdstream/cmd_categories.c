@@ -4,11 +4,7 @@
  * category map / GMT file / gene-level mode, runs the category analysis
  * with BMDExpress's filters, and writes DIR/categories.tsv,
  * DIR/tpod.json and DIR/plots/{gene,category}_accumulation.svg; the tPOD
- * is also printed on stdout. With --expression, curve plots of the most
- * sensitive probes (DIR/plots/curve_NN_<probe>.svg). With --config, the
- * category settings come from a BMDExpress 3 analyze config (its first
- * defined or gene-level section; flags given after still override), and
- * every section or option we do not run is named on stderr.
+ * is also printed on stdout.
  */
 #include "commands.h"
 
@@ -23,9 +19,6 @@
 #include "bmd/category.h"
 #include "bmd/tpod.h"
 #include "bs/annotation.h"
-#include "bs/bmd_curves.h"
-#include "bs/bmdx_config.h"
-#include "bs/matrix_import.h"
 #include "bs/category_export.h"
 #include "bs/category_input.h"
 
@@ -42,10 +35,7 @@ static void usage(FILE *out) {
           "         [--remove-direction up|down] [--min-genes 20] [--max-genes 500]\n"
           "  tPOD:  [--tpod-min-set-genes 3] [--tpod-min-set-fraction 0.05] [--tpod-rank 25]\n"
           "         [--tpod-percentile 0.10]\n"
-          "  plots: [--plot-min-genes 1] [--expression FILE [--curves 10]] (curve plots of the\n"
-          "         most sensitive probes; the doses also give --highest/--lowest-dose)\n"
-          "  [--config FILE.json]  BMDExpress 3 analyze config: its first defined or gene\n"
-          "         category section sets maps and filters (later flags override)\n"
+          "  plots: [--plot-min-genes 1]\n"
           "Files may be gzip-compressed. Writes DIR/categories.tsv, DIR/tpod.json, DIR/plots/.\n");
 }
 
@@ -124,29 +114,10 @@ enum {
   O_T_RANK,
   O_T_PCT,
   O_PLOT_MIN,
-  O_EXPR,
-  O_CURVES,
-  O_CONFIG,
   O_HELP
 };
 
-static int categories_run(int argc, char **argv, bs_bmdx_config **cfgp, char **cfg_probe_map,
-                          char **cfg_cat_map, bmd_dataset **dsp);
-
 int bs_cmd_categories(int argc, char **argv) {
-  bs_bmdx_config *cfg = NULL;
-  char *cfg_probe_map = NULL, *cfg_cat_map = NULL;
-  bmd_dataset *ds = NULL;
-  int rc = categories_run(argc, argv, &cfg, &cfg_probe_map, &cfg_cat_map, &ds);
-  bs_bmdx_config_destroy(cfg);
-  free(cfg_probe_map);
-  free(cfg_cat_map);
-  bmd_dataset_destroy(ds);
-  return rc;
-}
-
-static int categories_run(int argc, char **argv, bs_bmdx_config **cfgp, char **cfg_probe_map,
-                          char **cfg_cat_map, bmd_dataset **dsp) {
   static const struct option longopts[] = {
       {"bmd-tsv", required_argument, 0, O_BMD},
       {"probe-map", required_argument, 0, O_PROBE_MAP},
@@ -173,54 +144,15 @@ static int categories_run(int argc, char **argv, bs_bmdx_config **cfgp, char **c
       {"tpod-rank", required_argument, 0, O_T_RANK},
       {"tpod-percentile", required_argument, 0, O_T_PCT},
       {"plot-min-genes", required_argument, 0, O_PLOT_MIN},
-      {"expression", required_argument, 0, O_EXPR},
-      {"curves", required_argument, 0, O_CURVES},
-      {"config", required_argument, 0, O_CONFIG},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
   const char *bmd_tsv = NULL, *probe_map = NULL, *cat_map = NULL, *gmt = NULL, *out = NULL;
-  const char *expression = NULL;
   int gene_level = 0, ok = 1;
   double highest = NAN, lowest = NAN;
-  size_t plot_min = 1, n_curves = 10;
+  size_t plot_min = 1;
   bmd_category_options opt = bmd_category_options_default();
   bmd_tpod_options topt = bmd_tpod_options_default();
-  bs_bmdx_config *cfg = NULL;
-  int c, maps_from_cfg = 0;
-  /* the config first, so that flags override it wherever they stand */
-  for (int i = 1; i < argc; i++) {
-    const char *cpath = NULL;
-    if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-      cpath = argv[i + 1];
-    else if (strncmp(argv[i], "--config=", 9) == 0)
-      cpath = argv[i] + 9;
-    if (!cpath)
-      continue;
-    char cerr[1024];
-    if (cfg || !(cfg = *cfgp = bs_bmdx_config_read(cpath, cerr, sizeof cerr))) {
-      fprintf(stderr, "bmdstream categories: %s\n", cfg ? "--config given twice" : cerr);
-      return 2;
-    }
-    for (size_t u = 0; u < cfg->n_unsupported; u++)
-      fprintf(stderr, "bmdstream categories: %s: not run: %s\n", cpath, cfg->unsupported[u]);
-    if (cfg->n_category == 0) {
-      fprintf(stderr, "bmdstream categories: %s: no defined or gene-level category section\n",
-              cpath);
-      return 2;
-    }
-    if (cfg->n_category > 1)
-      fprintf(stderr, "bmdstream categories: %s: running the first of %zu category sections\n",
-              cpath, cfg->n_category);
-    const bs_bmdx_category *k = &cfg->category[0];
-    opt = bs_bmdx_category_options(k);
-    maps_from_cfg = 1;
-    if (strcmp(k->type, "gene") == 0) {
-      gene_level = 1;
-    } else {
-      probe_map = *cfg_probe_map = bs_bmdx_config_resolve(cfg, k->probe_file);
-      cat_map = *cfg_cat_map = bs_bmdx_config_resolve(cfg, k->category_file);
-    }
-  }
+  int c;
   optind = 1;
   while (ok && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
     switch (c) {
@@ -231,16 +163,13 @@ static int categories_run(int argc, char **argv, bs_bmdx_config **cfgp, char **c
       probe_map = optarg;
       break;
     case O_CAT_MAP:
+      cat_map = optarg;
+      break;
     case O_GMT:
+      gmt = optarg;
+      break;
     case O_GENE_LEVEL:
-      if (maps_from_cfg) /* a category source flag replaces the config's */
-        cat_map = NULL, gene_level = 0, maps_from_cfg = 0;
-      if (c == O_CAT_MAP)
-        cat_map = optarg;
-      else if (c == O_GMT)
-        gmt = optarg;
-      else
-        gene_level = 1;
+      gene_level = 1;
       break;
     case O_OUT:
       out = optarg;
@@ -320,15 +249,6 @@ static int categories_run(int argc, char **argv, bs_bmdx_config **cfgp, char **c
     case O_PLOT_MIN:
       ok = parse_size("--plot-min-genes", optarg, &plot_min) == 0;
       break;
-    case O_EXPR:
-      expression = optarg;
-      break;
-    case O_CURVES:
-      ok = parse_size("--curves", optarg, &n_curves) == 0;
-      break;
-    case O_CONFIG:
-      break; /* read above */
-
     case O_HELP:
     case 'h':
       usage(stdout);
@@ -349,25 +269,6 @@ static int categories_run(int argc, char **argv, bs_bmdx_config **cfgp, char **c
                     "--category-map, --gmt, --gene-level\n");
     usage(stderr);
     return 2;
-  }
-  if (expression) {
-    char eerr[1024];
-    bs_import_limits lim = bs_import_limits_default();
-    bmd_log_base lb = cfg && cfg->n_expression ? cfg->expression[0].log_base : BMD_LOG_BASE2;
-    if (bs_matrix_import_file(expression, &lim, lb, dsp, eerr, sizeof eerr) != 0) {
-      fprintf(stderr, "bmdstream categories: %s\n", eerr);
-      return 1;
-    }
-    const bmd_dataset *ds = *dsp;
-    if (ds->n_groups == 0 && bmd_dataset_group(*dsp) != 0) {
-      fprintf(stderr, "bmdstream categories: out of memory\n");
-      return 1;
-    }
-    if (!isfinite(highest) && ds->n_groups > 0)
-      highest = ds->group_dose[ds->n_groups - 1];
-    for (size_t g = 0; g < ds->n_groups && !isfinite(lowest); g++)
-      if (ds->group_dose[g] > 0)
-        lowest = ds->group_dose[g];
   }
   if (opt.filter_on[BMD_CAT_FILTER_HIGH_DOSE] && !isfinite(highest)) {
     fprintf(stderr, "bmdstream categories: --highest-dose is needed by the BMD > highest dose "
@@ -425,29 +326,10 @@ static int categories_run(int argc, char **argv, bs_bmdx_config **cfgp, char **c
   if (!(f = open_out(out, "plots/category_accumulation.svg", path, sizeof(path))) ||
       close_out(f, path, bs_plot_category_accumulation_svg(f, ca, plot_min, NULL)) != 0)
     goto done;
-  long n_plotted = 0;
-  if (*dsp && n_curves > 0) {
-    bs_bmd_curves *curves = bs_bmd_curves_read_tsv(bmd_tsv, err, sizeof(err));
-    if (!curves) {
-      fprintf(stderr, "bmdstream categories: %s\n", err);
-      goto done;
-    }
-    snprintf(path, sizeof(path), "%s/plots", out);
-    n_plotted = bs_plot_sensitive_curves(
-        path, *dsp, curves, n_curves, opt.filter_on[BMD_CAT_FILTER_HIGH_DOSE] ? highest : INFINITY,
-        err, sizeof(err));
-    bs_bmd_curves_destroy(curves);
-    if (n_plotted < 0) {
-      fprintf(stderr, "bmdstream categories: %s\n", err);
-      goto done;
-    }
-  }
   printf("%zu probes, %zu genes passed the filters, %zu of %zu categories written to "
          "%s/categories.tsv\n",
          probes->n, bmd_category_n_genes(ca), bmd_category_n_results(ca),
          bmd_annotation_n_categories(annot), out);
-  if (*dsp)
-    printf("%ld curve plots of the most sensitive probes in %s/plots\n", n_plotted, out);
   bs_tpod_print(stdout, &tpod);
   rc = 0;
 done:
