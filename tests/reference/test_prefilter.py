@@ -241,3 +241,55 @@ def test_notel_lotel(case):
         else:
             assert close(num(r["LOTEL"]), levels[lotel], 1e-7), r["Probe ID"]
             assert close(num(r["NOTEL"]), levels[lotel - 1], 1e-7), r["Probe ID"]
+
+
+def test_williams_flow():
+    """With --prefilter williams (when built in): p-values are permutation
+    p-values in [1/(B+1), 1], the adjusted ones statsmodels' fdr_bh of them,
+    and Passed follows the flow. Skipped while the build lacks Williams."""
+    path = FILES[0]
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [BIN, "analyze", "--matrix", path, "--out", out, "--prefilter", "williams",
+               "--permutations", "199", "--threads", "2"]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode == 2 and "not available" in r.stderr:
+            pytest.skip("Williams trend test not in this build")
+        assert r.returncode == 0, r.stderr
+        with open(os.path.join(out, "prefilter.tsv"), encoding="utf-8") as f:
+            rows = list(csv.DictReader(f, delimiter="\t"))
+    ids, levels, groups, vals = read_matrix(path)
+    best, _ = fold_changes(vals, groups, 2.0)
+    p = np.array([num(r["Unadjusted P-Value"]) for r in rows])
+    assert np.all((p >= 1 / 200 - 1e-12) & (p <= 1))
+    q = multipletests(p, method="fdr_bh")[1]
+    assert np.allclose([num(r["Adjusted P-Value"]) for r in rows], q, rtol=REL, atol=0)
+    want = [bool(pi < 0.05 and not pid.startswith("AFFX") and abs(b) >= 2.0)
+            for pid, pi, b in zip(ids, p, best)]
+    assert [r["Passed"] == "true" for r in rows] == want
+
+
+@pytest.mark.parametrize("flags,named", [
+    (["--p-cutoff", "x"], "--p-cutoff"),
+    (["--prefilter", "dunnett"], "--prefilter"),
+    (["--log", "base3"], "--log"),
+    (["--fold-filter", "-1"], "--fold-filter"),
+    (["--threads", "0"], "--threads"),
+    (["--seed", "-5"], "--seed"),
+    (["--permutations", "1e3"], "--permutations"),
+    (["--bogus"], "--bogus"),
+])
+def test_bad_flags_are_named(flags, named):
+    with tempfile.TemporaryDirectory() as out:
+        r = subprocess.run([BIN, "analyze", "--matrix", FILES[0], "--out", out, *flags],
+                           capture_output=True, text=True)
+    assert r.returncode == 2
+    assert named in r.stderr
+
+
+def test_bad_matrix_is_named(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("SampleID\ta\tb\tc\td\nDose\t0\t0\t1\t1\nP1\t1\t2\tzz\t4\n")
+    r = subprocess.run([BIN, "analyze", "--matrix", str(bad), "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "bad.txt:3" in r.stderr and "column 4" in r.stderr
