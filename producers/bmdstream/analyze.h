@@ -42,7 +42,4 @@ int bs_analyze_prefilter_run(const bs_analyze_options *opt, const bmd_dataset *d
                              size_t *n_passed, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
-/* 1 when this build has the Williams trend test. */
-int bs_analyze_have_williams(void);
-
 #endif

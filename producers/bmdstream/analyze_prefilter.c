@@ -21,21 +21,7 @@
 
 #include "analyze.h"
 #include "bmd/prefilter.h"
-
-#if defined(__has_include)
-#if __has_include("bmd/williams.h")
 #include "bmd/williams.h"
-#define BS_HAVE_WILLIAMS 1
-#endif
-#endif
-
-int bs_analyze_have_williams(void) {
-#ifdef BS_HAVE_WILLIAMS
-  return 1;
-#else
-  return 0;
-#endif
-}
 
 static void put_num(FILE *f, double v, int digits) {
   if (isnan(v))
@@ -138,18 +124,11 @@ static int run_test(const bs_analyze_options *opt, const bmd_dataset *ds, double
     }
     return 0;
   case BS_PREFILTER_WILLIAMS: {
-#ifdef BS_HAVE_WILLIAMS
     bmd_williams_options w = bmd_williams_options_default();
     w.permutations = opt->permutations;
     w.seed = opt->seed;
     w.threads = opt->threads;
     return bmd_williams_run(ds, &w, stat, p, errstr, errstr_size);
-#else
-    (void)stat;
-    snprintf(errstr, errstr_size,
-             "--prefilter williams: the Williams trend test is not available in this build");
-    return -1;
-#endif
   }
   case BS_PREFILTER_NONE:
     return 0;

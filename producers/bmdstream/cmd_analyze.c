@@ -216,11 +216,6 @@ static int parse_args(int argc, char **argv, bs_analyze_options *o) {
   }
   if (o->prefilter == BS_PREFILTER_NONE && !fold_given)
     o->fold_filter = 0;
-  if (o->prefilter == BS_PREFILTER_WILLIAMS && !bs_analyze_have_williams()) {
-    fprintf(stderr, "bmdstream analyze: --prefilter williams: the Williams trend test is not "
-                    "available in this build (use anova or none)\n");
-    return 2;
-  }
   return -1;
 }
 
