@@ -409,5 +409,5 @@ oom:
   free(tid);
   free(perm);
   free(pl.inv_n);
-  return -1;
+  return -2;
 }
