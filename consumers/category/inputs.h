@@ -31,8 +31,4 @@ bs_status bs_category_load_annotation(bs_objstore *store, const json_t *settings
                                       size_t n_ids, bmd_annotation **out, char *errstr,
                                       size_t errstr_size);
 
-/* Category and tPOD options from settings.filters. */
-bs_status bs_category_options(const json_t *settings, bmd_category_options *opt,
-                              bmd_tpod_options *tpod, char *errstr, size_t errstr_size);
-
 #endif

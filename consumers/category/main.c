@@ -24,6 +24,7 @@
 #include "bs/category_export.h"
 #include "bs/experiments.h"
 #include "bs/log.h"
+#include "bs/params.h"
 #include "bs/results.h"
 #include "bs/stage.h"
 #include "inputs.h"
@@ -130,7 +131,7 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   json_t *tpod_json = NULL;
   bmd_category_options opt;
   bmd_tpod_options topt;
-  bs_status st = bs_category_options(settings, &opt, &topt, errstr, errstr_size);
+  bs_status st = bs_params_category_parse(settings, &opt, &topt, errstr, errstr_size);
   if (st == BS_OK)
     st = bs_experiment_load_matrix(db, store, in->project_id, in->experiment_id, &ds, errstr,
                                    errstr_size);

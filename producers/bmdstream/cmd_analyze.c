@@ -3,7 +3,12 @@
  * Imports a BMDExpress expression matrix and runs the stages in order
  * (analyze.h), each writing its file into --out DIR:
  *   prefilter (analyze_prefilter.c) -> DIR/prefilter.tsv
- * Later stages (BMD, categories) take the probes the prefilter passed.
+ *   BMD (analyze_bmd.c), on the probes that passed -> DIR/bmd.tsv
+ *   categories (analyze_category.c) -> DIR/categories.tsv, DIR/tpod.json,
+ *     DIR/plots/ (with --probe-map and --category-map/--gmt, or
+ *     --gene-level)
+ * The stages call the same core functions, with the same settings, as the
+ * pipeline's consumers, so both give identical numbers.
  */
 #include "commands.h"
 
@@ -24,12 +29,17 @@ static void usage(FILE *out) {
           "         [--p-cutoff P|none] [--mtc] [--fold-filter X] [--keep-controls]\n"
           "         [--notel-p P] [--notel-fc X] [--permutations N] [--seed S]\n"
           "         [--log none|base2|base10|natural] [--threads T]\n"
+          "         [--models hill,power,...] [--variance constant|nonconstant]\n"
+          "         [--bmr-type sd|rel|abs] [--bmr X] [--no-bmd]\n"
+          "         [--probe-map FILE (--category-map FILE | --gmt FILE)] [--gene-level]\n"
           "FILE: BMDExpress expression matrix (tab-delimited, optional header row, dose row,\n"
-          "      one row per probe; gzip accepted). Writes DIR/prefilter.tsv.\n"
+          "      one row per probe; gzip accepted). Writes DIR/prefilter.tsv, DIR/bmd.tsv and,\n"
+          "      with annotation, DIR/categories.tsv, DIR/tpod.json and DIR/plots/.\n"
           "Defaults: --prefilter anova, --p-cutoff 0.05 on the unadjusted p (--mtc: BH-adjusted),\n"
           "  AFFX control probes dropped, --fold-filter 2 (0 = off; with --prefilter none only\n"
           "  when given), NOTEL/LOTEL t-test p 0.05 and fold change 2, --log base2,\n"
-          "  Williams --permutations 10000 --seed 23524, --threads 1.\n");
+          "  Williams --permutations 10000 --seed 23524, --threads 1; models\n"
+          "  hill,power,linear,poly2,poly3,exp3,exp5, constant variance, BMR 1 SD.\n");
 }
 
 static int bad_flag(const char *flag, const char *value, const char *want) {
@@ -99,7 +109,16 @@ enum {
   OPT_PERMUTATIONS,
   OPT_SEED,
   OPT_LOG,
-  OPT_THREADS
+  OPT_THREADS,
+  OPT_MODELS,
+  OPT_VARIANCE,
+  OPT_BMR_TYPE,
+  OPT_BMR,
+  OPT_NO_BMD,
+  OPT_PROBE_MAP,
+  OPT_CATEGORY_MAP,
+  OPT_GMT,
+  OPT_GENE_LEVEL
 };
 
 /* Fills o from argv; returns -1 to go on, else the exit status. */
@@ -117,6 +136,15 @@ static int parse_args(int argc, char **argv, bs_analyze_options *o) {
                                         {"seed", required_argument, NULL, OPT_SEED},
                                         {"log", required_argument, NULL, OPT_LOG},
                                         {"threads", required_argument, NULL, OPT_THREADS},
+                                        {"models", required_argument, NULL, OPT_MODELS},
+                                        {"variance", required_argument, NULL, OPT_VARIANCE},
+                                        {"bmr-type", required_argument, NULL, OPT_BMR_TYPE},
+                                        {"bmr", required_argument, NULL, OPT_BMR},
+                                        {"no-bmd", no_argument, NULL, OPT_NO_BMD},
+                                        {"probe-map", required_argument, NULL, OPT_PROBE_MAP},
+                                        {"category-map", required_argument, NULL, OPT_CATEGORY_MAP},
+                                        {"gmt", required_argument, NULL, OPT_GMT},
+                                        {"gene-level", no_argument, NULL, OPT_GENE_LEVEL},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
   int fold_given = 0, c;
@@ -196,6 +224,57 @@ static int parse_args(int argc, char **argv, bs_analyze_options *o) {
         return bad_flag("--threads", optarg, "an integer 1..1024");
       o->threads = (unsigned)u;
       break;
+    case OPT_MODELS: {
+      char copy[256], *save = NULL;
+      snprintf(copy, sizeof(copy), "%s", optarg);
+      o->bmd.model_mask = 0;
+      for (char *m = strtok_r(copy, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+        int id = bmd_model_parse(m);
+        if (id < 0)
+          return bad_flag("--models", m, "hill, power, linear, poly2-4 or exp2-5");
+        o->bmd.model_mask |= 1u << id;
+      }
+      if (!o->bmd.model_mask)
+        return bad_flag("--models", optarg, "at least one model");
+      break;
+    }
+    case OPT_VARIANCE:
+      if (strcmp(optarg, "constant") == 0)
+        o->bmd.fit.variance = BMD_VARIANCE_CONSTANT;
+      else if (strcmp(optarg, "nonconstant") == 0)
+        o->bmd.fit.variance = BMD_VARIANCE_NONCONSTANT;
+      else
+        return bad_flag("--variance", optarg, "constant or nonconstant");
+      break;
+    case OPT_BMR_TYPE:
+      if (strcmp(optarg, "sd") == 0)
+        o->bmd.fit.bmr_type = BMD_BMR_SD;
+      else if (strcmp(optarg, "rel") == 0)
+        o->bmd.fit.bmr_type = BMD_BMR_REL;
+      else if (strcmp(optarg, "abs") == 0)
+        o->bmd.fit.bmr_type = BMD_BMR_ABS;
+      else
+        return bad_flag("--bmr-type", optarg, "sd, rel or abs");
+      break;
+    case OPT_BMR:
+      if (parse_double(optarg, &o->bmd.fit.bmr) != 0 || !(o->bmd.fit.bmr > 0))
+        return bad_flag("--bmr", optarg, "a number > 0");
+      break;
+    case OPT_NO_BMD:
+      o->run_bmd = 0;
+      break;
+    case OPT_PROBE_MAP:
+      o->probe_map = optarg;
+      break;
+    case OPT_CATEGORY_MAP:
+      o->category_map = optarg;
+      break;
+    case OPT_GMT:
+      o->gmt = optarg;
+      break;
+    case OPT_GENE_LEVEL:
+      o->run_categories = 1;
+      break;
     case ':':
       fprintf(stderr, "bmdstream analyze: %s: missing value\n", argv[optind - 1]);
       return 2;
@@ -216,6 +295,20 @@ static int parse_args(int argc, char **argv, bs_analyze_options *o) {
   }
   if (o->prefilter == BS_PREFILTER_NONE && !fold_given)
     o->fold_filter = 0;
+  if (o->category_map && o->gmt) {
+    fprintf(stderr, "bmdstream analyze: give --category-map or --gmt, not both\n");
+    return 2;
+  }
+  if ((o->category_map || o->gmt) && !o->probe_map) {
+    fprintf(stderr, "bmdstream analyze: --category-map and --gmt need --probe-map\n");
+    return 2;
+  }
+  if (o->probe_map)
+    o->run_categories = 1;
+  if (o->run_categories && !o->run_bmd) {
+    fprintf(stderr, "bmdstream analyze: categories need the BMD step (drop --no-bmd)\n");
+    return 2;
+  }
   return -1;
 }
 
@@ -229,7 +322,12 @@ int bs_cmd_analyze(int argc, char **argv) {
                           .permutations = 10000,
                           .seed = 23524,
                           .threads = 1,
-                          .log_base = BMD_LOG_BASE2};
+                          .log_base = BMD_LOG_BASE2,
+                          .run_bmd = 1,
+                          .bmd = bmd_probes_options_default()};
+  o.bmd.model_mask = (1u << BMD_MODEL_HILL) | (1u << BMD_MODEL_POWER) | (1u << BMD_MODEL_LINEAR) |
+                     (1u << BMD_MODEL_POLY2) | (1u << BMD_MODEL_POLY3) | (1u << BMD_MODEL_EXP3) |
+                     (1u << BMD_MODEL_EXP5);
   int rc = parse_args(argc, argv, &o);
   if (rc >= 0)
     return rc;
@@ -259,7 +357,21 @@ int bs_cmd_analyze(int argc, char **argv) {
           : o.prefilter == BS_PREFILTER_WILLIAMS ? "williams"
                                                  : "none",
           n_passed, o.out_dir);
+  rc = 0;
+  bmd_probe_fit *fits = NULL;
+  if (o.run_bmd && bs_analyze_bmd_run(&o, ds, passed, n_passed, &fits, err, sizeof(err)) != 0) {
+    fprintf(stderr, "bmdstream analyze: BMD: %s\n", err);
+    rc = 1;
+  } else if (o.run_bmd) {
+    fprintf(stderr, "bmdstream analyze: %zu probes fitted -> %s/bmd.tsv\n", n_passed, o.out_dir);
+  }
+  if (rc == 0 && o.run_categories &&
+      bs_analyze_category_run(&o, ds, fits, n_passed, err, sizeof(err)) != 0) {
+    fprintf(stderr, "bmdstream analyze: categories: %s\n", err);
+    rc = 1;
+  }
+  free(fits);
   free(passed);
   bmd_dataset_destroy(ds);
-  return 0;
+  return rc;
 }
