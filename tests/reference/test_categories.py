@@ -328,6 +328,7 @@ def test_categories_against_numpy(inputs, name, flags, opts):
     assert [float(p.get("data-bmd")) for p in pts] == sorted(v["bmd"] for v in gene.values())
     ys = [float(p.get("cy")) for p in pts]
     assert all(y1 >= y2 for y1, y2 in zip(ys, ys[1:])), "accumulation must rise"
+    inside(root, pts)
     root = ET.parse(os.path.join(out, "plots", "category_accumulation.svg")).getroot()
     pts = root.findall(f".//{ns}circle[@class='point']")
     want = sorted((np.median([gene[g]["bmd"] for g in c["genes"]]), cid)
@@ -336,6 +337,14 @@ def test_categories_against_numpy(inputs, name, flags, opts):
     for p, w in zip(pts, want):
         assert math.isclose(float(p.get("data-median")), w[0], rel_tol=RTOL)
     assert len(root.findall(f".//{ns}line[@class='range']")) == len(want)
+    inside(root, pts)
+
+
+def inside(root, pts):
+    """Every point lies in the plot area within the viewBox."""
+    x0, y0, w, h = (float(v) for v in root.get("viewBox").split())
+    for p in pts:
+        assert x0 < float(p.get("cx")) < x0 + w and y0 < float(p.get("cy")) < y0 + h
 
 
 def test_fisher_gene_level(inputs):
