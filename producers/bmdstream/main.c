@@ -25,6 +25,7 @@ static const bs_command commands[] = {
     {"user", bs_cmd_user, "create a user (password on stdin) or check a password"},
     {"project", bs_cmd_project, "create or list a user's projects"},
     {"lag", bs_cmd_lag, "consumer-group lag per partition (exit 3 above --max-lag)"},
+    {"replay", bs_cmd_replay, "re-run experiments, reset a group, re-publish a time window"},
 };
 
 static void usage(FILE *out) {
