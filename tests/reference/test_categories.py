@@ -16,7 +16,8 @@ Checked (shared/notes/bmdexpress.md §4):
   * tpod.json against the same definitions computed here (numpy.percentile
     linear for the 10th percentile);
   * each SVG parses as XML and holds one point per gene / category with the
-    plotted values.
+    plotted values;
+  * the same sets given as a gzip GMT file give identical rows.
 Two option sets run: BMDExpress's defaults, and the "minimum recommended"
 filters (fit p >= 0.1, BMDU/BMDL <= 40) plus R2 >= 0.5 and |FC| >= 1.5.
 """
@@ -366,3 +367,20 @@ def test_bad_bmd_table(inputs):
                           "--highest-dose", "100"], capture_output=True, text=True)
     assert res.returncode == 1
     assert 'bad.tsv:2: column "Best BMD": not a number: "12x"' in res.stderr
+
+
+def test_gmt_same_as_category_map(inputs):
+    """The Hallmark sets as a gzip GMT file give the same rows (names as ids)."""
+    import gzip
+    gmt = os.path.join(inputs["dir"], "hallmark.gmt.gz")
+    with gzip.open(gmt, "wt") as f:
+        for cid, genes in inputs["cats"].items():
+            f.write("\t".join([inputs["names"][cid], "http://example/" + cid, *genes]) + "\n")
+    _, by_map, _ = run(inputs, "by_map", [])
+    _, by_gmt, _ = run(inputs, "by_gmt", [], mode=("--gmt", gmt))
+    assert len(by_map) == len(by_gmt) == 50
+    for a, b in zip(by_map, by_gmt):
+        assert b["GO/Pathway/Gene Set/Gene ID"] == a["GO/Pathway/Gene Set/Gene Name"]
+        for k in a:
+            if not k.startswith("GO/Pathway"):
+                assert a[k] == b[k], k
