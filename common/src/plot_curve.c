@@ -186,6 +186,7 @@ int bs_plot_curve_svg(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fit
 typedef struct ranked {
   double bmd;
   size_t idx;
+  const char *gene;
 } ranked;
 
 static int cmp_ranked(const void *x, const void *y) {
@@ -204,64 +205,89 @@ static void set_err(char *errstr, size_t size, const char *fmt, ...) {
   va_end(ap);
 }
 
-int bs_plot_sensitive_curves(const char *dir, const bmd_dataset *ds, const bmd_probe_fit *fits,
-                             const bmd_category_analysis *ca, size_t k, char *errstr,
-                             size_t errstr_size) {
-  /* surviving probes: those listed by the gene table, each once */
+static int cmp_idx(const void *x, const void *y) {
+  const ranked *a = x, *b = y;
+  return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+size_t bs_plot_sensitive_probes(const bmd_category_analysis *ca, const bmd_cat_probe *probes,
+                                size_t k, size_t *out, const char **gene_ids) {
+  /* surviving probes: those of the gene table, each once (first gene kept) */
   size_t n_genes = bmd_category_n_genes(ca), total = 0;
   for (size_t g = 0; g < n_genes; g++)
     total += bmd_category_gene(ca, g)->n_probes;
   ranked *r = malloc((total + 1) * sizeof(*r));
-  const char **gene_of = NULL;
-  if (!r) {
-    set_err(errstr, errstr_size, "curve plots: out of memory");
-    return -1;
-  }
+  if (!r)
+    return (size_t)-1;
   size_t m = 0;
   for (size_t g = 0; g < n_genes; g++) {
     const bmd_cat_gene *ge = bmd_category_gene(ca, g);
-    for (size_t j = 0; j < ge->n_probes; j++) {
-      size_t i = ge->probes[j];
-      int seen = 0;
-      for (size_t q = 0; q < m && !seen; q++)
-        seen = r[q].idx == i;
-      if (!seen)
-        r[m].idx = i, r[m++].bmd = fits[i].best.bmd;
-    }
-  }
-  qsort(r, m, sizeof(*r), cmp_ranked);
-  if (k > m)
-    k = m;
-  gene_of = calloc(k + 1, sizeof(*gene_of));
-  if (!gene_of) {
-    free(r);
-    set_err(errstr, errstr_size, "curve plots: out of memory");
-    return -1;
-  }
-  for (size_t g = 0; g < n_genes; g++) {
-    const bmd_cat_gene *ge = bmd_category_gene(ca, g);
     for (size_t j = 0; j < ge->n_probes; j++)
-      for (size_t q = 0; q < k; q++)
-        if (r[q].idx == ge->probes[j] && !gene_of[q])
-          gene_of[q] = ge->id;
+      r[m].idx = ge->probes[j], r[m].gene = ge->id, r[m++].bmd = probes[ge->probes[j]].bmd;
   }
-  int written = 0;
+  qsort(r, m, sizeof(*r), cmp_idx); /* stable enough: drop repeats of an index */
+  size_t u = 0;
+  for (size_t i = 0; i < m; i++)
+    if (u == 0 || r[u - 1].idx != r[i].idx)
+      r[u++] = r[i];
+  qsort(r, u, sizeof(*r), cmp_ranked);
+  if (k > u)
+    k = u;
   for (size_t q = 0; q < k; q++) {
-    const bmd_probe_fit *fit = &fits[r[q].idx];
-    char path[4096], name[256];
-    snprintf(name, sizeof(name), "%s", ds->probe_ids[fit->probe]);
-    for (char *c = name; *c; c++) /* keep file names tame */
-      if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-            *c == '-' || *c == '_' || *c == '.'))
-        *c = '_';
-    snprintf(path, sizeof(path), "%s/curve_%s.svg", dir, name);
+    out[q] = r[q].idx;
+    if (gene_ids)
+      gene_ids[q] = r[q].gene;
+  }
+  free(r);
+  return k;
+}
+
+void bs_plot_curve_name(const char *probe_id, char *buf, size_t size) {
+  snprintf(buf, size, "curve_%s.svg", probe_id);
+  for (char *c = buf + 6; *c && c < buf + strlen(buf) - 4; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+          *c == '-' || *c == '_' || *c == '.'))
+      *c = '_';
+}
+
+int bs_plot_sensitive_curves(const char *dir, const bmd_dataset *ds, const bmd_probe_fit *fits,
+                             const bmd_category_analysis *ca, size_t k, char *errstr,
+                             size_t errstr_size) {
+  size_t n = 0;
+  for (size_t g = 0; g < bmd_category_n_genes(ca); g++)
+    for (size_t j = 0; j < bmd_category_gene(ca, g)->n_probes; j++)
+      if (bmd_category_gene(ca, g)->probes[j] + 1 > n)
+        n = bmd_category_gene(ca, g)->probes[j] + 1;
+  /* the ranking reads BMDs from the fits, as bmd_cat_probe rows */
+  bmd_cat_probe *p = calloc(n + 1, sizeof(*p));
+  size_t *sel = malloc((k + 1) * sizeof(*sel));
+  const char **genes = calloc(k + 1, sizeof(*genes));
+  int written = 0;
+  if (!p || !sel || !genes) {
+    set_err(errstr, errstr_size, "curve plots: out of memory");
+    written = -1;
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++)
+    p[i].bmd = fits[i].best.bmd;
+  size_t m = bs_plot_sensitive_probes(ca, p, k, sel, genes);
+  if (m == (size_t)-1) {
+    set_err(errstr, errstr_size, "curve plots: out of memory");
+    written = -1;
+    goto done;
+  }
+  for (size_t q = 0; q < m; q++) {
+    const bmd_probe_fit *fit = &fits[sel[q]];
+    char path[4096], name[300];
+    bs_plot_curve_name(ds->probe_ids[fit->probe], name, sizeof(name));
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     if (!f) {
       set_err(errstr, errstr_size, "%s: %s", path, strerror(errno));
       written = -1;
       break;
     }
-    int rc = bs_plot_curve_svg(f, ds, fit, gene_of[q]);
+    int rc = bs_plot_curve_svg(f, ds, fit, genes[q]);
     if (fclose(f) != 0 || rc != 0) {
       set_err(errstr, errstr_size, "%s: write error", path);
       written = -1;
@@ -269,7 +295,9 @@ int bs_plot_sensitive_curves(const char *dir, const bmd_dataset *ds, const bmd_p
     }
     written++;
   }
-  free(r);
-  free(gene_of);
+done:
+  free(p);
+  free(sel);
+  free(genes);
   return written;
 }

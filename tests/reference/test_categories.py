@@ -384,3 +384,49 @@ def test_gmt_same_as_category_map(inputs):
         for k in a:
             if not k.startswith("GO/Pathway"):
                 assert a[k] == b[k], k
+
+
+def read_expression(path):
+    """BMDExpress expression file: sample row, dose row, probe rows (values as float32)."""
+    with open(path, newline="") as f:
+        rows = [r for r in csv.reader(f, delimiter="\t") if len(r) > 1]
+    doses = np.array([float(x) for x in rows[1][1:]], dtype=np.float32).astype(float)
+    data = {r[0]: np.array([float(x) for x in r[1:]], dtype=np.float32).astype(float)
+            for r in rows[2:]}
+    return doses, data
+
+
+def test_expression_universe_and_curves(inputs):
+    """--expression: the experiment's probes give All Genes (Expression Data); curve plots
+    hold the group means and SDs of the experiment's values."""
+    expr = os.path.join(DATA, "example data 1.txt")
+    doses, data = read_expression(expr)
+    out = os.path.join(inputs["dir"], "with_expression")
+    res = subprocess.run([BIN, "categories", "--bmd-tsv", inputs["bmd"], "--probe-map", PROBE_MAP,
+                          "--category-map", CAT_MAP, "--out", out, "--expression", expr,
+                          "--curves", "3"], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    rows = list(csv.DictReader(open(os.path.join(out, "categories.tsv"), newline=""),
+                               delimiter="\t"))
+    mapped = {p: g for p, g in inputs["pmap"].items() if len(g) == 1}
+    expr_genes = set(mapped[p][0] for p in data if p in mapped)
+    for row in rows:
+        genes = inputs["cats"][row["GO/Pathway/Gene Set/Gene ID"]]
+        assert int(row["All Genes (Expression Data)"]) == sum(g in expr_genes for g in genes)
+    curves = [f for f in os.listdir(os.path.join(out, "plots")) if f.startswith("curve_")]
+    assert 1 <= len(curves) <= 3
+    ns = "{http://www.w3.org/2000/svg}"
+    levels = sorted(set(doses))
+    for name in curves:
+        root = ET.parse(os.path.join(out, "plots", name)).getroot()
+        y = data[root.get("data-probe")]
+        means = root.findall(f".//{ns}circle[@class='mean']")
+        assert len(means) == len(levels)
+        for c, d in zip(means, levels):
+            grp = y[doses == d]
+            assert float(c.get("data-dose")) == d
+            assert math.isclose(float(c.get("data-mean")), grp.mean(), rel_tol=1e-12)
+            assert math.isclose(float(c.get("data-sd")), grp.std(ddof=1), rel_tol=1e-9)
+        assert root.find(f".//{ns}path[@class='model']") is not None
+        assert {m.get("data-kind") for m in root.findall(f".//{ns}line[@class='marker']")} \
+            <= {"BMD", "BMDL", "BMDU"}

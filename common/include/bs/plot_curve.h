@@ -20,6 +20,18 @@
 int bs_plot_curve_svg(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fit,
                       const char *label);
 
+/* The k probes (indices into probes, the inputs of bmd_category_run) with
+ * the lowest BMD among those that passed the category filters, ascending
+ * (ties by index), into out[0..k); gene_ids[q] (may be NULL) gets the
+ * gene id of out[q] (borrowed from ca). Returns how many (<= k), or
+ * (size_t)-1 when out of memory. */
+size_t bs_plot_sensitive_probes(const bmd_category_analysis *ca, const bmd_cat_probe *probes,
+                                size_t k, size_t *out, const char **gene_ids);
+
+/* File name for a probe's curve plot: "curve_<id>.svg" with characters
+ * other than [A-Za-z0-9._-] replaced by '_'. */
+void bs_plot_curve_name(const char *probe_id, char *buf, size_t size);
+
 /* Writes dir/curve_<probe>.svg for the k probes with the lowest best BMD
  * among those that passed the category filters (ca), fits[i] being the
  * fit of probes[i] of the analysis (same order as given to
