@@ -17,6 +17,11 @@
 #ifndef BS_ERROR_H
 #define BS_ERROR_H
 
+/* Marks fallible calls whose status must be looked at. */
+#ifndef BS_MUSTCHECK
+#define BS_MUSTCHECK __attribute__((warn_unused_result))
+#endif
+
 typedef enum { BS_OK = 0, BS_ERR_RETRIABLE, BS_ERR_PERMANENT, BS_ERR_NOT_FOUND } bs_status;
 
 /* "ok", "retriable", "permanent", "not-found" (static string; "unknown" for
