@@ -367,7 +367,8 @@ static bs_status file_list_page(void *impl, const char *prefix, const char *toke
     st = errno_class(e) == BS_ERR_RETRIABLE ? BS_ERR_RETRIABLE : BS_ERR_PERMANENT;
     goto done;
   }
-  qsort(all.items, all.n, sizeof(*all.items), entry_cmp);
+  if (all.n > 1)
+    qsort(all.items, all.n, sizeof(*all.items), entry_cmp);
   size_t i = 0;
   while (i < all.n && token && strcmp(all.items[i].key, token) <= 0)
     i++;
