@@ -64,7 +64,8 @@ int objstore_md5_hex_file(FILE *fp, char hex[33]);
 char *objstore_xml_text(const char *begin, const char *end, const char *tag, const char **after);
 
 /* Parses a ListObjectsV2 ListBucketResult: calls cb for each <Contents>
- * (key, size, etag without quotes); sets *truncated and *next_token (new
+ * (key, size, etag without quotes), decoding keys when the result says
+ * <EncodingType>url</EncodingType>; sets *truncated and *next_token (new
  * string or NULL). Returns 0, 1 if cb stopped, -1 on malformed XML. */
 int objstore_xml_parse_list(const char *xml, size_t len, bs_objstore_list_cb cb, void *opaque,
                             int *truncated, char **next_token);

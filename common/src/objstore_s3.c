@@ -375,16 +375,18 @@ static bs_status s3_del(void *impl, const char *key, char *errstr, size_t errstr
   return st == BS_ERR_NOT_FOUND ? BS_OK : st;
 }
 
-/* GET /BUCKET?continuation-token=T&list-type=2&max-keys=N&prefix=P, the
- * query built canonical (sorted, encoded) by bs_objstore_query_build. */
+/* GET /BUCKET?continuation-token=T&encoding-type=url&list-type=2&max-keys=N
+ * &prefix=P, the query built canonical (sorted, encoded) by
+ * bs_objstore_query_build. encoding-type=url lets keys holding bytes XML
+ * 1.0 cannot carry (control characters) come back intact. */
 static bs_status s3_list_page(void *impl, const char *prefix, const char *token, int max_keys,
                               bs_objstore_list_cb cb, void *opaque, int *stopped, char **next_token,
                               char *errstr, size_t errstr_size) {
   char max[16];
-  const char *names[4] = {"list-type", "max-keys", "prefix", "continuation-token"};
-  const char *values[4] = {"2", max, prefix, token};
+  const char *names[5] = {"encoding-type", "list-type", "max-keys", "prefix", "continuation-token"};
+  const char *values[5] = {"url", "2", max, prefix, token};
   snprintf(max, sizeof(max), "%d", max_keys);
-  char *query = bs_objstore_query_build(token ? 4 : 3, names, values);
+  char *query = bs_objstore_query_build(token ? 5 : 4, names, values);
   objstore_sink body = {0};
   if (!query) {
     set_err(errstr, errstr_size, "list: out of memory");

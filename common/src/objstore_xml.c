@@ -91,6 +91,35 @@ static char *decode(const char *p, const char *end) {
   return out;
 }
 
+/* In place: form-style URL decoding, as S3 applies with encoding-type=url
+ * ('+' is a space; %XX a byte). -1 on a malformed escape. */
+static int url_decode(char *s) {
+  char *o = s;
+  for (; *s; s++) {
+    if (*s == '+') {
+      *o++ = ' ';
+    } else if (*s == '%') {
+      int v = 0;
+      for (int i = 1; i <= 2; i++) {
+        char c = s[i];
+        int d = (c >= '0' && c <= '9')   ? c - '0'
+                : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                                         : -1;
+        if (d < 0)
+          return -1;
+        v = 16 * v + d;
+      }
+      *o++ = (char)v;
+      s += 2;
+    } else {
+      *o++ = *s;
+    }
+  }
+  *o = '\0';
+  return 0;
+}
+
 char *objstore_xml_text(const char *begin, const char *end, const char *tag, const char **after) {
   char open[64], close[64];
   int no = snprintf(open, sizeof(open), "<%s>", tag);
@@ -115,7 +144,12 @@ int objstore_xml_parse_list(const char *xml, size_t len, bs_objstore_list_cb cb,
   *next_token = NULL;
   if (!find(xml, end, "<ListBucketResult", 17))
     return -1;
-  char *t = objstore_xml_text(xml, end, "IsTruncated", NULL);
+  /* Keys come URL-encoded when we asked for encoding-type=url and the
+   * server honoured it (XML 1.0 cannot carry every byte a key may hold). */
+  char *t = objstore_xml_text(xml, end, "EncodingType", NULL);
+  int url_encoded = t && strcmp(t, "url") == 0;
+  free(t);
+  t = objstore_xml_text(xml, end, "IsTruncated", NULL);
   *truncated = t && strcmp(t, "true") == 0;
   free(t);
   if (*truncated) {
@@ -135,7 +169,7 @@ int objstore_xml_parse_list(const char *xml, size_t len, bs_objstore_list_cb cb,
     char *key = objstore_xml_text(c, ce, "Key", NULL);
     char *size = objstore_xml_text(c, ce, "Size", NULL);
     char *etag = objstore_xml_text(c, ce, "ETag", NULL);
-    if (!key || !size) {
+    if (!key || !size || (url_encoded && url_decode(key) != 0)) {
       rc = -1;
     } else {
       char *e = etag ? etag : "";

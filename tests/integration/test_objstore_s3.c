@@ -108,9 +108,13 @@ static void test_awkward_keys(void **state) {
   char err[512], key[512];
   bs_objstore *s = store_new();
   /* Sorted in byte order, as ListObjectsV2 returns them. */
-  const char *names[] = {"a b/c d.txt",        "a+b+c.json",
-                         "and&eq=q?.bin",      "caf\xc3\xa9/\xe4\xb8\xad\xe6\x96\x87.gz",
-                         "pct%20literal%.txt", "tilde~star*(paren)'quote'!.x"};
+  const char *names[] = {"a b/c d.txt",
+                         "a+b+c.json",
+                         "and&eq=q?.bin",
+                         "caf\xc3\xa9/\xe4\xb8\xad\xe6\x96\x87.gz",
+                         "ctl\tline\nbreak",
+                         "pct%20literal%.txt",
+                         "tilde~star*(paren)'quote'!.x"};
   const size_t n = sizeof(names) / sizeof(*names);
   for (size_t i = 0; i < n; i++) {
     snprintf(key, sizeof(key), "%skeys/%s", prefix, names[i]);

@@ -168,6 +168,21 @@ static void test_xml_list(void **state) {
   assert_string_equal(next, "tok/en+=&");
   free(next);
 
+  /* encoding-type=url answers: S3 writes a space as '+', S3Proxy as %20. */
+  const char *urlenc = "<ListBucketResult><EncodingType>url</EncodingType>"
+                       "<IsTruncated>false</IsTruncated>"
+                       "<Contents><Key>a+b%20c%2Bd%0Ae%C3%A9</Key><Size>1</Size></Contents>"
+                       "</ListBucketResult>";
+  memset(&c, 0, sizeof(c));
+  assert_int_equal(
+      objstore_xml_parse_list(urlenc, strlen(urlenc), collect_cb, &c, &truncated, &next), 0);
+  assert_int_equal(c.n, 1);
+  assert_string_equal(c.keys[0], "a b c+d\ne\xc3\xa9");
+  const char *badenc = "<ListBucketResult><EncodingType>url</EncodingType>"
+                       "<Contents><Key>a%4</Key><Size>1</Size></Contents></ListBucketResult>";
+  assert_int_equal(
+      objstore_xml_parse_list(badenc, strlen(badenc), collect_cb, &c, &truncated, &next), -1);
+
   const char *last = "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>";
   memset(&c, 0, sizeof(c));
   assert_int_equal(objstore_xml_parse_list(last, strlen(last), collect_cb, &c, &truncated, &next),
