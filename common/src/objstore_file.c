@@ -161,15 +161,21 @@ static bs_status file_put(void *impl, const char *key, const objstore_source *sr
     }
     done += n;
   }
-  if (close(fd) != 0) {
-    fd = -1;
-    set_err(errstr, errstr_size, "put '%s': close '%s': %s", key, tmp, strerror(errno));
-    goto fail;
+  /* Durable before visible: callers store Kafka offsets after a put. */
+  int rc = fchmod(fd, 0644) == 0 && fsync(fd) == 0 ? 0 : -1;
+  int e = errno;
+  if (close(fd) != 0 && rc == 0) {
+    rc = -1;
+    e = errno;
   }
   fd = -1;
+  if (rc != 0) {
+    set_err(errstr, errstr_size, "put '%s': finish '%s': %s", key, tmp, strerror(e));
+    st = errno_class(e) == BS_ERR_RETRIABLE ? BS_ERR_RETRIABLE : BS_ERR_PERMANENT;
+    goto fail;
+  }
   if (rename(tmp, path) != 0) {
-    int e = errno;
-    set_err(errstr, errstr_size, "put '%s': rename to '%s': %s", key, path, strerror(e));
+    set_err(errstr, errstr_size, "put '%s': rename to '%s': %s", key, path, strerror(errno));
     goto fail;
   }
   free(tmp);

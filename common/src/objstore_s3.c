@@ -68,7 +68,11 @@ void *objstore_s3_new(const bs_objstore_options *o, const char *bucket, char *er
             o->endpoint);
     return NULL;
   }
-  if (bs_objstore_key_check(bucket, NULL, 0) != 0 || strchr(bucket, '/')) {
+  /* Bucket names (S3 rules, relaxed for legacy names): 3..63 bytes of
+   * A-Z a-z 0-9 . - _ ; they go into the URL unencoded. */
+  size_t blen = strlen(bucket);
+  if (blen < 3 || blen > 63 ||
+      strspn(bucket, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != blen) {
     set_err(errstr, errstr_size, "object store s3: bad bucket name '%s'", bucket);
     return NULL;
   }

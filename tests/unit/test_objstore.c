@@ -224,6 +224,7 @@ static bs_objstore *file_store(void) {
   bs_objstore *s = bs_objstore_new(&o, err, sizeof(err));
   assert_non_null(s);
   assert_string_equal(bs_objstore_kind(s), "file");
+  assert_int_equal(bs_objstore_last_http_status(s), 0);
   assert_int_equal(bs_objstore_bucket_create(s, err, sizeof(err)), BS_OK);
   assert_int_equal(bs_objstore_bucket_create(s, err, sizeof(err)), BS_OK); /* idempotent */
   return s;
@@ -403,6 +404,11 @@ static void test_options(void **state) {
   o.url = "s3";
   assert_null(bs_objstore_new(&o, err, sizeof(err))); /* no bucket */
   o.bucket = "b";
+  assert_null(bs_objstore_new(&o, err, sizeof(err))); /* too short */
+  o.bucket = "a bucket";
+  assert_null(bs_objstore_new(&o, err, sizeof(err)));
+  assert_non_null(strstr(err, "bad bucket name"));
+  o.bucket = "bmdstream-data.v1";
   s = bs_objstore_new(&o, err, sizeof(err));
   assert_non_null(s);
   bs_objstore_destroy(s);
