@@ -165,6 +165,10 @@ bs_status bs_objstore_put(bs_objstore *store, const char *key, const void *data,
   bs_status st = check_key(key, errstr, errstr_size);
   if (st != BS_OK)
     return st;
+  if (!data && len) {
+    set_err(errstr, errstr_size, "put '%s': no data for %zu bytes", key, len);
+    return BS_ERR_PERMANENT;
+  }
   objstore_source src = {.data = data ? data : (const void *)"", .fp = NULL, .len = len};
   return store->backend->put(store->impl, key, &src, content_type, errstr, errstr_size);
 }

@@ -328,7 +328,8 @@ static int walk(const char *dir, const char *rel, const char *prefix, file_entri
     size_t kn = strlen(key), pn = strlen(prefix);
     /* Descend only where keys can still match the prefix. */
     int may_match = strncmp(key, prefix, kn < pn ? kn : pn) == 0;
-    if (may_match && stat(path, &sb) == 0) {
+    /* lstat: symbolic links are not followed (no loops, no escaping root). */
+    if (may_match && lstat(path, &sb) == 0) {
       if (S_ISDIR(sb.st_mode)) {
         rc = walk(path, key, prefix, out);
       } else if (S_ISREG(sb.st_mode) && kn >= pn) {
