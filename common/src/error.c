@@ -1,5 +1,5 @@
 /*
- * error.c - names of the shared error classes (see bs/error.h).
+ * error.c - names of the error classes, for logs and dead-letter headers.
  */
 #include "bs/error.h"
 
@@ -12,7 +12,7 @@ const char *bs_status_name(bs_status status) {
   case BS_ERR_PERMANENT:
     return "permanent";
   case BS_ERR_NOT_FOUND:
-    return "not-found";
+    return "not_found";
   }
   return "unknown";
 }

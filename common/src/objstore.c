@@ -1,354 +1,315 @@
 /*
- * objstore.c - the bs_objstore handle: options, backend choice, key checks
- * and the calls that every backend shares (see bs/objstore.h).
+ * objstore.c - the object store handle: backend choice, key rules and
+ * encoding, error classes, gzip.
  */
-#include "objstore_int.h"
+#include "bs/objstore.h"
 
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <strings.h>
+#include <zlib.h>
 
-struct bs_objstore {
-  const objstore_backend *backend;
-  void *impl;
-};
+#include "objstore_internal.h"
 
-static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...) {
-  if (!errstr || errstr_size == 0)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(errstr, errstr_size, fmt, ap);
-  va_end(ap);
-}
-
-bs_objstore_options bs_objstore_options_default(void) {
-  bs_objstore_options o;
-  memset(&o, 0, sizeof(o));
-  o.region = "us-east-1";
-  o.connect_timeout_ms = 5000;
-  o.timeout_ms = 0;
-  o.low_speed_time_s = 60;
-  return o;
-}
-
-static const char *env_or(const char *name, const char *fallback) {
-  const char *v = getenv(name);
-  return (v && *v) ? v : fallback;
-}
-
-bs_objstore_options bs_objstore_options_from_env(void) {
-  bs_objstore_options o = bs_objstore_options_default();
-  o.url = env_or("BMDSTREAM_OBJECT_STORE", o.url);
-  o.endpoint = env_or("BMDSTREAM_S3_ENDPOINT", o.endpoint);
-  o.bucket = env_or("BMDSTREAM_S3_BUCKET", o.bucket);
-  o.region = env_or("BMDSTREAM_S3_REGION", o.region);
-  o.access_key = env_or("BMDSTREAM_S3_ACCESS_KEY", o.access_key);
-  o.secret_key = env_or("BMDSTREAM_S3_SECRET_KEY", o.secret_key);
-  return o;
-}
-
-bs_objstore *bs_objstore_new(const bs_objstore_options *options, char *errstr, size_t errstr_size) {
-  bs_objstore *store = NULL;
-  char *bucket = NULL;
-  const char *url = options ? options->url : NULL;
-  if (!options) {
-    set_err(errstr, errstr_size, "object store: no options");
-    return NULL;
+bs_status bs_objstore_new(const bs_objstore_options *opt, bs_objstore **out, char *errstr,
+                          size_t errstr_size) {
+  *out = NULL;
+  bs_objstore *s = calloc(1, sizeof(*s));
+  if (!s) {
+    snprintf(errstr, errstr_size, "out of memory");
+    return BS_ERR_PERMANENT;
   }
-  store = calloc(1, sizeof(*store));
-  if (!store)
-    goto oom;
-  if (url && strncmp(url, "file://", 7) == 0) {
-    const char *root = url + 7;
-    if (root[0] != '/') {
-      set_err(errstr, errstr_size,
-              "object store url '%s': file:// needs an absolute path (file:///dir)", url);
-      goto fail;
+  const char *url = opt->url && *opt->url ? opt->url : "s3";
+  if (strncmp(url, "file://", 7) == 0) {
+    s->kind = BS_OBJSTORE_FILE;
+    if (url[7] != '/' || strlen(url + 7) >= sizeof(s->root) - 1) {
+      snprintf(errstr, errstr_size, "object_store '%s': expected file:///absolute/directory", url);
+      free(s);
+      return BS_ERR_PERMANENT;
     }
-    store->backend = &objstore_file_backend;
-    store->impl = objstore_file_new(root, errstr, errstr_size);
-  } else if (!url || !*url || strcmp(url, "s3") == 0 || strncmp(url, "s3://", 5) == 0) {
-    if (url && strncmp(url, "s3://", 5) == 0 && url[5]) {
-      size_t n = strcspn(url + 5, "/");
-      if (url[5 + n] == '/' && url[6 + n]) {
-        set_err(errstr, errstr_size, "object store url '%s': key prefixes are not supported", url);
-        goto fail;
-      }
-      bucket = strndup(url + 5, n);
-    } else if (options->bucket && *options->bucket) {
-      bucket = strdup(options->bucket);
+    snprintf(s->root, sizeof(s->root), "%s", url + 7);
+    size_t n = strlen(s->root);
+    while (n > 1 && s->root[n - 1] == '/')
+      s->root[--n] = '\0';
+    snprintf(s->describe, sizeof(s->describe), "file://%s", s->root);
+    *out = s;
+    return BS_OK;
+  }
+  if (strcmp(url, "s3") != 0) {
+    snprintf(errstr, errstr_size, "object_store '%s': expected 's3' or file:///dir", url);
+    free(s);
+    return BS_ERR_PERMANENT;
+  }
+  s->kind = BS_OBJSTORE_S3;
+  if (!opt->endpoint || !*opt->endpoint || !opt->bucket || !*opt->bucket || !opt->access_key ||
+      !*opt->access_key || !opt->secret_key || !*opt->secret_key) {
+    snprintf(errstr, errstr_size,
+             "S3 needs s3_endpoint, s3_bucket, s3_access_key and s3_secret_key "
+             "(BMDSTREAM_S3_* in the environment)");
+    free(s);
+    return BS_ERR_PERMANENT;
+  }
+  snprintf(s->endpoint, sizeof(s->endpoint), "%s", opt->endpoint);
+  size_t n = strlen(s->endpoint);
+  while (n > 0 && s->endpoint[n - 1] == '/')
+    s->endpoint[--n] = '\0';
+  snprintf(s->bucket, sizeof(s->bucket), "%s", opt->bucket);
+  snprintf(s->sigv4, sizeof(s->sigv4), "aws:amz:%s:s3",
+           opt->region && *opt->region ? opt->region : "us-east-1");
+  snprintf(s->userpwd, sizeof(s->userpwd), "%s:%s", opt->access_key, opt->secret_key);
+  snprintf(s->describe, sizeof(s->describe), "s3://%.255s (%.511s)", s->bucket, s->endpoint);
+  s->curl = curl_easy_init();
+  if (!s->curl) {
+    snprintf(errstr, errstr_size, "libcurl initialisation failed");
+    free(s);
+    return BS_ERR_PERMANENT;
+  }
+  *out = s;
+  return BS_OK;
+}
+
+void bs_objstore_destroy(bs_objstore *s) {
+  if (!s)
+    return;
+  if (s->curl)
+    curl_easy_cleanup(s->curl);
+  memset(s->userpwd, 0, sizeof(s->userpwd));
+  free(s);
+}
+
+const char *bs_objstore_describe(const bs_objstore *s) {
+  return s->describe;
+}
+
+static int unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '~';
+}
+
+static int encode(const char *in, int keep_slash, char *out, size_t out_size) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t o = 0;
+  for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+    if (unreserved(*p) || (keep_slash && *p == '/')) {
+      if (o + 1 >= out_size)
+        return -1;
+      out[o++] = (char)*p;
     } else {
-      set_err(errstr, errstr_size,
-              "object store: no bucket (give url s3://BUCKET or BMDSTREAM_S3_BUCKET)");
-      goto fail;
+      if (o + 3 >= out_size)
+        return -1;
+      out[o++] = '%';
+      out[o++] = hex[*p >> 4];
+      out[o++] = hex[*p & 15];
     }
-    if (!bucket)
-      goto oom;
-    store->backend = &objstore_s3_backend;
-    store->impl = objstore_s3_new(options, bucket, errstr, errstr_size);
-  } else {
-    set_err(errstr, errstr_size,
-            "object store url '%s': unknown scheme (expected s3://BUCKET, s3 or file:///DIR)", url);
-    goto fail;
   }
-  if (!store->impl)
-    goto fail;
-  free(bucket);
-  return store;
-oom:
-  set_err(errstr, errstr_size, "object store: out of memory");
-fail:
-  free(bucket);
-  free(store);
-  return NULL;
+  if (o >= out_size)
+    return -1;
+  out[o] = '\0';
+  return (int)o;
 }
 
-void bs_objstore_destroy(bs_objstore *store) {
-  if (!store)
-    return;
-  if (store->impl)
-    store->backend->destroy(store->impl);
-  free(store);
+int bs_objstore_encode_key(const char *key, char *out, size_t out_size) {
+  return encode(key, 1, out, out_size);
 }
 
-const char *bs_objstore_kind(const bs_objstore *store) {
-  return store->backend->kind;
+int bs_objstore_encode_query(const char *value, char *out, size_t out_size) {
+  return encode(value, 0, out, out_size);
 }
 
-long bs_objstore_last_http_status(const bs_objstore *store) {
-  return store->backend->last_http_status ? store->backend->last_http_status(store->impl) : 0;
-}
-
-int bs_objstore_key_check(const char *key, char *errstr, size_t errstr_size) {
-  if (!key || !*key) {
-    set_err(errstr, errstr_size, "object key is empty");
+int bs_objstore_check_key(const char *key, char *errstr, size_t errstr_size) {
+  if (!key || !*key || key[0] == '/') {
+    snprintf(errstr, errstr_size, "object key '%s': must be relative and not empty",
+             key ? key : "");
     return -1;
   }
-  size_t len = strlen(key);
-  if (len > 1024) {
-    set_err(errstr, errstr_size, "object key is %zu bytes long (max 1024)", len);
+  if (strlen(key) > 1024) {
+    snprintf(errstr, errstr_size, "object key: longer than 1024 bytes");
     return -1;
   }
+  for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+    if (*p < 0x20 || *p == 0x7f) {
+      snprintf(errstr, errstr_size, "object key '%s': control character", key);
+      return -1;
+    }
+  /* Segments "", "." and ".." would be normalised away by URL parsers and
+   * escape the root of the file backend. */
   const char *seg = key;
   for (;;) {
-    size_t n = strcspn(seg, "/");
+    const char *end = strchr(seg, '/');
+    size_t n = end ? (size_t)(end - seg) : strlen(seg);
     if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.')) {
-      set_err(errstr, errstr_size,
-              "object key '%s': empty, '.' or '..' segment at byte %zu (not allowed)", key,
-              (size_t)(seg - key));
+      snprintf(errstr, errstr_size, "object key '%s': empty, '.' or '..' path segment", key);
       return -1;
     }
-    if (seg[n] == '\0')
+    if (!end)
       break;
-    seg += n + 1;
+    seg = end + 1;
   }
   return 0;
 }
 
-static bs_status check_key(const char *key, char *errstr, size_t errstr_size) {
-  return bs_objstore_key_check(key, errstr, errstr_size) == 0 ? BS_OK : BS_ERR_PERMANENT;
+bs_status bs_objstore_status_from_http(long http_status, const char *s3_code) {
+  if (s3_code && (!strcmp(s3_code, "SlowDown") || !strcmp(s3_code, "RequestTimeout") ||
+                  !strcmp(s3_code, "InternalError") || !strcmp(s3_code, "ServiceUnavailable")))
+    return BS_ERR_RETRIABLE;
+  if (http_status >= 200 && http_status < 300)
+    return BS_OK;
+  if (http_status == 404)
+    return BS_ERR_NOT_FOUND;
+  if (http_status == 0 || http_status == 408 || http_status == 429 || http_status >= 500)
+    return BS_ERR_RETRIABLE;
+  return BS_ERR_PERMANENT;
 }
 
-bs_status bs_objstore_bucket_create(bs_objstore *store, char *errstr, size_t errstr_size) {
-  return store->backend->bucket_create(store->impl, errstr, errstr_size);
+#define CHECK_KEY(key)                                                                             \
+  do {                                                                                             \
+    if (bs_objstore_check_key(key, errstr, errstr_size) != 0)                                      \
+      return BS_ERR_PERMANENT;                                                                     \
+  } while (0)
+
+bs_status bs_objstore_create_bucket(bs_objstore *s, char *errstr, size_t errstr_size) {
+  if (s->kind == BS_OBJSTORE_FILE)
+    return bs_objstore_file_create_root(s, errstr, errstr_size);
+  return bs_objstore_s3_create_bucket(s, errstr, errstr_size);
 }
 
-bs_status bs_objstore_put(bs_objstore *store, const char *key, const void *data, size_t len,
+bs_status bs_objstore_put(bs_objstore *s, const char *key, const void *buf, size_t len,
                           const char *content_type, char *errstr, size_t errstr_size) {
-  bs_status st = check_key(key, errstr, errstr_size);
-  if (st != BS_OK)
-    return st;
-  if (!data && len) {
-    set_err(errstr, errstr_size, "put '%s': no data for %zu bytes", key, len);
-    return BS_ERR_PERMANENT;
-  }
-  objstore_source src = {.data = data ? data : (const void *)"", .fp = NULL, .len = len};
-  return store->backend->put(store->impl, key, &src, content_type, errstr, errstr_size);
+  CHECK_KEY(key);
+  if (s->kind == BS_OBJSTORE_FILE)
+    return bs_objstore_file_put(s, key, buf, len, NULL, errstr, errstr_size);
+  return bs_objstore_s3_put(s, key, buf, len, NULL, content_type, errstr, errstr_size);
 }
 
-bs_status bs_objstore_put_file(bs_objstore *store, const char *key, FILE *fp,
+bs_status bs_objstore_put_file(bs_objstore *s, const char *key, const char *path,
                                const char *content_type, char *errstr, size_t errstr_size) {
-  bs_status st = check_key(key, errstr, errstr_size);
-  if (st != BS_OK)
-    return st;
-  struct stat sb;
-  off_t pos = ftello(fp);
-  if (pos < 0 || fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-    set_err(errstr, errstr_size, "put '%s': source is not a seekable regular file", key);
-    return BS_ERR_PERMANENT;
-  }
-  objstore_source src = {
-      .data = NULL, .fp = fp, .len = sb.st_size > pos ? (size_t)(sb.st_size - pos) : 0};
-  return store->backend->put(store->impl, key, &src, content_type, errstr, errstr_size);
+  CHECK_KEY(key);
+  if (s->kind == BS_OBJSTORE_FILE)
+    return bs_objstore_file_put(s, key, NULL, 0, path, errstr, errstr_size);
+  return bs_objstore_s3_put(s, key, NULL, 0, path, content_type, errstr, errstr_size);
 }
 
-bs_status bs_objstore_put_path(bs_objstore *store, const char *key, const char *path,
-                               const char *content_type, char *errstr, size_t errstr_size) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp) {
-    set_err(errstr, errstr_size, "put '%s': cannot open '%s': %s", key, path, strerror(errno));
-    return BS_ERR_PERMANENT;
-  }
-  bs_status st = bs_objstore_put_file(store, key, fp, content_type, errstr, errstr_size);
-  fclose(fp);
-  return st;
+bs_status bs_objstore_get(bs_objstore *s, const char *key, size_t max_len, void **buf, size_t *len,
+                          char *errstr, size_t errstr_size) {
+  *buf = NULL;
+  *len = 0;
+  CHECK_KEY(key);
+  if (s->kind == BS_OBJSTORE_FILE)
+    return bs_objstore_file_get(s, key, max_len, buf, len, NULL, errstr, errstr_size);
+  return bs_objstore_s3_get(s, key, max_len, buf, len, NULL, errstr, errstr_size);
 }
 
-int objstore_sink_write(objstore_sink *sink, const void *p, size_t n) {
-  if (sink->max_len && sink->len + n > sink->max_len) {
-    sink->too_big = 1;
+bs_status bs_objstore_get_file(bs_objstore *s, const char *key, const char *path, char *errstr,
+                               size_t errstr_size) {
+  CHECK_KEY(key);
+  if (s->kind == BS_OBJSTORE_FILE)
+    return bs_objstore_file_get(s, key, 0, NULL, NULL, path, errstr, errstr_size);
+  return bs_objstore_s3_get(s, key, 0, NULL, NULL, path, errstr, errstr_size);
+}
+
+bs_status bs_objstore_head(bs_objstore *s, const char *key, bs_object_info *info, char *errstr,
+                           size_t errstr_size) {
+  CHECK_KEY(key);
+  memset(info, 0, sizeof(*info));
+  if (s->kind == BS_OBJSTORE_FILE)
+    return bs_objstore_file_head(s, key, info, errstr, errstr_size);
+  return bs_objstore_s3_head(s, key, info, errstr, errstr_size);
+}
+
+bs_status bs_objstore_delete(bs_objstore *s, const char *key, char *errstr, size_t errstr_size) {
+  CHECK_KEY(key);
+  if (s->kind == BS_OBJSTORE_FILE)
+    return bs_objstore_file_delete(s, key, errstr, errstr_size);
+  return bs_objstore_s3_delete(s, key, errstr, errstr_size);
+}
+
+bs_status bs_objstore_list(bs_objstore *s, const char *prefix, bs_objstore_list_cb cb, void *opaque,
+                           char *errstr, size_t errstr_size) {
+  if (s->kind == BS_OBJSTORE_FILE)
+    return bs_objstore_file_list(s, prefix ? prefix : "", cb, opaque, errstr, errstr_size);
+  return bs_objstore_s3_list(s, prefix ? prefix : "", cb, opaque, errstr, errstr_size);
+}
+
+/* gzip: deflate with a gzip wrapper (windowBits 15 + 16). */
+int bs_gzip_compress(const void *buf, size_t len, void **out, size_t *out_len) {
+  z_stream z;
+  memset(&z, 0, sizeof(z));
+  *out = NULL;
+  if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return -1;
+  size_t cap = deflateBound(&z, (uLong)len) + 32;
+  unsigned char *dst = malloc(cap);
+  if (!dst) {
+    deflateEnd(&z);
     return -1;
   }
-  if (sink->fp) {
-    if (n && fwrite(p, 1, n, sink->fp) != n)
-      return -1;
-    sink->len += n;
-    return 0;
+  z.next_in = (Bytef *)(uintptr_t)buf;
+  z.avail_in = (uInt)len;
+  z.next_out = dst;
+  z.avail_out = (uInt)cap;
+  int rc = deflate(&z, Z_FINISH);
+  *out_len = z.total_out;
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) {
+    free(dst);
+    return -1;
   }
-  if (sink->len + n + 1 > sink->cap) {
-    size_t cap = sink->cap ? sink->cap : 4096;
-    while (cap < sink->len + n + 1)
-      cap *= 2;
-    char *b = realloc(sink->buf, cap);
-    if (!b)
-      return -1;
-    sink->buf = b;
-    sink->cap = cap;
-  }
-  memcpy(sink->buf + sink->len, p, n);
-  sink->len += n;
-  sink->buf[sink->len] = '\0';
+  *out = dst;
   return 0;
 }
 
-bs_status bs_objstore_get(bs_objstore *store, const char *key, size_t max_len, void **data,
-                          size_t *len, char *errstr, size_t errstr_size) {
-  *data = NULL;
-  *len = 0;
-  bs_status st = check_key(key, errstr, errstr_size);
-  if (st != BS_OK)
-    return st;
-  objstore_sink sink = {.max_len = max_len};
-  st = store->backend->get(store->impl, key, &sink, errstr, errstr_size);
-  if (st == BS_OK && !sink.buf && objstore_sink_write(&sink, "", 0) != 0) {
-    set_err(errstr, errstr_size, "get '%s': out of memory", key);
-    st = BS_ERR_PERMANENT;
+int bs_gzip_decompress(const void *buf, size_t len, size_t max_len, void **out, size_t *out_len,
+                       char *errstr, size_t errstr_size) {
+  z_stream z;
+  memset(&z, 0, sizeof(z));
+  *out = NULL;
+  *out_len = 0;
+  if (inflateInit2(&z, 15 + 16) != Z_OK) {
+    snprintf(errstr, errstr_size, "gzip: cannot initialise zlib");
+    return -1;
   }
-  if (st != BS_OK) {
-    free(sink.buf);
-    return st;
+  size_t cap = len * 4 + 1024, used = 0;
+  unsigned char *dst = malloc(cap);
+  z.next_in = (Bytef *)(uintptr_t)buf;
+  z.avail_in = (uInt)len;
+  int rc = Z_OK;
+  while (dst && rc != Z_STREAM_END) {
+    if (used == cap) {
+      if (cap >= max_len) {
+        snprintf(errstr, errstr_size, "gzip: content exceeds the limit of %zu bytes", max_len);
+        goto fail;
+      }
+      cap = cap * 2 > max_len ? max_len : cap * 2;
+      unsigned char *nd = realloc(dst, cap);
+      if (!nd)
+        goto fail;
+      dst = nd;
+    }
+    z.next_out = dst + used;
+    z.avail_out = (uInt)(cap - used);
+    rc = inflate(&z, Z_NO_FLUSH);
+    used = z.total_out;
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      snprintf(errstr, errstr_size, "gzip: %s", z.msg ? z.msg : "corrupt or truncated data");
+      goto fail;
+    }
+    if (rc == Z_OK && z.avail_in == 0 && used < cap) {
+      snprintf(errstr, errstr_size, "gzip: truncated data");
+      goto fail;
+    }
   }
-  *data = sink.buf;
-  *len = sink.len;
-  return BS_OK;
-}
-
-bs_status bs_objstore_get_file(bs_objstore *store, const char *key, FILE *fp, char *errstr,
-                               size_t errstr_size) {
-  bs_status st = check_key(key, errstr, errstr_size);
-  if (st != BS_OK)
-    return st;
-  objstore_sink sink = {.fp = fp};
-  return store->backend->get(store->impl, key, &sink, errstr, errstr_size);
-}
-
-bs_status bs_objstore_get_path(bs_objstore *store, const char *key, const char *path, char *errstr,
-                               size_t errstr_size) {
-  char *tmp = NULL;
-  FILE *fp = NULL;
-  bs_status st = check_key(key, errstr, errstr_size);
-  if (st != BS_OK)
-    return st;
-  size_t n = strlen(path) + 32;
-  tmp = malloc(n);
-  if (!tmp) {
-    set_err(errstr, errstr_size, "get '%s': out of memory", key);
-    return BS_ERR_PERMANENT;
+  if (!dst) {
+    snprintf(errstr, errstr_size, "gzip: out of memory");
+    inflateEnd(&z);
+    return -1;
   }
-  snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-  fp = fopen(tmp, "wb");
-  if (!fp) {
-    set_err(errstr, errstr_size, "get '%s': cannot create '%s': %s", key, tmp, strerror(errno));
-    st = BS_ERR_PERMANENT;
-    goto fail;
-  }
-  st = bs_objstore_get_file(store, key, fp, errstr, errstr_size);
-  if (st != BS_OK)
-    goto fail;
-  if (fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
-    set_err(errstr, errstr_size, "get '%s': writing '%s': %s", key, tmp, strerror(errno));
-    st = BS_ERR_PERMANENT;
-    goto fail;
-  }
-  int rc = fclose(fp);
-  fp = NULL;
-  if (rc != 0 || rename(tmp, path) != 0) {
-    set_err(errstr, errstr_size, "get '%s': cannot finish '%s': %s", key, path, strerror(errno));
-    st = BS_ERR_PERMANENT;
-    goto fail;
-  }
-  free(tmp);
-  return BS_OK;
+  inflateEnd(&z);
+  *out = dst;
+  *out_len = used;
+  return 0;
 fail:
-  if (fp)
-    fclose(fp);
-  unlink(tmp);
-  free(tmp);
-  return st;
-}
-
-bs_status bs_objstore_head(bs_objstore *store, const char *key, bs_objstore_info *info,
-                           char *errstr, size_t errstr_size) {
-  bs_objstore_info tmp;
-  bs_status st = check_key(key, errstr, errstr_size);
-  if (st != BS_OK)
-    return st;
-  memset(&tmp, 0, sizeof(tmp));
-  st = store->backend->head(store->impl, key, &tmp, errstr, errstr_size);
-  if (st == BS_OK && info)
-    *info = tmp;
-  return st;
-}
-
-bs_status bs_objstore_del(bs_objstore *store, const char *key, char *errstr, size_t errstr_size) {
-  bs_status st = check_key(key, errstr, errstr_size);
-  if (st != BS_OK)
-    return st;
-  return store->backend->del(store->impl, key, errstr, errstr_size);
-}
-
-bs_status bs_objstore_list_page(bs_objstore *store, const char *prefix, const char *token,
-                                int max_keys, bs_objstore_list_cb cb, void *opaque,
-                                char **next_token, char *errstr, size_t errstr_size) {
-  int stopped = 0;
-  *next_token = NULL;
-  if (max_keys <= 0 || max_keys > 1000)
-    max_keys = 1000;
-  return store->backend->list_page(store->impl, prefix ? prefix : "", token, max_keys, cb, opaque,
-                                   &stopped, next_token, errstr, errstr_size);
-}
-
-bs_status bs_objstore_list(bs_objstore *store, const char *prefix, bs_objstore_list_cb cb,
-                           void *opaque, char *errstr, size_t errstr_size) {
-  char *token = NULL;
-  bs_status st = BS_OK;
-  do {
-    char *next = NULL;
-    int stopped = 0;
-    st = store->backend->list_page(store->impl, prefix ? prefix : "", token, 1000, cb, opaque,
-                                   &stopped, &next, errstr, errstr_size);
-    free(token);
-    token = next;
-    if (st != BS_OK || stopped)
-      break;
-  } while (token);
-  free(token);
-  return st;
+  inflateEnd(&z);
+  free(dst);
+  return -1;
 }

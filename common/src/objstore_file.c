@@ -1,411 +1,297 @@
 /*
- * objstore_file.c - the file:// backend: object KEY is the file ROOT/KEY.
- *
- * Puts write a temporary ".bs-tmp.*" file next to the target and rename()
- * it, so readers see the old or the new object, never a torn one. Listing
- * walks the directory under the prefix, sorts keys in byte order (as S3
- * does) and pages with the last returned key as the continuation token.
- * ETags are the MD5 of the content (as S3 gives for single-part uploads),
- * computed by head only; listings leave them empty. A key cannot be both an
- * object and a "directory" of other keys ("a" and "a/b"): the second put
- * fails as permanent.
+ * objstore_file.c - the file:// backend: one file per key under a root
+ * directory. Writes go to a temporary file renamed into place, so a reader
+ * never sees half an object. Listing walks the tree and sorts the keys,
+ * as S3 returns them in key order. Files whose names start with ".tmp-"
+ * are writes in progress and never listed.
  */
-#include "objstore_int.h"
-
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define TMP_PREFIX ".bs-tmp."
+#include "objstore_internal.h"
 
-typedef struct {
-  char *root; /* no trailing slash */
-} file_store;
-
-static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...) {
-  if (!errstr || errstr_size == 0)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(errstr, errstr_size, fmt, ap);
-  va_end(ap);
-}
-
-/* Disk full, I/O error or interruption may pass; anything else will not. */
-static bs_status errno_class(int e) {
-  if (e == ENOENT || e == ENOTDIR)
+static bs_status io_error(char *errstr, size_t errstr_size, const char *what, const char *path) {
+  int e = errno;
+  snprintf(errstr, errstr_size, "%s %s: %s", what, path, strerror(e));
+  if (e == ENOENT)
     return BS_ERR_NOT_FOUND;
-  if (e == ENOSPC || e == EIO || e == EINTR || e == EAGAIN || e == EMFILE || e == ENFILE ||
-      e == EDQUOT)
-    return BS_ERR_RETRIABLE;
-  return BS_ERR_PERMANENT;
+  /* A full disk or a busy file system may pass; a permission will not. */
+  return (e == ENOSPC || e == EIO || e == EAGAIN || e == EINTR) ? BS_ERR_RETRIABLE
+                                                                : BS_ERR_PERMANENT;
 }
 
-void *objstore_file_new(const char *root, char *errstr, size_t errstr_size) {
-  file_store *fs = calloc(1, sizeof(*fs));
-  if (!fs || !(fs->root = strdup(root))) {
-    free(fs);
-    set_err(errstr, errstr_size, "object store: out of memory");
-    return NULL;
-  }
-  size_t n = strlen(fs->root);
-  while (n > 1 && fs->root[n - 1] == '/')
-    fs->root[--n] = '\0';
-  return fs;
-}
-
-static void file_destroy(void *impl) {
-  file_store *fs = impl;
-  free(fs->root);
-  free(fs);
-}
-
-static char *path_of(const file_store *fs, const char *key) {
-  size_t n = strlen(fs->root) + strlen(key) + 2;
-  char *p = malloc(n);
-  if (p)
-    snprintf(p, n, "%s/%s", fs->root, key);
-  return p;
-}
-
-/* mkdir -p of every directory above path's last component (or of path
- * itself when whole is set). */
-static int mkdirs(char *path, int whole) {
-  for (char *s = path + 1; *s; s++) {
-    if (*s != '/')
+static int mkdir_p(char *path) {
+  for (char *p = path + 1; *p; p++) {
+    if (*p != '/')
       continue;
-    *s = '\0';
-    int rc = mkdir(path, 0777);
-    *s = '/';
+    *p = '\0';
+    int rc = mkdir(path, 0755);
+    *p = '/';
     if (rc != 0 && errno != EEXIST)
       return -1;
   }
-  if (whole && mkdir(path, 0777) != 0 && errno != EEXIST)
+  if (mkdir(path, 0755) != 0 && errno != EEXIST)
     return -1;
   return 0;
 }
 
-static bs_status file_bucket_create(void *impl, char *errstr, size_t errstr_size) {
-  file_store *fs = impl;
-  if (mkdirs(fs->root, 1) != 0) {
-    int e = errno;
-    set_err(errstr, errstr_size, "create '%s': %s", fs->root, strerror(e));
-    return errno_class(e) == BS_ERR_RETRIABLE ? BS_ERR_RETRIABLE : BS_ERR_PERMANENT;
-  }
+bs_status bs_objstore_file_create_root(bs_objstore *s, char *errstr, size_t errstr_size) {
+  char path[4096];
+  snprintf(path, sizeof(path), "%s", s->root);
+  if (mkdir_p(path) != 0)
+    return io_error(errstr, errstr_size, "cannot create", path);
   return BS_OK;
 }
 
-static int key_has_tmp_segment(const char *key) {
-  for (const char *s = key; s; s = strchr(s, '/')) {
-    if (*s == '/')
-      s++;
-    if (strncmp(s, TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
-      return 1;
-  }
-  return 0;
+static void object_path(const bs_objstore *s, const char *key, char *out, size_t size) {
+  snprintf(out, size, "%s/%s", s->root, key);
 }
 
-static bs_status file_put(void *impl, const char *key, const objstore_source *src,
-                          const char *content_type, char *errstr, size_t errstr_size) {
-  file_store *fs = impl;
-  char *path = NULL, *tmp = NULL;
-  int fd = -1;
-  bs_status st = BS_ERR_PERMANENT;
-  if (key_has_tmp_segment(key)) {
-    set_err(errstr, errstr_size, "put '%s': segments starting '" TMP_PREFIX "' are reserved", key);
-    return BS_ERR_PERMANENT;
-  }
-  path = path_of(fs, key);
-  tmp = malloc(strlen(fs->root) + strlen(key) + sizeof(TMP_PREFIX) + 16);
-  if (!path || !tmp) {
-    set_err(errstr, errstr_size, "put '%s': out of memory", key);
-    goto fail;
-  }
-  /* tmp = dirname(path) "/" TMP_PREFIX basename(path) ".XXXXXX" */
-  const char *base = strrchr(path, '/') + 1;
-  sprintf(tmp, "%.*s" TMP_PREFIX "%s.XXXXXX", (int)(base - path), path, base);
-  if (mkdirs(path, 0) != 0 || (fd = mkstemp(tmp)) < 0) {
-    int e = errno;
-    set_err(errstr, errstr_size, "put '%s': cannot create '%s': %s", key, tmp, strerror(e));
-    st = errno_class(e) == BS_ERR_RETRIABLE ? BS_ERR_RETRIABLE : BS_ERR_PERMANENT;
-    goto fail;
-  }
-  size_t done = 0;
-  unsigned char buf[65536];
-  while (done < src->len) {
-    const unsigned char *p = buf;
-    size_t n = src->len - done < sizeof(buf) ? src->len - done : sizeof(buf);
-    if (src->data)
-      p = src->data + done;
-    else if (fread(buf, 1, n, src->fp) != n) {
-      set_err(errstr, errstr_size, "put '%s': short read from source file", key);
-      goto fail;
-    }
-    for (size_t w = 0; w < n;) {
-      ssize_t k = write(fd, p + w, n - w);
-      if (k < 0 && errno == EINTR)
-        continue;
-      if (k < 0) {
-        int e = errno;
-        set_err(errstr, errstr_size, "put '%s': write '%s': %s", key, tmp, strerror(e));
-        st = errno_class(e) == BS_ERR_RETRIABLE ? BS_ERR_RETRIABLE : BS_ERR_PERMANENT;
-        goto fail;
-      }
-      w += (size_t)k;
-    }
-    done += n;
-  }
-  /* Durable before visible: callers store Kafka offsets after a put. */
-  int rc = fchmod(fd, 0644) == 0 && fsync(fd) == 0 ? 0 : -1;
-  int e = errno;
-  if (close(fd) != 0 && rc == 0) {
-    rc = -1;
-    e = errno;
-  }
-  fd = -1;
-  if (rc != 0) {
-    set_err(errstr, errstr_size, "put '%s': finish '%s': %s", key, tmp, strerror(e));
-    st = errno_class(e) == BS_ERR_RETRIABLE ? BS_ERR_RETRIABLE : BS_ERR_PERMANENT;
-    goto fail;
-  }
-  if (rename(tmp, path) != 0) {
-    set_err(errstr, errstr_size, "put '%s': rename to '%s': %s", key, path, strerror(errno));
-    goto fail;
-  }
-  free(tmp);
-  free(path);
-  return BS_OK;
-fail:
-  if (fd >= 0)
-    close(fd);
-  if (tmp)
-    unlink(tmp); /* the template itself if mkstemp failed: harmless */
-  free(tmp);
-  free(path);
-  return st;
-}
-
-static bs_status open_object(file_store *fs, const char *key, FILE **fpp, struct stat *sb,
-                             char *errstr, size_t errstr_size) {
-  char *path = path_of(fs, key);
-  bs_status st = BS_OK;
-  *fpp = NULL;
-  if (!path) {
-    set_err(errstr, errstr_size, "'%s': out of memory", key);
-    return BS_ERR_PERMANENT;
-  }
-  FILE *fp = fopen(path, "rb");
-  if (!fp || fstat(fileno(fp), sb) != 0 || !S_ISREG(sb->st_mode)) {
-    int e = fp ? (errno ? errno : EISDIR) : errno;
-    if (fp && !S_ISREG(sb->st_mode))
-      e = ENOENT; /* a "directory" key is not an object */
-    st = errno_class(e);
-    set_err(errstr, errstr_size, "'%s' (%s): %s", key, path,
-            st == BS_ERR_NOT_FOUND ? "no such key" : strerror(e));
-    if (fp)
-      fclose(fp);
-    fp = NULL;
-  }
-  free(path);
-  *fpp = fp;
-  return st;
-}
-
-static bs_status file_get(void *impl, const char *key, objstore_sink *sink, char *errstr,
-                          size_t errstr_size) {
-  FILE *fp = NULL;
-  struct stat sb;
-  bs_status st = open_object(impl, key, &fp, &sb, errstr, errstr_size);
-  if (st != BS_OK)
-    return st;
+static bs_status copy_fd(int in, int out, const char *what, char *errstr, size_t errstr_size) {
   char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-    if (objstore_sink_write(sink, buf, n) != 0) {
-      set_err(errstr, errstr_size, "get '%s': %s", key,
-              sink->too_big ? "object larger than the allowed maximum"
-                            : "cannot store the data (out of memory or write error)");
-      st = BS_ERR_PERMANENT;
-      break;
+  for (;;) {
+    ssize_t n = read(in, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return io_error(errstr, errstr_size, "cannot read", what);
+    if (n == 0)
+      return BS_OK;
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = write(out, buf + off, (size_t)(n - off));
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return io_error(errstr, errstr_size, "cannot write", what);
+      off += w;
     }
   }
-  if (st == BS_OK && ferror(fp)) {
-    set_err(errstr, errstr_size, "get '%s': read error", key);
-    st = BS_ERR_RETRIABLE;
-  }
-  fclose(fp);
-  return st;
 }
 
-static bs_status file_head(void *impl, const char *key, bs_objstore_info *info, char *errstr,
-                           size_t errstr_size) {
-  FILE *fp = NULL;
-  struct stat sb;
-  bs_status st = open_object(impl, key, &fp, &sb, errstr, errstr_size);
-  if (st != BS_OK)
-    return st;
-  info->size = (uint64_t)sb.st_size;
-  char hex[33];
-  if (objstore_md5_hex_file(fp, hex) != 0) {
-    set_err(errstr, errstr_size, "head '%s': read error", key);
-    st = BS_ERR_RETRIABLE;
+bs_status bs_objstore_file_put(bs_objstore *s, const char *key, const void *buf, size_t len,
+                               const char *src_path, char *errstr, size_t errstr_size) {
+  char path[4200], tmp[4300];
+  object_path(s, key, path, sizeof(path));
+  char *slash = strrchr(path, '/');
+  *slash = '\0';
+  if (mkdir_p(path) != 0)
+    return io_error(errstr, errstr_size, "cannot create", path);
+  *slash = '/';
+  snprintf(tmp, sizeof(tmp), "%.*s/.tmp-%ld-XXXXXX", (int)(slash - path), path, (long)getpid());
+  int fd = mkstemp(tmp);
+  if (fd < 0)
+    return io_error(errstr, errstr_size, "cannot create", tmp);
+  bs_status st = BS_OK;
+  if (src_path) {
+    int in = open(src_path, O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+      st = io_error(errstr, errstr_size, "cannot open", src_path);
+      if (st == BS_ERR_NOT_FOUND)
+        st = BS_ERR_PERMANENT; /* a missing source is the caller's error */
+    } else {
+      st = copy_fd(in, fd, src_path, errstr, errstr_size);
+      close(in);
+    }
   } else {
-    snprintf(info->etag, sizeof(info->etag), "%s", hex);
+    for (size_t off = 0; off < len && st == BS_OK;) {
+      ssize_t w = write(fd, (const char *)buf + off, len - off);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        st = io_error(errstr, errstr_size, "cannot write", tmp);
+      else
+        off += (size_t)w;
+    }
   }
-  fclose(fp);
+  if (st == BS_OK && fsync(fd) != 0)
+    st = io_error(errstr, errstr_size, "cannot sync", tmp);
+  close(fd);
+  if (st == BS_OK && rename(tmp, path) != 0)
+    st = io_error(errstr, errstr_size, "cannot rename into", path);
+  if (st != BS_OK)
+    unlink(tmp);
   return st;
 }
 
-static bs_status file_del(void *impl, const char *key, char *errstr, size_t errstr_size) {
-  file_store *fs = impl;
-  char *path = path_of(fs, key);
-  if (!path) {
-    set_err(errstr, errstr_size, "delete '%s': out of memory", key);
+bs_status bs_objstore_file_get(bs_objstore *s, const char *key, size_t max_len, void **buf,
+                               size_t *len, const char *dst_path, char *errstr,
+                               size_t errstr_size) {
+  char path[4200];
+  object_path(s, key, path, sizeof(path));
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    bs_status st = io_error(errstr, errstr_size, "no object", path);
+    if (st == BS_ERR_NOT_FOUND)
+      snprintf(errstr, errstr_size, "%s: no such object in %s", key, s->describe);
+    return st;
+  }
+  struct stat sb;
+  bs_status st = BS_OK;
+  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    snprintf(errstr, errstr_size, "%s: no such object in %s", key, s->describe);
+    close(fd);
+    return BS_ERR_NOT_FOUND;
+  }
+  if (dst_path) {
+    int out = open(dst_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+      st = io_error(errstr, errstr_size, "cannot create", dst_path);
+    } else {
+      st = copy_fd(fd, out, path, errstr, errstr_size);
+      close(out);
+    }
+    close(fd);
+    return st;
+  }
+  if ((uint64_t)sb.st_size > max_len) {
+    snprintf(errstr, errstr_size, "%s: %lld bytes, more than the limit of %zu", key,
+             (long long)sb.st_size, max_len);
+    close(fd);
     return BS_ERR_PERMANENT;
   }
-  struct stat sb;
-  if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-    free(path); /* a "directory" key is not an object: nothing to delete */
-    return BS_OK;
-  }
-  if (unlink(path) != 0 && errno != ENOENT && errno != ENOTDIR) {
-    int e = errno;
-    set_err(errstr, errstr_size, "delete '%s': %s", key, strerror(e));
-    free(path);
-    return errno_class(e) == BS_ERR_RETRIABLE ? BS_ERR_RETRIABLE : BS_ERR_PERMANENT;
-  }
-  /* Remove directories left empty, up to (not including) the root. */
-  size_t root_len = strlen(fs->root);
-  for (char *s = strrchr(path, '/'); s && (size_t)(s - path) > root_len; s = strrchr(path, '/')) {
-    *s = '\0';
-    if (rmdir(path) != 0)
+  char *data = malloc((size_t)sb.st_size + 1);
+  size_t got = 0;
+  while (data && got < (size_t)sb.st_size) {
+    ssize_t n = read(fd, data + got, (size_t)sb.st_size - got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
       break;
+    got += (size_t)n;
   }
-  free(path);
+  close(fd);
+  if (!data || got != (size_t)sb.st_size) {
+    free(data);
+    snprintf(errstr, errstr_size, "%s: read failed", path);
+    return BS_ERR_RETRIABLE;
+  }
+  data[got] = '\0';
+  *buf = data;
+  *len = got;
   return BS_OK;
 }
 
-typedef struct {
-  char *key;
-  uint64_t size;
-} file_entry;
+bs_status bs_objstore_file_head(bs_objstore *s, const char *key, bs_object_info *info, char *errstr,
+                                size_t errstr_size) {
+  char path[4200];
+  object_path(s, key, path, sizeof(path));
+  struct stat sb;
+  if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    snprintf(errstr, errstr_size, "%s: no such object in %s", key, s->describe);
+    return BS_ERR_NOT_FOUND;
+  }
+  info->size = (uint64_t)sb.st_size;
+  snprintf(info->etag, sizeof(info->etag), "\"%llx-%llx\"", (unsigned long long)sb.st_size,
+           (unsigned long long)sb.st_mtim.tv_sec * 1000000000ull +
+               (unsigned long long)sb.st_mtim.tv_nsec);
+  return BS_OK;
+}
 
-typedef struct {
-  file_entry *items;
+bs_status bs_objstore_file_delete(bs_objstore *s, const char *key, char *errstr,
+                                  size_t errstr_size) {
+  char path[4200];
+  object_path(s, key, path, sizeof(path));
+  if (unlink(path) != 0 && errno != ENOENT)
+    return io_error(errstr, errstr_size, "cannot delete", path);
+  return BS_OK;
+}
+
+typedef struct key_list {
+  char **keys;
+  uint64_t *sizes;
   size_t n, cap;
-} file_entries;
+} key_list;
 
-/* Collects regular files under dir (path rel relative to the root) whose
- * key starts with prefix. */
-static int walk(const char *dir, const char *rel, const char *prefix, file_entries *out) {
+static int walk(const char *root, const char *rel, const char *prefix, key_list *out) {
+  char dir[4200];
+  snprintf(dir, sizeof(dir), "%s%s%s", root, *rel ? "/" : "", rel);
   DIR *d = opendir(dir);
   if (!d)
-    return (errno == ENOENT || errno == ENOTDIR) ? 0 : -1;
+    return errno == ENOENT ? 0 : -1;
+  struct dirent *e;
   int rc = 0;
-  struct dirent *de;
-  while (rc == 0 && (de = readdir(d)) != NULL) {
-    const char *name = de->d_name;
-    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-        strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
+  while (rc == 0 && (e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2]) ||
+                                strncmp(e->d_name, ".tmp-", 5) == 0))
       continue;
-    size_t plen = strlen(dir) + strlen(name) + 2, klen = strlen(rel) + strlen(name) + 2;
-    char *path = malloc(plen), *key = malloc(klen);
-    if (!path || !key) {
-      free(path);
-      free(key);
-      rc = -1;
-      break;
-    }
-    snprintf(path, plen, "%s/%s", dir, name);
-    snprintf(key, klen, "%s%s%s", rel, *rel ? "/" : "", name);
+    char key[4200], path[4300];
+    snprintf(key, sizeof(key), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+    snprintf(path, sizeof(path), "%s/%s", root, key);
     struct stat sb;
-    size_t kn = strlen(key), pn = strlen(prefix);
-    /* Descend only where keys can still match the prefix. */
-    int may_match = strncmp(key, prefix, kn < pn ? kn : pn) == 0;
-    /* lstat: symbolic links are not followed (no loops, no escaping root). */
-    if (may_match && lstat(path, &sb) == 0) {
-      if (S_ISDIR(sb.st_mode)) {
-        rc = walk(path, key, prefix, out);
-      } else if (S_ISREG(sb.st_mode) && kn >= pn) {
-        if (out->n == out->cap) {
-          size_t cap = out->cap ? 2 * out->cap : 256;
-          file_entry *items = realloc(out->items, cap * sizeof(*items));
-          if (!items) {
-            rc = -1;
-          } else {
-            out->items = items;
-            out->cap = cap;
-          }
-        }
-        if (rc == 0) {
-          out->items[out->n].key = key;
-          out->items[out->n].size = (uint64_t)sb.st_size;
-          out->n++;
-          key = NULL;
-        }
-      }
+    if (stat(path, &sb) != 0)
+      continue;
+    if (S_ISDIR(sb.st_mode)) {
+      /* Descend only where keys under this directory can match. */
+      size_t kl = strlen(key), pl = strlen(prefix);
+      if (strncmp(key, prefix, kl < pl ? kl : pl) == 0)
+        rc = walk(root, key, prefix, out);
+      continue;
     }
-    free(path);
-    free(key);
+    if (strncmp(key, prefix, strlen(prefix)) != 0)
+      continue;
+    if (out->n == out->cap) {
+      size_t cap = out->cap ? out->cap * 2 : 64;
+      char **nk = realloc(out->keys, cap * sizeof(*nk));
+      if (!nk)
+        return -1;
+      out->keys = nk;
+      uint64_t *ns = realloc(out->sizes, cap * sizeof(*ns));
+      if (!ns)
+        return -1;
+      out->sizes = ns;
+      out->cap = cap;
+    }
+    out->keys[out->n] = strdup(key);
+    out->sizes[out->n] = (uint64_t)sb.st_size;
+    if (!out->keys[out->n])
+      rc = -1;
+    else
+      out->n++;
   }
   closedir(d);
   return rc;
 }
 
-static int entry_cmp(const void *a, const void *b) {
-  return strcmp(((const file_entry *)a)->key, ((const file_entry *)b)->key);
+typedef struct keyed {
+  char *key;
+  uint64_t size;
+} keyed;
+
+static int compare_keyed(const void *a, const void *b) {
+  return strcmp(((const keyed *)a)->key, ((const keyed *)b)->key);
 }
 
-static bs_status file_list_page(void *impl, const char *prefix, const char *token, int max_keys,
-                                bs_objstore_list_cb cb, void *opaque, int *stopped,
-                                char **next_token, char *errstr, size_t errstr_size) {
-  file_store *fs = impl;
-  file_entries all = {0};
+bs_status bs_objstore_file_list(bs_objstore *s, const char *prefix, bs_objstore_list_cb cb,
+                                void *opaque, char *errstr, size_t errstr_size) {
+  key_list list = {0};
   bs_status st = BS_OK;
-  if (walk(fs->root, "", prefix, &all) != 0) {
-    int e = errno;
-    set_err(errstr, errstr_size, "list '%s' under '%s': %s", prefix, fs->root, strerror(e));
-    st = errno_class(e) == BS_ERR_RETRIABLE ? BS_ERR_RETRIABLE : BS_ERR_PERMANENT;
-    goto done;
+  if (walk(s->root, "", prefix, &list) != 0) {
+    snprintf(errstr, errstr_size, "cannot list %s: %s", s->root, strerror(errno));
+    st = BS_ERR_RETRIABLE;
   }
-  if (all.n > 1)
-    qsort(all.items, all.n, sizeof(*all.items), entry_cmp);
-  size_t i = 0;
-  while (i < all.n && token && strcmp(all.items[i].key, token) <= 0)
-    i++;
-  int emitted = 0;
-  for (; i < all.n && emitted < max_keys; i++, emitted++) {
-    bs_objstore_entry e = {.key = all.items[i].key, .size = all.items[i].size, .etag = ""};
-    if (cb && cb(opaque, &e) != 0) {
-      *stopped = 1;
-      goto done;
-    }
+  keyed *sorted = calloc(list.n ? list.n : 1, sizeof(*sorted));
+  if (st == BS_OK && !sorted) {
+    snprintf(errstr, errstr_size, "out of memory");
+    st = BS_ERR_RETRIABLE;
   }
-  if (i < all.n && emitted > 0 && !(*next_token = strdup(all.items[i - 1].key))) {
-    set_err(errstr, errstr_size, "list: out of memory");
-    st = BS_ERR_PERMANENT;
+  if (st == BS_OK) {
+    for (size_t i = 0; i < list.n; i++)
+      sorted[i] = (keyed){list.keys[i], list.sizes[i]};
+    qsort(sorted, list.n, sizeof(*sorted), compare_keyed);
+    for (size_t i = 0; i < list.n; i++)
+      if (cb(opaque, sorted[i].key, sorted[i].size) != 0)
+        break;
   }
-done:
-  for (size_t k = 0; k < all.n; k++)
-    free(all.items[k].key);
-  free(all.items);
+  for (size_t i = 0; i < list.n; i++)
+    free(list.keys[i]);
+  free(list.keys);
+  free(list.sizes);
+  free(sorted);
   return st;
 }
-
-const objstore_backend objstore_file_backend = {
-    .kind = "file",
-    .destroy = file_destroy,
-    .bucket_create = file_bucket_create,
-    .put = file_put,
-    .get = file_get,
-    .head = file_head,
-    .del = file_del,
-    .list_page = file_list_page,
-    .last_http_status = NULL,
-};

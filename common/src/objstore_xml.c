@@ -1,197 +1,84 @@
 /*
- * objstore_xml.c - a purpose-built reader for the two XML documents S3
- * sends us: error bodies (<Error><Code>..</Code><Message>..</Message>) and
- * ListObjectsV2 results. Not a general XML parser: it finds elements by
- * name, which is safe here because element text cannot contain '<' (it is
- * escaped as &lt;), and it decodes the five predefined entities and
- * numeric character references.
+ * objstore_xml.c - just enough XML for S3 answers: the text of the next
+ * <Tag>...</Tag>, with the five predefined entities and numeric character
+ * references decoded. S3 list and error documents are flat and generated
+ * by servers, so no general parser is needed.
  */
-#include "objstore_int.h"
-
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* First occurrence of needle (length n) in [p, end). */
-static const char *find(const char *p, const char *end, const char *needle, size_t n) {
-  for (; p && p + n <= end; p++) {
-    p = memchr(p, needle[0], (size_t)(end - p));
-    if (!p || p + n > end)
-      return NULL;
-    if (memcmp(p, needle, n) == 0)
-      return p;
-  }
-  return NULL;
-}
+#include "objstore_internal.h"
 
-/* Appends the UTF-8 encoding of code point cp to out; returns bytes. */
-static size_t utf8_put(unsigned long cp, char *out) {
+/* Appends the UTF-8 encoding of code point cp. */
+static size_t put_utf8(char *out, size_t o, size_t size, unsigned long cp) {
+  char tmp[4];
+  size_t n;
   if (cp < 0x80) {
-    out[0] = (char)cp;
-    return 1;
+    tmp[0] = (char)cp;
+    n = 1;
+  } else if (cp < 0x800) {
+    tmp[0] = (char)(0xC0 | (cp >> 6));
+    tmp[1] = (char)(0x80 | (cp & 0x3F));
+    n = 2;
+  } else if (cp < 0x10000) {
+    tmp[0] = (char)(0xE0 | (cp >> 12));
+    tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    tmp[2] = (char)(0x80 | (cp & 0x3F));
+    n = 3;
+  } else {
+    tmp[0] = (char)(0xF0 | (cp >> 18));
+    tmp[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    tmp[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    tmp[3] = (char)(0x80 | (cp & 0x3F));
+    n = 4;
   }
-  if (cp < 0x800) {
-    out[0] = (char)(0xC0 | (cp >> 6));
-    out[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  out[0] = (char)(0xF0 | (cp >> 18));
-  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-  out[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
+  for (size_t i = 0; i < n && o + 1 < size; i++)
+    out[o++] = tmp[i];
+  return o;
 }
 
-/* Decoded copy of [p, end); NULL on a malformed entity or no memory. */
-static char *decode(const char *p, const char *end) {
-  static const struct {
-    const char *name;
-    char c;
-  } ents[] = {{"amp;", '&'}, {"lt;", '<'}, {"gt;", '>'}, {"quot;", '"'}, {"apos;", '\''}};
-  char *out = malloc((size_t)(end - p) + 1), *o = out;
-  if (!out)
-    return NULL;
-  while (p < end) {
+int bs_xml_next(const char *xml, const char **pos, const char *tag, char *out, size_t out_size) {
+  char open[80], close[80];
+  snprintf(open, sizeof(open), "<%s>", tag);
+  snprintf(close, sizeof(close), "</%s>", tag);
+  const char *start = strstr(*pos ? *pos : xml, open);
+  if (!start)
+    return -1;
+  start += strlen(open);
+  const char *end = strstr(start, close);
+  if (!end)
+    return -1;
+  size_t o = 0;
+  for (const char *p = start; p < end && o + 1 < out_size;) {
     if (*p != '&') {
-      *o++ = *p++;
+      out[o++] = *p++;
       continue;
     }
-    p++;
-    int done = 0;
-    for (size_t i = 0; i < sizeof(ents) / sizeof(*ents) && !done; i++) {
-      size_t n = strlen(ents[i].name);
-      if ((size_t)(end - p) >= n && memcmp(p, ents[i].name, n) == 0) {
-        *o++ = ents[i].c;
-        p += n;
-        done = 1;
-      }
+    const char *semi = memchr(p, ';', (size_t)(end - p));
+    if (!semi) {
+      out[o++] = *p++;
+      continue;
     }
-    if (!done && p < end && *p == '#') {
-      int base = (p + 1 < end && (p[1] == 'x' || p[1] == 'X')) ? 16 : 10;
-      const char *q = p + (base == 16 ? 2 : 1);
-      char *stop = NULL;
-      unsigned long cp = strtoul(q, &stop, base);
-      if (stop > q && stop < end && *stop == ';' && cp > 0 && cp <= 0x10FFFF) {
-        o += utf8_put(cp, o); /* a reference is never shorter than its UTF-8 */
-        p = stop + 1;
-        done = 1;
-      }
-    }
-    if (!done) {
-      free(out);
-      return NULL;
-    }
+    size_t n = (size_t)(semi - p - 1);
+    if (n == 3 && !strncmp(p + 1, "amp", 3))
+      out[o++] = '&';
+    else if (n == 2 && !strncmp(p + 1, "lt", 2))
+      out[o++] = '<';
+    else if (n == 2 && !strncmp(p + 1, "gt", 2))
+      out[o++] = '>';
+    else if (n == 4 && !strncmp(p + 1, "quot", 4))
+      out[o++] = '"';
+    else if (n == 4 && !strncmp(p + 1, "apos", 4))
+      out[o++] = '\'';
+    else if (n >= 2 && p[1] == '#')
+      o = put_utf8(out, o, out_size,
+                   p[2] == 'x' ? strtoul(p + 3, NULL, 16) : strtoul(p + 2, NULL, 10));
+    else
+      out[o++] = '&', semi = p; /* unknown entity: keep the text */
+    p = semi + 1;
   }
-  *o = '\0';
-  return out;
-}
-
-/* In place: form-style URL decoding, as S3 applies with encoding-type=url
- * ('+' is a space; %XX a byte). -1 on a malformed escape. */
-static int url_decode(char *s) {
-  char *o = s;
-  for (; *s; s++) {
-    if (*s == '+') {
-      *o++ = ' ';
-    } else if (*s == '%') {
-      int v = 0;
-      for (int i = 1; i <= 2; i++) {
-        char c = s[i];
-        int d = (c >= '0' && c <= '9')   ? c - '0'
-                : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                                         : -1;
-        if (d < 0)
-          return -1;
-        v = 16 * v + d;
-      }
-      *o++ = (char)v;
-      s += 2;
-    } else {
-      *o++ = *s;
-    }
-  }
-  *o = '\0';
+  out[o] = '\0';
+  *pos = end + strlen(close);
   return 0;
-}
-
-char *objstore_xml_text(const char *begin, const char *end, const char *tag, const char **after) {
-  char open[64], close[64];
-  int no = snprintf(open, sizeof(open), "<%s>", tag);
-  int nc = snprintf(close, sizeof(close), "</%s>", tag);
-  const char *a = find(begin, end, open, (size_t)no);
-  if (!a)
-    return NULL;
-  a += no;
-  const char *b = find(a, end, close, (size_t)nc);
-  if (!b)
-    return NULL;
-  if (after)
-    *after = b + nc;
-  return decode(a, b);
-}
-
-int objstore_xml_parse_list(const char *xml, size_t len, bs_objstore_list_cb cb, void *opaque,
-                            int *truncated, char **next_token) {
-  const char *end = xml + len, *p = xml;
-  int rc = 0;
-  *truncated = 0;
-  *next_token = NULL;
-  if (!find(xml, end, "<ListBucketResult", 17))
-    return -1;
-  /* Keys come URL-encoded when we asked for encoding-type=url and the
-   * server honoured it (XML 1.0 cannot carry every byte a key may hold). */
-  char *t = objstore_xml_text(xml, end, "EncodingType", NULL);
-  int url_encoded = t && strcmp(t, "url") == 0;
-  free(t);
-  t = objstore_xml_text(xml, end, "IsTruncated", NULL);
-  *truncated = t && strcmp(t, "true") == 0;
-  free(t);
-  if (*truncated) {
-    *next_token = objstore_xml_text(xml, end, "NextContinuationToken", NULL);
-    if (!*next_token)
-      return -1;
-  }
-  for (;;) {
-    const char *c = find(p, end, "<Contents>", 10);
-    if (!c)
-      break;
-    const char *ce = find(c, end, "</Contents>", 11);
-    if (!ce) {
-      rc = -1;
-      break;
-    }
-    char *key = objstore_xml_text(c, ce, "Key", NULL);
-    char *size = objstore_xml_text(c, ce, "Size", NULL);
-    char *etag = objstore_xml_text(c, ce, "ETag", NULL);
-    if (!key || !size || (url_encoded && url_decode(key) != 0)) {
-      rc = -1;
-    } else {
-      char *e = etag ? etag : "";
-      size_t n = strlen(e);
-      if (n >= 2 && e[0] == '"' && e[n - 1] == '"') {
-        e[n - 1] = '\0';
-        e++;
-      }
-      bs_objstore_entry entry = {.key = key, .size = strtoull(size, NULL, 10), .etag = e};
-      if (cb && cb(opaque, &entry) != 0)
-        rc = 1;
-    }
-    free(key);
-    free(size);
-    free(etag);
-    if (rc != 0)
-      break;
-    p = ce + 11;
-  }
-  if (rc == -1) {
-    free(*next_token);
-    *next_token = NULL;
-  }
-  return rc;
 }

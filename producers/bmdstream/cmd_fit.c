@@ -1,13 +1,357 @@
 /*
- * cmd_fit.c - `bmdstream fit` (placeholder until its issue lands).
+ * cmd_fit.c - `bmdstream fit --data FILE.csv [--models hill,power,...]
+ * [--variance constant|nonconstant] [--bmr-type sd|rel|abs] [--bmr X]`:
+ * fits dose-response models to one dataset and prints JSON on stdout:
+ *   {"models":[{"model":..,"converged":..,"parameters":{..},"loglik":..,
+ *     "aic":..,"bmd":..,"bmdl":..,"bmdu":..,"fit_p":..}], "best":{...}}
+ * FILE.csv has the header `dose,response` (one row per animal or sample)
+ * or `dose,n,mean,sd` (one row per dose group). Not estimable -> null.
  */
 #include "commands.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bmd/fit.h"
+#include "bmd/select.h"
+#include "bs/log.h"
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: bmdstream fit --data FILE.csv [--models hill,power,linear,poly2,poly3,"
+               "poly4,exp2,exp3,exp4,exp5]\n"
+               "                      [--variance constant|nonconstant] [--bmr-type sd|rel|abs]"
+               " [--bmr X]\n"
+               "                      [--direction auto|up|down] [--no-limits]\n"
+               "FILE.csv: header `dose,response` (individual) or `dose,n,mean,sd` (summary).\n");
+}
+
+/* Splits a CSV line in place on commas; returns the field count. */
+static size_t split(char *line, char **fields, size_t max) {
+  size_t n = 0;
+  char *s = line;
+  while (n < max) {
+    fields[n++] = s;
+    char *c = strchr(s, ',');
+    if (!c)
+      break;
+    *c = '\0';
+    s = c + 1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    char *f = fields[i];
+    while (*f == ' ' || *f == '\t' || *f == '"')
+      f++;
+    char *e = f + strlen(f);
+    while (e > f &&
+           (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '"' || e[-1] == '\r' || e[-1] == '\n'))
+      *--e = '\0';
+    fields[i] = f;
+  }
+  return n;
+}
+
+static int parse_num(const char *s, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || *end != '\0' || errno != 0 || !isfinite(v))
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* Reads the CSV into sufficient statistics; errors name file, line, field. */
+static int read_csv(const char *path, bmd_suffstat **out) {
+  FILE *f = fopen(path, "r");
+  char *line = NULL;
+  size_t cap = 0;
+  double *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+  size_t n = 0, room = 0, lineno = 0;
+  int summary = -1, rc = -1;
+  static const char *const sum_names[] = {"dose", "n", "mean", "sd"};
+  *out = NULL;
+  if (!f) {
+    fprintf(stderr, "bmdstream fit: %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  while (getline(&line, &cap, f) >= 0) {
+    lineno++;
+    char *fields[8];
+    size_t nf = split(line, fields, 8);
+    if (nf == 1 && fields[0][0] == '\0')
+      continue;
+    if (summary < 0) {
+      if (nf == 2 && strcmp(fields[0], "dose") == 0 && strcmp(fields[1], "response") == 0)
+        summary = 0;
+      else if (nf == 4 && strcmp(fields[0], "dose") == 0 && strcmp(fields[1], "n") == 0 &&
+               strcmp(fields[2], "mean") == 0 && strcmp(fields[3], "sd") == 0)
+        summary = 1;
+      else {
+        fprintf(stderr,
+                "bmdstream fit: %s:%zu: header must be `dose,response` or `dose,n,mean,sd`\n", path,
+                lineno);
+        goto done;
+      }
+      continue;
+    }
+    size_t want = summary ? 4 : 2;
+    if (nf != want) {
+      fprintf(stderr, "bmdstream fit: %s:%zu: expected %zu fields, found %zu\n", path, lineno, want,
+              nf);
+      goto done;
+    }
+    if (n == room) {
+      room = room ? 2 * room : 64;
+      double *na = realloc(a, room * sizeof(double)), *nb = NULL, *nc = NULL, *nd = NULL;
+      if (na)
+        a = na;
+      nb = na ? realloc(b, room * sizeof(double)) : NULL;
+      if (nb)
+        b = nb;
+      nc = nb ? realloc(c, room * sizeof(double)) : NULL;
+      if (nc)
+        c = nc;
+      nd = nc ? realloc(d, room * sizeof(double)) : NULL;
+      if (nd)
+        d = nd;
+      if (!nd) {
+        fprintf(stderr, "bmdstream fit: out of memory\n");
+        goto done;
+      }
+    }
+    double *dst[4] = {a, b, c, d};
+    for (size_t i = 0; i < want; i++) {
+      const char *name = summary ? sum_names[i] : (i == 0 ? "dose" : "response");
+      if (parse_num(fields[i], &dst[i][n]) != 0) {
+        fprintf(stderr, "bmdstream fit: %s:%zu: field '%s': not a number: '%s'\n", path, lineno,
+                name, fields[i]);
+        goto done;
+      }
+      if ((i == 0 && dst[i][n] < 0) || (summary && i == 1 && !(dst[i][n] > 0)) ||
+          (summary && i == 3 && dst[i][n] < 0)) {
+        fprintf(stderr, "bmdstream fit: %s:%zu: field '%s': out of range: '%s'\n", path, lineno,
+                name, fields[i]);
+        goto done;
+      }
+    }
+    n++;
+  }
+  if (summary < 0 || n == 0) {
+    fprintf(stderr, "bmdstream fit: %s: no data rows\n", path);
+    goto done;
+  }
+  char err[256];
+  if (summary) {
+    bmd_suffstat *ss = bmd_suffstat_new(n);
+    if (!ss)
+      goto done;
+    for (size_t i = 0; i < n; i++) {
+      if (i > 0 && !(a[i] > a[i - 1])) {
+        fprintf(stderr, "bmdstream fit: %s: summary rows must have distinct ascending doses\n",
+                path);
+        bmd_suffstat_destroy(ss);
+        goto done;
+      }
+      ss->dose[i] = a[i];
+      ss->n[i] = b[i];
+      ss->mean[i] = c[i];
+      ss->sd[i] = d[i];
+    }
+    *out = ss;
+  } else if (bmd_suffstat_from_individual(a, b, n, out, err, sizeof(err)) != 0) {
+    fprintf(stderr, "bmdstream fit: %s: %s\n", path, err);
+    goto done;
+  }
+  rc = 0;
+done:
+  free(line);
+  free(a);
+  free(b);
+  free(c);
+  free(d);
+  fclose(f);
+  return rc;
+}
+
+static json_t *num(double v) {
+  return isfinite(v) ? json_real(v) : json_null();
+}
+
+static const char *status_name(bmd_fit_status s) {
+  switch (s) {
+  case BMD_FIT_OK:
+    return "converged";
+  case BMD_FIT_MAXEVAL:
+    return "max_evaluations";
+  case BMD_FIT_TOO_FEW_GROUPS:
+    return "too_few_dose_groups";
+  default:
+    return "failed";
+  }
+}
+
+static json_t *model_json(const bmd_fit_result *r) {
+  json_t *o = json_object(), *par = json_object();
+  json_object_set_new(o, "model", json_string(bmd_model_name(r->model)));
+  json_object_set_new(o, "converged", json_boolean(r->status == BMD_FIT_OK));
+  json_object_set_new(o, "status", json_string(status_name(r->status)));
+  json_object_set_new(o, "increasing", json_boolean(r->increasing));
+  for (size_t j = 0; j < r->n_params; j++)
+    json_object_set_new(par, bmd_fit_param_name(r->model, r->variance, j), num(r->params[j]));
+  json_object_set_new(o, "parameters", par);
+  json_object_set_new(o, "loglik", num(r->loglik));
+  json_object_set_new(o, "n_free", json_integer(r->n_free));
+  json_object_set_new(o, "aic", num(r->aic));
+  json_object_set_new(o, "bmd", num(r->bmd));
+  json_object_set_new(o, "bmdl", num(r->bmdl));
+  json_object_set_new(o, "bmdu", num(r->bmdu));
+  json_object_set_new(o, "fit_p", num(r->fit_p));
+  json_object_set_new(o, "fit_df", num(r->fit_df));
+  return o;
+}
+
+static int parse_models(const char *list, int *models, size_t *n) {
+  char *dup = strdup(list), *save = NULL;
+  if (!dup)
+    return -1;
+  *n = 0;
+  for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    int m = bmd_model_parse(t);
+    if (m < 0 || *n >= BMD_MODEL_COUNT) {
+      fprintf(stderr, "bmdstream fit: --models: unknown model '%s'\n", t);
+      free(dup);
+      return -1;
+    }
+    models[(*n)++] = m;
+  }
+  free(dup);
+  return *n > 0 ? 0 : -1;
+}
 
 int bs_cmd_fit(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "bmdstream fit: not built yet\n");
-  return 2;
+  static const struct option lopts[] = {{"data", required_argument, NULL, 'd'},
+                                        {"models", required_argument, NULL, 'm'},
+                                        {"variance", required_argument, NULL, 'v'},
+                                        {"bmr-type", required_argument, NULL, 't'},
+                                        {"bmr", required_argument, NULL, 'b'},
+                                        {"direction", required_argument, NULL, 'D'},
+                                        {"no-limits", no_argument, NULL, 'L'},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
+  const char *data = NULL;
+  int models[BMD_MODEL_COUNT];
+  size_t n_models = 0;
+  bmd_fit_options opt = bmd_fit_options_default();
+  int rc = 1, c;
+  bmd_suffstat *ss = NULL;
+  bmd_fit_result *res = NULL;
+  json_t *root = NULL;
+  for (int i = 0; i < BMD_MODEL_COUNT; i++)
+    models[n_models++] = i;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+    switch (c) {
+    case 'd':
+      data = optarg;
+      break;
+    case 'm':
+      if (parse_models(optarg, models, &n_models) != 0)
+        return 2;
+      break;
+    case 'v':
+      if (strcmp(optarg, "constant") == 0)
+        opt.variance = BMD_VARIANCE_CONSTANT;
+      else if (strcmp(optarg, "nonconstant") == 0)
+        opt.variance = BMD_VARIANCE_NONCONSTANT;
+      else {
+        fprintf(stderr, "bmdstream fit: --variance: want constant or nonconstant\n");
+        return 2;
+      }
+      break;
+    case 't':
+      if (strcmp(optarg, "sd") == 0)
+        opt.bmr_type = BMD_BMR_SD;
+      else if (strcmp(optarg, "rel") == 0)
+        opt.bmr_type = BMD_BMR_REL;
+      else if (strcmp(optarg, "abs") == 0)
+        opt.bmr_type = BMD_BMR_ABS;
+      else {
+        fprintf(stderr, "bmdstream fit: --bmr-type: want sd, rel or abs\n");
+        return 2;
+      }
+      break;
+    case 'b':
+      if (parse_num(optarg, &opt.bmr) != 0 || !(opt.bmr > 0)) {
+        fprintf(stderr, "bmdstream fit: --bmr: want a number > 0\n");
+        return 2;
+      }
+      break;
+    case 'D':
+      opt.direction = strcmp(optarg, "up") == 0 ? 1 : strcmp(optarg, "down") == 0 ? -1 : 0;
+      break;
+    case 'L':
+      opt.compute_limits = 0;
+      break;
+    case 'h':
+      usage(stdout);
+      return 0;
+    default:
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (!data) {
+    usage(stderr);
+    return 2;
+  }
+  if (read_csv(data, &ss) != 0)
+    return 1;
+  bmd_aod aod;
+  if (bmd_aod_compute(ss, opt.variance, &aod) != 0) {
+    fprintf(stderr, "bmdstream fit: %s: analysis of deviance failed\n", data);
+    goto done;
+  }
+  res = calloc(n_models, sizeof(*res));
+  if (!res)
+    goto done;
+  root = json_object();
+  json_t *arr = json_array();
+  json_object_set_new(root, "models", arr);
+  for (size_t i = 0; i < n_models; i++) {
+    char err[256];
+    if (bmd_fit_run(ss, (bmd_model)models[i], &opt, &aod, &res[i], err, sizeof(err)) != 0) {
+      fprintf(stderr, "bmdstream fit: %s: %s\n", data, err);
+      goto done;
+    }
+    json_array_append_new(arr, model_json(&res[i]));
+  }
+  bmd_select_options sopt = bmd_select_options_default();
+  bmd_select_result sel;
+  bmd_select_best(res, n_models, ss, &sopt, &sel);
+  if (sel.best >= 0) {
+    json_t *b = model_json(&res[sel.best]);
+    json_object_set_new(b, "bmd", num(sel.bmd));
+    json_object_set_new(b, "bmdl", num(sel.bmdl));
+    json_object_set_new(b, "bmdu", num(sel.bmdu));
+    json_object_set_new(b, "hill_flag", json_integer(sel.hill_flag));
+    json_object_set_new(root, "best", b);
+  } else {
+    json_object_set_new(root, "best", json_null());
+  }
+  char *txt = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+  if (txt) {
+    puts(txt);
+    free(txt);
+    rc = 0;
+  }
+done:
+  json_decref(root);
+  free(res);
+  bmd_suffstat_destroy(ss);
+  return rc;
 }

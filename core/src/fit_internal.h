@@ -1,0 +1,118 @@
+/*
+ * fit_internal.h - private pieces shared by the fitting files: the scaled
+ * problem, the model table, likelihood, optimiser driver and BMD helpers.
+ *
+ * Every fit works on a scaled problem, as bmdscore does: doses x = d/maxd,
+ * responses divided by D = |mean at the lowest dose| (1 if that is < 1).
+ * Parameters theta are in scaled units; the variance parameters are the
+ * last entries: CV (l), NCV (rho, l), sigma^2 = exp(l) * |m|^rho.
+ * Exponential models carry ln c instead of c.
+ */
+#ifndef BMD_FIT_INTERNAL_H
+#define BMD_FIT_INTERNAL_H
+
+#include <stddef.h>
+
+#include "bmd/fit.h"
+
+#define BMD_BOUND_EPS 1e-6
+#define BMD_CHI2_90 2.705543454095404 /* chi^2_1 quantile at 0.90 */
+#define BMD_PI 3.14159265358979323846
+
+/* m(x) and dm/dtheta_j for the mean parameters (grad may be NULL). aux is
+ * model-specific: the adverse sign (+-1) for exponential models, the
+ * degree for polynomials (bmd_problem.aux). */
+typedef void (*bmd_mean_fn)(const double *th, double x, int aux, double *m, double *grad);
+
+typedef struct bmd_problem {
+  bmd_model model;
+  size_t n_groups;
+  size_t n_mean; /* mean parameters */
+  size_t n_par;  /* mean + variance */
+  int ncv;
+  int sign; /* +1 increasing, -1 decreasing */
+  int aux;  /* passed to mean(): sign, or polynomial degree */
+  double maxd, scale_y;
+  const double *x;  /* scaled doses (borrowed from the workspace) */
+  const double *nn; /* group sizes */
+  const double *yb; /* scaled group means */
+  const double *s2; /* scaled sample variances */
+  double n_total;
+  bmd_mean_fn mean;
+  double lb[BMD_MAX_PARAMS], ub[BMD_MAX_PARAMS];
+  /* BMR in scaled units: type and factor (absolute BMRs are divided by D) */
+  bmd_bmr_type bmr_type;
+  double bmr;
+} bmd_problem;
+
+/* ---- model families (fit_model_*.c) ---- */
+void bmd_hill_mean(const double *th, double x, int aux, double *m, double *grad);
+void bmd_power_mean(const double *th, double x, int aux, double *m, double *grad);
+void bmd_poly_mean(const double *th, double x, int aux, double *m, double *grad);
+void bmd_exp2_mean(const double *th, double x, int aux, double *m, double *grad);
+void bmd_exp3_mean(const double *th, double x, int aux, double *m, double *grad);
+void bmd_exp4_mean(const double *th, double x, int aux, double *m, double *grad);
+void bmd_exp5_mean(const double *th, double x, int aux, double *m, double *grad);
+
+/* Starting mean parameters: fills up to max rows of starts, returns count. */
+size_t bmd_hill_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max);
+size_t bmd_power_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max);
+size_t bmd_poly_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max);
+size_t bmd_exp_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max);
+
+/* Weighted least squares of y on two regressors (1, f): returns 0 and
+ * fills a, b, and the weighted residual sum; -1 if singular. */
+int bmd_ls2(const double *w, const double *f, const double *y, size_t n, double *a, double *b,
+            double *rss);
+
+/* Weighted residual sum sum n_i (ybar_i - m_i)^2 of mean parameters th,
+ * after clamping them into the box (NAN if not finite). */
+double bmd_start_score(const bmd_problem *p, double *th);
+/* Keeps the max best (lowest score) starts, sorted; *count is updated. */
+void bmd_start_keep(double (*starts)[BMD_MAX_PARAMS], double *scores, size_t *count, size_t max,
+                    const double *th, size_t n, double score);
+
+/* ---- model table (fit_models.c) ---- */
+size_t bmd_model_n_mean(bmd_model m);
+bmd_mean_fn bmd_model_mean_fn(bmd_model m);
+/* Fills bounds of the scaled problem (mean and variance parameters). */
+void bmd_problem_bounds(bmd_problem *p, const bmd_fit_options *opt);
+/* 1 if parameter j is not rescaled (Hill/Power n, Exp d, rho). */
+int bmd_param_scale_free(const bmd_problem *p, size_t j);
+/* Scaled theta -> user-facing parameters, and back. */
+void bmd_theta_to_user(const bmd_problem *p, const double *th, double *user);
+void bmd_user_to_theta(const bmd_problem *p, const double *user, double *th);
+
+/* ---- likelihood (fit_likelihood.c) ---- */
+/* Negative log-likelihood of the scaled data (no 2*pi, no Jacobian) and
+ * its gradient (may be NULL). */
+double bmd_nll(const bmd_problem *p, const double *th, double *grad);
+/* Log-likelihood of the original data from a scaled NLL. */
+double bmd_loglik_from_nll(const bmd_problem *p, double nll);
+/* Fills the variance parameters of th from its mean parameters. */
+void bmd_variance_start(const bmd_problem *p, double *th);
+/* Clamps th into the box. */
+void bmd_clamp(const bmd_problem *p, double *th);
+
+/* ---- optimiser driver (fit_optim.c) ---- */
+/* Local maximum likelihood from th (in/out); returns the bmd_fit_status. */
+int bmd_optim_mle(const bmd_problem *p, double *th, double *nll);
+/* Maximum likelihood subject to the BMR equation at scaled dose xb. */
+int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll);
+
+/* ---- BMD (fit_bmd.c) ---- */
+/* BMR change Delta(theta) in scaled response units and its gradient. */
+double bmd_bmr_delta(const bmd_problem *p, const double *th, double *grad);
+/* Scaled BMD of theta; NAN when the curve never reaches the BMR. */
+double bmd_bmd_scaled(const bmd_problem *p, const double *th);
+
+/* ---- profile limits (fit_profile.c) ---- */
+/* BMDL/BMDU (scaled) by root finding on the profile; status bits as in
+ * bmd_fit_result.limits_status. */
+int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_hat, double xbmd,
+                       double alpha, double *xl, double *xu);
+
+/* ---- AOD (fit_aod.c) ---- */
+double bmd_chi2_sf(double x, double df);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * fit_likelihood.c - the normal log-likelihood from per-dose sufficient
+ * statistics, with constant or non-constant variance, and its gradient.
+ *
+ * Group i: n_i, mean ybar_i, sample variance s_i^2 (divisor n_i - 1),
+ * model mean m_i, variance sigma_i^2 = exp(l) |m_i|^rho (rho = 0 for CV):
+ *
+ *   LL = sum_i [ -(n_i/2) ln(2 pi) - (n_i/2) ln sigma_i^2 - Q_i / (2 sigma_i^2) ]
+ *   Q_i = (n_i - 1) s_i^2 + n_i (ybar_i - m_i)^2
+ *
+ * We minimise NLL = sum_i [ (n_i/2) ln sigma_i^2 + Q_i / (2 sigma_i^2) ] on
+ * the scaled data; the 2 pi term and the Jacobian of the response scaling
+ * (-N ln D) are added back by bmd_loglik_from_nll. Gradient:
+ *   A_i = dNLL/d ln sigma_i^2 = n_i/2 - Q_i / (2 sigma_i^2)
+ *   dNLL/dm_i = -n_i (ybar_i - m_i) / sigma_i^2 + A_i rho / m_i
+ *   dNLL/dl = sum A_i,  dNLL/drho = sum A_i ln|m_i|,
+ *   dNLL/dtheta_j = sum_i dNLL/dm_i dm_i/dtheta_j.
+ */
+#include "fit_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MIN_ABS_MEAN 1e-12
+
+double bmd_nll(const bmd_problem *p, const double *th, double *grad) {
+  size_t k = p->n_mean;
+  double rho = p->ncv ? th[k] : 0.0;
+  double l = th[p->n_par - 1];
+  double nll = 0.0;
+  double gm[BMD_MAX_PARAMS];
+  if (grad)
+    memset(grad, 0, p->n_par * sizeof(double));
+  for (size_t i = 0; i < p->n_groups; i++) {
+    double m;
+    p->mean(th, p->x[i], p->aux, &m, grad ? gm : NULL);
+    double lam = 0.0, lsig = l;
+    if (p->ncv) {
+      double am = fabs(m);
+      if (am < MIN_ABS_MEAN)
+        am = MIN_ABS_MEAN;
+      lam = log(am);
+      lsig += rho * lam;
+    }
+    double sig2 = exp(lsig);
+    double r = p->yb[i] - m;
+    double q = (p->nn[i] - 1.0) * p->s2[i] + p->nn[i] * r * r;
+    nll += 0.5 * p->nn[i] * lsig + 0.5 * q / sig2;
+    if (grad) {
+      double A = 0.5 * p->nn[i] - 0.5 * q / sig2;
+      double dm = -p->nn[i] * r / sig2;
+      if (p->ncv) {
+        dm += A * rho / (fabs(m) < MIN_ABS_MEAN ? copysign(MIN_ABS_MEAN, m) : m);
+        grad[k] += A * lam;
+      }
+      grad[p->n_par - 1] += A;
+      for (size_t j = 0; j < k; j++)
+        grad[j] += dm * gm[j];
+    }
+  }
+  return isfinite(nll) ? nll : HUGE_VAL;
+}
+
+double bmd_loglik_from_nll(const bmd_problem *p, double nll) {
+  return -nll - 0.5 * p->n_total * log(2.0 * BMD_PI) - p->n_total * log(p->scale_y);
+}
+
+void bmd_clamp(const bmd_problem *p, double *th) {
+  for (size_t j = 0; j < p->n_par; j++) {
+    if (!(th[j] >= p->lb[j]))
+      th[j] = p->lb[j];
+    if (th[j] > p->ub[j])
+      th[j] = p->ub[j];
+  }
+}
+
+void bmd_variance_start(const bmd_problem *p, double *th) {
+  size_t k = p->n_mean;
+  double rho = 0.0;
+  if (p->ncv) {
+    /* weighted regression of ln s_i^2 on ln |ybar_i| */
+    double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (size_t i = 0; i < p->n_groups; i++) {
+      double w = p->nn[i] - 1.0;
+      if (w <= 0 || p->s2[i] <= 0 || fabs(p->yb[i]) < MIN_ABS_MEAN)
+        continue;
+      double xv = log(fabs(p->yb[i])), yv = log(p->s2[i]);
+      sw += w;
+      sx += w * xv;
+      sy += w * yv;
+      sxx += w * xv * xv;
+      sxy += w * xv * yv;
+    }
+    double det = sw * sxx - sx * sx;
+    if (sw > 0 && det > 1e-12 * sw * sw)
+      rho = (sw * sxy - sx * sy) / det;
+    if (!isfinite(rho))
+      rho = 0.0;
+    if (rho < p->lb[k])
+      rho = p->lb[k];
+    if (rho > p->ub[k])
+      rho = p->ub[k];
+    th[k] = rho;
+  }
+  double sq = 0.0;
+  for (size_t i = 0; i < p->n_groups; i++) {
+    double m;
+    p->mean(th, p->x[i], p->aux, &m, NULL);
+    double r = p->yb[i] - m;
+    double q = (p->nn[i] - 1.0) * p->s2[i] + p->nn[i] * r * r;
+    double am = fabs(m) < MIN_ABS_MEAN ? MIN_ABS_MEAN : fabs(m);
+    sq += p->ncv ? q / pow(am, rho) : q;
+  }
+  double a = sq / p->n_total;
+  double l = a > 0 && isfinite(a) ? log(a) : 0.0;
+  size_t v = p->n_par - 1;
+  if (l < p->lb[v])
+    l = p->lb[v];
+  if (l > p->ub[v])
+    l = p->ub[v];
+  th[v] = l;
+}

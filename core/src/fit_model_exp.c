@@ -1,0 +1,174 @@
+/*
+ * fit_model_exp.c - Exponential models 2-5 (EPA BMDS forms): mean functions,
+ * gradients and starting values (scaled problem, see fit_internal.h).
+ * Exp 4/5 carry ln c; aux = s = +1 (increasing) or -1 (decreasing).
+ */
+#include "fit_internal.h"
+
+#include <math.h>
+
+/* t = (b x)^d and dt/db, dt/dd (x >= 0, b >= 0). */
+static void power_term(double b, double x, double d, double *t, double *dtdb, double *dtdd) {
+  double bx = b * x;
+  if (bx > 0.0) {
+    *t = pow(bx, d);
+    *dtdb = d * *t / b;
+    *dtdd = *t * log(bx);
+  } else {
+    *t = 0.0;
+    *dtdb = (x > 0.0 && d == 1.0) ? x : 0.0;
+    *dtdd = 0.0;
+  }
+}
+
+/*
+ * Exp 3: m = a exp(s t), t = (b x)^d;  Exp 2 is d = 1.
+ *   dm/da = e, dm/db = a e s dt/db, dm/dd = a e s dt/dd  (e = exp(s t)).
+ */
+void bmd_exp3_mean(const double *th, double x, int aux, double *m, double *grad) {
+  double a = th[0], b = th[1], d = th[2], t, tb, td;
+  power_term(b, x, d, &t, &tb, &td);
+  double e = exp(aux * t);
+  *m = a * e;
+  if (grad) {
+    grad[0] = e;
+    grad[1] = a * e * aux * tb;
+    grad[2] = a * e * aux * td;
+  }
+}
+
+void bmd_exp2_mean(const double *th, double x, int aux, double *m, double *grad) {
+  double t3[3] = {th[0], th[1], 1.0}, g3[3];
+  bmd_exp3_mean(t3, x, aux, m, grad ? g3 : NULL);
+  if (grad) {
+    grad[0] = g3[0];
+    grad[1] = g3[1];
+  }
+}
+
+/*
+ * Exp 5: m = a (c - (c - 1) E), E = exp(-t), t = (b x)^d, c = exp(lc);
+ * Exp 4 is d = 1.
+ *   dm/da = c - (c - 1) E, dm/db = a (c - 1) E dt/db,
+ *   dm/dlc = a c (1 - E),   dm/dd = a (c - 1) E dt/dd.
+ */
+void bmd_exp5_mean(const double *th, double x, int aux, double *m, double *grad) {
+  (void)aux;
+  double a = th[0], b = th[1], c = exp(th[2]), d = th[3], t, tb, td;
+  power_term(b, x, d, &t, &tb, &td);
+  double E = exp(-t);
+  *m = a * (c - (c - 1.0) * E);
+  if (grad) {
+    grad[0] = c - (c - 1.0) * E;
+    grad[1] = a * (c - 1.0) * E * tb;
+    grad[2] = a * c * (1.0 - E);
+    grad[3] = a * (c - 1.0) * E * td;
+  }
+}
+
+void bmd_exp4_mean(const double *th, double x, int aux, double *m, double *grad) {
+  double t5[4] = {th[0], th[1], th[2], 1.0}, g5[4];
+  bmd_exp5_mean(t5, x, aux, m, grad ? g5 : NULL);
+  if (grad) {
+    grad[0] = g5[0];
+    grad[1] = g5[1];
+    grad[2] = g5[2];
+  }
+}
+
+/* Exp 2/3: least squares of ln(mean) on x^d over a grid of d. */
+static size_t exp23_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max,
+                           int has_d) {
+  double scores[16];
+  size_t count = 0;
+  size_t G = p->n_groups > 64 ? 64 : p->n_groups;
+  double z[64], f[64], w[64];
+  static const double dgrid[] = {1.0, 1.5, 2.0, 3.0, 5.0};
+  size_t nd = has_d ? sizeof(dgrid) / sizeof(dgrid[0]) : 1;
+  double ymax = 0;
+  for (size_t i = 0; i < G; i++)
+    if (fabs(p->yb[i]) > ymax)
+      ymax = fabs(p->yb[i]);
+  for (size_t i = 0; i < G; i++) {
+    double y = p->yb[i] > 1e-6 * ymax ? p->yb[i] : 1e-6 * (ymax > 0 ? ymax : 1);
+    z[i] = log(y);
+    w[i] = p->nn[i];
+  }
+  for (size_t a = 0; a < nd; a++) {
+    double d = dgrid[a];
+    for (size_t i = 0; i < G; i++)
+      f[i] = p->x[i] > 0 ? pow(p->x[i], d) : 0.0;
+    double la, slope, rss;
+    if (bmd_ls2(w, f, z, G, &la, &slope, &rss) != 0)
+      continue;
+    double sb = p->sign * slope;
+    double th[BMD_MAX_PARAMS] = {exp(la), sb > 0 ? pow(sb, 1.0 / d) : 0.05, d};
+    bmd_start_keep(starts, scores, &count, max < 16 ? max : 16, th, has_d ? 3 : 2,
+                   bmd_start_score(p, th));
+  }
+  /* grid over (b, d) with a by least squares: a = sum n y f / sum n f^2,
+   * f = exp(s (b x)^d); catches optima the log fit misses (non-monotone data) */
+  static const double bgrid[] = {0.1, 0.3, 0.7, 1.5, 3.0, 6.0};
+  for (size_t a = 0; a < nd; a++)
+    for (size_t bi = 0; bi < sizeof(bgrid) / sizeof(bgrid[0]); bi++) {
+      double d = dgrid[a], b = bgrid[bi], num = 0, den = 0;
+      for (size_t i = 0; i < G; i++) {
+        double fi = exp(p->sign * pow(b * p->x[i], d));
+        num += p->nn[i] * p->yb[i] * fi;
+        den += p->nn[i] * fi * fi;
+      }
+      if (!(den > 0))
+        continue;
+      double th[BMD_MAX_PARAMS] = {num / den, b, d};
+      bmd_start_keep(starts, scores, &count, max < 16 ? max : 16, th, has_d ? 3 : 2,
+                     bmd_start_score(p, th));
+    }
+  return count;
+}
+
+/* Exp 4/5: grid over (b, d), least squares for A = a and B = a (c - 1). */
+static size_t exp45_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max,
+                           int has_d) {
+  double scores[16];
+  size_t count = 0;
+  size_t G = p->n_groups > 64 ? 64 : p->n_groups;
+  double f[64];
+  static const double bgrid[] = {0.05, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 20.0, 60.0};
+  static const double dgrid[] = {1.0, 1.5, 2.0, 3.0, 5.0, 9.0};
+  size_t nd = has_d ? sizeof(dgrid) / sizeof(dgrid[0]) : 1;
+  for (size_t a = 0; a < nd; a++) {
+    double d = dgrid[a];
+    for (size_t bi = 0; bi < sizeof(bgrid) / sizeof(bgrid[0]); bi++) {
+      double b = bgrid[bi];
+      for (size_t i = 0; i < G; i++)
+        f[i] = 1.0 - exp(-pow(b * p->x[i], d));
+      double A, B, rss;
+      if (bmd_ls2(p->nn, f, p->yb, G, &A, &B, &rss) != 0)
+        continue;
+      if (!(A > 0))
+        A = fabs(p->yb[0]) > 0 ? fabs(p->yb[0]) : 1.0;
+      double c = 1.0 + B / A;
+      if (p->sign > 0 && c < 1.001)
+        c = 1.001;
+      if (p->sign < 0 && (c > 0.999 || c <= 0))
+        c = c <= 0 ? 1e-3 : 0.999;
+      double th[BMD_MAX_PARAMS] = {A, b, log(c), d};
+      bmd_start_keep(starts, scores, &count, max < 16 ? max : 16, th, has_d ? 4 : 3,
+                     bmd_start_score(p, th));
+    }
+  }
+  return count;
+}
+
+size_t bmd_exp_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
+  switch (p->model) {
+  case BMD_MODEL_EXP2:
+    return exp23_starts(p, starts, max, 0);
+  case BMD_MODEL_EXP3:
+    return exp23_starts(p, starts, max, 1);
+  case BMD_MODEL_EXP4:
+    return exp45_starts(p, starts, max, 0);
+  default:
+    return exp45_starts(p, starts, max, 1);
+  }
+}

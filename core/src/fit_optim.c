@@ -1,0 +1,222 @@
+/*
+ * fit_optim.c - the optimiser driver: bounded maximum likelihood and the
+ * equality-constrained maximum used by the BMD profile, both with NLopt.
+ *
+ * Strategy: SLSQP with analytic gradients (handles the box exactly and the
+ * BMR equality constraint); if it fails, L-BFGS (MLE only) and then the
+ * derivative-free BOBYQA / COBYLA from the clamped start. The returned
+ * status is the best one reached (bmd_fit_status).
+ */
+#include "fit_internal.h"
+
+#include <math.h>
+#include <nlopt.h>
+#include <string.h>
+
+typedef struct opt_ctx {
+  const bmd_problem *p;
+  double xb;                /* profile dose (scaled) */
+  double w[BMD_MAX_PARAMS]; /* theta = w * z: the optimiser sees z */
+} opt_ctx;
+
+/*
+ * Diagonal preconditioning: w_j = 1 / sqrt(I_jj) with the expected Fisher
+ * information at theta, I_jj = sum_i n_i / sigma_i^2 (dm_i/dtheta_j)^2 for
+ * mean parameters, N/2 for l and sum_i n_i/2 (ln|m_i|)^2 for rho, so that
+ * the optimiser works on parameters of unit curvature.
+ */
+static void set_scales(opt_ctx *c, const double *th) {
+  const bmd_problem *p = c->p;
+  double info[BMD_MAX_PARAMS] = {0}, gm[BMD_MAX_PARAMS];
+  size_t k = p->n_mean;
+  double l = th[p->n_par - 1], rho = p->ncv ? th[k] : 0.0;
+  for (size_t i = 0; i < p->n_groups; i++) {
+    double m;
+    p->mean(th, p->x[i], p->aux, &m, gm);
+    double lam = log(fabs(m) < 1e-12 ? 1e-12 : fabs(m));
+    double sig2 = exp(l + rho * lam);
+    for (size_t j = 0; j < k; j++)
+      info[j] += p->nn[i] / sig2 * gm[j] * gm[j];
+    if (p->ncv)
+      info[k] += 0.5 * p->nn[i] * lam * lam;
+  }
+  info[p->n_par - 1] = 0.5 * p->n_total;
+  for (size_t j = 0; j < p->n_par; j++) {
+    double w = info[j] > 0 && isfinite(info[j]) ? 1.0 / sqrt(info[j]) : 1.0;
+    c->w[j] = w > 1e-12 && w < 1e12 ? w : 1.0;
+  }
+}
+
+static void unscale(const opt_ctx *c, const double *z, double *th) {
+  for (size_t j = 0; j < c->p->n_par; j++)
+    th[j] = c->w[j] * z[j];
+}
+
+static double obj_cb(unsigned n, const double *z, double *grad, void *data) {
+  (void)n;
+  opt_ctx *c = data;
+  double th[BMD_MAX_PARAMS];
+  unscale(c, z, th);
+  double f = bmd_nll(c->p, th, grad);
+  if (grad)
+    for (size_t j = 0; j < c->p->n_par; j++)
+      grad[j] *= c->w[j];
+  return f;
+}
+
+/*
+ * Profile constraint h(theta) = s (m(xb) - m(0)) - Delta(theta) = 0,
+ * grad h = s (grad m(xb) - grad m(0)) - grad Delta.
+ */
+static double constraint_th(const opt_ctx *c, const double *x, double *grad) {
+  const bmd_problem *p = c->p;
+  double mb, m0, gb[BMD_MAX_PARAMS], g0[BMD_MAX_PARAMS], gd[BMD_MAX_PARAMS];
+  p->mean(x, c->xb, p->aux, &mb, grad ? gb : NULL);
+  p->mean(x, 0.0, p->aux, &m0, grad ? g0 : NULL);
+  double delta = bmd_bmr_delta(p, x, grad ? gd : NULL);
+  if (grad) {
+    for (size_t j = 0; j < p->n_par; j++)
+      grad[j] = -gd[j];
+    for (size_t j = 0; j < p->n_mean; j++)
+      grad[j] += p->sign * (gb[j] - g0[j]);
+  }
+  return p->sign * (mb - m0) - delta;
+}
+
+static double constraint_cb(unsigned n, const double *z, double *grad, void *data) {
+  (void)n;
+  opt_ctx *c = data;
+  double th[BMD_MAX_PARAMS];
+  unscale(c, z, th);
+  double h = constraint_th(c, th, grad);
+  if (grad)
+    for (size_t j = 0; j < c->p->n_par; j++)
+      grad[j] *= c->w[j];
+  return h;
+}
+
+static int status_of(nlopt_result r) {
+  if (r == NLOPT_MAXEVAL_REACHED || r == NLOPT_MAXTIME_REACHED)
+    return BMD_FIT_MAXEVAL;
+  if (r > 0 || r == NLOPT_ROUNDOFF_LIMITED)
+    return BMD_FIT_OK;
+  return BMD_FIT_FAILED;
+}
+
+static nlopt_result run_one(nlopt_algorithm alg, const bmd_problem *p, opt_ctx *ctx, double *x,
+                            double *fx, int constrained) {
+  nlopt_opt o = nlopt_create(alg, (unsigned)p->n_par);
+  if (!o)
+    return NLOPT_OUT_OF_MEMORY;
+  set_scales(ctx, x);
+  double lb[BMD_MAX_PARAMS], ub[BMD_MAX_PARAMS], z[BMD_MAX_PARAMS];
+  for (size_t j = 0; j < p->n_par; j++) {
+    lb[j] = p->lb[j] / ctx->w[j];
+    ub[j] = p->ub[j] / ctx->w[j];
+    z[j] = x[j] / ctx->w[j];
+  }
+  nlopt_set_lower_bounds(o, lb);
+  nlopt_set_upper_bounds(o, ub);
+  nlopt_set_min_objective(o, obj_cb, ctx);
+  nlopt_set_ftol_rel(o, 1e-12);
+  nlopt_set_xtol_rel(o, 1e-10);
+  nlopt_set_maxeval(o, alg == NLOPT_LN_COBYLA ? 300 : constrained ? 800 : 2000);
+  if (constrained)
+    nlopt_add_equality_constraint(o, constraint_cb, ctx, 1e-10);
+  if (alg == NLOPT_LN_BOBYQA || alg == NLOPT_LN_COBYLA) {
+    double step[BMD_MAX_PARAMS];
+    for (size_t j = 0; j < p->n_par; j++) {
+      double w = ub[j] - lb[j];
+      step[j] = fmin(0.1 * (fabs(z[j]) + 1.0), 0.25 * w);
+    }
+    nlopt_set_initial_step(o, step);
+  }
+  double f = HUGE_VAL;
+  nlopt_result r = nlopt_optimize(o, z, &f);
+  nlopt_destroy(o);
+  unscale(ctx, z, x);
+  bmd_clamp(p, x);
+  *fx = f;
+  return r;
+}
+
+int bmd_optim_mle(const bmd_problem *p, double *th, double *nll) {
+  opt_ctx ctx = {p, 0.0, {0}};
+  static const nlopt_algorithm algs[] = {NLOPT_LD_SLSQP, NLOPT_LD_LBFGS, NLOPT_LN_BOBYQA};
+  double start[BMD_MAX_PARAMS], best[BMD_MAX_PARAMS];
+  double fbest = HUGE_VAL;
+  int sbest = BMD_FIT_FAILED;
+  bmd_clamp(p, th);
+  memcpy(start, th, p->n_par * sizeof(double));
+  for (size_t a = 0; a < sizeof(algs) / sizeof(algs[0]); a++) {
+    double x[BMD_MAX_PARAMS], f;
+    memcpy(x, a == 0 ? start : (fbest < HUGE_VAL ? best : start), p->n_par * sizeof(double));
+    nlopt_result r = run_one(algs[a], p, &ctx, x, &f, 0);
+    int st = status_of(r);
+    if (isfinite(f) && st != BMD_FIT_FAILED && f <= fbest) {
+      fbest = f;
+      memcpy(best, x, p->n_par * sizeof(double));
+      sbest = st;
+    }
+    if (sbest == BMD_FIT_OK)
+      break;
+  }
+  if (fbest < HUGE_VAL) {
+    memcpy(th, best, p->n_par * sizeof(double));
+    *nll = fbest;
+  } else {
+    *nll = HUGE_VAL;
+  }
+  return sbest;
+}
+
+/* The parameter moved to restore feasibility: ln alpha for an SD BMR (it
+ * enters only Delta), else the amplitude-like v / b1 / b. */
+static size_t project_index(const bmd_problem *p) {
+  return p->bmr_type == BMD_BMR_SD ? p->n_par - 1 : 1;
+}
+
+/* Newton steps on h along one parameter; returns |h| afterwards (HUGE_VAL
+ * if that parameter leaves its box). */
+static double project(const opt_ctx *c, double *x) {
+  size_t j = project_index(c->p);
+  double g[BMD_MAX_PARAMS], h = HUGE_VAL;
+  for (int it = 0; it < 30; it++) {
+    h = constraint_th(c, x, g);
+    if (!isfinite(h) || fabs(h) < 1e-13 || g[j] == 0.0)
+      break;
+    x[j] -= h / g[j];
+  }
+  h = constraint_th(c, x, NULL);
+  if (!(x[j] >= c->p->lb[j] && x[j] <= c->p->ub[j]))
+    return HUGE_VAL;
+  return isfinite(h) ? fabs(h) : HUGE_VAL;
+}
+
+int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll) {
+  opt_ctx ctx = {p, xb, {0}};
+  static const nlopt_algorithm algs[] = {NLOPT_LD_SLSQP, NLOPT_LN_COBYLA};
+  double start[BMD_MAX_PARAMS];
+  bmd_clamp(p, th);
+  memcpy(start, th, p->n_par * sizeof(double));
+  {
+    double y[BMD_MAX_PARAMS];
+    memcpy(y, start, sizeof(y));
+    if (project(&ctx, y) < 1e-9)
+      memcpy(start, y, sizeof(y));
+  }
+  for (size_t a = 0; a < sizeof(algs) / sizeof(algs[0]); a++) {
+    double x[BMD_MAX_PARAMS], f;
+    memcpy(x, start, p->n_par * sizeof(double));
+    nlopt_result r = run_one(algs[a], p, &ctx, x, &f, 1);
+    int st = status_of(r);
+    /* SLSQP may stop with the constraint met only to ~1e-5: finish it */
+    if (st != BMD_FIT_FAILED && isfinite(f) && project(&ctx, x) < 1e-9) {
+      memcpy(th, x, p->n_par * sizeof(double));
+      *nll = bmd_nll(p, x, NULL);
+      return st;
+    }
+  }
+  *nll = HUGE_VAL;
+  return BMD_FIT_FAILED;
+}

@@ -1,0 +1,271 @@
+/*
+ * fit_run.c - one model fit end to end: scale the data, bounds, starting
+ * values, multi-start maximum likelihood, BMD, profile BMDL/BMDU, AIC with
+ * BMDS's bound rule and the Test 4 goodness-of-fit p-value.
+ *
+ *   AIC = -2 LL + 2 p,  p = parameters not within 1e-6 of a bound
+ *   Test 4: 2 (LL_A3 - LL_fit) on df = k_A3 - p  (p-value NAN if df <= 0)
+ */
+#include "fit_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_STARTS 6
+
+bmd_fit_options bmd_fit_options_default(void) {
+  bmd_fit_options o;
+  memset(&o, 0, sizeof(o));
+  o.variance = BMD_VARIANCE_CONSTANT;
+  o.bmr_type = BMD_BMR_SD;
+  o.bmr = 1.0;
+  o.log_base = BMD_LOG_NONE;
+  o.direction = 0;
+  o.poly_restricted = -1;
+  o.power_restricted = 1;
+  o.hill_restricted = 1;
+  o.alpha = 0.05;
+  o.compute_limits = 1;
+  o.count_all_bounded = 0;
+  return o;
+}
+
+static int is_poly(bmd_model m) {
+  return m >= BMD_MODEL_LINEAR && m <= BMD_MODEL_POLY4;
+}
+
+static int is_exp(bmd_model m) {
+  return m >= BMD_MODEL_EXP2;
+}
+
+static size_t n_starts_of(bmd_model m) {
+  switch (m) {
+  case BMD_MODEL_HILL:
+  case BMD_MODEL_EXP5:
+    return 5;
+  case BMD_MODEL_EXP3:
+    return 4;
+  case BMD_MODEL_POWER:
+  case BMD_MODEL_EXP4:
+    return 3;
+  default:
+    return 2;
+  }
+}
+
+/* The problem's non-data fields; data pointers are set by the caller. */
+static void problem_setup(bmd_problem *p, const bmd_suffstat *ss, bmd_model m, int ncv, int sign) {
+  memset(p, 0, sizeof(*p));
+  p->model = m;
+  p->n_groups = ss->n_groups;
+  p->n_mean = bmd_model_n_mean(m);
+  p->ncv = ncv;
+  p->n_par = p->n_mean + (ncv ? 2 : 1);
+  p->sign = sign;
+  p->aux = is_poly(m) ? (int)p->n_mean - 1 : sign;
+  p->mean = bmd_model_mean_fn(m);
+  double N = 0;
+  for (size_t i = 0; i < ss->n_groups; i++)
+    N += ss->n[i];
+  p->n_total = N;
+}
+
+static size_t model_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
+  switch (p->model) {
+  case BMD_MODEL_HILL:
+    return bmd_hill_starts(p, starts, max);
+  case BMD_MODEL_POWER:
+    return bmd_power_starts(p, starts, max);
+  case BMD_MODEL_EXP2:
+  case BMD_MODEL_EXP3:
+  case BMD_MODEL_EXP4:
+  case BMD_MODEL_EXP5:
+    return bmd_exp_starts(p, starts, max);
+  default:
+    return bmd_poly_starts(p, starts, max);
+  }
+}
+
+static void result_blank(bmd_fit_result *out, bmd_model m, const bmd_fit_options *opt) {
+  memset(out, 0, sizeof(*out));
+  out->model = m;
+  out->variance = opt->variance;
+  out->n_params = bmd_fit_param_count(m, opt->variance);
+  for (size_t j = 0; j < BMD_MAX_PARAMS; j++)
+    out->params[j] = NAN;
+  out->loglik = out->aic = out->fit_p = out->fit_df = NAN;
+  out->bmd = out->bmdl = out->bmdu = NAN;
+}
+
+int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt, const bmd_aod *aod,
+                bmd_fit_result *out, char *errstr, size_t errstr_size) {
+  double *buf = NULL;
+  bmd_aod aod_local;
+  if (!ss || !opt || !out || (unsigned)m >= BMD_MODEL_COUNT) {
+    snprintf(errstr, errstr_size, "invalid arguments");
+    return -1;
+  }
+  if (!(opt->bmr > 0) || !(opt->alpha > 0 && opt->alpha < 0.5)) {
+    snprintf(errstr, errstr_size, "BMR factor must be > 0 and alpha in (0, 0.5)");
+    return -1;
+  }
+  result_blank(out, m, opt);
+  size_t G = ss->n_groups;
+  double maxd = 0;
+  for (size_t i = 0; i < G; i++) {
+    if (!(ss->n[i] > 0) || !isfinite(ss->mean[i]) || !(ss->sd[i] >= 0) || !(ss->dose[i] >= 0)) {
+      snprintf(errstr, errstr_size, "dose group %zu: need n > 0, finite mean, sd >= 0, dose >= 0",
+               i + 1);
+      return -1;
+    }
+    if (i > 0 && !(ss->dose[i] > ss->dose[i - 1])) {
+      snprintf(errstr, errstr_size, "doses must be distinct and ascending");
+      return -1;
+    }
+    maxd = fmax(maxd, ss->dose[i]);
+  }
+  int ncv = opt->variance == BMD_VARIANCE_NONCONSTANT;
+  int increasing = opt->direction > 0 ? 1 : opt->direction < 0 ? 0 : bmd_direction_ols(ss);
+  out->increasing = increasing;
+  if (G < bmd_model_min_groups(m) || !(maxd > 0)) {
+    out->status = BMD_FIT_TOO_FEW_GROUPS;
+    return 0;
+  }
+  if (!aod) {
+    if (bmd_aod_compute(ss, opt->variance, &aod_local) != 0) {
+      snprintf(errstr, errstr_size, "analysis of deviance failed");
+      return -1;
+    }
+    aod = &aod_local;
+  }
+
+  bmd_problem p;
+  problem_setup(&p, ss, m, ncv, increasing ? 1 : -1);
+  buf = malloc(3 * G * sizeof(double));
+  if (!buf) {
+    snprintf(errstr, errstr_size, "out of memory");
+    return -1;
+  }
+  double D = fabs(ss->mean[0]) < 1.0 ? 1.0 : fabs(ss->mean[0]);
+  double *x = buf, *yb = buf + G, *s2 = buf + 2 * G;
+  for (size_t i = 0; i < G; i++) {
+    x[i] = ss->dose[i] / maxd;
+    yb[i] = ss->mean[i] / D;
+    s2[i] = (ss->sd[i] / D) * (ss->sd[i] / D);
+  }
+  p.x = x;
+  p.nn = ss->n;
+  p.yb = yb;
+  p.s2 = s2;
+  p.maxd = maxd;
+  p.scale_y = D;
+  /* BMR: relative on log data is an absolute change of log_b(1 + BMRF) */
+  p.bmr_type = opt->bmr_type;
+  p.bmr = opt->bmr;
+  if (opt->bmr_type == BMD_BMR_REL && opt->log_base != BMD_LOG_NONE) {
+    double lb = opt->log_base == BMD_LOG_BASE2    ? log(2.0)
+                : opt->log_base == BMD_LOG_BASE10 ? log(10.0)
+                                                  : 1.0;
+    p.bmr_type = BMD_BMR_ABS;
+    p.bmr = log1p(opt->bmr) / lb;
+  }
+  if (p.bmr_type == BMD_BMR_ABS)
+    p.bmr /= D;
+  bmd_problem_bounds(&p, opt);
+
+  /* multi-start maximum likelihood */
+  double starts[16][BMD_MAX_PARAMS];
+  size_t ns = model_starts(&p, starts, n_starts_of(m));
+  double best[BMD_MAX_PARAMS], nll_best = HUGE_VAL;
+  int st_best = BMD_FIT_FAILED;
+  for (size_t s = 0; s < ns; s++) {
+    double th[BMD_MAX_PARAMS] = {0}, nll;
+    memcpy(th, starts[s], p.n_mean * sizeof(double));
+    bmd_clamp(&p, th);
+    bmd_variance_start(&p, th);
+    int st = bmd_optim_mle(&p, th, &nll);
+    if (st != BMD_FIT_FAILED && nll < nll_best - 1e-12) {
+      nll_best = nll;
+      st_best = st;
+      memcpy(best, th, sizeof(best));
+    }
+  }
+  out->status = st_best;
+  if (st_best == BMD_FIT_FAILED)
+    goto done;
+
+  bmd_theta_to_user(&p, best, out->params);
+  int n_free = 0;
+  for (size_t j = 0; j < p.n_par; j++) {
+    /* BMDS compares reported values with the nominal (unscaled) bounds, so
+     * only shape parameters and zero bounds can coincide there */
+    int at_lb = fabs(best[j] - p.lb[j]) < BMD_BOUND_EPS;
+    int at_ub = fabs(best[j] - p.ub[j]) < BMD_BOUND_EPS;
+    int comparable_lb = p.lb[j] == 0.0 || bmd_param_scale_free(&p, j);
+    int comparable_ub = p.ub[j] == 0.0 || bmd_param_scale_free(&p, j);
+    out->bounded[j] = (at_lb && comparable_lb) || (at_ub && comparable_ub);
+    n_free += !out->bounded[j];
+  }
+  out->n_free = opt->count_all_bounded ? (int)p.n_par : n_free;
+  out->loglik = bmd_loglik_from_nll(&p, nll_best);
+  out->aic = -2.0 * out->loglik + 2.0 * out->n_free;
+  out->fit_df = (double)(aod->k_a3 - out->n_free);
+  out->fit_p = out->fit_df > 0 && isfinite(aod->ll_a3)
+                   ? bmd_chi2_sf(2.0 * (aod->ll_a3 - out->loglik), out->fit_df)
+                   : NAN;
+
+  double xbmd = bmd_bmd_scaled(&p, best);
+  if (isnan(xbmd))
+    goto done;
+  out->bmd = xbmd * maxd;
+  /* a variance collapsed onto its lower bound (e.g. constant responses)
+   * leaves no usable profile: limits not computed (status bit 4) */
+  if (opt->compute_limits && fabs(best[p.n_par - 1] - p.lb[p.n_par - 1]) < BMD_BOUND_EPS) {
+    out->limits_status = 4;
+  } else if (opt->compute_limits) {
+    double xl, xu;
+    out->limits_status = bmd_profile_limits(&p, best, nll_best, xbmd, opt->alpha, &xl, &xu);
+    out->bmdl = xl * maxd;
+    out->bmdu = xu * maxd;
+  }
+done:
+  free(buf);
+  return 0;
+}
+
+double bmd_fit_mean(const bmd_fit_result *r, double dose) {
+  double th[BMD_MAX_PARAMS];
+  size_t k = bmd_model_n_mean(r->model);
+  memcpy(th, r->params, k * sizeof(double));
+  if (r->model == BMD_MODEL_EXP4 || r->model == BMD_MODEL_EXP5)
+    th[2] = log(r->params[2]);
+  int aux = is_poly(r->model) ? (int)k - 1 : (r->increasing ? 1 : -1);
+  double m;
+  bmd_model_mean_fn(r->model)(th, dose, aux, &m, NULL);
+  return m;
+}
+
+double bmd_fit_loglik(const bmd_suffstat *ss, bmd_model m, bmd_variance v, int increasing,
+                      const double *params) {
+  bmd_problem p;
+  problem_setup(&p, ss, m, v == BMD_VARIANCE_NONCONSTANT, increasing ? 1 : -1);
+  p.maxd = 1.0;
+  p.scale_y = 1.0;
+  p.x = ss->dose;
+  p.nn = ss->n;
+  p.yb = ss->mean;
+  double *s2 = malloc(ss->n_groups * sizeof(double));
+  if (!s2)
+    return NAN;
+  for (size_t i = 0; i < ss->n_groups; i++)
+    s2[i] = ss->sd[i] * ss->sd[i];
+  p.s2 = s2;
+  double th[BMD_MAX_PARAMS];
+  bmd_user_to_theta(&p, params, th);
+  double ll = bmd_loglik_from_nll(&p, bmd_nll(&p, th, NULL));
+  free(s2);
+  (void)is_exp;
+  return ll;
+}

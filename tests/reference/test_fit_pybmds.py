@@ -1,0 +1,360 @@
+"""
+test_fit_pybmds.py - `bmdstream fit` against pybmds (EPA BMDS 3 core) run
+in the same test, and against the values published by the upstream tests.
+
+Agreement for one (dataset, model, variance): log-likelihood within 0.01,
+BMD within 1%, BMDL and BMDU within 2% - or ours reaches a higher
+likelihood (by more than 1e-4), which is counted and listed as the better
+optimum. pybmds' limits come from a grid + spline of the profile and its
+profile re-optimisation can stall, so a limit that disagrees by more than
+2% goes to an independent SciPy SLSQP profile (many starts): pybmds' value
+is proven not to be the limit when SciPy finds a constrained optimum with
+2*dLL below 2.705543 - 0.03 there (the true profile can only be lower);
+ours then counts as agreeing unless SciPy proves ours wrong the same way.
+The test prints the agreement rate per model and fails below 98%.
+BS_FIT_SAMPLE (default 100, max 300) sets how many ToxRefDB datasets run.
+"""
+import csv
+import json
+import math
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+import pybmds
+import pytest
+from pybmds.models import continuous as pc
+from scipy.optimize import minimize
+
+BIN = os.path.join(os.environ.get("BS_BIN_DIR", "build/bin"), "bmdstream")
+DATA = os.path.join(os.environ.get("BS_TEST_DATA", "tests/data"), "bmds")
+N_TOX = int(os.environ.get("BS_FIT_SAMPLE", "100"))
+CHI2 = 2.705543454095404
+
+MODELS = {
+    "hill": (pc.Hill, {}),
+    "power": (pc.Power, {}),
+    "linear": (pc.Linear, {}),
+    "poly2": (pc.Polynomial, {"degree": 2}),
+    "exp3": (pc.ExponentialM3, {}),
+    "exp5": (pc.ExponentialM5, {}),
+}
+
+
+def load_json(name):
+    with open(os.path.join(DATA, name)) as f:
+        return json.load(f)
+
+
+def summary_of(d):
+    if d.get("type") == "individual":
+        doses = np.array(d["doses"], float)
+        y = np.array(d["responses"], float)
+        out = {"doses": [], "ns": [], "means": [], "stdevs": []}
+        for u in sorted(set(doses)):
+            v = y[doses == u]
+            out["doses"].append(u)
+            out["ns"].append(len(v))
+            out["means"].append(v.mean())
+            out["stdevs"].append(v.std(ddof=1) if len(v) > 1 else 0.0)
+        return out
+    sd = d.get("stdevs") or [math.sqrt(v) for v in d["variances"]]
+    return {"doses": d["doses"], "ns": d["ns"], "means": d["means"], "stdevs": sd}
+
+
+def run_ours(ds, variance, models, extra=()):
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+        f.write("dose,n,mean,sd\n")
+        for row in zip(ds["doses"], ds["ns"], ds["means"], ds["stdevs"]):
+            f.write(",".join(repr(float(v)) for v in row) + "\n")
+        path = f.name
+    try:
+        out = subprocess.run(
+            [BIN, "fit", "--data", path, "--models", ",".join(models), "--variance", variance,
+             *extra],
+            check=True, capture_output=True, text=True, timeout=600)
+    finally:
+        os.unlink(path)
+    return {m["model"]: m for m in json.loads(out.stdout)["models"]}
+
+
+def run_pybmds(ds, name, variance, increasing):
+    cls, kw = MODELS[name]
+    dataset = pybmds.ContinuousDataset(doses=list(ds["doses"]), ns=list(ds["ns"]),
+                                       means=list(ds["means"]), stdevs=list(ds["stdevs"]))
+    settings = dict(disttype=1 if variance == "constant" else 2, bmr_type=2, bmr=1.0,
+                    is_increasing=increasing, **kw)
+    m = cls(dataset, settings=settings)
+    r = m.execute()
+
+    def val(x):
+        return None if x is None or x == -9999 or not np.isfinite(x) else float(x)
+
+    return {"loglik": val(r.fit.loglikelihood), "bmd": val(r.bmd), "bmdl": val(r.bmdl),
+            "bmdu": val(r.bmdu), "params": list(map(float, r.parameters.values)),
+            "completed": bool(r.has_completed)}
+
+
+# ---- independent profile likelihood (SciPy) for adjudication ----
+def mean_fn(name, p, d, s):
+    if name == "hill":
+        g, v, k, n = p[:4]
+        dn = np.power(d, n)
+        return g + v * dn / (np.power(k, n) + dn)
+    if name == "power":
+        return p[0] + p[1] * np.power(d, p[2])
+    if name in ("linear", "poly2"):
+        k = 2 if name == "linear" else 3
+        return sum(p[j] * np.power(d, j) for j in range(k))
+    if name == "exp3":
+        a, b, dd = p[:3]
+        return a * np.exp(s * np.power(b * d, dd))
+    a, b, lc, dd = p[:4]
+    c = np.exp(lc)
+    return a * (c - (c - 1.0) * np.exp(-np.power(b * d, dd)))
+
+
+N_MEAN = {"hill": 4, "power": 3, "linear": 2, "poly2": 3, "exp3": 3, "exp5": 4}
+
+
+def to_internal(name, params, ncv):
+    """user-facing -> (mean params with ln c, [rho], ln alpha)"""
+    k = N_MEAN[name]
+    p = list(params)
+    if name == "exp5":
+        p[2] = math.log(p[2])
+    if name not in ("exp3", "exp5"):
+        p[-1] = math.log(p[-1])
+    return np.array(p, float)
+
+
+def bounds_of(name, ds, ncv, inc):
+    mx = max(ds["doses"])
+    big = (-1e9, 1e9)
+    b = {"hill": [big, big, (0, 5 * mx), (1, 18)], "power": [big, big, (1, 18)],
+         "linear": [big, big], "poly2": [big, (0, 1e9) if inc else (-1e9, 0),
+                                         (0, 1e9) if inc else (-1e9, 0)],
+         "exp3": [(0, 1e9), (0, 1e9), (1, 18)],
+         "exp5": [(0, 1e9), (0, 1e9), (0, 20) if inc else (-20, 0), (1, 18)]}[name]
+    if ncv:
+        b = b + [(-18, 18) if name == "hill" else (0, 18)]
+    return b + [(-60, 60)]
+
+
+def loglik(name, th, ds, ncv, s):
+    d = np.array(ds["doses"], float)
+    n = np.array(ds["ns"], float)
+    y = np.array(ds["means"], float)
+    sd = np.array(ds["stdevs"], float)
+    m = mean_fn(name, th, d, s)
+    lsig = th[-1] + (th[-2] * np.log(np.maximum(np.abs(m), 1e-300)) if ncv else 0.0)
+    q = (n - 1) * sd**2 + n * (y - m) ** 2
+    return float(np.sum(-0.5 * n * (np.log(2 * np.pi) + lsig) - 0.5 * q / np.exp(lsig)))
+
+
+def profile_2dll(name, ds, ncv, s, ll_hat, B, starts):
+    """2 (LL_hat - max LL subject to the SD BMR at B), SciPy SLSQP, several starts."""
+    def con(th):
+        m0 = mean_fn(name, th, 0.0, s)
+        mb = mean_fn(name, th, B, s)
+        lsig = th[-1] + (th[-2] * math.log(max(abs(m0), 1e-300)) if ncv else 0.0)
+        return s * (mb - m0) - math.exp(0.5 * lsig)
+
+    bnds = bounds_of(name, ds, ncv, s > 0)
+    best = -np.inf
+    for st in starts:
+        for shape in (None, 1.0, 1.5, 2.5, 5.0, 10.0, 18.0):
+            x0 = np.array(st, float)
+            si = {"hill": 3, "power": 2, "exp3": 2, "exp5": 3}.get(name)
+            if shape is not None:
+                if si is None:
+                    continue
+                x0[si] = shape
+            x0 = np.clip(x0, [b[0] for b in bnds], [b[1] for b in bnds])
+            with np.errstate(all="ignore"):
+                r = minimize(lambda t: -loglik(name, t, ds, ncv, s), x0, method="SLSQP",
+                             bounds=bnds, constraints=[{"type": "eq", "fun": con}],
+                             options={"maxiter": 3000, "ftol": 1e-13})
+            if np.all(np.isfinite(r.x)) and abs(con(r.x)) < 1e-6 * max(1, abs(r.x[0])):
+                best = max(best, loglik(name, r.x, ds, ncv, s))
+    return 2 * (ll_hat - best)
+
+
+def rel(a, b):
+    return abs(a - b) / max(abs(b), 1e-300)
+
+
+def compare(tag, ds, name, ncv, ours, peer, stats):
+    """returns (kind, message); kind in agree, better, disagree"""
+    inc = ours["increasing"]
+    s = 1.0 if inc else -1.0
+    if ours["loglik"] is None or peer["loglik"] is None:
+        return ("agree" if ours["loglik"] == peer["loglik"] else "disagree", "loglik missing")
+    dll = ours["loglik"] - peer["loglik"]
+    if dll < -0.01:
+        return "disagree", f"{tag} {name}: LL ours {ours['loglik']} pybmds {peer['loglik']}"
+    better = dll > 1e-4
+    for key, tol in (("bmd", 0.01), ("bmdl", 0.02), ("bmdu", 0.02)):
+        a, b = ours[key], peer[key]
+        if a is None and b is None:
+            continue
+        if a is not None and b is not None and rel(a, b) <= tol:
+            continue
+        if better:
+            return "better", f"{tag} {name}: ours LL higher by {dll:.4g}; {key} ours {a} pybmds {b}"
+        if key == "bmd":
+            return "disagree", f"{tag} {name}: bmd ours {a} pybmds {b} (dLL {dll:.2g})"
+        # adjudicate with an independent profile
+        th_o = to_internal(name, list(ours["parameters"].values()), ncv)
+        th_p = to_internal(name, peer["params"], ncv) if peer["params"] else th_o
+        ll_hat = max(ours["loglik"], peer["loglik"])
+        q_o = profile_2dll(name, ds, ncv, s, ll_hat, a, [th_o, th_p]) if a is not None else None
+        q_p = profile_2dll(name, ds, ncv, s, ll_hat, b, [th_o, th_p]) if b is not None else None
+        stats["adjudicated"] += 1
+        peer_wrong = q_p is not None and q_p < CHI2 - 0.03
+        ours_wrong = q_o is not None and q_o < CHI2 - 0.03
+        if (peer_wrong or (b is None and q_o is not None and abs(q_o - CHI2) < 0.03)) \
+                and not ours_wrong:
+            stats["limit_ours_exact"] += 1
+            continue
+        return "disagree", (f"{tag} {name}: {key} ours {a} pybmds {b} "
+                            f"(scipy 2dLL at ours {q_o} at pybmds {q_p})")
+    if better:
+        return "better", f"{tag} {name}: ours LL higher by {dll:.4g}"
+    return "agree", ""
+
+
+def datasets():
+    ref = load_json("continuous_test_datasets.json")["datasets"]
+    out = []
+    for key in ("cdataset", "cdataset2", "negative_cdataset", "cidataset", "anova_dataset",
+                "reduced_cdataset", "decreasing_lognormal", "linear_boundary", "quickstart",
+                "bmdscore_exp5", "bmds_server_power", "toxicr_single"):
+        out.append((key, summary_of(ref[key])))
+    with open(os.path.join(DATA, "toxrefdb_v2_continuous_sample.csv")) as f:
+        for i, r in enumerate(csv.DictReader(f)):
+            if i >= N_TOX:
+                break
+            out.append((r["id"], {k: [float(v) for v in r[k].split(",")]
+                                  for k in ("doses", "ns", "means", "stdevs")}))
+    return out
+
+
+@pytest.mark.parametrize("variance", ["constant", "nonconstant"])
+def test_against_pybmds(variance):
+    names = list(MODELS)
+    counts = {m: {"agree": 0, "better": 0, "disagree": 0} for m in names}
+    stats = {"adjudicated": 0, "limit_ours_exact": 0}
+    notes = []
+    ncv = variance == "nonconstant"
+    for tag, ds in datasets():
+        ours = run_ours(ds, variance, names)
+        for name in names:
+            o = ours[name]
+            if o["status"] == "too_few_dose_groups":
+                continue
+            peer = run_pybmds(ds, name, variance, o["increasing"])
+            kind, msg = compare(tag, ds, name, ncv, o, peer, stats)
+            counts[name][kind] += 1
+            if msg:
+                notes.append(f"[{kind}] {msg}")
+    print(f"\nvariance={variance}: adjudicated limits {stats['adjudicated']}, "
+          f"ours exact root where pybmds' was not {stats['limit_ours_exact']}")
+    for n in notes:
+        print(n)
+    failed = []
+    for name in names:
+        c = counts[name]
+        tot = sum(c.values())
+        rate = (c["agree"] + c["better"]) / tot if tot else 1.0
+        print(f"{name:7s} n={tot:4d} agree={c['agree']:4d} better-optimum={c['better']:3d} "
+              f"disagree={c['disagree']:3d} rate={rate:.3f}")
+        if rate < 0.98:
+            failed.append(name)
+    assert not failed, f"agreement below 98% for {failed}"
+
+
+def test_published_values():
+    """Values asserted by the upstream pybmds tests, with their tolerances."""
+    ref = load_json("continuous_test_datasets.json")
+    label = {"ExponentialM3": "exp3", "ExponentialM5": "exp5", "Power": "power", "Hill": "hill",
+             "Linear": "linear", "Polynomial(degree 2)": "poly2", "Polynomial degree 1": "linear",
+             "Polynomial degree 2": "poly2", "Polynomial degree 3": "poly3",
+             "Polynomial degree 4": "poly4"}
+    checked = 0
+    for exp in ref["expected"]:
+        if exp["dataset"] not in ref["datasets"] or not isinstance(exp["results"], dict):
+            continue
+        st = exp.get("settings", {})
+        if st.get("disttype") != 1 or st.get("bmr_type") != 2:
+            continue
+        ds = summary_of(ref["datasets"][exp["dataset"]])
+        tol = exp.get("tolerance", {})
+        models = [label[k] for k in exp["results"] if k in label]
+        ours = run_ours(ds, "constant", models)
+        for key, want in exp["results"].items():
+            if key not in label:
+                continue
+            o = ours[label[key]]
+            for f in ("bmd", "bmdl", "bmdu"):
+                if f not in want:
+                    continue
+                if want[f] == -9999:
+                    assert o[f] is None, (exp["source"], key, f, o[f])
+                else:
+                    # upstream values are rounded to 2 significant digits in some tests
+                    t = max(tol.get("bmd_bmdl_bmdu_rel", 0.05), 0.5 / abs(want[f]))
+                    assert o[f] is not None and rel(o[f], want[f]) <= t + 0.02, \
+                        (exp["source"], key, f, o[f], want[f])
+            if "aic" in want:
+                t = tol.get("aic_rel", 0.01)
+                # a parameter exactly on a bound may be counted differently (numerics.md §1.6)
+                assert (rel(o["aic"], want["aic"]) <= t or
+                        rel(o["aic"] + 2, want["aic"]) <= t), (key, o["aic"], want["aic"])
+            checked += 1
+    assert checked >= 20
+
+
+def test_bmds_server_power():
+    """Full-precision BMDS 3.3 Power output (bmds-server)."""
+    ref = load_json("continuous_test_datasets.json")
+    exp = next(e for e in ref["expected"] if e["dataset"] == "bmds_server_power")
+    want = exp["results"]["Power"]
+    ds = summary_of(ref["datasets"]["bmds_server_power"])
+    o = run_ours(ds, "constant", ["power"])["power"]
+    assert abs(o["loglik"] - want["loglikelihood"]) < 1e-3
+    assert abs(o["aic"] - want["aic"]) < 2e-3
+    assert rel(o["bmd"], want["bmd"]) < 1e-3
+    assert rel(o["bmdl"], want["bmdl"]) < 0.005  # grid + spline vs exact root
+    assert rel(o["bmdu"], want["bmdu"]) < 0.005
+    p = o["parameters"]
+    assert rel(p["g"], want["params"]["g"]) < 1e-3
+    assert rel(p["n"], want["params"]["n"]) < 1e-3
+    assert rel(p["alpha"], want["params"]["alpha(variance)"]) < 1e-3
+
+
+def test_bad_csv_names_line_and_field(tmp_path):
+    f = tmp_path / "bad.csv"
+    f.write_text("dose,n,mean,sd\n0,10,1.0,0.1\n10,10,abc,0.1\n")
+    r = subprocess.run([BIN, "fit", "--data", str(f)], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "bad.csv:3" in r.stderr and "mean" in r.stderr and "abc" in r.stderr
+
+
+def test_individual_equals_summary():
+    ref = load_json("continuous_test_datasets.json")["datasets"]["cidataset"]
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+        f.write("dose,response\n")
+        for d, y in zip(ref["doses"], ref["responses"]):
+            f.write(f"{d},{y}\n")
+        path = f.name
+    try:
+        out = subprocess.run([BIN, "fit", "--data", path, "--models", "hill,power,linear"],
+                             check=True, capture_output=True, text=True)
+    finally:
+        os.unlink(path)
+    ind = {m["model"]: m for m in json.loads(out.stdout)["models"]}
+    summ = run_ours(summary_of(ref), "constant", ["hill", "power", "linear"])
+    for k in ind:
+        assert abs(ind[k]["loglik"] - summ[k]["loglik"]) < 1e-6
