@@ -4,11 +4,13 @@
  */
 #include "bs/objstore.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "objstore_internal.h"
@@ -205,9 +207,26 @@ bs_status bs_objstore_get(bs_objstore *s, const char *key, size_t max_len, void 
 bs_status bs_objstore_get_file(bs_objstore *s, const char *key, const char *path, char *errstr,
                                size_t errstr_size) {
   CHECK_KEY(key);
-  if (s->kind == BS_OBJSTORE_FILE)
-    return bs_objstore_file_get(s, key, 0, NULL, NULL, path, errstr, errstr_size);
-  return bs_objstore_s3_get(s, key, 0, NULL, NULL, path, errstr, errstr_size);
+  /* Download next to path and rename() into place: path is either the
+   * whole object or left as it was, never a prefix or an error document. */
+  size_t n = strlen(path) + 32;
+  char *part = malloc(n);
+  if (!part) {
+    snprintf(errstr, errstr_size, "%s: out of memory", path);
+    return BS_ERR_RETRIABLE;
+  }
+  snprintf(part, n, "%s.part-%ld", path, (long)getpid());
+  bs_status st = s->kind == BS_OBJSTORE_FILE
+                     ? bs_objstore_file_get(s, key, 0, NULL, NULL, part, errstr, errstr_size)
+                     : bs_objstore_s3_get(s, key, 0, NULL, NULL, part, errstr, errstr_size);
+  if (st == BS_OK && rename(part, path) != 0) {
+    snprintf(errstr, errstr_size, "cannot rename %s to %s: %s", part, path, strerror(errno));
+    st = BS_ERR_PERMANENT;
+  }
+  if (st != BS_OK)
+    unlink(part);
+  free(part);
+  return st;
 }
 
 bs_status bs_objstore_head(bs_objstore *s, const char *key, bs_object_info *info, char *errstr,

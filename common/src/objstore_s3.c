@@ -282,7 +282,9 @@ bs_status bs_objstore_s3_create_bucket(bs_objstore *s, char *errstr, size_t errs
   s3_request rq = {.method = "PUT", .path = path, .body = "", .body_len = 0};
   long http = 0;
   bs_status st = s3_run(s, &rq, &http, errstr, errstr_size);
-  if (st != BS_OK && http == 409) /* BucketAlreadyOwnedByYou / Exists */
+  /* 409 BucketAlreadyOwnedByYou: ours already. BucketAlreadyExists means
+   * another account owns the name: that stays an error. */
+  if (st != BS_OK && http == 409 && strstr(errstr, "BucketAlreadyOwnedByYou"))
     return BS_OK;
   return st;
 }

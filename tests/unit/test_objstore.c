@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../common/src/objstore_internal.h"
@@ -141,7 +142,7 @@ static void test_file_backend(void **state) {
   assert_int_equal(bs_objstore_list(s, "p/1/a", collect, &found, err, 512), BS_OK);
   assert_int_equal(found.n, 1);
 
-  char src[128], dst[128];
+  char src[128], dst[128], cmd[160];
   snprintf(src, sizeof(src), "%s/src.bin", dir);
   snprintf(dst, sizeof(dst), "%s/dst.bin", dir);
   FILE *f = fopen(src, "wb");
@@ -152,13 +153,23 @@ static void test_file_backend(void **state) {
   assert_int_equal(bs_objstore_get_file(s, "big/file.bin", dst, err, 512), BS_OK);
   assert_int_equal(bs_objstore_head(s, "big/file.bin", &info, err, 512), BS_OK);
   assert_int_equal(info.size, 200000);
+  /* A failed download leaves the earlier file whole and no part file. */
+  assert_int_equal(bs_objstore_get_file(s, "big/missing.bin", dst, err, 512), BS_ERR_NOT_FOUND);
+  struct stat sb;
+  assert_int_equal(stat(dst, &sb), 0);
+  assert_int_equal(sb.st_size, 200000);
+  snprintf(cmd, sizeof(cmd), "test -z \"$(ls %s | grep part)\"", dir);
+  assert_int_equal(system(cmd), 0);
+  /* Objects are readable like their directories (mkstemp makes 0600). */
+  snprintf(src, sizeof(src), "%s/store/p/2/z.txt", dir);
+  assert_int_equal(stat(src, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0644);
 
   assert_int_equal(bs_objstore_delete(s, "p/1/a.txt", err, 512), BS_OK);
   assert_int_equal(bs_objstore_delete(s, "p/1/a.txt", err, 512), BS_OK); /* again: fine */
   assert_int_equal(bs_objstore_head(s, "p/1/a.txt", &info, err, 512), BS_ERR_NOT_FOUND);
   bs_objstore_destroy(s);
   bs_objstore_destroy(NULL);
-  char cmd[128];
   snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
   assert_int_equal(system(cmd), 0);
 }
