@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bmd/fit.h"
 #include "bs/annotation.h"
 
 static double num(const json_t *v) {
@@ -74,7 +75,9 @@ bs_status bs_category_load_probes(bs_db *db, bs_objstore *store, int64_t result_
       cp->fit_p = num(json_object_get(best, "fit_p"));
       cp->r_squared = num(json_object_get(best, "r_squared"));
       cp->direction = (int)json_integer_value(json_object_get(best, "direction"));
-      cp->model = json_string_value(json_object_get(best, "model"));
+      /* BMDExpress's labels ("Hill", "Exp 3"), as analyze's results use. */
+      int m = bmd_model_parse(json_string_value(json_object_get(best, "model")));
+      cp->model = m >= 0 ? bmd_model_label((bmd_model)m) : NULL;
     }
     if (!cp->id) {
       snprintf(errstr, errstr_size, "%s: entry %zu has no probe_id", key, i);

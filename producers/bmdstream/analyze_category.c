@@ -14,32 +14,8 @@
 #include "analyze.h"
 #include "bs/annotation.h"
 #include "bs/category_export.h"
+#include "bs/category_input.h"
 #include "bs/params.h"
-
-/* Each fit's best model as the category step reads it; probes with no
- * best model get NAN values (always removed). Strings borrowed. */
-static void to_cat_probes(const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n,
-                          bmd_cat_probe *out) {
-  for (size_t i = 0; i < n; i++) {
-    const bmd_probe_fit *pf = &fits[i];
-    const bmd_select_result *b = &pf->best;
-    bmd_cat_probe *c = &out[i];
-    memset(c, 0, sizeof(*c));
-    c->id = ds->probe_ids[pf->probe];
-    c->max_fold_change = pf->max_fold_change;
-    c->bmd = c->bmdl = c->bmdu = c->fit_p = c->r_squared = NAN;
-    if (b->best >= 0) {
-      const bmd_fit_result *r = &pf->fits[b->best];
-      c->bmd = b->bmd;
-      c->bmdl = b->bmdl;
-      c->bmdu = b->bmdu;
-      c->fit_p = r->fit_p;
-      c->r_squared = pf->best_metrics.r_squared;
-      c->direction = r->increasing ? 1 : -1;
-      c->model = bmd_model_name(r->model);
-    }
-  }
-}
 
 static int write_file(const char *dir, const char *name, int (*fn)(FILE *, const void *),
                       const void *arg, char *errstr, size_t errstr_size) {
@@ -82,17 +58,20 @@ static int write_category_plot(FILE *f, const void *arg) {
 int bs_analyze_category_run(const bs_analyze_options *o, const bmd_dataset *ds,
                             const bmd_probe_fit *fits, size_t n, char *errstr, size_t errstr_size) {
   int rc = -1;
-  bmd_cat_probe *probes = calloc(n ? n : 1, sizeof(*probes));
+  bs_cat_probes *cp = bs_cat_probes_from_fits(ds, fits, n);
+  const bmd_cat_probe *probes = cp ? cp->probes : NULL;
   bmd_annotation *annot = NULL;
   bmd_category_analysis *ca = NULL;
   json_t *settings = bs_params_category_json(o->probe_map, o->category_map, o->gmt);
   json_t *tpod_json = NULL;
   bmd_category_options opt;
   bmd_tpod_options topt;
-  if (!probes || !settings ||
-      bs_params_category_parse(settings, &opt, &topt, errstr, errstr_size) != BS_OK)
+  if (!cp) {
+    snprintf(errstr, errstr_size, "out of memory");
     goto done;
-  to_cat_probes(ds, fits, n, probes);
+  }
+  if (!settings || bs_params_category_parse(settings, &opt, &topt, errstr, errstr_size) != BS_OK)
+    goto done;
   if (o->probe_map) {
     annot = bs_annotation_load(o->probe_map, o->category_map, o->gmt, !o->category_map && !o->gmt,
                                errstr, errstr_size);
@@ -143,6 +122,6 @@ done:
   json_decref(settings);
   bmd_category_analysis_destroy(ca);
   bmd_annotation_destroy(annot);
-  free(probes);
+  bs_cat_probes_destroy(cp);
   return rc;
 }

@@ -194,6 +194,35 @@ def test_three_matrices_then_replay(dep):
         assert len(kcat_consume(d.bootstrap, d.prefix + topic)) == 3, topic
     assert kcat_consume(d.bootstrap, d.prefix + "dead-letter") == []
 
+    # The pipeline's numbers equal `bmdstream analyze` on the same input and
+    # settings: the probes passed, every best BMD/BMDL/BMDU, and the tPOD.
+    out_dir = f"/tmp/{d.prefix}analyze"
+    an = d.bm("analyze", "--matrix", MATRICES[0], "--out", out_dir, "--probe-map", PROBE_MAP,
+              "--category-map", CATEGORY_MAP, *ANALYSIS)
+    assert an.returncode == 0, an.stderr
+    with open(os.path.join(out_dir, "bmd.tsv")) as f:
+        header = f.readline().rstrip("\n").split("\t")
+        col = {name: header.index(name) for name in ("Probe ID", "Best BMD", "Best BMDL",
+                                                      "Best BMDU")}
+        offline = {}
+        for line in f:
+            v = line.rstrip("\n").split("\t")
+            offline[v[col["Probe ID"]]] = tuple(float(v[col[k]]) if v[col[k]] else None
+                                                for k in ("Best BMD", "Best BMDL", "Best BMDU"))
+    rows = d.sql("SELECT s.probe_id, s.best_bmd, s.best_bmdl, s.best_bmdu FROM probe_stat_results s"
+                 " JOIN bmd_results b ON b.id = s.bmd_result_id WHERE b.experiment_id = 1")
+    online = {}
+    for r in rows.splitlines():
+        pid, *vals = r.split("|")
+        online[pid] = tuple(float(x) if x else None for x in vals)
+    assert len(online) > 50 and online == offline
+    tpod_offline = json.load(open(os.path.join(out_dir, "tpod.json")))
+    tpod_online = json.loads(d.sql("SELECT c.tpod::text FROM category_results c JOIN bmd_results b"
+                                   " ON b.id = c.bmd_result_id WHERE b.experiment_id = 1"))
+    for key in ("gene_set", "rank", "percentile"):
+        assert tpod_online[key]["bmd"] == tpod_offline[key]["bmd"], key
+        assert tpod_online[key]["bmdl"] == tpod_offline[key]["bmdl"], key
+
     before, objs_before = snapshot(d), objects(d)
     # Replay everything from offset 0 with every consumer group reset.
     d.stop_all()
