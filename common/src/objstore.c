@@ -4,10 +4,13 @@
  */
 #include "bs/objstore.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "objstore_internal.h"
@@ -155,8 +158,9 @@ bs_status bs_objstore_status_from_http(long http_status, const char *s3_code) {
     return BS_ERR_RETRIABLE;
   if (http_status >= 200 && http_status < 300)
     return BS_OK;
+  /* A missing bucket is a configuration error, not a missing object. */
   if (http_status == 404)
-    return BS_ERR_NOT_FOUND;
+    return s3_code && !strcmp(s3_code, "NoSuchBucket") ? BS_ERR_PERMANENT : BS_ERR_NOT_FOUND;
   if (http_status == 0 || http_status == 408 || http_status == 429 || http_status >= 500)
     return BS_ERR_RETRIABLE;
   return BS_ERR_PERMANENT;
@@ -203,9 +207,26 @@ bs_status bs_objstore_get(bs_objstore *s, const char *key, size_t max_len, void 
 bs_status bs_objstore_get_file(bs_objstore *s, const char *key, const char *path, char *errstr,
                                size_t errstr_size) {
   CHECK_KEY(key);
-  if (s->kind == BS_OBJSTORE_FILE)
-    return bs_objstore_file_get(s, key, 0, NULL, NULL, path, errstr, errstr_size);
-  return bs_objstore_s3_get(s, key, 0, NULL, NULL, path, errstr, errstr_size);
+  /* Download next to path and rename() into place: path is either the
+   * whole object or left as it was, never a prefix or an error document. */
+  size_t n = strlen(path) + 32;
+  char *part = malloc(n);
+  if (!part) {
+    snprintf(errstr, errstr_size, "%s: out of memory", path);
+    return BS_ERR_RETRIABLE;
+  }
+  snprintf(part, n, "%s.part-%ld", path, (long)getpid());
+  bs_status st = s->kind == BS_OBJSTORE_FILE
+                     ? bs_objstore_file_get(s, key, 0, NULL, NULL, part, errstr, errstr_size)
+                     : bs_objstore_s3_get(s, key, 0, NULL, NULL, part, errstr, errstr_size);
+  if (st == BS_OK && rename(part, path) != 0) {
+    snprintf(errstr, errstr_size, "cannot rename %s to %s: %s", part, path, strerror(errno));
+    st = BS_ERR_PERMANENT;
+  }
+  if (st != BS_OK)
+    unlink(part);
+  free(part);
+  return st;
 }
 
 bs_status bs_objstore_head(bs_objstore *s, const char *key, bs_object_info *info, char *errstr,
@@ -259,6 +280,10 @@ int bs_gzip_compress(const void *buf, size_t len, void **out, size_t *out_len) {
   return 0;
 }
 
+/* gunzip with a hard output limit. Members written one after another (as
+ * `cat a.gz b.gz` or parallel compressors make) are one stream, RFC 1952
+ * §2.2, so after each member's end the next must start with the gzip magic
+ * 1f 8b; any other trailing byte is corruption, not something to ignore. */
 int bs_gzip_decompress(const void *buf, size_t len, size_t max_len, void **out, size_t *out_len,
                        char *errstr, size_t errstr_size) {
   z_stream z;
@@ -269,40 +294,63 @@ int bs_gzip_decompress(const void *buf, size_t len, size_t max_len, void **out, 
     snprintf(errstr, errstr_size, "gzip: cannot initialise zlib");
     return -1;
   }
+  /* The buffer never grows past max_len + 1 bytes: one byte more than
+   * allowed is enough to know the limit is exceeded. */
+  size_t ceiling = max_len < SIZE_MAX ? max_len + 1 : SIZE_MAX;
   size_t cap = len * 4 + 1024, used = 0;
+  if (cap > ceiling)
+    cap = ceiling;
   unsigned char *dst = malloc(cap);
   z.next_in = (Bytef *)(uintptr_t)buf;
   z.avail_in = (uInt)len;
-  int rc = Z_OK;
-  while (dst && rc != Z_STREAM_END) {
+  for (;;) {
+    if (!dst) {
+      snprintf(errstr, errstr_size, "gzip: out of memory");
+      goto fail;
+    }
     if (used == cap) {
-      if (cap >= max_len) {
+      if (cap > max_len) {
         snprintf(errstr, errstr_size, "gzip: content exceeds the limit of %zu bytes", max_len);
         goto fail;
       }
-      cap = cap * 2 > max_len ? max_len : cap * 2;
+      cap = cap > ceiling / 2 ? ceiling : cap * 2;
       unsigned char *nd = realloc(dst, cap);
-      if (!nd)
+      if (!nd) {
+        snprintf(errstr, errstr_size, "gzip: out of memory");
         goto fail;
+      }
       dst = nd;
     }
     z.next_out = dst + used;
     z.avail_out = (uInt)(cap - used);
-    rc = inflate(&z, Z_NO_FLUSH);
-    used = z.total_out;
-    if (rc != Z_OK && rc != Z_STREAM_END) {
+    int rc = inflate(&z, Z_NO_FLUSH);
+    used = (size_t)(z.next_out - dst);
+    if (rc == Z_STREAM_END) {
+      if (z.avail_in == 0)
+        break;
+      if (z.avail_in < 2 || z.next_in[0] != 0x1f || z.next_in[1] != 0x8b) {
+        snprintf(errstr, errstr_size, "gzip: %u bytes of trailing garbage after the data",
+                 z.avail_in);
+        goto fail;
+      }
+      if (inflateReset(&z) != Z_OK) {
+        snprintf(errstr, errstr_size, "gzip: cannot reset zlib");
+        goto fail;
+      }
+      continue;
+    }
+    if (rc != Z_OK && !(rc == Z_BUF_ERROR && used == cap)) {
       snprintf(errstr, errstr_size, "gzip: %s", z.msg ? z.msg : "corrupt or truncated data");
       goto fail;
     }
-    if (rc == Z_OK && z.avail_in == 0 && used < cap) {
+    if (z.avail_in == 0 && used < cap) {
       snprintf(errstr, errstr_size, "gzip: truncated data");
       goto fail;
     }
   }
-  if (!dst) {
-    snprintf(errstr, errstr_size, "gzip: out of memory");
-    inflateEnd(&z);
-    return -1;
+  if (used > max_len) {
+    snprintf(errstr, errstr_size, "gzip: content exceeds the limit of %zu bytes", max_len);
+    goto fail;
   }
   inflateEnd(&z);
   *out = dst;

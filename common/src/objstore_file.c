@@ -109,6 +109,9 @@ bs_status bs_objstore_file_put(bs_objstore *s, const char *key, const void *buf,
         off += (size_t)w;
     }
   }
+  /* mkstemp creates 0600; objects are as readable as the directories. */
+  if (st == BS_OK && fchmod(fd, 0644) != 0)
+    st = io_error(errstr, errstr_size, "cannot chmod", tmp);
   if (st == BS_OK && fsync(fd) != 0)
     st = io_error(errstr, errstr_size, "cannot sync", tmp);
   close(fd);

@@ -109,6 +109,33 @@ static size_t header_cb(char *ptr, size_t size, size_t n, void *userdata) {
   return len;
 }
 
+/* Transport failures that another attempt may get past (the server or the
+ * network) are retriable; a malformed URL, an unsupported scheme, a local
+ * file that cannot be read or written, or a refused TLS certificate will
+ * fail the same way every time. */
+static bs_status curl_class(CURLcode rc) {
+  switch (rc) {
+  case CURLE_COULDNT_RESOLVE_PROXY:
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_CONNECT:
+  case CURLE_PARTIAL_FILE:
+  case CURLE_OPERATION_TIMEDOUT:
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_GOT_NOTHING:
+  case CURLE_SEND_ERROR:
+  case CURLE_RECV_ERROR:
+  case CURLE_HTTP2:
+  case CURLE_HTTP2_STREAM:
+  case CURLE_AGAIN:
+  case CURLE_OUT_OF_MEMORY:
+    return BS_ERR_RETRIABLE;
+  case CURLE_WRITE_ERROR: /* out_file: a full disk may pass */
+    return BS_ERR_RETRIABLE;
+  default:
+    return BS_ERR_PERMANENT;
+  }
+}
+
 /* One request. body/body_len or upload (a FILE*) for PUT; sink (membuf) or
  * out_file for responses; info collects HEAD headers. */
 typedef struct s3_request {
@@ -203,8 +230,10 @@ static bs_status s3_perform(bs_objstore *s, const s3_request *rq, long *http_sta
     return BS_ERR_PERMANENT;
   }
   if (rc != CURLE_OK) {
-    snprintf(errstr, errstr_size, "S3 %s %s: %s", rq->method, rq->path, curl_easy_strerror(rc));
-    return BS_ERR_RETRIABLE;
+    bs_status st = curl_class(rc);
+    snprintf(errstr, errstr_size, "S3 %s %s: %s (%s)", rq->method, rq->path, curl_easy_strerror(rc),
+             bs_status_name(st));
+    return st;
   }
   return BS_OK;
 }
@@ -253,7 +282,9 @@ bs_status bs_objstore_s3_create_bucket(bs_objstore *s, char *errstr, size_t errs
   s3_request rq = {.method = "PUT", .path = path, .body = "", .body_len = 0};
   long http = 0;
   bs_status st = s3_run(s, &rq, &http, errstr, errstr_size);
-  if (st != BS_OK && http == 409) /* BucketAlreadyOwnedByYou / Exists */
+  /* 409 BucketAlreadyOwnedByYou: ours already. BucketAlreadyExists means
+   * another account owns the name: that stays an error. */
+  if (st != BS_OK && http == 409 && strstr(errstr, "BucketAlreadyOwnedByYou"))
     return BS_OK;
   return st;
 }

@@ -162,3 +162,54 @@ json_t *bs_params_bmd_json(const bmd_probes_options *opt) {
       "flagged_hill_fraction", opt->select.flagged_hill_fraction, "next_best_p",
       opt->select.next_best_p);
 }
+
+json_t *bs_params_category_json(const char *probe_map_key, const char *category_map_key,
+                                const char *gmt_key) {
+  const char *type = gmt_key ? "gmt" : category_map_key ? "defined" : "gene";
+  json_t *filters =
+      json_pack("{s:b, s:f, s:f, s:f, s:n, s:i, s:i}", "remove_bmd_above_highest_dose", 1,
+                "fit_p_min", 0.1, "bmdu_bmdl_ratio_max", 40.0, "bmd_bmdl_ratio_max", 20.0,
+                "fold_change_min", "min_genes", 3, "min_genes_fraction_percent", 5);
+  return json_pack("{s:s, s:o, s:o, s:o, s:o}", "type", type, "probe_map_key",
+                   probe_map_key ? json_string(probe_map_key) : json_null(), "category_map_key",
+                   category_map_key ? json_string(category_map_key) : json_null(), "gmt_key",
+                   gmt_key ? json_string(gmt_key) : json_null(), "filters", filters);
+}
+
+bs_status bs_params_category_parse(const json_t *settings, bmd_category_options *opt,
+                                   bmd_tpod_options *tpod, char *errstr, size_t errstr_size) {
+  *opt = bmd_category_options_default();
+  *tpod = bmd_tpod_options_default();
+  json_t *f = json_object_get(settings, "filters");
+  if (!json_is_object(f)) {
+    snprintf(errstr, errstr_size, "parameters.category.filters is missing");
+    return BS_ERR_PERMANENT;
+  }
+  for (int i = 0; i < BMD_CAT_FILTER_COUNT; i++)
+    opt->filter_on[i] = 0;
+  opt->filter_on[BMD_CAT_FILTER_HIGH_DOSE] =
+      json_is_true(json_object_get(f, "remove_bmd_above_highest_dose"));
+  json_t *v;
+  if (json_is_number(v = json_object_get(f, "fit_p_min"))) {
+    opt->filter_on[BMD_CAT_FILTER_FIT_P] = 1;
+    opt->fit_p_min = json_number_value(v);
+  }
+  if (json_is_number(v = json_object_get(f, "bmdu_bmdl_ratio_max"))) {
+    opt->filter_on[BMD_CAT_FILTER_BMDU_BMDL] = 1;
+    opt->bmdu_bmdl_max = json_number_value(v);
+  }
+  if (json_is_number(v = json_object_get(f, "bmd_bmdl_ratio_max"))) {
+    opt->filter_on[BMD_CAT_FILTER_BMD_BMDL] = 1;
+    opt->bmd_bmdl_max = json_number_value(v);
+  }
+  if (json_is_number(v = json_object_get(f, "fold_change_min"))) {
+    opt->filter_on[BMD_CAT_FILTER_FOLD_CHANGE] = 1;
+    opt->fold_change_min = json_number_value(v);
+  }
+  if (json_is_integer(v = json_object_get(f, "min_genes"))) {
+    tpod->min_set_genes = (size_t)json_integer_value(v);
+  }
+  if (json_is_number(v = json_object_get(f, "min_genes_fraction_percent")))
+    tpod->min_set_fraction = json_number_value(v) / 100.0;
+  return BS_OK;
+}

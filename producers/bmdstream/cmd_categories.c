@@ -4,7 +4,10 @@
  * category map / GMT file / gene-level mode, runs the category analysis
  * with BMDExpress's filters, and writes DIR/categories.tsv,
  * DIR/tpod.json and DIR/plots/{gene,category}_accumulation.svg; the tPOD
- * is also printed on stdout.
+ * is also printed on stdout. With --expression (the experiment's
+ * BMDExpress expression file) the dose range and "All Genes (Expression
+ * Data)" come from it, and DIR/plots/curve_<probe>.svg is drawn for the
+ * --curves most sensitive probes, refitted with the default BMD options.
  */
 #include "commands.h"
 
@@ -21,12 +24,14 @@
 #include "bs/annotation.h"
 #include "bs/category_export.h"
 #include "bs/category_input.h"
+#include "bs/matrix_import.h"
+#include "bs/plot_curve.h"
 
 static void usage(FILE *out) {
   fprintf(out,
           "usage: bmdstream categories --bmd-tsv FILE --probe-map FILE\n"
           "         (--category-map FILE | --gmt FILE | --gene-level) --out DIR\n"
-          "         --highest-dose X [--lowest-dose X]\n"
+          "         (--highest-dose X [--lowest-dose X] | --expression FILE)\n"
           "  filters (BMDExpress defaults: promiscuous probes removed, BMD > highest dose "
           "removed):\n"
           "         [--keep-promiscuous] [--no-high-dose-filter] [--fit-p-min 0.1]\n"
@@ -36,6 +41,8 @@ static void usage(FILE *out) {
           "  tPOD:  [--tpod-min-set-genes 3] [--tpod-min-set-fraction 0.05] [--tpod-rank 25]\n"
           "         [--tpod-percentile 0.10]\n"
           "  plots: [--plot-min-genes 1]\n"
+          "  experiment: [--expression FILE [--curves 10]] (doses, probe universe, curve "
+          "plots)\n"
           "Files may be gzip-compressed. Writes DIR/categories.tsv, DIR/tpod.json, DIR/plots/.\n");
 }
 
@@ -88,6 +95,54 @@ static int close_out(FILE *f, const char *path, int rc) {
   return 0;
 }
 
+/* Curve plots of the k most sensitive probes that passed: their rows of
+ * the experiment refitted with the default BMD options. */
+static int write_curves(const char *out, const bmd_dataset *ds, const bmd_category_analysis *ca,
+                        const bs_cat_probes *probes, size_t k) {
+  size_t *sel = malloc(k * sizeof(*sel)), *rows = malloc(k * sizeof(*rows));
+  const char **genes = calloc(k, sizeof(*genes));
+  bmd_probe_fit *fits = calloc(k, sizeof(*fits));
+  int rc = -1;
+  char err[512], path[4096], name[300];
+  if (!sel || !rows || !genes || !fits)
+    goto done;
+  size_t m = bs_plot_sensitive_probes(ca, probes->probes, k, sel, genes), n = 0;
+  if (m == (size_t)-1)
+    goto done;
+  for (size_t q = 0; q < m; q++) { /* the experiment row of each selected probe */
+    for (size_t r = 0; r < ds->n_probes; r++)
+      if (strcmp(ds->probe_ids[r], probes->probes[sel[q]].id) == 0) {
+        genes[n] = genes[q];
+        rows[n++] = r;
+        break;
+      }
+  }
+  bmd_probes_options popt = bmd_probes_options_default();
+  popt.threads = 2;
+  if (n && bmd_probes_fit(ds, rows, n, &popt, fits, err, sizeof(err)) != 0) {
+    fprintf(stderr, "bmdstream categories: curve plots: %s\n", err);
+    goto done;
+  }
+  for (size_t q = 0; q < n; q++) {
+    bs_plot_curve_name(ds->probe_ids[rows[q]], name, sizeof(name));
+    snprintf(path, sizeof(path), "%s/plots/%s", out, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+      fprintf(stderr, "bmdstream categories: %s: %s\n", path, strerror(errno));
+      goto done;
+    }
+    if (close_out(f, path, bs_plot_curve_svg(f, ds, &fits[q], genes[q])) != 0)
+      goto done;
+  }
+  rc = 0;
+done:
+  free(sel);
+  free(rows);
+  free(genes);
+  free(fits);
+  return rc;
+}
+
 enum {
   O_BMD = 1000,
   O_PROBE_MAP,
@@ -114,6 +169,8 @@ enum {
   O_T_RANK,
   O_T_PCT,
   O_PLOT_MIN,
+  O_EXPR,
+  O_CURVES,
   O_HELP
 };
 
@@ -144,12 +201,15 @@ int bs_cmd_categories(int argc, char **argv) {
       {"tpod-rank", required_argument, 0, O_T_RANK},
       {"tpod-percentile", required_argument, 0, O_T_PCT},
       {"plot-min-genes", required_argument, 0, O_PLOT_MIN},
+      {"expression", required_argument, 0, O_EXPR},
+      {"curves", required_argument, 0, O_CURVES},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
   const char *bmd_tsv = NULL, *probe_map = NULL, *cat_map = NULL, *gmt = NULL, *out = NULL;
   int gene_level = 0, ok = 1;
   double highest = NAN, lowest = NAN;
-  size_t plot_min = 1;
+  size_t plot_min = 1, n_curves = 10;
+  const char *expression = NULL;
   bmd_category_options opt = bmd_category_options_default();
   bmd_tpod_options topt = bmd_tpod_options_default();
   int c;
@@ -249,6 +309,12 @@ int bs_cmd_categories(int argc, char **argv) {
     case O_PLOT_MIN:
       ok = parse_size("--plot-min-genes", optarg, &plot_min) == 0;
       break;
+    case O_EXPR:
+      expression = optarg;
+      break;
+    case O_CURVES:
+      ok = parse_size("--curves", optarg, &n_curves) == 0;
+      break;
     case O_HELP:
     case 'h':
       usage(stdout);
@@ -270,23 +336,38 @@ int bs_cmd_categories(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  if (opt.filter_on[BMD_CAT_FILTER_HIGH_DOSE] && !isfinite(highest)) {
-    fprintf(stderr, "bmdstream categories: --highest-dose is needed by the BMD > highest dose "
-                    "filter (or give --no-high-dose-filter)\n");
-    return 2;
-  }
-  if (opt.filter_on[BMD_CAT_FILTER_LOW_DOSE] && !(lowest > 0)) {
-    fprintf(stderr, "bmdstream categories: --low-dose-fold needs --lowest-dose > 0\n");
-    return 2;
-  }
-
   int rc = 1;
   char err[1024], path[4096];
   bmd_annotation *annot = NULL;
   bs_cat_probes *probes = NULL;
   bmd_category_analysis *ca = NULL;
+  bmd_dataset *ds = NULL;
   json_t *tj = NULL;
   FILE *f = NULL;
+  if (expression) {
+    bs_import_limits lim = bs_import_limits_default();
+    if (bs_matrix_import_file(expression, &lim, BMD_LOG_BASE2, &ds, err, sizeof(err)) != 0) {
+      fprintf(stderr, "bmdstream categories: %s\n", err);
+      return 1;
+    }
+    /* dose range from the experiment unless given */
+    if (!isfinite(highest))
+      highest = ds->group_dose[ds->n_groups - 1];
+    for (size_t g = 0; g < ds->n_groups && !isfinite(lowest); g++)
+      if (ds->group_dose[g] > 0)
+        lowest = ds->group_dose[g];
+  }
+  if (opt.filter_on[BMD_CAT_FILTER_HIGH_DOSE] && !isfinite(highest)) {
+    fprintf(stderr, "bmdstream categories: --highest-dose is needed by the BMD > highest dose "
+                    "filter (or give --expression or --no-high-dose-filter)\n");
+    bmd_dataset_destroy(ds);
+    return 2;
+  }
+  if (opt.filter_on[BMD_CAT_FILTER_LOW_DOSE] && !(lowest > 0)) {
+    fprintf(stderr, "bmdstream categories: --low-dose-fold needs --lowest-dose > 0\n");
+    bmd_dataset_destroy(ds);
+    return 2;
+  }
   probes = bs_cat_probes_read_tsv(bmd_tsv, err, sizeof(err));
   if (!probes) {
     fprintf(stderr, "bmdstream categories: %s\n", err);
@@ -297,8 +378,9 @@ int bs_cmd_categories(int argc, char **argv) {
     fprintf(stderr, "bmdstream categories: %s\n", err);
     goto done;
   }
-  ca = bmd_category_run(annot, probes->probes, probes->n, NULL, 0, highest, lowest, &opt, err,
-                        sizeof(err));
+  ca = bmd_category_run(annot, probes->probes, probes->n,
+                        ds ? (const char *const *)ds->probe_ids : NULL, ds ? ds->n_probes : 0,
+                        highest, lowest, &opt, err, sizeof(err));
   if (!ca) {
     fprintf(stderr, "bmdstream categories: %s\n", err);
     goto done;
@@ -326,6 +408,8 @@ int bs_cmd_categories(int argc, char **argv) {
   if (!(f = open_out(out, "plots/category_accumulation.svg", path, sizeof(path))) ||
       close_out(f, path, bs_plot_category_accumulation_svg(f, ca, plot_min, NULL)) != 0)
     goto done;
+  if (ds && n_curves > 0 && write_curves(out, ds, ca, probes, n_curves) != 0)
+    goto done;
   printf("%zu probes, %zu genes passed the filters, %zu of %zu categories written to "
          "%s/categories.tsv\n",
          probes->n, bmd_category_n_genes(ca), bmd_category_n_results(ca),
@@ -337,5 +421,6 @@ done:
   bmd_category_analysis_destroy(ca);
   bmd_annotation_destroy(annot);
   bs_cat_probes_destroy(probes);
+  bmd_dataset_destroy(ds);
   return rc;
 }

@@ -92,17 +92,8 @@ json_t *bs_import_settings(const bs_config *cfg, bmd_log_base base, const char *
     FAIL("--bmr: expected a number > 0");
   json_object_set_new(params, "bmd", bs_params_bmd_json(&opt));
 
-  /* Categories: BMDExpress's defaults for the probe filters (§4.2). */
-  const char *type = gmt_key ? "gmt" : category_key ? "defined" : "gene";
-  json_t *filters =
-      json_pack("{s:b, s:f, s:f, s:f, s:n, s:i, s:i}", "remove_bmd_above_highest_dose", 1,
-                "fit_p_min", 0.1, "bmdu_bmdl_ratio_max", 40.0, "bmd_bmdl_ratio_max", 20.0,
-                "fold_change_min", "min_genes", 3, "min_genes_fraction_percent", 5);
-  json_t *category =
-      json_pack("{s:s, s:o, s:o, s:o, s:o}", "type", type, "probe_map_key",
-                probe_map_key ? json_string(probe_map_key) : json_null(), "category_map_key",
-                category_key ? json_string(category_key) : json_null(), "gmt_key",
-                gmt_key ? json_string(gmt_key) : json_null(), "filters", filters);
+  /* Categories: BMDExpress's default probe filters (§4.2). */
+  json_t *category = bs_params_category_json(probe_map_key, category_key, gmt_key);
   json_object_set_new(params, "category", category);
   return params;
 }

@@ -141,6 +141,11 @@ static void test_streaming_file(void **state) {
   char cmd[200];
   snprintf(cmd, sizeof(cmd), "cmp -s %s %s", src, dst);
   assert_int_equal(system(cmd), 0);
+  /* A failed download leaves the earlier file as it was. */
+  snprintf(key, sizeof(key), "%s/stream/missing.bin", prefix);
+  assert_int_equal(bs_objstore_get_file(s, key, dst, err, sizeof(err)), BS_ERR_NOT_FOUND);
+  assert_int_equal(system(cmd), 0);
+  snprintf(key, sizeof(key), "%s/stream/big.bin", prefix);
   /* A size limit refuses instead of filling memory. */
   void *buf = NULL;
   size_t len = 0;
@@ -148,6 +153,26 @@ static void test_streaming_file(void **state) {
   assert_int_equal(bs_objstore_delete(s, key, err, sizeof(err)), BS_OK);
   unlink(src);
   unlink(dst);
+  bs_objstore_destroy(s);
+}
+
+/* A bucket that does not exist is a configuration error (PERMANENT), not
+ * an absent object, so callers do not read "not there yet". */
+static void test_missing_bucket_is_permanent(void **state) {
+  (void)state;
+  bs_objstore_options opt = {.url = "s3",
+                             .endpoint = getenv("BMDSTREAM_S3_ENDPOINT"),
+                             .bucket = "bmdstream-no-such-bucket",
+                             .region = getenv("BMDSTREAM_S3_REGION"),
+                             .access_key = getenv("BMDSTREAM_S3_ACCESS_KEY"),
+                             .secret_key = getenv("BMDSTREAM_S3_SECRET_KEY")};
+  bs_objstore *s = NULL;
+  char err[1024];
+  assert_int_equal(bs_objstore_new(&opt, &s, err, sizeof(err)), BS_OK);
+  void *buf = NULL;
+  size_t len = 0;
+  assert_int_equal(bs_objstore_get(s, "k", 100, &buf, &len, err, sizeof(err)), BS_ERR_PERMANENT);
+  assert_non_null(strstr(err, "NoSuchBucket"));
   bs_objstore_destroy(s);
 }
 
@@ -202,6 +227,7 @@ int main(void) {
       cmocka_unit_test(test_awkward_keys_round_trip),
       cmocka_unit_test(test_list_1500_across_pages),
       cmocka_unit_test(test_streaming_file),
+      cmocka_unit_test(test_missing_bucket_is_permanent),
       cmocka_unit_test(test_unsigned_and_wrongly_signed_refused),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,7 +16,8 @@ Checked (shared/notes/bmdexpress.md §4):
   * tpod.json against the same definitions computed here (numpy.percentile
     linear for the 10th percentile);
   * each SVG parses as XML and holds one point per gene / category with the
-    plotted values.
+    plotted values;
+  * the same sets given as a gzip GMT file give identical rows.
 Two option sets run: BMDExpress's defaults, and the "minimum recommended"
 filters (fit p >= 0.1, BMDU/BMDL <= 40) plus R2 >= 0.5 and |FC| >= 1.5.
 """
@@ -328,6 +329,7 @@ def test_categories_against_numpy(inputs, name, flags, opts):
     assert [float(p.get("data-bmd")) for p in pts] == sorted(v["bmd"] for v in gene.values())
     ys = [float(p.get("cy")) for p in pts]
     assert all(y1 >= y2 for y1, y2 in zip(ys, ys[1:])), "accumulation must rise"
+    inside(root, pts)
     root = ET.parse(os.path.join(out, "plots", "category_accumulation.svg")).getroot()
     pts = root.findall(f".//{ns}circle[@class='point']")
     want = sorted((np.median([gene[g]["bmd"] for g in c["genes"]]), cid)
@@ -336,6 +338,14 @@ def test_categories_against_numpy(inputs, name, flags, opts):
     for p, w in zip(pts, want):
         assert math.isclose(float(p.get("data-median")), w[0], rel_tol=RTOL)
     assert len(root.findall(f".//{ns}line[@class='range']")) == len(want)
+    inside(root, pts)
+
+
+def inside(root, pts):
+    """Every point lies in the plot area within the viewBox."""
+    x0, y0, w, h = (float(v) for v in root.get("viewBox").split())
+    for p in pts:
+        assert x0 < float(p.get("cx")) < x0 + w and y0 < float(p.get("cy")) < y0 + h
 
 
 def test_fisher_gene_level(inputs):
@@ -357,3 +367,66 @@ def test_bad_bmd_table(inputs):
                           "--highest-dose", "100"], capture_output=True, text=True)
     assert res.returncode == 1
     assert 'bad.tsv:2: column "Best BMD": not a number: "12x"' in res.stderr
+
+
+def test_gmt_same_as_category_map(inputs):
+    """The Hallmark sets as a gzip GMT file give the same rows (names as ids)."""
+    import gzip
+    gmt = os.path.join(inputs["dir"], "hallmark.gmt.gz")
+    with gzip.open(gmt, "wt") as f:
+        for cid, genes in inputs["cats"].items():
+            f.write("\t".join([inputs["names"][cid], "http://example/" + cid, *genes]) + "\n")
+    _, by_map, _ = run(inputs, "by_map", [])
+    _, by_gmt, _ = run(inputs, "by_gmt", [], mode=("--gmt", gmt))
+    assert len(by_map) == len(by_gmt) == 50
+    for a, b in zip(by_map, by_gmt):
+        assert b["GO/Pathway/Gene Set/Gene ID"] == a["GO/Pathway/Gene Set/Gene Name"]
+        for k in a:
+            if not k.startswith("GO/Pathway"):
+                assert a[k] == b[k], k
+
+
+def read_expression(path):
+    """BMDExpress expression file: sample row, dose row, probe rows (values as float32)."""
+    with open(path, newline="") as f:
+        rows = [r for r in csv.reader(f, delimiter="\t") if len(r) > 1]
+    doses = np.array([float(x) for x in rows[1][1:]], dtype=np.float32).astype(float)
+    data = {r[0]: np.array([float(x) for x in r[1:]], dtype=np.float32).astype(float)
+            for r in rows[2:]}
+    return doses, data
+
+
+def test_expression_universe_and_curves(inputs):
+    """--expression: the experiment's probes give All Genes (Expression Data); curve plots
+    hold the group means and SDs of the experiment's values."""
+    expr = os.path.join(DATA, "example data 1.txt")
+    doses, data = read_expression(expr)
+    out = os.path.join(inputs["dir"], "with_expression")
+    res = subprocess.run([BIN, "categories", "--bmd-tsv", inputs["bmd"], "--probe-map", PROBE_MAP,
+                          "--category-map", CAT_MAP, "--out", out, "--expression", expr,
+                          "--curves", "3"], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    rows = list(csv.DictReader(open(os.path.join(out, "categories.tsv"), newline=""),
+                               delimiter="\t"))
+    mapped = {p: g for p, g in inputs["pmap"].items() if len(g) == 1}
+    expr_genes = set(mapped[p][0] for p in data if p in mapped)
+    for row in rows:
+        genes = inputs["cats"][row["GO/Pathway/Gene Set/Gene ID"]]
+        assert int(row["All Genes (Expression Data)"]) == sum(g in expr_genes for g in genes)
+    curves = [f for f in os.listdir(os.path.join(out, "plots")) if f.startswith("curve_")]
+    assert 1 <= len(curves) <= 3
+    ns = "{http://www.w3.org/2000/svg}"
+    levels = sorted(set(doses))
+    for name in curves:
+        root = ET.parse(os.path.join(out, "plots", name)).getroot()
+        y = data[root.get("data-probe")]
+        means = root.findall(f".//{ns}circle[@class='mean']")
+        assert len(means) == len(levels)
+        for c, d in zip(means, levels):
+            grp = y[doses == d]
+            assert float(c.get("data-dose")) == d
+            assert math.isclose(float(c.get("data-mean")), grp.mean(), rel_tol=1e-12)
+            assert math.isclose(float(c.get("data-sd")), grp.std(ddof=1), rel_tol=1e-9)
+        assert root.find(f".//{ns}path[@class='model']") is not None
+        assert {m.get("data-kind") for m in root.findall(f".//{ns}line[@class='marker']")} \
+            <= {"BMD", "BMDL", "BMDU"}

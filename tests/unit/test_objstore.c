@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../common/src/objstore_internal.h"
@@ -47,6 +48,9 @@ static void test_status_classes(void **state) {
   assert_int_equal(bs_objstore_status_from_http(500, NULL), BS_ERR_RETRIABLE);
   assert_int_equal(bs_objstore_status_from_http(429, NULL), BS_ERR_RETRIABLE);
   assert_int_equal(bs_objstore_status_from_http(0, NULL), BS_ERR_RETRIABLE);
+  /* A missing bucket is misconfiguration, not an absent object. */
+  assert_int_equal(bs_objstore_status_from_http(404, "NoSuchBucket"), BS_ERR_PERMANENT);
+  assert_int_equal(bs_objstore_status_from_http(404, NULL), BS_ERR_NOT_FOUND); /* HEAD */
 }
 
 static void test_xml_extraction(void **state) {
@@ -138,7 +142,7 @@ static void test_file_backend(void **state) {
   assert_int_equal(bs_objstore_list(s, "p/1/a", collect, &found, err, 512), BS_OK);
   assert_int_equal(found.n, 1);
 
-  char src[128], dst[128];
+  char src[128], dst[128], cmd[160];
   snprintf(src, sizeof(src), "%s/src.bin", dir);
   snprintf(dst, sizeof(dst), "%s/dst.bin", dir);
   FILE *f = fopen(src, "wb");
@@ -149,13 +153,23 @@ static void test_file_backend(void **state) {
   assert_int_equal(bs_objstore_get_file(s, "big/file.bin", dst, err, 512), BS_OK);
   assert_int_equal(bs_objstore_head(s, "big/file.bin", &info, err, 512), BS_OK);
   assert_int_equal(info.size, 200000);
+  /* A failed download leaves the earlier file whole and no part file. */
+  assert_int_equal(bs_objstore_get_file(s, "big/missing.bin", dst, err, 512), BS_ERR_NOT_FOUND);
+  struct stat sb;
+  assert_int_equal(stat(dst, &sb), 0);
+  assert_int_equal(sb.st_size, 200000);
+  snprintf(cmd, sizeof(cmd), "test -z \"$(ls %s | grep part)\"", dir);
+  assert_int_equal(system(cmd), 0);
+  /* Objects are readable like their directories (mkstemp makes 0600). */
+  snprintf(src, sizeof(src), "%s/store/p/2/z.txt", dir);
+  assert_int_equal(stat(src, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0644);
 
   assert_int_equal(bs_objstore_delete(s, "p/1/a.txt", err, 512), BS_OK);
   assert_int_equal(bs_objstore_delete(s, "p/1/a.txt", err, 512), BS_OK); /* again: fine */
   assert_int_equal(bs_objstore_head(s, "p/1/a.txt", &info, err, 512), BS_ERR_NOT_FOUND);
   bs_objstore_destroy(s);
   bs_objstore_destroy(NULL);
-  char cmd[128];
   snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
   assert_int_equal(system(cmd), 0);
 }
@@ -189,13 +203,111 @@ static void test_unreachable_s3_is_retriable(void **state) {
   bs_objstore_destroy(s);
 }
 
+/* gunzip edge cases, checked against RFC 1952 and gzip(1) as the peer. */
+static void test_gzip_limits_and_members(void **state) {
+  (void)state;
+  char err[256];
+  /* Incompressible bytes: the output (3000) fits the first buffer guess
+   * (4 x input), so the limit must be enforced there too. */
+  enum { N = 3000 };
+  unsigned char text[N];
+  uint32_t x = 2463534242u;
+  for (size_t i = 0; i < N; i++) {
+    x ^= x << 13; /* xorshift32 */
+    x ^= x >> 17;
+    x ^= x << 5;
+    text[i] = (unsigned char)x;
+  }
+  void *gz = NULL, *out = NULL;
+  size_t gz_len = 0, out_len = 0;
+  assert_int_equal(bs_gzip_compress(text, N, &gz, &gz_len), 0);
+  assert_int_equal(bs_gzip_decompress(gz, gz_len, 1000, &out, &out_len, err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "limit"));
+  assert_null(out);
+  assert_int_equal(bs_gzip_decompress(gz, gz_len, N - 1, &out, &out_len, err, sizeof(err)), -1);
+  assert_int_equal(bs_gzip_decompress(gz, gz_len, N, &out, &out_len, err, sizeof(err)), 0);
+  assert_int_equal(out_len, N);
+  assert_memory_equal(out, text, N);
+  free(out);
+  assert_int_equal(bs_gzip_decompress(gz, gz_len, SIZE_MAX, &out, &out_len, err, sizeof(err)), 0);
+  free(out);
+
+  /* Two members back to back are one stream (RFC 1952 §2.2): all of it. */
+  unsigned char *two = malloc(2 * gz_len + 8);
+  memcpy(two, gz, gz_len);
+  memcpy(two + gz_len, gz, gz_len);
+  assert_int_equal(bs_gzip_decompress(two, 2 * gz_len, 1 << 20, &out, &out_len, err, sizeof(err)),
+                   0);
+  assert_int_equal(out_len, 2 * N);
+  assert_memory_equal((char *)out + N, text, N);
+  free(out);
+  /* Anything else after a member is corruption, not ignored. */
+  memcpy(two + gz_len, "garbage!", 8);
+  assert_int_equal(bs_gzip_decompress(two, gz_len + 8, 1 << 20, &out, &out_len, err, sizeof(err)),
+                   -1);
+  assert_non_null(strstr(err, "trailing"));
+  free(two);
+
+  /* gzip(1) reads ours, and we read gzip(1)'s two-member output. */
+  if (system("command -v gzip >/dev/null 2>&1") == 0) {
+    char gz_path[] = "/tmp/bs-gz-peer.XXXXXX", plain_path[] = "/tmp/bs-gz-plain.XXXXXX";
+    int fd = mkstemp(gz_path), pd = mkstemp(plain_path);
+    assert_true(fd >= 0 && pd >= 0);
+    assert_int_equal(write(fd, gz, gz_len), (ssize_t)gz_len);
+    assert_int_equal(write(pd, text, N), (ssize_t)N);
+    close(fd);
+    close(pd);
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "gzip -dc < %s | cmp -s - %s", gz_path, plain_path);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "(gzip -9c < %s; gzip -1c < %s) > %s", plain_path, plain_path,
+             gz_path);
+    assert_int_equal(system(cmd), 0);
+    FILE *fp = fopen(gz_path, "rb");
+    unsigned char peer[4 * N];
+    size_t peer_len = fread(peer, 1, sizeof(peer), fp);
+    fclose(fp);
+    assert_int_equal(bs_gzip_decompress(peer, peer_len, 1 << 20, &out, &out_len, err, sizeof(err)),
+                     0);
+    assert_int_equal(out_len, 2 * N);
+    assert_memory_equal(out, text, N);
+    assert_memory_equal((char *)out + N, text, N);
+    free(out);
+    unlink(gz_path);
+    unlink(plain_path);
+  }
+  free(gz);
+}
+
+/* A mistyped endpoint scheme fails the same way every time: permanent. */
+static void test_bad_endpoint_is_permanent(void **state) {
+  (void)state;
+  char err[512];
+  bs_objstore *s = NULL;
+  bs_objstore_options opt = {.url = "s3",
+                             .endpoint = "htp://127.0.0.1:1",
+                             .bucket = "b",
+                             .region = "us-east-1",
+                             .access_key = "a",
+                             .secret_key = "b"};
+  assert_int_equal(bs_objstore_new(&opt, &s, err, 512), BS_OK);
+  assert_int_equal(bs_objstore_put(s, "k", "v", 1, NULL, err, 512), BS_ERR_PERMANENT);
+  bs_objstore_destroy(s);
+}
+
 int main(void) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_key_encoding),    cmocka_unit_test(test_key_rules),
-      cmocka_unit_test(test_status_classes),  cmocka_unit_test(test_xml_extraction),
-      cmocka_unit_test(test_gzip_round_trip), cmocka_unit_test(test_file_backend),
-      cmocka_unit_test(test_bad_settings),    cmocka_unit_test(test_unreachable_s3_is_retriable),
+      cmocka_unit_test(test_key_encoding),
+      cmocka_unit_test(test_key_rules),
+      cmocka_unit_test(test_status_classes),
+      cmocka_unit_test(test_xml_extraction),
+      cmocka_unit_test(test_gzip_round_trip),
+      cmocka_unit_test(test_file_backend),
+      cmocka_unit_test(test_bad_settings),
+      cmocka_unit_test(test_unreachable_s3_is_retriable),
+      cmocka_unit_test(test_gzip_limits_and_members),
+      cmocka_unit_test(test_bad_endpoint_is_permanent),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   curl_global_cleanup();

@@ -46,7 +46,7 @@ void bs_objstore_destroy(bs_objstore *store);
 /* "s3://bucket" or "file:///dir": where objects go, for messages. */
 const char *bs_objstore_describe(const bs_objstore *store);
 
-/* Creates the bucket (S3) or directory (file); existing is fine. */
+/* Creates the bucket (S3) or directory (file); already ours is fine. */
 bs_status bs_objstore_create_bucket(bs_objstore *store, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
@@ -66,7 +66,9 @@ bs_status bs_objstore_get(bs_objstore *store, const char *key, size_t max_len, v
                           size_t *len, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
-/* Streams key into a local file (created or truncated). */
+/* Streams key into the local file path through "path.part-PID" and
+ * rename(): path ends up the whole object or stays as it was. path must
+ * name a regular file in a writable directory (not /dev/stdout or a FIFO). */
 bs_status bs_objstore_get_file(bs_objstore *store, const char *key, const char *path, char *errstr,
                                size_t errstr_size) __attribute__((warn_unused_result));
 
@@ -103,7 +105,8 @@ bs_status bs_objstore_status_from_http(long http_status, const char *s3_code);
 
 /* gzip (RFC 1952) of buf into a new malloc'd buffer; 0 or -1. */
 int bs_gzip_compress(const void *buf, size_t len, void **out, size_t *out_len);
-/* gunzip, refusing output beyond max_len; 0, or -1 with errstr filled. */
+/* gunzip, refusing output beyond max_len; concatenated members are read as
+ * one stream, any other trailing bytes are an error. 0, or -1 with errstr. */
 int bs_gzip_decompress(const void *buf, size_t len, size_t max_len, void **out, size_t *out_len,
                        char *errstr, size_t errstr_size);
 

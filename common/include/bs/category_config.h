@@ -1,0 +1,40 @@
+/*
+ * bs/category_config.h - one entry of a BMDExpress 3 `analyze` config's
+ * `categoryAnalysisConfigs` (CategoryConfig.java: @type defined | gene |
+ * go | pathway) as bmd_category_options. What we run: "defined" (probe
+ * and category files) and "gene"; the filters removePromiscuousProbes,
+ * removeBMDGreaterHighDose, bmdPValueCutoff, bmdRSquaredCutoff,
+ * bmdBMDLRatioMin, bmduBMDRatioMin, bmduBMDLRatioMin (maxima, despite the
+ * names), nFoldBelowLowestDose, maxFoldChange, removeAdverseDirection,
+ * minGenesInSet, maxGenesInSet. Anything else that would change the
+ * result (GO / pathway annotation, prefilter p-value, curve-fit, Z-score,
+ * model fold change and step-function filters, gene-set de-duplication,
+ * IVIVE) is refused by name; settings that only add output we do not
+ * write (conflicting probe sets) are named in warnings.
+ */
+#ifndef BS_CATEGORY_CONFIG_H
+#define BS_CATEGORY_CONFIG_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "bmd/category.h"
+
+typedef enum bs_category_kind { BS_CATEGORY_DEFINED = 0, BS_CATEGORY_GENE } bs_category_kind;
+
+typedef struct bs_category_config {
+  bs_category_kind kind;
+  const char *probe_file;               /* "probeFilePath" (defined), borrowed from the JSON */
+  const char *category_file;            /* "categoryFilePath" (defined), borrowed */
+  const char *input_name, *output_name; /* borrowed, may be NULL */
+  bmd_category_options options;
+  char warnings[1024]; /* "; "-separated, empty when none */
+} bs_category_config;
+
+/* Parses section (an object); where names it in messages, e.g.
+ * "categoryAnalysisConfigs[0]". Returns 0, or -1 with errstr naming the
+ * key and why. */
+int bs_category_config_parse(const json_t *section, const char *where, bs_category_config *out,
+                             char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+
+#endif
