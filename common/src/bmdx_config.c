@@ -7,6 +7,8 @@
  */
 #include "bs/bmdx_config.h"
 
+#include "bs/category_config.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -329,45 +331,12 @@ static void parse_bmds(parse_ctx *c, json_t *o, const char *where, bs_bmdx_bmds 
   json_decref(empty);
 }
 
-static const char *const category_keys[] = {
-    "@type", "inputName", "outputName", "removePromiscuousProbes", "removeBMDGreaterHighDose",
-    "bmdPValueCutoff", "bmdRSquaredCutoff", "bmdBMDLRatioMin", "bmduBMDRatioMin",
-    "bmduBMDLRatioMin", "nFoldBelowLowestDose", "maxFoldChange", "anovaPrefilterPValueMaxValue",
-    "anovaPrefilterAdjustedPValueMaxValue", "williamsPrefilterPValueMaxValue",
-    "williamsPrefilterAdjustedPValueMaxValue", "oriogenPrefilterPValueMaxValue",
-    "oriogenPrefilterAdjustedPValueMaxValue", "curveFitPrefilterGoFMinValue",
-    "identifyConflictingProbeSets", "correlationCutoffForConflictingProbeSets", "minGenesInSet",
-    "maxGenesInSet", "deduplicateGeneSets", "computeIVIVE", "iviveConfig", "removeStepFunction",
-    "removeStepFunctionWithBMDLower", "removeAdverseDirection", "absZScoreMax",
-    "absModelFoldChangeMax",
-    /* type-specific */
-    "goCategory", "signalingPathway", "probeFilePath", "categoryFilePath", NULL};
-
-/* Keys we accept but do not run when set (non-null, non-false). */
-static const struct {
-  const char *key, *why;
-} category_unrun[] = {
-    {"anovaPrefilterPValueMaxValue", "prefilter p-value filters are not supported"},
-    {"anovaPrefilterAdjustedPValueMaxValue", "prefilter p-value filters are not supported"},
-    {"williamsPrefilterPValueMaxValue", "prefilter p-value filters are not supported"},
-    {"williamsPrefilterAdjustedPValueMaxValue", "prefilter p-value filters are not supported"},
-    {"oriogenPrefilterPValueMaxValue", "ORIOGEN is not supported"},
-    {"oriogenPrefilterAdjustedPValueMaxValue", "ORIOGEN is not supported"},
-    {"curveFitPrefilterGoFMinValue", "the curve-fit prefilter is not supported"},
-    {"identifyConflictingProbeSets", "conflicting-probe-set detection is not supported"},
-    {"deduplicateGeneSets", "gene-set de-duplication is not supported"},
-    {"computeIVIVE", "IVIVE / toxicokinetics is not supported"},
-    {"iviveConfig", "IVIVE / toxicokinetics is not supported"},
-    {"removeStepFunction", "the step-function filter is not supported"},
-    {"removeStepFunctionWithBMDLower", "the step-function filter is not supported"},
-    {"removeAdverseDirection", "use --remove-direction up|down instead"},
-    {"absZScoreMax", "the |Z-score| filter is not supported"},
-    {"absModelFoldChangeMax", "the model fold-change filter is not supported"},
-};
-
-/* Returns 1 when the section is one we run. */
+/* Returns 1 when the section is one we run. GO and pathway sections are
+ * separate analyses in BMDExpress: they are named and skipped. A defined
+ * or gene section is read by bs_category_config_parse (bs/category_config.h),
+ * which refuses options that would change its result and warns about
+ * those that only add output. */
 static int parse_category(parse_ctx *c, json_t *o, const char *where, bs_bmdx_category *k) {
-  check_keys(c, o, where, category_keys);
   const char *type = type_of(c, o, where);
   if (c->failed)
     return 0;
@@ -378,37 +347,23 @@ static int parse_category(parse_ctx *c, json_t *o, const char *where, bs_bmdx_ca
                 where, strcmp(type, "go") == 0 ? "GO" : "pathway");
     return 0;
   }
-  if (strcmp(type, "defined") != 0 && strcmp(type, "gene") != 0) {
-    fail(c, "%s.@type: unknown category analysis \"%s\"", where, type);
+  bs_category_config cc;
+  char err[512];
+  if (bs_category_config_parse(o, where, &cc, err, sizeof err) != 0) {
+    fail(c, "%s", err);
     return 0;
   }
-  snprintf(k->type, sizeof k->type, "%s", type);
-  for (size_t i = 0; i < sizeof category_unrun / sizeof category_unrun[0]; i++) {
-    json_t *v = json_object_get(o, category_unrun[i].key);
-    if (v && !json_is_null(v) && !json_is_false(v))
-      unsupported(c, "%s.%s: %s", where, category_unrun[i].key, category_unrun[i].why);
+  snprintf(k->type, sizeof k->type, "%s", cc.kind == BS_CATEGORY_GENE ? "gene" : "defined");
+  k->options = cc.options;
+  if ((cc.probe_file && !(k->probe_file = strdup(cc.probe_file))) ||
+      (cc.category_file && !(k->category_file = strdup(cc.category_file))) ||
+      (cc.input_name && !(k->input_name = strdup(cc.input_name))) ||
+      (cc.output_name && !(k->output_name = strdup(cc.output_name)))) {
+    fail(c, "out of memory");
+    return 0;
   }
-  k->probe_file = get_str(c, o, where, "probeFilePath");
-  k->category_file = get_str(c, o, where, "categoryFilePath");
-  if (strcmp(type, "defined") == 0 && !c->failed && (!k->probe_file || !k->category_file))
-    fail(c, "%s: a defined category analysis needs probeFilePath and categoryFilePath", where);
-  k->remove_promiscuous = get_bool(c, o, where, "removePromiscuousProbes", 1);
-  k->remove_bmd_gt_high_dose = get_bool(c, o, where, "removeBMDGreaterHighDose", 1);
-  k->bmd_p_value_cutoff = get_num(c, o, where, "bmdPValueCutoff", NAN);
-  k->bmd_r_squared_cutoff = get_num(c, o, where, "bmdRSquaredCutoff", NAN);
-  k->bmd_bmdl_ratio_min = get_num(c, o, where, "bmdBMDLRatioMin", NAN);
-  k->bmdu_bmd_ratio_min = get_num(c, o, where, "bmduBMDRatioMin", NAN);
-  k->bmdu_bmdl_ratio_min = get_num(c, o, where, "bmduBMDLRatioMin", NAN);
-  k->n_fold_below_lowest_dose = get_num(c, o, where, "nFoldBelowLowestDose", NAN);
-  k->max_fold_change = get_num(c, o, where, "maxFoldChange", NAN);
-  k->min_genes_in_set = get_int(c, o, where, "minGenesInSet", -1);
-  k->max_genes_in_set = get_int(c, o, where, "maxGenesInSet", -1);
-  k->remove_step_function = get_bool(c, o, where, "removeStepFunction", 0);
-  k->remove_step_function_below = get_bool(c, o, where, "removeStepFunctionWithBMDLower", 0);
-  k->identify_conflicting = get_bool(c, o, where, "identifyConflictingProbeSets", 0);
-  k->conflicting_cutoff = get_num(c, o, where, "correlationCutoffForConflictingProbeSets", 0.5);
-  k->input_name = get_str(c, o, where, "inputName");
-  k->output_name = get_str(c, o, where, "outputName");
+  if (cc.warnings[0])
+    unsupported(c, "%s", cc.warnings);
   return 1;
 }
 
@@ -515,6 +470,8 @@ bs_bmdx_config *bs_bmdx_config_read(const char *path, char *errstr, size_t errst
       fail(&c, "%s: expected an object", where);
     else if (parse_category(&c, o, where, &cfg->category[cfg->n_category]))
       cfg->n_category++;
+    else if (!c.failed) /* skipped: clear what a partial parse left */
+      memset(&cfg->category[cfg->n_category], 0, sizeof cfg->category[0]);
   }
   if (c.failed)
     goto fail;
@@ -575,32 +532,4 @@ char *bs_bmdx_config_resolve(const bs_bmdx_config *cfg, const char *name) {
   if (s)
     snprintf(s, n, "%s/%s", cfg->base_path, name);
   return s;
-}
-
-bmd_category_options bs_bmdx_category_options(const bs_bmdx_category *k) {
-  bmd_category_options o = bmd_category_options_default();
-  o.remove_promiscuous = k->remove_promiscuous;
-  o.filter_on[BMD_CAT_FILTER_HIGH_DOSE] = k->remove_bmd_gt_high_dose;
-#define SET(filter, field, value)                                                                  \
-  if (!isnan(value)) {                                                                             \
-    o.filter_on[filter] = 1;                                                                       \
-    o.field = (value);                                                                             \
-  }
-  SET(BMD_CAT_FILTER_FIT_P, fit_p_min, k->bmd_p_value_cutoff);
-  SET(BMD_CAT_FILTER_R_SQUARED, r_squared_min, k->bmd_r_squared_cutoff);
-  SET(BMD_CAT_FILTER_BMD_BMDL, bmd_bmdl_max, k->bmd_bmdl_ratio_min);
-  SET(BMD_CAT_FILTER_BMDU_BMD, bmdu_bmd_max, k->bmdu_bmd_ratio_min);
-  SET(BMD_CAT_FILTER_BMDU_BMDL, bmdu_bmdl_max, k->bmdu_bmdl_ratio_min);
-  SET(BMD_CAT_FILTER_LOW_DOSE, low_dose_fold, k->n_fold_below_lowest_dose);
-  SET(BMD_CAT_FILTER_FOLD_CHANGE, fold_change_min, k->max_fold_change);
-#undef SET
-  if (k->min_genes_in_set >= 0) {
-    o.min_genes_on = 1;
-    o.min_genes = (size_t)k->min_genes_in_set;
-  }
-  if (k->max_genes_in_set >= 0) {
-    o.max_genes_on = 1;
-    o.max_genes = (size_t)k->max_genes_in_set;
-  }
-  return o;
 }

@@ -5,13 +5,16 @@
  * BMDExpress workflows run under `bmdstream analyze --config FILE.json`.
  *
  * The parser keeps BMDExpress's field names and values (with its defaults
- * filled in where a field is absent) and does not depend on our option
- * structs; bs_bmdx_category_options() maps a category section onto
- * bmd_category_options. Sections we do not run are never dropped
- * silently: each one is named in `unsupported` (e.g.
- * "maConfigs[0]: ToxicR model averaging is not supported"), and the
- * caller refuses the file or goes on without them. Keys we do not know
- * are an error naming the file and the key's path.
+ * filled in where a field is absent); category sections go through
+ * bs_category_config_parse, so they hold bmd_category_options. Whole
+ * analyses we do not run (model averaging, GCurveP, GO and pathway
+ * category analyses, curve-fit / ORIOGEN prefilters, FUNL, the .bm2 and
+ * JSON project exports) are never dropped silently: each is named in
+ * `unsupported` (e.g. "maConfigs: ToxicR model averaging is not
+ * supported"), as are category options that only add output we do not
+ * write. Options inside a section we run that would change its result,
+ * and keys BMDExpress does not know, are errors naming the file and the
+ * key's path.
  */
 #ifndef BS_BMDX_CONFIG_H
 #define BS_BMDX_CONFIG_H
@@ -69,26 +72,14 @@ typedef struct bs_bmdx_bmds {
   char *input_name, *output_name;
 } bs_bmdx_bmds;
 
-/* categoryAnalysisConfigs[] of @type defined or gene */
+/* categoryAnalysisConfigs[] of @type defined or gene, read by
+ * bs_category_config_parse (bs/category_config.h) */
 typedef struct bs_bmdx_category {
-  char type[16];       /* "defined", "gene" */
-  char *probe_file;    /* probeFilePath (defined) */
-  char *category_file; /* categoryFilePath (defined) */
-  /* the filters, NaN = off (JSON null or absent) */
-  int remove_promiscuous;      /* default 1 */
-  int remove_bmd_gt_high_dose; /* default 1 */
-  double bmd_p_value_cutoff;
-  double bmd_r_squared_cutoff;
-  double bmd_bmdl_ratio_min; /* BMDExpress's name for the BMD/BMDL maximum */
-  double bmdu_bmd_ratio_min;
-  double bmdu_bmdl_ratio_min;
-  double n_fold_below_lowest_dose;
-  double max_fold_change;                               /* maxFoldChange (|max FC| minimum) */
-  long min_genes_in_set, max_genes_in_set;              /* -1 = off */
-  int remove_step_function, remove_step_function_below; /* not run: see unsupported */
-  int identify_conflicting;                             /* identifyConflictingProbeSets */
-  double conflicting_cutoff;
-  char *input_name, *output_name;
+  char type[16];                  /* "defined", "gene" */
+  char *probe_file;               /* probeFilePath (defined), as written in the file */
+  char *category_file;            /* categoryFilePath (defined) */
+  bmd_category_options options;   /* its filters, BMDExpress defaults elsewhere */
+  char *input_name, *output_name; /* NULL when absent */
 } bs_bmdx_category;
 
 typedef struct bs_bmdx_config {
@@ -115,9 +106,5 @@ void bs_bmdx_config_destroy(bs_bmdx_config *cfg);
 /* A name from the config resolved against base_path (absolute names kept);
  * new string, NULL when out of memory. */
 char *bs_bmdx_config_resolve(const bs_bmdx_config *cfg, const char *name);
-
-/* The category section's filters as our options (BMDExpress defaults for
- * the values it leaves open). */
-bmd_category_options bs_bmdx_category_options(const bs_bmdx_category *c);
 
 #endif
