@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bmd/category.h"
 #include "bmd/dataset.h"
 #include "bmd/probes.h"
 
@@ -23,23 +24,33 @@ typedef struct bs_analyze_options {
   const char *matrix;  /* --matrix FILE (borrowed from argv) */
   const char *out_dir; /* --out DIR */
   bs_analyze_prefilter prefilter;
-  double p_cutoff;          /* --p-cutoff, 9999 = none */
-  int mtc;                  /* --mtc: compare BH-adjusted p */
-  double fold_filter;       /* --fold-filter, 0 = off */
-  int filter_controls;      /* off with --keep-controls */
-  double notel_p;           /* --notel-p */
-  double notel_fc;          /* --notel-fc */
-  unsigned permutations;    /* --permutations (Williams) */
-  uint64_t seed;            /* --seed (Williams) */
-  unsigned threads;         /* --threads */
-  bmd_log_base log_base;    /* --log */
-  int run_bmd;              /* off with --no-bmd */
-  bmd_probes_options bmd;   /* --models, --variance, --bmr-type, --bmr */
-  const char *probe_map;    /* --probe-map FILE */
-  const char *category_map; /* --category-map FILE */
-  const char *gmt;          /* --gmt FILE */
-  int run_categories;       /* on with a probe map or --gene-level */
+  double p_cutoff;                          /* --p-cutoff, 9999 = none */
+  int mtc;                                  /* --mtc: compare BH-adjusted p */
+  double fold_filter;                       /* --fold-filter, 0 = off */
+  int filter_controls;                      /* off with --keep-controls */
+  double notel_p;                           /* --notel-p */
+  double notel_fc;                          /* --notel-fc */
+  unsigned permutations;                    /* --permutations (Williams) */
+  uint64_t seed;                            /* --seed (Williams) */
+  unsigned threads;                         /* --threads */
+  bmd_log_base log_base;                    /* --log */
+  int run_bmd;                              /* off with --no-bmd */
+  bmd_probes_options bmd;                   /* --models, --variance, --bmr-type, --bmr */
+  const char *probe_map;                    /* --probe-map FILE */
+  const char *category_map;                 /* --category-map FILE */
+  const char *gmt;                          /* --gmt FILE */
+  int run_categories;                       /* on with a probe map or --gene-level */
+  const bmd_category_options *category_opt; /* from --config (borrowed); NULL = defaults */
 } bs_analyze_options;
+
+/* --config FILE.json (analyze_config.c): a BMDExpress 3 analyze config
+ * applied to o; what it holds but we do not run is named on stderr. The
+ * handle owns the strings o now points to; keep it until the run ends.
+ * NULL with errstr on a bad or unsupported file. */
+typedef struct bs_analyze_config bs_analyze_config;
+bs_analyze_config *bs_analyze_config_apply(const char *path, bs_analyze_options *o, char *errstr,
+                                           size_t errstr_size) __attribute__((warn_unused_result));
+void bs_analyze_config_destroy(bs_analyze_config *ac);
 
 /* The prefilter stage: runs the chosen test and the filter flow over every
  * probe of ds, writes out_dir/prefilter.tsv (BMDExpress's column names, one

@@ -72,6 +72,8 @@ int bs_analyze_category_run(const bs_analyze_options *o, const bmd_dataset *ds,
   }
   if (!settings || bs_params_category_parse(settings, &opt, &topt, errstr, errstr_size) != BS_OK)
     goto done;
+  if (o->category_opt) /* --config: the config's probe filters */
+    opt = *o->category_opt;
   if (o->probe_map) {
     annot = bs_annotation_load(o->probe_map, o->category_map, o->gmt, !o->category_map && !o->gmt,
                                errstr, errstr_size);

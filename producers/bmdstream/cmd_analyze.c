@@ -32,6 +32,8 @@ static void usage(FILE *out) {
           "         [--models hill,power,...] [--variance constant|nonconstant]\n"
           "         [--bmr-type sd|rel|abs] [--bmr X] [--no-bmd]\n"
           "         [--probe-map FILE (--category-map FILE | --gmt FILE)] [--gene-level]\n"
+          "         [--config FILE.json]  a BMDExpress 3 analyze config (flags override it;\n"
+          "         what it holds that we do not run is named on stderr)\n"
           "FILE: BMDExpress expression matrix (tab-delimited, optional header row, dose row,\n"
           "      one row per probe; gzip accepted). Writes DIR/prefilter.tsv, DIR/bmd.tsv and,\n"
           "      with annotation, DIR/categories.tsv, DIR/tpod.json and DIR/plots/.\n"
@@ -118,7 +120,8 @@ enum {
   OPT_PROBE_MAP,
   OPT_CATEGORY_MAP,
   OPT_GMT,
-  OPT_GENE_LEVEL
+  OPT_GENE_LEVEL,
+  OPT_CONFIG
 };
 
 /* Fills o from argv; returns -1 to go on, else the exit status. */
@@ -137,6 +140,7 @@ static int parse_args(int argc, char **argv, bs_analyze_options *o) {
                                         {"log", required_argument, NULL, OPT_LOG},
                                         {"threads", required_argument, NULL, OPT_THREADS},
                                         {"models", required_argument, NULL, OPT_MODELS},
+                                        {"config", required_argument, NULL, OPT_CONFIG},
                                         {"variance", required_argument, NULL, OPT_VARIANCE},
                                         {"bmr-type", required_argument, NULL, OPT_BMR_TYPE},
                                         {"bmr", required_argument, NULL, OPT_BMR},
@@ -224,6 +228,8 @@ static int parse_args(int argc, char **argv, bs_analyze_options *o) {
         return bad_flag("--threads", optarg, "an integer 1..1024");
       o->threads = (unsigned)u;
       break;
+    case OPT_CONFIG:
+      break; /* applied before the flags, see analyze_run */
     case OPT_MODELS: {
       char copy[256], *save = NULL;
       snprintf(copy, sizeof(copy), "%s", optarg);
@@ -312,7 +318,16 @@ static int parse_args(int argc, char **argv, bs_analyze_options *o) {
   return -1;
 }
 
+static int analyze_run(int argc, char **argv, bs_analyze_config **ac);
+
 int bs_cmd_analyze(int argc, char **argv) {
+  bs_analyze_config *ac = NULL;
+  int rc = analyze_run(argc, argv, &ac);
+  bs_analyze_config_destroy(ac);
+  return rc;
+}
+
+static int analyze_run(int argc, char **argv, bs_analyze_config **ac) {
   bs_analyze_options o = {.prefilter = BS_PREFILTER_ANOVA,
                           .p_cutoff = 0.05,
                           .fold_filter = 2.0,
@@ -328,6 +343,19 @@ int bs_cmd_analyze(int argc, char **argv) {
   o.bmd.model_mask = (1u << BMD_MODEL_HILL) | (1u << BMD_MODEL_POWER) | (1u << BMD_MODEL_LINEAR) |
                      (1u << BMD_MODEL_POLY2) | (1u << BMD_MODEL_POLY3) | (1u << BMD_MODEL_EXP3) |
                      (1u << BMD_MODEL_EXP5);
+  /* --config first, so that flags override it wherever they stand */
+  for (int i = 1; i < argc; i++) {
+    const char *cpath = strcmp(argv[i], "--config") == 0 && i + 1 < argc ? argv[i + 1]
+                        : strncmp(argv[i], "--config=", 9) == 0          ? argv[i] + 9
+                                                                         : NULL;
+    if (!cpath)
+      continue;
+    char cerr[1024];
+    if (*ac || !(*ac = bs_analyze_config_apply(cpath, &o, cerr, sizeof(cerr)))) {
+      fprintf(stderr, "bmdstream analyze: %s\n", *ac ? "--config given twice" : cerr);
+      return 2;
+    }
+  }
   int rc = parse_args(argc, argv, &o);
   if (rc >= 0)
     return rc;
