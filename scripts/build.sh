@@ -9,7 +9,7 @@ kind=${1:-release}
 case "$kind" in
 release)
   dir=$BS_ROOT/build
-  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBMDSTREAM_WERROR=ON)
+  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBMDSTREAM_WERROR=ON -DBMDSTREAM_SANITIZE=OFF)
   ;;
 asan)
   dir=$BS_ROOT/build-asan

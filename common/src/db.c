@@ -137,6 +137,39 @@ bs_status bs_db_exec_script(bs_db *db, const char *sql, char *errstr, size_t err
   return st;
 }
 
+bs_status bs_db_copy_in(bs_db *db, const char *copy_sql, const char *text, size_t len, char *errstr,
+                        size_t errstr_size) {
+  bs_status st = ensure_connected(db, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  PGresult *res = PQexec(db->conn, copy_sql);
+  if (PQresultStatus(res) != PGRES_COPY_IN) {
+    st = result_status(db, res, errstr, errstr_size);
+    PQclear(res);
+    return st == BS_OK ? BS_ERR_PERMANENT : st;
+  }
+  PQclear(res);
+  /* PQputCopyData takes an int length: send large texts in pieces. */
+  int ok = 1;
+  for (size_t off = 0; ok && off < len; off += 1 << 20) {
+    size_t n = len - off < (1u << 20) ? len - off : 1u << 20;
+    ok = PQputCopyData(db->conn, text + off, (int)n) == 1;
+  }
+  ok = PQputCopyEnd(db->conn, ok ? NULL : "client error") == 1 && ok;
+  st = BS_OK;
+  if (!ok) {
+    snprintf(errstr, errstr_size, "COPY: %s", PQerrorMessage(db->conn));
+    trim_newline(errstr);
+    st = BS_ERR_RETRIABLE;
+  }
+  while ((res = PQgetResult(db->conn))) {
+    if (st == BS_OK)
+      st = result_status(db, res, errstr, errstr_size);
+    PQclear(res);
+  }
+  return st;
+}
+
 bs_status bs_db_begin(bs_db *db, char *errstr, size_t errstr_size) {
   return bs_db_exec(db, "BEGIN", 0, NULL, NULL, errstr, errstr_size);
 }

@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs/matrix_bin.h"
+#include "bs/objstore.h"
+#include "bs/params.h"
+
 const char *bs_log_base_name(bmd_log_base base) {
   switch (base) {
   case BMD_LOG_NONE:
@@ -44,67 +48,28 @@ bs_status bs_experiment_insert(bs_db *db, int64_t project_id, const char *name,
   return st;
 }
 
-/* Appends s to buf in COPY text format (backslash escapes). */
-static size_t copy_escape(char *buf, size_t pos, size_t cap, const char *s) {
-  for (; *s && pos + 2 < cap; s++) {
-    char c = *s;
-    if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
-      buf[pos++] = '\\';
-      c = c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\';
+/* The probe rows in COPY text format: index, id, {responses}. */
+static char *copy_rows(const bmd_dataset *ds, size_t *len) {
+  char *text = NULL;
+  FILE *f = open_memstream(&text, len);
+  if (!f)
+    return NULL;
+  for (size_t p = 0; p < ds->n_probes; p++) {
+    fprintf(f, "%zu\t", p);
+    for (const char *c = ds->probe_ids[p]; *c; c++) {
+      if (*c == '\\' || *c == '\t' || *c == '\n' || *c == '\r')
+        fputc('\\', f), fputc(*c == '\t' ? 't' : *c == '\n' ? 'n' : *c == '\r' ? 'r' : '\\', f);
+      else
+        fputc(*c, f);
     }
-    buf[pos++] = c;
-  }
-  return pos;
-}
-
-static bs_status copy_rows(bs_db *db, const bmd_dataset *ds, char *errstr, size_t errstr_size) {
-  PGconn *conn = bs_db_conn(db);
-  PGresult *res = PQexec(conn, "COPY probe_staging (probe_index, probe_id, responses) FROM STDIN");
-  if (PQresultStatus(res) != PGRES_COPY_IN) {
-    snprintf(errstr, errstr_size, "COPY failed: %s", PQerrorMessage(conn));
-    PQclear(res);
-    return BS_ERR_RETRIABLE;
-  }
-  PQclear(res);
-  size_t cap = 1024 + ds->n_samples * 20;
-  char *line = malloc(cap);
-  if (!line) {
-    PQputCopyEnd(conn, "out of memory");
-    snprintf(errstr, errstr_size, "out of memory");
-    while ((res = PQgetResult(conn)))
-      PQclear(res);
-    return BS_ERR_RETRIABLE;
-  }
-  int ok = 1;
-  for (size_t p = 0; ok && p < ds->n_probes; p++) {
-    size_t pos = (size_t)snprintf(line, cap, "%zu\t", p);
-    pos = copy_escape(line, pos, cap - ds->n_samples * 20 - 8, ds->probe_ids[p]);
-    line[pos++] = '\t';
-    line[pos++] = '{';
+    fputs("\t{", f);
     const double *row = bmd_dataset_row(ds, p);
     for (size_t s = 0; s < ds->n_samples; s++)
-      pos += (size_t)snprintf(line + pos, cap - pos, "%s%.9g", s ? "," : "", row[s]);
-    line[pos++] = '}';
-    line[pos++] = '\n';
-    ok = PQputCopyData(conn, line, (int)pos) == 1;
+      fprintf(f, "%s%.9g", s ? "," : "", row[s]);
+    fputs("}\n", f);
   }
-  free(line);
-  if (PQputCopyEnd(conn, ok ? NULL : "client error") != 1)
-    ok = 0;
-  bs_status st = BS_OK;
-  while ((res = PQgetResult(conn))) {
-    if (PQresultStatus(res) != PGRES_COMMAND_OK && st == BS_OK) {
-      const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-      snprintf(errstr, errstr_size, "COPY probe responses: %s", PQresultErrorMessage(res));
-      st = bs_db_status_from_sqlstate(state);
-    }
-    PQclear(res);
-  }
-  if (!ok && st == BS_OK) {
-    snprintf(errstr, errstr_size, "COPY probe responses: %s", PQerrorMessage(conn));
-    st = BS_ERR_RETRIABLE;
-  }
-  return st;
+  fclose(f);
+  return text;
 }
 
 bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd_dataset *ds,
@@ -129,8 +94,17 @@ bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd
                     "CREATE TEMP TABLE probe_staging (probe_index int, probe_id varchar(255), "
                     "responses real[]) ON COMMIT DROP",
                     0, NULL, NULL, errstr, errstr_size);
-  if (st == BS_OK)
-    st = copy_rows(db, ds, errstr, errstr_size);
+  if (st == BS_OK) {
+    size_t len = 0;
+    char *text = copy_rows(ds, &len);
+    st = text
+             ? bs_db_copy_in(db, "COPY probe_staging (probe_index, probe_id, responses) FROM STDIN",
+                             text, len, errstr, errstr_size)
+             : BS_ERR_RETRIABLE;
+    if (!text)
+      snprintf(errstr, errstr_size, "out of memory");
+    free(text);
+  }
   if (st == BS_OK) {
     const char *params[] = {eid};
     st = bs_db_exec(db,
@@ -151,4 +125,51 @@ bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd
   if (st != BS_OK)
     bs_db_rollback(db);
   return st;
+}
+
+bs_status bs_experiment_load_matrix(bs_db *db, bs_objstore *store, int64_t project_id,
+                                    int64_t experiment_id, bmd_dataset **out, char *errstr,
+                                    size_t errstr_size) {
+  char pid[32], eid[32];
+  *out = NULL;
+  snprintf(pid, sizeof(pid), "%" PRId64, project_id);
+  snprintf(eid, sizeof(eid), "%" PRId64, experiment_id);
+  const char *params[] = {eid, pid};
+  PGresult *res = NULL;
+  bs_status st = bs_db_exec(db,
+                            "SELECT expression_matrix_s3_key, log_transformation FROM "
+                            "dose_response_experiments WHERE id = $1::bigint AND project_id = "
+                            "$2::bigint",
+                            2, params, &res, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+    snprintf(errstr, errstr_size, "experiment %s of project %s does not exist or has no matrix",
+             eid, pid);
+    PQclear(res);
+    return BS_ERR_PERMANENT;
+  }
+  char key[512];
+  snprintf(key, sizeof(key), "%s", PQgetvalue(res, 0, 0));
+  int base = bs_params_log_base_parse(PQgetvalue(res, 0, 1));
+  PQclear(res);
+  void *buf = NULL;
+  size_t len = 0;
+  st = bs_objstore_get(store, key, (size_t)8 << 30, &buf, &len, errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND) {
+    snprintf(errstr, errstr_size, "%s: the matrix object is missing from the object store", key);
+    return BS_ERR_PERMANENT;
+  }
+  if (st != BS_OK)
+    return st;
+  char inner[512];
+  if (bs_matrix_bin_decode(buf, len, out, inner, sizeof(inner)) != 0) {
+    snprintf(errstr, errstr_size, "%s: %s", key, inner);
+    free(buf);
+    return BS_ERR_PERMANENT;
+  }
+  free(buf);
+  if (base >= 0)
+    (*out)->log_base = (bmd_log_base)base;
+  return BS_OK;
 }

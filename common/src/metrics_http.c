@@ -48,7 +48,7 @@ static int health_body(bs_metrics *m, char *body, size_t size) {
   pthread_mutex_unlock(&m->lock);
   int healthy = 1;
   size_t pos = 0;
-  char parts[BS_METRICS_MAX_CHECKS][300];
+  char parts[BS_METRICS_MAX_CHECKS][400];
   for (size_t i = 0; i < n; i++) {
     char detail[200] = "";
     int ok = checks[i].cb(checks[i].opaque, detail, sizeof(detail)) == 0;

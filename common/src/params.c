@@ -3,6 +3,7 @@
  */
 #include "bs/params.h"
 
+#include <math.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>

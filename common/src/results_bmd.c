@@ -148,31 +148,6 @@ static char *copy_text(const bmd_dataset *ds, const bmd_probe_fit *fits, size_t 
   return buf;
 }
 
-static bs_status copy_in(bs_db *db, const char *text, size_t len, char *errstr,
-                         size_t errstr_size) {
-  PGconn *conn = bs_db_conn(db);
-  PGresult *res = PQexec(conn, "COPY stat_staging FROM STDIN");
-  if (PQresultStatus(res) != PGRES_COPY_IN) {
-    snprintf(errstr, errstr_size, "COPY: %s", PQerrorMessage(conn));
-    PQclear(res);
-    return BS_ERR_RETRIABLE;
-  }
-  PQclear(res);
-  int ok = PQputCopyData(conn, text, (int)len) == 1;
-  ok = PQputCopyEnd(conn, ok ? NULL : "client error") == 1 && ok;
-  bs_status st = ok ? BS_OK : BS_ERR_RETRIABLE;
-  if (!ok)
-    snprintf(errstr, errstr_size, "COPY: %s", PQerrorMessage(conn));
-  while ((res = PQgetResult(conn))) {
-    if (PQresultStatus(res) != PGRES_COMMAND_OK && st == BS_OK) {
-      snprintf(errstr, errstr_size, "COPY probe statistics: %s", PQresultErrorMessage(res));
-      st = bs_db_status_from_sqlstate(PQresultErrorField(res, PG_DIAG_SQLSTATE));
-    }
-    PQclear(res);
-  }
-  return st;
-}
-
 bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char *key,
                                        int64_t result_id, const bmd_dataset *ds,
                                        const bmd_probe_fit *fits, size_t n, char *errstr,
@@ -215,7 +190,7 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
                     "ON COMMIT DROP",
                     0, NULL, NULL, errstr, errstr_size);
   if (st == BS_OK)
-    st = copy_in(db, copy, len, errstr, errstr_size);
+    st = bs_db_copy_in(db, "COPY stat_staging FROM STDIN", copy, len, errstr, errstr_size);
   if (st == BS_OK) {
     const char *params[] = {rid};
     st =

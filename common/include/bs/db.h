@@ -40,6 +40,11 @@ bs_status bs_db_exec(bs_db *db, const char *sql, int nparams, const char *const 
 bs_status bs_db_exec_script(bs_db *db, const char *sql, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/* Runs a COPY ... FROM STDIN statement and sends text[0..len) (COPY text
+ * format) as its data. */
+bs_status bs_db_copy_in(bs_db *db, const char *copy_sql, const char *text, size_t len, char *errstr,
+                        size_t errstr_size) __attribute__((warn_unused_result));
+
 bs_status bs_db_begin(bs_db *db, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 bs_status bs_db_commit(bs_db *db, char *errstr, size_t errstr_size)

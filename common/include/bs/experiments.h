@@ -27,4 +27,13 @@ bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd
                                      const char *matrix_key, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/* Loads an experiment's matrix: its row (which must belong to project_id),
+ * then its matrix.bin from the store. A missing experiment, a missing or a
+ * corrupt object are PERMANENT errors naming the key; an unreachable
+ * store or database RETRIABLE. *out is new, with the stored log base. */
+typedef struct bs_objstore bs_objstore;
+bs_status bs_experiment_load_matrix(bs_db *db, bs_objstore *store, int64_t project_id,
+                                    int64_t experiment_id, bmd_dataset **out, char *errstr,
+                                    size_t errstr_size) __attribute__((warn_unused_result));
+
 #endif
