@@ -8,9 +8,10 @@
  *   Max Fold Change Unsigned, FC Dose Level 1..k,
  *   NOTEL/LOTEL T-Test p-Value Level 1..k, NOTEL, LOTEL, Passed Prefilter
  *
- * one row per probe in file order; numbers with 17 significant digits,
- * missing values empty. BMDExpress's column names; "Passed Prefilter"
- * (true/false) is ours, since BMDExpress only keeps the survivors.
+ * (plus "Prefilter Verdict": the first filter a probe failed), one row
+ * per probe in file order; numbers with 17 significant digits, missing
+ * values empty. BMDExpress's column names; the last two columns are ours,
+ * since BMDExpress only keeps the survivors.
  */
 #include <errno.h>
 #include <math.h>
@@ -21,12 +22,7 @@
 #include "analyze.h"
 #include "bmd/prefilter.h"
 
-#if defined(__has_include)
-#if __has_include("bmd/williams.h")
 #include "bmd/williams.h"
-#define BS_HAVE_WILLIAMS 1
-#endif
-#endif
 
 static int parse_double(const char *flag, const char *v, double lo, double *out) {
   char *end = NULL;
@@ -65,28 +61,27 @@ static int opt_mtc(bs_analyze_ctx *ctx, const char *v) {
 }
 
 static int opt_fold(bs_analyze_ctx *ctx, const char *v) {
-  ctx->pf.fold_filter = 1;
   return parse_double("fold-filter", v, 0.0, &ctx->pf.fold_threshold);
 }
 
 static int opt_no_fold(bs_analyze_ctx *ctx, const char *v) {
   (void)v;
-  ctx->pf.fold_filter = 0;
+  ctx->pf.fold_threshold = 0.0;
   return 0;
 }
 
 static int opt_keep_controls(bs_analyze_ctx *ctx, const char *v) {
   (void)v;
-  ctx->pf.remove_controls = 0;
+  ctx->pf.filter_controls = 0;
   return 0;
 }
 
 static int opt_notel_p(bs_analyze_ctx *ctx, const char *v) {
-  return parse_double("notel-p", v, 0.0, &ctx->pf.notel_p_threshold);
+  return parse_double("notel-p", v, 0.0, &ctx->pf.notel_p);
 }
 
 static int opt_notel_fc(bs_analyze_ctx *ctx, const char *v) {
-  return parse_double("notel-fc", v, 0.0, &ctx->pf.notel_fc_threshold);
+  return parse_double("notel-fc", v, 0.0, &ctx->pf.notel_fc);
 }
 
 static int opt_permutations(bs_analyze_ctx *ctx, const char *v) {
@@ -117,11 +112,11 @@ static const bs_analyze_opt prefilter_opts[] = {
     {"prefilter", 1, "williams|anova|none (anova)", opt_prefilter},
     {"p-cutoff", 1, "keep probes with p < P (0.05; >= 9999: no cutoff)", opt_p_cutoff},
     {"mtc", 0, "cut on the Benjamini-Hochberg adjusted p", opt_mtc},
-    {"fold-filter", 1, "keep probes with |max fold change| >= X (on, 2)", opt_fold},
+    {"fold-filter", 1, "keep probes with |max fold change| >= X (2; 0 = off)", opt_fold},
     {"no-fold-filter", 0, "no fold-change filter", opt_no_fold},
     {"keep-controls", 0, "keep AFFX control probes (dropped by default)", opt_keep_controls},
     {"notel-p", 1, "NOTEL/LOTEL t-test p threshold (0.05)", opt_notel_p},
-    {"notel-fc", 1, "NOTEL/LOTEL fold-change threshold (1.5)", opt_notel_fc},
+    {"notel-fc", 1, "NOTEL/LOTEL fold-change threshold (2)", opt_notel_fc},
     {"permutations", 1, "Williams permutations (10000)", opt_permutations},
     {"seed", 1, "Williams permutation seed (23524)", opt_seed},
 };
@@ -133,7 +128,7 @@ static void put_num(FILE *f, double x) {
     fprintf(f, "\t%.17g", x);
 }
 
-static int write_table(const bs_analyze_ctx *ctx, const bmd_anova_result *anova) {
+static int write_table(const bs_analyze_ctx *ctx, const bmd_anova *anova) {
   const bmd_dataset *ds = ctx->ds;
   const bmd_prefilter_result *res = ctx->pf_res;
   size_t plen = strlen(ctx->out_dir) + sizeof("/prefilter.tsv");
@@ -157,28 +152,30 @@ static int write_table(const bs_analyze_ctx *ctx, const bmd_anova_result *anova)
     fprintf(f, "\tFC Dose Level %zu", l);
   for (size_t l = 1; l <= res->n_levels; l++)
     fprintf(f, "\tNOTEL/LOTEL T-Test p-Value Level %zu", l);
-  fputs("\tNOTEL\tLOTEL\tPassed Prefilter\n", f);
+  fputs("\tNOTEL\tLOTEL\tPassed Prefilter\tPrefilter Verdict\n", f);
   for (size_t p = 0; p < ds->n_probes; p++) {
-    const bmd_prefilter_row *r = &res->rows[p];
+    const double *fc = res->fc + p * res->n_levels;
+    const double *tp = res->notel_p + p * res->n_levels;
+    size_t lotel = res->lotel[p];
     fputs(ds->probe_ids[p], f);
     if (ctx->prefilter == BS_PREFILTER_ANOVA) {
-      put_num(f, anova[p].df1);
-      put_num(f, anova[p].df2);
+      fprintf(f, "\t%u\t%u", anova[p].df1, anova[p].df2);
       put_num(f, anova[p].f);
     } else if (ctx->prefilter == BS_PREFILTER_WILLIAMS) {
       put_num(f, ctx->pf_stat[p]);
     }
-    put_num(f, r->p);
-    put_num(f, r->p_adj);
-    put_num(f, r->max_fc);
-    put_num(f, fabs(r->max_fc));
+    put_num(f, res->p_raw[p]);
+    put_num(f, res->p_adj[p]);
+    put_num(f, res->max_fc[p]);
+    put_num(f, fabs(res->max_fc[p]));
     for (size_t l = 0; l < res->n_levels; l++)
-      put_num(f, r->fc[l]);
+      put_num(f, fc[l]);
     for (size_t l = 0; l < res->n_levels; l++)
-      put_num(f, r->notel_p[l]);
-    put_num(f, r->notel);
-    put_num(f, r->lotel);
-    fputs(r->passed ? "\ttrue\n" : "\tfalse\n", f);
+      put_num(f, tp[l]);
+    put_num(f, lotel ? ds->group_dose[lotel - 1] : NAN);
+    put_num(f, lotel ? ds->group_dose[lotel] : NAN);
+    fprintf(f, "\t%s\t%s\n", res->verdict[p] == BMD_PREFILTER_PASSED ? "true" : "false",
+            bmd_prefilter_verdict_name(res->verdict[p]));
   }
   int bad = ferror(f);
   if (fclose(f) != 0 || bad) {
@@ -193,7 +190,7 @@ static int write_table(const bs_analyze_ctx *ctx, const bmd_anova_result *anova)
 static int run_prefilter(bs_analyze_ctx *ctx) {
   const bmd_dataset *ds = ctx->ds;
   size_t np = ds->n_probes;
-  bmd_anova_result *anova = NULL;
+  bmd_anova *anova = NULL;
   double *p = NULL;
   char err[512];
   int rc = 1;
@@ -209,12 +206,11 @@ static int run_prefilter(bs_analyze_ctx *ctx) {
     if (!anova)
       goto oom;
     for (size_t i = 0; i < np; i++) {
-      bmd_prefilter_anova(ds, i, &anova[i]);
+      anova[i] = bmd_anova_probe(ds, i);
       p[i] = anova[i].p;
       ctx->pf_stat[i] = anova[i].f;
     }
   } else if (ctx->prefilter == BS_PREFILTER_WILLIAMS) {
-#ifdef BS_HAVE_WILLIAMS
     bmd_williams_options wo = bmd_williams_options_default();
     wo.permutations = ctx->permutations;
     wo.seed = (uint64_t)ctx->seed;
@@ -223,15 +219,8 @@ static int run_prefilter(bs_analyze_ctx *ctx) {
       fprintf(stderr, "bmdstream analyze: williams: %s\n", err);
       goto done;
     }
-#else
-    fprintf(stderr, "bmdstream analyze: --prefilter williams is not available in this build yet "
-                    "(use anova or none)\n");
-    rc = 2;
-    goto done;
-#endif
   }
-  ctx->pf_res = bmd_prefilter_run(ds, p, &ctx->pf, err, sizeof(err));
-  if (!ctx->pf_res) {
+  if (bmd_prefilter_run(ds, p, &ctx->pf, &ctx->pf_res, err, sizeof(err)) != 0) {
     fprintf(stderr, "bmdstream analyze: %s\n", err);
     goto done;
   }

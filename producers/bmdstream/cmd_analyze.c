@@ -58,7 +58,7 @@ static void ctx_free(bs_analyze_ctx *ctx) {
 size_t bs_analyze_passed(const bs_analyze_ctx *ctx, size_t *idx) {
   size_t n = 0;
   for (size_t p = 0; p < ctx->ds->n_probes; p++)
-    if (!ctx->pf_res || ctx->pf_res->rows[p].passed)
+    if (!ctx->pf_res || ctx->pf_res->verdict[p] == BMD_PREFILTER_PASSED)
       idx[n++] = p;
   return n;
 }

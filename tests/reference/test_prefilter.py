@@ -7,8 +7,9 @@ values rounded to float32 as BMDExpress stores them), runs
     1e-9 relative;
   * NOTEL/LOTEL Welch p: scipy.stats.ttest_ind(equal_var=False), 1e-9 relative;
   * adjusted p: statsmodels multipletests(method="fdr_bh"), 1e-9 relative;
-  * fold changes: a numpy recomputation of notes/bmdexpress.md §2.1 for the
-    log bases base2, base10, natural and none, 1e-12 relative;
+  * fold changes: a numpy recomputation of notes/bmdexpress.md §2.1 in
+    BMDExpress's float32 arithmetic (group means summed in sample order) for
+    the log bases base2, base10, natural and none, 1e-12 relative;
   * the pass/fail column: the filter flow recomputed here.
 """
 import csv
@@ -65,13 +66,23 @@ def close(a, b, rtol=RTOL):
     return abs(a - b) <= rtol * max(abs(a), abs(b)) or a == b
 
 
+def fmean(y):
+    """Float32 mean, summed in sample order, as BMDExpress (Java float)."""
+    acc = np.float32(0)
+    for v in y:
+        acc = np.float32(acc + np.float32(v))
+    return np.float32(acc / np.float32(len(y)))
+
+
 def fold(a0, ag, base):
+    """§2.1 on float32 means: the power in double, rounded back to float."""
+    a0, ag = np.float32(a0), np.float32(ag)
     hi, lo = max(ag, a0), min(ag, a0)
-    s = -1.0 if a0 > ag else 1.0
+    s = np.float32(-1.0 if a0 > ag else 1.0)
     if base == "none":
-        return s * hi / lo
+        return float(np.float32(s * hi / lo))
     b = {"base2": 2.0, "base10": 10.0, "natural": math.e}[base]
-    return s * b ** (hi - lo)
+    return float(np.float32(float(s) * b ** float(np.float32(hi - lo))))
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -97,11 +108,11 @@ def test_anova_welch_bh_fold(tmp_path, name):
         assert close(num(r["Unadjusted P-Value"]), p), (r["Probe ID"], r["Unadjusted P-Value"], p)
         n_checked += 1
         ctl = y[groups[0]]
-        a0 = ctl.mean()
+        a0 = fmean(ctl)
         fcs = []
         for lv in range(1, k + 1):
             grp = y[groups[lv]]
-            fc = fold(a0, grp.mean(), "base2")
+            fc = fold(a0, fmean(grp), "base2")
             fcs.append(fc)
             assert close(num(r[f"FC Dose Level {lv}"]), fc, 1e-12)
             t_ref = stats.ttest_ind(ctl, grp, equal_var=False)
@@ -131,9 +142,9 @@ def test_fold_change_log_bases(tmp_path, base):
     rows = run_analyze(tmp_path, path, "--prefilter", "none", "--log", base)
     assert "F-Value" not in rows[0]
     for i, r in enumerate(rows):
-        a0 = vals[i][groups[0]].mean()
+        a0 = fmean(vals[i][groups[0]])
         for lv in range(1, len(levels)):
-            fc = fold(a0, vals[i][groups[lv]].mean(), base)
+            fc = fold(a0, fmean(vals[i][groups[lv]]), base)
             assert close(num(r[f"FC Dose Level {lv}"]), fc, 1e-12), (r["Probe ID"], lv)
         # no test: only the fold filter decides
         want = abs(num(r["Max Fold Change"])) >= 2.0
@@ -157,7 +168,8 @@ def test_notel_lotel(tmp_path):
     """NOTEL/LOTEL: first dose with |FC| > 1.5 and Welch p < 0.05 (strict)."""
     path = os.path.join(DATA, FILES[0])
     ids, levels, groups, vals = read_matrix(path)
-    rows = run_analyze(tmp_path, path, "--prefilter", "none", "--no-fold-filter")
+    rows = run_analyze(tmp_path, path, "--prefilter", "none", "--no-fold-filter",
+                       "--notel-fc", "1.5", "--notel-p", "0.05")
     found = 0
     for i, r in enumerate(rows):
         y = vals[i]
@@ -165,7 +177,7 @@ def test_notel_lotel(tmp_path):
         lotel = None
         for lv in range(1, len(levels)):
             grp = y[groups[lv]]
-            fc = fold(ctl.mean(), grp.mean(), "base2")
+            fc = fold(fmean(ctl), fmean(grp), "base2")
             p = stats.ttest_ind(ctl, grp, equal_var=False).pvalue
             if abs(fc) > 1.5 and p < 0.05:
                 lotel = lv
@@ -178,3 +190,26 @@ def test_notel_lotel(tmp_path):
             assert close(num(r["NOTEL"]), levels[lotel - 1], 1e-15)
         assert r["Passed Prefilter"] == "true" or r["Probe ID"].startswith("AFFX")
     assert found > 10
+
+
+def test_williams_table(tmp_path):
+    """--prefilter williams writes the table; its BH column matches statsmodels
+    and the flow holds. (Williams statistics and permutation p-values are
+    checked against an independent computation in test_williams.py.)"""
+    path = os.path.join(DATA, FILES[0])
+    ids, levels, groups, vals = read_matrix(path)
+    rows = run_analyze(tmp_path, path, "--prefilter", "williams", "--permutations", "999",
+                       "--seed", "7", "--threads", "2")
+    assert [r["Probe ID"] for r in rows] == ids
+    p = np.array([num(r["Unadjusted P-Value"]) for r in rows])
+    ok = ~np.isnan(p)
+    assert ok.sum() > 2500
+    assert np.all((p[ok] >= 1.0 / 1000) & (p[ok] <= 1.0))
+    q_ref = multipletests(p[ok], method="fdr_bh")[1]
+    q_got = np.array([num(r["Adjusted P-Value"]) for r in rows])[ok]
+    np.testing.assert_allclose(q_got, q_ref, rtol=RTOL, atol=0)
+    for r in rows:
+        pv = num(r["Unadjusted P-Value"])
+        want = (not math.isnan(pv) and pv < 0.05 and abs(num(r["Max Fold Change"])) >= 2.0
+                and not r["Probe ID"].startswith("AFFX"))
+        assert (r["Passed Prefilter"] == "true") == want, r["Probe ID"]
