@@ -10,8 +10,9 @@
  *
  * (plus "Prefilter Verdict": the first filter a probe failed), one row
  * per probe in file order; numbers with 17 significant digits, missing
- * values empty. BMDExpress's column names; the last two columns are ours,
- * since BMDExpress only keeps the survivors.
+ * values empty. BMDExpress's column names; ours are the Williams
+ * statistic (BMDExpress shows none) and the last two columns (BMDExpress
+ * keeps only the survivors).
  */
 #include <errno.h>
 #include <math.h>
