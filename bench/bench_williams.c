@@ -7,7 +7,9 @@
  * defaults: 50000 40 8 10000 2 (the issue-3 target: < 10 s, < 200 MB).
  * Prints wall time and probes/s per run, the T-thread / 1-thread speed-up,
  * CPU time per run (on a shared machine wall/CPU shows the contention) and
- * the peak RSS of the process (getrusage).
+ * the peak RSS of the process (getrusage). Then the three BMDExpress
+ * example matrices (tests/data/bmdexpress, found from the source root: the
+ * current directory or $BS_SOURCE_DIR) with the same permutations/threads.
  */
 #include <math.h>
 #include <stdint.h>
@@ -21,6 +23,7 @@
 
 #include "bmd/dataset.h"
 #include "bmd/williams.h"
+#include "bs/matrix_import.h"
 
 static double now(clockid_t clock) {
   struct timespec ts;
@@ -44,6 +47,9 @@ static double normal(uint64_t *x) {
 static size_t arg(int argc, char **argv, int i, size_t def) {
   return argc > i ? (size_t)strtoull(argv[i], NULL, 10) : def;
 }
+
+/* The example matrices: import (log2, as shipped), then one timed run. */
+static int run_examples(unsigned perms, unsigned threads);
 
 static int run(const bmd_dataset *ds, unsigned perms, unsigned threads, double *stat, double *p,
                double *secs) {
@@ -123,5 +129,41 @@ int main(int argc, char **argv) {
   free(stat);
   free(p);
   free(p1);
+  if (run_examples(perms, threads) != 0)
+    return 1;
   return same ? 0 : 1;
+}
+
+static int run_examples(unsigned perms, unsigned threads) {
+  const char *root = getenv("BS_SOURCE_DIR");
+  if (!root)
+    root = ".";
+  for (int f = 1; f <= 3; f++) {
+    char path[1024], err[512];
+    snprintf(path, sizeof(path), "%s/tests/data/bmdexpress/example data %d.txt", root, f);
+    bs_import_limits lim = bs_import_limits_default();
+    bmd_dataset *ex = NULL;
+    if (bs_matrix_import_file(path, &lim, BMD_LOG_BASE2, &ex, err, sizeof(err)) != 0) {
+      fprintf(stderr, "bench_williams: %s (run from the source root or set BS_SOURCE_DIR)\n", err);
+      return -1;
+    }
+    double *stat = malloc(ex->n_probes * sizeof(double)),
+           *p = malloc(ex->n_probes * sizeof(double));
+    double secs = 0;
+    int rc = -1;
+    if (stat && p) {
+      printf("example data %d: %zu probes x %zu samples, %zu dose groups: ", f, ex->n_probes,
+             ex->n_samples, ex->n_groups);
+      rc = run(ex, perms, threads, stat, p, &secs);
+    }
+    free(stat);
+    free(p);
+    bmd_dataset_destroy(ex);
+    if (rc != 0)
+      return -1;
+  }
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  printf("peak RSS: %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
+  return 0;
 }

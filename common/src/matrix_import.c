@@ -48,13 +48,12 @@ static int parse_float(const char *s, size_t len, double *out) {
     return -1;
   memcpy(buf, s, len);
   buf[len] = '\0';
+  /* strtof rounds the decimal straight to float, as Float.parseFloat;
+   * strtod then a cast would round twice (and differ near float ties). */
   char *end;
   errno = 0;
-  double v = strtod(buf, &end);
-  if (*end || !isfinite(v) || (errno == ERANGE && fabs(v) > 1))
-    return -1;
-  float f = (float)v;
-  if (!isfinite(f))
+  float f = strtof(buf, &end);
+  if (end == buf || *end || !isfinite(f) || (errno == ERANGE && fabsf(f) > 1))
     return -1;
   *out = (double)f;
   return 0;

@@ -28,7 +28,6 @@
 #include "bs/stage.h"
 #include "inputs.h"
 
-
 static bs_status put_text(bs_objstore *store, const char *key, const char *text, size_t len,
                           const char *type, char *errstr, size_t errstr_size) {
   return bs_objstore_put(store, key, text, len, type, errstr, errstr_size);

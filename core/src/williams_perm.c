@@ -47,6 +47,7 @@
 
 #define BLK 16            /* probes per block */
 #define TIE_EPS 1e-9      /* relative tolerance for T_b >= T_obs */
+#define MAX_THREADS 256   /* more requested threads are capped */
 #define ZERO_WITHIN 1e-12 /* W <= this * total SS counts as 0 */
 
 typedef struct plan {
@@ -316,6 +317,14 @@ int bmd_williams_run(const bmd_dataset *ds, const bmd_williams_options *opt, dou
   memset(&pl, 0, sizeof(pl));
   uint16_t *perm = NULL;
   pthread_t *tid = NULL;
+  if (!ds || !stat_out || !p_out) {
+    snprintf(errstr, errstr_size, "Williams test: no dataset or no output arrays");
+    return -1;
+  }
+  if (ds->n_groups > 0 && (!ds->group_start || !ds->group_size)) {
+    snprintf(errstr, errstr_size, "Williams test: dataset not grouped (bmd_dataset_group)");
+    return -1;
+  }
   size_t n = ds->n_samples, G = ds->n_groups, started = 0;
   if (G < 2) {
     snprintf(errstr, errstr_size, "Williams test: %zu dose group(s), need at least 2", G);
@@ -370,6 +379,8 @@ int bmd_williams_run(const bmd_dataset *ds, const bmd_williams_options *opt, dou
   pl.perm = perm;
 
   unsigned nt = o.threads ? o.threads : 1;
+  if (nt > MAX_THREADS)
+    nt = MAX_THREADS;
   if (nt > pl.n_blocks)
     nt = pl.n_blocks ? (unsigned)pl.n_blocks : 1;
   if (nt == 1) {
@@ -398,5 +409,5 @@ oom:
   free(tid);
   free(perm);
   free(pl.inv_n);
-  return -1;
+  return -2;
 }

@@ -1,18 +1,17 @@
 /*
- * analyze_prefilter.c - the prefilter stage of `bmdstream analyze`:
- * runs ANOVA, the Williams trend test or no test over every probe, then
- * BMDExpress's flow (bmd/prefilter.h), and writes DIR/prefilter.tsv:
+ * analyze_prefilter.c - the prefilter stage of `bmdstream analyze`: the
+ * per-probe test (one-way ANOVA, Williams trend test, or none), the
+ * filter flow (bmd/prefilter.h), and DIR/prefilter.tsv.
  *
- *   Probe ID, [Df1, Df2, F-Value | Williams Test Statistic],
- *   Unadjusted P-Value, Adjusted P-Value, Max Fold Change,
- *   Max Fold Change Unsigned, FC Dose Level 1..k,
- *   NOTEL/LOTEL T-Test p-Value Level 1..k, NOTEL, LOTEL, Passed Prefilter
- *
- * (plus "Prefilter Verdict": the first filter a probe failed), one row
- * per probe in file order; numbers with 17 significant digits, missing
- * values empty. BMDExpress's column names; ours are the Williams
- * statistic (BMDExpress shows none) and the last two columns (BMDExpress
- * keeps only the survivors).
+ * prefilter.tsv: tab-separated, one header row, one row per probe of the
+ * matrix (in input order), BMDExpress's column names:
+ *   Probe ID, [Df1, Df2, F-Value (ANOVA)], [Unadjusted P-Value,
+ *   Adjusted P-Value (ANOVA, Williams)], Max Fold Change, Max Fold Change
+ *   Unsigned, FC Dose Level 1..k, NOTEL/LOTEL T-Test p-Value Level 1..k,
+ *   NOTEL, LOTEL, then ours: [Williams Statistic], Passed (true/false),
+ *   Filtered By (the first filter failed; empty when passed).
+ * Numbers: doubles with 17 significant digits, fold changes and doses
+ * (floats in BMDExpress) with 9; NaN as "NaN"; no NOTEL/LOTEL as empty.
  */
 #include <errno.h>
 #include <math.h>
@@ -22,226 +21,176 @@
 
 #include "analyze.h"
 #include "bmd/prefilter.h"
-
 #include "bmd/williams.h"
 
-static int parse_double(const char *flag, const char *v, double lo, double *out) {
-  char *end = NULL;
-  errno = 0;
-  double x = strtod(v, &end);
-  if (errno || end == v || *end || !isfinite(x) || x < lo) {
-    fprintf(stderr, "bmdstream analyze: --%s: '%s' is not a number >= %g\n", flag, v, lo);
-    return -1;
-  }
-  *out = x;
-  return 0;
-}
-
-static int opt_prefilter(bs_analyze_ctx *ctx, const char *v) {
-  if (strcmp(v, "anova") == 0)
-    ctx->prefilter = BS_PREFILTER_ANOVA;
-  else if (strcmp(v, "williams") == 0)
-    ctx->prefilter = BS_PREFILTER_WILLIAMS;
-  else if (strcmp(v, "none") == 0)
-    ctx->prefilter = BS_PREFILTER_NONE;
-  else {
-    fprintf(stderr, "bmdstream analyze: --prefilter: '%s' is not williams, anova or none\n", v);
-    return -1;
-  }
-  return 0;
-}
-
-static int opt_p_cutoff(bs_analyze_ctx *ctx, const char *v) {
-  return parse_double("p-cutoff", v, 0.0, &ctx->pf.p_cutoff);
-}
-
-static int opt_mtc(bs_analyze_ctx *ctx, const char *v) {
-  (void)v;
-  ctx->pf.use_adjusted = 1;
-  return 0;
-}
-
-static int opt_fold(bs_analyze_ctx *ctx, const char *v) {
-  return parse_double("fold-filter", v, 0.0, &ctx->pf.fold_threshold);
-}
-
-static int opt_no_fold(bs_analyze_ctx *ctx, const char *v) {
-  (void)v;
-  ctx->pf.fold_threshold = 0.0;
-  return 0;
-}
-
-static int opt_keep_controls(bs_analyze_ctx *ctx, const char *v) {
-  (void)v;
-  ctx->pf.filter_controls = 0;
-  return 0;
-}
-
-static int opt_notel_p(bs_analyze_ctx *ctx, const char *v) {
-  return parse_double("notel-p", v, 0.0, &ctx->pf.notel_p);
-}
-
-static int opt_notel_fc(bs_analyze_ctx *ctx, const char *v) {
-  return parse_double("notel-fc", v, 0.0, &ctx->pf.notel_fc);
-}
-
-static int opt_permutations(bs_analyze_ctx *ctx, const char *v) {
-  char *end = NULL;
-  errno = 0;
-  unsigned long x = strtoul(v, &end, 10);
-  if (errno || end == v || *end || x > 100000000UL || v[0] == '-') {
-    fprintf(stderr, "bmdstream analyze: --permutations: '%s' is not 0..100000000\n", v);
-    return -1;
-  }
-  ctx->permutations = (unsigned)x;
-  return 0;
-}
-
-static int opt_seed(bs_analyze_ctx *ctx, const char *v) {
-  char *end = NULL;
-  errno = 0;
-  unsigned long long x = strtoull(v, &end, 10);
-  if (errno || end == v || *end || v[0] == '-') {
-    fprintf(stderr, "bmdstream analyze: --seed: '%s' is not an unsigned integer\n", v);
-    return -1;
-  }
-  ctx->seed = x;
-  return 0;
-}
-
-static const bs_analyze_opt prefilter_opts[] = {
-    {"prefilter", 1, "williams|anova|none (anova)", opt_prefilter},
-    {"p-cutoff", 1, "keep probes with p < P (0.05; >= 9999: no cutoff)", opt_p_cutoff},
-    {"mtc", 0, "cut on the Benjamini-Hochberg adjusted p", opt_mtc},
-    {"fold-filter", 1, "keep probes with |max fold change| >= X (2; 0 = off)", opt_fold},
-    {"no-fold-filter", 0, "no fold-change filter", opt_no_fold},
-    {"keep-controls", 0, "keep AFFX control probes (dropped by default)", opt_keep_controls},
-    {"notel-p", 1, "NOTEL/LOTEL t-test p threshold (0.05)", opt_notel_p},
-    {"notel-fc", 1, "NOTEL/LOTEL fold-change threshold (2)", opt_notel_fc},
-    {"permutations", 1, "Williams permutations (10000)", opt_permutations},
-    {"seed", 1, "Williams permutation seed (23524)", opt_seed},
-};
-
-static void put_num(FILE *f, double x) {
-  if (isnan(x))
-    fputs("\t", f);
+static void put_num(FILE *f, double v, int digits) {
+  if (isnan(v))
+    fputs("NaN", f);
+  else if (isinf(v))
+    fputs(v > 0 ? "Infinity" : "-Infinity", f);
   else
-    fprintf(f, "\t%.17g", x);
+    fprintf(f, "%.*g", digits, v);
 }
 
-static int write_table(const bs_analyze_ctx *ctx, const bmd_anova *anova) {
-  const bmd_dataset *ds = ctx->ds;
-  const bmd_prefilter_result *res = ctx->pf_res;
-  size_t plen = strlen(ctx->out_dir) + sizeof("/prefilter.tsv");
-  char *path = malloc(plen);
-  if (!path)
-    return -1;
-  snprintf(path, plen, "%s/prefilter.tsv", ctx->out_dir);
-  FILE *f = fopen(path, "w");
+static int write_tsv(const bs_analyze_options *opt, const bmd_dataset *ds,
+                     const bmd_prefilter_result *r, const bmd_anova *anova, const double *stat,
+                     char *errstr, size_t errstr_size) {
+  char path[4096], tmp[4200];
+  snprintf(path, sizeof(path), "%s/prefilter.tsv", opt->out_dir);
+  snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
   if (!f) {
-    fprintf(stderr, "bmdstream analyze: cannot write %s: %s\n", path, strerror(errno));
-    free(path);
+    snprintf(errstr, errstr_size, "%s: %s", tmp, strerror(errno));
     return -1;
   }
+  size_t k = r->n_levels;
+  int has_p = opt->prefilter != BS_PREFILTER_NONE;
   fputs("Probe ID", f);
-  if (ctx->prefilter == BS_PREFILTER_ANOVA)
+  if (anova)
     fputs("\tDf1\tDf2\tF-Value", f);
-  else if (ctx->prefilter == BS_PREFILTER_WILLIAMS)
-    fputs("\tWilliams Test Statistic", f);
-  fputs("\tUnadjusted P-Value\tAdjusted P-Value\tMax Fold Change\tMax Fold Change Unsigned", f);
-  for (size_t l = 1; l <= res->n_levels; l++)
+  if (has_p)
+    fputs("\tUnadjusted P-Value\tAdjusted P-Value", f);
+  fputs("\tMax Fold Change\tMax Fold Change Unsigned", f);
+  for (size_t l = 1; l <= k; l++)
     fprintf(f, "\tFC Dose Level %zu", l);
-  for (size_t l = 1; l <= res->n_levels; l++)
+  for (size_t l = 1; l <= k; l++)
     fprintf(f, "\tNOTEL/LOTEL T-Test p-Value Level %zu", l);
-  fputs("\tNOTEL\tLOTEL\tPassed Prefilter\tPrefilter Verdict\n", f);
-  for (size_t p = 0; p < ds->n_probes; p++) {
-    const double *fc = res->fc + p * res->n_levels;
-    const double *tp = res->notel_p + p * res->n_levels;
-    size_t lotel = res->lotel[p];
-    fputs(ds->probe_ids[p], f);
-    if (ctx->prefilter == BS_PREFILTER_ANOVA) {
-      fprintf(f, "\t%u\t%u", anova[p].df1, anova[p].df2);
-      put_num(f, anova[p].f);
-    } else if (ctx->prefilter == BS_PREFILTER_WILLIAMS) {
-      put_num(f, ctx->pf_stat[p]);
+  fputs("\tNOTEL\tLOTEL", f);
+  if (stat)
+    fputs("\tWilliams Statistic", f);
+  fputs("\tPassed\tFiltered By\n", f);
+  for (size_t i = 0; i < r->n_probes; i++) {
+    fputs(ds->probe_ids[i], f);
+    if (anova) {
+      fprintf(f, "\t%u\t%u\t", anova[i].df1, anova[i].df2);
+      put_num(f, anova[i].f, 17);
     }
-    put_num(f, res->p_raw[p]);
-    put_num(f, res->p_adj[p]);
-    put_num(f, res->max_fc[p]);
-    put_num(f, fabs(res->max_fc[p]));
-    for (size_t l = 0; l < res->n_levels; l++)
-      put_num(f, fc[l]);
-    for (size_t l = 0; l < res->n_levels; l++)
-      put_num(f, tp[l]);
-    put_num(f, lotel ? ds->group_dose[lotel - 1] : NAN);
-    put_num(f, lotel ? ds->group_dose[lotel] : NAN);
-    fprintf(f, "\t%s\t%s\n", res->verdict[p] == BMD_PREFILTER_PASSED ? "true" : "false",
-            bmd_prefilter_verdict_name(res->verdict[p]));
+    if (has_p) {
+      fputc('\t', f);
+      put_num(f, r->p_raw[i], 17);
+      fputc('\t', f);
+      put_num(f, r->p_adj[i], 17);
+    }
+    fputc('\t', f);
+    put_num(f, r->max_fc[i], 9);
+    fputc('\t', f);
+    put_num(f, fabs(r->max_fc[i]), 9);
+    for (size_t l = 0; l < k; l++) {
+      fputc('\t', f);
+      put_num(f, r->fc[i * k + l], 9);
+    }
+    for (size_t l = 0; l < k; l++) {
+      fputc('\t', f);
+      put_num(f, r->notel_p[i * k + l], 17);
+    }
+    fputc('\t', f);
+    if (r->lotel[i]) {
+      put_num(f, ds->group_dose[r->lotel[i] - 1], 9);
+      fputc('\t', f);
+      put_num(f, ds->group_dose[r->lotel[i]], 9);
+    } else {
+      fputc('\t', f);
+    }
+    if (stat) {
+      fputc('\t', f);
+      put_num(f, stat[i], 17);
+    }
+    bmd_prefilter_verdict v = r->verdict[i];
+    fprintf(f, "\t%s\t%s\n", v == BMD_PREFILTER_PASSED ? "true" : "false",
+            v == BMD_PREFILTER_PASSED ? "" : bmd_prefilter_verdict_name(v));
   }
   int bad = ferror(f);
   if (fclose(f) != 0 || bad) {
-    fprintf(stderr, "bmdstream analyze: error writing %s\n", path);
-    free(path);
+    snprintf(errstr, errstr_size, "%s: write failed: %s", tmp, strerror(errno));
+    remove(tmp);
     return -1;
   }
-  free(path);
+  if (rename(tmp, path) != 0) {
+    snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+    remove(tmp);
+    return -1;
+  }
   return 0;
 }
 
-static int run_prefilter(bs_analyze_ctx *ctx) {
-  const bmd_dataset *ds = ctx->ds;
-  size_t np = ds->n_probes;
-  bmd_anova *anova = NULL;
-  double *p = NULL;
-  char err[512];
-  int rc = 1;
-
-  if (ctx->prefilter != BS_PREFILTER_NONE) {
-    p = malloc((np ? np : 1) * sizeof(*p));
-    ctx->pf_stat = malloc((np ? np : 1) * sizeof(*ctx->pf_stat));
-    if (!p || !ctx->pf_stat)
-      goto oom;
-  }
-  if (ctx->prefilter == BS_PREFILTER_ANOVA) {
-    anova = malloc((np ? np : 1) * sizeof(*anova));
-    if (!anova)
-      goto oom;
-    for (size_t i = 0; i < np; i++) {
+/* Runs the chosen test: p[i] (and the ANOVA rows or Williams statistics). */
+static int run_test(const bs_analyze_options *opt, const bmd_dataset *ds, double *p,
+                    bmd_anova *anova, double *stat, char *errstr, size_t errstr_size) {
+  switch (opt->prefilter) {
+  case BS_PREFILTER_ANOVA:
+    for (size_t i = 0; i < ds->n_probes; i++) {
       anova[i] = bmd_anova_probe(ds, i);
       p[i] = anova[i].p;
-      ctx->pf_stat[i] = anova[i].f;
     }
-  } else if (ctx->prefilter == BS_PREFILTER_WILLIAMS) {
-    bmd_williams_options wo = bmd_williams_options_default();
-    wo.permutations = ctx->permutations;
-    wo.seed = (uint64_t)ctx->seed;
-    wo.threads = ctx->threads;
-    if (bmd_williams_run(ds, &wo, ctx->pf_stat, p, err, sizeof(err)) != 0) {
-      fprintf(stderr, "bmdstream analyze: williams: %s\n", err);
-      goto done;
-    }
+    return 0;
+  case BS_PREFILTER_WILLIAMS: {
+    bmd_williams_options w = bmd_williams_options_default();
+    w.permutations = opt->permutations;
+    w.seed = opt->seed;
+    w.threads = opt->threads;
+    return bmd_williams_run(ds, &w, stat, p, errstr, errstr_size);
   }
-  if (bmd_prefilter_run(ds, p, &ctx->pf, &ctx->pf_res, err, sizeof(err)) != 0) {
-    fprintf(stderr, "bmdstream analyze: %s\n", err);
-    goto done;
+  case BS_PREFILTER_NONE:
+    return 0;
   }
-  if (write_table(ctx, anova) != 0)
-    goto done;
-  fprintf(stderr, "bmdstream analyze: prefilter: %zu of %zu probes passed\n", ctx->pf_res->n_passed,
-          np);
-  rc = 0;
-  goto done;
-oom:
-  fprintf(stderr, "bmdstream analyze: out of memory\n");
-done:
-  free(anova);
-  free(p);
-  return rc;
+  return 0;
 }
 
-const bs_analyze_stage bs_analyze_stage_prefilter = {
-    .name = "prefilter",
-    .opts = prefilter_opts,
-    .n_opts = sizeof(prefilter_opts) / sizeof(prefilter_opts[0]),
-    .run = run_prefilter,
-};
+int bs_analyze_prefilter_run(const bs_analyze_options *opt, const bmd_dataset *ds, size_t **passed,
+                             size_t *n_passed, char *errstr, size_t errstr_size) {
+  size_t n = ds->n_probes, rows = n ? n : 1;
+  double *p = NULL, *stat = NULL;
+  bmd_anova *anova = NULL;
+  bmd_prefilter_result *r = NULL;
+  size_t *keep = NULL;
+  *passed = NULL;
+  *n_passed = 0;
+  p = malloc(rows * sizeof(*p));
+  if (opt->prefilter == BS_PREFILTER_ANOVA)
+    anova = malloc(rows * sizeof(*anova));
+  if (opt->prefilter == BS_PREFILTER_WILLIAMS)
+    stat = malloc(rows * sizeof(*stat));
+  if (!p || (opt->prefilter == BS_PREFILTER_ANOVA && !anova) ||
+      (opt->prefilter == BS_PREFILTER_WILLIAMS && !stat)) {
+    snprintf(errstr, errstr_size, "out of memory");
+    goto fail;
+  }
+  if (run_test(opt, ds, p, anova, stat, errstr, errstr_size) != 0)
+    goto fail;
+
+  bmd_prefilter_options po = bmd_prefilter_options_default();
+  po.p_cutoff = opt->p_cutoff;
+  po.use_adjusted = opt->mtc;
+  po.filter_controls = opt->filter_controls;
+  po.fold_threshold = opt->fold_filter;
+  po.notel_p = opt->notel_p;
+  po.notel_fc = opt->notel_fc;
+  if (bmd_prefilter_run(ds, opt->prefilter == BS_PREFILTER_NONE ? NULL : p, &po, &r, errstr,
+                        errstr_size) != 0)
+    goto fail;
+  if (write_tsv(opt, ds, r, anova, stat, errstr, errstr_size) != 0)
+    goto fail;
+  keep = malloc((r->n_passed ? r->n_passed : 1) * sizeof(*keep));
+  if (!keep) {
+    snprintf(errstr, errstr_size, "out of memory");
+    goto fail;
+  }
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    if (r->verdict[i] == BMD_PREFILTER_PASSED)
+      keep[m++] = i;
+  *passed = keep;
+  *n_passed = m;
+  bmd_prefilter_result_destroy(r);
+  free(p);
+  free(anova);
+  free(stat);
+  return 0;
+fail:
+  bmd_prefilter_result_destroy(r);
+  free(p);
+  free(anova);
+  free(stat);
+  free(keep);
+  return -1;
+}

@@ -1,13 +1,15 @@
 /*
- * cmd_analyze.c - `bmdstream analyze --matrix FILE --out DIR [options]`:
- * the offline analysis on files. Parses the shared options and every
- * stage's own, imports the expression matrix (plain or gzip BMDExpress
- * format), creates DIR and runs the stages in order (analyze.h).
+ * cmd_analyze.c - `bmdstream analyze`: the analysis offline on files.
+ * Imports a BMDExpress expression matrix and runs the stages in order
+ * (analyze.h), each writing its file into --out DIR:
+ *   prefilter (analyze_prefilter.c) -> DIR/prefilter.tsv
+ * Later stages (BMD, categories) take the probes the prefilter passed.
  */
 #include "commands.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,163 +18,248 @@
 #include "analyze.h"
 #include "bs/matrix_import.h"
 
-static const bs_analyze_stage *const stages[] = {
-    &bs_analyze_stage_prefilter,
-};
-#define N_STAGES (sizeof(stages) / sizeof(stages[0]))
-
-static int parse_log(bs_analyze_ctx *ctx, const char *v, bmd_log_base *out) {
-  (void)ctx;
-  static const char *const names[] = {"none", "base2", "base10", "natural"};
-  static const bmd_log_base vals[] = {BMD_LOG_NONE, BMD_LOG_BASE2, BMD_LOG_BASE10, BMD_LOG_NATURAL};
-  for (size_t i = 0; i < 4; i++)
-    if (strcmp(v, names[i]) == 0) {
-      *out = vals[i];
-      return 0;
-    }
-  fprintf(stderr, "bmdstream analyze: --log: '%s' is not none, base2, base10 or natural\n", v);
-  return -1;
-}
-
 static void usage(FILE *out) {
-  fprintf(out, "usage: bmdstream analyze --matrix FILE --out DIR [options]\n\n"
-               "  --matrix FILE   BMDExpress expression file (tab-delimited, plain or gzip)\n"
-               "  --out DIR       output directory (created if missing)\n"
-               "  --log L         none|base2|base10|natural: how the data are logged (base2)\n"
-               "  --threads T     worker threads (1)\n");
-  for (size_t s = 0; s < N_STAGES; s++) {
-    fprintf(out, "\n%s stage:\n", stages[s]->name);
-    for (size_t i = 0; i < stages[s]->n_opts; i++) {
-      const bs_analyze_opt *o = &stages[s]->opts[i];
-      fprintf(out, "  --%-22s %s\n", o->name, o->help);
-    }
+  fprintf(out,
+          "usage: bmdstream analyze --matrix FILE --out DIR [--prefilter williams|anova|none]\n"
+          "         [--p-cutoff P|none] [--mtc] [--fold-filter X] [--keep-controls]\n"
+          "         [--notel-p P] [--notel-fc X] [--permutations N] [--seed S]\n"
+          "         [--log none|base2|base10|natural] [--threads T]\n"
+          "FILE: BMDExpress expression matrix (tab-delimited, optional header row, dose row,\n"
+          "      one row per probe; gzip accepted). Writes DIR/prefilter.tsv.\n"
+          "Defaults: --prefilter anova, --p-cutoff 0.05 on the unadjusted p (--mtc: BH-adjusted),\n"
+          "  AFFX control probes dropped, --fold-filter 2 (0 = off; with --prefilter none only\n"
+          "  when given), NOTEL/LOTEL t-test p 0.05 and fold change 2, --log base2,\n"
+          "  Williams --permutations 10000 --seed 23524, --threads 1.\n");
+}
+
+static int bad_flag(const char *flag, const char *value, const char *want) {
+  fprintf(stderr, "bmdstream analyze: %s: expected %s, got '%s'\n", flag, want, value);
+  return 2;
+}
+
+static int parse_double(const char *s, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || *end != '\0' || errno != 0 || !isfinite(v))
+    return -1;
+  *out = v;
+  return 0;
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out) {
+  char *end;
+  if (*s < '0' || *s > '9')
+    return -1;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (*end != '\0' || errno != 0 || v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* mkdir -p: 0, or -1 with errno. */
+static int make_dirs(const char *path) {
+  char buf[4096];
+  if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
+    errno = ENAMETOOLONG;
+    return -1;
   }
-}
-
-static void ctx_free(bs_analyze_ctx *ctx) {
-  bmd_dataset_destroy(ctx->ds);
-  bmd_prefilter_result_destroy(ctx->pf_res);
-  free(ctx->pf_stat);
-}
-
-size_t bs_analyze_passed(const bs_analyze_ctx *ctx, size_t *idx) {
-  size_t n = 0;
-  for (size_t p = 0; p < ctx->ds->n_probes; p++)
-    if (!ctx->pf_res || ctx->pf_res->verdict[p] == BMD_PREFILTER_PASSED)
-      idx[n++] = p;
-  return n;
-}
-
-int bs_cmd_analyze(int argc, char **argv) {
-  enum { OPT_MATRIX = 1000, OPT_OUT, OPT_LOG, OPT_THREADS, OPT_HELP, OPT_STAGE };
-  bs_analyze_ctx ctx = {.threads = 1};
-  bmd_log_base log_base = BMD_LOG_BASE2;
-  int rc = 2;
-
-  /* the long-option table: the shared options, then every stage's */
-  size_t n_stage_opts = 0;
-  for (size_t s = 0; s < N_STAGES; s++)
-    n_stage_opts += stages[s]->n_opts;
-  struct option *lopts = calloc(5 + n_stage_opts + 1, sizeof(*lopts));
-  const bs_analyze_opt **map = calloc(n_stage_opts + 1, sizeof(*map));
-  if (!lopts || !map) {
-    fprintf(stderr, "bmdstream analyze: out of memory\n");
-    goto done;
+  for (char *c = buf + 1; *c; c++) {
+    if (*c != '/')
+      continue;
+    *c = '\0';
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+      return -1;
+    *c = '/';
   }
-  lopts[0] = (struct option){"matrix", required_argument, NULL, OPT_MATRIX};
-  lopts[1] = (struct option){"out", required_argument, NULL, OPT_OUT};
-  lopts[2] = (struct option){"log", required_argument, NULL, OPT_LOG};
-  lopts[3] = (struct option){"threads", required_argument, NULL, OPT_THREADS};
-  lopts[4] = (struct option){"help", no_argument, NULL, OPT_HELP};
-  size_t k = 0;
-  for (size_t s = 0; s < N_STAGES; s++)
-    for (size_t i = 0; i < stages[s]->n_opts; i++, k++) {
-      map[k] = &stages[s]->opts[i];
-      lopts[5 + k] =
-          (struct option){map[k]->name, map[k]->has_arg ? required_argument : no_argument, NULL,
-                          OPT_STAGE + (int)k};
-    }
+  if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+    return -1;
+  struct stat st;
+  if (stat(buf, &st) != 0)
+    return -1;
+  if (!S_ISDIR(st.st_mode)) {
+    errno = ENOTDIR;
+    return -1;
+  }
+  return 0;
+}
 
-  /* stage defaults */
-  ctx.prefilter = BS_PREFILTER_ANOVA;
-  ctx.pf = bmd_prefilter_options_default();
-  ctx.permutations = 10000;
-  ctx.seed = 23524;
+enum {
+  OPT_MATRIX = 256,
+  OPT_OUT,
+  OPT_PREFILTER,
+  OPT_P_CUTOFF,
+  OPT_MTC,
+  OPT_FOLD,
+  OPT_KEEP_CONTROLS,
+  OPT_NOTEL_P,
+  OPT_NOTEL_FC,
+  OPT_PERMUTATIONS,
+  OPT_SEED,
+  OPT_LOG,
+  OPT_THREADS
+};
 
+/* Fills o from argv; returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, bs_analyze_options *o) {
+  static const struct option lopts[] = {{"matrix", required_argument, NULL, OPT_MATRIX},
+                                        {"out", required_argument, NULL, OPT_OUT},
+                                        {"prefilter", required_argument, NULL, OPT_PREFILTER},
+                                        {"p-cutoff", required_argument, NULL, OPT_P_CUTOFF},
+                                        {"mtc", no_argument, NULL, OPT_MTC},
+                                        {"fold-filter", required_argument, NULL, OPT_FOLD},
+                                        {"keep-controls", no_argument, NULL, OPT_KEEP_CONTROLS},
+                                        {"notel-p", required_argument, NULL, OPT_NOTEL_P},
+                                        {"notel-fc", required_argument, NULL, OPT_NOTEL_FC},
+                                        {"permutations", required_argument, NULL, OPT_PERMUTATIONS},
+                                        {"seed", required_argument, NULL, OPT_SEED},
+                                        {"log", required_argument, NULL, OPT_LOG},
+                                        {"threads", required_argument, NULL, OPT_THREADS},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
+  int fold_given = 0, c;
+  uint64_t u;
   optind = 1;
-  opterr = 1;
-  int c;
-  while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
-    char *end = NULL;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
     switch (c) {
+    case 'h':
+      usage(stdout);
+      return 0;
     case OPT_MATRIX:
-      ctx.matrix_path = optarg;
+      o->matrix = optarg;
       break;
     case OPT_OUT:
-      ctx.out_dir = optarg;
+      o->out_dir = optarg;
+      break;
+    case OPT_PREFILTER:
+      if (strcmp(optarg, "anova") == 0)
+        o->prefilter = BS_PREFILTER_ANOVA;
+      else if (strcmp(optarg, "williams") == 0)
+        o->prefilter = BS_PREFILTER_WILLIAMS;
+      else if (strcmp(optarg, "none") == 0)
+        o->prefilter = BS_PREFILTER_NONE;
+      else
+        return bad_flag("--prefilter", optarg, "williams, anova or none");
+      break;
+    case OPT_P_CUTOFF:
+      if (strcmp(optarg, "none") == 0)
+        o->p_cutoff = 9999;
+      else if (parse_double(optarg, &o->p_cutoff) != 0 || !(o->p_cutoff > 0))
+        return bad_flag("--p-cutoff", optarg, "a number > 0 or 'none'");
+      break;
+    case OPT_MTC:
+      o->mtc = 1;
+      break;
+    case OPT_FOLD:
+      if (parse_double(optarg, &o->fold_filter) != 0 || o->fold_filter < 0)
+        return bad_flag("--fold-filter", optarg, "a number >= 0 (0 = off)");
+      fold_given = 1;
+      break;
+    case OPT_KEEP_CONTROLS:
+      o->filter_controls = 0;
+      break;
+    case OPT_NOTEL_P:
+      if (parse_double(optarg, &o->notel_p) != 0 || !(o->notel_p > 0))
+        return bad_flag("--notel-p", optarg, "a number > 0");
+      break;
+    case OPT_NOTEL_FC:
+      if (parse_double(optarg, &o->notel_fc) != 0 || o->notel_fc < 0)
+        return bad_flag("--notel-fc", optarg, "a number >= 0");
+      break;
+    case OPT_PERMUTATIONS:
+      if (parse_u64(optarg, 100000000, &u) != 0)
+        return bad_flag("--permutations", optarg, "an integer 0..100000000");
+      o->permutations = (unsigned)u;
+      break;
+    case OPT_SEED:
+      if (parse_u64(optarg, UINT64_MAX, &u) != 0)
+        return bad_flag("--seed", optarg, "an unsigned 64-bit integer");
+      o->seed = u;
       break;
     case OPT_LOG:
-      if (parse_log(&ctx, optarg, &log_base) != 0)
-        goto done;
+      if (strcmp(optarg, "none") == 0)
+        o->log_base = BMD_LOG_NONE;
+      else if (strcmp(optarg, "base2") == 0)
+        o->log_base = BMD_LOG_BASE2;
+      else if (strcmp(optarg, "base10") == 0)
+        o->log_base = BMD_LOG_BASE10;
+      else if (strcmp(optarg, "natural") == 0)
+        o->log_base = BMD_LOG_NATURAL;
+      else
+        return bad_flag("--log", optarg, "none, base2, base10 or natural");
       break;
-    case OPT_THREADS: {
-      errno = 0;
-      unsigned long v = strtoul(optarg, &end, 10);
-      if (errno || *end || v < 1 || v > 256) {
-        fprintf(stderr, "bmdstream analyze: --threads: '%s' is not 1..256\n", optarg);
-        goto done;
-      }
-      ctx.threads = (unsigned)v;
+    case OPT_THREADS:
+      if (parse_u64(optarg, 1024, &u) != 0 || u == 0)
+        return bad_flag("--threads", optarg, "an integer 1..1024");
+      o->threads = (unsigned)u;
       break;
-    }
-    case 'h':
-    case OPT_HELP:
-      usage(stdout);
-      rc = 0;
-      goto done;
+    case ':':
+      fprintf(stderr, "bmdstream analyze: %s: missing value\n", argv[optind - 1]);
+      return 2;
     default:
-      if (c >= OPT_STAGE && (size_t)(c - OPT_STAGE) < n_stage_opts) {
-        if (map[c - OPT_STAGE]->parse(&ctx, optarg) != 0)
-          goto done;
-        break;
-      }
+      fprintf(stderr, "bmdstream analyze: unknown flag '%s'\n", argv[optind - 1]);
       usage(stderr);
-      goto done;
+      return 2;
     }
   }
   if (optind < argc) {
     fprintf(stderr, "bmdstream analyze: unexpected argument '%s'\n", argv[optind]);
-    goto done;
+    return 2;
   }
-  if (!ctx.matrix_path || !ctx.out_dir) {
-    fprintf(stderr, "bmdstream analyze: --matrix and --out are required\n");
+  if (!o->matrix || !o->out_dir) {
+    fprintf(stderr, "bmdstream analyze: %s is required\n", !o->matrix ? "--matrix" : "--out");
     usage(stderr);
-    goto done;
+    return 2;
   }
+  if (o->prefilter == BS_PREFILTER_NONE && !fold_given)
+    o->fold_filter = 0;
+  return -1;
+}
 
-  char err[512];
+int bs_cmd_analyze(int argc, char **argv) {
+  bs_analyze_options o = {.prefilter = BS_PREFILTER_ANOVA,
+                          .p_cutoff = 0.05,
+                          .fold_filter = 2.0,
+                          .filter_controls = 1,
+                          .notel_p = 0.05,
+                          .notel_fc = 2.0,
+                          .permutations = 10000,
+                          .seed = 23524,
+                          .threads = 1,
+                          .log_base = BMD_LOG_BASE2};
+  int rc = parse_args(argc, argv, &o);
+  if (rc >= 0)
+    return rc;
+  char err[1024];
+  bmd_dataset *ds = NULL;
+  size_t *passed = NULL, n_passed = 0;
   bs_import_limits lim = bs_import_limits_default();
-  if (bs_matrix_import_file(ctx.matrix_path, &lim, log_base, &ctx.ds, err, sizeof(err)) != 0) {
+  if (bs_matrix_import_file(o.matrix, &lim, o.log_base, &ds, err, sizeof(err)) != 0) {
     fprintf(stderr, "bmdstream analyze: %s\n", err);
-    rc = 1;
-    goto done;
+    return 1;
   }
-  if (mkdir(ctx.out_dir, 0777) != 0 && errno != EEXIST) {
-    fprintf(stderr, "bmdstream analyze: cannot create %s: %s\n", ctx.out_dir, strerror(errno));
-    rc = 1;
-    goto done;
+  if (make_dirs(o.out_dir) != 0) {
+    fprintf(stderr, "bmdstream analyze: --out %s: %s\n", o.out_dir, strerror(errno));
+    bmd_dataset_destroy(ds);
+    return 1;
   }
-  for (size_t s = 0; s < N_STAGES; s++) {
-    int src = stages[s]->run(&ctx);
-    if (src != 0) {
-      rc = src;
-      goto done;
-    }
+  if (bs_analyze_prefilter_run(&o, ds, &passed, &n_passed, err, sizeof(err)) != 0) {
+    fprintf(stderr, "bmdstream analyze: prefilter: %s\n", err);
+    bmd_dataset_destroy(ds);
+    return 1;
   }
-  rc = 0;
-done:
-  free(lopts);
-  free(map);
-  ctx_free(&ctx);
-  return rc;
+  fprintf(stderr,
+          "bmdstream analyze: %zu probes x %zu samples (%zu dose groups); prefilter %s: "
+          "%zu passed -> %s/prefilter.tsv\n",
+          ds->n_probes, ds->n_samples, ds->n_groups,
+          o.prefilter == BS_PREFILTER_ANOVA      ? "anova"
+          : o.prefilter == BS_PREFILTER_WILLIAMS ? "williams"
+                                                 : "none",
+          n_passed, o.out_dir);
+  free(passed);
+  bmd_dataset_destroy(ds);
+  return 0;
 }

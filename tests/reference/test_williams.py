@@ -189,3 +189,43 @@ def test_cli_thread_count_and_seed(tmp_path):
     assert np.array_equal(s1, s3) and np.array_equal(p1, p3)
     s4, p4 = run_cli(tmp_path, doses, y, 2000, 10, 1)
     assert np.array_equal(s1, s4) and not np.array_equal(p1, p4)
+
+
+def example_rows(name, n_probes):
+    """First probes of a BMDExpress example matrix, values and doses rounded
+    to 32-bit floats as our importer stores them (so the file we hand the CLI
+    holds exactly the numbers the reference uses)."""
+    lines = [ln.rstrip("\r\n").split("\t")
+             for ln in (DATA.parent / "bmdexpress" / name).read_text().splitlines() if "\t" in ln]
+    dose_row = next(ln for ln in lines if ln[0].lower() == "dose")
+    doses = np.array([float(x) for x in dose_row[1:]], dtype=np.float32).astype(float)
+    start = lines.index(dose_row) + 1
+    y = np.array([[float(x) for x in ln[1:]] for ln in lines[start:start + n_probes]],
+                 dtype=np.float32).astype(float)
+    return doses, y
+
+
+@pytest.mark.skipif(not CLI.exists(), reason="williams_cli not built")
+def test_example_data_against_reference(tmp_path):
+    """Real data: 12 controls and six doses x 3 (unequal n), log2 values
+    floored at 3.322 (many exact ties, constant probes, zero-variance groups)."""
+    doses, y = example_rows("example data 1.txt", 80)
+    _, g = groups_of(doses)
+    stats, ps = run_cli(tmp_path, doses, y, B_OURS, 23524, 2)
+    rng = np.random.default_rng(4242)
+    tested = 0
+    for i, row in enumerate(y):
+        t_obs = stat_ref(row, g)
+        if not np.isfinite(t_obs):  # s = 0 with a trend: both must say +inf
+            assert stats[i] == t_obs, f"probe{i}"
+            continue
+        assert stats[i] == pytest.approx(t_obs, rel=1e-9, abs=1e-12), f"probe{i}"
+        if t_obs == 0.0:
+            assert ps[i] == 1.0
+            continue
+        t_perm = perm_stats_ref(row, g, rng, B_REF // 5)
+        p_ref = (1 + np.count_nonzero(t_perm >= t_obs * (1 - TIE))) / (1 + B_REF // 5)
+        tol = 4 * np.sqrt(p_ref * (1 - p_ref) * (1 / B_OURS + 5 / B_REF)) + 2 / B_OURS
+        assert abs(ps[i] - p_ref) <= tol, f"probe{i}: p {ps[i]} vs reference {p_ref} (tol {tol})"
+        tested += 1
+    assert tested >= 50

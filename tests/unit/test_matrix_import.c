@@ -68,6 +68,24 @@ static void test_formats(void **state) {
   unlink(path);
 }
 
+/* Values round once, decimal -> float, as Java's Float.parseFloat: the
+ * decimal just below the midpoint of 1 + 2^-23 and 1 + 2^-22 must give
+ * 1 + 2^-23 (rounding via double first would land on the midpoint and tie
+ * to 1 + 2^-22). */
+static void test_single_rounding(void **state) {
+  (void)state;
+  const char *text = "Dose\t0\t0\t1\t1\n"
+                     "P1\t1.00000017881393432617187499\t1.000000178813934326171875\t2\t2\n";
+  char err[256];
+  bmd_dataset *ds = NULL;
+  assert_int_equal(
+      bs_matrix_import_buffer(text, strlen(text), "mem", NULL, BMD_LOG_NONE, &ds, err, sizeof(err)),
+      0);
+  assert_true(ds->values[0] == 1.0 + 0x1p-23);
+  assert_true(ds->values[1] == 1.0 + 0x1p-22); /* an exact tie goes to even */
+  bmd_dataset_destroy(ds);
+}
+
 static void test_bad_corpus(void **state) {
   (void)state;
   FILE *f = fopen(BS_TEST_DATA "/bad/EXPECTED.tsv", "r");
@@ -125,6 +143,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_example_data),
       cmocka_unit_test(test_formats),
+      cmocka_unit_test(test_single_rounding),
       cmocka_unit_test(test_bad_corpus),
       cmocka_unit_test(test_long_line_and_byte_limit),
   };

@@ -371,6 +371,28 @@ static void test_run_published_example_pvalue(void **state) {
   bmd_dataset_destroy(ds);
 }
 
+/* Edge cases: no permutations (p = 1), no probes, more threads than
+ * blocks, NULL options (the defaults). */
+static void test_run_edges(void **state) {
+  (void)state;
+  bmd_dataset *ds = make_dataset(3, design12, 12, 1.0, 17);
+  double stat[3], p[3], stat2[3], p2[3];
+  run_ok(ds, 0, 1, 1, stat, p);
+  for (size_t q = 0; q < 3; q++)
+    assert_true(p[q] == 1.0 && stat[q] > 0.0);
+  run_ok(ds, 200, 1, 8, stat2, p2);
+  assert_memory_equal(stat, stat2, sizeof(stat));
+  char err[128];
+  assert_int_equal(bmd_williams_run(ds, NULL, stat, p, err, sizeof(err)), 0);
+  for (size_t q = 0; q < 3; q++)
+    assert_true(p[q] > 0.0 && p[q] <= 1.0 &&
+                fabs(p[q] * 10001.0 - floor(p[q] * 10001.0 + 0.5)) < 1e-6);
+  bmd_dataset_destroy(ds);
+  ds = make_dataset(0, design12, 12, 1.0, 18);
+  assert_int_equal(bmd_williams_run(ds, NULL, stat, p, err, sizeof(err)), 0);
+  bmd_dataset_destroy(ds);
+}
+
 static void test_run_errors(void **state) {
   (void)state;
   bmd_dataset *ds = make_dataset(3, design12, 12, 0.0, 14);
@@ -406,6 +428,7 @@ int main(void) {
       cmocka_unit_test(test_run_threads_and_seed),
       cmocka_unit_test(test_run_pvalue_exact_enumeration),
       cmocka_unit_test(test_run_published_example_pvalue),
+      cmocka_unit_test(test_run_edges),
       cmocka_unit_test(test_run_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

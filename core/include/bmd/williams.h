@@ -46,9 +46,12 @@ bmd_williams_options bmd_williams_options_default(void);
  * Williams statistic T (largest over the increasing and decreasing
  * directions) and its permutation p-value. stat_out and p_out hold
  * ds->n_probes values each (caller-owned). A probe whose values are all
- * equal gets T = 0, p = 1. Fails (with errstr) on fewer than two dose
- * groups, no residual degrees of freedom (N - groups < 1), a non-finite
- * value (naming probe and sample) or lack of memory. */
+ * equal gets T = 0, p = 1. Memory: B * N * 2 bytes of permutation table
+ * plus O(threads * N) scratch.
+ * Returns 0; -1 (errstr filled) on bad input: fewer than two dose groups,
+ * no residual degrees of freedom (N - groups < 1), more than 65535
+ * samples, a non-finite value (naming probe and sample); -2 (errstr
+ * filled) when out of memory, which a caller may treat as retriable. */
 int bmd_williams_run(const bmd_dataset *ds, const bmd_williams_options *opt, double *stat_out,
                      double *p_out, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
