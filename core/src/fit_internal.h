@@ -107,10 +107,10 @@ double bmd_bmr_delta(const bmd_problem *p, const double *th, double *grad);
 double bmd_bmd_scaled(const bmd_problem *p, const double *th);
 
 /* ---- profile limits (fit_profile.c) ---- */
-/* BMDL/BMDU (scaled) by root finding on the profile; status bits as in
- * bmd_fit_result.limits_status. */
+/* BMDL/BMDU (scaled) by root finding on the profile, and the profile
+ * solutions there (th_l, th_u); status bits as in bmd_fit_result.limits_status. */
 int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_hat, double xbmd,
-                       double alpha, double *xl, double *xu);
+                       double alpha, double *xl, double *xu, double *th_l, double *th_u);
 
 /* ---- AOD (fit_aod.c) ---- */
 double bmd_chi2_sf(double x, double df);

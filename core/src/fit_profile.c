@@ -7,10 +7,13 @@
  * below and above the BMD. Every other free parameter is re-optimised at
  * each x: warm start from the nearest point already solved, plus restarts
  * of the shape parameter (Power n, Hill n, Exp d) so that a profile does
- * not stay stuck on a bound (the Power n = 1 trap): next to the MLE, and
- * wherever the warm start fails or ends with the shape on a bound. Brackets are found by
- * geometric steps (x 0.7 down to 1e-6 BMD, x 1.4 up to 2^10 max dose),
- * then the root is refined by Illinois regula falsi on ln x.
+ * not stay stuck on a bound (the Power n = 1 trap): wherever the warm
+ * start fails or ends with the shape on a bound. The limit is the
+ * first crossing walking out from the BMD, as BMDS's profile walk finds it
+ * (profiles can be non-monotone): steps from x 0.85 (down to 1e-6 BMD)
+ * and x 1.2 (up to 2^10 max dose), each ratio raised to the power 1.25
+ * after every step, bracket it, then Illinois regula falsi on
+ * ln x refines it.
  */
 #include "fit_internal.h"
 
@@ -69,14 +72,13 @@ static double prof_eval(prof_state *s, double x) {
     fbest = f;
     memcpy(best, th, sizeof(th));
   }
-  /* restart the shape parameter where a local optimum is likely: next to
-   * the MLE, when the warm start failed, or when it ended on a bound */
+  /* restart the shape parameter where a local optimum is likely: when the
+   * warm start failed or ended with the shape on a bound */
   int si = shape_index(p);
-  int restart =
-      si >= 0 && (near == 0 || !(fbest < HUGE_VAL) || fabs(best[si] - p->lb[si]) < BMD_BOUND_EPS ||
-                  fabs(best[si] - p->ub[si]) < BMD_BOUND_EPS);
+  int restart = si >= 0 && (!(fbest < HUGE_VAL) || fabs(best[si] - p->lb[si]) < BMD_BOUND_EPS ||
+                            fabs(best[si] - p->ub[si]) < BMD_BOUND_EPS);
   if (restart) {
-    static const double shapes[] = {1.0, 1.3, 2.0, 4.0};
+    static const double shapes[] = {1.0, 1.3, 2.0, 4.0, 10.0};
     for (size_t r = 0; r < sizeof(shapes) / sizeof(shapes[0]); r++) {
       double v = shapes[r];
       if (v < p->lb[si] || v > p->ub[si] || fabs(v - s->pts[near].th[si]) < 1e-3)
@@ -132,8 +134,22 @@ static double refine(prof_state *s, double x_in, double f_in, double x_out, doub
   return exp(0.5 * (a + b));
 }
 
+/* theta of the cached point closest to x */
+static void nearest_theta(const prof_state *s, double x, double *th) {
+  size_t best = 0;
+  double dn = HUGE_VAL;
+  for (size_t i = 0; i < s->n_pts; i++) {
+    double d = fabs(log(s->pts[i].x / x));
+    if (d < dn) {
+      dn = d;
+      best = i;
+    }
+  }
+  memcpy(th, s->pts[best].th, s->p->n_par * sizeof(double));
+}
+
 int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_hat, double xbmd,
-                       double alpha, double *xl, double *xu) {
+                       double alpha, double *xl, double *xu, double *th_l, double *th_u) {
   int status = 0;
   prof_state st;
   memset(&st, 0, sizeof(st));
@@ -147,7 +163,7 @@ int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_ha
   /* lower limit */
   *xl = NAN;
   double x_in = xbmd, f_in = nll_hat - st.target;
-  for (double x = xbmd * 0.7; x > xbmd * 1e-6; x *= 0.7) {
+  for (double x = xbmd * 0.85, r = 0.85; x > xbmd * 1e-6; r = pow(r, 1.25), x *= r) {
     double f = prof_eval(&st, x);
     if (!isfinite(f))
       continue;
@@ -160,12 +176,14 @@ int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_ha
   }
   if (isnan(*xl))
     status |= 1;
+  else
+    nearest_theta(&st, *xl, th_l);
 
   /* upper limit */
   *xu = NAN;
   x_in = xbmd;
   f_in = nll_hat - st.target;
-  for (double x = xbmd * 1.4; x < 1024.0 * 1.4; x *= 1.4) {
+  for (double x = xbmd * 1.2, r = 1.2; x < 1024.0 * 1.2; r = pow(r, 1.25), x *= r) {
     double f = prof_eval(&st, x);
     if (!isfinite(f))
       continue;
@@ -178,5 +196,7 @@ int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_ha
   }
   if (isnan(*xu))
     status |= 2;
+  else
+    nearest_theta(&st, *xu, th_u);
   return status;
 }
