@@ -5,7 +5,9 @@ in the same test, and against the values published by the upstream tests.
 Agreement for one (dataset, model, variance): log-likelihood within 0.01,
 BMD within 1%, BMDL and BMDU within 2% - or ours reaches a higher
 likelihood (by more than 1e-4), which is counted and listed as the better
-optimum. pybmds' limits come from a grid + spline of the profile and its
+optimum. Where both reach the same likelihood (within 1e-5) but the BMDs
+differ, the likelihood has a ridge and the BMD is not identified: counted
+and listed as "ridge". pybmds' limits come from a grid + spline of the profile and its
 profile re-optimisation can stall, so a limit that disagrees by more than
 2% goes to an independent SciPy SLSQP profile (many starts, including our
 profile solutions at the limits): pybmds' value is proven not to be the
@@ -217,6 +219,10 @@ def compare(tag, ds, name, ncv, ours, peer, stats):
         if better:
             return "better", f"{tag} {name}: ours LL higher by {dll:.4g}; {key} ours {a} pybmds {b}"
         if key == "bmd":
+            if a is not None and b is not None and abs(dll) <= 1e-5:
+                # both parameter sets reach the maximum: a likelihood ridge
+                # (e.g. Hill through 4 group means) leaves the BMD unidentified
+                return "ridge", f"{tag} {name}: equal LL (dLL {dll:.2g}), bmd ours {a} pybmds {b}"
             return "disagree", f"{tag} {name}: bmd ours {a} pybmds {b} (dLL {dll:.2g})"
         # adjudicate with an independent profile, started also from our
         # profile solutions at the limits (the certificates)
@@ -273,7 +279,7 @@ def datasets():
 @pytest.mark.parametrize("variance", ["constant", "nonconstant"])
 def test_against_pybmds(variance):
     names = list(MODELS)
-    counts = {m: {"agree": 0, "better": 0, "disagree": 0} for m in names}
+    counts = {m: {"agree": 0, "better": 0, "ridge": 0, "disagree": 0} for m in names}
     stats = {"adjudicated": 0, "limit_ours_exact": 0}
     notes = []
     ncv = variance == "nonconstant"
@@ -296,9 +302,9 @@ def test_against_pybmds(variance):
     for name in names:
         c = counts[name]
         tot = sum(c.values())
-        rate = (c["agree"] + c["better"]) / tot if tot else 1.0
+        rate = (c["agree"] + c["better"] + c["ridge"]) / tot if tot else 1.0
         print(f"{name:7s} n={tot:4d} agree={c['agree']:4d} better-optimum={c['better']:3d} "
-              f"disagree={c['disagree']:3d} rate={rate:.3f}")
+              f"ridge={c['ridge']:3d} disagree={c['disagree']:3d} rate={rate:.3f}")
         if rate < 0.98:
             failed.append(name)
     assert not failed, f"agreement below 98% for {failed}"
