@@ -6,8 +6,13 @@
 #define BS_COMMANDS_H
 
 int bs_cmd_analyze(int argc, char **argv);
+int bs_cmd_categories(int argc, char **argv);
 int bs_cmd_fit(int argc, char **argv);
 int bs_cmd_migrate(int argc, char **argv);
 int bs_cmd_topics(int argc, char **argv);
+int bs_cmd_user(int argc, char **argv);
+int bs_cmd_project(int argc, char **argv);
+int bs_cmd_lag(int argc, char **argv);
+int bs_cmd_replay(int argc, char **argv);
 
 #endif

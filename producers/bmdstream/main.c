@@ -17,9 +17,15 @@ typedef struct bs_command {
 
 static const bs_command commands[] = {
     {"analyze", bs_cmd_analyze, "run the analysis offline on files (prefilter, BMD, ...)"},
+    {"categories", bs_cmd_categories,
+     "category analysis and tPOD from a bmd.tsv and annotation files"},
     {"fit", bs_cmd_fit, "fit dose-response models to one dataset, print JSON"},
     {"migrate", bs_cmd_migrate, "apply the SQL migrations to the database"},
     {"topics", bs_cmd_topics, "create the pipeline's Kafka topics"},
+    {"user", bs_cmd_user, "create a user (password on stdin) or check a password"},
+    {"project", bs_cmd_project, "create or list a user's projects"},
+    {"lag", bs_cmd_lag, "consumer-group lag per partition (exit 3 above --max-lag)"},
+    {"replay", bs_cmd_replay, "re-run experiments, reset a group, re-publish a time window"},
 };
 
 static void usage(FILE *out) {

@@ -1,0 +1,64 @@
+/*
+ * bs/results.h - the result tables as the stages write them: every write
+ * is an upsert on the table's natural key (sql/0001_core_tables.sql), so a
+ * re-delivered event changes nothing (DESIGN §3).
+ */
+#ifndef BS_RESULTS_H
+#define BS_RESULTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bmd/category.h"
+#include "bmd/prefilter.h"
+#include "bmd/probes.h"
+#include "bs/db.h"
+#include "bs/objstore.h"
+
+/* Rows of ds that prefilter result prefilter_id passed, in dataset order
+ * (*rows new, caller frees). A probe id unknown to ds is an error. */
+bs_status bs_results_passed_probes(bs_db *db, int64_t prefilter_id, const bmd_dataset *ds,
+                                   size_t **rows, size_t *n, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* The bmd_results row of (experiment, prefilter result, "MLE", name),
+ * created if absent; *result_id its id either way. prefilter_id 0 = none. */
+bs_status bs_results_upsert_bmd(bs_db *db, int64_t project_id, int64_t experiment_id,
+                                int64_t prefilter_id, const char *name, const json_t *settings,
+                                int64_t *result_id, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* Stores the fits: probe_stats.json.gz under key (S3 first), then in one
+ * transaction the probe_stat_results rows, the result's key and count. */
+bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char *key,
+                                       int64_t result_id, const bmd_dataset *ds,
+                                       const bmd_probe_fit *fits, size_t n, char *errstr,
+                                       size_t errstr_size) __attribute__((warn_unused_result));
+
+/* Stores a prefilter run in one transaction: the prefilter_results row
+ * (natural key: experiment + settings hash; name "<method>-<hash>"), then
+ * one prefilter_result_details row per probe (statistic may be NULL).
+ * *prefilter_id receives the row's id, new or existing. */
+bs_status bs_results_store_prefilter(bs_db *db, int64_t project_id, int64_t experiment_id,
+                                     const char *method, const json_t *settings,
+                                     const bmd_dataset *ds, const double *statistic,
+                                     const bmd_prefilter_result *res, int64_t *prefilter_id,
+                                     char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* The category_results row of (BMD result, settings hash), created if
+ * absent; *category_result_id its id either way. */
+bs_status bs_results_upsert_category(bs_db *db, int64_t project_id, int64_t bmd_result_id,
+                                     const json_t *settings, int64_t *category_result_id,
+                                     char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* One transaction: a category_result_details row per category, then the
+ * result's count, tPOD and export prefix. */
+bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
+                                      const bmd_category_analysis *ca, const json_t *tpod,
+                                      const char *export_prefix, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * accounts.c - users (Argon2id password hashes) and projects, and the
+ * project-ownership check.
+ */
+#include "bs/accounts.h"
+
+#include <argon2.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+int bs_password_hash(const char *password, char *encoded, size_t encoded_size, char *errstr,
+                     size_t errstr_size) {
+  uint8_t salt[16];
+  if (getrandom(salt, sizeof(salt), 0) != (ssize_t)sizeof(salt)) {
+    snprintf(errstr, errstr_size, "no randomness available for the password salt");
+    return -1;
+  }
+  int rc = argon2id_hash_encoded(BS_ARGON2_T_COST, BS_ARGON2_M_COST_KIB, BS_ARGON2_LANES, password,
+                                 strlen(password), salt, sizeof(salt), 32, encoded, encoded_size);
+  if (rc != ARGON2_OK) {
+    snprintf(errstr, errstr_size, "password hashing failed: %s", argon2_error_message(rc));
+    return -1;
+  }
+  return 0;
+}
+
+int bs_password_verify(const char *encoded, const char *password) {
+  int rc = argon2id_verify(encoded, password, strlen(password));
+  if (rc == ARGON2_OK)
+    return 1;
+  if (rc == ARGON2_VERIFY_MISMATCH)
+    return 0;
+  return -1;
+}
+
+static bs_status parse_id(PGresult *res, int64_t *id) {
+  if (PQntuples(res) != 1)
+    return BS_ERR_NOT_FOUND;
+  *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+  return BS_OK;
+}
+
+bs_status bs_user_add(bs_db *db, const bs_user_fields *fields, const char *password,
+                      int64_t *user_id, char *errstr, size_t errstr_size) {
+  char hash[256];
+  if (!password || strlen(password) < 8) {
+    snprintf(errstr, errstr_size, "password: at least 8 characters are required");
+    return BS_ERR_PERMANENT;
+  }
+  if (bs_password_hash(password, hash, sizeof(hash), errstr, errstr_size) != 0)
+    return BS_ERR_PERMANENT;
+  const char *params[] = {fields->username, fields->email, hash, fields->full_name,
+                          fields->role ? fields->role : "analyst"};
+  PGresult *res = NULL;
+  bs_status st = bs_db_exec(db,
+                            "INSERT INTO users (username, email, password_hash, full_name, role) "
+                            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
+                            5, params, &res, errstr, errstr_size);
+  if (st == BS_OK && parse_id(res, user_id) != BS_OK) {
+    snprintf(errstr, errstr_size, "user '%s' or email '%s' exists already", fields->username,
+             fields->email);
+    st = BS_ERR_PERMANENT;
+  }
+  PQclear(res);
+  memset(hash, 0, sizeof(hash));
+  return st;
+}
+
+bs_status bs_user_find(bs_db *db, const char *username, int64_t *user_id, char *errstr,
+                       size_t errstr_size) {
+  const char *params[] = {username};
+  PGresult *res = NULL;
+  bs_status st = bs_db_exec(db, "SELECT id FROM users WHERE username = $1", 1, params, &res, errstr,
+                            errstr_size);
+  if (st == BS_OK && (st = parse_id(res, user_id)) != BS_OK)
+    snprintf(errstr, errstr_size, "no user '%s'", username);
+  PQclear(res);
+  return st;
+}
+
+bs_status bs_user_check_password(bs_db *db, const char *username, const char *password,
+                                 char *errstr, size_t errstr_size) {
+  const char *params[] = {username};
+  PGresult *res = NULL;
+  bs_status st = bs_db_exec(db,
+                            "SELECT password_hash FROM users WHERE username = $1 "
+                            "AND enabled IS NOT FALSE",
+                            1, params, &res, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  int ok = PQntuples(res) == 1 && bs_password_verify(PQgetvalue(res, 0, 0), password) == 1;
+  PQclear(res);
+  if (!ok) {
+    snprintf(errstr, errstr_size, "wrong username or password");
+    return BS_ERR_PERMANENT;
+  }
+  return BS_OK;
+}
+
+bs_status bs_project_add(bs_db *db, int64_t user_id, const char *name, const char *description,
+                         int64_t *project_id, char *errstr, size_t errstr_size) {
+  char uid[32];
+  snprintf(uid, sizeof(uid), "%" PRId64, user_id);
+  const char *params[] = {uid, name, description};
+  PGresult *res = NULL;
+  bs_status st = bs_db_exec(db,
+                            "INSERT INTO bmd_projects (user_id, name, description) "
+                            "VALUES ($1::bigint, $2, $3) RETURNING id",
+                            3, params, &res, errstr, errstr_size);
+  if (st == BS_OK)
+    st = parse_id(res, project_id);
+  PQclear(res);
+  return st;
+}
+
+bs_status bs_project_authorize(bs_db *db, int64_t user_id, int64_t project_id, char *errstr,
+                               size_t errstr_size) {
+  char pid[32];
+  snprintf(pid, sizeof(pid), "%" PRId64, project_id);
+  const char *params[] = {pid};
+  PGresult *res = NULL;
+  bs_status st = bs_db_exec(db, "SELECT user_id FROM bmd_projects WHERE id = $1::bigint", 1, params,
+                            &res, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  int64_t owner = 0;
+  if (parse_id(res, &owner) != BS_OK) {
+    snprintf(errstr, errstr_size, "project %" PRId64 " does not exist", project_id);
+    st = BS_ERR_NOT_FOUND;
+  } else if (owner != user_id) {
+    snprintf(errstr, errstr_size, "forbidden: user %" PRId64 " does not own project %" PRId64,
+             user_id, project_id);
+    st = BS_ERR_PERMANENT;
+  }
+  PQclear(res);
+  return st;
+}

@@ -1,0 +1,158 @@
+/*
+ * bmd_export.c - bmd.tsv and the JSON form of BMD results.
+ */
+#include "bs/bmd_export.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+json_t *bs_json_number(double v) {
+  return isfinite(v) ? json_real(v) : json_null();
+}
+
+static void put_num(FILE *out, double v) {
+  if (isfinite(v))
+    fprintf(out, "\t%.17g", v);
+  else
+    fputc('\t', out);
+}
+
+/* Ratio a/b, undefined when either is not finite or b is 0 (BMDExpress). */
+static double ratio(double a, double b) {
+  return (isfinite(a) && isfinite(b) && b != 0) ? a / b : NAN;
+}
+
+static const char *status_name(bmd_fit_status s) {
+  switch (s) {
+  case BMD_FIT_OK:
+    return "true";
+  case BMD_FIT_MAXEVAL:
+    return "maxeval";
+  case BMD_FIT_FAILED:
+    return "false";
+  case BMD_FIT_TOO_FEW_GROUPS:
+    return "too few dose groups";
+  }
+  return "false";
+}
+
+int bs_bmd_tsv_write(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n,
+                     unsigned model_mask, bmd_variance variance) {
+  fprintf(out, "Probe ID");
+  for (int m = 0; m < BMD_MODEL_COUNT; m++) {
+    if (!(model_mask & (1u << m)))
+      continue;
+    const char *l = bmd_model_label((bmd_model)m);
+    fprintf(out,
+            "\t%s BMD\t%s BMDL\t%s BMDU\t%s fitPValue\t%s fitLogLikelihood\t%s AIC"
+            "\t%s adverseDirection\t%s BMD/BMDL",
+            l, l, l, l, l, l, l, l);
+    if (m == BMD_MODEL_HILL)
+      fprintf(out, "\tFlagged Hill");
+    for (size_t i = 0; i < bmd_fit_param_count((bmd_model)m, variance); i++)
+      fprintf(out, "\t%s Parameter %s", l, bmd_fit_param_name((bmd_model)m, variance, i));
+    fprintf(out, "\t%s Execution Complete", l);
+  }
+  fprintf(out, "\tBest Poly\tBest Model\tBest BMD\tBest BMDL\tBest BMDU\tBest fitPValue"
+               "\tBest fitLogLikelihood\tBest AIC\tBest adverseDirection\tBest BMD/BMDL"
+               "\tBest BMDU/BMDL\tBest BMDU/BMD\tBest RSquared\tBest Is Step Function"
+               "\tBest Modelled Response BMR Multiples\tBest Model Fold Change"
+               "\tBest BMD/Low Dose\tBest BMD/High Dose\tMax Fold Change"
+               "\tMax Fold Change Absolute Value\n");
+  for (size_t i = 0; i < n; i++) {
+    const bmd_probe_fit *pf = &fits[i];
+    fprintf(out, "%s", ds->probe_ids[pf->probe]);
+    for (size_t k = 0; k < pf->n_models; k++) {
+      const bmd_fit_result *r = &pf->fits[k];
+      put_num(out, r->bmd);
+      put_num(out, r->bmdl);
+      put_num(out, r->bmdu);
+      put_num(out, r->fit_p);
+      put_num(out, r->loglik);
+      put_num(out, r->aic);
+      fprintf(out, "\t%d", r->increasing ? 1 : -1);
+      put_num(out, ratio(r->bmd, r->bmdl));
+      if (r->model == BMD_MODEL_HILL)
+        fprintf(out, "\t%d", pf->best.hill_flag ? 1 : 0);
+      for (size_t p = 0; p < bmd_fit_param_count(r->model, variance); p++)
+        put_num(out, p < r->n_params ? r->params[p] : NAN);
+      fprintf(out, "\t%s", status_name(r->status));
+    }
+    const bmd_select_result *b = &pf->best;
+    const bmd_fit_result *best = b->best >= 0 ? &pf->fits[b->best] : NULL;
+    fprintf(out, "\t%s", b->best_poly >= 0 ? bmd_model_label(pf->fits[b->best_poly].model) : "");
+    fprintf(out, "\t%s", best ? bmd_model_label(best->model) : "none");
+    put_num(out, best ? b->bmd : NAN);
+    put_num(out, best ? b->bmdl : NAN);
+    put_num(out, best ? b->bmdu : NAN);
+    put_num(out, best ? best->fit_p : NAN);
+    put_num(out, best ? best->loglik : NAN);
+    put_num(out, best ? best->aic : NAN);
+    if (best)
+      fprintf(out, "\t%d", best->increasing ? 1 : -1);
+    else
+      fputc('\t', out);
+    put_num(out, best ? ratio(b->bmd, b->bmdl) : NAN);
+    put_num(out, best ? ratio(b->bmdu, b->bmdl) : NAN);
+    put_num(out, best ? ratio(b->bmdu, b->bmd) : NAN);
+    put_num(out, best ? pf->best_metrics.r_squared : NAN);
+    if (best)
+      fprintf(out, "\t%s", pf->best_metrics.step_function ? "true" : "false");
+    else
+      fputc('\t', out);
+    put_num(out, best ? pf->best_metrics.bmr_multiples : NAN);
+    put_num(out, best ? pf->best_metrics.fold_change : NAN);
+    put_num(out, best ? pf->best_metrics.bmd_low_dose : NAN);
+    put_num(out, best ? pf->best_metrics.bmd_high_dose : NAN);
+    put_num(out, pf->max_fold_change);
+    put_num(out, fabs(pf->max_fold_change));
+    fputc('\n', out);
+  }
+  return ferror(out) ? -1 : 0;
+}
+
+json_t *bs_bmd_probe_json(const bmd_dataset *ds, const bmd_probe_fit *pf) {
+  json_t *o = json_object();
+  json_object_set_new(o, "probe_id", json_string(ds->probe_ids[pf->probe]));
+  json_t *models = json_array();
+  for (size_t k = 0; k < pf->n_models; k++) {
+    const bmd_fit_result *r = &pf->fits[k];
+    json_t *jm = json_object();
+    json_object_set_new(jm, "model", json_string(bmd_model_name(r->model)));
+    json_object_set_new(jm, "converged", json_boolean(r->status == BMD_FIT_OK));
+    json_t *params = json_object();
+    for (size_t p = 0; p < r->n_params; p++)
+      json_object_set_new(params, bmd_fit_param_name(r->model, r->variance, p),
+                          bs_json_number(r->params[p]));
+    json_object_set_new(jm, "parameters", params);
+    json_object_set_new(jm, "loglik", bs_json_number(r->loglik));
+    json_object_set_new(jm, "aic", bs_json_number(r->aic));
+    json_object_set_new(jm, "bmd", bs_json_number(r->bmd));
+    json_object_set_new(jm, "bmdl", bs_json_number(r->bmdl));
+    json_object_set_new(jm, "bmdu", bs_json_number(r->bmdu));
+    json_object_set_new(jm, "fit_p", bs_json_number(r->fit_p));
+    json_object_set_new(jm, "increasing", json_boolean(r->increasing));
+    json_array_append_new(models, jm);
+  }
+  json_object_set_new(o, "models", models);
+  const bmd_select_result *b = &pf->best;
+  if (b->best >= 0) {
+    const bmd_fit_result *r = &pf->fits[b->best];
+    json_t *best = json_object();
+    json_object_set_new(best, "model", json_string(bmd_model_name(r->model)));
+    json_object_set_new(best, "bmd", bs_json_number(b->bmd));
+    json_object_set_new(best, "bmdl", bs_json_number(b->bmdl));
+    json_object_set_new(best, "bmdu", bs_json_number(b->bmdu));
+    json_object_set_new(best, "fit_p", bs_json_number(r->fit_p));
+    json_object_set_new(best, "aic", bs_json_number(r->aic));
+    json_object_set_new(best, "r_squared", bs_json_number(pf->best_metrics.r_squared));
+    json_object_set_new(best, "hill_flag", json_integer(b->hill_flag));
+    json_object_set_new(best, "direction", json_integer(r->increasing ? 1 : -1));
+    json_object_set_new(o, "best", best);
+  } else {
+    json_object_set_new(o, "best", json_null());
+  }
+  json_object_set_new(o, "max_fold_change", bs_json_number(pf->max_fold_change));
+  return o;
+}

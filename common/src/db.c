@@ -1,0 +1,187 @@
+/*
+ * db.c - libpq wrapper: connect, parameterized exec, transactions, error
+ * classes.
+ */
+#include "bs/db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs/log.h"
+
+struct bs_db {
+  PGconn *conn;
+};
+
+static void trim_newline(char *s) {
+  size_t n = strlen(s);
+  while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+    s[--n] = '\0';
+}
+
+bs_status bs_db_status_from_sqlstate(const char *sqlstate) {
+  if (!sqlstate || strlen(sqlstate) != 5)
+    return BS_ERR_RETRIABLE;
+  if (strncmp(sqlstate, "08", 2) == 0) /* connection exception */
+    return BS_ERR_RETRIABLE;
+  if (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0)
+    return BS_ERR_RETRIABLE;           /* serialization failure, deadlock */
+  if (strncmp(sqlstate, "53", 2) == 0) /* insufficient resources */
+    return BS_ERR_RETRIABLE;
+  if (strncmp(sqlstate, "57P", 3) == 0) /* shutdown, cannot connect now */
+    return BS_ERR_RETRIABLE;
+  return BS_ERR_PERMANENT;
+}
+
+/* Server notices (e.g. "already exists, skipping") are debug output. */
+static void notice_cb(void *arg, const char *message) {
+  (void)arg;
+  bs_debug("postgres: %s", message);
+}
+
+bs_status bs_db_connect(const char *conninfo, bs_db **out, char *errstr, size_t errstr_size) {
+  *out = NULL;
+  bs_db *db = calloc(1, sizeof(*db));
+  if (!db) {
+    snprintf(errstr, errstr_size, "out of memory");
+    return BS_ERR_RETRIABLE;
+  }
+  /* A malformed conninfo will not get better by retrying. */
+  char *parse_error = NULL;
+  PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &parse_error);
+  if (!opts) {
+    snprintf(errstr, errstr_size, "invalid database settings: %s",
+             parse_error ? parse_error : "out of memory");
+    trim_newline(errstr);
+    PQfreemem(parse_error);
+    free(db);
+    return BS_ERR_PERMANENT;
+  }
+  PQconninfoFree(opts);
+  db->conn = PQconnectdb(conninfo ? conninfo : "");
+  if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
+    snprintf(errstr, errstr_size, "database connection failed: %s",
+             db->conn ? PQerrorMessage(db->conn) : "out of memory");
+    trim_newline(errstr);
+    bs_db_destroy(db);
+    return BS_ERR_RETRIABLE;
+  }
+  PQsetNoticeProcessor(db->conn, notice_cb, NULL);
+  *out = db;
+  return BS_OK;
+}
+
+void bs_db_destroy(bs_db *db) {
+  if (!db)
+    return;
+  if (db->conn)
+    PQfinish(db->conn);
+  free(db);
+}
+
+PGconn *bs_db_conn(bs_db *db) {
+  return db->conn;
+}
+
+/* Turns a result into a status, filling errstr on failure. */
+static bs_status result_status(bs_db *db, PGresult *res, char *errstr, size_t errstr_size) {
+  ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+    return BS_OK;
+  const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+  const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
+  snprintf(errstr, errstr_size, "database error%s%s%s: %s", state ? " (SQLSTATE " : "",
+           state ? state : "", state ? ")" : "", msg && *msg ? msg : "unknown");
+  trim_newline(errstr);
+  if (PQstatus(db->conn) != CONNECTION_OK)
+    return BS_ERR_RETRIABLE;
+  return bs_db_status_from_sqlstate(state);
+}
+
+/* A connection found broken before a statement is reset once. */
+static bs_status ensure_connected(bs_db *db, char *errstr, size_t errstr_size) {
+  if (PQstatus(db->conn) == CONNECTION_OK)
+    return BS_OK;
+  PQreset(db->conn);
+  if (PQstatus(db->conn) == CONNECTION_OK)
+    return BS_OK;
+  snprintf(errstr, errstr_size, "database connection lost: %s", PQerrorMessage(db->conn));
+  trim_newline(errstr);
+  return BS_ERR_RETRIABLE;
+}
+
+bs_status bs_db_exec(bs_db *db, const char *sql, int nparams, const char *const *params,
+                     PGresult **out, char *errstr, size_t errstr_size) {
+  if (out)
+    *out = NULL;
+  bs_status st = ensure_connected(db, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+  st = result_status(db, res, errstr, errstr_size);
+  if (st == BS_OK && out)
+    *out = res;
+  else
+    PQclear(res);
+  return st;
+}
+
+bs_status bs_db_exec_script(bs_db *db, const char *sql, char *errstr, size_t errstr_size) {
+  bs_status st = ensure_connected(db, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  PGresult *res = PQexec(db->conn, sql);
+  st = result_status(db, res, errstr, errstr_size);
+  PQclear(res);
+  return st;
+}
+
+bs_status bs_db_copy_in(bs_db *db, const char *copy_sql, const char *text, size_t len, char *errstr,
+                        size_t errstr_size) {
+  bs_status st = ensure_connected(db, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  PGresult *res = PQexec(db->conn, copy_sql);
+  if (PQresultStatus(res) != PGRES_COPY_IN) {
+    st = result_status(db, res, errstr, errstr_size);
+    PQclear(res);
+    return st == BS_OK ? BS_ERR_PERMANENT : st;
+  }
+  PQclear(res);
+  /* PQputCopyData takes an int length: send large texts in pieces. */
+  int ok = 1;
+  for (size_t off = 0; ok && off < len; off += 1 << 20) {
+    size_t n = len - off < (1u << 20) ? len - off : 1u << 20;
+    ok = PQputCopyData(db->conn, text + off, (int)n) == 1;
+  }
+  ok = PQputCopyEnd(db->conn, ok ? NULL : "client error") == 1 && ok;
+  st = BS_OK;
+  if (!ok) {
+    snprintf(errstr, errstr_size, "COPY: %s", PQerrorMessage(db->conn));
+    trim_newline(errstr);
+    st = BS_ERR_RETRIABLE;
+  }
+  while ((res = PQgetResult(db->conn))) {
+    if (st == BS_OK)
+      st = result_status(db, res, errstr, errstr_size);
+    PQclear(res);
+  }
+  return st;
+}
+
+bs_status bs_db_begin(bs_db *db, char *errstr, size_t errstr_size) {
+  return bs_db_exec(db, "BEGIN", 0, NULL, NULL, errstr, errstr_size);
+}
+
+bs_status bs_db_commit(bs_db *db, char *errstr, size_t errstr_size) {
+  return bs_db_exec(db, "COMMIT", 0, NULL, NULL, errstr, errstr_size);
+}
+
+void bs_db_rollback(bs_db *db) {
+  if (PQstatus(db->conn) != CONNECTION_OK)
+    return;
+  if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+    return;
+  PQclear(PQexec(db->conn, "ROLLBACK"));
+}

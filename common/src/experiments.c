@@ -1,0 +1,175 @@
+/*
+ * experiments.c - experiment, treatment and probe-response rows. Probe
+ * responses are loaded with COPY into a temporary table, then inserted
+ * with ON CONFLICT DO NOTHING (COPY itself cannot skip duplicates).
+ */
+#include "bs/experiments.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs/matrix_bin.h"
+#include "bs/objstore.h"
+#include "bs/params.h"
+
+const char *bs_log_base_name(bmd_log_base base) {
+  switch (base) {
+  case BMD_LOG_NONE:
+    return "none";
+  case BMD_LOG_BASE2:
+    return "base2";
+  case BMD_LOG_BASE10:
+    return "base10";
+  case BMD_LOG_NATURAL:
+    return "natural";
+  }
+  return "base2";
+}
+
+bs_status bs_experiment_insert(bs_db *db, int64_t project_id, const char *name,
+                               const bmd_dataset *ds, int64_t *experiment_id, char *errstr,
+                               size_t errstr_size) {
+  char pid[32], probes[32], samples[32];
+  snprintf(pid, sizeof(pid), "%" PRId64, project_id);
+  snprintf(probes, sizeof(probes), "%zu", ds->n_probes);
+  snprintf(samples, sizeof(samples), "%zu", ds->n_samples);
+  const char *params[] = {pid, name, bs_log_base_name(ds->log_base), probes, samples};
+  PGresult *res = NULL;
+  bs_status st = bs_db_exec(db,
+                            "INSERT INTO dose_response_experiments (project_id, name, "
+                            "log_transformation, num_probes, num_treatments) VALUES ($1::bigint, "
+                            "$2, $3, $4::int, $5::int) RETURNING id",
+                            5, params, &res, errstr, errstr_size);
+  if (st == BS_OK)
+    *experiment_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+  PQclear(res);
+  return st;
+}
+
+/* The probe rows in COPY text format: index, id, {responses}. */
+static char *copy_rows(const bmd_dataset *ds, size_t *len) {
+  char *text = NULL;
+  FILE *f = open_memstream(&text, len);
+  if (!f)
+    return NULL;
+  for (size_t p = 0; p < ds->n_probes; p++) {
+    fprintf(f, "%zu\t", p);
+    for (const char *c = ds->probe_ids[p]; *c; c++) {
+      if (*c == '\\' || *c == '\t' || *c == '\n' || *c == '\r')
+        fputc('\\', f), fputc(*c == '\t' ? 't' : *c == '\n' ? 'n' : *c == '\r' ? 'r' : '\\', f);
+      else
+        fputc(*c, f);
+    }
+    fputs("\t{", f);
+    const double *row = bmd_dataset_row(ds, p);
+    for (size_t s = 0; s < ds->n_samples; s++)
+      fprintf(f, "%s%.9g", s ? "," : "", row[s]);
+    fputs("}\n", f);
+  }
+  fclose(f);
+  return text;
+}
+
+bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd_dataset *ds,
+                                     const char *matrix_key, char *errstr, size_t errstr_size) {
+  char eid[32];
+  snprintf(eid, sizeof(eid), "%" PRId64, experiment_id);
+  bs_status st = bs_db_begin(db, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  for (size_t s = 0; st == BS_OK && s < ds->n_samples; s++) {
+    char idx[32], dose[40];
+    snprintf(idx, sizeof(idx), "%zu", s);
+    snprintf(dose, sizeof(dose), "%.17g", ds->doses[s]);
+    const char *params[] = {eid, idx, ds->sample_ids[s] ? ds->sample_ids[s] : idx, dose};
+    st = bs_db_exec(db,
+                    "INSERT INTO treatments (experiment_id, sample_index, name, dose) VALUES "
+                    "($1::bigint, $2::int, $3, $4::float8) ON CONFLICT DO NOTHING",
+                    4, params, NULL, errstr, errstr_size);
+  }
+  if (st == BS_OK)
+    st = bs_db_exec(db,
+                    "CREATE TEMP TABLE probe_staging (probe_index int, probe_id varchar(255), "
+                    "responses real[]) ON COMMIT DROP",
+                    0, NULL, NULL, errstr, errstr_size);
+  if (st == BS_OK) {
+    size_t len = 0;
+    char *text = copy_rows(ds, &len);
+    st = text
+             ? bs_db_copy_in(db, "COPY probe_staging (probe_index, probe_id, responses) FROM STDIN",
+                             text, len, errstr, errstr_size)
+             : BS_ERR_RETRIABLE;
+    if (!text)
+      snprintf(errstr, errstr_size, "out of memory");
+    free(text);
+  }
+  if (st == BS_OK) {
+    const char *params[] = {eid};
+    st = bs_db_exec(db,
+                    "INSERT INTO probe_responses (experiment_id, probe_index, probe_id, responses) "
+                    "SELECT $1::bigint, probe_index, probe_id, responses FROM probe_staging "
+                    "ON CONFLICT DO NOTHING",
+                    1, params, NULL, errstr, errstr_size);
+  }
+  if (st == BS_OK) {
+    const char *params[] = {eid, matrix_key};
+    st = bs_db_exec(db,
+                    "UPDATE dose_response_experiments SET expression_matrix_s3_key = $2 "
+                    "WHERE id = $1::bigint",
+                    2, params, NULL, errstr, errstr_size);
+  }
+  if (st == BS_OK)
+    st = bs_db_commit(db, errstr, errstr_size);
+  if (st != BS_OK)
+    bs_db_rollback(db);
+  return st;
+}
+
+bs_status bs_experiment_load_matrix(bs_db *db, bs_objstore *store, int64_t project_id,
+                                    int64_t experiment_id, bmd_dataset **out, char *errstr,
+                                    size_t errstr_size) {
+  char pid[32], eid[32];
+  *out = NULL;
+  snprintf(pid, sizeof(pid), "%" PRId64, project_id);
+  snprintf(eid, sizeof(eid), "%" PRId64, experiment_id);
+  const char *params[] = {eid, pid};
+  PGresult *res = NULL;
+  bs_status st = bs_db_exec(db,
+                            "SELECT expression_matrix_s3_key, log_transformation FROM "
+                            "dose_response_experiments WHERE id = $1::bigint AND project_id = "
+                            "$2::bigint",
+                            2, params, &res, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+    snprintf(errstr, errstr_size, "experiment %s of project %s does not exist or has no matrix",
+             eid, pid);
+    PQclear(res);
+    return BS_ERR_PERMANENT;
+  }
+  char key[512];
+  snprintf(key, sizeof(key), "%s", PQgetvalue(res, 0, 0));
+  int base = bs_params_log_base_parse(PQgetvalue(res, 0, 1));
+  PQclear(res);
+  void *buf = NULL;
+  size_t len = 0;
+  st = bs_objstore_get(store, key, (size_t)8 << 30, &buf, &len, errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND) {
+    snprintf(errstr, errstr_size, "%s: the matrix object is missing from the object store", key);
+    return BS_ERR_PERMANENT;
+  }
+  if (st != BS_OK)
+    return st;
+  char inner[512];
+  if (bs_matrix_bin_decode(buf, len, out, inner, sizeof(inner)) != 0) {
+    snprintf(errstr, errstr_size, "%s: %s", key, inner);
+    free(buf);
+    return BS_ERR_PERMANENT;
+  }
+  free(buf);
+  if (base >= 0)
+    (*out)->log_base = (bmd_log_base)base;
+  return BS_OK;
+}

@@ -1,0 +1,56 @@
+/*
+ * objstore_internal.h - the object store's two backends behind one handle.
+ */
+#ifndef BS_OBJSTORE_INTERNAL_H
+#define BS_OBJSTORE_INTERNAL_H
+
+#include <curl/curl.h>
+
+#include "bs/objstore.h"
+
+typedef enum { BS_OBJSTORE_S3, BS_OBJSTORE_FILE } bs_objstore_kind;
+
+struct bs_objstore {
+  bs_objstore_kind kind;
+  char describe[4200];
+  /* file:// */
+  char root[4096];
+  /* s3 */
+  CURL *curl;
+  char endpoint[512];
+  char bucket[256];
+  char sigv4[128];   /* "aws:amz:<region>:s3" */
+  char userpwd[512]; /* "access:secret" */
+};
+
+/* file backend (objstore_file.c) */
+bs_status bs_objstore_file_create_root(bs_objstore *s, char *errstr, size_t errstr_size);
+bs_status bs_objstore_file_put(bs_objstore *s, const char *key, const void *buf, size_t len,
+                               const char *src_path, char *errstr, size_t errstr_size);
+bs_status bs_objstore_file_get(bs_objstore *s, const char *key, size_t max_len, void **buf,
+                               size_t *len, const char *dst_path, char *errstr, size_t errstr_size);
+bs_status bs_objstore_file_head(bs_objstore *s, const char *key, bs_object_info *info, char *errstr,
+                                size_t errstr_size);
+bs_status bs_objstore_file_delete(bs_objstore *s, const char *key, char *errstr,
+                                  size_t errstr_size);
+bs_status bs_objstore_file_list(bs_objstore *s, const char *prefix, bs_objstore_list_cb cb,
+                                void *opaque, char *errstr, size_t errstr_size);
+
+/* S3 backend (objstore_s3.c) */
+bs_status bs_objstore_s3_create_bucket(bs_objstore *s, char *errstr, size_t errstr_size);
+bs_status bs_objstore_s3_put(bs_objstore *s, const char *key, const void *buf, size_t len,
+                             const char *src_path, const char *content_type, char *errstr,
+                             size_t errstr_size);
+bs_status bs_objstore_s3_get(bs_objstore *s, const char *key, size_t max_len, void **buf,
+                             size_t *len, const char *dst_path, char *errstr, size_t errstr_size);
+bs_status bs_objstore_s3_head(bs_objstore *s, const char *key, bs_object_info *info, char *errstr,
+                              size_t errstr_size);
+bs_status bs_objstore_s3_delete(bs_objstore *s, const char *key, char *errstr, size_t errstr_size);
+bs_status bs_objstore_s3_list(bs_objstore *s, const char *prefix, bs_objstore_list_cb cb,
+                              void *opaque, char *errstr, size_t errstr_size);
+
+/* XML helpers (objstore_xml.c): the text of the first <tag>...</tag> after
+ * *pos, entities decoded, into out; advances *pos past it. 0 or -1. */
+int bs_xml_next(const char *xml, const char **pos, const char *tag, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * stage.c - the consumer loop of every pipeline stage (see bs/stage.h).
+ */
+#include "bs/stage.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bs/accounts.h"
+#include "bs/log.h"
+#include "stage_internal.h"
+
+volatile sig_atomic_t bs_stage_stop_requested = 0;
+
+const bs_config_param bs_stage_params[] = {
+    {"metrics_port", BS_CFG_INT, "-1", "serve /metrics and /health on 127.0.0.1:PORT (-1: off)", 0},
+    {"group_id", BS_CFG_STRING, NULL, "consumer group (default bmdstream-<stage>)", 0},
+    {"retry_max_seconds", BS_CFG_INT, "30", "longest backoff between retries of a message", 0},
+};
+const size_t bs_stage_params_count = sizeof(bs_stage_params) / sizeof(bs_stage_params[0]);
+
+static void on_signal(int sig) {
+  if (bs_stage_stop_requested)
+    _exit(128 + sig); /* a second signal: exit now */
+  bs_stage_stop_requested = 1;
+}
+
+long long bs_stage_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bs_db *bs_stage_db(bs_stage *stage) {
+  return stage->db;
+}
+
+bs_metrics *bs_stage_metrics(bs_stage *stage) {
+  return stage->metrics;
+}
+
+bs_objstore *bs_stage_objstore(bs_stage *stage) {
+  return stage->store;
+}
+
+const bs_config *bs_stage_config(bs_stage *stage) {
+  return stage->cfg;
+}
+
+int bs_stage_stopping(const bs_stage *stage) {
+  (void)stage;
+  return bs_stage_stop_requested != 0;
+}
+
+void bs_stage_progress(bs_stage *stage, const bs_envelope *in, double fraction,
+                       const char *message) {
+  long long now = bs_stage_now_ms();
+  if (!stage->def->report_jobs || now - stage->last_progress_ms < 1000)
+    return;
+  stage->last_progress_ms = now;
+  double p = stage->def->progress_from +
+             (stage->def->progress_to - stage->def->progress_from) * (fraction < 0   ? 0
+                                                                      : fraction > 1 ? 1
+                                                                                     : fraction);
+  bs_stage_report_job(stage, in->data, "RUNNING", p, message, NULL, NULL, NULL);
+}
+
+/* Sends the next event for `in` and waits for its delivery. */
+static bs_status emit_next(bs_stage *s, const bs_envelope *in, bs_stage_output *out, char *errstr,
+                           size_t errstr_size) {
+  if (s->def->output < 0 || !out->data)
+    return BS_OK;
+  char id[37], topic[256], key[32];
+  bs_event_id((bs_topic)s->def->output, out->event_key, id);
+  json_t *event = NULL;
+  json_t *data = out->data;
+  out->data = NULL; /* stolen by bs_envelope_new */
+  bs_status st = bs_envelope_new((bs_topic)s->def->output, s->source, id, NULL, data, &event,
+                                 errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  char *text = bs_envelope_dumps(event);
+  json_decref(event);
+  if (!text) {
+    snprintf(errstr, errstr_size, "out of memory encoding the next event");
+    return BS_ERR_RETRIABLE;
+  }
+  bs_topic_full_name(s->prefix, (bs_topic)s->def->output, topic, sizeof(topic));
+  snprintf(key, sizeof(key), "%" PRId64, in->experiment_id);
+  st = bs_producer_send(s->producer, topic, key, strlen(key), text, strlen(text), NULL, 0, -1,
+                        errstr, errstr_size);
+  free(text);
+  return st;
+}
+
+/* Decodes, authorizes and handles one message. */
+static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char **error_class,
+                         char *errstr, size_t errstr_size) {
+  bs_envelope env;
+  const char *topic = rd_kafka_topic_name(msg->rkt);
+  const char *base = topic + strlen(s->prefix);
+  *error_class = "permanent";
+  bs_status st = bs_envelope_decode(msg->payload, msg->len, bs_topic_from_name(base), &env, errstr,
+                                    errstr_size);
+  if (st != BS_OK)
+    return st;
+  if (s->def->authorize) {
+    st = bs_project_authorize(s->db, env.user_id, env.project_id, errstr, errstr_size);
+    if (st == BS_ERR_PERMANENT)
+      *error_class = "forbidden";
+    if (st != BS_OK) {
+      bs_envelope_clear(&env);
+      return st;
+    }
+  }
+  if (s->def->report_jobs)
+    bs_stage_report_job(s, env.data, "RUNNING", s->def->progress_from, s->def->name, NULL, NULL,
+                        NULL);
+  bs_stage_output out;
+  memset(&out, 0, sizeof(out));
+  s->jobs_in_flight++;
+  if (s->metrics)
+    bs_metrics_set(s->metrics, "bmdstream_jobs_in_flight", NULL, NULL, NULL, NULL,
+                   s->jobs_in_flight);
+  st = s->def->handle(s->def->opaque, s, &env, &out, errstr, errstr_size);
+  if (st == BS_OK)
+    st = emit_next(s, &env, &out, errstr, errstr_size);
+  if (st == BS_OK && s->def->report_jobs)
+    bs_stage_report_job(s, env.data, out.job_completed ? "COMPLETED" : "RUNNING",
+                        out.job_completed ? 1.0 : s->def->progress_to,
+                        out.message[0] ? out.message : s->def->name, NULL, NULL, NULL);
+  s->jobs_in_flight--;
+  if (s->metrics)
+    bs_metrics_set(s->metrics, "bmdstream_jobs_in_flight", NULL, NULL, NULL, NULL,
+                   s->jobs_in_flight);
+  json_decref(out.data);
+  bs_envelope_clear(&env);
+  *error_class = st == BS_ERR_RETRIABLE ? "retriable" : "permanent";
+  return st;
+}
+
+/* Pauses or resumes every assigned partition. */
+static void pause_all(bs_stage *s, int pause) {
+  rd_kafka_t *rk = bs_consumer_handle(s->consumer);
+  rd_kafka_topic_partition_list_t *parts = NULL;
+  if (rd_kafka_assignment(rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || !parts)
+    return;
+  if (pause)
+    rd_kafka_pause_partitions(rk, parts);
+  else
+    rd_kafka_resume_partitions(rk, parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+}
+
+/* Sleeps ms while keeping the consumer's group membership alive. */
+static void wait_polling(bs_stage *s, long long ms) {
+  long long until = bs_stage_now_ms() + ms;
+  while (!bs_stage_stop_requested && bs_stage_now_ms() < until) {
+    rd_kafka_message_t *stray = NULL;
+    char err[256];
+    if (bs_consumer_poll(s->consumer, 200, &stray, err, sizeof(err)) == BS_OK && stray) {
+      /* Partitions are paused; a stray message from a newly assigned
+       * partition is simply not stored: it is fetched again later. */
+      rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
+      rd_kafka_topic_partition_list_add(one, rd_kafka_topic_name(stray->rkt), stray->partition)
+          ->offset = stray->offset;
+      rd_kafka_seek_partitions(bs_consumer_handle(s->consumer), one, 0);
+      rd_kafka_topic_partition_list_destroy(one);
+      rd_kafka_message_destroy(stray);
+    }
+    pause_all(s, 1); /* partitions assigned meanwhile wait too */
+  }
+}
+
+/* Handles one message to its end: done, dead-lettered, or (on shutdown)
+ * left for re-delivery. */
+static void handle_message(bs_stage *s, rd_kafka_message_t *msg) {
+  const char *topic = rd_kafka_topic_name(msg->rkt);
+  char errstr[2048];
+  long long backoff = 1000, max_backoff = bs_config_get_int(s->cfg, "retry_max_seconds") * 1000;
+  int paused = 0;
+  for (;;) {
+    long long t0 = bs_stage_now_ms();
+    const char *error_class = "permanent";
+    errstr[0] = '\0';
+    bs_status st = process(s, msg, &error_class, errstr, sizeof(errstr));
+    if (s->metrics)
+      bs_metrics_observe(s->metrics, "bmdstream_processing_seconds", "topic", topic,
+                         (double)(bs_stage_now_ms() - t0) / 1000.0);
+    if (st == BS_OK) {
+      if (s->metrics)
+        bs_metrics_add(s->metrics, "bmdstream_messages_processed_total", "topic", topic, NULL, NULL,
+                       1);
+      break;
+    }
+    if (s->metrics) {
+      bs_metrics_add(s->metrics, "bmdstream_messages_failed_total", "topic", topic, "class",
+                     bs_status_name(st), 1);
+      bs_metrics_set(s->metrics, "bmdstream_last_error_info", "message", errstr, NULL, NULL,
+                     (double)time(NULL));
+    }
+    if (st != BS_ERR_RETRIABLE) {
+      bs_err("%s: %s", error_class, errstr);
+      if (bs_stage_dead_letter(s, msg, st, error_class, errstr) != BS_OK) {
+        /* The dead-letter topic is unreachable: retry like any transient
+         * failure rather than lose the record. */
+        st = BS_ERR_RETRIABLE;
+      } else {
+        break;
+      }
+    }
+    if (bs_stage_stop_requested) {
+      bs_notice("shutting down with a message in retry; it will be re-delivered");
+      if (paused)
+        pause_all(s, 0);
+      return;
+    }
+    bs_warn("transient failure, retrying in %lld s: %s", backoff / 1000, errstr);
+    if (s->def->report_jobs) {
+      char msgtext[2300];
+      snprintf(msgtext, sizeof(msgtext), "waiting to retry in %lld s: %s", backoff / 1000, errstr);
+      bs_envelope env;
+      char ignored[256];
+      if (bs_envelope_decode(msg->payload, msg->len, BS_TOPIC_ANY, &env, ignored,
+                             sizeof(ignored)) == BS_OK) {
+        bs_stage_report_job(s, env.data, "RUNNING", s->def->progress_from, msgtext, NULL, NULL,
+                            NULL);
+        bs_envelope_clear(&env);
+      }
+    }
+    if (!paused) {
+      pause_all(s, 1);
+      paused = 1;
+    }
+    wait_polling(s, backoff);
+    backoff = backoff * 2 > max_backoff ? max_backoff : backoff * 2;
+  }
+  if (paused)
+    pause_all(s, 0);
+  bs_status st = bs_consumer_store(s->consumer, msg, errstr, sizeof(errstr));
+  if (st != BS_OK)
+    bs_warn("offset not stored: %s", errstr);
+}
+
+static bs_status open_services(bs_stage *s, char *errstr, size_t errstr_size) {
+  const bs_config *cfg = s->cfg;
+  bs_objstore_options so = {
+      bs_config_get(cfg, "object_store"),  bs_config_get(cfg, "s3_endpoint"),
+      bs_config_get(cfg, "s3_bucket"),     bs_config_get(cfg, "s3_region"),
+      bs_config_get(cfg, "s3_access_key"), bs_config_get(cfg, "s3_secret_key")};
+  bs_status st = BS_OK;
+  if (s->def->uses_objstore && !s->store)
+    st = bs_objstore_new(&so, &s->store, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  st = bs_db_connect(bs_config_get(cfg, "database_url"), &s->db, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  size_t nprops = bs_config_kafka_count(cfg);
+  bs_bus_property *props = calloc(nprops ? nprops : 1, sizeof(*props));
+  if (!props) {
+    snprintf(errstr, errstr_size, "out of memory");
+    return BS_ERR_PERMANENT;
+  }
+  for (size_t i = 0; i < nprops; i++)
+    bs_config_kafka_get(cfg, i, &props[i].key, &props[i].value);
+  char group[128], client[128];
+  const char *g = bs_config_get(cfg, "group_id");
+  snprintf(group, sizeof(group), "%s", g && *g ? g : "");
+  if (!group[0]) /* one group per stage and deployment (topic prefix) */
+    snprintf(group, sizeof(group), "%sbmdstream-%s", s->prefix, s->def->name);
+  snprintf(client, sizeof(client), "bmdstream-%s", s->def->name);
+  bs_bus_options opt = {
+      bs_config_get(cfg, "kafka_bootstrap"), client, group, s->prefix, props, nprops};
+  st = bs_producer_new(&opt, &s->producer, errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_consumer_new(&opt, &s->consumer, errstr, errstr_size);
+  free(props);
+  if (st != BS_OK)
+    return st;
+  const char *names[BS_TOPIC_COUNT];
+  char full[BS_TOPIC_COUNT][256];
+  for (size_t i = 0; i < s->def->ninputs; i++) {
+    bs_topic_full_name(s->prefix, s->def->inputs[i], full[i], sizeof(full[i]));
+    names[i] = full[i];
+  }
+  return bs_consumer_subscribe(s->consumer, names, s->def->ninputs, errstr, errstr_size);
+}
+
+int bs_stage_run(const bs_stage_def *def, const bs_config *cfg) {
+  bs_stage s;
+  memset(&s, 0, sizeof(s));
+  s.def = def;
+  s.cfg = cfg;
+  const char *prefix = bs_config_get(cfg, "topic_prefix");
+  snprintf(s.prefix, sizeof(s.prefix), "%s", prefix ? prefix : "");
+  snprintf(s.source, sizeof(s.source), "/bmdstream/%s", def->name);
+  char errstr[2048];
+  int rc = 1;
+
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+
+  long port = bs_config_get_int(cfg, "metrics_port");
+  s.metrics = bs_metrics_new();
+  if (!s.metrics)
+    goto done;
+  bs_stage_metrics_declare(&s);
+  bs_stage_health_register(&s);
+  if (port >= 0) {
+    int bound = 0;
+    if (bs_metrics_serve(s.metrics, (int)port, &bound, errstr, sizeof(errstr)) != 0) {
+      bs_err("%s", errstr);
+      goto done;
+    }
+    bs_notice("metrics on http://127.0.0.1:%d/metrics", bound);
+  }
+  /* Services may be down at start: wait for them like any transient
+   * failure, unless the settings themselves are wrong. */
+  for (long long backoff = 1000;;) {
+    bs_status st = open_services(&s, errstr, sizeof(errstr));
+    if (st == BS_OK)
+      break;
+    if (st != BS_ERR_RETRIABLE || bs_stage_stop_requested) {
+      bs_err("cannot start: %s", errstr);
+      goto done;
+    }
+    bs_warn("waiting for services (%s); retrying in %lld s", errstr, backoff / 1000);
+    bs_db_destroy(s.db);
+    s.db = NULL;
+    bs_consumer_destroy(s.consumer);
+    s.consumer = NULL;
+    bs_producer_destroy(s.producer);
+    s.producer = NULL;
+    struct timespec ts = {backoff / 1000, 0};
+    nanosleep(&ts, NULL);
+    backoff = backoff * 2 > 30000 ? 30000 : backoff * 2;
+  }
+  bs_notice("stage %s running", def->name);
+
+  while (!bs_stage_stop_requested) {
+    rd_kafka_message_t *msg = NULL;
+    bs_status st = bs_consumer_poll(s.consumer, 500, &msg, errstr, sizeof(errstr));
+    if (bs_consumer_fatal(s.consumer, errstr, sizeof(errstr)) ||
+        bs_producer_fatal(s.producer, errstr, sizeof(errstr))) {
+      bs_err("fatal Kafka client error, exiting for a restart: %s", errstr);
+      goto done;
+    }
+    if (st != BS_OK || !msg)
+      continue;
+    handle_message(&s, msg);
+    rd_kafka_message_destroy(msg);
+    bs_log_context(NULL);
+  }
+  bs_notice("shutting down: closing the consumer and committing stored offsets");
+  rc = 0;
+done:
+  bs_consumer_destroy(s.consumer); /* commits stored offsets, leaves the group */
+  bs_producer_destroy(s.producer); /* flushes */
+  bs_metrics_destroy(s.metrics);
+  bs_objstore_destroy(s.store);
+  bs_db_destroy(s.db);
+  return rc;
+}
+
+int bs_stage_program(int argc, char **argv, const bs_stage_def *def, const bs_config_param *params,
+                     size_t nparams) {
+  char program[64], errstr[1024];
+  snprintf(program, sizeof(program), "bmdstream-%s", def->name);
+  bs_log_init(program, -1);
+  const bs_config_param *tables[] = {bs_config_service_params, bs_stage_params, params};
+  size_t counts[] = {bs_config_service_params_count, bs_stage_params_count, nparams};
+  bs_config *cfg = bs_config_new(tables, counts, params ? 3 : 2);
+  if (!cfg)
+    return 1;
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      printf("usage: %s [options]\n\nThe %s stage of the bmdstream pipeline.\n\noptions:\n",
+             program, def->name);
+      bs_config_usage(cfg, stdout);
+      bs_config_destroy(cfg);
+      return 0;
+    }
+  extern char **environ;
+  if (bs_config_load_env(cfg, environ, errstr, sizeof(errstr)) != 0 ||
+      bs_config_load_args(cfg, &argc, argv, errstr, sizeof(errstr)) != 0 || argc > 1) {
+    fprintf(stderr, "%s: %s\n", program, argc > 1 ? "unexpected argument" : errstr);
+    bs_config_destroy(cfg);
+    return 2;
+  }
+  /* The name must outlive the logger; program[] lives until return. */
+  bs_log_init(program, bs_log_level_parse(bs_config_get(cfg, "log_level")));
+  int rc = bs_stage_run(def, cfg);
+  bs_log_init("bmdstream", -1);
+  bs_config_destroy(cfg);
+  return rc;
+}

@@ -1,0 +1,48 @@
+/*
+ * stage_internal.h - the stage runtime's state, shared by its files
+ * (stage.c: the loop; stage_report.c: job events, dead letters, metrics).
+ */
+#ifndef BS_STAGE_INTERNAL_H
+#define BS_STAGE_INTERNAL_H
+
+#include <signal.h>
+
+#include "bs/stage.h"
+
+struct bs_stage {
+  const bs_stage_def *def;
+  const bs_config *cfg;
+  bs_db *db;
+  bs_producer *producer;
+  bs_consumer *consumer;
+  bs_metrics *metrics;
+  bs_objstore *store;
+  char prefix[64];
+  char source[64];            /* CloudEvents source, "/bmdstream/<name>" */
+  long long last_progress_ms; /* throttle for bs_stage_progress */
+  int jobs_in_flight;
+};
+
+extern volatile sig_atomic_t bs_stage_stop_requested;
+
+/* Publishes a job event (RUNNING/FAILED/...) for the job of `in` (or of
+ * the leniently parsed `data` when `in` could not be decoded). */
+void bs_stage_report_job(bs_stage *s, const json_t *data, const char *status, double progress,
+                         const char *message, const char *error_class, const char *error_message,
+                         const rd_kafka_message_t *origin);
+
+/* Dead-letters msg (original bytes + origin headers), records it in
+ * dead_letters, and reports the job FAILED. Returns BS_OK when the record
+ * is safely on the dead-letter topic, so its offset may be stored. */
+bs_status bs_stage_dead_letter(bs_stage *s, const rd_kafka_message_t *msg, bs_status cls,
+                               const char *error_class, const char *error_message);
+
+/* Declares the stage's metric families. */
+void bs_stage_metrics_declare(bs_stage *s);
+
+/* Registers /health checks for the broker and the database. */
+void bs_stage_health_register(bs_stage *s);
+
+long long bs_stage_now_ms(void);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * bmd/probes.h - the BMD step over many probes: for each probe of a
+ * dataset, per-dose statistics from its dose groups, every requested model
+ * fitted (bmd/fit.h), the best model selected as BMDExpress does
+ * (bmd/select.h), and the derived metrics of the best fit. Probes are
+ * spread over threads; results do not depend on the thread count.
+ *
+ * This one driver serves `bmdstream analyze` and the pipeline's BMD stage,
+ * so both give identical numbers.
+ */
+#ifndef BMD_PROBES_H
+#define BMD_PROBES_H
+
+#include <stddef.h>
+
+#include "bmd/dataset.h"
+#include "bmd/fit.h"
+#include "bmd/select.h"
+
+/* Progress: done of total probes. Called from worker threads, one call at
+ * a time (the driver holds a lock around it). */
+typedef void (*bmd_progress_cb)(void *opaque, size_t done, size_t total);
+
+typedef struct bmd_probes_options {
+  bmd_fit_options fit;
+  bmd_select_options select;
+  unsigned model_mask;   /* bit (1u << bmd_model) per model to fit */
+  unsigned threads;      /* 0 or 1: single thread */
+  double step_threshold; /* for the step-function metric, 0.5 */
+  bmd_progress_cb progress;
+  void *progress_opaque;
+} bmd_probes_options;
+
+/* BMDExpress's defaults: all ten models, constant variance, BMR 1 SD. */
+bmd_probes_options bmd_probes_options_default(void);
+
+typedef struct bmd_probe_fit {
+  size_t probe;    /* row of the dataset */
+  size_t n_models; /* fits in run order (BMD_MODEL order, masked) */
+  bmd_fit_result fits[BMD_MODEL_COUNT];
+  bmd_select_result best;
+  bmd_fit_metrics best_metrics; /* of fits[best.best]; NAN when none */
+  double max_fold_change;       /* of the dose-group means vs control (log base applied) */
+} bmd_probe_fit;
+
+/* Fits probes[0..n) (rows of ds; NULL = every row, n = ds->n_probes) into
+ * out[0..n). Returns 0, or -1 with errstr filled (bad options, out of
+ * memory). A probe whose fits fail is a result (best.best = -1). */
+int bmd_probes_fit(const bmd_dataset *ds, const size_t *probes, size_t n,
+                   const bmd_probes_options *opt, bmd_probe_fit *out, char *errstr,
+                   size_t errstr_size) __attribute__((warn_unused_result));
+
+/* Per-dose statistics of one probe row (n, mean, SD with n - 1). */
+int bmd_probe_suffstat(const bmd_dataset *ds, size_t probe, bmd_suffstat *ss);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * prefilter_flow.c - BMDExpress's prefilter flow (PrefilterService;
+ * notes/bmdexpress.md §2): p cutoff on the raw or BH-adjusted p, the AFFX
+ * control-probe filter, the fold filter, and NOTEL/LOTEL.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bmd/prefilter.h"
+
+bmd_prefilter_options bmd_prefilter_options_default(void) {
+  bmd_prefilter_options o = {.p_cutoff = 0.05,
+                             .use_adjusted = 0,
+                             .filter_controls = 1,
+                             .fold_threshold = 2.0,
+                             .notel_p = 0.05,
+                             .notel_fc = 2.0};
+  return o;
+}
+
+const char *bmd_prefilter_verdict_name(bmd_prefilter_verdict v) {
+  switch (v) {
+  case BMD_PREFILTER_PASSED:
+    return "passed";
+  case BMD_PREFILTER_P_NAN:
+    return "p-value NaN";
+  case BMD_PREFILTER_P:
+    return "p-value";
+  case BMD_PREFILTER_CONTROL:
+    return "control probe";
+  case BMD_PREFILTER_FOLD:
+    return "fold change";
+  }
+  return "?";
+}
+
+void bmd_prefilter_result_destroy(bmd_prefilter_result *res) {
+  if (!res)
+    return;
+  free(res->p_raw);
+  free(res->p_adj);
+  free(res->max_fc);
+  free(res->fc);
+  free(res->notel_p);
+  free(res->lotel);
+  free(res->verdict);
+  free(res);
+}
+
+/* BMDExpress treats a cutoff of 9999 or more as "None". */
+#define BMD_P_CUTOFF_NONE 9999.0
+
+/*
+ * For each probe, in this order (the first failure is its verdict):
+ *   1. p_used = adjusted p if use_adjusted else raw p (BH over all probes);
+ *      drop when p_used is NaN or p_used >= p_cutoff (skipped when there
+ *      is no test or p_cutoff >= 9999);
+ *   2. drop ids starting with "AFFX" when filter_controls;
+ *   3. drop when |max FC| < |fold_threshold| (fold_threshold != 0).
+ * Fold changes and NOTEL/LOTEL are computed for every probe.
+ */
+int bmd_prefilter_run(const bmd_dataset *ds, const double *p_raw, const bmd_prefilter_options *opt,
+                      bmd_prefilter_result **out, char *errstr, size_t errstr_size) {
+  bmd_prefilter_result *r = NULL;
+  *out = NULL;
+  if (ds->n_groups < 2 || !ds->group_size) {
+    snprintf(errstr, errstr_size, "prefilter: the dataset needs at least two dose groups");
+    return -1;
+  }
+  if (!(opt->p_cutoff > 0) || isnan(opt->fold_threshold) || !(opt->notel_p > 0) ||
+      isnan(opt->notel_fc)) {
+    snprintf(errstr, errstr_size,
+             "prefilter: p cutoff and NOTEL p must be > 0, thresholds numbers");
+    return -1;
+  }
+  size_t n = ds->n_probes, k = ds->n_groups - 1;
+  r = calloc(1, sizeof(*r));
+  if (!r)
+    goto oom;
+  r->n_probes = n;
+  r->n_levels = k;
+  size_t cells = n * k > 0 ? n * k : 1, rows = n ? n : 1;
+  r->p_raw = malloc(rows * sizeof(double));
+  r->p_adj = malloc(rows * sizeof(double));
+  r->max_fc = malloc(rows * sizeof(double));
+  r->fc = malloc(cells * sizeof(double));
+  r->notel_p = malloc(cells * sizeof(double));
+  r->lotel = malloc(rows * sizeof(size_t));
+  r->verdict = malloc(rows * sizeof(bmd_prefilter_verdict));
+  if (!r->p_raw || !r->p_adj || !r->max_fc || !r->fc || !r->notel_p || !r->lotel || !r->verdict)
+    goto oom;
+  for (size_t i = 0; i < n; i++)
+    r->p_raw[i] = p_raw ? p_raw[i] : NAN;
+  if (bmd_bh_adjust(r->p_raw, n, r->p_adj) != 0)
+    goto oom;
+
+  int p_filter = p_raw && opt->p_cutoff < BMD_P_CUTOFF_NONE;
+  for (size_t i = 0; i < n; i++) {
+    double *fc = r->fc + i * k;
+    r->max_fc[i] = bmd_fold_changes(ds, i, fc);
+    r->lotel[i] = bmd_notel_lotel(ds, i, fc, opt->notel_fc, opt->notel_p, r->notel_p + i * k);
+    double p_used = opt->use_adjusted ? r->p_adj[i] : r->p_raw[i];
+    bmd_prefilter_verdict v = BMD_PREFILTER_PASSED;
+    if (p_filter && isnan(p_used))
+      v = BMD_PREFILTER_P_NAN;
+    else if (p_filter && p_used >= opt->p_cutoff)
+      v = BMD_PREFILTER_P;
+    else if (opt->filter_controls && strncmp(ds->probe_ids[i], "AFFX", 4) == 0)
+      v = BMD_PREFILTER_CONTROL;
+    else if (opt->fold_threshold != 0 && fabs(r->max_fc[i]) < fabs(opt->fold_threshold))
+      v = BMD_PREFILTER_FOLD;
+    r->verdict[i] = v;
+    r->n_passed += v == BMD_PREFILTER_PASSED;
+  }
+  *out = r;
+  return 0;
+oom:
+  bmd_prefilter_result_destroy(r);
+  snprintf(errstr, errstr_size, "prefilter: out of memory");
+  return -1;
+}

@@ -1,0 +1,196 @@
+/*
+ * probes.c - fit every probe of a dataset, in parallel (see bmd/probes.h).
+ */
+#include "bmd/probes.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bmd_probes_options bmd_probes_options_default(void) {
+  bmd_probes_options o;
+  memset(&o, 0, sizeof(o));
+  o.fit = bmd_fit_options_default();
+  o.select = bmd_select_options_default();
+  o.model_mask = (1u << BMD_MODEL_COUNT) - 1;
+  o.threads = 1;
+  o.step_threshold = 0.5;
+  return o;
+}
+
+/*
+ * Group statistics of probe p:
+ *   mean_g = (1/n_g) sum_i y_i,   sd_g = sqrt( sum_i (y_i - mean_g)^2 / (n_g - 1) )
+ * (sd_g = 0 for a single replicate).
+ */
+int bmd_probe_suffstat(const bmd_dataset *ds, size_t probe, bmd_suffstat *ss) {
+  const double *row = bmd_dataset_row(ds, probe);
+  if (ss->n_groups != ds->n_groups)
+    return -1;
+  for (size_t g = 0; g < ds->n_groups; g++) {
+    size_t start = ds->group_start[g], k = ds->group_size[g];
+    double sum = 0;
+    for (size_t i = 0; i < k; i++)
+      sum += row[start + i];
+    double mean = sum / (double)k, ss2 = 0;
+    for (size_t i = 0; i < k; i++)
+      ss2 += (row[start + i] - mean) * (row[start + i] - mean);
+    ss->dose[g] = ds->group_dose[g];
+    ss->n[g] = (double)k;
+    ss->mean[g] = mean;
+    ss->sd[g] = k > 1 ? sqrt(ss2 / (double)(k - 1)) : 0.0;
+  }
+  return 0;
+}
+
+/*
+ * Fold change of group g against the control (group 0), as BMDExpress
+ * (notes/bmdexpress.md §2.1): on log data with base b the ratio is
+ * b^(mean_g - mean_0), on unlogged data mean_g / mean_0; a ratio below 1
+ * is reported as -1/ratio. The maximum is by absolute value.
+ */
+static double max_fold_change(const bmd_suffstat *ss, bmd_log_base base) {
+  double best = 0;
+  for (size_t g = 1; g < ss->n_groups; g++) {
+    double diff = ss->mean[g] - ss->mean[0], ratio;
+    switch (base) {
+    case BMD_LOG_BASE2:
+      ratio = pow(2.0, diff);
+      break;
+    case BMD_LOG_BASE10:
+      ratio = pow(10.0, diff);
+      break;
+    case BMD_LOG_NATURAL:
+      ratio = exp(diff);
+      break;
+    default:
+      ratio = ss->mean[0] != 0 ? ss->mean[g] / ss->mean[0] : NAN;
+    }
+    double fc = ratio >= 1 ? ratio : -1.0 / ratio;
+    if (isfinite(fc) && fabs(fc) > fabs(best))
+      best = fc;
+  }
+  return best;
+}
+
+typedef struct work {
+  const bmd_dataset *ds;
+  const size_t *probes;
+  size_t n;
+  const bmd_probes_options *opt;
+  bmd_probe_fit *out;
+  size_t next, done; /* guarded by lock */
+  pthread_mutex_t lock;
+  int failed;
+  char errstr[256];
+} work;
+
+static void fit_one(work *w, size_t i, bmd_suffstat *ss) {
+  bmd_probe_fit *pf = &w->out[i];
+  const bmd_probes_options *opt = w->opt;
+  memset(pf, 0, sizeof(*pf));
+  pf->probe = w->probes ? w->probes[i] : i;
+  bmd_probe_suffstat(w->ds, pf->probe, ss);
+  pf->max_fold_change = max_fold_change(ss, w->ds->log_base);
+  bmd_aod aod;
+  const bmd_aod *aodp = bmd_aod_compute(ss, opt->fit.variance, &aod) == 0 ? &aod : NULL;
+  char err[256];
+  for (int m = 0; m < BMD_MODEL_COUNT; m++) {
+    if (!(opt->model_mask & (1u << m)))
+      continue;
+    bmd_fit_result *r = &pf->fits[pf->n_models++];
+    if (bmd_fit_run(ss, (bmd_model)m, &opt->fit, aodp, r, err, sizeof(err)) != 0) {
+      memset(r, 0, sizeof(*r));
+      r->model = (bmd_model)m;
+      r->status = BMD_FIT_FAILED;
+      r->bmd = r->bmdl = r->bmdu = r->aic = r->fit_p = r->loglik = NAN;
+    }
+  }
+  bmd_select_best(pf->fits, pf->n_models, ss, &opt->select, &pf->best);
+  if (pf->best.best >= 0)
+    bmd_fit_metrics_compute(&pf->fits[pf->best.best], ss, w->ds->log_base, opt->step_threshold,
+                            &pf->best_metrics);
+  else
+    memset(&pf->best_metrics, 0, sizeof(pf->best_metrics)), pf->best_metrics.r_squared = NAN;
+}
+
+static void *worker(void *arg) {
+  work *w = arg;
+  bmd_suffstat *ss = bmd_suffstat_new(w->ds->n_groups);
+  if (!ss) {
+    pthread_mutex_lock(&w->lock);
+    w->failed = 1;
+    snprintf(w->errstr, sizeof(w->errstr), "out of memory");
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+  }
+  for (;;) {
+    pthread_mutex_lock(&w->lock);
+    size_t i = w->next++;
+    pthread_mutex_unlock(&w->lock);
+    if (i >= w->n)
+      break;
+    fit_one(w, i, ss);
+    pthread_mutex_lock(&w->lock);
+    w->done++;
+    if (w->opt->progress)
+      w->opt->progress(w->opt->progress_opaque, w->done, w->n);
+    pthread_mutex_unlock(&w->lock);
+  }
+  bmd_suffstat_destroy(ss);
+  return NULL;
+}
+
+int bmd_probes_fit(const bmd_dataset *ds, const size_t *probes, size_t n,
+                   const bmd_probes_options *opt, bmd_probe_fit *out, char *errstr,
+                   size_t errstr_size) {
+  if (ds->n_groups < 2) {
+    snprintf(errstr, errstr_size, "fewer than two dose groups");
+    return -1;
+  }
+  if (!(opt->model_mask & ((1u << BMD_MODEL_COUNT) - 1))) {
+    snprintf(errstr, errstr_size, "no model selected");
+    return -1;
+  }
+  for (size_t i = 0; probes && i < n; i++)
+    if (probes[i] >= ds->n_probes) {
+      snprintf(errstr, errstr_size, "probe index %zu out of range", probes[i]);
+      return -1;
+    }
+  work w = {ds, probes, probes ? n : ds->n_probes, opt, out,
+            0,  0,      PTHREAD_MUTEX_INITIALIZER, 0,   ""};
+  unsigned threads = opt->threads > 1 ? opt->threads : 1;
+  if (threads > 256)
+    threads = 256;
+  pthread_t tid[256];
+  unsigned started = 0;
+  for (unsigned t = 1; t < threads; t++)
+    if (pthread_create(&tid[started], NULL, worker, &w) == 0)
+      started++;
+  worker(&w); /* the calling thread works too */
+  for (unsigned t = 0; t < started; t++)
+    pthread_join(tid[t], NULL);
+  pthread_mutex_destroy(&w.lock);
+  if (w.failed) {
+    snprintf(errstr, errstr_size, "%s", w.errstr);
+    return -1;
+  }
+  /* Flagged-Hill options 4 and 5 look across probes. */
+  if (opt->select.flagged_hill == BMD_HILL_MODIFY_BMD ||
+      opt->select.flagged_hill == BMD_HILL_NEXT_BEST) {
+    bmd_select_result *sel = malloc((w.n ? w.n : 1) * sizeof(*sel));
+    if (!sel) {
+      snprintf(errstr, errstr_size, "out of memory");
+      return -1;
+    }
+    for (size_t i = 0; i < w.n; i++)
+      sel[i] = out[i].best;
+    bmd_select_fix_flagged_hill(sel, w.n, opt->select.flagged_hill_fraction);
+    for (size_t i = 0; i < w.n; i++)
+      out[i].best = sel[i];
+    free(sel);
+  }
+  return 0;
+}

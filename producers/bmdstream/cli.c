@@ -1,0 +1,63 @@
+/*
+ * cli.c - configuration loading and database connection for subcommands.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs/log.h"
+
+extern char **environ;
+
+bs_config *bs_cli_config(const char *name, const char *synopsis, const bs_config_param *params,
+                         size_t nparams, int *argc, char **argv, int *exit_code) {
+  const bs_config_param *tables[] = {bs_config_service_params, params};
+  size_t counts[] = {bs_config_service_params_count, nparams};
+  char errstr[1024];
+  bs_config *cfg = bs_config_new(tables, counts, params ? 2 : 1);
+  if (!cfg) {
+    fprintf(stderr, "bmdstream %s: out of memory\n", name);
+    *exit_code = 1;
+    return NULL;
+  }
+  for (int i = 1; i < *argc; i++)
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      printf("usage: bmdstream %s %s\n\noptions:\n", name, synopsis);
+      bs_config_usage(cfg, stdout);
+      bs_config_destroy(cfg);
+      *exit_code = 0;
+      return NULL;
+    }
+  if (bs_config_load_env(cfg, environ, errstr, sizeof(errstr)) != 0 ||
+      bs_config_load_args(cfg, argc, argv, errstr, sizeof(errstr)) != 0) {
+    fprintf(stderr, "bmdstream %s: %s\n", name, errstr);
+    bs_config_destroy(cfg);
+    *exit_code = 2;
+    return NULL;
+  }
+  static char program[64];
+  snprintf(program, sizeof(program), "bmdstream %s", name);
+  bs_log_init(program, bs_log_level_parse(bs_config_get(cfg, "log_level")));
+  return cfg;
+}
+
+bs_db *bs_cli_db(const char *name, const bs_config *cfg) {
+  char errstr[1024];
+  bs_db *db = NULL;
+  if (bs_db_connect(bs_config_get(cfg, "database_url"), &db, errstr, sizeof(errstr)) != BS_OK) {
+    fprintf(stderr, "bmdstream %s: %s\n", name, errstr);
+    return NULL;
+  }
+  return db;
+}
+
+int bs_cli_read_line(char *buf, size_t size) {
+  if (!fgets(buf, (int)size, stdin))
+    return -1;
+  size_t n = strlen(buf);
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+    buf[--n] = '\0';
+  return 0;
+}

@@ -1,0 +1,78 @@
+/*
+ * cmd_user.c - `bmdstream user add|check`: create a user (password read
+ * from stdin, hashed with Argon2id) or check a password.
+ *
+ *   printf '%s\n' "$PASSWORD" | bmdstream user add --username ana \
+ *       --email ana@lab.example --full-name "Ana Lab" --role analyst
+ */
+#include "commands.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bs/accounts.h"
+#include "cli.h"
+
+static const bs_config_param user_params[] = {
+    {"username", BS_CFG_STRING, NULL, "login name", 0},
+    {"email", BS_CFG_STRING, NULL, "e-mail address (unique)", 0},
+    {"full_name", BS_CFG_STRING, NULL, "full name", 0},
+    {"role", BS_CFG_STRING, "analyst", "role", 0},
+};
+
+int bs_cmd_user(int argc, char **argv) {
+  int rc = 1;
+  bs_config *cfg = bs_cli_config("user", "add|check [options]  (password on stdin)", user_params,
+                                 sizeof(user_params) / sizeof(user_params[0]), &argc, argv, &rc);
+  if (!cfg)
+    return rc;
+  bs_db *db = NULL;
+  char errstr[1024], password[1024];
+  rc = 2;
+  const char *action = argc > 1 ? argv[1] : "";
+  const char *username = bs_config_get(cfg, "username");
+  if ((strcmp(action, "add") != 0 && strcmp(action, "check") != 0) || argc > 2) {
+    fprintf(stderr, "bmdstream user: expected 'add' or 'check' (see --help)\n");
+    goto done;
+  }
+  if (!username || !*username) {
+    fprintf(stderr, "bmdstream user: --username is required\n");
+    goto done;
+  }
+  if (bs_cli_read_line(password, sizeof(password)) != 0) {
+    fprintf(stderr, "bmdstream user: the password is read from stdin, which was empty\n");
+    goto done;
+  }
+  rc = 1;
+  if (!(db = bs_cli_db("user", cfg)))
+    goto done;
+  if (strcmp(action, "check") == 0) {
+    if (bs_user_check_password(db, username, password, errstr, sizeof(errstr)) != BS_OK) {
+      fprintf(stderr, "bmdstream user: %s\n", errstr);
+      goto done;
+    }
+    printf("password ok\n");
+    rc = 0;
+    goto done;
+  }
+  bs_user_fields fields = {username, bs_config_get(cfg, "email"), bs_config_get(cfg, "full_name"),
+                           bs_config_get(cfg, "role")};
+  if (!fields.email || !*fields.email) {
+    fprintf(stderr, "bmdstream user: --email is required\n");
+    rc = 2;
+    goto done;
+  }
+  int64_t id = 0;
+  if (bs_user_add(db, &fields, password, &id, errstr, sizeof(errstr)) != BS_OK) {
+    fprintf(stderr, "bmdstream user: %s\n", errstr);
+    goto done;
+  }
+  printf("%" PRId64 "\n", id);
+  rc = 0;
+done:
+  memset(password, 0, sizeof(password));
+  bs_db_destroy(db);
+  bs_config_destroy(cfg);
+  return rc;
+}

@@ -1,0 +1,225 @@
+/*
+ * bmdstream-import - starts an analysis (DESIGN.md §1):
+ *
+ *   1. reads a BMDExpress expression file (--matrix, plain or gzip), or an
+ *      object an upstream system already uploaded (--matrix-key: BMDExpress
+ *      text, gzip or matrix.bin);
+ *   2. checks that --user owns --project;
+ *   3. inserts the experiment row, stores projects/{p}/experiments/{e}/
+ *      matrix.bin, then the treatment and probe-response rows;
+ *   4. uploads the annotation files (probe map, category map or GMT) next
+ *      to the matrix;
+ *   5. creates the job (QUEUED) and publishes experiment-imported with
+ *      every analysis setting filled in;
+ *   6. prints the job id; with --wait follows the job to its end.
+ */
+#include <gsl/gsl_errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs/accounts.h"
+#include "bs/experiments.h"
+#include "bs/log.h"
+#include "bs/matrix_bin.h"
+#include "bs/matrix_import.h"
+#include "bs/objstore.h"
+#include "bs/params.h"
+#include "bs/rerun.h"
+#include "import.h"
+
+extern char **environ;
+
+#define MAX_MATRIX_BYTES ((size_t)4 << 30)
+
+static int fail(const char *what) {
+  fprintf(stderr, "bmdstream-import: %s\n", what);
+  return 1;
+}
+
+/* The dataset from a local file or an uploaded object. */
+static int load(const bs_config *cfg, bs_objstore *store, bmd_log_base base, bmd_dataset **ds,
+                char *errstr, size_t errstr_size) {
+  const char *file = bs_config_get(cfg, "matrix"), *key = bs_config_get(cfg, "matrix_key");
+  if (file && *file)
+    return bs_matrix_import_file(file, NULL, base, ds, errstr, errstr_size);
+  void *buf = NULL;
+  size_t len = 0;
+  if (bs_objstore_get(store, key, MAX_MATRIX_BYTES, &buf, &len, errstr, errstr_size) != BS_OK)
+    return -1;
+  int rc;
+  if (len >= 8 && memcmp(buf, "BMDMATRX", 8) == 0) {
+    rc = bs_matrix_bin_decode(buf, len, ds, errstr, errstr_size);
+    if (rc == 0)
+      (*ds)->log_base = base;
+  } else {
+    rc = bs_matrix_import_buffer(buf, len, key, NULL, base, ds, errstr, errstr_size);
+  }
+  free(buf);
+  return rc;
+}
+
+/* Uploads a local annotation file to key; NULL path: nothing. */
+static int upload(bs_objstore *store, const char *path, const char *key, char *errstr,
+                  size_t errstr_size) {
+  if (!path || !*path)
+    return 0;
+  return bs_objstore_put_file(store, key, path, "text/plain", errstr, errstr_size) == BS_OK ? 0
+                                                                                            : -1;
+}
+
+int main(int argc, char **argv) {
+  gsl_set_error_handler_off();
+  bs_log_init("bmdstream-import", -1);
+  const bs_config_param *tables[] = {bs_config_service_params, bs_import_params};
+  size_t counts[] = {bs_config_service_params_count, bs_import_params_count};
+  char errstr[2048];
+  bs_config *cfg = bs_config_new(tables, counts, 2);
+  if (!cfg)
+    return 1;
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      printf("usage: bmdstream-import --user NAME --project ID (--matrix FILE | --matrix-key KEY) "
+             "[options]\n\nImports an expression matrix and starts its analysis; prints the "
+             "job id.\n\noptions:\n");
+      bs_config_usage(cfg, stdout);
+      bs_config_destroy(cfg);
+      return 0;
+    }
+  if (bs_config_load_env(cfg, environ, errstr, sizeof(errstr)) != 0 ||
+      bs_config_load_args(cfg, &argc, argv, errstr, sizeof(errstr)) != 0 || argc > 1) {
+    fprintf(stderr, "bmdstream-import: %s\n", argc > 1 ? "unexpected argument" : errstr);
+    bs_config_destroy(cfg);
+    return 2;
+  }
+  bs_log_init("bmdstream-import", bs_log_level_parse(bs_config_get(cfg, "log_level")));
+
+  int rc = 1;
+  bs_db *db = NULL;
+  bs_objstore *store = NULL;
+  bs_producer *producer = NULL;
+  bmd_dataset *ds = NULL;
+  json_t *data = NULL;
+  void *bin = NULL;
+  const char *user = bs_config_get(cfg, "user"), *file = bs_config_get(cfg, "matrix"),
+             *mkey = bs_config_get(cfg, "matrix_key");
+  int64_t project = bs_config_get_int(cfg, "project"), user_id = 0, experiment = 0;
+  int base = bs_params_log_base_parse(bs_config_get(cfg, "log"));
+  if (!user || !*user || project <= 0 || (!file == !mkey) || base < 0) {
+    fprintf(stderr, "bmdstream-import: --user, --project, one of --matrix/--matrix-key, and "
+                    "--log none|base2|base10|natural are required (see --help)\n");
+    rc = 2;
+    goto done;
+  }
+  bs_objstore_options so = {
+      bs_config_get(cfg, "object_store"),  bs_config_get(cfg, "s3_endpoint"),
+      bs_config_get(cfg, "s3_bucket"),     bs_config_get(cfg, "s3_region"),
+      bs_config_get(cfg, "s3_access_key"), bs_config_get(cfg, "s3_secret_key")};
+  if (bs_objstore_new(&so, &store, errstr, sizeof(errstr)) != BS_OK ||
+      bs_db_connect(bs_config_get(cfg, "database_url"), &db, errstr, sizeof(errstr)) != BS_OK) {
+    rc = fail(errstr);
+    goto done;
+  }
+  if (bs_user_find(db, user, &user_id, errstr, sizeof(errstr)) != BS_OK ||
+      bs_project_authorize(db, user_id, project, errstr, sizeof(errstr)) != BS_OK) {
+    rc = fail(errstr);
+    goto done;
+  }
+  if (load(cfg, store, (bmd_log_base)base, &ds, errstr, sizeof(errstr)) != 0) {
+    rc = fail(errstr);
+    goto done;
+  }
+  /* The experiment's name: --name, else the file name without extension. */
+  char name[256];
+  const char *given = bs_config_get(cfg, "name");
+  if (given && *given) {
+    snprintf(name, sizeof(name), "%s", given);
+  } else {
+    char path[4096];
+    snprintf(path, sizeof(path), "%s", file ? file : mkey);
+    snprintf(name, sizeof(name), "%s", basename(path));
+    char *dot = strrchr(name, '.');
+    if (dot && dot != name)
+      *dot = '\0';
+  }
+  if (bs_experiment_insert(db, project, name, ds, &experiment, errstr, sizeof(errstr)) != BS_OK) {
+    rc = fail(errstr);
+    goto done;
+  }
+  char key[256], pmap[256], cmap[256], gmt[256];
+  snprintf(key, sizeof(key), "projects/%" PRId64 "/experiments/%" PRId64 "/matrix.bin", project,
+           experiment);
+  size_t len = 0;
+  if (bs_matrix_bin_encode(ds, &bin, &len) != 0) {
+    rc = fail("out of memory encoding matrix.bin");
+    goto done;
+  }
+  if (bs_objstore_put(store, key, bin, len, "application/octet-stream", errstr, sizeof(errstr)) !=
+          BS_OK ||
+      bs_experiment_store_matrix(db, experiment, ds, key, errstr, sizeof(errstr)) != BS_OK) {
+    rc = fail(errstr);
+    goto done;
+  }
+  snprintf(pmap, sizeof(pmap), "projects/%" PRId64 "/experiments/%" PRId64 "/probe_map.txt",
+           project, experiment);
+  snprintf(cmap, sizeof(cmap), "projects/%" PRId64 "/experiments/%" PRId64 "/category_map.txt",
+           project, experiment);
+  snprintf(gmt, sizeof(gmt), "projects/%" PRId64 "/experiments/%" PRId64 "/gene_sets.gmt", project,
+           experiment);
+  const char *pm = bs_config_get(cfg, "probe_map"), *cm = bs_config_get(cfg, "category_map"),
+             *gm = bs_config_get(cfg, "gmt");
+  if (cm && gm) {
+    rc = fail("give --category-map or --gmt, not both");
+    goto done;
+  }
+  if (upload(store, pm, pmap, errstr, sizeof(errstr)) != 0 ||
+      upload(store, cm, cmap, errstr, sizeof(errstr)) != 0 ||
+      upload(store, gm, gmt, errstr, sizeof(errstr)) != 0) {
+    rc = fail(errstr);
+    goto done;
+  }
+  json_t *params = bs_import_settings(cfg, (bmd_log_base)base, pm ? pmap : NULL, cm ? cmap : NULL,
+                                      gm ? gmt : NULL, errstr, sizeof(errstr));
+  if (!params) {
+    rc = fail(errstr);
+    goto done;
+  }
+  data = json_pack("{s:I, s:I, s:I, s:s, s:I, s:I, s:o}", "user_id", (json_int_t)user_id,
+                   "project_id", (json_int_t)project, "experiment_id", (json_int_t)experiment,
+                   "matrix_key", key, "num_probes", (json_int_t)ds->n_probes, "num_samples",
+                   (json_int_t)ds->n_samples, "parameters", params);
+
+  size_t nprops = bs_config_kafka_count(cfg);
+  bs_bus_property props[64];
+  for (size_t i = 0; i < nprops && i < 64; i++)
+    bs_config_kafka_get(cfg, i, &props[i].key, &props[i].value);
+  bs_bus_options bo = {bs_config_get(cfg, "kafka_bootstrap"),
+                       "bmdstream-import",
+                       NULL,
+                       bs_config_get(cfg, "topic_prefix"),
+                       props,
+                       nprops < 64 ? nprops : 64};
+  char job[37];
+  if (bs_producer_new(&bo, &producer, errstr, sizeof(errstr)) != BS_OK ||
+      bs_rerun_submit(db, producer, bs_config_get(cfg, "topic_prefix"), "/bmdstream/import", data,
+                      "analysis", job, errstr, sizeof(errstr)) != BS_OK) {
+    rc = fail(errstr);
+    goto done;
+  }
+  printf("%s\n", job);
+  fflush(stdout);
+  fprintf(stderr, "imported experiment %" PRId64 " (%zu probes x %zu samples, %s) as %s; job %s\n",
+          experiment, ds->n_probes, ds->n_samples, name, key, job);
+  rc = bs_config_get_bool(cfg, "wait") ? bs_import_wait(db, job) : 0;
+done:
+  free(bin);
+  json_decref(data);
+  bmd_dataset_destroy(ds);
+  bs_producer_destroy(producer);
+  bs_objstore_destroy(store);
+  bs_db_destroy(db);
+  bs_config_destroy(cfg);
+  return rc;
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# pipeline.sh - the pipeline's consumers on this machine, as background
+# processes of the local stack: logs and PIDs under .state/pipeline/, each
+# stopped by its recorded PID (SIGTERM: finish the message in hand, commit,
+# leave the group).
+#
+#   scripts/pipeline.sh start [BUILD_DIR]   start what is not running
+#   scripts/pipeline.sh stop                stop what we started
+#   scripts/pipeline.sh status
+#
+# Settings come from the environment (eval "$(scripts/stack.sh env)").
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+DIR=$BS_STATE/pipeline
+STAGES=(tracker prefilter bmd category)
+PORT0=${BMDSTREAM_METRICS_PORT0:-9400}
+
+alive() { [ -f "$DIR/$1.pid" ] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
+
+start() {
+  local bin=${1:-$BS_ROOT/build}/bin i=0
+  mkdir -p "$DIR"
+  for s in "${STAGES[@]}"; do
+    if ! alive "$s"; then
+      [ -x "$bin/bmdstream-$s" ] || die "$bin/bmdstream-$s is missing; build first"
+      nohup "$bin/bmdstream-$s" --metrics-port $((PORT0 + i)) >"$DIR/$s.log" 2>&1 </dev/null &
+      echo $! >"$DIR/$s.pid"
+    fi
+    i=$((i + 1))
+  done
+  # Each serves /health once its services answer.
+  i=0
+  for s in "${STAGES[@]}"; do
+    local deadline=$(($(date +%s) + 60))
+    until curl -sf -o /dev/null "http://127.0.0.1:$((PORT0 + i))/health"; do
+      alive "$s" || die "bmdstream-$s exited; see $DIR/$s.log"
+      [ "$(date +%s)" -lt $deadline ] || die "bmdstream-$s not healthy in 60 s; see $DIR/$s.log"
+      sleep 0.3
+    done
+    i=$((i + 1))
+  done
+  say "pipeline: ${STAGES[*]} running (metrics on 127.0.0.1:$PORT0-$((PORT0 + ${#STAGES[@]} - 1)))"
+}
+
+stop() {
+  for s in "${STAGES[@]}"; do
+    alive "$s" || continue
+    local pid
+    pid=$(cat "$DIR/$s.pid")
+    kill -TERM "$pid"
+    for _ in $(seq 1 150); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    rm -f "$DIR/$s.pid"
+  done
+  say "pipeline: stopped"
+}
+
+case "${1:-}" in
+start) start "${2:-}" ;;
+stop) stop ;;
+status)
+  for s in "${STAGES[@]}"; do
+    if alive "$s"; then say "$s running (pid $(cat "$DIR/$s.pid"))"; else say "$s stopped"; fi
+  done
+  ;;
+*) die "usage: $0 start [BUILD_DIR] | stop | status" ;;
+esac

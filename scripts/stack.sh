@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# stack.sh - the local stack of real services, all on 127.0.0.1, all state
+# under $BMDSTREAM_STATE_DIR/stack, each process stopped by its recorded PID.
+#
+#   scripts/stack.sh up      start what is not running, wait until each
+#                            service answers, print the settings (env lines)
+#   scripts/stack.sh down    stop what we started (by PID), keep the data
+#   scripts/stack.sh status  say what runs; exit 1 if something is down
+#   scripts/stack.sh env     print the settings as `export` lines
+#   scripts/stack.sh reset   down, then delete all stack data
+#
+# Services: Apache Kafka 4.1 (single-node KRaft, broker+controller in one
+# JVM, from the Maven jars), PostgreSQL 15 (initdb/pg_ctl), S3Proxy
+# (aws-v4 authorization, filesystem backend, the project bucket created).
+# Ports are taken from BMDSTREAM_KAFKA_PORT (9092; controller = +1),
+# BMDSTREAM_PG_PORT (55432) and BMDSTREAM_S3_PORT (9000).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ST=$BS_STATE/stack
+KAFKA_PORT=${BMDSTREAM_KAFKA_PORT:-9092}
+KAFKA_CTRL_PORT=$((KAFKA_PORT + 1))
+PG_PORT=${BMDSTREAM_PG_PORT:-55432}
+S3_PORT=${BMDSTREAM_S3_PORT:-9000}
+S3_BUCKET=${BMDSTREAM_S3_BUCKET:-bmdstream}
+UP_TIMEOUT=${BMDSTREAM_UP_TIMEOUT:-90}
+PG_BIN=/usr/lib/postgresql/15/bin
+EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+
+# ---- helpers -------------------------------------------------------------
+
+pid_alive() { # pidfile
+  [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+}
+
+# Runs a PostgreSQL server tool as the postgres user when we are root
+# (initdb refuses to run as root).
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+secret() { # name: a random secret, made once and kept in the state dir
+  local f=$ST/secrets/$1
+  if ! [ -s "$f" ]; then
+    mkdir -p "$ST/secrets"
+    chmod 700 "$ST/secrets"
+    head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$f"
+    chmod 600 "$f"
+  fi
+  cat "$f"
+}
+
+wait_until() { # description deadline_s pidfile command...
+  local what=$1 limit=$2 pidfile=$3
+  shift 3
+  local start
+  start=$(now_ms)
+  while ! "$@" >/dev/null 2>&1; do
+    if [ -n "$pidfile" ] && ! pid_alive "$pidfile"; then
+      die "$what exited during start-up; see its log under $ST"
+    fi
+    if [ $(($(now_ms) - start)) -gt $((limit * 1000)) ]; then
+      die "$what did not answer within ${limit}s; see its log under $ST"
+    fi
+    sleep 0.2
+  done
+}
+
+print_env() {
+  local s3key s3secret pgpass
+  s3key=bmdstream
+  s3secret=$(secret s3)
+  pgpass=$(secret pg)
+  cat <<ENV
+export BMDSTREAM_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
+export BMDSTREAM_DATABASE_URL=postgresql://bmdstream:$pgpass@127.0.0.1:$PG_PORT/bmdstream
+export BMDSTREAM_OBJECT_STORE=s3
+export BMDSTREAM_S3_ENDPOINT=http://127.0.0.1:$S3_PORT
+export BMDSTREAM_S3_BUCKET=$S3_BUCKET
+export BMDSTREAM_S3_REGION=us-east-1
+export BMDSTREAM_S3_ACCESS_KEY=$s3key
+export BMDSTREAM_S3_SECRET_KEY=$s3secret
+ENV
+}
+
+# ---- PostgreSQL ----------------------------------------------------------
+
+# As root the server runs as the postgres user, which must reach its data
+# directory; when the checkout lies under a private directory (e.g. /root)
+# the data goes to /var/tmp instead, linked from the state directory. PGD
+# is the resolved directory that the server tools are given.
+PGD=$ST/pg
+[ -L "$ST/pg" ] && PGD=$(readlink -f "$ST/pg")
+
+pg_make_dir() {
+  [ -e "$ST/pg" ] && return 0
+  mkdir -p "$ST"
+  if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$ST"; then
+    local alt
+    alt=/var/tmp/bmdstream-pg-$(printf '%s' "$ST" | sha256sum | cut -c1-12)
+    mkdir -p "$alt"
+    ln -sfn "$alt" "$ST/pg"
+  else
+    mkdir -p "$ST/pg"
+  fi
+  PGD=$(readlink -f "$ST/pg")
+}
+
+pg_running() {
+  [ -f "$PGD/data/PG_VERSION" ] && as_pg "$PG_BIN/pg_ctl" -D "$PGD/data" status >/dev/null 2>&1
+}
+
+pg_up() {
+  pg_running && return 0
+  pg_make_dir
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$PGD"
+  if ! [ -f "$PGD/data/PG_VERSION" ]; then
+    # The postgres superuser gets the generated password too; only the
+    # server's own Unix socket trusts local users.
+    local pw=$PGD/.pw
+    (umask 077 && secret pg >"$pw")
+    [ "$(id -u)" -eq 0 ] && chown postgres: "$pw"
+    as_pg "$PG_BIN/initdb" -D "$PGD/data" -U postgres --pwfile="$pw" \
+      -A scram-sha-256 --auth-local=trust -E UTF8 --locale=C.UTF-8 -N >"$PGD/initdb.log" 2>&1 ||
+      die "initdb failed; see $PGD/initdb.log"
+    rm -f "$pw"
+  fi
+  as_pg "$PG_BIN/pg_ctl" -D "$PGD/data" -l "$PGD/server.log" -w -t "$UP_TIMEOUT" \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PGD -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null || die "PostgreSQL did not start; see $PGD/server.log"
+  # The application role and database (idempotent).
+  local pw
+  pw=$(secret pg)
+  as_pg psql -h "$PGD" -p "$PG_PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 <<SQL >/dev/null
+SELECT 'CREATE ROLE bmdstream LOGIN CREATEDB' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bmdstream')\gexec
+ALTER ROLE bmdstream CREATEDB PASSWORD '$pw';
+SELECT 'CREATE DATABASE bmdstream OWNER bmdstream' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'bmdstream')\gexec
+SQL
+}
+
+pg_answers() {
+  PGPASSWORD=$(secret pg) psql -h 127.0.0.1 -p "$PG_PORT" -U bmdstream -d bmdstream -qAtc 'SELECT 1'
+}
+
+pg_down() {
+  if pg_running; then
+    as_pg "$PG_BIN/pg_ctl" -D "$PGD/data" -m fast -w -t 60 stop >/dev/null
+  fi
+}
+
+# ---- Kafka ---------------------------------------------------------------
+
+kafka_config() {
+  mkdir -p "$ST/kafka/data"
+  cat >"$ST/kafka/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CTRL_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CTRL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CTRL_PORT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$ST/kafka/data
+num.partitions=3
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+offsets.topic.num.partitions=1
+transaction.state.log.num.partitions=1
+auto.create.topics.enable=false
+num.network.threads=2
+num.io.threads=2
+PROPS
+  cat >"$ST/kafka/log4j2.properties" <<'PROPS'
+status = warn
+appender.out.type = Console
+appender.out.name = OUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.out.ref = OUT
+logger.req.name = kafka.request.logger
+logger.req.level = warn
+PROPS
+  sed 's/^rootLogger.level = info/rootLogger.level = warn/' "$ST/kafka/log4j2.properties" \
+    >"$ST/kafka/tools-log4j2.properties"
+}
+
+kafka_up() {
+  pid_alive "$ST/kafka/kafka.pid" && return 0
+  [ -d "$BS_JARS/kafka" ] || die "Kafka jars missing; run scripts/setup.sh"
+  kafka_config
+  local cp="$BS_JARS/kafka/*"
+  if ! [ -f "$ST/kafka/cluster.id" ]; then
+    java -Xmx256m -cp "$cp" kafka.tools.StorageTool random-uuid >"$ST/kafka/cluster.id" 2>/dev/null
+  fi
+  java -Xmx256m -Dlog4j2.configurationFile="$ST/kafka/tools-log4j2.properties" -cp "$cp" \
+    kafka.tools.StorageTool format --standalone --ignore-formatted \
+    -t "$(cat "$ST/kafka/cluster.id")" -c "$ST/kafka/server.properties" >"$ST/kafka/format.log" 2>&1 ||
+    die "Kafka storage format failed; see $ST/kafka/format.log"
+  nohup java -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -XX:InitiatingHeapOccupancyPercent=35 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$ST/kafka/log4j2.properties" -cp "$cp" \
+    kafka.Kafka "$ST/kafka/server.properties" >"$ST/kafka/server.log" 2>&1 </dev/null &
+  echo $! >"$ST/kafka/kafka.pid"
+}
+
+kafka_answers() {
+  grep -q 'Kafka Server started' "$ST/kafka/server.log" &&
+    kcat -L -b "127.0.0.1:$KAFKA_PORT" -m 2 >/dev/null 2>&1
+}
+
+# ---- S3Proxy -------------------------------------------------------------
+
+s3_up() {
+  pid_alive "$ST/s3/s3proxy.pid" && return 0
+  [ -d "$BS_JARS/s3proxy" ] || die "S3Proxy jars missing; run scripts/setup.sh"
+  mkdir -p "$ST/s3/data"
+  (
+    umask 077
+    cat >"$ST/s3/s3proxy.conf" <<PROPS
+s3proxy.endpoint=http://127.0.0.1:$S3_PORT
+s3proxy.authorization=aws-v4
+s3proxy.identity=bmdstream
+s3proxy.credential=$(secret s3)
+jclouds.provider=filesystem-nio2
+jclouds.identity=local
+jclouds.credential=local
+jclouds.filesystem.basedir=$ST/s3/data
+PROPS
+  )
+  nohup java -Xmx256m -cp "$BS_JARS/s3proxy/*" org.gaul.s3proxy.Main \
+    --properties "$ST/s3/s3proxy.conf" >"$ST/s3/s3proxy.log" 2>&1 </dev/null &
+  echo $! >"$ST/s3/s3proxy.pid"
+}
+
+s3_signed() { # method path
+  curl -sf -o /dev/null --aws-sigv4 aws:amz:us-east-1:s3 --user "bmdstream:$(secret s3)" \
+    -H "x-amz-content-sha256: $EMPTY_SHA256" -X "$1" "http://127.0.0.1:$S3_PORT$2"
+}
+
+s3_answers() { s3_signed GET "/$S3_BUCKET"; }
+
+s3_listening() { curl -s -o /dev/null "http://127.0.0.1:$S3_PORT/"; }
+
+s3_bucket() {
+  s3_signed GET "/$S3_BUCKET" || s3_signed PUT "/$S3_BUCKET" || die "could not create bucket $S3_BUCKET"
+}
+
+# ---- commands ------------------------------------------------------------
+
+up() {
+  mkdir -p "$ST"
+  local t0 t1 t_pg t_kafka t_s3
+  t0=$(now_ms)
+  # Start the two JVMs first so they boot while PostgreSQL initialises.
+  kafka_up
+  s3_up
+  t1=$(now_ms)
+  pg_up
+  wait_until PostgreSQL "$UP_TIMEOUT" "" pg_answers
+  t_pg=$(($(now_ms) - t1))
+  wait_until S3Proxy "$UP_TIMEOUT" "$ST/s3/s3proxy.pid" s3_listening
+  s3_bucket
+  wait_until S3Proxy "$UP_TIMEOUT" "$ST/s3/s3proxy.pid" s3_answers
+  t_s3=$(($(now_ms) - t0))
+  wait_until Kafka "$UP_TIMEOUT" "$ST/kafka/kafka.pid" kafka_answers
+  t_kafka=$(($(now_ms) - t0))
+  say "stack: up in $(($(now_ms) - t0)) ms (answering after: PostgreSQL ${t_pg} ms, S3Proxy ${t_s3} ms, Kafka ${t_kafka} ms; the JVMs start in parallel)"
+  print_env
+}
+
+stop_pid() { # name pidfile
+  local pidfile=$2 pid i
+  pid_alive "$pidfile" || {
+    rm -f "$pidfile"
+    return 0
+  }
+  pid=$(cat "$pidfile")
+  kill -TERM "$pid"
+  for i in $(seq 1 150); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "stack: $1 did not stop in 30 s; killing PID $pid"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+down() {
+  stop_pid Kafka "$ST/kafka/kafka.pid"
+  stop_pid S3Proxy "$ST/s3/s3proxy.pid"
+  pg_down
+  say "stack: down"
+}
+
+status() {
+  local rc=0
+  if pg_running && pg_answers >/dev/null 2>&1; then
+    say "postgresql  up    127.0.0.1:$PG_PORT"
+  else
+    say "postgresql  down"
+    rc=1
+  fi
+  if pid_alive "$ST/kafka/kafka.pid" && kafka_answers; then
+    say "kafka       up    127.0.0.1:$KAFKA_PORT (pid $(cat "$ST/kafka/kafka.pid"))"
+  else
+    say "kafka       down"
+    rc=1
+  fi
+  if pid_alive "$ST/s3/s3proxy.pid" && s3_answers; then
+    say "s3proxy     up    http://127.0.0.1:$S3_PORT bucket $S3_BUCKET (pid $(cat "$ST/s3/s3proxy.pid"))"
+  else
+    say "s3proxy     down"
+    rc=1
+  fi
+  return $rc
+}
+
+case "${1:-}" in
+up) up ;;
+down) down ;;
+status) status ;;
+env) print_env ;;
+reset)
+  down
+  [ -L "$ST/pg" ] && rm -rf "$(readlink "$ST/pg")"
+  rm -rf "$ST"
+  ;;
+*)
+  say "usage: $0 up|down|status|env|reset"
+  exit 2
+  ;;
+esac

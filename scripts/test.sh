@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# test.sh - the whole test suite, from a fresh machine: installs what is
+# missing, builds with ASan+UBSan and -Werror, checks the format, brings
+# the local stack up (real Kafka, PostgreSQL, S3Proxy), and runs every
+# test: unit (cmocka), reference (numbers against SciPy, statsmodels,
+# pybmds, jsonschema) and integration (the real services). The stack is
+# stopped again if this script started it.
+#
+#   scripts/test.sh [ctest arguments, e.g. -L unit or -R config]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+"$BS_ROOT/scripts/setup.sh"
+builddir=$("$BS_ROOT/scripts/build.sh" asan)
+"$BS_ROOT/scripts/check-format.sh"
+
+started=0
+if ! "$BS_ROOT/scripts/stack.sh" status >/dev/null 2>&1; then
+  started=1
+fi
+cleanup() {
+  if [ $started -eq 1 ] && [ -z "${BMDSTREAM_KEEP_STACK:-}" ]; then
+    "$BS_ROOT/scripts/stack.sh" down || true
+  fi
+}
+trap cleanup EXIT
+settings=$("$BS_ROOT/scripts/stack.sh" up)
+eval "$settings"
+# Integration tests fail rather than skip when the stack is expected.
+export BMDSTREAM_TEST_REQUIRE_STACK=1
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+ctest --test-dir "$builddir" --output-on-failure --no-tests=error "$@"

@@ -1,0 +1,101 @@
+"""Shared fixtures of the integration tests: the real stack's settings.
+
+The tests need the local stack (scripts/stack.sh up). Without it they are
+skipped, unless BMDSTREAM_TEST_REQUIRE_STACK is set (scripts/test.sh sets
+it), in which case a missing stack is a failure.
+"""
+import os
+import subprocess
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+
+def require(var):
+    value = os.environ.get(var)
+    if not value:
+        if os.environ.get("BMDSTREAM_TEST_REQUIRE_STACK"):
+            pytest.fail(f"{var} is not set but the stack is required")
+        pytest.skip(f"{var} not set: start the stack (scripts/stack.sh up)")
+    return value
+
+
+def with_database(url, dbname):
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + dbname))
+
+
+def psql(url, sql):
+    out = subprocess.run(["psql", url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                         check=True, capture_output=True, text=True)
+    return out.stdout
+
+
+@pytest.fixture
+def bmdstream():
+    return os.path.join(os.environ["BS_BIN_DIR"], "bmdstream")
+
+
+@pytest.fixture
+def database_url():
+    return require("BMDSTREAM_DATABASE_URL")
+
+
+@pytest.fixture
+def fresh_database(database_url):
+    """A new empty database for one test, dropped afterwards."""
+    made = []
+
+    def make():
+        name = "bs_test_" + uuid.uuid4().hex[:12]
+        psql(database_url, f"CREATE DATABASE {name}")
+        made.append(name)
+        return with_database(database_url, name)
+
+    yield make
+    for name in made:
+        psql(database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def event(topic, data, event_id=None):
+    """A CloudEvents envelope built here, independently of our encoder."""
+    import datetime
+    return {
+        "specversion": "1.0",
+        "id": event_id or str(uuid.uuid4()),
+        "type": f"bmdstream.{topic}.v1",
+        "source": "/tests/integration",
+        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z"),
+        "subject": f"projects/{data['project_id']}/experiments/{data['experiment_id']}",
+        "datacontenttype": "application/json",
+        "data": data,
+    }
+
+
+def kcat_produce(bootstrap, topic, key, value):
+    """Produces one message with kcat (an independent client)."""
+    subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", topic, "-k", key, "-c", "1"],
+                   input=value.encode() if isinstance(value, str) else value, check=True,
+                   timeout=30)
+
+
+def kcat_consume(bootstrap, topic):
+    """All messages of a topic, as kcat's JSON envelopes (with headers)."""
+    import json
+    out = subprocess.run(["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e",
+                          "-J", "-q"], capture_output=True, timeout=60, check=True)
+    return [json.loads(line) for line in out.stdout.decode().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def kafka_bootstrap():
+    return require("BMDSTREAM_KAFKA_BOOTSTRAP")
