@@ -100,6 +100,11 @@ int bmd_optim_mle(const bmd_problem *p, double *th, double *nll);
 /* Maximum likelihood subject to the BMR equation at scaled dose xb. */
 int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll);
 
+/* Sets th[j] = value and moves th[k] so that th meets the BMR constraint at
+ * xb (a restart for the profile); 0, or -1 if that fails. */
+int bmd_profile_reshape(const bmd_problem *p, double xb, double *th, size_t j, size_t k,
+                        double value);
+
 /* ---- BMD (fit_bmd.c) ---- */
 /* BMR change Delta(theta) in scaled response units and its gradient. */
 double bmd_bmr_delta(const bmd_problem *p, const double *th, double *grad);

@@ -184,8 +184,7 @@ static size_t project_index(const bmd_problem *p) {
 
 /* Newton steps on h along one parameter; returns |h| afterwards (HUGE_VAL
  * if that parameter leaves its box). */
-static double project(const opt_ctx *c, double *x) {
-  size_t j = project_index(c->p);
+static double project_along(const opt_ctx *c, double *x, size_t j) {
   double g[BMD_MAX_PARAMS], h = HUGE_VAL;
   for (int it = 0; it < 30; it++) {
     h = constraint_th(c, x, g);
@@ -197,6 +196,23 @@ static double project(const opt_ctx *c, double *x) {
   if (!(x[j] >= c->p->lb[j] && x[j] <= c->p->ub[j]))
     return HUGE_VAL;
   return isfinite(h) ? fabs(h) : HUGE_VAL;
+}
+
+static double project(const opt_ctx *c, double *x) {
+  return project_along(c, x, project_index(c->p));
+}
+
+int bmd_profile_reshape(const bmd_problem *p, double xb, double *th, size_t j, size_t k,
+                        double value) {
+  opt_ctx ctx = {p, xb, {0}};
+  double y[BMD_MAX_PARAMS];
+  memcpy(y, th, sizeof(y));
+  y[j] = value;
+  if (project_along(&ctx, y, k) < 1e-9) {
+    memcpy(th, y, sizeof(y));
+    return 0;
+  }
+  return -1;
 }
 
 int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll) {

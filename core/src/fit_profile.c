@@ -5,10 +5,10 @@
  *   P(x) = min NLL(theta) subject to s (m(x) - m(0)) = Delta(theta)
  *   BMDL, BMDU solve  2 (P(x) - NLL_hat) = chi^2_1(1 - 2 alpha)  (= 2.705543 at alpha 0.05)
  * below and above the BMD. Every other free parameter is re-optimised at
- * each x: warm start from the nearest point already solved, plus restarts
- * of the shape parameter (Power n, Hill n, Exp d) so that a profile does
- * not stay stuck on a bound (the Power n = 1 trap): wherever the warm
- * start fails or ends with the shape on a bound. The limit is the
+ * each x: warm start from the nearest point already solved, a start from
+ * the MLE, and restarts of the shape parameter (Power n, Hill n, Exp d) so
+ * that a profile does not stay in a local optimum or stuck on a bound (the
+ * Power n = 1 trap). The limit is the
  * first crossing walking out from the BMD, as BMDS's profile walk finds it
  * (profiles can be non-monotone): steps from x 0.85 (down to 1e-6 BMD)
  * and x 1.2 (up to 2^10 max dose), each ratio raised to the power 1.25
@@ -21,7 +21,7 @@
 #include <math.h>
 #include <string.h>
 
-#define PROFILE_CACHE 64
+#define PROFILE_CACHE 160
 
 typedef struct prof_point {
   double x;
@@ -72,11 +72,17 @@ static double prof_eval(prof_state *s, double x) {
     fbest = f;
     memcpy(best, th, sizeof(th));
   }
-  /* restart the shape parameter where a local optimum is likely: when the
-   * warm start failed or ended with the shape on a bound */
+  /* a second start from the MLE, and restarts of the shape parameter at
+   * every point: profiles of Hill and Exp 5 have several local optima */
+  if (near != 0) {
+    memcpy(th, s->pts[0].th, sizeof(th));
+    if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
+      fbest = f;
+      memcpy(best, th, sizeof(th));
+    }
+  }
   int si = shape_index(p);
-  int restart = si >= 0 && (!(fbest < HUGE_VAL) || fabs(best[si] - p->lb[si]) < BMD_BOUND_EPS ||
-                            fabs(best[si] - p->ub[si]) < BMD_BOUND_EPS);
+  int restart = si >= 0;
   if (restart) {
     static const double shapes[] = {1.0, 1.3, 2.0, 4.0, 10.0};
     for (size_t r = 0; r < sizeof(shapes) / sizeof(shapes[0]); r++) {
@@ -85,6 +91,20 @@ static double prof_eval(prof_state *s, double x) {
         continue;
       memcpy(th, s->pts[near].th, sizeof(th));
       th[si] = v;
+      if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
+        fbest = f;
+        memcpy(best, th, sizeof(th));
+      }
+    }
+  }
+  /* Exp 4/5 follow a ridge (c -> e^20, b -> 0): restart from moderate c
+   * with b re-solved from the BMR equation */
+  if (p->model == BMD_MODEL_EXP4 || p->model == BMD_MODEL_EXP5) {
+    static const double lcs[] = {0.5, 1.5, 3.0, 6.0};
+    for (size_t r = 0; r < sizeof(lcs) / sizeof(lcs[0]); r++) {
+      memcpy(th, fbest < HUGE_VAL ? best : s->pts[near].th, sizeof(th));
+      if (bmd_profile_reshape(p, x, th, 2, 1, p->sign * lcs[r]) != 0)
+        continue;
       if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
         fbest = f;
         memcpy(best, th, sizeof(th));
@@ -106,15 +126,17 @@ static double prof_eval(prof_state *s, double x) {
 static double refine(prof_state *s, double x_in, double f_in, double x_out, double f_out) {
   double a = log(x_in), fa = f_in, b = log(x_out), fb = f_out;
   int side = 0;
+  double last = x_in;
   for (int it = 0; it < 60; it++) {
     double c = (a * fb - b * fa) / (fb - fa);
     if (!isfinite(c) || c <= fmin(a, b) || c >= fmax(a, b))
       c = 0.5 * (a + b);
     double fc = prof_eval(s, exp(c));
+    last = exp(c);
     if (!isfinite(fc))
       fc = 1.0; /* treat failures as outside */
     if (fabs(fc) < 1e-6 || fabs(b - a) < 1e-7)
-      return exp(c);
+      return last;
     if ((fc < 0) == (fa < 0)) {
       a = c;
       fa = fc;
@@ -131,7 +153,7 @@ static double refine(prof_state *s, double x_in, double f_in, double x_out, doub
     if (fabs(b - a) < 1e-6)
       break;
   }
-  return exp(0.5 * (a + b));
+  return last; /* an evaluated (cached) point within 1e-6 in ln x */
 }
 
 /* theta of the cached point closest to x */
