@@ -8,7 +8,8 @@
  *
  * Prints probes per second, fits per second, peak memory, and the mean
  * time per fit of the six models pybmds also has (Hill, Power, Linear,
- * Poly 2, Exp 3, Exp 5) on the first 20 probes, single-threaded, for
+ * Poly 2, Exp 3, Exp 5) on the first 20 probes without a zero-SD dose
+ * group, single-threaded, for
  * bench/bench_fit_pybmds.py to compare.
  */
 #include <gsl/gsl_errno.h>
@@ -129,13 +130,21 @@ int main(int argc, char **argv) {
   const bmd_model six[] = {BMD_MODEL_HILL,  BMD_MODEL_POWER, BMD_MODEL_LINEAR,
                            BMD_MODEL_POLY2, BMD_MODEL_EXP3,  BMD_MODEL_EXP5};
   bmd_fit_options opt = bmd_fit_options_default();
-  size_t nsmall = np < 20 ? np : 20, nfit = 0;
+  size_t nsmall = 20, nfit = 0, used = 0;
   double t0 = now();
-  for (size_t p = 0; p < nsmall; p++) {
+  for (size_t p = 0; p < np && used < nsmall; p++) {
     bmd_suffstat *ss = NULL;
     char err[256];
     if (bmd_suffstat_from_individual(dose, values + p * ns, ns, &ss, err, sizeof(err)) != 0)
       continue;
+    int zero_sd = 0; /* pybmds refuses these: skip them on both sides */
+    for (size_t g = 0; g < ss->n_groups; g++)
+      zero_sd |= !(ss->sd[g] > 0);
+    if (zero_sd) {
+      bmd_suffstat_destroy(ss);
+      continue;
+    }
+    used++;
     for (size_t m = 0; m < 6; m++) {
       bmd_fit_result r;
       if (bmd_fit_run(ss, six[m], &opt, NULL, &r, err, sizeof(err)) == 0)

@@ -100,6 +100,11 @@ int bmd_optim_mle(const bmd_problem *p, double *th, double *nll);
 /* Maximum likelihood subject to the BMR equation at scaled dose xb. */
 int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll);
 
+/* Sets th[j] = value and moves th[k] so that th meets the BMR constraint at
+ * xb (a restart for the profile); 0, or -1 if that fails. */
+int bmd_profile_reshape(const bmd_problem *p, double xb, double *th, size_t j, size_t k,
+                        double value);
+
 /* ---- BMD (fit_bmd.c) ---- */
 /* BMR change Delta(theta) in scaled response units and its gradient. */
 double bmd_bmr_delta(const bmd_problem *p, const double *th, double *grad);
@@ -107,10 +112,10 @@ double bmd_bmr_delta(const bmd_problem *p, const double *th, double *grad);
 double bmd_bmd_scaled(const bmd_problem *p, const double *th);
 
 /* ---- profile limits (fit_profile.c) ---- */
-/* BMDL/BMDU (scaled) by root finding on the profile; status bits as in
- * bmd_fit_result.limits_status. */
+/* BMDL/BMDU (scaled) by root finding on the profile, and the profile
+ * solutions there (th_l, th_u); status bits as in bmd_fit_result.limits_status. */
 int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_hat, double xbmd,
-                       double alpha, double *xl, double *xu);
+                       double alpha, double *xl, double *xu, double *th_l, double *th_u);
 
 /* ---- AOD (fit_aod.c) ---- */
 double bmd_chi2_sf(double x, double df);

@@ -2,10 +2,13 @@
  * fit_optim.c - the optimiser driver: bounded maximum likelihood and the
  * equality-constrained maximum used by the BMD profile, both with NLopt.
  *
- * Strategy: SLSQP with analytic gradients (handles the box exactly and the
- * BMR equality constraint); if it fails, L-BFGS (MLE only) and then the
- * derivative-free BOBYQA / COBYLA from the clamped start. The returned
- * status is the best one reached (bmd_fit_status).
+ * MLE: SLSQP with analytic gradients; if it fails, L-BFGS and then the
+ * derivative-free BOBYQA from the best point so far. Profile: SLSQP with
+ * the BMR equation as an equality constraint, started from a projection of
+ * the warm start onto the constraint and finished by the same projection
+ * (one parameter moved by Newton steps), since SLSQP may stop with the
+ * constraint met only to ~1e-5. Parameters are preconditioned by the
+ * expected Fisher information. The returned status is the best reached.
  */
 #include "fit_internal.h"
 
@@ -89,6 +92,8 @@ static double constraint_cb(unsigned n, const double *z, double *grad, void *dat
   double th[BMD_MAX_PARAMS];
   unscale(c, z, th);
   double h = constraint_th(c, th, grad);
+  if (!isfinite(h))
+    h = 1e10;
   if (grad)
     for (size_t j = 0; j < c->p->n_par; j++)
       grad[j] *= c->w[j];
@@ -118,8 +123,9 @@ static nlopt_result run_one(nlopt_algorithm alg, const bmd_problem *p, opt_ctx *
   nlopt_set_lower_bounds(o, lb);
   nlopt_set_upper_bounds(o, ub);
   nlopt_set_min_objective(o, obj_cb, ctx);
-  nlopt_set_ftol_rel(o, 1e-12);
-  nlopt_set_xtol_rel(o, 1e-10);
+  /* the profile needs 2 dLL to ~1e-6, not the last digits of theta */
+  nlopt_set_ftol_rel(o, constrained ? 1e-10 : 1e-12);
+  nlopt_set_xtol_rel(o, constrained ? 1e-8 : 1e-10);
   nlopt_set_maxeval(o, alg == NLOPT_LN_COBYLA ? 300 : constrained ? 800 : 2000);
   if (constrained)
     nlopt_add_equality_constraint(o, constraint_cb, ctx, 1e-10);
@@ -178,8 +184,7 @@ static size_t project_index(const bmd_problem *p) {
 
 /* Newton steps on h along one parameter; returns |h| afterwards (HUGE_VAL
  * if that parameter leaves its box). */
-static double project(const opt_ctx *c, double *x) {
-  size_t j = project_index(c->p);
+static double project_along(const opt_ctx *c, double *x, size_t j) {
   double g[BMD_MAX_PARAMS], h = HUGE_VAL;
   for (int it = 0; it < 30; it++) {
     h = constraint_th(c, x, g);
@@ -193,9 +198,28 @@ static double project(const opt_ctx *c, double *x) {
   return isfinite(h) ? fabs(h) : HUGE_VAL;
 }
 
+static double project(const opt_ctx *c, double *x) {
+  return project_along(c, x, project_index(c->p));
+}
+
+int bmd_profile_reshape(const bmd_problem *p, double xb, double *th, size_t j, size_t k,
+                        double value) {
+  opt_ctx ctx = {p, xb, {0}};
+  double y[BMD_MAX_PARAMS];
+  memcpy(y, th, sizeof(y));
+  y[j] = value;
+  if (project_along(&ctx, y, k) < 1e-9) {
+    memcpy(th, y, sizeof(y));
+    return 0;
+  }
+  return -1;
+}
+
 int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll) {
   opt_ctx ctx = {p, xb, {0}};
-  static const nlopt_algorithm algs[] = {NLOPT_LD_SLSQP, NLOPT_LN_COBYLA};
+  /* SLSQP only: COBYLA as a fallback was slow and could spin on NaN; the
+   * caller restarts from other shapes instead */
+  static const nlopt_algorithm algs[] = {NLOPT_LD_SLSQP};
   double start[BMD_MAX_PARAMS];
   bmd_clamp(p, th);
   memcpy(start, th, p->n_par * sizeof(double));

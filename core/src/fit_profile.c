@@ -5,12 +5,15 @@
  *   P(x) = min NLL(theta) subject to s (m(x) - m(0)) = Delta(theta)
  *   BMDL, BMDU solve  2 (P(x) - NLL_hat) = chi^2_1(1 - 2 alpha)  (= 2.705543 at alpha 0.05)
  * below and above the BMD. Every other free parameter is re-optimised at
- * each x: warm start from the nearest point already solved, plus restarts
- * of the shape parameter (Power n, Hill n, Exp d) so that a profile does
- * not stay stuck on a bound (the Power n = 1 trap): next to the MLE, and
- * wherever the warm start fails or ends with the shape on a bound. Brackets are found by
- * geometric steps (x 0.7 down to 1e-6 BMD, x 1.4 up to 2^10 max dose),
- * then the root is refined by Illinois regula falsi on ln x.
+ * each x: warm start from the nearest point already solved, a start from
+ * the MLE, and restarts of the shape parameter (Power n, Hill n, Exp d) so
+ * that a profile does not stay in a local optimum or stuck on a bound (the
+ * Power n = 1 trap). The limit is the
+ * first crossing walking out from the BMD, as BMDS's profile walk finds it
+ * (profiles can be non-monotone): steps from x 0.85 (down to 1e-6 BMD)
+ * and x 1.2 (up to 2^10 max dose), each ratio raised to the power 1.25
+ * after every step, bracket it, then Illinois regula falsi on
+ * ln x refines it.
  */
 #include "fit_internal.h"
 
@@ -18,7 +21,7 @@
 #include <math.h>
 #include <string.h>
 
-#define PROFILE_CACHE 64
+#define PROFILE_CACHE 160
 
 typedef struct prof_point {
   double x;
@@ -69,20 +72,39 @@ static double prof_eval(prof_state *s, double x) {
     fbest = f;
     memcpy(best, th, sizeof(th));
   }
-  /* restart the shape parameter where a local optimum is likely: next to
-   * the MLE, when the warm start failed, or when it ended on a bound */
+  /* a second start from the MLE, and restarts of the shape parameter at
+   * every point: profiles of Hill and Exp 5 have several local optima */
+  if (near != 0) {
+    memcpy(th, s->pts[0].th, sizeof(th));
+    if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
+      fbest = f;
+      memcpy(best, th, sizeof(th));
+    }
+  }
   int si = shape_index(p);
-  int restart =
-      si >= 0 && (near == 0 || !(fbest < HUGE_VAL) || fabs(best[si] - p->lb[si]) < BMD_BOUND_EPS ||
-                  fabs(best[si] - p->ub[si]) < BMD_BOUND_EPS);
+  int restart = si >= 0;
   if (restart) {
-    static const double shapes[] = {1.0, 1.3, 2.0, 4.0};
+    static const double shapes[] = {1.0, 1.3, 2.0, 4.0, 10.0};
     for (size_t r = 0; r < sizeof(shapes) / sizeof(shapes[0]); r++) {
       double v = shapes[r];
       if (v < p->lb[si] || v > p->ub[si] || fabs(v - s->pts[near].th[si]) < 1e-3)
         continue;
       memcpy(th, s->pts[near].th, sizeof(th));
       th[si] = v;
+      if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
+        fbest = f;
+        memcpy(best, th, sizeof(th));
+      }
+    }
+  }
+  /* Exp 4/5 follow a ridge (c -> e^20, b -> 0): restart from moderate c
+   * with b re-solved from the BMR equation */
+  if (p->model == BMD_MODEL_EXP4 || p->model == BMD_MODEL_EXP5) {
+    static const double lcs[] = {0.5, 1.5, 3.0, 6.0};
+    for (size_t r = 0; r < sizeof(lcs) / sizeof(lcs[0]); r++) {
+      memcpy(th, fbest < HUGE_VAL ? best : s->pts[near].th, sizeof(th));
+      if (bmd_profile_reshape(p, x, th, 2, 1, p->sign * lcs[r]) != 0)
+        continue;
       if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
         fbest = f;
         memcpy(best, th, sizeof(th));
@@ -104,15 +126,17 @@ static double prof_eval(prof_state *s, double x) {
 static double refine(prof_state *s, double x_in, double f_in, double x_out, double f_out) {
   double a = log(x_in), fa = f_in, b = log(x_out), fb = f_out;
   int side = 0;
+  double last = x_in;
   for (int it = 0; it < 60; it++) {
     double c = (a * fb - b * fa) / (fb - fa);
     if (!isfinite(c) || c <= fmin(a, b) || c >= fmax(a, b))
       c = 0.5 * (a + b);
     double fc = prof_eval(s, exp(c));
+    last = exp(c);
     if (!isfinite(fc))
       fc = 1.0; /* treat failures as outside */
     if (fabs(fc) < 1e-6 || fabs(b - a) < 1e-7)
-      return exp(c);
+      return last;
     if ((fc < 0) == (fa < 0)) {
       a = c;
       fa = fc;
@@ -129,11 +153,25 @@ static double refine(prof_state *s, double x_in, double f_in, double x_out, doub
     if (fabs(b - a) < 1e-6)
       break;
   }
-  return exp(0.5 * (a + b));
+  return last; /* an evaluated (cached) point within 1e-6 in ln x */
+}
+
+/* theta of the cached point closest to x */
+static void nearest_theta(const prof_state *s, double x, double *th) {
+  size_t best = 0;
+  double dn = HUGE_VAL;
+  for (size_t i = 0; i < s->n_pts; i++) {
+    double d = fabs(log(s->pts[i].x / x));
+    if (d < dn) {
+      dn = d;
+      best = i;
+    }
+  }
+  memcpy(th, s->pts[best].th, s->p->n_par * sizeof(double));
 }
 
 int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_hat, double xbmd,
-                       double alpha, double *xl, double *xu) {
+                       double alpha, double *xl, double *xu, double *th_l, double *th_u) {
   int status = 0;
   prof_state st;
   memset(&st, 0, sizeof(st));
@@ -147,7 +185,7 @@ int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_ha
   /* lower limit */
   *xl = NAN;
   double x_in = xbmd, f_in = nll_hat - st.target;
-  for (double x = xbmd * 0.7; x > xbmd * 1e-6; x *= 0.7) {
+  for (double x = xbmd * 0.85, r = 0.85; x > xbmd * 1e-6; r = pow(r, 1.25), x *= r) {
     double f = prof_eval(&st, x);
     if (!isfinite(f))
       continue;
@@ -160,12 +198,14 @@ int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_ha
   }
   if (isnan(*xl))
     status |= 1;
+  else
+    nearest_theta(&st, *xl, th_l);
 
   /* upper limit */
   *xu = NAN;
   x_in = xbmd;
   f_in = nll_hat - st.target;
-  for (double x = xbmd * 1.4; x < 1024.0 * 1.4; x *= 1.4) {
+  for (double x = xbmd * 1.2, r = 1.2; x < 1024.0 * 1.2; r = pow(r, 1.25), x *= r) {
     double f = prof_eval(&st, x);
     if (!isfinite(f))
       continue;
@@ -178,5 +218,7 @@ int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_ha
   }
   if (isnan(*xu))
     status |= 2;
+  else
+    nearest_theta(&st, *xu, th_u);
   return status;
 }

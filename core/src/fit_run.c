@@ -94,7 +94,7 @@ static void result_blank(bmd_fit_result *out, bmd_model m, const bmd_fit_options
   out->variance = opt->variance;
   out->n_params = bmd_fit_param_count(m, opt->variance);
   for (size_t j = 0; j < BMD_MAX_PARAMS; j++)
-    out->params[j] = NAN;
+    out->params[j] = out->bmdl_params[j] = out->bmdu_params[j] = NAN;
   out->loglik = out->aic = out->fit_p = out->fit_df = NAN;
   out->bmd = out->bmdl = out->bmdu = NAN;
 }
@@ -225,10 +225,15 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
   if (opt->compute_limits && fabs(best[p.n_par - 1] - p.lb[p.n_par - 1]) < BMD_BOUND_EPS) {
     out->limits_status = 4;
   } else if (opt->compute_limits) {
-    double xl, xu;
-    out->limits_status = bmd_profile_limits(&p, best, nll_best, xbmd, opt->alpha, &xl, &xu);
+    double xl, xu, thl[BMD_MAX_PARAMS], thu[BMD_MAX_PARAMS];
+    out->limits_status =
+        bmd_profile_limits(&p, best, nll_best, xbmd, opt->alpha, &xl, &xu, thl, thu);
     out->bmdl = xl * maxd;
     out->bmdu = xu * maxd;
+    if (isfinite(xl))
+      bmd_theta_to_user(&p, thl, out->bmdl_params);
+    if (isfinite(xu))
+      bmd_theta_to_user(&p, thu, out->bmdu_params);
   }
 done:
   free(buf);

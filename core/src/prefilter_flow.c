@@ -82,7 +82,7 @@ int bmd_prefilter_run(const bmd_dataset *ds, const double *p_raw, const bmd_pref
   r->n_probes = n;
   r->n_levels = k;
   size_t cells = n * k > 0 ? n * k : 1, rows = n ? n : 1;
-  r->p_raw = malloc(rows * sizeof(double));
+  r->p_raw = calloc(rows, sizeof(double)); /* calloc: -O3 -Wmaybe-uninitialized when n = 0 */
   r->p_adj = malloc(rows * sizeof(double));
   r->max_fc = malloc(rows * sizeof(double));
   r->fc = malloc(cells * sizeof(double));

@@ -212,6 +212,19 @@ static json_t *model_json(const bmd_fit_result *r) {
   json_object_set_new(o, "bmdu", num(r->bmdu));
   json_object_set_new(o, "fit_p", num(r->fit_p));
   json_object_set_new(o, "fit_df", num(r->fit_df));
+  /* profile solutions at the limits, so that a peer can check them */
+  const double *lim[2] = {r->bmdl_params, r->bmdu_params};
+  const char *key[2] = {"bmdl_parameters", "bmdu_parameters"};
+  for (int l = 0; l < 2; l++) {
+    if (!isfinite(lim[l][0])) {
+      json_object_set_new(o, key[l], json_null());
+      continue;
+    }
+    json_t *lp = json_object();
+    for (size_t j = 0; j < r->n_params; j++)
+      json_object_set_new(lp, bmd_fit_param_name(r->model, r->variance, j), num(lim[l][j]));
+    json_object_set_new(o, key[l], lp);
+  }
   return o;
 }
 

@@ -10,8 +10,9 @@ deployment (topic prefix, database, bucket).
 - a malformed event, a missing matrix object and a project the user does
   not own each land in dead-letter with the job FAILED and a clear
   message, while the other jobs complete;
-- SIGTERM in the middle of a BMD run loses and duplicates nothing, and a
-  second BMD instance shares the partitions.
+- SIGTERM, then SIGKILL, in the middle of a BMD run lose and duplicate
+  nothing, and a second BMD instance shares the partitions;
+- an event published with kcat (no bmdstream code) is processed like ours.
 """
 import json
 import os
@@ -294,9 +295,16 @@ def test_poison_missing_object_and_forbidden(dep):
     kcat_produce(d.bootstrap, d.prefix + "experiment-imported", "1",
                  json.dumps(event("experiment-imported", data)))
 
+    # 4. A valid event from a plain Kafka client (kcat, envelope built here):
+    # processed like ours; no job row beforehand (the tracker makes one).
+    kcat_job = str(uuid.uuid4())
+    kcat_produce(d.bootstrap, d.prefix + "experiment-imported", str(params["experiment_id"]),
+                 json.dumps(event("experiment-imported", dict(params, job_id=kcat_job))))
+
     later = import_matrix(d, MATRICES[2])
-    jobs = d.wait_jobs([good, bad_job, ghost_job, forbidden_job, later])
+    jobs = d.wait_jobs([good, bad_job, ghost_job, forbidden_job, later, kcat_job])
     assert jobs[good][0] == "COMPLETED" and jobs[later][0] == "COMPLETED"
+    assert jobs[kcat_job][0] == "COMPLETED" and float(jobs[kcat_job][1]) == 1.0
     assert jobs[bad_job][0] == "FAILED" and "subject" in jobs[bad_job][2], jobs[bad_job]
     assert jobs[ghost_job][0] == "FAILED" and "missing" in jobs[ghost_job][2], jobs[ghost_job]
     assert jobs[forbidden_job][0] == "FAILED" and "forbidden" in jobs[forbidden_job][2]
@@ -313,7 +321,7 @@ def test_poison_missing_object_and_forbidden(dep):
     assert d.sql("SELECT count(*) FROM dead_letters WHERE stage = 'prefilter'") == "3"
 
 
-def test_sigterm_mid_run_and_a_second_instance(dep):
+def test_sigterm_sigkill_mid_run_and_a_second_instance(dep):
     d = dep
     d.start("bmd", "bmd2")  # a second instance of the BMD stage
     owners = set()
@@ -336,7 +344,14 @@ def test_sigterm_mid_run_and_a_second_instance(dep):
         time.sleep(0.2)
     assert d.stop("bmd") == 0 and d.stop("bmd2") == 0
     assert "shutting down" in d.log("bmd") + d.log("bmd2")
-    d.start("bmd")  # the message is delivered again and finished
+    d.start("bmd")  # the message is delivered again ...
+    deadline = time.time() + 300
+    while time.time() < deadline and "assigned" not in d.log("bmd"):
+        time.sleep(0.2)
+    time.sleep(3)  # ... and this time killed outright while fitting
+    d.procs["bmd"].send_signal(signal.SIGKILL)
+    d.procs.pop("bmd").wait(timeout=60)
+    d.start("bmd")  # delivered once more, and finished
     jobs = d.wait_jobs([job])
     assert jobs[job][0] == "COMPLETED"
     assert d.sql("SELECT count(*) FROM bmd_results") == "1"

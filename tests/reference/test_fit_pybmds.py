@@ -5,14 +5,19 @@ in the same test, and against the values published by the upstream tests.
 Agreement for one (dataset, model, variance): log-likelihood within 0.01,
 BMD within 1%, BMDL and BMDU within 2% - or ours reaches a higher
 likelihood (by more than 1e-4), which is counted and listed as the better
-optimum. pybmds' limits come from a grid + spline of the profile and its
+optimum. Where both reach the same likelihood (within 1e-5) but the BMDs
+differ, the likelihood has a ridge and the BMD is not identified: counted
+and listed as "ridge". pybmds' limits come from a grid + spline of the profile and its
 profile re-optimisation can stall, so a limit that disagrees by more than
-2% goes to an independent SciPy SLSQP profile (many starts): pybmds' value
-is proven not to be the limit when SciPy finds a constrained optimum with
-2*dLL below 2.705543 - 0.03 there (the true profile can only be lower);
-ours then counts as agreeing unless SciPy proves ours wrong the same way.
+2% goes to an independent SciPy SLSQP profile (many starts, including our
+profile solutions at the limits): pybmds' value is proven not to be the
+limit when SciPy finds a constrained optimum with 2*dLL below
+2.705543 - 0.03 there (the true profile can only be lower); ours then
+counts as agreeing if its profile solution (printed by `bmdstream fit`)
+is checked here to give 2*dLL within 0.01 of 2.705543 and SciPy does not
+prove ours wrong the same way.
 The test prints the agreement rate per model and fails below 98%.
-BS_FIT_SAMPLE (default 100, max 300) sets how many ToxRefDB datasets run.
+BS_FIT_SAMPLE (default 20, max 300) sets how many ToxRefDB datasets run.
 """
 import csv
 import json
@@ -29,7 +34,7 @@ from scipy.optimize import minimize
 
 BIN = os.path.join(os.environ.get("BS_BIN_DIR", "build/bin"), "bmdstream")
 DATA = os.path.join(os.environ.get("BS_TEST_DATA", "tests/data"), "bmds")
-N_TOX = int(os.environ.get("BS_FIT_SAMPLE", "100"))
+N_TOX = int(os.environ.get("BS_FIT_SAMPLE", "20"))
 CHI2 = 2.705543454095404
 
 MODELS = {
@@ -118,21 +123,29 @@ def mean_fn(name, p, d, s):
 N_MEAN = {"hill": 4, "power": 3, "linear": 2, "poly2": 3, "exp3": 3, "exp5": 4}
 
 
-def to_internal(name, params, ncv):
-    """user-facing -> (mean params with ln c, [rho], ln alpha)"""
-    k = N_MEAN[name]
-    p = list(params)
-    if name == "exp5":
-        p[2] = math.log(p[2])
+def to_internal(name, params, ncv, M):
+    """user-facing -> optimiser vector on doses x = d / M (well conditioned):
+    mean params (Hill k/M, Power v M^n, b_j M^j, Exp b M, ln c), [rho], ln alpha"""
+    p = [float(v) for v in params]
+    if name == "hill":
+        p[2] /= M
+    elif name == "power":
+        p[1] *= M ** p[2]
+    elif name in ("linear", "poly2"):
+        for j in range(1, N_MEAN[name]):
+            p[j] *= M ** j
+    else:
+        p[1] *= M
+        if name == "exp5":
+            p[2] = math.log(p[2])
     if name not in ("exp3", "exp5"):
         p[-1] = math.log(p[-1])
     return np.array(p, float)
 
 
 def bounds_of(name, ds, ncv, inc):
-    mx = max(ds["doses"])
     big = (-1e9, 1e9)
-    b = {"hill": [big, big, (0, 5 * mx), (1, 18)], "power": [big, big, (1, 18)],
+    b = {"hill": [big, big, (0, 5), (1, 18)], "power": [big, big, (1, 18)],
          "linear": [big, big], "poly2": [big, (0, 1e9) if inc else (-1e9, 0),
                                          (0, 1e9) if inc else (-1e9, 0)],
          "exp3": [(0, 1e9), (0, 1e9), (1, 18)],
@@ -143,7 +156,7 @@ def bounds_of(name, ds, ncv, inc):
 
 
 def loglik(name, th, ds, ncv, s):
-    d = np.array(ds["doses"], float)
+    d = np.array(ds["doses"], float) / max(ds["doses"])
     n = np.array(ds["ns"], float)
     y = np.array(ds["means"], float)
     sd = np.array(ds["stdevs"], float)
@@ -155,9 +168,11 @@ def loglik(name, th, ds, ncv, s):
 
 def profile_2dll(name, ds, ncv, s, ll_hat, B, starts):
     """2 (LL_hat - max LL subject to the SD BMR at B), SciPy SLSQP, several starts."""
+    xb = B / max(ds["doses"])
+
     def con(th):
         m0 = mean_fn(name, th, 0.0, s)
-        mb = mean_fn(name, th, B, s)
+        mb = mean_fn(name, th, xb, s)
         lsig = th[-1] + (th[-2] * math.log(max(abs(m0), 1e-300)) if ncv else 0.0)
         return s * (mb - m0) - math.exp(0.5 * lsig)
 
@@ -204,22 +219,42 @@ def compare(tag, ds, name, ncv, ours, peer, stats):
         if better:
             return "better", f"{tag} {name}: ours LL higher by {dll:.4g}; {key} ours {a} pybmds {b}"
         if key == "bmd":
+            if a is not None and b is not None and abs(dll) <= 1e-5:
+                # both parameter sets reach the maximum: a likelihood ridge
+                # (e.g. Hill through 4 group means) leaves the BMD unidentified
+                return "ridge", f"{tag} {name}: equal LL (dLL {dll:.2g}), bmd ours {a} pybmds {b}"
             return "disagree", f"{tag} {name}: bmd ours {a} pybmds {b} (dLL {dll:.2g})"
-        # adjudicate with an independent profile
-        th_o = to_internal(name, list(ours["parameters"].values()), ncv)
-        th_p = to_internal(name, peer["params"], ncv) if peer["params"] else th_o
+        # adjudicate with an independent profile, started also from our
+        # profile solutions at the limits (the certificates)
+        M = max(ds["doses"])
+        th_o = to_internal(name, list(ours["parameters"].values()), ncv, M)
+        starts = [th_o]
+        if peer["params"]:
+            starts.append(to_internal(name, peer["params"], ncv, M))
+        cert = ours.get(key + "_parameters")
+        for lim in ("bmdl_parameters", "bmdu_parameters"):
+            if ours.get(lim):
+                starts.append(to_internal(name, list(ours[lim].values()), ncv, M))
         ll_hat = max(ours["loglik"], peer["loglik"])
-        q_o = profile_2dll(name, ds, ncv, s, ll_hat, a, [th_o, th_p]) if a is not None else None
-        q_p = profile_2dll(name, ds, ncv, s, ll_hat, b, [th_o, th_p]) if b is not None else None
+        q_o = profile_2dll(name, ds, ncv, s, ll_hat, a, starts) if a is not None else None
+        q_p = profile_2dll(name, ds, ncv, s, ll_hat, b, starts) if b is not None else None
+        cert_ok = a is None
+        if a is not None and cert:
+            c = to_internal(name, list(cert.values()), ncv, M)
+            m0 = mean_fn(name, c, 0.0, s)
+            mb = mean_fn(name, c, a / M, s)
+            sig0 = math.exp(0.5 * (c[-1] + (c[-2] * math.log(abs(m0)) if ncv else 0.0)))
+            feasible = abs(s * (mb - m0) - sig0) < 1e-6 * sig0
+            cert_ok = feasible and abs(2 * (ll_hat - loglik(name, c, ds, ncv, s)) - CHI2) < 0.01
         stats["adjudicated"] += 1
         peer_wrong = q_p is not None and q_p < CHI2 - 0.03
         ours_wrong = q_o is not None and q_o < CHI2 - 0.03
         if (peer_wrong or (b is None and q_o is not None and abs(q_o - CHI2) < 0.03)) \
-                and not ours_wrong:
+                and not ours_wrong and cert_ok:
             stats["limit_ours_exact"] += 1
             continue
         return "disagree", (f"{tag} {name}: {key} ours {a} pybmds {b} "
-                            f"(scipy 2dLL at ours {q_o} at pybmds {q_p})")
+                            f"(scipy 2dLL at ours {q_o} at pybmds {q_p}, certificate {cert_ok})")
     if better:
         return "better", f"{tag} {name}: ours LL higher by {dll:.4g}"
     return "agree", ""
@@ -244,7 +279,7 @@ def datasets():
 @pytest.mark.parametrize("variance", ["constant", "nonconstant"])
 def test_against_pybmds(variance):
     names = list(MODELS)
-    counts = {m: {"agree": 0, "better": 0, "disagree": 0} for m in names}
+    counts = {m: {"agree": 0, "better": 0, "ridge": 0, "disagree": 0} for m in names}
     stats = {"adjudicated": 0, "limit_ours_exact": 0}
     notes = []
     ncv = variance == "nonconstant"
@@ -267,9 +302,9 @@ def test_against_pybmds(variance):
     for name in names:
         c = counts[name]
         tot = sum(c.values())
-        rate = (c["agree"] + c["better"]) / tot if tot else 1.0
+        rate = (c["agree"] + c["better"] + c["ridge"]) / tot if tot else 1.0
         print(f"{name:7s} n={tot:4d} agree={c['agree']:4d} better-optimum={c['better']:3d} "
-              f"disagree={c['disagree']:3d} rate={rate:.3f}")
+              f"ridge={c['ridge']:3d} disagree={c['disagree']:3d} rate={rate:.3f}")
         if rate < 0.98:
             failed.append(name)
     assert not failed, f"agreement below 98% for {failed}"

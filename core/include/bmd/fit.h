@@ -95,7 +95,10 @@ typedef struct bmd_fit_result {
   double fit_p; /* Test 4 p-value; NAN when df <= 0 */
   double fit_df;
   double bmd, bmdl, bmdu; /* NAN when not estimable */
-  int limits_status;      /* 0 ok; bit 1 BMDL, bit 2 BMDU not bracketed; 4 variance on bound */
+  /* profile solutions at BMDL and BMDU (user-facing; NAN when missing):
+   * a certificate that the limit is a feasible profile point */
+  double bmdl_params[BMD_MAX_PARAMS], bmdu_params[BMD_MAX_PARAMS];
+  int limits_status; /* 0 ok; bit 1 BMDL, bit 2 BMDU not bracketed; 4 variance on bound */
 } bmd_fit_result;
 
 const char *bmd_model_name(bmd_model m);  /* "hill", "power", "poly2", "exp5", ... */
