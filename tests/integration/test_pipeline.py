@@ -258,6 +258,26 @@ def test_three_matrices_then_replay(dep):
         assert len(ids) == count and len(set(ids)) == 3, topic
     assert all(s == "COMPLETED" for s, *_ in d.jobs().values())
 
+    # `bmdstream replay experiment`: a plain re-run is a new job that
+    # changes no result; new settings make a new result version beside.
+    dry = d.bm("replay", "experiment", "--project", str(d.project), "--experiment", "1",
+               "--set", "bmd.bmr=1.349", "--dry-run")
+    assert dry.returncode == 0 and '"bmr":1.349' in dry.stdout, dry.stderr
+    assert len(d.jobs()) == 3  # the dry run made no job
+    plain = d.bm("replay", "experiment", "--project", str(d.project), "--experiment", "1")
+    assert plain.returncode == 0, plain.stderr
+    job = plain.stdout.split()[-1]
+    assert d.wait_jobs([job])[job][0] == "COMPLETED"
+    assert snapshot(d) == before
+    new = d.bm("replay", "experiment", "--project", str(d.project), "--experiment", "1",
+               "--set", "bmd.bmr=1.349")
+    assert new.returncode == 0, new.stderr
+    job = new.stdout.split()[-1]
+    assert d.wait_jobs([job])[job][0] == "COMPLETED"
+    assert d.sql("SELECT count(*) FROM bmd_results WHERE experiment_id = 1") == "2"
+    assert d.sql("SELECT count(*) FROM category_results") == "4"
+    assert d.sql("SELECT count(*) FROM prefilter_results") == "3"  # same prefilter settings
+
 
 def test_poison_missing_object_and_forbidden(dep):
     d = dep
