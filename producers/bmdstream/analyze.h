@@ -24,23 +24,24 @@ typedef struct bs_analyze_options {
   const char *matrix;  /* --matrix FILE (borrowed from argv) */
   const char *out_dir; /* --out DIR */
   bs_analyze_prefilter prefilter;
-  double p_cutoff;                          /* --p-cutoff, 9999 = none */
-  int mtc;                                  /* --mtc: compare BH-adjusted p */
-  double fold_filter;                       /* --fold-filter, 0 = off */
-  int filter_controls;                      /* off with --keep-controls */
-  double notel_p;                           /* --notel-p */
-  double notel_fc;                          /* --notel-fc */
-  unsigned permutations;                    /* --permutations (Williams) */
-  uint64_t seed;                            /* --seed (Williams) */
-  unsigned threads;                         /* --threads */
-  bmd_log_base log_base;                    /* --log */
-  int run_bmd;                              /* off with --no-bmd */
-  bmd_probes_options bmd;                   /* --models, --variance, --bmr-type, --bmr */
-  const char *probe_map;                    /* --probe-map FILE */
-  const char *category_map;                 /* --category-map FILE */
-  const char *gmt;                          /* --gmt FILE */
-  int run_categories;                       /* on with a probe map or --gene-level */
-  const bmd_category_options *category_opt; /* from --config (borrowed); NULL = defaults */
+  double p_cutoff;          /* --p-cutoff, 9999 = none */
+  int mtc;                  /* --mtc: compare BH-adjusted p */
+  double fold_filter;       /* --fold-filter, 0 = off */
+  int filter_controls;      /* off with --keep-controls */
+  double notel_p;           /* --notel-p */
+  double notel_fc;          /* --notel-fc */
+  unsigned permutations;    /* --permutations (Williams) */
+  uint64_t seed;            /* --seed (Williams) */
+  unsigned threads;         /* --threads */
+  bmd_log_base log_base;    /* --log */
+  int run_bmd;              /* off with --no-bmd */
+  bmd_probes_options bmd;   /* --models, --variance, --bmr-type, --bmr */
+  const char *probe_map;    /* --probe-map FILE */
+  const char *category_map; /* --category-map FILE */
+  const char *gmt;          /* --gmt FILE */
+  int run_categories;       /* on with a probe map or --gene-level */
+  /* the category filters from --config (borrowed); NULL = the defaults */
+  const bmd_category_options *category_opt;
 } bs_analyze_options;
 
 /* --config FILE.json (analyze_config.c): a BMDExpress 3 analyze config
