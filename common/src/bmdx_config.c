@@ -218,7 +218,7 @@ static void parse_models(parse_ctx *c, json_t *arr, const char *where, bs_bmdx_b
     return;
   }
   json_array_foreach(arr, i, m) {
-    char w[96];
+    char w[160];
     snprintf(w, sizeof w, "%s.modelConfigs[%zu]", where, i);
     static const char *const known[] = {"@type", "degree", "expModel", NULL};
     check_keys(c, m, w, known);
@@ -269,7 +269,7 @@ static void parse_bmds(parse_ctx *c, json_t *o, const char *where, bs_bmdx_bmds 
   b->input_name = get_str(c, o, where, "inputName");
   b->output_name = get_str(c, o, where, "outputName");
 
-  char w[96];
+  char w[160];
   json_t *sel = json_object_get(o, "bmdsBestModelSelection");
   json_t *empty = json_object();
   snprintf(w, sizeof w, "%s.bmdsBestModelSelection", where);
