@@ -151,7 +151,7 @@ def bounds_of(name, ds, ncv, inc):
          "exp3": [(0, 1e9), (0, 1e9), (1, 18)],
          "exp5": [(0, 1e9), (0, 1e9), (0, 20) if inc else (-20, 0), (1, 18)]}[name]
     if ncv:
-        b = b + [(-18, 18) if name == "hill" else (0, 18)]
+        b = b + [(-18, 18)]  # pybmds 25.2: rho in [-18, 18] for every model
     return b + [(-60, 60)]
 
 
