@@ -4,12 +4,13 @@
  * scaled parameters and the user-facing ones.
  *
  * Bounds of the scaled problem (D = response divisor, doses / max dose):
- *   Hill   g, v in [-100, 100]; k in [0, 5]; n in [1, 18] (or [1e-8, 18]); rho in [-18, 18]
+ *   Hill   g, v in [-100, 100]; k in [0, 5]; n in [1, 18] (or [1e-8, 18])
  *   Power  g in [-100, 100]; v in [-100, 100] CV, [-1e4, 1e4] NCV; n in [1, 18] (or [0, 18])
  *   Poly   CV: all in [-1e6, 1e6]; NCV: g in [0, 1000], b1 in [-18, 18];
- *          restricted: b_j >= 0 increasing, <= 0 decreasing; rho in [0, 18]
+ *          restricted: b_j >= 0 increasing, <= 0 decreasing
  *   Exp    a in [0, 100]; b in [0, 100]; ln c in [0, 20] up, [-20, 0] down;
- *          d in [1, 18]; rho in [0, 18]
+ *          d in [1, 18]
+ *   rho in [-18, 18] for every model (pybmds 25.2)
  *   ln alpha in [-18, 18] in original units, i.e. [-18, 18] - 2 ln D scaled
  *   (exact for constant variance; for NCV the same shifted box is used).
  */
@@ -112,7 +113,9 @@ void bmd_problem_bounds(bmd_problem *p, const bmd_fit_options *opt) {
   bmd_model m = p->model;
   double *lb = p->lb, *ub = p->ub;
   size_t k = p->n_mean;
-  double rho_lb = 0.0;
+  /* rho in [-18, 18] for every model, as pybmds 25.2 (the installed peer)
+   * ships it; older priors.csv copies had [0, 18] except for Hill */
+  double rho_lb = -18.0;
   if (m == BMD_MODEL_HILL) {
     lb[0] = lb[1] = -100;
     ub[0] = ub[1] = 100;

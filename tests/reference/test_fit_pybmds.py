@@ -151,7 +151,7 @@ def bounds_of(name, ds, ncv, inc):
          "exp3": [(0, 1e9), (0, 1e9), (1, 18)],
          "exp5": [(0, 1e9), (0, 1e9), (0, 20) if inc else (-20, 0), (1, 18)]}[name]
     if ncv:
-        b = b + [(-18, 18) if name == "hill" else (0, 18)]
+        b = b + [(-18, 18)]  # pybmds 25.2: rho in [-18, 18] for every model
     return b + [(-60, 60)]
 
 
@@ -174,7 +174,7 @@ def profile_2dll(name, ds, ncv, s, ll_hat, B, starts):
         m0 = mean_fn(name, th, 0.0, s)
         mb = mean_fn(name, th, xb, s)
         lsig = th[-1] + (th[-2] * math.log(max(abs(m0), 1e-300)) if ncv else 0.0)
-        return s * (mb - m0) - math.exp(0.5 * lsig)
+        return s * (mb - m0) - math.exp(min(0.5 * lsig, 700.0))
 
     bnds = bounds_of(name, ds, ncv, s > 0)
     best = -np.inf
@@ -243,7 +243,7 @@ def compare(tag, ds, name, ncv, ours, peer, stats):
             c = to_internal(name, list(cert.values()), ncv, M)
             m0 = mean_fn(name, c, 0.0, s)
             mb = mean_fn(name, c, a / M, s)
-            sig0 = math.exp(0.5 * (c[-1] + (c[-2] * math.log(abs(m0)) if ncv else 0.0)))
+            sig0 = math.exp(min(0.5 * (c[-1] + (c[-2] * math.log(abs(m0)) if ncv else 0.0)), 700.0))
             feasible = abs(s * (mb - m0) - sig0) < 1e-6 * sig0
             cert_ok = feasible and abs(2 * (ll_hat - loglik(name, c, ds, ncv, s)) - CHI2) < 0.01
         stats["adjudicated"] += 1
