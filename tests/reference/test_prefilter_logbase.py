@@ -62,7 +62,7 @@ def test_fold_change_log_flag(tmp_path, base):
     ids, groups, vals = read_matrix(MATRIX)
     out = tmp_path / "out"
     subprocess.run([BIN, "analyze", "--matrix", MATRIX, "--out", str(out), "--prefilter",
-                    "none", "--log", base, "--fold-filter", "1.5"],
+                    "none", "--log", base, "--fold-filter", "1.5", "--no-bmd"],
                    check=True, capture_output=True, text=True)
     with open(out / "prefilter.tsv", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
