@@ -91,6 +91,9 @@ double bmd_nll(const bmd_problem *p, const double *th, double *grad);
 double bmd_loglik_from_nll(const bmd_problem *p, double nll);
 /* Fills the variance parameters of th from its mean parameters. */
 void bmd_variance_start(const bmd_problem *p, double *th);
+/* ln alpha (last parameter) that maximises the likelihood for the mean
+ * parameters and rho already in th. */
+void bmd_variance_scale_start(const bmd_problem *p, double *th);
 /* Clamps th into the box. */
 void bmd_clamp(const bmd_problem *p, double *th);
 
@@ -113,9 +116,14 @@ double bmd_bmd_scaled(const bmd_problem *p, const double *th);
 
 /* ---- profile limits (fit_profile.c) ---- */
 /* BMDL/BMDU (scaled) by root finding on the profile, and the profile
- * solutions there (th_l, th_u); status bits as in bmd_fit_result.limits_status. */
+ * solutions there (th_l, th_u); status bits as in bmd_fit_result.limits_status.
+ * A limit not bracketed because the profile stayed inside the confidence
+ * region to the end of the search (bits 8, 16) gets NAN, and the farthest
+ * point reached in *xl_reach / *xu_reach (else NAN) with its solution in
+ * th_l / th_u: the witness that the limit is unbounded. */
 int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_hat, double xbmd,
-                       double alpha, double *xl, double *xu, double *th_l, double *th_u);
+                       double alpha, double *xl, double *xu, double *th_l, double *th_u,
+                       double *xl_reach, double *xu_reach);
 
 /* ---- AOD (fit_aod.c) ---- */
 double bmd_chi2_sf(double x, double df);

@@ -102,6 +102,16 @@ void bmd_variance_start(const bmd_problem *p, double *th) {
       rho = p->ub[k];
     th[k] = rho;
   }
+  bmd_variance_scale_start(p, th);
+}
+
+/*
+ * Given the mean parameters and rho, the likelihood is maximised in l by
+ *   exp(l) = (1/N) sum_i q_i / |m_i|^rho,  q_i = (n_i - 1) s_i^2 + n_i (ybar_i - m_i)^2.
+ */
+void bmd_variance_scale_start(const bmd_problem *p, double *th) {
+  size_t k = p->n_mean;
+  double rho = p->ncv ? th[k] : 0.0;
   double sq = 0.0;
   for (size_t i = 0; i < p->n_groups; i++) {
     double m;

@@ -13,7 +13,11 @@
  * (profiles can be non-monotone): steps from x 0.85 (down to 1e-6 BMD)
  * and x 1.2 (up to 2^10 max dose), each ratio raised to the power 1.25
  * after every step, bracket it, then Illinois regula falsi on
- * ln x refines it.
+ * ln x refines it. When the walk ends with the profile still below the
+ * target (e.g. an Exp 5 plateau that meets the BMR only at its asymptote,
+ * so every larger dose is as likely), the limit is unbounded: the farthest
+ * point reached is returned as the witness, a parameter set inside the
+ * confidence region whose BMD lies beyond the search range.
  */
 #include "fit_internal.h"
 
@@ -171,7 +175,8 @@ static void nearest_theta(const prof_state *s, double x, double *th) {
 }
 
 int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_hat, double xbmd,
-                       double alpha, double *xl, double *xu, double *th_l, double *th_u) {
+                       double alpha, double *xl, double *xu, double *th_l, double *th_u,
+                       double *xl_reach, double *xu_reach) {
   int status = 0;
   prof_state st;
   memset(&st, 0, sizeof(st));
@@ -184,10 +189,13 @@ int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_ha
 
   /* lower limit */
   *xl = NAN;
+  *xl_reach = NAN;
   double x_in = xbmd, f_in = nll_hat - st.target;
+  int last_finite = 1;
   for (double x = xbmd * 0.85, r = 0.85; x > xbmd * 1e-6; r = pow(r, 1.25), x *= r) {
     double f = prof_eval(&st, x);
-    if (!isfinite(f))
+    last_finite = isfinite(f);
+    if (!last_finite)
       continue;
     if (f > 0) {
       *xl = refine(&st, x_in, f_in, x, f);
@@ -196,18 +204,27 @@ int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_ha
     x_in = x;
     f_in = f;
   }
-  if (isnan(*xl))
+  if (isnan(*xl)) {
     status |= 1;
-  else
+    if (last_finite && x_in < xbmd) {
+      status |= 8;
+      *xl_reach = x_in;
+      nearest_theta(&st, x_in, th_l);
+    }
+  } else {
     nearest_theta(&st, *xl, th_l);
+  }
 
   /* upper limit */
   *xu = NAN;
+  *xu_reach = NAN;
   x_in = xbmd;
   f_in = nll_hat - st.target;
+  last_finite = 1;
   for (double x = xbmd * 1.2, r = 1.2; x < 1024.0 * 1.2; r = pow(r, 1.25), x *= r) {
     double f = prof_eval(&st, x);
-    if (!isfinite(f))
+    last_finite = isfinite(f);
+    if (!last_finite)
       continue;
     if (f > 0) {
       *xu = refine(&st, x_in, f_in, x, f);
@@ -216,9 +233,15 @@ int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_ha
     x_in = x;
     f_in = f;
   }
-  if (isnan(*xu))
+  if (isnan(*xu)) {
     status |= 2;
-  else
+    if (last_finite && x_in > xbmd) {
+      status |= 16;
+      *xu_reach = x_in;
+      nearest_theta(&st, x_in, th_u);
+    }
+  } else {
     nearest_theta(&st, *xu, th_u);
+  }
   return status;
 }

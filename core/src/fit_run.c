@@ -88,6 +88,45 @@ static size_t model_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS
   }
 }
 
+/*
+ * Non-constant variance has local optima in rho (sigma^2 = alpha |m|^rho
+ * trades a steeper rho against the mean's curvature), and a poor rho start
+ * can also trap the mean parameters. Two more rounds, keeping the best:
+ * the mean fitted with rho held at 0 (constant variance) as a start, and
+ * from the best so far and from that constant-variance fit, rho restarted
+ * on a grid with ln alpha re-solved.
+ */
+static void ncv_restarts(const bmd_problem *p, double *best, double *nll_best, int *st_best) {
+  static const double rhos[] = {0.0, 1.0, 2.0, 4.0, 8.0, 12.0, -2.0};
+  size_t k = p->n_mean;
+  double cv[BMD_MAX_PARAMS], nll;
+  bmd_problem p0 = *p;
+  p0.lb[k] = p0.ub[k] = 0.0;
+  memcpy(cv, best, sizeof(cv));
+  cv[k] = 0.0;
+  bmd_variance_scale_start(&p0, cv);
+  int have_cv = bmd_optim_mle(&p0, cv, &nll) != BMD_FIT_FAILED;
+  double from[2][BMD_MAX_PARAMS];
+  memcpy(from[0], best, sizeof(from[0]));
+  memcpy(from[1], cv, sizeof(from[1]));
+  for (int f = 0; f < 1 + have_cv; f++) {
+    for (size_t r = 0; r < sizeof(rhos) / sizeof(rhos[0]); r++) {
+      if (rhos[r] < p->lb[k] || rhos[r] > p->ub[k])
+        continue;
+      double th[BMD_MAX_PARAMS];
+      memcpy(th, from[f], sizeof(th));
+      th[k] = rhos[r];
+      bmd_variance_scale_start(p, th);
+      int st = bmd_optim_mle(p, th, &nll);
+      if (st != BMD_FIT_FAILED && nll < *nll_best - 1e-9) {
+        *nll_best = nll;
+        *st_best = st;
+        memcpy(best, th, BMD_MAX_PARAMS * sizeof(double));
+      }
+    }
+  }
+}
+
 static void result_blank(bmd_fit_result *out, bmd_model m, const bmd_fit_options *opt) {
   memset(out, 0, sizeof(*out));
   out->model = m;
@@ -96,7 +135,7 @@ static void result_blank(bmd_fit_result *out, bmd_model m, const bmd_fit_options
   for (size_t j = 0; j < BMD_MAX_PARAMS; j++)
     out->params[j] = out->bmdl_params[j] = out->bmdu_params[j] = NAN;
   out->loglik = out->aic = out->fit_p = out->fit_df = NAN;
-  out->bmd = out->bmdl = out->bmdu = NAN;
+  out->bmd = out->bmdl = out->bmdu = out->bmdl_reach = out->bmdu_reach = NAN;
 }
 
 int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt, const bmd_aod *aod,
@@ -192,6 +231,8 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
       memcpy(best, th, sizeof(best));
     }
   }
+  if (p.ncv && st_best != BMD_FIT_FAILED)
+    ncv_restarts(&p, best, &nll_best, &st_best);
   out->status = st_best;
   if (st_best == BMD_FIT_FAILED)
     goto done;
@@ -225,14 +266,16 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
   if (opt->compute_limits && fabs(best[p.n_par - 1] - p.lb[p.n_par - 1]) < BMD_BOUND_EPS) {
     out->limits_status = 4;
   } else if (opt->compute_limits) {
-    double xl, xu, thl[BMD_MAX_PARAMS], thu[BMD_MAX_PARAMS];
+    double xl, xu, thl[BMD_MAX_PARAMS], thu[BMD_MAX_PARAMS], rl, ru;
     out->limits_status =
-        bmd_profile_limits(&p, best, nll_best, xbmd, opt->alpha, &xl, &xu, thl, thu);
+        bmd_profile_limits(&p, best, nll_best, xbmd, opt->alpha, &xl, &xu, thl, thu, &rl, &ru);
     out->bmdl = xl * maxd;
     out->bmdu = xu * maxd;
-    if (isfinite(xl))
+    out->bmdl_reach = rl * maxd;
+    out->bmdu_reach = ru * maxd;
+    if (isfinite(xl) || isfinite(rl))
       bmd_theta_to_user(&p, thl, out->bmdl_params);
-    if (isfinite(xu))
+    if (isfinite(xu) || isfinite(ru))
       bmd_theta_to_user(&p, thu, out->bmdu_params);
   }
 done:

@@ -212,18 +212,31 @@ static json_t *model_json(const bmd_fit_result *r) {
   json_object_set_new(o, "bmdu", num(r->bmdu));
   json_object_set_new(o, "fit_p", num(r->fit_p));
   json_object_set_new(o, "fit_df", num(r->fit_df));
-  /* profile solutions at the limits, so that a peer can check them */
+  /* profile solutions at the limits, so that a peer can check them; for
+   * an unbounded limit ("bmdl": null) the witness instead: the farthest
+   * dose the profile search reached and its solution, still inside the
+   * confidence region */
   const double *lim[2] = {r->bmdl_params, r->bmdu_params};
+  const double reach[2] = {r->bmdl_reach, r->bmdu_reach};
   const char *key[2] = {"bmdl_parameters", "bmdu_parameters"};
+  const char *wkey[2] = {"bmdl_unbounded", "bmdu_unbounded"};
   for (int l = 0; l < 2; l++) {
-    if (!isfinite(lim[l][0])) {
-      json_object_set_new(o, key[l], json_null());
-      continue;
+    json_t *lp = NULL;
+    if (isfinite(lim[l][0])) {
+      lp = json_object();
+      for (size_t j = 0; j < r->n_params; j++)
+        json_object_set_new(lp, bmd_fit_param_name(r->model, r->variance, j), num(lim[l][j]));
     }
-    json_t *lp = json_object();
-    for (size_t j = 0; j < r->n_params; j++)
-      json_object_set_new(lp, bmd_fit_param_name(r->model, r->variance, j), num(lim[l][j]));
-    json_object_set_new(o, key[l], lp);
+    if (isfinite(reach[l]) && lp) {
+      json_t *w = json_object();
+      json_object_set_new(w, "profile_dose", num(reach[l]));
+      json_object_set_new(w, "parameters", lp);
+      json_object_set_new(o, key[l], json_null());
+      json_object_set_new(o, wkey[l], w);
+    } else {
+      json_object_set_new(o, key[l], lp ? lp : json_null());
+      json_object_set_new(o, wkey[l], json_null());
+    }
   }
   return o;
 }

@@ -96,9 +96,15 @@ typedef struct bmd_fit_result {
   double fit_df;
   double bmd, bmdl, bmdu; /* NAN when not estimable */
   /* profile solutions at BMDL and BMDU (user-facing; NAN when missing):
-   * a certificate that the limit is a feasible profile point */
+   * a certificate that the limit is a feasible profile point. When a limit
+   * is unbounded (status bit 8 or 16) they hold the witness instead: the
+   * profile solution at bmdl_reach / bmdu_reach, the farthest dose the
+   * search reached, still inside the confidence region. */
   double bmdl_params[BMD_MAX_PARAMS], bmdu_params[BMD_MAX_PARAMS];
-  int limits_status; /* 0 ok; bit 1 BMDL, bit 2 BMDU not bracketed; 4 variance on bound */
+  double bmdl_reach, bmdu_reach; /* NAN unless that limit is unbounded */
+  /* 0 ok; bit 1 BMDL, bit 2 BMDU not bracketed; 4 variance on bound;
+   * 8 BMDL, 16 BMDU unbounded (the profile stays inside the region) */
+  int limits_status;
 } bmd_fit_result;
 
 const char *bmd_model_name(bmd_model m);  /* "hill", "power", "poly2", "exp5", ... */
