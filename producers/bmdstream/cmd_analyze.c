@@ -27,29 +27,29 @@
 #include "bs/plot_curve.h"
 
 static void usage(FILE *out) {
-  fprintf(
-      out,
-      "usage: bmdstream analyze --matrix FILE --out DIR [--prefilter williams|anova|none]\n"
-      "         [--p-cutoff P|none] [--mtc] [--fold-filter X] [--keep-controls]\n"
-      "         [--notel-p P] [--notel-fc X] [--permutations N] [--seed S]\n"
-      "         [--log none|base2|base10|natural] [--threads T]\n"
-      "         [--models hill,power,...] [--variance constant|nonconstant]\n"
-      "         [--bmr-type sd|rel|abs] [--bmr X] [--no-bmd]\n"
-      "         [--probe-map FILE (--category-map FILE | --gmt FILE)] [--gene-level]\n"
-      "         [--curve-plots N]\n"
-      "         [--config FILE.json]  a BMDExpress 3 analyze config (flags override it;\n"
-      "         what it holds that we do not run is named on stderr)\n"
-      "FILE: BMDExpress expression matrix (tab-delimited, optional header row, dose row,\n"
-      "      one row per probe; gzip accepted). Writes DIR/prefilter.tsv, DIR/bmd.tsv and,\n"
-      "      with annotation, DIR/categories.tsv, DIR/tpod.json and DIR/plots/*_accumulation.svg;\n"
-      "      DIR/plots/curve_<probe>.svg for the --curve-plots N probes with the lowest best\n"
-      "      BMD (among those that passed the category filters when categories run; 0 = none).\n"
-      "Defaults: --prefilter anova, --p-cutoff 0.05 on the unadjusted p (--mtc: BH-adjusted),\n"
-      "  AFFX control probes dropped, --fold-filter 2 (0 = off; with --prefilter none only\n"
-      "  when given), NOTEL/LOTEL t-test p 0.05 and fold change 2, --log base2,\n"
-      "  Williams --permutations 10000 --seed 23524, --threads 1; models\n"
-      "  hill,power,linear,poly2,poly3,exp3,exp5, constant variance, BMR 1 SD; --curve-plots "
-      "10.\n");
+  fprintf(out,
+          "usage: bmdstream analyze --matrix FILE --out DIR [--prefilter williams|anova|none]\n"
+          "         [--p-cutoff P|none] [--mtc] [--fold-filter X] [--keep-controls]\n"
+          "         [--notel-p P] [--notel-fc X] [--permutations N] [--seed S]\n"
+          "         [--log none|base2|base10|natural] [--threads T]\n"
+          "         [--models hill,power,...] [--variance constant|nonconstant]\n"
+          "         [--bmr-type sd|rel|abs] [--bmr X] [--no-bmd]\n"
+          "         [--probe-map FILE (--category-map FILE | --gmt FILE)] [--gene-level]\n"
+          "         [--curve-plots N]\n"
+          "         [--config FILE.json]  a BMDExpress 3 analyze config (flags override it;\n"
+          "         what it holds that we do not run is named on stderr)\n"
+          "FILE: BMDExpress expression matrix (tab-delimited, optional header row, dose row,\n"
+          "      one row per probe; gzip accepted). Writes DIR/prefilter.tsv, DIR/bmd.tsv and,\n"
+          "      with annotation, DIR/categories.tsv, DIR/tpod.json and the accumulation\n"
+          "      plots DIR/plots/{gene,category}_accumulation.svg. DIR/plots/curve_<probe>.svg\n"
+          "      for the --curve-plots N probes with the lowest best BMD (among those that\n"
+          "      passed the category filters when categories run; 0 = no curve plots).\n"
+          "Defaults: --prefilter anova, --p-cutoff 0.05 on the unadjusted p (--mtc: BH-adjusted),\n"
+          "  AFFX control probes dropped, --fold-filter 2 (0 = off; with --prefilter none only\n"
+          "  when given), NOTEL/LOTEL t-test p 0.05 and fold change 2, --log base2,\n"
+          "  Williams --permutations 10000 --seed 23524, --threads 1; models\n"
+          "  hill,power,linear,poly2,poly3,exp3,exp5, constant variance, BMR 1 SD;\n"
+          "  --curve-plots 10.\n");
 }
 
 static int bad_flag(const char *flag, const char *value, const char *want) {
