@@ -156,3 +156,98 @@ json_t *bs_bmd_probe_json(const bmd_dataset *ds, const bmd_probe_fit *pf) {
   json_object_set_new(o, "max_fold_change", bs_json_number(pf->max_fold_change));
   return o;
 }
+
+static double jnum(const json_t *o, const char *key) {
+  const json_t *v = json_object_get(o, key);
+  return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static void nan_fill(double *x, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    x[i] = NAN;
+}
+
+int bs_bmd_probe_from_json(const bmd_dataset *ds, const json_t *o, bmd_probe_fit *out, char *errstr,
+                           size_t errstr_size) {
+  memset(out, 0, sizeof(*out));
+  out->best.best = out->best.best_poly = -1;
+  const char *id = json_string_value(json_object_get(o, "probe_id"));
+  size_t row = ds->n_probes;
+  for (size_t i = 0; id && i < ds->n_probes; i++)
+    if (strcmp(ds->probe_ids[i], id) == 0) {
+      row = i;
+      break;
+    }
+  if (row == ds->n_probes) {
+    snprintf(errstr, errstr_size, "probe_id %s%s%s", id ? "\"" : "", id ? id : "is missing",
+             id ? "\" is not a probe of the experiment" : "");
+    return -1;
+  }
+  out->probe = row;
+  const json_t *models = json_object_get(o, "models");
+  if (!json_is_array(models) || json_array_size(models) > BMD_MODEL_COUNT) {
+    snprintf(errstr, errstr_size, "probe %s: \"models\" is not an array of at most %d fits", id,
+             BMD_MODEL_COUNT);
+    return -1;
+  }
+  out->n_models = json_array_size(models);
+  for (size_t k = 0; k < out->n_models; k++) {
+    const json_t *jm = json_array_get(models, k), *params = json_object_get(jm, "parameters");
+    int m = bmd_model_parse(json_string_value(json_object_get(jm, "model")));
+    if (m < 0 || !json_is_object(params)) {
+      snprintf(errstr, errstr_size, "probe %s: models[%zu]: bad \"model\" or \"parameters\"", id,
+               k);
+      return -1;
+    }
+    bmd_fit_result *r = &out->fits[k];
+    r->model = (bmd_model)m;
+    /* non-constant variance is the one with a "rho" parameter */
+    r->variance = json_object_get(params, "rho") ? BMD_VARIANCE_NONCONSTANT : BMD_VARIANCE_CONSTANT;
+    r->status = json_is_true(json_object_get(jm, "converged")) ? BMD_FIT_OK : BMD_FIT_MAXEVAL;
+    r->increasing = json_is_true(json_object_get(jm, "increasing"));
+    r->n_params = bmd_fit_param_count(r->model, r->variance);
+    nan_fill(r->params, BMD_MAX_PARAMS);
+    nan_fill(r->bmdl_params, BMD_MAX_PARAMS);
+    nan_fill(r->bmdu_params, BMD_MAX_PARAMS);
+    for (size_t p = 0; p < r->n_params && p < BMD_MAX_PARAMS; p++)
+      r->params[p] = jnum(params, bmd_fit_param_name(r->model, r->variance, p));
+    r->loglik = jnum(jm, "loglik");
+    r->aic = jnum(jm, "aic");
+    r->bmd = jnum(jm, "bmd");
+    r->bmdl = jnum(jm, "bmdl");
+    r->bmdu = jnum(jm, "bmdu");
+    r->fit_p = jnum(jm, "fit_p");
+    r->fit_df = NAN;
+  }
+  out->best_metrics.r_squared = out->best_metrics.bmr_multiples = out->best_metrics.fold_change =
+      NAN;
+  out->best_metrics.bmd_low_dose = out->best_metrics.bmd_high_dose = NAN;
+  out->best_metrics.bmd_resp_low_dose = out->best_metrics.bmd_resp_high_dose = NAN;
+  nan_fill(out->best.chi2, 3);
+  nan_fill(out->best.chi2_p, 3);
+  out->best.bmd = out->best.bmdl = out->best.bmdu = NAN;
+  out->max_fold_change = jnum(o, "max_fold_change");
+  const json_t *best = json_object_get(o, "best");
+  if (json_is_object(best)) {
+    int m = bmd_model_parse(json_string_value(json_object_get(best, "model")));
+    for (size_t k = 0; m >= 0 && k < out->n_models; k++)
+      if (out->fits[k].model == (bmd_model)m) {
+        out->best.best = (int)k;
+        break;
+      }
+    if (out->best.best < 0) {
+      snprintf(errstr, errstr_size, "probe %s: best.model is not one of its models", id);
+      return -1;
+    }
+    out->best.best_model = (bmd_model)m;
+    out->best.bmd = jnum(best, "bmd");
+    out->best.bmdl = jnum(best, "bmdl");
+    out->best.bmdu = jnum(best, "bmdu");
+    out->best.hill_flag = (int)json_integer_value(json_object_get(best, "hill_flag"));
+    out->best_metrics.r_squared = jnum(best, "r_squared");
+  } else if (!json_is_null(best)) {
+    snprintf(errstr, errstr_size, "probe %s: \"best\" is neither an object nor null", id);
+    return -1;
+  }
+  return 0;
+}

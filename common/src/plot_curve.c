@@ -250,6 +250,45 @@ void bs_plot_curve_name(const char *probe_id, char *buf, size_t size) {
       *c = '_';
 }
 
+size_t bs_plot_lowest_bmd_fits(const bmd_probe_fit *fits, size_t n, size_t k, size_t *out) {
+  ranked *r = malloc((n + 1) * sizeof(*r));
+  if (!r)
+    return (size_t)-1;
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    if (fits[i].best.best >= 0 && isfinite(fits[i].best.bmd))
+      r[m].idx = i, r[m].gene = NULL, r[m++].bmd = fits[i].best.bmd;
+  qsort(r, m, sizeof(*r), cmp_ranked);
+  if (k > m)
+    k = m;
+  for (size_t q = 0; q < k; q++)
+    out[q] = r[q].idx;
+  free(r);
+  return k;
+}
+
+int bs_plot_curves_write(const char *dir, const bmd_dataset *ds, const bmd_probe_fit *fits,
+                         const size_t *sel, const char *const *labels, size_t m, char *errstr,
+                         size_t errstr_size) {
+  for (size_t q = 0; q < m; q++) {
+    const bmd_probe_fit *fit = &fits[sel[q]];
+    char path[4096], name[300];
+    bs_plot_curve_name(ds->probe_ids[fit->probe], name, sizeof(name));
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+      set_err(errstr, errstr_size, "%s: %s", path, strerror(errno));
+      return -1;
+    }
+    int rc = bs_plot_curve_svg(f, ds, fit, labels ? labels[q] : NULL);
+    if (fclose(f) != 0 || rc != 0) {
+      set_err(errstr, errstr_size, "%s: write error", path);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 int bs_plot_sensitive_curves(const char *dir, const bmd_dataset *ds, const bmd_probe_fit *fits,
                              const bmd_category_analysis *ca, size_t k, char *errstr,
                              size_t errstr_size) {
@@ -262,10 +301,9 @@ int bs_plot_sensitive_curves(const char *dir, const bmd_dataset *ds, const bmd_p
   bmd_cat_probe *p = calloc(n + 1, sizeof(*p));
   size_t *sel = malloc((k + 1) * sizeof(*sel));
   const char **genes = calloc(k + 1, sizeof(*genes));
-  int written = 0;
+  int written = -1;
   if (!p || !sel || !genes) {
     set_err(errstr, errstr_size, "curve plots: out of memory");
-    written = -1;
     goto done;
   }
   for (size_t i = 0; i < n; i++)
@@ -273,28 +311,10 @@ int bs_plot_sensitive_curves(const char *dir, const bmd_dataset *ds, const bmd_p
   size_t m = bs_plot_sensitive_probes(ca, p, k, sel, genes);
   if (m == (size_t)-1) {
     set_err(errstr, errstr_size, "curve plots: out of memory");
-    written = -1;
     goto done;
   }
-  for (size_t q = 0; q < m; q++) {
-    const bmd_probe_fit *fit = &fits[sel[q]];
-    char path[4096], name[300];
-    bs_plot_curve_name(ds->probe_ids[fit->probe], name, sizeof(name));
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-      set_err(errstr, errstr_size, "%s: %s", path, strerror(errno));
-      written = -1;
-      break;
-    }
-    int rc = bs_plot_curve_svg(f, ds, fit, genes[q]);
-    if (fclose(f) != 0 || rc != 0) {
-      set_err(errstr, errstr_size, "%s: write error", path);
-      written = -1;
-      break;
-    }
-    written++;
-  }
+  if (bs_plot_curves_write(dir, ds, fits, sel, genes, m, errstr, errstr_size) == 0)
+    written = (int)m;
 done:
   free(p);
   free(sel);

@@ -10,7 +10,11 @@
  *   1. upsert the category_results row (natural key: BMD result + settings
  *      hash) for its id;
  *   2. store the exports under projects/{p}/exports/{id}/: categories.tsv,
- *      results.csv (the same table as CSV), tpod.json and the SVG plots;
+ *      results.csv (the same table as CSV), tpod.json and the SVG plots:
+ *      plots/{gene,category}_accumulation.svg and plots/curve_<probe>.svg
+ *      for the BS_CURVE_PLOTS_DEFAULT (10) most sensitive probes, chosen
+ *      and drawn as `bmdstream analyze` does (their fits rebuilt from
+ *      probe_stats.json.gz, the data from the matrix);
  *   3. write the category_result_details rows, the count, the tPOD and
  *      the export prefix in one transaction;
  *   4. emit category-done; the job is COMPLETED.
@@ -21,10 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs/bmd_export.h"
 #include "bs/category_export.h"
 #include "bs/experiments.h"
 #include "bs/log.h"
 #include "bs/params.h"
+#include "bs/plot_curve.h"
 #include "bs/results.h"
 #include "bs/stage.h"
 #include "inputs.h"
@@ -116,6 +122,49 @@ static bs_status store_exports(bs_objstore *store, const char *prefix,
   return st;
 }
 
+/* The curve plots of the most sensitive probes that passed the filters
+ * (bs_plot_sensitive_probes, as analyze's), each probe's fit rebuilt from
+ * its probe_stats.json.gz entry. */
+static bs_status store_curves(bs_objstore *store, const char *prefix, const bmd_dataset *ds,
+                              const bmd_result_probes *probes, const bmd_category_analysis *ca,
+                              char *errstr, size_t errstr_size) {
+  size_t sel[BS_CURVE_PLOTS_DEFAULT];
+  const char *genes[BS_CURVE_PLOTS_DEFAULT];
+  size_t m = bs_plot_sensitive_probes(ca, probes->probes, BS_CURVE_PLOTS_DEFAULT, sel, genes);
+  bmd_probe_fit *fit = malloc(sizeof(*fit));
+  if (m == (size_t)-1 || !fit) {
+    free(fit);
+    snprintf(errstr, errstr_size, "curve plots: out of memory");
+    return BS_ERR_RETRIABLE;
+  }
+  bs_status st = BS_OK;
+  for (size_t q = 0; q < m && st == BS_OK; q++) {
+    char inner[512], name[300], key[768], *text = NULL;
+    size_t len = 0;
+    if (bs_bmd_probe_from_json(ds, json_array_get(probes->root, sel[q]), fit, inner,
+                               sizeof(inner)) != 0) {
+      snprintf(errstr, errstr_size, "BMD results entry %zu: %s", sel[q], inner);
+      st = BS_ERR_PERMANENT;
+      break;
+    }
+    FILE *f = open_memstream(&text, &len);
+    int rc = f ? bs_plot_curve_svg(f, ds, fit, genes[q]) : -1;
+    if (f)
+      fclose(f);
+    bs_plot_curve_name(ds->probe_ids[fit->probe], name, sizeof(name));
+    snprintf(key, sizeof(key), "%s/plots/%s", prefix, name);
+    if (rc != 0 || !text) {
+      snprintf(errstr, errstr_size, "%s: cannot render", key);
+      st = BS_ERR_RETRIABLE;
+    } else {
+      st = put_text(store, key, text, len, "image/svg+xml", errstr, errstr_size);
+    }
+    free(text);
+  }
+  free(fit);
+  return st;
+}
+
 static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs_stage_output *out,
                         char *errstr, size_t errstr_size) {
   (void)opaque;
@@ -164,6 +213,8 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   char prefix[256];
   snprintf(prefix, sizeof(prefix), "projects/%" PRId64 "/exports/%" PRId64, in->project_id, cat_id);
   st = store_exports(store, prefix, ca, probes.probes, &opt, tpod_json, errstr, errstr_size);
+  if (st == BS_OK)
+    st = store_curves(store, prefix, ds, &probes, ca, errstr, errstr_size);
   if (st == BS_OK)
     st = bs_results_store_categories(db, cat_id, ca, tpod_json, prefix, errstr, errstr_size);
   if (st != BS_OK)

@@ -40,6 +40,7 @@ typedef struct bs_analyze_options {
   const char *category_map; /* --category-map FILE */
   const char *gmt;          /* --gmt FILE */
   int run_categories;       /* on with a probe map or --gene-level */
+  size_t curve_plots;       /* --curve-plots N, 0 = none */
   /* the category filters from --config (borrowed); NULL = the defaults */
   const bmd_category_options *category_opt;
 } bs_analyze_options;
@@ -72,5 +73,14 @@ int bs_analyze_bmd_run(const bs_analyze_options *opt, const bmd_dataset *ds, con
 int bs_analyze_category_run(const bs_analyze_options *opt, const bmd_dataset *ds,
                             const bmd_probe_fit *fits, size_t n, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
+
+/* The curve plots: DIR/plots/curve_<probe>.svg for the o->curve_plots
+ * most sensitive probes, fits[0..n) being the BMD stage's results. With a
+ * category analysis (ca) those are the probes that passed its filters with
+ * the lowest best BMD, labelled with their gene; without (ca NULL), the
+ * fitted probes with the lowest finite best BMD. 0, or -1 with errstr. */
+int bs_analyze_curves_run(const bs_analyze_options *o, const bmd_dataset *ds,
+                          const bmd_probe_fit *fits, size_t n, const bmd_category_analysis *ca,
+                          char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
 
 #endif

@@ -2,7 +2,8 @@
  * analyze_category.c - the category stage of `bmdstream analyze`: the
  * probes' best fits go through the category analysis and the tPOD (the
  * same core calls as the pipeline's category stage), and DIR/ receives
- * categories.tsv, tpod.json (also printed) and the SVG plots in plots/.
+ * categories.tsv, tpod.json (also printed) and the SVG plots in plots/
+ * (the accumulation plots here, the curve plots in analyze_plots.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -113,7 +114,8 @@ int bs_analyze_category_run(const bs_analyze_options *o, const bmd_dataset *ds,
       write_file(o->out_dir, "plots/gene_accumulation.svg", write_gene_plot, &x, errstr,
                  errstr_size) != 0 ||
       write_file(o->out_dir, "plots/category_accumulation.svg", write_category_plot, &x, errstr,
-                 errstr_size) != 0)
+                 errstr_size) != 0 ||
+      bs_analyze_curves_run(o, ds, fits, n, ca, errstr, errstr_size) != 0)
     goto done;
   bs_tpod_print(stdout, &tpod);
   fprintf(stderr, "bmdstream analyze: %zu categories -> %s/categories.tsv, tpod.json, plots/\n",

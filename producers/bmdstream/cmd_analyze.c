@@ -7,6 +7,8 @@
  *   categories (analyze_category.c) -> DIR/categories.tsv, DIR/tpod.json,
  *     DIR/plots/ (with --probe-map and --category-map/--gmt, or
  *     --gene-level)
+ *   curve plots (analyze_plots.c) -> DIR/plots/curve_<probe>.svg for the
+ *     --curve-plots most sensitive probes (with or without categories)
  * The stages call the same core functions, with the same settings, as the
  * pipeline's consumers, so both give identical numbers.
  */
@@ -22,6 +24,7 @@
 
 #include "analyze.h"
 #include "bs/matrix_import.h"
+#include "bs/plot_curve.h"
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -32,16 +35,21 @@ static void usage(FILE *out) {
           "         [--models hill,power,...] [--variance constant|nonconstant]\n"
           "         [--bmr-type sd|rel|abs] [--bmr X] [--no-bmd]\n"
           "         [--probe-map FILE (--category-map FILE | --gmt FILE)] [--gene-level]\n"
+          "         [--curve-plots N]\n"
           "         [--config FILE.json]  a BMDExpress 3 analyze config (flags override it;\n"
           "         what it holds that we do not run is named on stderr)\n"
           "FILE: BMDExpress expression matrix (tab-delimited, optional header row, dose row,\n"
           "      one row per probe; gzip accepted). Writes DIR/prefilter.tsv, DIR/bmd.tsv and,\n"
-          "      with annotation, DIR/categories.tsv, DIR/tpod.json and DIR/plots/.\n"
+          "      with annotation, DIR/categories.tsv, DIR/tpod.json and the accumulation\n"
+          "      plots DIR/plots/{gene,category}_accumulation.svg. DIR/plots/curve_<probe>.svg\n"
+          "      for the --curve-plots N probes with the lowest best BMD (among those that\n"
+          "      passed the category filters when categories run; 0 = no curve plots).\n"
           "Defaults: --prefilter anova, --p-cutoff 0.05 on the unadjusted p (--mtc: BH-adjusted),\n"
           "  AFFX control probes dropped, --fold-filter 2 (0 = off; with --prefilter none only\n"
           "  when given), NOTEL/LOTEL t-test p 0.05 and fold change 2, --log base2,\n"
           "  Williams --permutations 10000 --seed 23524, --threads 1; models\n"
-          "  hill,power,linear,poly2,poly3,exp3,exp5, constant variance, BMR 1 SD.\n");
+          "  hill,power,linear,poly2,poly3,exp3,exp5, constant variance, BMR 1 SD;\n"
+          "  --curve-plots 10.\n");
 }
 
 static int bad_flag(const char *flag, const char *value, const char *want) {
@@ -121,6 +129,7 @@ enum {
   OPT_CATEGORY_MAP,
   OPT_GMT,
   OPT_GENE_LEVEL,
+  OPT_CURVE_PLOTS,
   OPT_CONFIG
 };
 
@@ -149,6 +158,7 @@ static int parse_args(int argc, char **argv, bs_analyze_options *o) {
                                         {"category-map", required_argument, NULL, OPT_CATEGORY_MAP},
                                         {"gmt", required_argument, NULL, OPT_GMT},
                                         {"gene-level", no_argument, NULL, OPT_GENE_LEVEL},
+                                        {"curve-plots", required_argument, NULL, OPT_CURVE_PLOTS},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
   int fold_given = 0, c;
@@ -281,6 +291,11 @@ static int parse_args(int argc, char **argv, bs_analyze_options *o) {
     case OPT_GENE_LEVEL:
       o->run_categories = 1;
       break;
+    case OPT_CURVE_PLOTS:
+      if (parse_u64(optarg, 100000, &u) != 0)
+        return bad_flag("--curve-plots", optarg, "an integer 0..100000 (0 = none)");
+      o->curve_plots = (size_t)u;
+      break;
     case ':':
       fprintf(stderr, "bmdstream analyze: %s: missing value\n", argv[optind - 1]);
       return 2;
@@ -339,6 +354,7 @@ static int analyze_run(int argc, char **argv, bs_analyze_config **ac) {
                           .threads = 1,
                           .log_base = BMD_LOG_BASE2,
                           .run_bmd = 1,
+                          .curve_plots = BS_CURVE_PLOTS_DEFAULT,
                           .bmd = bmd_probes_options_default()};
   o.bmd.model_mask = (1u << BMD_MODEL_HILL) | (1u << BMD_MODEL_POWER) | (1u << BMD_MODEL_LINEAR) |
                      (1u << BMD_MODEL_POLY2) | (1u << BMD_MODEL_POLY3) | (1u << BMD_MODEL_EXP3) |
@@ -396,6 +412,10 @@ static int analyze_run(int argc, char **argv, bs_analyze_config **ac) {
   if (rc == 0 && o.run_categories &&
       bs_analyze_category_run(&o, ds, fits, n_passed, err, sizeof(err)) != 0) {
     fprintf(stderr, "bmdstream analyze: categories: %s\n", err);
+    rc = 1;
+  } else if (rc == 0 && o.run_bmd && !o.run_categories &&
+             bs_analyze_curves_run(&o, ds, fits, n_passed, NULL, err, sizeof(err)) != 0) {
+    fprintf(stderr, "bmdstream analyze: curve plots: %s\n", err);
     rc = 1;
   }
   free(fits);

@@ -188,6 +188,7 @@ def test_three_matrices_then_replay(dep):
         for name in ("categories.tsv", "results.csv", "tpod.json",
                      "plots/gene_accumulation.svg", "plots/category_accumulation.svg"):
             assert f"projects/{p}/exports/{r}/{name}" in keys
+        assert sum(k.startswith(f"projects/{p}/exports/{r}/plots/curve_") for k in keys) == 10
     tpod = json.loads(d.sql("SELECT tpod::text FROM category_results ORDER BY id LIMIT 1"))
     assert tpod["gene_set"]["available"] and tpod["gene_set"]["bmd"] > 0
     # Every stage topic carried exactly one event per job; nothing went to dead-letter.
@@ -196,7 +197,8 @@ def test_three_matrices_then_replay(dep):
     assert kcat_consume(d.bootstrap, d.prefix + "dead-letter") == []
 
     # The pipeline's numbers equal `bmdstream analyze` on the same input and
-    # settings: the probes passed, every best BMD/BMDL/BMDU, and the tPOD.
+    # settings: the probes passed, every best BMD/BMDL/BMDU, the tPOD and
+    # the curve plots.
     out_dir = f"/tmp/{d.prefix}analyze"
     an = d.bm("analyze", "--matrix", MATRICES[0], "--out", out_dir, "--probe-map", PROBE_MAP,
               "--category-map", CATEGORY_MAP, *ANALYSIS)
@@ -223,6 +225,18 @@ def test_three_matrices_then_replay(dep):
     for key in ("gene_set", "rank", "percentile"):
         assert tpod_online[key]["bmd"] == tpod_offline[key]["bmd"], key
         assert tpod_online[key]["bmdl"] == tpod_offline[key]["bmdl"], key
+    # The curve plots: the same probes as analyze's, byte for byte.
+    prefix = d.sql("SELECT c.results_s3_key FROM category_results c JOIN bmd_results b"
+                   " ON b.id = c.bmd_result_id WHERE b.experiment_id = 1")
+    curves_online = sorted(k[len(prefix) + len("/plots/"):] for k in keys
+                    if k.startswith(prefix + "/plots/curve_"))
+    curves_offline = sorted(f for f in os.listdir(os.path.join(out_dir, "plots"))
+                     if f.startswith("curve_"))
+    assert len(curves_online) == 10 and curves_online == curves_offline
+    for name in curves_online:
+        got = f"/tmp/{d.prefix}{name}"
+        assert s3(d.env, "GET", f"/{d.bucket}/{prefix}/plots/{name}", got) == "200"
+        assert open(got, "rb").read() == open(os.path.join(out_dir, "plots", name), "rb").read()
 
     before, objs_before = snapshot(d), objects(d)
     # Replay everything from offset 0 with every consumer group reset.

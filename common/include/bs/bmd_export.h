@@ -23,6 +23,17 @@ int bs_bmd_tsv_write(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fits
  * the best model and its metrics. */
 json_t *bs_bmd_probe_json(const bmd_dataset *ds, const bmd_probe_fit *fit);
 
+/* The inverse of bs_bmd_probe_json, for programs that hold only the JSON
+ * (the category stage): out->probe is the row of ds with the probe id;
+ * every model's parameters (variance read from their names), status
+ * (converged -> BMD_FIT_OK, else BMD_FIT_MAXEVAL), log-likelihood, AIC,
+ * BMD/BMDL/BMDU, fit p and direction; the best model, its BMDs, Hill flag
+ * and R^2; the max fold change. What the JSON does not hold (the other
+ * metrics, polynomial tests, BMD limits' profile points) is NAN or 0.
+ * Returns 0, or -1 with errstr naming the entry's field. */
+int bs_bmd_probe_from_json(const bmd_dataset *ds, const json_t *o, bmd_probe_fit *out, char *errstr,
+                           size_t errstr_size) __attribute__((warn_unused_result));
+
 /* A number for JSON: null when not finite. New reference. */
 json_t *bs_json_number(double v);
 

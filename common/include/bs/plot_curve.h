@@ -15,6 +15,10 @@
 #include "bmd/category.h"
 #include "bmd/probes.h"
 
+/* How many curve plots `bmdstream analyze` and the category stage draw
+ * unless told otherwise. */
+#define BS_CURVE_PLOTS_DEFAULT 10
+
 /* One probe's plot; label (may be NULL) is added to the title, e.g. the
  * gene. Returns 0, or -1 on a write error or out of memory. */
 int bs_plot_curve_svg(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fit,
@@ -27,6 +31,19 @@ int bs_plot_curve_svg(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fit
  * (size_t)-1 when out of memory. */
 size_t bs_plot_sensitive_probes(const bmd_category_analysis *ca, const bmd_cat_probe *probes,
                                 size_t k, size_t *out, const char **gene_ids);
+
+/* Without a category analysis: the k fits (indices into fits[0..n)) with
+ * the lowest best BMD among those with a best model and a finite BMD,
+ * ascending (ties by index), into out[0..k). Returns how many (<= k), or
+ * (size_t)-1 when out of memory. */
+size_t bs_plot_lowest_bmd_fits(const bmd_probe_fit *fits, size_t n, size_t k, size_t *out);
+
+/* Writes dir/curve_<probe>.svg for fits[sel[q]], q < m, labelled
+ * labels[q] (labels or its entries may be NULL). Returns 0, or -1 with
+ * errstr naming the file. */
+int bs_plot_curves_write(const char *dir, const bmd_dataset *ds, const bmd_probe_fit *fits,
+                         const size_t *sel, const char *const *labels, size_t m, char *errstr,
+                         size_t errstr_size) __attribute__((warn_unused_result));
 
 /* File name for a probe's curve plot: "curve_<id>.svg" with characters
  * other than [A-Za-z0-9._-] replaced by '_'. */
