@@ -347,8 +347,13 @@ int bs_stage_run(const bs_stage_def *def, const bs_config *cfg) {
   }
   bs_notice("stage %s running", def->name);
 
+  long long lag_at = 0;
   while (!bs_stage_stop_requested) {
     rd_kafka_message_t *msg = NULL;
+    if (bs_stage_now_ms() >= lag_at) { /* the client's lag, every 2 s at most */
+      bs_stage_lag_update(&s);
+      lag_at = bs_stage_now_ms() + 2000;
+    }
     bs_status st = bs_consumer_poll(s.consumer, 500, &msg, errstr, sizeof(errstr));
     if (bs_consumer_fatal(s.consumer, errstr, sizeof(errstr)) ||
         bs_producer_fatal(s.producer, errstr, sizeof(errstr))) {
