@@ -69,6 +69,9 @@ void bs_stage_progress(bs_stage *stage, const bs_envelope *in, double fraction,
                                                                       : fraction > 1 ? 1
                                                                                      : fraction);
   bs_stage_report_job(stage, in->data, "RUNNING", p, message, NULL, NULL, NULL);
+  /* A long message blocks the loop: keep the client's lag current (the
+   * librdkafka calls and the metrics are thread-safe). */
+  bs_stage_lag_update(stage);
 }
 
 /* Sends the next event for `in` and waits for its delivery. */

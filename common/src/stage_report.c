@@ -161,10 +161,18 @@ static int broker_health(void *opaque, char *detail, size_t size) {
   return 0;
 }
 
-/* The object store answers when a HEAD of a probe key comes back 200 or
- * 404 (a wrong key or bucket gives 403/other, a dead endpoint no answer).
- * The check runs on the HTTP server's thread, so it uses a store handle of
- * its own rather than the stage's. */
+/* The object store answers when listing the bucket under a probe prefix
+ * succeeds (a wrong key gives 403, a missing bucket 404 NoSuchBucket, a dead
+ * endpoint no answer; a HEAD could not tell a missing bucket from a missing
+ * key). The check runs on the HTTP server's thread, so it uses a store
+ * handle of its own rather than the stage's. */
+static int stop_listing(void *opaque, const char *key, uint64_t size) {
+  (void)opaque;
+  (void)key;
+  (void)size;
+  return 1;
+}
+
 static int objstore_health(void *opaque, char *detail, size_t size) {
   bs_stage *s = opaque;
   const bs_config *cfg = s->cfg;
@@ -173,13 +181,12 @@ static int objstore_health(void *opaque, char *detail, size_t size) {
       bs_config_get(cfg, "s3_bucket"),     bs_config_get(cfg, "s3_region"),
       bs_config_get(cfg, "s3_access_key"), bs_config_get(cfg, "s3_secret_key")};
   bs_objstore *store = NULL;
-  bs_object_info info;
   char errstr[512];
   bs_status st = bs_objstore_new(&so, &store, errstr, sizeof(errstr));
   if (st == BS_OK)
-    st = bs_objstore_head(store, "health/probe", &info, errstr, sizeof(errstr));
+    st = bs_objstore_list(store, "health/", stop_listing, NULL, errstr, sizeof(errstr));
   bs_objstore_destroy(store);
-  if (st == BS_OK || st == BS_ERR_NOT_FOUND)
+  if (st == BS_OK)
     return 0;
   snprintf(detail, size, "%s", errstr);
   return -1;
