@@ -124,7 +124,11 @@ def test_runbook_commands_work_as_written(fresh_database, kafka_bootstrap):
         first = d.import_matrix(MATRICES[0], *FAST)
         assert d.wait_jobs([first])[first][0] == "COMPLETED"
 
-        # Watching lag: the table, the JSON, the alert line, one instance's view.
+        # Watching lag: the table, the JSON, the alert line, one instance's view
+        # (once the BMD stage has committed: offsets are committed every 5 s).
+        wait_for(lambda: (g := lag(d, "bmd"))["total_lag"] == 0 and g["state"] == "Stable" and
+                 all(p["committed_offset"] is not None for p in g["partitions"]
+                     if p["log_end_offset"] > 0), 30, "the BMD stage's commit")
         out, _ = rb.sh("watch-lag", METRICS_PORT=d.ports["bmd"])
         assert f"GROUP {d.group('bmd')}  state Stable  members 1  total lag 0" in out
         assert f'"group": "{d.group("bmd")}"' in out and "ALERT" not in out
