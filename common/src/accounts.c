@@ -100,6 +100,28 @@ bs_status bs_user_check_password(bs_db *db, const char *username, const char *pa
   return BS_OK;
 }
 
+bs_status bs_user_set_password(bs_db *db, const char *username, const char *password, char *errstr,
+                               size_t errstr_size) {
+  char hash[256];
+  if (!password || strlen(password) < 8) {
+    snprintf(errstr, errstr_size, "password: at least 8 characters are required");
+    return BS_ERR_PERMANENT;
+  }
+  if (bs_password_hash(password, hash, sizeof(hash), errstr, errstr_size) != 0)
+    return BS_ERR_PERMANENT;
+  const char *params[] = {username, hash};
+  PGresult *res = NULL;
+  bs_status st =
+      bs_db_exec(db, "UPDATE users SET password_hash = $2 WHERE username = $1 RETURNING id", 2,
+                 params, &res, errstr, errstr_size);
+  int64_t id = 0;
+  if (st == BS_OK && (st = parse_id(res, &id)) != BS_OK)
+    snprintf(errstr, errstr_size, "no user '%s'", username);
+  PQclear(res);
+  memset(hash, 0, sizeof(hash));
+  return st;
+}
+
 bs_status bs_project_add(bs_db *db, int64_t user_id, const char *name, const char *description,
                          int64_t *project_id, char *errstr, size_t errstr_size) {
   char uid[32];

@@ -69,6 +69,9 @@ void bs_stage_progress(bs_stage *stage, const bs_envelope *in, double fraction,
                                                                       : fraction > 1 ? 1
                                                                                      : fraction);
   bs_stage_report_job(stage, in->data, "RUNNING", p, message, NULL, NULL, NULL);
+  /* A long message blocks the loop: keep the client's lag current (the
+   * librdkafka calls and the metrics are thread-safe). */
+  bs_stage_lag_update(stage);
 }
 
 /* Sends the next event for `in` and waits for its delivery. */
@@ -347,8 +350,13 @@ int bs_stage_run(const bs_stage_def *def, const bs_config *cfg) {
   }
   bs_notice("stage %s running", def->name);
 
+  long long lag_at = 0;
   while (!bs_stage_stop_requested) {
     rd_kafka_message_t *msg = NULL;
+    if (bs_stage_now_ms() >= lag_at) { /* the client's lag, every 2 s at most */
+      bs_stage_lag_update(&s);
+      lag_at = bs_stage_now_ms() + 2000;
+    }
     bs_status st = bs_consumer_poll(s.consumer, 500, &msg, errstr, sizeof(errstr));
     if (bs_consumer_fatal(s.consumer, errstr, sizeof(errstr)) ||
         bs_producer_fatal(s.producer, errstr, sizeof(errstr))) {

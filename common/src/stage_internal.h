@@ -40,8 +40,12 @@ bs_status bs_stage_dead_letter(bs_stage *s, const rd_kafka_message_t *msg, bs_st
 /* Declares the stage's metric families. */
 void bs_stage_metrics_declare(bs_stage *s);
 
-/* Registers /health checks for the broker and the database. */
+/* Registers /health checks for the broker, the database and (for stages
+ * that use it) the object store. */
 void bs_stage_health_register(bs_stage *s);
+
+/* Sets bmdstream_consumer_lag for each assigned partition. */
+void bs_stage_lag_update(bs_stage *s);
 
 long long bs_stage_now_ms(void);
 

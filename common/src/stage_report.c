@@ -161,7 +161,71 @@ static int broker_health(void *opaque, char *detail, size_t size) {
   return 0;
 }
 
+/* The object store answers when listing the bucket under a probe prefix
+ * succeeds (a wrong key gives 403, a missing bucket 404 NoSuchBucket, a dead
+ * endpoint no answer; a HEAD could not tell a missing bucket from a missing
+ * key). The check runs on the HTTP server's thread, so it uses a store
+ * handle of its own rather than the stage's. */
+static int stop_listing(void *opaque, const char *key, uint64_t size) {
+  (void)opaque;
+  (void)key;
+  (void)size;
+  return 1;
+}
+
+static int objstore_health(void *opaque, char *detail, size_t size) {
+  bs_stage *s = opaque;
+  const bs_config *cfg = s->cfg;
+  bs_objstore_options so = {
+      bs_config_get(cfg, "object_store"),  bs_config_get(cfg, "s3_endpoint"),
+      bs_config_get(cfg, "s3_bucket"),     bs_config_get(cfg, "s3_region"),
+      bs_config_get(cfg, "s3_access_key"), bs_config_get(cfg, "s3_secret_key")};
+  bs_objstore *store = NULL;
+  char errstr[512];
+  bs_status st = bs_objstore_new(&so, &store, errstr, sizeof(errstr));
+  if (st == BS_OK)
+    st = bs_objstore_list(store, "health/", stop_listing, NULL, errstr, sizeof(errstr));
+  bs_objstore_destroy(store);
+  if (st == BS_OK)
+    return 0;
+  snprintf(detail, size, "%s", errstr);
+  return -1;
+}
+
 void bs_stage_health_register(bs_stage *s) {
   bs_metrics_health(s->metrics, "broker", broker_health, s);
   bs_metrics_health(s->metrics, "database", database_health, s);
+  if (s->def->uses_objstore)
+    bs_metrics_health(s->metrics, "object_store", objstore_health, s);
+}
+
+/* Consumer lag as this client sees it, per assigned partition:
+ *   lag = high watermark - position,
+ * where position is the offset after the last message handed to the stage
+ * (rd_kafka_position) and the high watermark is the log end last reported
+ * by the broker in a fetch response (rd_kafka_get_watermark_offsets: cached,
+ * no request). A partition the stage has not consumed from since it was
+ * assigned has no position and is left out until it has. */
+void bs_stage_lag_update(bs_stage *s) {
+  rd_kafka_t *rk = bs_consumer_handle(s->consumer);
+  rd_kafka_topic_partition_list_t *parts = NULL;
+  if (!s->metrics || rd_kafka_assignment(rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || !parts)
+    return;
+  if (parts->cnt > 0 && rd_kafka_position(rk, parts) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < parts->cnt; i++) {
+      rd_kafka_topic_partition_t *tp = &parts->elems[i];
+      int64_t lo = -1, hi = -1, pos = tp->offset;
+      if (rd_kafka_get_watermark_offsets(rk, tp->topic, tp->partition, &lo, &hi) !=
+              RD_KAFKA_RESP_ERR_NO_ERROR ||
+          hi < 0)
+        continue;
+      if (pos < 0)
+        continue;
+      char part[16];
+      snprintf(part, sizeof(part), "%" PRId32, tp->partition);
+      bs_metrics_set(s->metrics, "bmdstream_consumer_lag", "topic", tp->topic, "partition", part,
+                     (double)(hi > pos ? hi - pos : 0));
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(parts);
 }

@@ -1,6 +1,6 @@
 /*
- * cmd_user.c - `bmdstream user add|check`: create a user (password read
- * from stdin, hashed with Argon2id) or check a password.
+ * cmd_user.c - `bmdstream user add|check|passwd`: create a user (password
+ * read from stdin, hashed with Argon2id), check a password, or replace it.
  *
  *   printf '%s\n' "$PASSWORD" | bmdstream user add --username ana \
  *       --email ana@lab.example --full-name "Ana Lab" --role analyst
@@ -23,8 +23,9 @@ static const bs_config_param user_params[] = {
 
 int bs_cmd_user(int argc, char **argv) {
   int rc = 1;
-  bs_config *cfg = bs_cli_config("user", "add|check [options]  (password on stdin)", user_params,
-                                 sizeof(user_params) / sizeof(user_params[0]), &argc, argv, &rc);
+  bs_config *cfg =
+      bs_cli_config("user", "add|check|passwd [options]  (password on stdin)", user_params,
+                    sizeof(user_params) / sizeof(user_params[0]), &argc, argv, &rc);
   if (!cfg)
     return rc;
   bs_db *db = NULL;
@@ -32,8 +33,10 @@ int bs_cmd_user(int argc, char **argv) {
   rc = 2;
   const char *action = argc > 1 ? argv[1] : "";
   const char *username = bs_config_get(cfg, "username");
-  if ((strcmp(action, "add") != 0 && strcmp(action, "check") != 0) || argc > 2) {
-    fprintf(stderr, "bmdstream user: expected 'add' or 'check' (see --help)\n");
+  if ((strcmp(action, "add") != 0 && strcmp(action, "check") != 0 &&
+       strcmp(action, "passwd") != 0) ||
+      argc > 2) {
+    fprintf(stderr, "bmdstream user: expected 'add', 'check' or 'passwd' (see --help)\n");
     goto done;
   }
   if (!username || !*username) {
@@ -53,6 +56,15 @@ int bs_cmd_user(int argc, char **argv) {
       goto done;
     }
     printf("password ok\n");
+    rc = 0;
+    goto done;
+  }
+  if (strcmp(action, "passwd") == 0) {
+    if (bs_user_set_password(db, username, password, errstr, sizeof(errstr)) != BS_OK) {
+      fprintf(stderr, "bmdstream user: %s\n", errstr);
+      goto done;
+    }
+    printf("password changed\n");
     rc = 0;
     goto done;
   }

@@ -65,3 +65,25 @@ def test_projects_belong_to_their_user(bmdstream, url):
     assert listed.stdout == f"{pid}\tDEHP liver\n"
     nobody = run(bmdstream, url, "project", "add", "--user", "ghost", "--name", "x")
     assert nobody.returncode != 0 and "no user 'ghost'" in nobody.stderr
+
+
+def test_password_rotation(bmdstream, url):
+    old, new = "old-" + uuid.uuid4().hex, "new-" + uuid.uuid4().hex
+    assert run(bmdstream, url, "user", "add", "--username", "ed", "--email", "ed@x",
+               stdin=old + "\n").returncode == 0
+    changed = run(bmdstream, url, "user", "passwd", "--username", "ed", stdin=new + "\n")
+    assert changed.returncode == 0, changed.stderr
+    stored = psql(url, "SELECT password_hash FROM users WHERE username = 'ed'").strip()
+    assert stored.startswith("$argon2id$") and PasswordHasher().verify(stored, new)
+    with pytest.raises(VerifyMismatchError):
+        PasswordHasher().verify(stored, old)
+    assert run(bmdstream, url, "user", "check", "--username", "ed",
+               stdin=new + "\n").returncode == 0
+    assert run(bmdstream, url, "user", "check", "--username", "ed",
+               stdin=old + "\n").returncode != 0
+    ghost = run(bmdstream, url, "user", "passwd", "--username", "ghost", stdin=new + "\n")
+    assert ghost.returncode != 0 and "no user 'ghost'" in ghost.stderr
+    short = run(bmdstream, url, "user", "passwd", "--username", "ed", stdin="short\n")
+    assert short.returncode != 0 and "at least 8 characters" in short.stderr
+    assert PasswordHasher().verify(
+        psql(url, "SELECT password_hash FROM users WHERE username = 'ed'").strip(), new)

@@ -48,6 +48,11 @@ bs_status bs_user_check_password(bs_db *db, const char *username, const char *pa
                                  char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/* Replaces a user's password (hashed with Argon2id, at least 8
+ * characters); NOT_FOUND when there is no such user. */
+bs_status bs_user_set_password(bs_db *db, const char *username, const char *password, char *errstr,
+                               size_t errstr_size) __attribute__((warn_unused_result));
+
 bs_status bs_project_add(bs_db *db, int64_t user_id, const char *name, const char *description,
                          int64_t *project_id, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
