@@ -44,7 +44,7 @@ double bmd_bmr_delta(const bmd_problem *p, const double *th, double *grad) {
     if (p->ncv) {
       rho = th[k];
       double am = fabs(m0) < 1e-12 ? 1e-12 : fabs(m0);
-      lam = log(am);
+      lam = log(am) + log(p->scale_y); /* original units, as in bmd_nll */
       lsig += rho * lam;
     }
     double delta = p->bmr * exp(0.5 * lsig);

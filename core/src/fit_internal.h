@@ -5,7 +5,8 @@
  * Every fit works on a scaled problem, as bmdscore does: doses x = d/maxd,
  * responses divided by D = |mean at the lowest dose| (1 if that is < 1).
  * Parameters theta are in scaled units; the variance parameters are the
- * last entries: CV (l), NCV (rho, l), sigma^2 = exp(l) * |m|^rho.
+ * last entries: CV (l), NCV (rho, l), sigma^2 = exp(l) * |D m|^rho
+ * (scaled: l = ln alpha - 2 ln D; |m| in original units for rho).
  * Exponential models carry ln c instead of c.
  */
 #ifndef BMD_FIT_INTERNAL_H

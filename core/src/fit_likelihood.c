@@ -3,7 +3,11 @@
  * statistics, with constant or non-constant variance, and its gradient.
  *
  * Group i: n_i, mean ybar_i, sample variance s_i^2 (divisor n_i - 1),
- * model mean m_i, variance sigma_i^2 = exp(l) |m_i|^rho (rho = 0 for CV):
+ * model mean m_i, variance sigma_i^2 = exp(l) |m_i|^rho (rho = 0 for CV).
+ * With non-constant variance, |m_i| is taken in original response units
+ * (D |m_i|, lam_i = ln|m_i| + ln D), as alpha and its box are defined
+ * there (bmdscore fits its final model on the original responses): l =
+ * ln alpha - 2 ln D for every rho.
  *
  *   LL = sum_i [ -(n_i/2) ln(2 pi) - (n_i/2) ln sigma_i^2 - Q_i / (2 sigma_i^2) ]
  *   Q_i = (n_i - 1) s_i^2 + n_i (ybar_i - m_i)^2
@@ -13,7 +17,7 @@
  * (-N ln D) are added back by bmd_loglik_from_nll. Gradient:
  *   A_i = dNLL/d ln sigma_i^2 = n_i/2 - Q_i / (2 sigma_i^2)
  *   dNLL/dm_i = -n_i (ybar_i - m_i) / sigma_i^2 + A_i rho / m_i
- *   dNLL/dl = sum A_i,  dNLL/drho = sum A_i ln|m_i|,
+ *   dNLL/dl = sum A_i,  dNLL/drho = sum A_i lam_i,
  *   dNLL/dtheta_j = sum_i dNLL/dm_i dm_i/dtheta_j.
  */
 #include "fit_internal.h"
@@ -27,6 +31,7 @@ double bmd_nll(const bmd_problem *p, const double *th, double *grad) {
   size_t k = p->n_mean;
   double rho = p->ncv ? th[k] : 0.0;
   double l = th[p->n_par - 1];
+  double ln_d = p->ncv ? log(p->scale_y) : 0.0;
   double nll = 0.0;
   double gm[BMD_MAX_PARAMS];
   if (grad)
@@ -39,7 +44,7 @@ double bmd_nll(const bmd_problem *p, const double *th, double *grad) {
       double am = fabs(m);
       if (am < MIN_ABS_MEAN)
         am = MIN_ABS_MEAN;
-      lam = log(am);
+      lam = log(am) + ln_d;
       lsig += rho * lam;
     }
     double sig2 = exp(lsig);
@@ -107,11 +112,12 @@ void bmd_variance_start(const bmd_problem *p, double *th) {
 
 /*
  * Given the mean parameters and rho, the likelihood is maximised in l by
- *   exp(l) = (1/N) sum_i q_i / |m_i|^rho,  q_i = (n_i - 1) s_i^2 + n_i (ybar_i - m_i)^2.
+ *   exp(l) = (1/N) sum_i q_i / exp(rho lam_i),  q_i = (n_i - 1) s_i^2 + n_i (ybar_i - m_i)^2.
  */
 void bmd_variance_scale_start(const bmd_problem *p, double *th) {
   size_t k = p->n_mean;
   double rho = p->ncv ? th[k] : 0.0;
+  double ln_d = p->ncv ? log(p->scale_y) : 0.0;
   double sq = 0.0;
   for (size_t i = 0; i < p->n_groups; i++) {
     double m;
@@ -119,7 +125,7 @@ void bmd_variance_scale_start(const bmd_problem *p, double *th) {
     double r = p->yb[i] - m;
     double q = (p->nn[i] - 1.0) * p->s2[i] + p->nn[i] * r * r;
     double am = fabs(m) < MIN_ABS_MEAN ? MIN_ABS_MEAN : fabs(m);
-    sq += p->ncv ? q / pow(am, rho) : q;
+    sq += p->ncv ? q / exp(rho * (log(am) + ln_d)) : q;
   }
   double a = sq / p->n_total;
   double l = a > 0 && isfinite(a) ? log(a) : 0.0;

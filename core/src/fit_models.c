@@ -12,7 +12,7 @@
  *          d in [1, 18]
  *   rho in [-18, 18] for every model (pybmds 25.2)
  *   ln alpha in [-18, 18] in original units, i.e. [-18, 18] - 2 ln D scaled
- *   (exact for constant variance; for NCV the same shifted box is used).
+ *   (for NCV too: its variance uses |m| in original units, fit_likelihood.c).
  */
 #include "fit_internal.h"
 
@@ -221,8 +221,7 @@ void bmd_theta_to_user(const bmd_problem *p, const double *th, double *user) {
     for (size_t j = 0; j < k; j++)
       user[j] = D * th[j] / pow(M, (double)j);
   }
-  double rho = p->ncv ? th[k] : 0.0;
-  double l = th[p->n_par - 1] + (2.0 - rho) * log(D);
+  double l = th[p->n_par - 1] + 2.0 * log(D);
   user[p->n_par - 1] = is_exp(p->model) ? l : exp(l);
 }
 
@@ -253,9 +252,8 @@ void bmd_user_to_theta(const bmd_problem *p, const double *user, double *th) {
     for (size_t j = 0; j < k; j++)
       th[j] = user[j] / D * pow(M, (double)j);
   }
-  double rho = p->ncv ? user[k] : 0.0;
   double l = is_exp(p->model) ? user[p->n_par - 1] : log(user[p->n_par - 1]);
-  th[p->n_par - 1] = l - (2.0 - rho) * log(D);
+  th[p->n_par - 1] = l - 2.0 * log(D);
 }
 
 double bmd_start_score(const bmd_problem *p, double *th) {

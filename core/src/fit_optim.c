@@ -36,7 +36,7 @@ static void set_scales(opt_ctx *c, const double *th) {
   for (size_t i = 0; i < p->n_groups; i++) {
     double m;
     p->mean(th, p->x[i], p->aux, &m, gm);
-    double lam = log(fabs(m) < 1e-12 ? 1e-12 : fabs(m));
+    double lam = log(fabs(m) < 1e-12 ? 1e-12 : fabs(m)) + (p->ncv ? log(p->scale_y) : 0.0);
     double sig2 = exp(l + rho * lam);
     for (size_t j = 0; j < k; j++)
       info[j] += p->nn[i] / sig2 * gm[j] * gm[j];
@@ -198,8 +198,27 @@ static double project_along(const opt_ctx *c, double *x, size_t j) {
   return isfinite(h) ? fabs(h) : HUGE_VAL;
 }
 
+/* Projection along the usual parameter; if that would leave its box (ln
+ * alpha on its bound, as non-constant variance often puts it), along rho,
+ * then along the amplitude-like parameter. */
 static double project(const opt_ctx *c, double *x) {
-  return project_along(c, x, project_index(c->p));
+  const bmd_problem *p = c->p;
+  size_t order[3] = {project_index(p), p->n_mean, 1};
+  size_t n_try = p->ncv ? 3 : 2;
+  if (!p->ncv)
+    order[1] = 1;
+  double y[BMD_MAX_PARAMS], h = HUGE_VAL;
+  for (size_t t = 0; t < n_try; t++) {
+    if (t > 0 && order[t] == order[0])
+      continue;
+    memcpy(y, x, p->n_par * sizeof(double));
+    h = project_along(c, y, order[t]);
+    if (h < 1e-9) {
+      memcpy(x, y, p->n_par * sizeof(double));
+      return h;
+    }
+  }
+  return h;
 }
 
 int bmd_profile_reshape(const bmd_problem *p, double xb, double *th, size_t j, size_t k,

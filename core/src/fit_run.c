@@ -138,6 +138,18 @@ static void result_blank(bmd_fit_result *out, bmd_model m, const bmd_fit_options
   out->bmd = out->bmdl = out->bmdu = out->bmdl_reach = out->bmdu_reach = NAN;
 }
 
+/* ln sigma^2 at the control on the lower bound of ln alpha (scaled units) */
+static int variance_collapsed(const bmd_problem *p, const double *th) {
+  size_t v = p->n_par - 1;
+  double lsig0 = th[v];
+  if (p->ncv) {
+    double m0;
+    p->mean(th, 0.0, p->aux, &m0, NULL);
+    lsig0 += th[p->n_mean] * (log(fmax(fabs(m0), 1e-12)) + log(p->scale_y));
+  }
+  return lsig0 - p->lb[v] < BMD_BOUND_EPS;
+}
+
 int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt, const bmd_aod *aod,
                 bmd_fit_result *out, char *errstr, size_t errstr_size) {
   double *buf = NULL;
@@ -262,8 +274,10 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
     goto done;
   out->bmd = xbmd * maxd;
   /* a variance collapsed onto its lower bound (e.g. constant responses)
-   * leaves no usable profile: limits not computed (status bit 4) */
-  if (opt->compute_limits && fabs(best[p.n_par - 1] - p.lb[p.n_par - 1]) < BMD_BOUND_EPS) {
+   * leaves no usable profile: limits not computed (status bit 4). With
+   * non-constant variance ln alpha may sit on its bound while rho keeps
+   * sigma^2(0) = alpha |m(0)|^rho well above it: that profile is usable. */
+  if (opt->compute_limits && variance_collapsed(&p, best)) {
     out->limits_status = 4;
   } else if (opt->compute_limits) {
     double xl, xu, thl[BMD_MAX_PARAMS], thu[BMD_MAX_PARAMS], rl, ru;
