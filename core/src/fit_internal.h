@@ -90,8 +90,10 @@ void bmd_user_to_theta(const bmd_problem *p, const double *user, double *th);
 double bmd_nll(const bmd_problem *p, const double *th, double *grad);
 /* Log-likelihood of the original data from a scaled NLL. */
 double bmd_loglik_from_nll(const bmd_problem *p, double nll);
-/* Fills the variance parameters of th from its mean parameters. */
-void bmd_variance_start(const bmd_problem *p, double *th);
+/* Fills the variance parameters of th from its mean parameters; with
+ * alpha_in_box, a rho that puts alpha outside its box is halved until it
+ * does not (returns 1 if it was). */
+int bmd_variance_start(const bmd_problem *p, double *th, int alpha_in_box);
 /* ln alpha (last parameter) that maximises the likelihood for the mean
  * parameters and rho already in th. */
 void bmd_variance_scale_start(const bmd_problem *p, double *th);

@@ -79,7 +79,7 @@ void bmd_clamp(const bmd_problem *p, double *th) {
   }
 }
 
-void bmd_variance_start(const bmd_problem *p, double *th) {
+int bmd_variance_start(const bmd_problem *p, double *th, int alpha_in_box) {
   size_t k = p->n_mean;
   double rho = 0.0;
   if (p->ncv) {
@@ -108,6 +108,18 @@ void bmd_variance_start(const bmd_problem *p, double *th) {
     th[k] = rho;
   }
   bmd_variance_scale_start(p, th);
+  /* group means close together make the regression steep: a rho whose
+   * alpha falls outside its box is halved until alpha fits */
+  size_t v = p->n_par - 1;
+  int halved = 0;
+  for (int i = 0; alpha_in_box && p->ncv && i < 12 && th[k] != 0.0 &&
+                  (th[v] <= p->lb[v] || th[v] >= p->ub[v]);
+       i++) {
+    th[k] *= 0.5;
+    bmd_variance_scale_start(p, th);
+    halved = 1;
+  }
+  return halved;
 }
 
 /*

@@ -23,6 +23,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #define PROFILE_CACHE 160
@@ -59,14 +60,24 @@ static int shape_index(const bmd_problem *p) {
 /* Profile value at x minus the target; the solution is cached. */
 static double prof_eval(prof_state *s, double x) {
   const bmd_problem *p = s->p;
-  /* nearest cached point on the log scale */
-  size_t near = 0;
-  double dn = HUGE_VAL;
+  /* nearest cached point on the log scale, and the nearest on the other
+   * side of x: between a point inside the region and one outside it, the
+   * inside solution is the continuation that a jump in the profile (the
+   * optimiser losing its branch) would otherwise hide */
+  size_t near = 0, other = SIZE_MAX;
+  double dn = HUGE_VAL, dother = HUGE_VAL;
   for (size_t i = 0; i < s->n_pts; i++) {
     double d = fabs(log(s->pts[i].x / x));
     if (d < dn) {
       dn = d;
       near = i;
+    }
+  }
+  for (size_t i = 0; i < s->n_pts; i++) {
+    double d = fabs(log(s->pts[i].x / x));
+    if ((s->pts[i].x < x) != (s->pts[near].x < x) && d < dother) {
+      dother = d;
+      other = i;
     }
   }
   double best[BMD_MAX_PARAMS], fbest = HUGE_VAL;
@@ -75,6 +86,13 @@ static double prof_eval(prof_state *s, double x) {
   if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
     fbest = f;
     memcpy(best, th, sizeof(th));
+  }
+  if (other != SIZE_MAX && other != 0) {
+    memcpy(th, s->pts[other].th, sizeof(th));
+    if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
+      fbest = f;
+      memcpy(best, th, sizeof(th));
+    }
   }
   /* a second start from the MLE, and restarts of the shape parameter at
    * every point: profiles of Hill and Exp 5 have several local optima */
@@ -93,8 +111,11 @@ static double prof_eval(prof_state *s, double x) {
       double v = shapes[r];
       if (v < p->lb[si] || v > p->ub[si] || fabs(v - s->pts[near].th[si]) < 1e-3)
         continue;
+      /* the new shape with the amplitude (index 1) re-solved from the BMR
+       * equation, else as it is */
       memcpy(th, s->pts[near].th, sizeof(th));
-      th[si] = v;
+      if (bmd_profile_reshape(p, x, th, (size_t)si, 1, v) != 0)
+        th[si] = v;
       if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
         fbest = f;
         memcpy(best, th, sizeof(th));
@@ -160,8 +181,8 @@ static double refine(prof_state *s, double x_in, double f_in, double x_out, doub
   return last; /* an evaluated (cached) point within 1e-6 in ln x */
 }
 
-/* theta of the cached point closest to x */
-static void nearest_theta(const prof_state *s, double x, double *th) {
+/* the cached point closest to x */
+static const prof_point *nearest_point(const prof_state *s, double x) {
   size_t best = 0;
   double dn = HUGE_VAL;
   for (size_t i = 0; i < s->n_pts; i++) {
@@ -171,7 +192,58 @@ static void nearest_theta(const prof_state *s, double x, double *th) {
       best = i;
     }
   }
-  memcpy(th, s->pts[best].th, s->p->n_par * sizeof(double));
+  return &s->pts[best];
+}
+
+/* theta of the cached point closest to x */
+static void nearest_theta(const prof_state *s, double x, double *th) {
+  memcpy(th, nearest_point(s, x)->th, s->p->n_par * sizeof(double));
+}
+
+/*
+ * Walk from *x_in (inside the region, value *f_in) by the ratio r0, then
+ * r0^1.25, r0^1.25^2, ... until the profile exceeds the target (the
+ * crossing, refined and returned) or x passes x_end (NAN; *x_in is then
+ * the farthest point inside).
+ */
+static double walk(prof_state *s, double *x_in, double *f_in, double r0, double x_end,
+                   int *last_finite) {
+  int down = r0 < 1.0;
+  for (double r = r0, x = *x_in * r0; down ? x > x_end : x < x_end; r = pow(r, 1.25), x *= r) {
+    double f = prof_eval(s, x);
+    *last_finite = isfinite(f);
+    if (!*last_finite)
+      continue;
+    if (f > 0)
+      return refine(s, *x_in, *f_in, x, f);
+    *x_in = x;
+    *f_in = f;
+  }
+  return NAN;
+}
+
+/*
+ * One limit: the first crossing walking out from the BMD. A root whose
+ * profile value is still clearly inside the region marks a jump: the
+ * optimiser found a better branch only after the outside end of the
+ * bracket was evaluated on a worse one. The walk then goes on from that
+ * root with fine steps (at most three times).
+ */
+static double find_limit(prof_state *s, double xbmd, double f_bmd, double r0, double x_end,
+                         double *reach, int *last_finite) {
+  double x_in = xbmd, f_in = f_bmd;
+  *last_finite = 1;
+  double root = walk(s, &x_in, &f_in, r0, x_end, last_finite);
+  for (int again = 0; again < 10 && isfinite(root); again++) {
+    double f = nearest_point(s, root)->nll - s->target;
+    if (!(f < -1e-4))
+      break;
+    x_in = root;
+    f_in = f;
+    root = walk(s, &x_in, &f_in, r0 < 1.0 ? 0.99 : 1.01, x_end, last_finite);
+  }
+  *reach = x_in;
+  return root;
 }
 
 int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_hat, double xbmd,
@@ -187,58 +259,31 @@ int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_ha
   memcpy(st.pts[0].th, th_hat, p->n_par * sizeof(double));
   st.n_pts = 1;
 
-  /* lower limit */
-  *xl = NAN;
+  /* lower limit: from x 0.85 BMD down to 1e-6 BMD */
+  double f_bmd = nll_hat - st.target, reach;
+  int last_finite;
+  *xl = find_limit(&st, xbmd, f_bmd, 0.85, xbmd * 1e-6, &reach, &last_finite);
   *xl_reach = NAN;
-  double x_in = xbmd, f_in = nll_hat - st.target;
-  int last_finite = 1;
-  for (double x = xbmd * 0.85, r = 0.85; x > xbmd * 1e-6; r = pow(r, 1.25), x *= r) {
-    double f = prof_eval(&st, x);
-    last_finite = isfinite(f);
-    if (!last_finite)
-      continue;
-    if (f > 0) {
-      *xl = refine(&st, x_in, f_in, x, f);
-      break;
-    }
-    x_in = x;
-    f_in = f;
-  }
   if (isnan(*xl)) {
     status |= 1;
-    if (last_finite && x_in < xbmd) {
+    if (last_finite && reach < xbmd) {
       status |= 8;
-      *xl_reach = x_in;
-      nearest_theta(&st, x_in, th_l);
+      *xl_reach = reach;
+      nearest_theta(&st, reach, th_l);
     }
   } else {
     nearest_theta(&st, *xl, th_l);
   }
 
-  /* upper limit */
-  *xu = NAN;
+  /* upper limit: from x 1.2 BMD up to 2^10 max dose */
+  *xu = find_limit(&st, xbmd, f_bmd, 1.2, 1024.0 * 1.2, &reach, &last_finite);
   *xu_reach = NAN;
-  x_in = xbmd;
-  f_in = nll_hat - st.target;
-  last_finite = 1;
-  for (double x = xbmd * 1.2, r = 1.2; x < 1024.0 * 1.2; r = pow(r, 1.25), x *= r) {
-    double f = prof_eval(&st, x);
-    last_finite = isfinite(f);
-    if (!last_finite)
-      continue;
-    if (f > 0) {
-      *xu = refine(&st, x_in, f_in, x, f);
-      break;
-    }
-    x_in = x;
-    f_in = f;
-  }
   if (isnan(*xu)) {
     status |= 2;
-    if (last_finite && x_in > xbmd) {
+    if (last_finite && reach > xbmd) {
       status |= 16;
-      *xu_reach = x_in;
-      nearest_theta(&st, x_in, th_u);
+      *xu_reach = reach;
+      nearest_theta(&st, reach, th_u);
     }
   } else {
     nearest_theta(&st, *xu, th_u);

@@ -97,7 +97,7 @@ static size_t model_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS
  * on a grid with ln alpha re-solved.
  */
 static void ncv_restarts(const bmd_problem *p, double *best, double *nll_best, int *st_best) {
-  static const double rhos[] = {0.0, 1.0, 2.0, 4.0, 8.0, 12.0, -2.0};
+  static const double rhos[] = {0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, -2.0, -4.0, -6.0, -10.0};
   size_t k = p->n_mean;
   double cv[BMD_MAX_PARAMS], nll;
   bmd_problem p0 = *p;
@@ -231,11 +231,15 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
   size_t ns = model_starts(&p, starts, n_starts_of(m));
   double best[BMD_MAX_PARAMS], nll_best = HUGE_VAL;
   int st_best = BMD_FIT_FAILED;
-  for (size_t s = 0; s < ns; s++) {
+  /* each start with rho from the regression of ln s^2 on ln |ybar|, and
+   * (non-constant variance) again with that rho halved until alpha lies
+   * in its box, when it does not */
+  for (size_t s = 0; s < 2 * ns; s++) {
     double th[BMD_MAX_PARAMS] = {0}, nll;
-    memcpy(th, starts[s], p.n_mean * sizeof(double));
+    memcpy(th, starts[s / 2], p.n_mean * sizeof(double));
     bmd_clamp(&p, th);
-    bmd_variance_start(&p, th);
+    if (!bmd_variance_start(&p, th, (int)(s % 2)) && s % 2)
+      continue;
     int st = bmd_optim_mle(&p, th, &nll);
     if (st != BMD_FIT_FAILED && nll < nll_best - 1e-12) {
       nll_best = nll;

@@ -292,10 +292,13 @@ def compare(tag, ds, name, ncv, ours, peer, stats):
         starts += limit_solutions(name, ours, ncv, M)
         ll_hat = max(ours["loglik"], peer["loglik"])
         q_o = profile_2dll(name, ds, ncv, s, ll_hat, a, starts) if a is not None else None
-        q_p = profile_2dll(name, ds, ncv, s, ll_hat, b, starts) if b is not None else None
+        q_p = profile_2dll(name, ds, ncv, s, ll_hat, b, starts) if b else None
         cert_ok = certificate_ok(name, ds, ncv, s, ll_hat, ours, key)
         stats["adjudicated"] += 1
-        peer_wrong = q_p is not None and q_p < CHI2 - MARGIN
+        # a BMDL of 0 (pybmds' value when its profile fails) is never a
+        # root: at dose 0 the BMR equation s (m(0) - m(0)) = sigma(0) > 0
+        # has no solution
+        peer_wrong = (q_p is not None and q_p < CHI2 - MARGIN) or (key == "bmdl" and b == 0)
         ours_wrong = q_o is not None and q_o < CHI2 - MARGIN
         if (peer_wrong or (b is None and q_o is not None and abs(q_o - CHI2) < 0.03)) \
                 and not ours_wrong and cert_ok:
