@@ -112,8 +112,8 @@ int bmd_variance_start(const bmd_problem *p, double *th, int alpha_in_box) {
    * alpha falls outside its box is halved until alpha fits */
   size_t v = p->n_par - 1;
   int halved = 0;
-  for (int i = 0; alpha_in_box && p->ncv && i < 12 && th[k] != 0.0 &&
-                  (th[v] <= p->lb[v] || th[v] >= p->ub[v]);
+  for (int i = 0;
+       alpha_in_box && p->ncv && i < 12 && th[k] != 0.0 && (th[v] <= p->lb[v] || th[v] >= p->ub[v]);
        i++) {
     th[k] *= 0.5;
     bmd_variance_scale_start(p, th);
