@@ -254,6 +254,19 @@ def certificate_ok(name, ds, ncv, s, ll_hat, ours, key):
     return feasible_at(name, c, ncv, s, w["profile_dose"] / M) and q < CHI2
 
 
+def bmr_unreached(name, ds, ncv, s, params):
+    """s (m(x) - m(0)) < sigma(0) for every dose up to 2^10 x max dose:
+    the 1 SD BMR is never reached"""
+    M = max(ds["doses"])
+    th = to_internal(name, list(params.values()), ncv, M)
+    x = np.geomspace(1e-6, 1024.0 * 1.2, 4000)
+    with np.errstate(all="ignore"):
+        m = mean_fn(name, th, x, s)
+    m0 = mean_fn(name, th, 0.0, s)
+    sig0 = math.exp(0.5 * (th[-1] + (th[-2] * math.log(abs(m0)) if ncv else 0.0)))
+    return bool(np.all(np.isfinite(m)) and np.max(s * (m - m0)) < sig0)
+
+
 def rel(a, b):
     return abs(a - b) / max(abs(b), 1e-300)
 
@@ -281,6 +294,12 @@ def compare(tag, ds, name, ncv, ours, peer, stats):
                 # both parameter sets reach the maximum: a likelihood ridge
                 # (e.g. Hill through 4 group means) leaves the BMD unidentified
                 return "ridge", f"{tag} {name}: equal LL (dLL {dll:.2g}), bmd ours {a} pybmds {b}"
+            if a is None and b is not None and abs(dll) <= 1e-5 and \
+                    bmr_unreached(name, ds, ncv, s, ours["parameters"]):
+                # the same ridge where our curve levels off before the BMR
+                # (checked here): the BMD of that equally likely fit does not exist
+                return "ridge", (f"{tag} {name}: equal LL (dLL {dll:.2g}), our curve never "
+                                 f"reaches the BMR, bmd pybmds {b}")
             return "disagree", f"{tag} {name}: bmd ours {a} pybmds {b} (dLL {dll:.2g})"
         # adjudicate with an independent profile, started also from our
         # profile solutions at the limits (the certificates)
