@@ -65,12 +65,25 @@ static int parse_num(const char *s, double *out) {
   return 0;
 }
 
+/* Insertion sort of row indices by dose (stable; a handful of rows). */
+static void sort_by_dose(size_t *order, size_t n, const double *dose) {
+  for (size_t i = 1; i < n; i++) {
+    size_t v = order[i], j = i;
+    while (j > 0 && dose[order[j - 1]] > dose[v]) {
+      order[j] = order[j - 1];
+      j--;
+    }
+    order[j] = v;
+  }
+}
+
 /* Reads the CSV into sufficient statistics; errors name file, line, field. */
 static int read_csv(const char *path, bmd_suffstat **out) {
   FILE *f = fopen(path, "r");
   char *line = NULL;
   size_t cap = 0;
   double *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+  size_t *lines = NULL, *order = NULL;
   size_t n = 0, room = 0, lineno = 0;
   int summary = -1, rc = -1;
   static const char *const sum_names[] = {"dose", "n", "mean", "sd"};
@@ -119,7 +132,10 @@ static int read_csv(const char *path, bmd_suffstat **out) {
       nd = nc ? realloc(d, room * sizeof(double)) : NULL;
       if (nd)
         d = nd;
-      if (!nd) {
+      size_t *nl = nd ? realloc(lines, room * sizeof(size_t)) : NULL;
+      if (nl)
+        lines = nl;
+      if (!nl) {
         fprintf(stderr, "bmdstream fit: out of memory\n");
         goto done;
       }
@@ -139,6 +155,7 @@ static int read_csv(const char *path, bmd_suffstat **out) {
         goto done;
       }
     }
+    lines[n] = lineno;
     n++;
   }
   if (summary < 0 || n == 0) {
@@ -147,20 +164,27 @@ static int read_csv(const char *path, bmd_suffstat **out) {
   }
   char err[256];
   if (summary) {
-    bmd_suffstat *ss = bmd_suffstat_new(n);
+    /* summary rows in any order, sorted by dose; one row per dose */
+    order = malloc(n * sizeof(size_t));
+    bmd_suffstat *ss = order ? bmd_suffstat_new(n) : NULL;
     if (!ss)
       goto done;
+    for (size_t i = 0; i < n; i++)
+      order[i] = i;
+    sort_by_dose(order, n, a);
     for (size_t i = 0; i < n; i++) {
-      if (i > 0 && !(a[i] > a[i - 1])) {
-        fprintf(stderr, "bmdstream fit: %s: summary rows must have distinct ascending doses\n",
-                path);
+      size_t r = order[i];
+      if (i > 0 && a[r] == a[order[i - 1]]) {
+        size_t l1 = lines[order[i - 1]], l2 = lines[r];
+        fprintf(stderr, "bmdstream fit: %s:%zu: dose %g already on line %zu (one row per dose)\n",
+                path, l1 > l2 ? l1 : l2, a[r], l1 < l2 ? l1 : l2);
         bmd_suffstat_destroy(ss);
         goto done;
       }
-      ss->dose[i] = a[i];
-      ss->n[i] = b[i];
-      ss->mean[i] = c[i];
-      ss->sd[i] = d[i];
+      ss->dose[i] = a[r];
+      ss->n[i] = b[r];
+      ss->mean[i] = c[r];
+      ss->sd[i] = d[r];
     }
     *out = ss;
   } else if (bmd_suffstat_from_individual(a, b, n, out, err, sizeof(err)) != 0) {
@@ -170,6 +194,8 @@ static int read_csv(const char *path, bmd_suffstat **out) {
   rc = 0;
 done:
   free(line);
+  free(lines);
+  free(order);
   free(a);
   free(b);
   free(c);
