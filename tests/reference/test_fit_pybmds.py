@@ -21,13 +21,15 @@ farthest dose its search reached; the witness is checked, and pybmds'
 finite limit must be refuted as above. The published upstream values are
 adjudicated the same way.
 The test prints the agreement rate per model and fails below 98%.
-BS_FIT_SAMPLE (default 20, max 300) sets how many ToxRefDB datasets run:
+BS_FIT_WORKERS (default: the number of CPUs) sets how many processes share
+the datasets. BS_FIT_SAMPLE (default 20, max 300) sets how many ToxRefDB datasets run:
 ctest runs 20 with the ASan build (py_test_fit_pybmds) and all 300 with
 the optimised build (py_test_fit_pybmds_toxrefdb300).
 """
 import csv
 import json
 import math
+import multiprocessing
 import os
 import subprocess
 import tempfile
@@ -365,21 +367,39 @@ VARIANCES = [v for v in os.environ.get("BS_FIT_VARIANCES", "constant,nonconstant
 @pytest.mark.parametrize("variance", [
     pytest.param(v, marks=pytest.mark.xfail(reason=NCV_KNOWN, strict=False))
     if v == "nonconstant" else v for v in VARIANCES])
+def compare_dataset(job):
+    """ours and pybmds on one dataset, every model compared: a list of
+    (model, kind, message) and the adjudication counts"""
+    tag, ds, variance = job
+    stats = {"adjudicated": 0, "limit_ours_exact": 0}
+    out = []
+    ours = run_ours(ds, variance, list(MODELS))
+    for name in MODELS:
+        o = ours[name]
+        if o["status"] == "too_few_dose_groups":
+            continue
+        peer = run_pybmds(ds, name, variance, o["increasing"])
+        kind, msg = compare(tag, ds, name, variance == "nonconstant", o, peer, stats)
+        out.append((name, kind, msg))
+    return out, stats
+
+
 def test_against_pybmds(variance):
     assert os.access(BIN, os.X_OK), f"{BIN} is missing: build it first (scripts/build.sh)"
     names = list(MODELS)
     counts = {m: {"agree": 0, "better": 0, "ridge": 0, "disagree": 0} for m in names}
     stats = {"adjudicated": 0, "limit_ours_exact": 0}
     notes = []
-    ncv = variance == "nonconstant"
-    for tag, ds in datasets():
-        ours = run_ours(ds, variance, names)
-        for name in names:
-            o = ours[name]
-            if o["status"] == "too_few_dose_groups":
-                continue
-            peer = run_pybmds(ds, name, variance, o["increasing"])
-            kind, msg = compare(tag, ds, name, ncv, o, peer, stats)
+    # datasets spread over worker processes (pybmds and SciPy are
+    # single-threaded), results taken in dataset order
+    jobs = [(tag, ds, variance) for tag, ds in datasets()]
+    workers = int(os.environ.get("BS_FIT_WORKERS", str(os.cpu_count() or 1)))
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        results = pool.map(compare_dataset, jobs, chunksize=1)
+    for out, st in results:
+        for k in stats:
+            stats[k] += st[k]
+        for name, kind, msg in out:
             counts[name][kind] += 1
             if msg:
                 notes.append(f"[{kind}] {msg}")
