@@ -364,9 +364,6 @@ NCV_KNOWN = ("issue 4 (open): with non-constant variance our profile limits stil
 VARIANCES = [v for v in os.environ.get("BS_FIT_VARIANCES", "constant,nonconstant").split(",") if v]
 
 
-@pytest.mark.parametrize("variance", [
-    pytest.param(v, marks=pytest.mark.xfail(reason=NCV_KNOWN, strict=False))
-    if v == "nonconstant" else v for v in VARIANCES])
 def compare_dataset(job):
     """ours and pybmds on one dataset, every model compared: a list of
     (model, kind, message) and the adjudication counts"""
@@ -384,6 +381,9 @@ def compare_dataset(job):
     return out, stats
 
 
+@pytest.mark.parametrize("variance", [
+    pytest.param(v, marks=pytest.mark.xfail(reason=NCV_KNOWN, strict=False))
+    if v == "nonconstant" else v for v in VARIANCES])
 def test_against_pybmds(variance):
     assert os.access(BIN, os.X_OK), f"{BIN} is missing: build it first (scripts/build.sh)"
     names = list(MODELS)
