@@ -43,8 +43,7 @@ double bmd_bmr_delta(const bmd_problem *p, const double *th, double *grad) {
     p->mean(th, 0.0, p->aux, &m0, grad ? g0 : NULL);
     if (p->ncv) {
       rho = th[k];
-      double am = fabs(m0) < 1e-12 ? 1e-12 : fabs(m0);
-      lam = log(am) + log(p->scale_y); /* original units, as in bmd_nll */
+      lam = bmd_ncv_log_abs_mean(p, m0);
       lsig += rho * lam;
     }
     double delta = p->bmr * exp(0.5 * lsig);

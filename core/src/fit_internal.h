@@ -12,6 +12,7 @@
 #ifndef BMD_FIT_INTERNAL_H
 #define BMD_FIT_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "bmd/fit.h"
@@ -97,6 +98,11 @@ int bmd_variance_start(const bmd_problem *p, double *th, int alpha_in_box);
 /* ln alpha (last parameter) that maximises the likelihood for the mean
  * parameters and rho already in th. */
 void bmd_variance_scale_start(const bmd_problem *p, double *th);
+/* ln|m| in original response units (D |m|, |m| at least 1e-12): the
+ * non-constant variance is alpha exp(rho * this). */
+static inline double bmd_ncv_log_abs_mean(const bmd_problem *p, double m) {
+  return log(fmax(fabs(m), 1e-12)) + log(p->scale_y);
+}
 /* Clamps th into the box. */
 void bmd_clamp(const bmd_problem *p, double *th);
 

@@ -44,7 +44,7 @@ double bmd_nll(const bmd_problem *p, const double *th, double *grad) {
       double am = fabs(m);
       if (am < MIN_ABS_MEAN)
         am = MIN_ABS_MEAN;
-      lam = log(am) + ln_d;
+      lam = log(am) + ln_d; /* bmd_ncv_log_abs_mean, ln D hoisted */
       lsig += rho * lam;
     }
     double sig2 = exp(lsig);
@@ -129,15 +129,13 @@ int bmd_variance_start(const bmd_problem *p, double *th, int alpha_in_box) {
 void bmd_variance_scale_start(const bmd_problem *p, double *th) {
   size_t k = p->n_mean;
   double rho = p->ncv ? th[k] : 0.0;
-  double ln_d = p->ncv ? log(p->scale_y) : 0.0;
   double sq = 0.0;
   for (size_t i = 0; i < p->n_groups; i++) {
     double m;
     p->mean(th, p->x[i], p->aux, &m, NULL);
     double r = p->yb[i] - m;
     double q = (p->nn[i] - 1.0) * p->s2[i] + p->nn[i] * r * r;
-    double am = fabs(m) < MIN_ABS_MEAN ? MIN_ABS_MEAN : fabs(m);
-    sq += p->ncv ? q / exp(rho * (log(am) + ln_d)) : q;
+    sq += p->ncv ? q / exp(rho * bmd_ncv_log_abs_mean(p, m)) : q;
   }
   double a = sq / p->n_total;
   double l = a > 0 && isfinite(a) ? log(a) : 0.0;

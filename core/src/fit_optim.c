@@ -36,7 +36,7 @@ static void set_scales(opt_ctx *c, const double *th) {
   for (size_t i = 0; i < p->n_groups; i++) {
     double m;
     p->mean(th, p->x[i], p->aux, &m, gm);
-    double lam = log(fabs(m) < 1e-12 ? 1e-12 : fabs(m)) + (p->ncv ? log(p->scale_y) : 0.0);
+    double lam = bmd_ncv_log_abs_mean(p, m); /* enters only with ncv (rho = 0 else) */
     double sig2 = exp(l + rho * lam);
     for (size_t j = 0; j < k; j++)
       info[j] += p->nn[i] / sig2 * gm[j] * gm[j];
@@ -203,13 +203,10 @@ static double project_along(const opt_ctx *c, double *x, size_t j) {
  * then along the amplitude-like parameter. */
 static double project(const opt_ctx *c, double *x) {
   const bmd_problem *p = c->p;
-  size_t order[3] = {project_index(p), p->n_mean, 1};
-  size_t n_try = p->ncv ? 3 : 2;
-  if (!p->ncv)
-    order[1] = 1;
+  size_t order[3] = {project_index(p), p->n_mean, 1}; /* p->n_mean is rho's index */
   double y[BMD_MAX_PARAMS], h = HUGE_VAL;
-  for (size_t t = 0; t < n_try; t++) {
-    if (t > 0 && order[t] == order[0])
+  for (size_t t = 0; t < 3; t++) {
+    if ((t == 1 && !p->ncv) || (t > 0 && order[t] == order[0]))
       continue;
     memcpy(y, x, p->n_par * sizeof(double));
     h = project_along(c, y, order[t]);

@@ -145,7 +145,7 @@ static int variance_collapsed(const bmd_problem *p, const double *th) {
   if (p->ncv) {
     double m0;
     p->mean(th, 0.0, p->aux, &m0, NULL);
-    lsig0 += th[p->n_mean] * (log(fmax(fabs(m0), 1e-12)) + log(p->scale_y));
+    lsig0 += th[p->n_mean] * bmd_ncv_log_abs_mean(p, m0);
   }
   return lsig0 - p->lb[v] < BMD_BOUND_EPS;
 }
