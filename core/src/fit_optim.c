@@ -18,8 +18,9 @@
 
 typedef struct opt_ctx {
   const bmd_problem *p;
-  double xb;                /* profile dose (scaled) */
-  double w[BMD_MAX_PARAMS]; /* theta = w * z: the optimiser sees z */
+  double xb;                   /* profile dose (scaled) */
+  double w[BMD_MAX_PARAMS];    /* theta = w * z: the optimiser sees z */
+  double last[BMD_MAX_PARAMS]; /* theta of the last evaluation */
 } opt_ctx;
 
 /*
@@ -61,6 +62,7 @@ static double obj_cb(unsigned n, const double *z, double *grad, void *data) {
   double th[BMD_MAX_PARAMS];
   unscale(c, z, th);
   double f = bmd_nll(c->p, th, grad);
+  memcpy(c->last, th, sizeof(th));
   if (grad)
     for (size_t j = 0; j < c->p->n_par; j++)
       grad[j] *= c->w[j];
@@ -127,8 +129,12 @@ static nlopt_result run_one(nlopt_algorithm alg, const bmd_problem *p, opt_ctx *
   nlopt_set_ftol_rel(o, constrained ? 1e-10 : 1e-12);
   nlopt_set_xtol_rel(o, constrained ? 1e-8 : 1e-10);
   nlopt_set_maxeval(o, alg == NLOPT_LN_COBYLA ? 300 : constrained ? 800 : 2000);
+  /* NLopt returns the best point meeting the constraint to this
+   * tolerance; the projection finishes it to ~1e-13 afterwards. A tighter
+   * one (1e-10) left NLopt returning the start whenever SLSQP's iterates
+   * came close to the constraint only at ~1e-8 */
   if (constrained)
-    nlopt_add_equality_constraint(o, constraint_cb, ctx, 1e-10);
+    nlopt_add_equality_constraint(o, constraint_cb, ctx, 1e-7);
   if (alg == NLOPT_LN_BOBYQA || alg == NLOPT_LN_COBYLA) {
     double step[BMD_MAX_PARAMS];
     for (size_t j = 0; j < p->n_par; j++) {
@@ -147,7 +153,7 @@ static nlopt_result run_one(nlopt_algorithm alg, const bmd_problem *p, opt_ctx *
 }
 
 int bmd_optim_mle(const bmd_problem *p, double *th, double *nll) {
-  opt_ctx ctx = {p, 0.0, {0}};
+  opt_ctx ctx = {.p = p, .xb = 0.0};
   static const nlopt_algorithm algs[] = {NLOPT_LD_SLSQP, NLOPT_LD_LBFGS, NLOPT_LN_BOBYQA};
   double start[BMD_MAX_PARAMS], best[BMD_MAX_PARAMS];
   double fbest = HUGE_VAL;
@@ -220,7 +226,7 @@ static double project(const opt_ctx *c, double *x) {
 
 int bmd_profile_reshape(const bmd_problem *p, double xb, double *th, size_t j, size_t k,
                         double value) {
-  opt_ctx ctx = {p, xb, {0}};
+  opt_ctx ctx = {.p = p, .xb = xb};
   double y[BMD_MAX_PARAMS];
   memcpy(y, th, sizeof(y));
   y[j] = value;
@@ -232,10 +238,9 @@ int bmd_profile_reshape(const bmd_problem *p, double xb, double *th, size_t j, s
 }
 
 int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll) {
-  opt_ctx ctx = {p, xb, {0}};
+  opt_ctx ctx = {.p = p, .xb = xb};
   /* SLSQP only: COBYLA as a fallback was slow and could spin on NaN; the
    * caller restarts from other shapes instead */
-  static const nlopt_algorithm algs[] = {NLOPT_LD_SLSQP};
   double start[BMD_MAX_PARAMS];
   bmd_clamp(p, th);
   memcpy(start, th, p->n_par * sizeof(double));
@@ -245,17 +250,34 @@ int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll) 
     if (project(&ctx, y) < 1e-9)
       memcpy(start, y, sizeof(y));
   }
-  for (size_t a = 0; a < sizeof(algs) / sizeof(algs[0]); a++) {
-    double x[BMD_MAX_PARAMS], f;
-    memcpy(x, start, p->n_par * sizeof(double));
-    nlopt_result r = run_one(algs[a], p, &ctx, x, &f, 1);
-    int st = status_of(r);
-    /* SLSQP may stop with the constraint met only to ~1e-5: finish it */
-    if (st != BMD_FIT_FAILED && isfinite(f) && project(&ctx, x) < 1e-9) {
-      memcpy(th, x, p->n_par * sizeof(double));
-      *nll = bmd_nll(p, x, NULL);
-      return st;
+  double x[BMD_MAX_PARAMS], f;
+  memcpy(x, start, p->n_par * sizeof(double));
+  nlopt_result r = run_one(NLOPT_LD_SLSQP, p, &ctx, x, &f, 1);
+  int st = status_of(r);
+  /*
+   * Two candidates, each finished by the projection (SLSQP may stop with
+   * the constraint met only to ~1e-5): the point NLopt returns, which is
+   * the best one meeting the constraint to its tolerance, and SLSQP's last
+   * iterate. Along a ridge (Hill's v and k growing together) no iterate
+   * may meet the tolerance, and NLopt then returns the start however far
+   * SLSQP went.
+   */
+  double cand[2][BMD_MAX_PARAMS], best = HUGE_VAL;
+  memcpy(cand[0], x, sizeof(x));
+  memcpy(cand[1], ctx.last, sizeof(x));
+  bmd_clamp(p, cand[1]);
+  for (int i = 0; i < 2 && st != BMD_FIT_FAILED; i++) {
+    if (project(&ctx, cand[i]) >= 1e-9)
+      continue;
+    double fi = bmd_nll(p, cand[i], NULL);
+    if (isfinite(fi) && fi < best) {
+      best = fi;
+      memcpy(th, cand[i], p->n_par * sizeof(double));
     }
+  }
+  if (best < HUGE_VAL) {
+    *nll = best;
+    return st;
   }
   *nll = HUGE_VAL;
   return BMD_FIT_FAILED;
