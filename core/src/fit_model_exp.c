@@ -133,8 +133,10 @@ static size_t exp45_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS
   size_t count = 0;
   size_t G = p->n_groups > 64 ? 64 : p->n_groups;
   double f[64];
-  static const double bgrid[] = {0.05, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 20.0, 60.0};
-  static const double dgrid[] = {1.0, 1.5, 2.0, 3.0, 5.0, 9.0};
+  /* up to the bounds b = 100, d = 18: a step between dose 0 and the first
+   * dose (every dosed group on the plateau) */
+  static const double bgrid[] = {0.05, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 20.0, 60.0, 100.0};
+  static const double dgrid[] = {1.0, 1.5, 2.0, 3.0, 5.0, 9.0, 18.0};
   size_t nd = has_d ? sizeof(dgrid) / sizeof(dgrid[0]) : 1;
   for (size_t a = 0; a < nd; a++) {
     double d = dgrid[a];

@@ -73,11 +73,19 @@ static double prof_eval(prof_state *s, double x) {
       near = i;
     }
   }
+  /* and the nearest point inside the region: after a jump the nearest
+   * points may all lie on the worse branch */
+  size_t inside = SIZE_MAX;
+  double dinside = HUGE_VAL;
   for (size_t i = 0; i < s->n_pts; i++) {
     double d = fabs(log(s->pts[i].x / x));
     if ((s->pts[i].x < x) != (s->pts[near].x < x) && d < dother) {
       dother = d;
       other = i;
+    }
+    if (s->pts[i].nll < s->target && d < dinside) {
+      dinside = d;
+      inside = i;
     }
   }
   double best[BMD_MAX_PARAMS], fbest = HUGE_VAL;
@@ -89,6 +97,13 @@ static double prof_eval(prof_state *s, double x) {
   }
   if (other != SIZE_MAX && other != 0) {
     memcpy(th, s->pts[other].th, sizeof(th));
+    if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
+      fbest = f;
+      memcpy(best, th, sizeof(th));
+    }
+  }
+  if (inside != SIZE_MAX && inside != near && inside != other && inside != 0) {
+    memcpy(th, s->pts[inside].th, sizeof(th));
     if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
       fbest = f;
       memcpy(best, th, sizeof(th));
@@ -138,47 +153,68 @@ static double prof_eval(prof_state *s, double x) {
   }
   if (!(fbest < HUGE_VAL))
     return NAN;
-  if (s->n_pts < PROFILE_CACHE) {
-    prof_point *pt = &s->pts[s->n_pts++];
-    pt->x = x;
-    pt->nll = fbest;
-    memcpy(pt->th, best, sizeof(best));
+  /* cached; when the cache is full the point farthest from x (never the
+   * MLE, entry 0) makes room, so that a root's solution is always there */
+  size_t slot = s->n_pts;
+  if (slot == PROFILE_CACHE) {
+    double dmax = -1.0;
+    for (size_t i = 1; i < s->n_pts; i++) {
+      double d = fabs(log(s->pts[i].x / x));
+      if (d > dmax) {
+        dmax = d;
+        slot = i;
+      }
+    }
+  } else {
+    s->n_pts++;
   }
+  prof_point *pt = &s->pts[slot];
+  pt->x = x;
+  pt->nll = fbest;
+  memcpy(pt->th, best, sizeof(best));
   return fbest - s->target;
 }
 
-/* Root of prof_eval between x_in (value < 0) and x_out (value > 0), Illinois on ln x. */
-static double refine(prof_state *s, double x_in, double f_in, double x_out, double f_out) {
-  double a = log(x_in), fa = f_in, b = log(x_out), fb = f_out;
+/*
+ * Root of prof_eval in the bracket from *x_in (value *f_in < 0) to x_out
+ * (value f_out > 0): Illinois on ln x. Returns a point whose value is
+ * within 1e-6 of 0, or, when the bracket has shrunk to 1e-7 in ln x, its
+ * end nearer 0 if that is within 1e-4. Otherwise the bracket straddles a
+ * jump of the profile (its ends were solved on different branches): NAN,
+ * with *x_in, *f_in the inside end.
+ */
+static double refine(prof_state *s, double *x_in, double *f_in, double x_out, double f_out) {
+  double a = log(*x_in), fa = *f_in, b = log(x_out), fb = f_out;
+  double fa_true = fa, fb_true = fb; /* Illinois halves fa, fb */
   int side = 0;
-  double last = x_in;
-  for (int it = 0; it < 60; it++) {
+  for (int it = 0; it < 60 && fabs(b - a) >= 1e-7; it++) {
     double c = (a * fb - b * fa) / (fb - fa);
     if (!isfinite(c) || c <= fmin(a, b) || c >= fmax(a, b))
       c = 0.5 * (a + b);
     double fc = prof_eval(s, exp(c));
-    last = exp(c);
     if (!isfinite(fc))
       fc = 1.0; /* treat failures as outside */
-    if (fabs(fc) < 1e-6 || fabs(b - a) < 1e-7)
-      return last;
-    if ((fc < 0) == (fa < 0)) {
+    if (fabs(fc) < 1e-6)
+      return exp(c);
+    if (fc < 0) {
       a = c;
-      fa = fc;
+      fa = fa_true = fc;
       if (side == -1)
         fb *= 0.5;
       side = -1;
     } else {
       b = c;
-      fb = fc;
+      fb = fb_true = fc;
       if (side == 1)
         fa *= 0.5;
       side = 1;
     }
-    if (fabs(b - a) < 1e-6)
-      break;
   }
-  return last; /* an evaluated (cached) point within 1e-6 in ln x */
+  if (fmin(-fa_true, fb_true) < 1e-4)
+    return -fa_true < fb_true ? exp(a) : exp(b);
+  *x_in = exp(a);
+  *f_in = fa_true;
+  return NAN;
 }
 
 /* the cached point closest to x */
@@ -204,18 +240,23 @@ static void nearest_theta(const prof_state *s, double x, double *th) {
  * Walk from *x_in (inside the region, value *f_in) by the ratio r0, then
  * r0^1.25, r0^1.25^2, ... until the profile exceeds the target (the
  * crossing, refined and returned) or x passes x_end (NAN; *x_in is then
- * the farthest point inside).
+ * the farthest point inside). A crossing that is a jump of the profile
+ * also gives NAN, with *jump set and *x_in the inside end of the jump.
  */
 static double walk(prof_state *s, double *x_in, double *f_in, double r0, double x_end,
-                   int *last_finite) {
+                   int *last_finite, int *jump) {
   int down = r0 < 1.0;
+  *jump = 0;
   for (double r = r0, x = *x_in * r0; down ? x > x_end : x < x_end; r = pow(r, 1.25), x *= r) {
     double f = prof_eval(s, x);
     *last_finite = isfinite(f);
     if (!*last_finite)
       continue;
-    if (f > 0)
-      return refine(s, *x_in, *f_in, x, f);
+    if (f > 0) {
+      double root = refine(s, x_in, f_in, x, f);
+      *jump = isnan(root);
+      return root;
+    }
     *x_in = x;
     *f_in = f;
   }
@@ -223,27 +264,23 @@ static double walk(prof_state *s, double *x_in, double *f_in, double r0, double 
 }
 
 /*
- * One limit: the first crossing walking out from the BMD. A root whose
- * profile value is still clearly inside the region marks a jump: the
- * optimiser found a better branch only after the outside end of the
- * bracket was evaluated on a worse one. The walk then goes on from that
- * root with fine steps (at most three times).
+ * One limit: the first crossing walking out from the BMD. A jump of the
+ * profile (the optimiser found the better branch at the inside end only,
+ * after the outside end was solved on a worse one) means the crossing is
+ * not there: the walk goes on from the inside end with fine steps, which
+ * warm-start each point from the branch just left (at most 10 times).
  */
 static double find_limit(prof_state *s, double xbmd, double f_bmd, double r0, double x_end,
                          double *reach, int *last_finite) {
   double x_in = xbmd, f_in = f_bmd;
+  int jump;
   *last_finite = 1;
-  double root = walk(s, &x_in, &f_in, r0, x_end, last_finite);
-  for (int again = 0; again < 10 && isfinite(root); again++) {
-    double f = nearest_point(s, root)->nll - s->target;
-    if (!(f < -1e-4))
-      break;
-    x_in = root;
-    f_in = f;
-    root = walk(s, &x_in, &f_in, r0 < 1.0 ? 0.99 : 1.01, x_end, last_finite);
-  }
+  double root = walk(s, &x_in, &f_in, r0, x_end, last_finite, &jump);
+  for (int again = 0; again < 10 && jump; again++)
+    root = walk(s, &x_in, &f_in, r0 < 1.0 ? 0.99 : 1.01, x_end, last_finite, &jump);
   *reach = x_in;
-  return root;
+  /* still a jump after 10 walks: the farthest point known inside */
+  return jump ? x_in : root;
 }
 
 int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_hat, double xbmd,

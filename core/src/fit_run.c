@@ -93,11 +93,12 @@ static size_t model_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS
  * trades a steeper rho against the mean's curvature), and a poor rho start
  * can also trap the mean parameters. Two more rounds, keeping the best:
  * the mean fitted with rho held at 0 (constant variance) as a start, and
- * from the best so far and from that constant-variance fit, rho restarted
- * on a grid with ln alpha re-solved.
+ * from the best so far, from that constant-variance fit and from the first
+ * three mean starts, rho restarted on a grid with ln alpha re-solved.
  */
-static void ncv_restarts(const bmd_problem *p, double *best, double *nll_best, int *st_best) {
-  static const double rhos[] = {0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, -2.0, -4.0, -6.0, -10.0};
+static void ncv_restarts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t ns,
+                         double *best, double *nll_best, int *st_best) {
+  static const double rhos[] = {0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 18.0, -2.0, -4.0, -6.0, -10.0, -18.0};
   size_t k = p->n_mean;
   double cv[BMD_MAX_PARAMS], nll;
   bmd_problem p0 = *p;
@@ -106,10 +107,18 @@ static void ncv_restarts(const bmd_problem *p, double *best, double *nll_best, i
   cv[k] = 0.0;
   bmd_variance_scale_start(&p0, cv);
   int have_cv = bmd_optim_mle(&p0, cv, &nll) != BMD_FIT_FAILED;
-  double from[2][BMD_MAX_PARAMS];
-  memcpy(from[0], best, sizeof(from[0]));
-  memcpy(from[1], cv, sizeof(from[1]));
-  for (int f = 0; f < 1 + have_cv; f++) {
+  /* from the best fit, the constant-variance fit and the first three
+   * mean starts (an optimum with a negative rho may need other means) */
+  double from[5][BMD_MAX_PARAMS];
+  size_t n_from = 0;
+  memcpy(from[n_from++], best, sizeof(from[0]));
+  if (have_cv)
+    memcpy(from[n_from++], cv, sizeof(from[0]));
+  for (size_t i = 0; i < ns && i < 3; i++) {
+    memcpy(from[n_from], starts[i], sizeof(from[0]));
+    bmd_clamp(p, from[n_from++]);
+  }
+  for (size_t f = 0; f < n_from; f++) {
     for (size_t r = 0; r < sizeof(rhos) / sizeof(rhos[0]); r++) {
       if (rhos[r] < p->lb[k] || rhos[r] > p->ub[k])
         continue;
@@ -248,7 +257,7 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
     }
   }
   if (p.ncv && st_best != BMD_FIT_FAILED)
-    ncv_restarts(&p, best, &nll_best, &st_best);
+    ncv_restarts(&p, starts, ns, best, &nll_best, &st_best);
   out->status = st_best;
   if (st_best == BMD_FIT_FAILED)
     goto done;
