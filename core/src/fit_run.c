@@ -98,7 +98,8 @@ static size_t model_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS
  */
 static void ncv_restarts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t ns,
                          double *best, double *nll_best, int *st_best) {
-  static const double rhos[] = {0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 18.0, -2.0, -4.0, -6.0, -10.0, -18.0};
+  static const double rhos[] = {0.0,  1.0,  2.0,  4.0,  6.0,   8.0,  12.0,
+                                18.0, -2.0, -4.0, -6.0, -10.0, -18.0};
   size_t k = p->n_mean;
   double cv[BMD_MAX_PARAMS], nll;
   bmd_problem p0 = *p;
