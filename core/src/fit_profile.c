@@ -5,15 +5,17 @@
  *   P(x) = min NLL(theta) subject to s (m(x) - m(0)) = Delta(theta)
  *   BMDL, BMDU solve  2 (P(x) - NLL_hat) = chi^2_1(1 - 2 alpha)  (= 2.705543 at alpha 0.05)
  * below and above the BMD. Every other free parameter is re-optimised at
- * each x: warm start from the nearest point already solved, a start from
- * the MLE, and restarts of the shape parameter (Power n, Hill n, Exp d) so
- * that a profile does not stay in a local optimum or stuck on a bound (the
- * Power n = 1 trap). The limit is the
- * first crossing walking out from the BMD, as BMDS's profile walk finds it
- * (profiles can be non-monotone): steps from x 0.85 (down to 1e-6 BMD)
- * and x 1.2 (up to 2^10 max dose), each ratio raised to the power 1.25
- * after every step, bracket it, then Illinois regula falsi on
- * ln x refines it. When the walk ends with the profile still below the
+ * each x: warm starts from points already solved (see prof_eval), a start
+ * from the MLE, and restarts of the shape parameter (Power n, Hill n, Exp
+ * d) so that a profile does not stay in a local optimum or stuck on a
+ * bound (the Power n = 1 trap). The limit is the first crossing walking
+ * out from the BMD, as BMDS's profile walk finds it (profiles can be
+ * non-monotone): steps from x 0.85 (down to 1e-6 BMD) and x 1.2 (up to
+ * 2^10 max dose), each ratio raised to the power 1.25 after every step,
+ * bracket it, then Illinois regula falsi on ln x refines it; a bracket
+ * whose ends lie on different branches (a jump) sends the walk on, and the
+ * lower limit is looked at again once the upper search has run. When the
+ * walk ends with the profile still below the
  * target (e.g. an Exp 5 plateau that meets the BMR only at its asymptote,
  * so every larger dose is as likely), the limit is unbounded: the farthest
  * point reached is returned as the witness, a parameter set inside the
@@ -57,15 +59,32 @@ static int shape_index(const bmd_problem *p) {
   }
 }
 
-/* Profile value at x minus the target; the solution is cached. */
+/* One profile solve at x from th; the better solution is kept in best. */
+static void try_start(const bmd_problem *p, double x, const double *start, double *best,
+                      double *fbest) {
+  double th[BMD_MAX_PARAMS], f;
+  memcpy(th, start, sizeof(th));
+  if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < *fbest) {
+    *fbest = f;
+    memcpy(best, th, sizeof(th));
+  }
+}
+
+/*
+ * Profile value at x minus the target; the solution is cached. Warm
+ * starts, each a cached solution: the nearest on the log scale; the
+ * nearest on the other side of x (between a point inside the region and
+ * one outside it, the inside solution is the continuation that a jump in
+ * the profile, the optimiser losing its branch, would otherwise hide); the
+ * nearest inside the region (after a jump the nearest points may all lie
+ * on the worse branch); the lowest one (the best branch found anywhere,
+ * e.g. by the other limit's search); the MLE. Then restarts of the shape
+ * parameter: profiles of Hill and Exp 5 have several local optima.
+ */
 static double prof_eval(prof_state *s, double x) {
   const bmd_problem *p = s->p;
-  /* nearest cached point on the log scale, and the nearest on the other
-   * side of x: between a point inside the region and one outside it, the
-   * inside solution is the continuation that a jump in the profile (the
-   * optimiser losing its branch) would otherwise hide */
-  size_t near = 0, other = SIZE_MAX;
-  double dn = HUGE_VAL, dother = HUGE_VAL;
+  size_t near = 0, other = SIZE_MAX, inside = SIZE_MAX, lowest = SIZE_MAX;
+  double dn = HUGE_VAL, dother = HUGE_VAL, dinside = HUGE_VAL, flow = HUGE_VAL;
   for (size_t i = 0; i < s->n_pts; i++) {
     double d = fabs(log(s->pts[i].x / x));
     if (d < dn) {
@@ -73,10 +92,6 @@ static double prof_eval(prof_state *s, double x) {
       near = i;
     }
   }
-  /* and the nearest point inside the region: after a jump the nearest
-   * points may all lie on the worse branch */
-  size_t inside = SIZE_MAX;
-  double dinside = HUGE_VAL;
   for (size_t i = 0; i < s->n_pts; i++) {
     double d = fabs(log(s->pts[i].x / x));
     if ((s->pts[i].x < x) != (s->pts[near].x < x) && d < dother) {
@@ -87,54 +102,39 @@ static double prof_eval(prof_state *s, double x) {
       dinside = d;
       inside = i;
     }
+    if (i > 0 && s->pts[i].nll < flow) {
+      flow = s->pts[i].nll;
+      lowest = i;
+    }
   }
   double best[BMD_MAX_PARAMS], fbest = HUGE_VAL;
-  double th[BMD_MAX_PARAMS], f;
-  memcpy(th, s->pts[near].th, sizeof(th));
-  if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
-    fbest = f;
-    memcpy(best, th, sizeof(th));
-  }
-  if (other != SIZE_MAX && other != 0) {
-    memcpy(th, s->pts[other].th, sizeof(th));
-    if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
-      fbest = f;
-      memcpy(best, th, sizeof(th));
-    }
-  }
-  if (inside != SIZE_MAX && inside != near && inside != other && inside != 0) {
-    memcpy(th, s->pts[inside].th, sizeof(th));
-    if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
-      fbest = f;
-      memcpy(best, th, sizeof(th));
-    }
-  }
-  /* a second start from the MLE, and restarts of the shape parameter at
-   * every point: profiles of Hill and Exp 5 have several local optima */
-  if (near != 0) {
-    memcpy(th, s->pts[0].th, sizeof(th));
-    if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
-      fbest = f;
-      memcpy(best, th, sizeof(th));
-    }
+  size_t tried[5] = {near};
+  size_t n_tried = 1;
+  try_start(p, x, s->pts[near].th, best, &fbest);
+  size_t more[4] = {other, inside, lowest, 0};
+  for (size_t m = 0; m < 4; m++) {
+    int seen = more[m] == SIZE_MAX;
+    for (size_t t = 0; t < n_tried && !seen; t++)
+      seen = tried[t] == more[m];
+    if (seen)
+      continue;
+    tried[n_tried++] = more[m];
+    try_start(p, x, s->pts[more[m]].th, best, &fbest);
   }
   int si = shape_index(p);
-  int restart = si >= 0;
-  if (restart) {
-    static const double shapes[] = {1.0, 1.3, 2.0, 4.0, 10.0};
+  if (si >= 0) {
+    static const double shapes[] = {1.0, 1.3, 2.0, 4.0, 10.0, 18.0};
     for (size_t r = 0; r < sizeof(shapes) / sizeof(shapes[0]); r++) {
       double v = shapes[r];
       if (v < p->lb[si] || v > p->ub[si] || fabs(v - s->pts[near].th[si]) < 1e-3)
         continue;
       /* the new shape with the amplitude (index 1) re-solved from the BMR
        * equation, else as it is */
+      double th[BMD_MAX_PARAMS];
       memcpy(th, s->pts[near].th, sizeof(th));
       if (bmd_profile_reshape(p, x, th, (size_t)si, 1, v) != 0)
         th[si] = v;
-      if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
-        fbest = f;
-        memcpy(best, th, sizeof(th));
-      }
+      try_start(p, x, th, best, &fbest);
     }
   }
   /* Exp 4/5 follow a ridge (c -> e^20, b -> 0): restart from moderate c
@@ -142,13 +142,11 @@ static double prof_eval(prof_state *s, double x) {
   if (p->model == BMD_MODEL_EXP4 || p->model == BMD_MODEL_EXP5) {
     static const double lcs[] = {0.5, 1.5, 3.0, 6.0};
     for (size_t r = 0; r < sizeof(lcs) / sizeof(lcs[0]); r++) {
+      double th[BMD_MAX_PARAMS];
       memcpy(th, fbest < HUGE_VAL ? best : s->pts[near].th, sizeof(th));
       if (bmd_profile_reshape(p, x, th, 2, 1, p->sign * lcs[r]) != 0)
         continue;
-      if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < fbest) {
-        fbest = f;
-        memcpy(best, th, sizeof(th));
-      }
+      try_start(p, x, th, best, &fbest);
     }
   }
   if (!(fbest < HUGE_VAL))
@@ -264,15 +262,16 @@ static double walk(prof_state *s, double *x_in, double *f_in, double r0, double 
 }
 
 /*
- * One limit: the first crossing walking out from the BMD. A jump of the
- * profile (the optimiser found the better branch at the inside end only,
- * after the outside end was solved on a worse one) means the crossing is
- * not there: the walk goes on from the inside end with fine steps, which
- * warm-start each point from the branch just left (at most 10 times).
+ * One limit: the first crossing walking out from x0 (the BMD, or a limit
+ * to look beyond). A jump of the profile (the optimiser found the better
+ * branch at the inside end only, after the outside end was solved on a
+ * worse one) means the crossing is not there: the walk goes on from the
+ * inside end with fine steps, which warm-start each point from the branch
+ * just left (at most 10 times).
  */
-static double find_limit(prof_state *s, double xbmd, double f_bmd, double r0, double x_end,
+static double find_limit(prof_state *s, double x0, double f0, double r0, double x_end,
                          double *reach, int *last_finite) {
-  double x_in = xbmd, f_in = f_bmd;
+  double x_in = x0, f_in = f0;
   int jump;
   *last_finite = 1;
   double root = walk(s, &x_in, &f_in, r0, x_end, last_finite, &jump);
@@ -283,10 +282,27 @@ static double find_limit(prof_state *s, double xbmd, double f_bmd, double r0, do
   return jump ? x_in : root;
 }
 
+/* A limit's outputs: the root's solution, or for an unbounded one (NAN)
+ * the witness at the farthest point reached inside. Returns the status
+ * bits (unbounded, witness given) of this side. */
+static int limit_out(const prof_state *s, double x, double reach, int last_finite, double xbmd,
+                     int bit_unbounded, int bit_witness, double *th, double *x_reach) {
+  *x_reach = NAN;
+  if (isfinite(x)) {
+    nearest_theta(s, x, th);
+    return 0;
+  }
+  if (last_finite && (bit_unbounded == 1 ? reach < xbmd : reach > xbmd)) {
+    *x_reach = reach;
+    nearest_theta(s, reach, th);
+    return bit_unbounded | bit_witness;
+  }
+  return bit_unbounded;
+}
+
 int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_hat, double xbmd,
                        double alpha, double *xl, double *xu, double *th_l, double *th_u,
                        double *xl_reach, double *xu_reach) {
-  int status = 0;
   prof_state st;
   memset(&st, 0, sizeof(st));
   st.p = p;
@@ -296,34 +312,20 @@ int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_ha
   memcpy(st.pts[0].th, th_hat, p->n_par * sizeof(double));
   st.n_pts = 1;
 
-  /* lower limit: from x 0.85 BMD down to 1e-6 BMD */
-  double f_bmd = nll_hat - st.target, reach;
-  int last_finite;
-  *xl = find_limit(&st, xbmd, f_bmd, 0.85, xbmd * 1e-6, &reach, &last_finite);
-  *xl_reach = NAN;
-  if (isnan(*xl)) {
-    status |= 1;
-    if (last_finite && reach < xbmd) {
-      status |= 8;
-      *xl_reach = reach;
-      nearest_theta(&st, reach, th_l);
-    }
-  } else {
-    nearest_theta(&st, *xl, th_l);
+  /* lower limit: from x 0.85 BMD down to 1e-6 BMD; upper limit: from x
+   * 1.2 BMD up to 2^10 max dose */
+  double f_bmd = nll_hat - st.target, reach_l, reach_u;
+  int finite_l, finite_u;
+  *xl = find_limit(&st, xbmd, f_bmd, 0.85, xbmd * 1e-6, &reach_l, &finite_l);
+  *xu = find_limit(&st, xbmd, f_bmd, 1.2, 1024.0 * 1.2, &reach_u, &finite_u);
+  /* the lower limit looked at again with the upper search's points as
+   * warm starts: if one of them puts it inside the region (a branch only
+   * that search found), its walk goes on from there */
+  if (isfinite(*xl)) {
+    double f = prof_eval(&st, *xl);
+    if (f < -1e-4)
+      *xl = find_limit(&st, *xl, f, 0.99, xbmd * 1e-6, &reach_l, &finite_l);
   }
-
-  /* upper limit: from x 1.2 BMD up to 2^10 max dose */
-  *xu = find_limit(&st, xbmd, f_bmd, 1.2, 1024.0 * 1.2, &reach, &last_finite);
-  *xu_reach = NAN;
-  if (isnan(*xu)) {
-    status |= 2;
-    if (last_finite && reach > xbmd) {
-      status |= 16;
-      *xu_reach = reach;
-      nearest_theta(&st, reach, th_u);
-    }
-  } else {
-    nearest_theta(&st, *xu, th_u);
-  }
-  return status;
+  return limit_out(&st, *xl, reach_l, finite_l, xbmd, 1, 8, th_l, xl_reach) |
+         limit_out(&st, *xu, reach_u, finite_u, xbmd, 2, 16, th_u, xu_reach);
 }
