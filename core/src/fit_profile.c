@@ -29,6 +29,8 @@
 #include <string.h>
 
 #define PROFILE_CACHE 160
+/* NLL below the target by more than this: clearly inside the region */
+#define PROFILE_INSIDE_MARGIN 1e-3
 
 typedef struct prof_point {
   double x;
@@ -111,6 +113,12 @@ static double prof_eval(prof_state *s, double x) {
   size_t tried[5] = {near};
   size_t n_tried = 1;
   try_start(p, x, s->pts[near].th, best, &fbest);
+  /* more starts can only lower the value: a point the nearest start
+   * already proves clearly inside the region (a feasible solution below
+   * the target) keeps that solution, since the search uses only the side
+   * of the target a point lies on, and the value near the target */
+  if (fbest < s->target - PROFILE_INSIDE_MARGIN)
+    goto done;
   size_t more[4] = {other, inside, lowest, 0};
   for (size_t m = 0; m < 4; m++) {
     int seen = more[m] == SIZE_MAX;
@@ -149,6 +157,7 @@ static double prof_eval(prof_state *s, double x) {
       try_start(p, x, th, best, &fbest);
     }
   }
+done:
   if (!(fbest < HUGE_VAL))
     return NAN;
   /* cached; when the cache is full the point farthest from x (never the
