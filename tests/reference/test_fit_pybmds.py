@@ -35,6 +35,7 @@ import hashlib
 import json
 import math
 import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 import os
 import subprocess
 import tempfile
@@ -511,8 +512,9 @@ def test_against_pybmds(variance):
     # single-threaded), results taken in dataset order
     jobs = [(tag, ds, variance) for tag, ds in datasets()]
     workers = int(os.environ.get("BS_FIT_WORKERS", str(os.cpu_count() or 1)))
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        results = pool.map(compare_dataset, jobs, chunksize=1)
+    # a worker that dies raises BrokenProcessPool here (a Pool would hang)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        results = list(pool.map(compare_dataset, jobs, chunksize=1))
     for out, st in results:
         for k in stats:
             stats[k] += st[k]
