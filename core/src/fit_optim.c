@@ -128,7 +128,7 @@ static nlopt_result run_one(nlopt_algorithm alg, const bmd_problem *p, opt_ctx *
   /* the profile needs 2 dLL to ~1e-6, not the last digits of theta */
   nlopt_set_ftol_rel(o, constrained ? 1e-10 : 1e-12);
   nlopt_set_xtol_rel(o, constrained ? 1e-8 : 1e-10);
-  nlopt_set_maxeval(o, alg == NLOPT_LN_COBYLA ? 300 : constrained ? 800 : 2000);
+  nlopt_set_maxeval(o, alg == NLOPT_LN_COBYLA ? 300 : constrained ? 300 : 2000);
   /* NLopt returns the best point meeting the constraint to this
    * tolerance; the projection finishes it to ~1e-13 afterwards. A tighter
    * one (1e-10) left NLopt returning the start whenever SLSQP's iterates
@@ -224,13 +224,67 @@ static double project(const opt_ctx *c, double *x) {
   return h;
 }
 
+/*
+ * h = 0 along parameter k by bisection over its box, where Newton fails
+ * (a steep shape makes h flat, then a step, in the amplitude): on ln
+ * |theta_k| when the box lies on one side of 0. Returns 0 when |h| ends
+ * below 1e-9, -1 when h has one sign at both ends of the box.
+ */
+static int bisect_along(const opt_ctx *c, double *x, size_t k) {
+  double lo = c->p->lb[k], hi = c->p->ub[k];
+  int logscale = lo >= 0.0 || hi <= 0.0;
+  if (logscale) {
+    double sgn = hi > 0.0 ? 1.0 : -1.0;
+    double a = fabs(lo) > 0.0 ? fabs(lo) : 1e-12 * fabs(hi);
+    double b = fabs(hi) > 0.0 ? fabs(hi) : 1e-12 * fabs(lo);
+    lo = log(fmin(a, b));
+    hi = log(fmax(a, b));
+    x[k] = sgn * exp(lo);
+    double h_lo = constraint_th(c, x, NULL);
+    x[k] = sgn * exp(hi);
+    double h_hi = constraint_th(c, x, NULL);
+    if (!(h_lo * h_hi < 0))
+      return -1;
+    for (int it = 0; it < 200; it++) {
+      double mid = 0.5 * (lo + hi);
+      x[k] = sgn * exp(mid);
+      double h = constraint_th(c, x, NULL);
+      if (fabs(h) < 1e-13)
+        break;
+      if ((h < 0) == (h_lo < 0))
+        lo = mid;
+      else
+        hi = mid;
+    }
+  } else {
+    x[k] = lo;
+    double h_lo = constraint_th(c, x, NULL);
+    x[k] = hi;
+    double h_hi = constraint_th(c, x, NULL);
+    if (!(h_lo * h_hi < 0))
+      return -1;
+    for (int it = 0; it < 200; it++) {
+      x[k] = 0.5 * (lo + hi);
+      double h = constraint_th(c, x, NULL);
+      if (fabs(h) < 1e-13)
+        break;
+      if ((h < 0) == (h_lo < 0))
+        lo = x[k];
+      else
+        hi = x[k];
+    }
+  }
+  double h = constraint_th(c, x, NULL);
+  return isfinite(h) && fabs(h) < 1e-9 ? 0 : -1;
+}
+
 int bmd_profile_reshape(const bmd_problem *p, double xb, double *th, size_t j, size_t k,
                         double value) {
   opt_ctx ctx = {.p = p, .xb = xb};
   double y[BMD_MAX_PARAMS];
   memcpy(y, th, sizeof(y));
   y[j] = value;
-  if (project_along(&ctx, y, k) < 1e-9) {
+  if (project_along(&ctx, y, k) < 1e-9 || bisect_along(&ctx, y, k) == 0) {
     memcpy(th, y, sizeof(y));
     return 0;
   }

@@ -128,6 +128,14 @@ static double prof_eval(prof_state *s, double x) {
       continue;
     tried[n_tried++] = more[m];
     try_start(p, x, s->pts[more[m]].th, best, &fbest);
+    /* a far start (the lowest point, the MLE) also with its amplitude
+     * (index 1) re-solved from the BMR equation at x: the usual
+     * projection moves ln alpha, which can leave a curve that reaches
+     * the BMR elsewhere with a variance far too small */
+    double th[BMD_MAX_PARAMS];
+    memcpy(th, s->pts[more[m]].th, sizeof(th));
+    if (m >= 2 && p->n_mean > 1 && bmd_profile_reshape(p, x, th, 1, 1, th[1]) == 0)
+      try_start(p, x, th, best, &fbest);
   }
   int si = shape_index(p);
   if (si >= 0) {
