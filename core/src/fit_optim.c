@@ -226,53 +226,35 @@ static double project(const opt_ctx *c, double *x) {
 
 /*
  * h = 0 along parameter k by bisection over its box, where Newton fails
- * (a steep shape makes h flat, then a step, in the amplitude): on ln
- * |theta_k| when the box lies on one side of 0. Returns 0 when |h| ends
- * below 1e-9, -1 when h has one sign at both ends of the box.
+ * (a steep shape makes h flat, then a step, in the amplitude): on
+ * t = ln |theta_k| when the box lies on one side of 0, else on theta_k.
+ * Returns 0 when |h| ends below 1e-9, -1 when h has one sign at both ends
+ * of the box.
  */
+static double h_at(const opt_ctx *c, double *x, size_t k, int logscale, double sgn, double t) {
+  x[k] = logscale ? sgn * exp(t) : t;
+  return constraint_th(c, x, NULL);
+}
+
 static int bisect_along(const opt_ctx *c, double *x, size_t k) {
-  double lo = c->p->lb[k], hi = c->p->ub[k];
+  double lo = c->p->lb[k], hi = c->p->ub[k], sgn = hi > 0.0 ? 1.0 : -1.0;
   int logscale = lo >= 0.0 || hi <= 0.0;
   if (logscale) {
-    double sgn = hi > 0.0 ? 1.0 : -1.0;
-    double a = fabs(lo) > 0.0 ? fabs(lo) : 1e-12 * fabs(hi);
-    double b = fabs(hi) > 0.0 ? fabs(hi) : 1e-12 * fabs(lo);
-    lo = log(fmin(a, b));
+    double a = fabs(lo), b = fabs(hi);
+    lo = log(fmax(fmin(a, b), 1e-12 * fmax(a, b)));
     hi = log(fmax(a, b));
-    x[k] = sgn * exp(lo);
-    double h_lo = constraint_th(c, x, NULL);
-    x[k] = sgn * exp(hi);
-    double h_hi = constraint_th(c, x, NULL);
-    if (!(h_lo * h_hi < 0))
-      return -1;
-    for (int it = 0; it < 200; it++) {
-      double mid = 0.5 * (lo + hi);
-      x[k] = sgn * exp(mid);
-      double h = constraint_th(c, x, NULL);
-      if (fabs(h) < 1e-13)
-        break;
-      if ((h < 0) == (h_lo < 0))
-        lo = mid;
-      else
-        hi = mid;
-    }
-  } else {
-    x[k] = lo;
-    double h_lo = constraint_th(c, x, NULL);
-    x[k] = hi;
-    double h_hi = constraint_th(c, x, NULL);
-    if (!(h_lo * h_hi < 0))
-      return -1;
-    for (int it = 0; it < 200; it++) {
-      x[k] = 0.5 * (lo + hi);
-      double h = constraint_th(c, x, NULL);
-      if (fabs(h) < 1e-13)
-        break;
-      if ((h < 0) == (h_lo < 0))
-        lo = x[k];
-      else
-        hi = x[k];
-    }
+  }
+  double h_lo = h_at(c, x, k, logscale, sgn, lo), h_hi = h_at(c, x, k, logscale, sgn, hi);
+  if (!(h_lo * h_hi < 0))
+    return -1;
+  for (int it = 0; it < 200; it++) {
+    double mid = 0.5 * (lo + hi), h = h_at(c, x, k, logscale, sgn, mid);
+    if (fabs(h) < 1e-13)
+      break;
+    if ((h < 0) == (h_lo < 0))
+      lo = mid;
+    else
+      hi = mid;
   }
   double h = constraint_th(c, x, NULL);
   return isfinite(h) && fabs(h) < 1e-9 ? 0 : -1;
