@@ -193,7 +193,7 @@ done:
 /*
  * Root of prof_eval in the bracket from *x_in (value *f_in < 0) to x_out
  * (value f_out > 0): Illinois on ln x. Returns a point whose value is
- * within 1e-6 of 0, or, when the bracket has shrunk to 1e-7 in ln x, its
+ * within 1e-5 of 0, or, when the bracket has shrunk to 1e-6 in ln x, its
  * end nearer 0 if that is within 1e-4. Otherwise the bracket straddles a
  * jump of the profile (its ends were solved on different branches): NAN,
  * with *x_in, *f_in the inside end.
@@ -202,14 +202,14 @@ static double refine(prof_state *s, double *x_in, double *f_in, double x_out, do
   double a = log(*x_in), fa = *f_in, b = log(x_out), fb = f_out;
   double fa_true = fa, fb_true = fb; /* Illinois halves fa, fb */
   int side = 0;
-  for (int it = 0; it < 60 && fabs(b - a) >= 1e-7; it++) {
+  for (int it = 0; it < 60 && fabs(b - a) >= 1e-6; it++) {
     double c = (a * fb - b * fa) / (fb - fa);
     if (!isfinite(c) || c <= fmin(a, b) || c >= fmax(a, b))
       c = 0.5 * (a + b);
     double fc = prof_eval(s, exp(c));
     if (!isfinite(fc))
       fc = 1.0; /* treat failures as outside */
-    if (fabs(fc) < 1e-6)
+    if (fabs(fc) < 1e-5)
       return exp(c);
     if (fc < 0) {
       a = c;
