@@ -7,7 +7,8 @@ BMD within 1%, BMDL and BMDU within 2% - or ours reaches a higher
 likelihood (by more than 1e-4), which is counted and listed as the better
 optimum. Where both reach the same likelihood (within 1e-5) but the BMDs
 differ, the likelihood has a ridge and the BMD is not identified: counted
-and listed as "ridge". pybmds' limits come from a grid + spline of the profile and its
+and listed as "ridge"; so too within 1e-4 when each BMD lies inside the
+other's BMDL-BMDU interval. pybmds' limits come from a grid + spline of the profile and its
 profile re-optimisation can stall, so a limit that disagrees by more than
 2% goes to an independent SciPy SLSQP profile (many starts, including our
 profile solutions at the limits): pybmds' value is proven not to be the
@@ -327,6 +328,11 @@ def rel(a, b):
     return abs(a - b) / max(abs(b), 1e-300)
 
 
+def within(x, lo, hi):
+    """x inside [lo, hi], a missing limit being unbounded"""
+    return (lo is None or lo <= x) and (hi is None or x <= hi)
+
+
 def compare(tag, ds, name, ncv, ours, peer, stats):
     """returns (kind, message); kind in agree, better, ridge, verified, disagree"""
     inc = ours["increasing"]
@@ -355,6 +361,14 @@ def compare(tag, ds, name, ncv, ours, peer, stats):
                 # both parameter sets reach the maximum: a likelihood ridge
                 # (e.g. Hill through 4 group means) leaves the BMD unidentified
                 return "ridge", f"{tag} {name}: equal LL (dLL {dll:.2g}), bmd ours {a} pybmds {b}"
+            if a is not None and b is not None and abs(dll) <= 1e-4 and \
+                    within(a, peer["bmdl"], peer["bmdu"]) and \
+                    within(b, ours["bmdl"], ours["bmdu"]):
+                # nearly flat (2 dLL below 2e-4, where the better-optimum
+                # rule starts) and each BMD inside the other's confidence
+                # interval: the data do not tell the two BMDs apart
+                return "ridge", (f"{tag} {name}: nearly equal LL (dLL {dll:.2g}), bmd ours {a} "
+                                 f"pybmds {b}, each inside the other's interval")
             if a is None and b is not None and abs(dll) <= 1e-5 and \
                     bmr_unreached(name, ds, ncv, s, ours["parameters"]):
                 # the same ridge where our curve levels off before the BMR
