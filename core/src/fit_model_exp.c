@@ -54,15 +54,17 @@ void bmd_exp2_mean(const double *th, double x, int aux, double *m, double *grad)
  */
 void bmd_exp5_mean(const double *th, double x, int aux, double *m, double *grad) {
   (void)aux;
-  double a = th[0], b = th[1], c = exp(th[2]), d = th[3], t, tb, td;
+  double a = th[0], b = th[1], cm1 = expm1(th[2]), d = th[3], t, tb, td;
   power_term(b, x, d, &t, &tb, &td);
-  double E = exp(-t);
-  *m = a * (c - (c - 1.0) * E);
+  /* c - (c - 1) E = 1 + (c - 1) (1 - E), with c - 1 and 1 - E from
+   * expm1: no cancellation when c is large and t small */
+  double E = exp(-t), G = -expm1(-t);
+  *m = a * (1.0 + cm1 * G);
   if (grad) {
-    grad[0] = c - (c - 1.0) * E;
-    grad[1] = a * (c - 1.0) * E * tb;
-    grad[2] = a * c * (1.0 - E);
-    grad[3] = a * (c - 1.0) * E * td;
+    grad[0] = 1.0 + cm1 * G;
+    grad[1] = a * cm1 * E * tb;
+    grad[2] = a * (cm1 + 1.0) * G;
+    grad[3] = a * cm1 * E * td;
   }
 }
 

@@ -156,8 +156,9 @@ def mean_fn(name, p, d, s):
         a, b, dd = p[:3]
         return a * np.exp(s * np.power(b * d, dd))
     a, b, lc, dd = p[:4]
-    c = np.exp(lc)
-    return a * (c - (c - 1.0) * np.exp(-np.power(b * d, dd)))
+    # c - (c - 1) e^-t as 1 + (c - 1)(1 - e^-t), both by expm1: without
+    # cancellation when c is large and t small
+    return a * (1.0 + np.expm1(lc) * -np.expm1(-np.power(b * d, dd)))
 
 
 N_MEAN = {"hill": 4, "power": 3, "linear": 2, "poly2": 3, "exp3": 3, "exp5": 4}
