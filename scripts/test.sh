@@ -8,9 +8,9 @@
 #
 #   scripts/test.sh [ctest arguments, e.g. -L unit or -R config]
 #
-# Without arguments every test runs except those labelled "large" (the
-# pybmds comparison over 300 ToxRefDB datasets, ~20 min): run them with
-# scripts/test.sh -L large.
+# Without arguments every test runs, the pybmds comparison over 300
+# ToxRefDB datasets (label "large", ~25 min) included; scripts/test.sh
+# -LE large leaves it out.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -37,7 +37,4 @@ eval "$settings"
 export BMDSTREAM_TEST_REQUIRE_STACK=1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
-if [ $# -eq 0 ]; then
-  set -- -LE large
-fi
 ctest --test-dir "$builddir" --output-on-failure --no-tests=error "$@"

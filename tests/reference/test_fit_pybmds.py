@@ -485,11 +485,6 @@ def datasets():
     return out
 
 
-NCV_KNOWN = ("issue 4 (open): with non-constant variance, agreement over the 312 datasets is "
-             "0.90-0.99 per model (Exp 3 lowest): profile optima our restarts miss and a few "
-             "maximum-likelihood fits below pybmds'; the table is printed, the 98% bar kept")
-
-
 # BS_FIT_VARIANCES (default both) picks the variances compared: the ASan
 # run takes constant variance only; the optimised run over 300 ToxRefDB
 # datasets takes both
@@ -513,9 +508,7 @@ def compare_dataset(job):
     return out, stats
 
 
-@pytest.mark.parametrize("variance", [
-    pytest.param(v, marks=pytest.mark.xfail(reason=NCV_KNOWN, strict=False))
-    if v == "nonconstant" else v for v in VARIANCES])
+@pytest.mark.parametrize("variance", VARIANCES)
 def test_against_pybmds(variance):
     assert os.access(BIN, os.X_OK), f"{BIN} is missing: build it first (scripts/build.sh)"
     names = list(MODELS)
