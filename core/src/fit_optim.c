@@ -128,7 +128,7 @@ static nlopt_result run_one(nlopt_algorithm alg, const bmd_problem *p, opt_ctx *
   /* the profile needs 2 dLL to ~1e-6, not the last digits of theta */
   nlopt_set_ftol_rel(o, constrained ? 1e-10 : 1e-12);
   nlopt_set_xtol_rel(o, constrained ? 1e-8 : 1e-10);
-  nlopt_set_maxeval(o, alg == NLOPT_LN_COBYLA ? 300 : constrained ? 300 : 2000);
+  nlopt_set_maxeval(o, alg == NLOPT_LN_COBYLA || constrained ? 300 : 2000);
   /* NLopt returns the best point meeting the constraint to this
    * tolerance; the projection finishes it to ~1e-13 afterwards. A tighter
    * one (1e-10) left NLopt returning the start whenever SLSQP's iterates
@@ -224,6 +224,12 @@ static double project(const opt_ctx *c, double *x) {
   return h;
 }
 
+/* h with theta_k set from t (t = ln |theta_k| on the log scale) */
+static double h_at(const opt_ctx *c, double *x, size_t k, int logscale, double sgn, double t) {
+  x[k] = logscale ? sgn * exp(t) : t;
+  return constraint_th(c, x, NULL);
+}
+
 /*
  * h = 0 along parameter k by bisection over its box, where Newton fails
  * (a steep shape makes h flat, then a step, in the amplitude): on
@@ -231,11 +237,6 @@ static double project(const opt_ctx *c, double *x) {
  * Returns 0 when |h| ends below 1e-9, -1 when h has one sign at both ends
  * of the box.
  */
-static double h_at(const opt_ctx *c, double *x, size_t k, int logscale, double sgn, double t) {
-  x[k] = logscale ? sgn * exp(t) : t;
-  return constraint_th(c, x, NULL);
-}
-
 static int bisect_along(const opt_ctx *c, double *x, size_t k) {
   double lo = c->p->lb[k], hi = c->p->ub[k], sgn = hi > 0.0 ? 1.0 : -1.0;
   int logscale = lo >= 0.0 || hi <= 0.0;
