@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../common/src/objstore_internal.h"
+#include "../../common/services/objstore_internal.h"
 #include "bs/objstore.h"
 
 static void test_key_encoding(void **state) {
