@@ -357,6 +357,12 @@ int bs_settings_assign(json_t *settings, const char *assignment, char *errstr, s
   return 0;
 }
 
+int bs_settings_print(FILE *out, const json_t *settings) {
+  if (json_dumpf(settings, out, JSON_INDENT(2)) != 0 || fputc('\n', out) == EOF)
+    return -1;
+  return fflush(out) == 0 ? 0 : -1;
+}
+
 /* ---- names and hash -------------------------------------------------- */
 
 const char *bs_settings_log_base_name(bmd_log_base base) {

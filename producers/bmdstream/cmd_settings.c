@@ -17,8 +17,7 @@
 #include "bs/settings.h"
 
 static int print(json_t *j) {
-  int rc = json_dumpf(j, stdout, JSON_INDENT(2)) == 0 ? 0 : 1;
-  fputc('\n', stdout);
+  int rc = j && bs_settings_print(stdout, j) == 0 ? 0 : 1;
   json_decref(j);
   return rc;
 }
