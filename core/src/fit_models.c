@@ -256,6 +256,31 @@ void bmd_user_to_theta(const bmd_problem *p, const double *user, double *th) {
   th[p->n_par - 1] = l - 2.0 * log(D);
 }
 
+int bmd_ls2(const double *w, const double *f, const double *y, size_t n, double *a, double *b,
+            double *rss) {
+  /* normal equations of y = a + b f with weights w */
+  double sw = 0, sf = 0, sff = 0, sy = 0, sfy = 0;
+  for (size_t i = 0; i < n; i++) {
+    sw += w[i];
+    sf += w[i] * f[i];
+    sff += w[i] * f[i] * f[i];
+    sy += w[i] * y[i];
+    sfy += w[i] * f[i] * y[i];
+  }
+  double det = sw * sff - sf * sf;
+  if (!(fabs(det) > 1e-14 * (sw * sff + 1e-300)))
+    return -1;
+  *b = (sw * sfy - sf * sy) / det;
+  *a = (sy - *b * sf) / sw;
+  double r = 0;
+  for (size_t i = 0; i < n; i++) {
+    double e = y[i] - *a - *b * f[i];
+    r += w[i] * e * e;
+  }
+  *rss = r;
+  return 0;
+}
+
 double bmd_start_score(const bmd_problem *p, double *th) {
   for (size_t j = 0; j < p->n_mean; j++) {
     if (!isfinite(th[j]))
