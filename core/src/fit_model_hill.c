@@ -1,8 +1,14 @@
 /*
- * fit_model_hill.c - Hill mean function, its gradient and starting values
- * (scaled problem, see fit_internal.h).
+ * fit_model_hill.c - the Hill model: mean function and gradient, box,
+ * starting values, scaling and BMD (scaled problem, see fit_internal.h),
+ * and its definition bmd_hill_def (fit_model_def.h).
+ *
+ *   m(x) = g + v x^n / (k^n + x^n)
+ *   box (scaled, pybmds defaults, numerics.md §1.3): g, v in [-100, 100];
+ *   k in [0, 5]; n in [1, 18] restricted (default), else [1e-8, 18]
+ *   user units: g D, v D, k M (D = response divisor, M = max dose); n as is
  */
-#include "fit_internal.h"
+#include "fit_model_def.h"
 
 #include <math.h>
 
@@ -36,7 +42,7 @@ void bmd_hill_mean(const double *th, double x, int sign, double *m, double *grad
 }
 
 /* Grid over (k, n), linear least squares for (g, v) at each node. */
-size_t bmd_hill_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
+static size_t hill_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
   double scores[16];
   size_t count = 0;
   size_t G = p->n_groups;
@@ -76,3 +82,55 @@ size_t bmd_hill_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], s
   }
   return count;
 }
+
+static void hill_bounds(bmd_problem *p, const bmd_fit_options *opt) {
+  double *lb = p->lb, *ub = p->ub;
+  lb[0] = lb[1] = -100;
+  ub[0] = ub[1] = 100;
+  lb[2] = 0;
+  ub[2] = 5;
+  lb[3] = opt->hill_restricted ? 1.0 : 1e-8;
+  ub[3] = 18;
+}
+
+static void hill_to_user(const bmd_problem *p, const double *th, double *user) {
+  double D = p->scale_y, M = p->maxd;
+  user[0] = D * th[0];
+  user[1] = D * th[1];
+  user[2] = M * th[2];
+}
+
+static void hill_from_user(const bmd_problem *p, const double *user, double *th) {
+  double D = p->scale_y, M = p->maxd;
+  th[0] = user[0] / D;
+  th[1] = user[1] / D;
+  th[2] = user[2] / M;
+}
+
+/* s v f(x) = Delta:  r = Delta / (s v), 0 < r < 1:  x = k (r / (1 - r))^(1/n) */
+static double hill_bmd(const bmd_problem *p, const double *th, double delta) {
+  double s = p->sign, x = NAN;
+  double r = delta / (s * th[1]);
+  if (r > 0 && r < 1 && th[2] > 0)
+    x = th[2] * pow(r / (1.0 - r), 1.0 / th[3]);
+  return x;
+}
+
+static const char *const hill_names[] = {"g", "v", "k", "n", NULL};
+
+const bmd_model_def bmd_hill_def = {
+    .id = BMD_MODEL_HILL,
+    .name = "hill",
+    .label = "Hill",
+    .n_mean = 4,
+    .param_names = hill_names,
+    .shape = 3,
+    .log_c = -1,
+    .n_starts = 5,
+    .mean = bmd_hill_mean,
+    .bounds = hill_bounds,
+    .starts = hill_starts,
+    .to_user = hill_to_user,
+    .from_user = hill_from_user,
+    .bmd = hill_bmd,
+};
