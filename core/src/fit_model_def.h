@@ -47,7 +47,8 @@ struct bmd_model_def {
    * scaled problem (p->sign, p->ncv set); the variance parameters' box is
    * common (bmd_problem_bounds) */
   void (*bounds)(bmd_problem *p, const bmd_fit_options *opt);
-  /* up to max starting mean parameters, best first; returns the count */
+  /* up to max starting mean parameters inside the box (set first), best
+   * first; returns the count */
   size_t (*starts)(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max);
   /* mean parameters, scaled theta -> user-facing values and back
    * (D = p->scale_y, M = p->maxd); the variance parameters are common */
