@@ -1,6 +1,7 @@
 /*
  * fit_internal.h - private pieces shared by the fitting files: the scaled
- * problem, the model table, likelihood, optimiser driver and BMD helpers.
+ * problem, likelihood, optimiser driver and BMD helpers. What each model
+ * is (its facts and functions) is in fit_model_def.h.
  *
  * Every fit works on a scaled problem, as bmdscore does: doses x = d/maxd,
  * responses divided by D = |mean at the lowest dose| (1 if that is < 1).
@@ -20,14 +21,19 @@
 #define BMD_BOUND_EPS 1e-6
 #define BMD_CHI2_90 2.705543454095404 /* chi^2_1 quantile at 0.90 */
 #define BMD_PI 3.14159265358979323846
+/* scaled doses searched for a BMD: up to 2^10 x max dose (bmdscore) */
+#define BMD_XMAX 1024.0
 
 /* m(x) and dm/dtheta_j for the mean parameters (grad may be NULL). aux is
  * model-specific: the adverse sign (+-1) for exponential models, the
  * degree for polynomials (bmd_problem.aux). */
 typedef void (*bmd_mean_fn)(const double *th, double x, int aux, double *m, double *grad);
 
+/* A model's definition (fit_model_def.h). */
+typedef struct bmd_model_def bmd_model_def;
+
 typedef struct bmd_problem {
-  bmd_model model;
+  const bmd_model_def *def; /* the model (borrowed from bmd_models[]) */
   size_t n_groups;
   size_t n_mean; /* mean parameters */
   size_t n_par;  /* mean + variance */
@@ -40,14 +46,14 @@ typedef struct bmd_problem {
   const double *yb; /* scaled group means */
   const double *s2; /* scaled sample variances */
   double n_total;
-  bmd_mean_fn mean;
+  bmd_mean_fn mean; /* def->mean */
   double lb[BMD_MAX_PARAMS], ub[BMD_MAX_PARAMS];
   /* BMR in scaled units: type and factor (absolute BMRs are divided by D) */
   bmd_bmr_type bmr_type;
   double bmr;
 } bmd_problem;
 
-/* ---- model families (fit_model_*.c) ---- */
+/* ---- mean functions (fit_model_*.c; their definitions in fit_model_def.h) ---- */
 void bmd_hill_mean(const double *th, double x, int aux, double *m, double *grad);
 void bmd_power_mean(const double *th, double x, int aux, double *m, double *grad);
 void bmd_poly_mean(const double *th, double x, int aux, double *m, double *grad);
@@ -56,12 +62,7 @@ void bmd_exp3_mean(const double *th, double x, int aux, double *m, double *grad)
 void bmd_exp4_mean(const double *th, double x, int aux, double *m, double *grad);
 void bmd_exp5_mean(const double *th, double x, int aux, double *m, double *grad);
 
-/* Starting mean parameters: fills up to max rows of starts, returns count. */
-size_t bmd_hill_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max);
-size_t bmd_power_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max);
-size_t bmd_poly_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max);
-size_t bmd_exp_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max);
-
+/* ---- helpers for the models' starting values (fit_models.c) ---- */
 /* Weighted least squares of y on two regressors (1, f): returns 0 and
  * fills a, b, and the weighted residual sum; -1 if singular. */
 int bmd_ls2(const double *w, const double *f, const double *y, size_t n, double *a, double *b,
@@ -74,12 +75,10 @@ double bmd_start_score(const bmd_problem *p, double *th);
 void bmd_start_keep(double (*starts)[BMD_MAX_PARAMS], double *scores, size_t *count, size_t max,
                     const double *th, size_t n, double score);
 
-/* ---- model table (fit_models.c) ---- */
-size_t bmd_model_n_mean(bmd_model m);
-bmd_mean_fn bmd_model_mean_fn(bmd_model m);
+/* ---- through the model's definition (fit_models.c) ---- */
 /* Fills bounds of the scaled problem (mean and variance parameters). */
 void bmd_problem_bounds(bmd_problem *p, const bmd_fit_options *opt);
-/* 1 if parameter j is not rescaled (Hill/Power n, Exp d, rho). */
+/* 1 if parameter j is not rescaled (the model's shape parameter, rho). */
 int bmd_param_scale_free(const bmd_problem *p, size_t j);
 /* Scaled theta -> user-facing parameters, and back. */
 void bmd_theta_to_user(const bmd_problem *p, const double *th, double *user);

@@ -1,9 +1,20 @@
 /*
- * fit_model_exp.c - Exponential models 2-5 (EPA BMDS forms): mean functions,
- * gradients and starting values (scaled problem, see fit_internal.h).
- * Exp 4/5 carry ln c; aux = s = +1 (increasing) or -1 (decreasing).
+ * fit_model_exp.c - Exponential models 2-5 (EPA BMDS forms): mean functions
+ * and gradients, box, starting values, scaling and BMD (scaled problem,
+ * see fit_internal.h), and their definitions bmd_exp2_def .. bmd_exp5_def
+ * (fit_model_def.h). Exp 4/5 carry ln c; aux = s = +1 (increasing) or -1
+ * (decreasing). The variance scale is reported as ln alpha (pybmds).
+ *
+ *   Exp 2/3  m(x) = a exp(s (b x)^d)          (Exp 2: d = 1)
+ *   Exp 4/5  m(x) = a (c - (c - 1) exp(-(b x)^d))  (Exp 4: d = 1)
+ *   box (scaled, pybmds defaults, numerics.md §1.3): a in [0, 100];
+ *   b in [0, 100]; ln c in [0, 20] increasing, [-20, 0] decreasing;
+ *   d in [1, 18]
+ *   user units: a D, b / M, c = exp(ln c) (D = response divisor, M = max
+ *   dose); d as is
+ * BMDs beyond BMD_XMAX x max dose are "no BMD", as in bmdscore.
  */
-#include "fit_internal.h"
+#include "fit_model_def.h"
 
 #include <math.h>
 
@@ -78,9 +89,9 @@ void bmd_exp4_mean(const double *th, double x, int aux, double *m, double *grad)
   }
 }
 
-/* Exp 2/3: least squares of ln(mean) on x^d over a grid of d. */
-static size_t exp23_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max,
-                           int has_d) {
+/* Exp 2/3: least squares of ln(mean) on x^d over a grid of d (Exp 3). */
+static size_t exp23_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
+  int has_d = p->def->shape >= 0;
   double scores[16];
   size_t count = 0;
   size_t G = p->n_groups > 64 ? 64 : p->n_groups;
@@ -128,9 +139,9 @@ static size_t exp23_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS
   return count;
 }
 
-/* Exp 4/5: grid over (b, d), least squares for A = a and B = a (c - 1). */
-static size_t exp45_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max,
-                           int has_d) {
+/* Exp 4/5: grid over (b, d (Exp 5)), least squares for A = a and B = a (c - 1). */
+static size_t exp45_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
+  int has_d = p->def->shape >= 0;
   double scores[16];
   size_t count = 0;
   size_t G = p->n_groups > 64 ? 64 : p->n_groups;
@@ -164,15 +175,147 @@ static size_t exp45_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS
   return count;
 }
 
-size_t bmd_exp_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
-  switch (p->model) {
-  case BMD_MODEL_EXP2:
-    return exp23_starts(p, starts, max, 0);
-  case BMD_MODEL_EXP3:
-    return exp23_starts(p, starts, max, 1);
-  case BMD_MODEL_EXP4:
-    return exp45_starts(p, starts, max, 0);
-  default:
-    return exp45_starts(p, starts, max, 1);
+/* ln c's box by direction (Exp 4/5), d's box (Exp 3/5) */
+static void exp_bounds(bmd_problem *p, const bmd_fit_options *opt) {
+  (void)opt;
+  double *lb = p->lb, *ub = p->ub;
+  int lc = p->def->log_c, d = p->def->shape;
+  lb[0] = 0;
+  ub[0] = 100;
+  lb[1] = 0;
+  ub[1] = 100;
+  if (lc >= 0) {
+    lb[lc] = p->sign > 0 ? 0 : -20;
+    ub[lc] = p->sign > 0 ? 20 : 0;
+  }
+  if (d >= 0) {
+    lb[d] = 1;
+    ub[d] = 18;
   }
 }
+
+static void exp_to_user(const bmd_problem *p, const double *th, double *user) {
+  double D = p->scale_y, M = p->maxd;
+  int lc = p->def->log_c;
+  user[0] = D * th[0];
+  user[1] = th[1] / M;
+  if (lc >= 0)
+    user[lc] = exp(th[lc]);
+}
+
+static void exp_from_user(const bmd_problem *p, const double *user, double *th) {
+  double D = p->scale_y, M = p->maxd;
+  int lc = p->def->log_c;
+  th[0] = user[0] / D;
+  th[1] = user[1] * M;
+  if (lc >= 0)
+    th[lc] = log(user[lc]);
+}
+
+/* Exp 2/3: s a (exp(s t) - 1) = Delta, t = (b x)^d:
+ *   t = s ln(1 + s Delta / a) > 0:  x = t^(1/d) / b */
+static double exp23_bmd(const bmd_problem *p, const double *th, double delta) {
+  double s = p->sign, x = NAN;
+  int di = p->def->shape;
+  double a = th[0], b = th[1], d = di >= 0 ? th[di] : 1.0;
+  double u = 1.0 + s * delta / a;
+  if (a > 0 && b > 0 && u > 0) {
+    double t = s * log(u);
+    if (t > 0)
+      x = pow(t, 1.0 / d) / b;
+  }
+  if (x > BMD_XMAX)
+    x = NAN;
+  return x;
+}
+
+/* Exp 4/5: s a (c - 1) (1 - exp(-t)) = Delta, t = (b x)^d:
+ *   r = Delta / (s a (c - 1)), 0 < r < 1:  t = -ln(1 - r), x = t^(1/d) / b */
+static double exp45_bmd(const bmd_problem *p, const double *th, double delta) {
+  double s = p->sign, x = NAN;
+  int di = p->def->shape;
+  double a = th[0], b = th[1], c = exp(th[p->def->log_c]), d = di >= 0 ? th[di] : 1.0;
+  double r = delta / (s * a * (c - 1.0));
+  if (a > 0 && b > 0 && r > 0 && r < 1)
+    x = pow(-log1p(-r), 1.0 / d) / b;
+  if (x > BMD_XMAX)
+    x = NAN;
+  return x;
+}
+
+static const char *const exp2_names[] = {"a", "b", NULL};
+static const char *const exp3_names[] = {"a", "b", "d", NULL};
+static const char *const exp4_names[] = {"a", "b", "c", NULL};
+static const char *const exp5_names[] = {"a", "b", "c", "d", NULL};
+
+const bmd_model_def bmd_exp2_def = {
+    .id = BMD_MODEL_EXP2,
+    .name = "exp2",
+    .label = "Exp 2",
+    .n_mean = 2,
+    .param_names = exp2_names,
+    .log_alpha = 1,
+    .shape = -1,
+    .log_c = -1,
+    .n_starts = 2,
+    .mean = bmd_exp2_mean,
+    .bounds = exp_bounds,
+    .starts = exp23_starts,
+    .to_user = exp_to_user,
+    .from_user = exp_from_user,
+    .bmd = exp23_bmd,
+};
+
+const bmd_model_def bmd_exp3_def = {
+    .id = BMD_MODEL_EXP3,
+    .name = "exp3",
+    .label = "Exp 3",
+    .n_mean = 3,
+    .param_names = exp3_names,
+    .log_alpha = 1,
+    .shape = 2,
+    .log_c = -1,
+    .n_starts = 4,
+    .mean = bmd_exp3_mean,
+    .bounds = exp_bounds,
+    .starts = exp23_starts,
+    .to_user = exp_to_user,
+    .from_user = exp_from_user,
+    .bmd = exp23_bmd,
+};
+
+const bmd_model_def bmd_exp4_def = {
+    .id = BMD_MODEL_EXP4,
+    .name = "exp4",
+    .label = "Exp 4",
+    .n_mean = 3,
+    .param_names = exp4_names,
+    .log_alpha = 1,
+    .shape = -1,
+    .log_c = 2,
+    .n_starts = 3,
+    .mean = bmd_exp4_mean,
+    .bounds = exp_bounds,
+    .starts = exp45_starts,
+    .to_user = exp_to_user,
+    .from_user = exp_from_user,
+    .bmd = exp45_bmd,
+};
+
+const bmd_model_def bmd_exp5_def = {
+    .id = BMD_MODEL_EXP5,
+    .name = "exp5",
+    .label = "Exp 5",
+    .n_mean = 4,
+    .param_names = exp5_names,
+    .log_alpha = 1,
+    .shape = 3,
+    .log_c = 2,
+    .n_starts = 5,
+    .mean = bmd_exp5_mean,
+    .bounds = exp_bounds,
+    .starts = exp45_starts,
+    .to_user = exp_to_user,
+    .from_user = exp_from_user,
+    .bmd = exp45_bmd,
+};

@@ -1,8 +1,14 @@
 /*
- * fit_model_hill.c - Hill and Power mean functions, their gradients and
- * starting values (scaled problem, see fit_internal.h).
+ * fit_model_hill.c - the Hill model: mean function and gradient, box,
+ * starting values, scaling and BMD (scaled problem, see fit_internal.h),
+ * and its definition bmd_hill_def (fit_model_def.h).
+ *
+ *   m(x) = g + v x^n / (k^n + x^n)
+ *   box (scaled, pybmds defaults, numerics.md §1.3): g, v in [-100, 100];
+ *   k in [0, 5]; n in [1, 18] restricted (default), else [1e-8, 18]
+ *   user units: g D, v D, k M (D = response divisor, M = max dose); n as is
  */
-#include "fit_internal.h"
+#include "fit_model_def.h"
 
 #include <math.h>
 
@@ -35,52 +41,8 @@ void bmd_hill_mean(const double *th, double x, int sign, double *m, double *grad
   }
 }
 
-/*
- * Power: m(x) = g + v x^n;  dm/dg = 1, dm/dv = x^n, dm/dn = v x^n ln x.
- */
-void bmd_power_mean(const double *th, double x, int sign, double *m, double *grad) {
-  (void)sign;
-  double g = th[0], v = th[1], n = th[2];
-  double xn = 0.0, dn = 0.0;
-  if (x > 0.0) {
-    xn = pow(x, n);
-    dn = v * xn * log(x);
-  }
-  *m = g + v * xn;
-  if (grad) {
-    grad[0] = 1.0;
-    grad[1] = xn;
-    grad[2] = dn;
-  }
-}
-
-int bmd_ls2(const double *w, const double *f, const double *y, size_t n, double *a, double *b,
-            double *rss) {
-  /* normal equations of y = a + b f with weights w */
-  double sw = 0, sf = 0, sff = 0, sy = 0, sfy = 0;
-  for (size_t i = 0; i < n; i++) {
-    sw += w[i];
-    sf += w[i] * f[i];
-    sff += w[i] * f[i] * f[i];
-    sy += w[i] * y[i];
-    sfy += w[i] * f[i] * y[i];
-  }
-  double det = sw * sff - sf * sf;
-  if (!(fabs(det) > 1e-14 * (sw * sff + 1e-300)))
-    return -1;
-  *b = (sw * sfy - sf * sy) / det;
-  *a = (sy - *b * sf) / sw;
-  double r = 0;
-  for (size_t i = 0; i < n; i++) {
-    double e = y[i] - *a - *b * f[i];
-    r += w[i] * e * e;
-  }
-  *rss = r;
-  return 0;
-}
-
 /* Grid over (k, n), linear least squares for (g, v) at each node. */
-size_t bmd_hill_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
+static size_t hill_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
   double scores[16];
   size_t count = 0;
   size_t G = p->n_groups;
@@ -121,33 +83,54 @@ size_t bmd_hill_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], s
   return count;
 }
 
-/* Grid over n, linear least squares for (g, v). */
-size_t bmd_power_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
-  double scores[16];
-  size_t count = 0;
-  size_t G = p->n_groups > 64 ? 64 : p->n_groups;
-  double f[64];
-  static const double ngrid[] = {1.0, 1.2,  1.5,  2.0, 2.5, 3.0, 4.0, 6.0,
-                                 9.0, 14.0, 0.15, 0.3, 0.5, 0.7, 0.85};
-  for (size_t a = 0; a < sizeof(ngrid) / sizeof(ngrid[0]); a++) {
-    double n = ngrid[a];
-    if (n < p->lb[2] || n > p->ub[2])
-      continue;
-    for (size_t i = 0; i < G; i++)
-      f[i] = p->x[i] > 0 ? pow(p->x[i], n) : 0.0;
-    double th[BMD_MAX_PARAMS] = {0, 0, n};
-    double rss;
-    if (bmd_ls2(p->nn, f, p->yb, G, &th[0], &th[1], &rss) != 0)
-      continue;
-    double sc = bmd_start_score(p, th);
-    bmd_start_keep(starts, scores, &count, max < 16 ? max : 16, th, 3, sc);
-  }
-  /* n on its lower bound: the Power n = 1 trap needs this start too */
-  double th[BMD_MAX_PARAMS] = {0, 0, p->lb[2] > 0 ? p->lb[2] : 1e-3};
-  for (size_t i = 0; i < G; i++)
-    f[i] = p->x[i] > 0 ? pow(p->x[i], th[2]) : 0.0;
-  double rss;
-  if (bmd_ls2(p->nn, f, p->yb, G, &th[0], &th[1], &rss) == 0)
-    bmd_start_keep(starts, scores, &count, max < 16 ? max : 16, th, 3, bmd_start_score(p, th));
-  return count;
+static void hill_bounds(bmd_problem *p, const bmd_fit_options *opt) {
+  double *lb = p->lb, *ub = p->ub;
+  lb[0] = lb[1] = -100;
+  ub[0] = ub[1] = 100;
+  lb[2] = 0;
+  ub[2] = 5;
+  lb[3] = opt->hill_restricted ? 1.0 : 1e-8;
+  ub[3] = 18;
 }
+
+static void hill_to_user(const bmd_problem *p, const double *th, double *user) {
+  double D = p->scale_y, M = p->maxd;
+  user[0] = D * th[0];
+  user[1] = D * th[1];
+  user[2] = M * th[2];
+}
+
+static void hill_from_user(const bmd_problem *p, const double *user, double *th) {
+  double D = p->scale_y, M = p->maxd;
+  th[0] = user[0] / D;
+  th[1] = user[1] / D;
+  th[2] = user[2] / M;
+}
+
+/* s v f(x) = Delta:  r = Delta / (s v), 0 < r < 1:  x = k (r / (1 - r))^(1/n) */
+static double hill_bmd(const bmd_problem *p, const double *th, double delta) {
+  double s = p->sign, x = NAN;
+  double r = delta / (s * th[1]);
+  if (r > 0 && r < 1 && th[2] > 0)
+    x = th[2] * pow(r / (1.0 - r), 1.0 / th[3]);
+  return x;
+}
+
+static const char *const hill_names[] = {"g", "v", "k", "n", NULL};
+
+const bmd_model_def bmd_hill_def = {
+    .id = BMD_MODEL_HILL,
+    .name = "hill",
+    .label = "Hill",
+    .n_mean = 4,
+    .param_names = hill_names,
+    .shape = 3,
+    .log_c = -1,
+    .n_starts = 5,
+    .mean = bmd_hill_mean,
+    .bounds = hill_bounds,
+    .starts = hill_starts,
+    .to_user = hill_to_user,
+    .from_user = hill_from_user,
+    .bmd = hill_bmd,
+};

@@ -1,8 +1,17 @@
 /*
- * fit_model_poly.c - Linear and polynomial (degree 2-4) mean functions and
- * starting values (scaled problem, see fit_internal.h).
+ * fit_model_poly.c - Linear and the polynomials of degree 2-4: mean function
+ * and gradient, box, starting values, scaling and BMD (scaled problem, see
+ * fit_internal.h), and their definitions bmd_linear_def, bmd_poly2_def ..
+ * bmd_poly4_def (fit_model_def.h).
+ *
+ *   m(x) = g + b1 x + ... + bk x^k  (Linear: k = 1)
+ *   box (scaled, pybmds defaults, numerics.md §1.3): constant variance, all
+ *   in [-1e6, 1e6]; non-constant, g in [0, 1000], b1 in [-18, 18], the rest
+ *   in [-1e6, 1e6]; restricted (default for Poly 2-4, not for Linear):
+ *   b_j >= 0 increasing, b_j <= 0 decreasing
+ *   user units: b_j D / M^j (D = response divisor, M = max dose)
  */
-#include "fit_internal.h"
+#include "fit_model_def.h"
 
 #include <math.h>
 #include <string.h>
@@ -80,7 +89,7 @@ static int poly_ls(const bmd_problem *p, int deg, double *th) {
   return 0;
 }
 
-size_t bmd_poly_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
+static size_t poly_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
   double scores[8];
   size_t count = 0;
   int deg = (int)p->n_mean - 1;
@@ -102,3 +111,161 @@ size_t bmd_poly_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], s
   bmd_start_keep(starts, scores, &count, max, th, p->n_mean, bmd_start_score(p, th));
   return count;
 }
+
+static void poly_bounds(bmd_problem *p, const bmd_fit_options *opt) {
+  double *lb = p->lb, *ub = p->ub;
+  size_t k = p->n_mean;
+  for (size_t j = 0; j < k; j++) {
+    lb[j] = -1e6;
+    ub[j] = 1e6;
+  }
+  if (p->ncv) {
+    lb[0] = 0;
+    ub[0] = 1000;
+    lb[1] = -18;
+    ub[1] = 18;
+  }
+  /* pybmds' default: Linear free, Poly 2-4 monotone */
+  int restricted = opt->poly_restricted < 0 ? (p->def->poly_degree > 1) : opt->poly_restricted;
+  if (restricted)
+    for (size_t j = 1; j < k; j++) {
+      if (p->sign > 0)
+        lb[j] = 0;
+      else
+        ub[j] = 0;
+    }
+}
+
+static void poly_to_user(const bmd_problem *p, const double *th, double *user) {
+  double D = p->scale_y, M = p->maxd;
+  for (size_t j = 0; j < p->n_mean; j++)
+    user[j] = D * th[j] / pow(M, (double)j);
+}
+
+static void poly_from_user(const bmd_problem *p, const double *user, double *th) {
+  double D = p->scale_y, M = p->maxd;
+  for (size_t j = 0; j < p->n_mean; j++)
+    th[j] = user[j] / D * pow(M, (double)j);
+}
+
+/* Linear: s b1 x = Delta:  x = Delta / (s b1) */
+static double linear_bmd(const bmd_problem *p, const double *th, double delta) {
+  double s = p->sign, x = NAN;
+  if (s * th[1] > 0)
+    x = delta / (s * th[1]);
+  return x;
+}
+
+/* s (m(x) - m(0)) - Delta */
+static double excess(const bmd_problem *p, const double *th, double m0, double delta, double x) {
+  double m;
+  p->mean(th, x, p->aux, &m, NULL);
+  return p->sign * (m - m0) - delta;
+}
+
+/* Poly k: the smallest positive root of s (m(x) - m(0)) = Delta, by
+ * scanning then bisection */
+static double poly_bmd(const bmd_problem *p, const double *th, double delta) {
+  double m0;
+  p->mean(th, 0.0, p->aux, &m0, NULL);
+  /* grid: 400 steps on (0, 1], then geometric up to BMD_XMAX */
+  double xa = 0.0, fa = -delta;
+  for (int j = 1; j <= 400 + 300; j++) {
+    double xb = j <= 400 ? j / 400.0 : pow(BMD_XMAX, (j - 400) / 300.0);
+    double fb = excess(p, th, m0, delta, xb);
+    if (fb >= 0) {
+      for (int it = 0; it < 100 && xb - xa > 1e-14 * xb; it++) {
+        double xm = 0.5 * (xa + xb);
+        double fm = excess(p, th, m0, delta, xm);
+        if (fm >= 0)
+          xb = xm;
+        else
+          xa = xm;
+      }
+      (void)fa;
+      return 0.5 * (xa + xb);
+    }
+    xa = xb;
+    fa = fb;
+  }
+  return NAN;
+}
+
+static const char *const linear_names[] = {"g", "b1", NULL};
+static const char *const poly2_names[] = {"g", "b1", "b2", NULL};
+static const char *const poly3_names[] = {"g", "b1", "b2", "b3", NULL};
+static const char *const poly4_names[] = {"g", "b1", "b2", "b3", "b4", NULL};
+
+/* the mean's aux is the degree (p->aux = def->poly_degree) */
+const bmd_model_def bmd_linear_def = {
+    .id = BMD_MODEL_LINEAR,
+    .name = "linear",
+    .alias = "poly1",
+    .label = "Linear",
+    .n_mean = 2,
+    .param_names = linear_names,
+    .poly_degree = 1,
+    .shape = -1,
+    .log_c = -1,
+    .n_starts = 2,
+    .mean = bmd_poly_mean,
+    .bounds = poly_bounds,
+    .starts = poly_starts,
+    .to_user = poly_to_user,
+    .from_user = poly_from_user,
+    .bmd = linear_bmd,
+};
+
+const bmd_model_def bmd_poly2_def = {
+    .id = BMD_MODEL_POLY2,
+    .name = "poly2",
+    .label = "Poly 2",
+    .n_mean = 3,
+    .param_names = poly2_names,
+    .poly_degree = 2,
+    .shape = -1,
+    .log_c = -1,
+    .n_starts = 2,
+    .mean = bmd_poly_mean,
+    .bounds = poly_bounds,
+    .starts = poly_starts,
+    .to_user = poly_to_user,
+    .from_user = poly_from_user,
+    .bmd = poly_bmd,
+};
+
+const bmd_model_def bmd_poly3_def = {
+    .id = BMD_MODEL_POLY3,
+    .name = "poly3",
+    .label = "Poly 3",
+    .n_mean = 4,
+    .param_names = poly3_names,
+    .poly_degree = 3,
+    .shape = -1,
+    .log_c = -1,
+    .n_starts = 2,
+    .mean = bmd_poly_mean,
+    .bounds = poly_bounds,
+    .starts = poly_starts,
+    .to_user = poly_to_user,
+    .from_user = poly_from_user,
+    .bmd = poly_bmd,
+};
+
+const bmd_model_def bmd_poly4_def = {
+    .id = BMD_MODEL_POLY4,
+    .name = "poly4",
+    .label = "Poly 4",
+    .n_mean = 5,
+    .param_names = poly4_names,
+    .poly_degree = 4,
+    .shape = -1,
+    .log_c = -1,
+    .n_starts = 2,
+    .mean = bmd_poly_mean,
+    .bounds = poly_bounds,
+    .starts = poly_starts,
+    .to_user = poly_to_user,
+    .from_user = poly_from_user,
+    .bmd = poly_bmd,
+};

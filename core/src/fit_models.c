@@ -1,174 +1,126 @@
 /*
- * fit_models.c - the model table: names, parameter names, box bounds of the
- * scaled problem (pybmds defaults, numerics.md §1.3) and the map between
- * scaled parameters and the user-facing ones.
+ * fit_models.c - the table of model definitions (fit_model_def.h), the
+ * public facts read from it (names, parameter names and counts), and what
+ * every model shares: the box of the variance parameters, the scaling of
+ * the variance scale, and the helpers the models' starting values use.
  *
- * Bounds of the scaled problem (D = response divisor, doses / max dose):
- *   Hill   g, v in [-100, 100]; k in [0, 5]; n in [1, 18] (or [1e-8, 18])
- *   Power  g in [-100, 100]; v in [-100, 100] CV, [-1e4, 1e4] NCV; n in [1, 18] (or [0, 18])
- *   Poly   CV: all in [-1e6, 1e6]; NCV: g in [0, 1000], b1 in [-18, 18];
- *          restricted: b_j >= 0 increasing, <= 0 decreasing
- *   Exp    a in [0, 100]; b in [0, 100]; ln c in [0, 20] up, [-20, 0] down;
- *          d in [1, 18]
+ * Adding a model (an 11th, say "foo") touches three places:
+ *   1. core/include/bmd/fit.h: BMD_MODEL_FOO in enum bmd_model, before
+ *      BMD_MODEL_COUNT (model masks are bits of an unsigned: fewer than 32
+ *      models).
+ *   2. core/src/fit_model_foo.c (new): its mean function with gradient, box,
+ *      starts, scaling to and from user units and BMD, all static (a mean
+ *      that a test calls directly is declared in fit_internal.h), then
+ *      `const bmd_model_def bmd_foo_def = {.id = BMD_MODEL_FOO, ...}`
+ *      (fit_model_power.c is a short example to copy).
+ *   3. Here: declare bmd_foo_def below and add [BMD_MODEL_FOO] = &bmd_foo_def
+ *      to bmd_models[].
+ * A missing last entry does not compile (the table's size, below); a hole
+ * in the table, an entry at another model's index, a name bmd_model_parse
+ * does not map back, a missing function or a gradient that disagrees with
+ * finite differences fails tests/unit/test_fit_models.c. Nothing else in
+ * core/ names a model, except where a behaviour belongs to one model by
+ * BMDExpress's definition (the flagged Hill in fit_select.c, the Poly 2
+ * vertex in fit_metrics.c).
+ *
+ * Variance parameters, common to every model (scaled problem: D = response
+ * divisor, doses / max dose; each model's mean-parameter box is in its file):
  *   rho in [-18, 18] for every model (pybmds 25.2)
  *   ln alpha in [-18, 18] in original units, i.e. [-18, 18] - 2 ln D scaled
  *   (for NCV too: its variance uses |m| in original units, fit_likelihood.c).
+ * User-facing variance scale: alpha = exp(l + 2 ln D), or ln alpha itself
+ * for the models that report it (def->log_alpha).
  */
-#include "fit_internal.h"
+#include "fit_model_def.h"
 
 #include <math.h>
 #include <string.h>
 #include <strings.h>
 
-static const char *const names[BMD_MODEL_COUNT] = {"hill",  "power", "linear", "poly2", "poly3",
-                                                   "poly4", "exp2",  "exp3",   "exp4",  "exp5"};
-static const char *const labels[BMD_MODEL_COUNT] = {"Hill",   "Power", "Linear", "Poly 2", "Poly 3",
-                                                    "Poly 4", "Exp 2", "Exp 3",  "Exp 4",  "Exp 5"};
-static const size_t n_mean_tab[BMD_MODEL_COUNT] = {4, 3, 2, 3, 4, 5, 2, 3, 3, 4};
+/* the definitions, one per model, in its family's file */
+extern const bmd_model_def bmd_hill_def, bmd_power_def;
+extern const bmd_model_def bmd_linear_def, bmd_poly2_def, bmd_poly3_def, bmd_poly4_def;
+extern const bmd_model_def bmd_exp2_def, bmd_exp3_def, bmd_exp4_def, bmd_exp5_def;
+
+const bmd_model_def *const bmd_models[] = {
+    [BMD_MODEL_HILL] = &bmd_hill_def,     /* fit_model_hill.c */
+    [BMD_MODEL_POWER] = &bmd_power_def,   /* fit_model_power.c */
+    [BMD_MODEL_LINEAR] = &bmd_linear_def, /* fit_model_poly.c */
+    [BMD_MODEL_POLY2] = &bmd_poly2_def,   /* fit_model_poly.c */
+    [BMD_MODEL_POLY3] = &bmd_poly3_def,   /* fit_model_poly.c */
+    [BMD_MODEL_POLY4] = &bmd_poly4_def,   /* fit_model_poly.c */
+    [BMD_MODEL_EXP2] = &bmd_exp2_def,     /* fit_model_exp.c */
+    [BMD_MODEL_EXP3] = &bmd_exp3_def,     /* fit_model_exp.c */
+    [BMD_MODEL_EXP4] = &bmd_exp4_def,     /* fit_model_exp.c */
+    [BMD_MODEL_EXP5] = &bmd_exp5_def,     /* fit_model_exp.c */
+};
+_Static_assert(sizeof(bmd_models) / sizeof(bmd_models[0]) == BMD_MODEL_COUNT,
+               "bmd_models[] needs one entry per bmd_model");
+
+const bmd_model_def *bmd_model_def_get(bmd_model m) {
+  return (unsigned)m < BMD_MODEL_COUNT ? bmd_models[m] : NULL;
+}
 
 const char *bmd_model_name(bmd_model m) {
-  return (unsigned)m < BMD_MODEL_COUNT ? names[m] : NULL;
+  const bmd_model_def *d = bmd_model_def_get(m);
+  return d ? d->name : NULL;
 }
 
 const char *bmd_model_label(bmd_model m) {
-  return (unsigned)m < BMD_MODEL_COUNT ? labels[m] : NULL;
+  const bmd_model_def *d = bmd_model_def_get(m);
+  return d ? d->label : NULL;
 }
 
 int bmd_model_parse(const char *name) {
-  for (int i = 0; i < BMD_MODEL_COUNT; i++)
-    if (strcasecmp(name, names[i]) == 0)
+  if (!name)
+    return -1;
+  for (int i = 0; i < BMD_MODEL_COUNT; i++) {
+    const bmd_model_def *d = bmd_models[i];
+    if (strcasecmp(name, d->name) == 0 || (d->alias && strcasecmp(name, d->alias) == 0))
       return i;
-  if (strcasecmp(name, "poly1") == 0)
-    return BMD_MODEL_LINEAR;
+  }
   return -1;
 }
 
-size_t bmd_model_n_mean(bmd_model m) {
-  return n_mean_tab[m];
-}
-
 size_t bmd_model_min_groups(bmd_model m) {
-  size_t k = n_mean_tab[m];
-  return k < 3 ? 3 : k;
+  const bmd_model_def *d = bmd_model_def_get(m);
+  if (!d)
+    return 0;
+  return d->n_mean < 3 ? 3 : d->n_mean;
 }
 
 size_t bmd_fit_param_count(bmd_model m, bmd_variance v) {
-  return n_mean_tab[m] + (v == BMD_VARIANCE_NONCONSTANT ? 2 : 1);
-}
-
-static int is_exp(bmd_model m) {
-  return m >= BMD_MODEL_EXP2;
-}
-
-static int is_poly(bmd_model m) {
-  return m >= BMD_MODEL_LINEAR && m <= BMD_MODEL_POLY4;
+  const bmd_model_def *d = bmd_model_def_get(m);
+  if (!d)
+    return 0;
+  return d->n_mean + (v == BMD_VARIANCE_NONCONSTANT ? 2 : 1);
 }
 
 const char *bmd_fit_param_name(bmd_model m, bmd_variance v, size_t i) {
-  static const char *const hill[] = {"g", "v", "k", "n"};
-  static const char *const power[] = {"g", "v", "n"};
-  static const char *const poly[] = {"g", "b1", "b2", "b3", "b4"};
-  static const char *const exp2[] = {"a", "b"};
-  static const char *const exp3[] = {"a", "b", "d"};
-  static const char *const exp4[] = {"a", "b", "c"};
-  static const char *const exp5[] = {"a", "b", "c", "d"};
-  static const char *const *const tab[BMD_MODEL_COUNT] = {hill, power, poly, poly, poly,
-                                                          poly, exp2,  exp3, exp4, exp5};
-  if ((unsigned)m >= BMD_MODEL_COUNT)
+  const bmd_model_def *d = bmd_model_def_get(m);
+  if (!d)
     return NULL;
-  size_t k = n_mean_tab[m];
-  if (i < k)
-    return tab[m][i];
-  i -= k;
+  if (i < d->n_mean)
+    return d->param_names[i];
+  i -= d->n_mean;
   if (v == BMD_VARIANCE_NONCONSTANT) {
     if (i == 0)
       return "rho";
     i--;
   }
   if (i == 0)
-    return is_exp(m) ? "log-alpha" : "alpha";
+    return d->log_alpha ? "log-alpha" : "alpha";
   return NULL;
 }
 
-bmd_mean_fn bmd_model_mean_fn(bmd_model m) {
-  switch (m) {
-  case BMD_MODEL_HILL:
-    return bmd_hill_mean;
-  case BMD_MODEL_POWER:
-    return bmd_power_mean;
-  case BMD_MODEL_EXP2:
-    return bmd_exp2_mean;
-  case BMD_MODEL_EXP3:
-    return bmd_exp3_mean;
-  case BMD_MODEL_EXP4:
-    return bmd_exp4_mean;
-  case BMD_MODEL_EXP5:
-    return bmd_exp5_mean;
-  default:
-    return bmd_poly_mean;
-  }
-}
-
 void bmd_problem_bounds(bmd_problem *p, const bmd_fit_options *opt) {
-  bmd_model m = p->model;
   double *lb = p->lb, *ub = p->ub;
-  size_t k = p->n_mean;
+  p->def->bounds(p, opt);
   /* rho in [-18, 18] for every model, as pybmds 25.2 (the installed peer)
    * ships it; older priors.csv copies had [0, 18] except for Hill */
-  double rho_lb = -18.0;
-  if (m == BMD_MODEL_HILL) {
-    lb[0] = lb[1] = -100;
-    ub[0] = ub[1] = 100;
-    lb[2] = 0;
-    ub[2] = 5;
-    lb[3] = opt->hill_restricted ? 1.0 : 1e-8;
-    ub[3] = 18;
-    rho_lb = -18;
-  } else if (m == BMD_MODEL_POWER) {
-    lb[0] = -100;
-    ub[0] = 100;
-    lb[1] = p->ncv ? -1e4 : -100;
-    ub[1] = p->ncv ? 1e4 : 100;
-    lb[2] = opt->power_restricted ? 1.0 : 0.0;
-    ub[2] = 18;
-  } else if (is_poly(m)) {
-    for (size_t j = 0; j < k; j++) {
-      lb[j] = -1e6;
-      ub[j] = 1e6;
-    }
-    if (p->ncv) {
-      lb[0] = 0;
-      ub[0] = 1000;
-      lb[1] = -18;
-      ub[1] = 18;
-    }
-    int restricted = opt->poly_restricted < 0 ? (m != BMD_MODEL_LINEAR) : opt->poly_restricted;
-    if (restricted)
-      for (size_t j = 1; j < k; j++) {
-        if (p->sign > 0)
-          lb[j] = 0;
-        else
-          ub[j] = 0;
-      }
-  } else {
-    lb[0] = 0;
-    ub[0] = 100;
-    lb[1] = 0;
-    ub[1] = 100;
-    size_t j = 2;
-    if (m == BMD_MODEL_EXP4 || m == BMD_MODEL_EXP5) {
-      lb[j] = p->sign > 0 ? 0 : -20;
-      ub[j] = p->sign > 0 ? 20 : 0;
-      j++;
-    }
-    if (m == BMD_MODEL_EXP3 || m == BMD_MODEL_EXP5) {
-      lb[j] = 1;
-      ub[j] = 18;
-    }
-  }
-  size_t v = k;
+  size_t v = p->n_mean;
   if (p->ncv) {
-    lb[v] = rho_lb;
+    lb[v] = -18.0;
     ub[v] = 18;
     v++;
   }
@@ -180,80 +132,49 @@ void bmd_problem_bounds(bmd_problem *p, const bmd_fit_options *opt) {
 int bmd_param_scale_free(const bmd_problem *p, size_t j) {
   if (p->ncv && j == p->n_mean)
     return 1;
-  switch (p->model) {
-  case BMD_MODEL_HILL:
-    return j == 3;
-  case BMD_MODEL_POWER:
-  case BMD_MODEL_EXP3:
-    return j == 2;
-  case BMD_MODEL_EXP5:
-    return j == 3;
-  default:
-    return 0;
-  }
+  return p->def->shape >= 0 && j == (size_t)p->def->shape;
 }
 
-/* scaled -> user: see the file comment and fit_internal.h */
+/* scaled -> user: the model's mean parameters, then l -> alpha or ln alpha */
 void bmd_theta_to_user(const bmd_problem *p, const double *th, double *user) {
-  double D = p->scale_y, M = p->maxd;
-  size_t k = p->n_mean;
+  double D = p->scale_y;
   memcpy(user, th, p->n_par * sizeof(double));
-  switch (p->model) {
-  case BMD_MODEL_HILL:
-    user[0] = D * th[0];
-    user[1] = D * th[1];
-    user[2] = M * th[2];
-    break;
-  case BMD_MODEL_POWER:
-    user[0] = D * th[0];
-    user[1] = D * th[1] * pow(M, -th[2]);
-    break;
-  case BMD_MODEL_EXP2:
-  case BMD_MODEL_EXP3:
-  case BMD_MODEL_EXP4:
-  case BMD_MODEL_EXP5:
-    user[0] = D * th[0];
-    user[1] = th[1] / M;
-    if (p->model == BMD_MODEL_EXP4 || p->model == BMD_MODEL_EXP5)
-      user[2] = exp(th[2]);
-    break;
-  default:
-    for (size_t j = 0; j < k; j++)
-      user[j] = D * th[j] / pow(M, (double)j);
-  }
+  p->def->to_user(p, th, user);
   double l = th[p->n_par - 1] + 2.0 * log(D);
-  user[p->n_par - 1] = is_exp(p->model) ? l : exp(l);
+  user[p->n_par - 1] = p->def->log_alpha ? l : exp(l);
 }
 
 void bmd_user_to_theta(const bmd_problem *p, const double *user, double *th) {
-  double D = p->scale_y, M = p->maxd;
-  size_t k = p->n_mean;
+  double D = p->scale_y;
   memcpy(th, user, p->n_par * sizeof(double));
-  switch (p->model) {
-  case BMD_MODEL_HILL:
-    th[0] = user[0] / D;
-    th[1] = user[1] / D;
-    th[2] = user[2] / M;
-    break;
-  case BMD_MODEL_POWER:
-    th[0] = user[0] / D;
-    th[1] = user[1] / D * pow(M, user[2]);
-    break;
-  case BMD_MODEL_EXP2:
-  case BMD_MODEL_EXP3:
-  case BMD_MODEL_EXP4:
-  case BMD_MODEL_EXP5:
-    th[0] = user[0] / D;
-    th[1] = user[1] * M;
-    if (p->model == BMD_MODEL_EXP4 || p->model == BMD_MODEL_EXP5)
-      th[2] = log(user[2]);
-    break;
-  default:
-    for (size_t j = 0; j < k; j++)
-      th[j] = user[j] / D * pow(M, (double)j);
-  }
-  double l = is_exp(p->model) ? user[p->n_par - 1] : log(user[p->n_par - 1]);
+  p->def->from_user(p, user, th);
+  double l = p->def->log_alpha ? user[p->n_par - 1] : log(user[p->n_par - 1]);
   th[p->n_par - 1] = l - 2.0 * log(D);
+}
+
+int bmd_ls2(const double *w, const double *f, const double *y, size_t n, double *a, double *b,
+            double *rss) {
+  /* normal equations of y = a + b f with weights w */
+  double sw = 0, sf = 0, sff = 0, sy = 0, sfy = 0;
+  for (size_t i = 0; i < n; i++) {
+    sw += w[i];
+    sf += w[i] * f[i];
+    sff += w[i] * f[i] * f[i];
+    sy += w[i] * y[i];
+    sfy += w[i] * f[i] * y[i];
+  }
+  double det = sw * sff - sf * sf;
+  if (!(fabs(det) > 1e-14 * (sw * sff + 1e-300)))
+    return -1;
+  *b = (sw * sfy - sf * sy) / det;
+  *a = (sy - *b * sf) / sw;
+  double r = 0;
+  for (size_t i = 0; i < n; i++) {
+    double e = y[i] - *a - *b * f[i];
+    r += w[i] * e * e;
+  }
+  *rss = r;
+  return 0;
 }
 
 double bmd_start_score(const bmd_problem *p, double *th) {

@@ -21,7 +21,7 @@
  * point reached is returned as the witness, a parameter set inside the
  * confidence region whose BMD lies beyond the search range.
  */
-#include "fit_internal.h"
+#include "fit_model_def.h"
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
@@ -44,22 +44,6 @@ typedef struct prof_state {
   size_t n_pts;
   double target; /* NLL_hat + chi2 / 2 */
 } prof_state;
-
-/* Index of the shape parameter restarted at each point, or -1. */
-static int shape_index(const bmd_problem *p) {
-  switch (p->model) {
-  case BMD_MODEL_POWER:
-    return 2;
-  case BMD_MODEL_HILL:
-    return 3;
-  case BMD_MODEL_EXP3:
-    return 2;
-  case BMD_MODEL_EXP5:
-    return 3;
-  default:
-    return -1;
-  }
-}
 
 /* One profile solve at x from th; the better solution is kept in best. */
 static void try_start(const bmd_problem *p, double x, const double *start, double *best,
@@ -137,7 +121,8 @@ static double prof_eval(prof_state *s, double x) {
     if (m >= 2 && p->n_mean > 1 && bmd_profile_reshape(p, x, th, 1, 1, th[1]) == 0)
       try_start(p, x, th, best, &fbest);
   }
-  int si = shape_index(p);
+  /* the model's shape parameter (Power n, Hill n, Exp 3/5 d), if any */
+  int si = p->def->shape;
   if (si >= 0) {
     static const double shapes[] = {1.0, 1.3, 2.0, 4.0, 10.0, 18.0};
     for (size_t r = 0; r < sizeof(shapes) / sizeof(shapes[0]); r++) {
@@ -153,14 +138,15 @@ static double prof_eval(prof_state *s, double x) {
       try_start(p, x, th, best, &fbest);
     }
   }
-  /* Exp 4/5 follow a ridge (c -> e^20, b -> 0): restart from moderate c
-   * with b re-solved from the BMR equation */
-  if (p->model == BMD_MODEL_EXP4 || p->model == BMD_MODEL_EXP5) {
+  /* Exp 4/5 (the models with ln c) follow a ridge (c -> e^20, b -> 0):
+   * restart from moderate c with b re-solved from the BMR equation */
+  int lc = p->def->log_c;
+  if (lc >= 0) {
     static const double lcs[] = {0.5, 1.5, 3.0, 6.0};
     for (size_t r = 0; r < sizeof(lcs) / sizeof(lcs[0]); r++) {
       double th[BMD_MAX_PARAMS];
       memcpy(th, fbest < HUGE_VAL ? best : s->pts[near].th, sizeof(th));
-      if (bmd_profile_reshape(p, x, th, 2, 1, p->sign * lcs[r]) != 0)
+      if (bmd_profile_reshape(p, x, th, (size_t)lc, 1, p->sign * lcs[r]) != 0)
         continue;
       try_start(p, x, th, best, &fbest);
     }

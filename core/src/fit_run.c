@@ -6,7 +6,7 @@
  *   AIC = -2 LL + 2 p,  p = parameters not within 1e-6 of a bound
  *   Test 4: 2 (LL_A3 - LL_fit) on df = k_A3 - p  (p-value NAN if df <= 0)
  */
-#include "fit_internal.h"
+#include "fit_model_def.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -32,60 +32,22 @@ bmd_fit_options bmd_fit_options_default(void) {
   return o;
 }
 
-static int is_poly(bmd_model m) {
-  return m >= BMD_MODEL_LINEAR && m <= BMD_MODEL_POLY4;
-}
-
-static int is_exp(bmd_model m) {
-  return m >= BMD_MODEL_EXP2;
-}
-
-static size_t n_starts_of(bmd_model m) {
-  switch (m) {
-  case BMD_MODEL_HILL:
-  case BMD_MODEL_EXP5:
-    return 5;
-  case BMD_MODEL_EXP3:
-    return 4;
-  case BMD_MODEL_POWER:
-  case BMD_MODEL_EXP4:
-    return 3;
-  default:
-    return 2;
-  }
-}
-
 /* The problem's non-data fields; data pointers are set by the caller. */
-static void problem_setup(bmd_problem *p, const bmd_suffstat *ss, bmd_model m, int ncv, int sign) {
+static void problem_setup(bmd_problem *p, const bmd_suffstat *ss, const bmd_model_def *def, int ncv,
+                          int sign) {
   memset(p, 0, sizeof(*p));
-  p->model = m;
+  p->def = def;
   p->n_groups = ss->n_groups;
-  p->n_mean = bmd_model_n_mean(m);
+  p->n_mean = def->n_mean;
   p->ncv = ncv;
   p->n_par = p->n_mean + (ncv ? 2 : 1);
   p->sign = sign;
-  p->aux = is_poly(m) ? (int)p->n_mean - 1 : sign;
-  p->mean = bmd_model_mean_fn(m);
+  p->aux = def->poly_degree > 0 ? def->poly_degree : sign;
+  p->mean = def->mean;
   double N = 0;
   for (size_t i = 0; i < ss->n_groups; i++)
     N += ss->n[i];
   p->n_total = N;
-}
-
-static size_t model_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
-  switch (p->model) {
-  case BMD_MODEL_HILL:
-    return bmd_hill_starts(p, starts, max);
-  case BMD_MODEL_POWER:
-    return bmd_power_starts(p, starts, max);
-  case BMD_MODEL_EXP2:
-  case BMD_MODEL_EXP3:
-  case BMD_MODEL_EXP4:
-  case BMD_MODEL_EXP5:
-    return bmd_exp_starts(p, starts, max);
-  default:
-    return bmd_poly_starts(p, starts, max);
-  }
 }
 
 /*
@@ -164,7 +126,8 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
                 bmd_fit_result *out, char *errstr, size_t errstr_size) {
   double *buf = NULL;
   bmd_aod aod_local;
-  if (!ss || !opt || !out || (unsigned)m >= BMD_MODEL_COUNT) {
+  const bmd_model_def *def = bmd_model_def_get(m);
+  if (!ss || !opt || !out || !def) {
     snprintf(errstr, errstr_size, "invalid arguments");
     return -1;
   }
@@ -203,7 +166,7 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
   }
 
   bmd_problem p;
-  problem_setup(&p, ss, m, ncv, increasing ? 1 : -1);
+  problem_setup(&p, ss, def, ncv, increasing ? 1 : -1);
   buf = malloc(3 * G * sizeof(double));
   if (!buf) {
     snprintf(errstr, errstr_size, "out of memory");
@@ -238,7 +201,7 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
 
   /* multi-start maximum likelihood */
   double starts[16][BMD_MAX_PARAMS];
-  size_t ns = model_starts(&p, starts, n_starts_of(m));
+  size_t ns = def->starts(&p, starts, def->n_starts);
   double best[BMD_MAX_PARAMS], nll_best = HUGE_VAL;
   int st_best = BMD_FIT_FAILED;
   /* each start with rho from the regression of ln s^2 on ln |ybar|, and
@@ -311,22 +274,29 @@ done:
   return 0;
 }
 
+/* The mean functions take user-facing parameters as they are (D = M = 1),
+ * but for c, which they take as ln c. NAN for an unknown model. */
 double bmd_fit_mean(const bmd_fit_result *r, double dose) {
+  const bmd_model_def *def = bmd_model_def_get(r->model);
+  if (!def)
+    return NAN;
   double th[BMD_MAX_PARAMS];
-  size_t k = bmd_model_n_mean(r->model);
-  memcpy(th, r->params, k * sizeof(double));
-  if (r->model == BMD_MODEL_EXP4 || r->model == BMD_MODEL_EXP5)
-    th[2] = log(r->params[2]);
-  int aux = is_poly(r->model) ? (int)k - 1 : (r->increasing ? 1 : -1);
+  memcpy(th, r->params, def->n_mean * sizeof(double));
+  if (def->log_c >= 0)
+    th[def->log_c] = log(r->params[def->log_c]);
+  int aux = def->poly_degree > 0 ? def->poly_degree : (r->increasing ? 1 : -1);
   double m;
-  bmd_model_mean_fn(r->model)(th, dose, aux, &m, NULL);
+  def->mean(th, dose, aux, &m, NULL);
   return m;
 }
 
 double bmd_fit_loglik(const bmd_suffstat *ss, bmd_model m, bmd_variance v, int increasing,
                       const double *params) {
+  const bmd_model_def *def = bmd_model_def_get(m);
+  if (!def)
+    return NAN;
   bmd_problem p;
-  problem_setup(&p, ss, m, v == BMD_VARIANCE_NONCONSTANT, increasing ? 1 : -1);
+  problem_setup(&p, ss, def, v == BMD_VARIANCE_NONCONSTANT, increasing ? 1 : -1);
   p.maxd = 1.0;
   p.scale_y = 1.0;
   p.x = ss->dose;
@@ -342,6 +312,5 @@ double bmd_fit_loglik(const bmd_suffstat *ss, bmd_model m, bmd_variance v, int i
   bmd_user_to_theta(&p, params, th);
   double ll = bmd_loglik_from_nll(&p, bmd_nll(&p, th, NULL));
   free(s2);
-  (void)is_exp;
   return ll;
 }

@@ -17,7 +17,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "fit_internal.h"
+#include "fit_model_def.h"
 
 bmd_select_options bmd_select_options_default(void) {
   bmd_select_options o;
@@ -32,8 +32,10 @@ bmd_select_options bmd_select_options_default(void) {
   return o;
 }
 
+/* Linear and Poly 2-4 (the nested chi-square walk); 0 for an unknown model */
 static int is_poly(bmd_model m) {
-  return m >= BMD_MODEL_LINEAR && m <= BMD_MODEL_POLY4;
+  const bmd_model_def *def = bmd_model_def_get(m);
+  return def && def->poly_degree > 0;
 }
 
 static size_t set_values(const bmd_fit_result *r, bmd_limit_use use, double *v) {

@@ -107,10 +107,12 @@ typedef struct bmd_fit_result {
   int limits_status;
 } bmd_fit_result;
 
+/* A model's facts. For an m that is not a model: NULL, 0 or -1, never
+ * another model's. */
 const char *bmd_model_name(bmd_model m);  /* "hill", "power", "poly2", "exp5", ... */
 const char *bmd_model_label(bmd_model m); /* BMDExpress's "Hill", "Poly 2", "Exp 5", ... */
-int bmd_model_parse(const char *name);    /* model id, or -1 */
-/* Number of dose groups the model needs (mean parameters + 1, at least 3 for Hill's 4). */
+int bmd_model_parse(const char *name);    /* model id (any case; "poly1" too), or -1 */
+/* Number of dose groups the model needs (its mean parameters, at least 3). */
 size_t bmd_model_min_groups(bmd_model m);
 
 /* Parameter name i of a model (pybmds names: g, v, k, n, b1.., a, b, c, d,
@@ -118,7 +120,7 @@ size_t bmd_model_min_groups(bmd_model m);
 const char *bmd_fit_param_name(bmd_model m, bmd_variance v, size_t i);
 size_t bmd_fit_param_count(bmd_model m, bmd_variance v);
 
-/* Mean response of a fitted model at dose d. */
+/* Mean response of a fitted model at dose d (NAN if r->model is not a model). */
 double bmd_fit_mean(const bmd_fit_result *r, double dose);
 
 /* Adverse direction from the OLS slope of group means on dose: 1 if the
