@@ -13,11 +13,13 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bmd/category.h"
 #include "bmd/tpod.h"
@@ -26,6 +28,7 @@
 #include "bs/category_input.h"
 #include "bs/matrix_import.h"
 #include "bs/plot_curve.h"
+#include "bs/steps.h"
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -78,18 +81,20 @@ static int make_dir(const char *path) {
   return 0;
 }
 
-/* Opens DIR/name for writing; NULL after printing the error. */
-static FILE *open_out(const char *dir, const char *name, char *path, size_t size) {
-  snprintf(path, size, "%s/%s", dir, name);
-  FILE *f = fopen(path, "w");
-  if (!f)
-    fprintf(stderr, "bmdstream categories: %s: %s\n", path, strerror(errno));
-  return f;
-}
-
-static int close_out(FILE *f, const char *path, int rc) {
-  if (fclose(f) != 0 || rc != 0) {
-    fprintf(stderr, "bmdstream categories: %s: write error\n", path);
+/* A file:// object store rooted at dir (created), where the exports go. */
+static int open_store(const char *dir, bs_objstore **store) {
+  char cwd[PATH_MAX], url[2 * PATH_MAX + 16], err[512];
+  if (make_dir(dir) != 0)
+    return -1;
+  if (dir[0] != '/' && !getcwd(cwd, sizeof(cwd))) {
+    fprintf(stderr, "bmdstream categories: the current directory: %s\n", strerror(errno));
+    return -1;
+  }
+  snprintf(url, sizeof(url), "file://%s%s%s", dir[0] == '/' ? "" : cwd, dir[0] == '/' ? "" : "/",
+           dir);
+  bs_objstore_options so = {.url = url};
+  if (bs_objstore_new(&so, store, err, sizeof(err)) != BS_OK) {
+    fprintf(stderr, "bmdstream categories: %s\n", err);
     return -1;
   }
   return 0;
@@ -97,13 +102,13 @@ static int close_out(FILE *f, const char *path, int rc) {
 
 /* Curve plots of the k most sensitive probes that passed: their rows of
  * the experiment refitted with the default BMD options. */
-static int write_curves(const char *out, const bmd_dataset *ds, const bmd_category_analysis *ca,
-                        const bs_cat_probes *probes, size_t k) {
+static int write_curves(const bs_export_target *to, const bmd_dataset *ds,
+                        const bmd_category_analysis *ca, const bs_cat_probes *probes, size_t k) {
   size_t *sel = malloc(k * sizeof(*sel)), *rows = malloc(k * sizeof(*rows));
   const char **genes = calloc(k, sizeof(*genes));
   bmd_probe_fit *fits = calloc(k, sizeof(*fits));
   int rc = -1;
-  char err[512], path[4096], name[300];
+  char err[1024];
   if (!sel || !rows || !genes || !fits)
     goto done;
   size_t m = bs_plot_sensitive_probes(ca, probes->probes, k, sel, genes), n = 0;
@@ -123,17 +128,11 @@ static int write_curves(const char *out, const bmd_dataset *ds, const bmd_catego
     fprintf(stderr, "bmdstream categories: curve plots: %s\n", err);
     goto done;
   }
-  for (size_t q = 0; q < n; q++) {
-    bs_plot_curve_name(ds->probe_ids[rows[q]], name, sizeof(name));
-    snprintf(path, sizeof(path), "%s/plots/%s", out, name);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-      fprintf(stderr, "bmdstream categories: %s: %s\n", path, strerror(errno));
+  for (size_t q = 0; q < n; q++)
+    if (bs_curve_plot_put(to, ds, &fits[q], genes[q], err, sizeof(err)) != BS_OK) {
+      fprintf(stderr, "bmdstream categories: %s\n", err);
       goto done;
     }
-    if (close_out(f, path, bs_plot_curve_svg(f, ds, &fits[q], genes[q])) != 0)
-      goto done;
-  }
   rc = 0;
 done:
   free(sel);
@@ -141,6 +140,21 @@ done:
   free(genes);
   free(fits);
   return rc;
+}
+
+/* The category step's settings of these flags (bs/settings.h). */
+static bs_settings step_settings(const bmd_category_options *opt, const bmd_tpod_options *topt,
+                                 const char *cat_map, const char *gmt, size_t plot_min,
+                                 size_t n_curves) {
+  bs_settings s;
+  memset(&s, 0, sizeof(s));
+  s.last_step = BS_STEP_CATEGORY;
+  s.category_type = cat_map ? BS_CATEGORY_DEFINED : gmt ? BS_CATEGORY_GMT : BS_CATEGORY_GENE;
+  s.category = *opt;
+  s.tpod = *topt;
+  s.curve_plots = n_curves;
+  s.plot_category_min_genes = plot_min;
+  return s;
 }
 
 enum {
@@ -337,13 +351,13 @@ int bs_cmd_categories(int argc, char **argv) {
     return 2;
   }
   int rc = 1;
-  char err[1024], path[4096];
+  char err[1024];
   bmd_annotation *annot = NULL;
   bs_cat_probes *probes = NULL;
   bmd_category_analysis *ca = NULL;
   bmd_dataset *ds = NULL;
   json_t *tj = NULL;
-  FILE *f = NULL;
+  bs_objstore *store = NULL;
   if (expression) {
     bs_import_limits lim = bs_import_limits_default();
     if (bs_matrix_import_file(expression, &lim, BMD_LOG_BASE2, &ds, err, sizeof(err)) != 0) {
@@ -388,27 +402,20 @@ int bs_cmd_categories(int argc, char **argv) {
   bmd_tpod tpod;
   bmd_tpod_compute(ca, &topt, &tpod);
 
-  if (make_dir(out) != 0)
-    goto done;
-  if (!(f = open_out(out, "categories.tsv", path, sizeof(path))) ||
-      close_out(f, path, bs_categories_tsv_write(f, ca, probes->probes, &opt)) != 0)
-    goto done;
   tj = bs_tpod_json(&tpod, bmd_category_n_genes(ca), bmd_category_n_results(ca));
-  snprintf(path, sizeof(path), "%s/tpod.json", out);
-  if (!tj || json_dump_file(tj, path, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0) {
-    fprintf(stderr, "bmdstream categories: %s: write error\n", path);
+  if (!tj) {
+    fprintf(stderr, "bmdstream categories: out of memory\n");
     goto done;
   }
-  snprintf(path, sizeof(path), "%s/plots", out);
-  if (make_dir(path) != 0)
+  if (open_store(out, &store) != 0)
     goto done;
-  if (!(f = open_out(out, "plots/gene_accumulation.svg", path, sizeof(path))) ||
-      close_out(f, path, bs_plot_gene_accumulation_svg(f, ca, NULL)) != 0)
+  bs_export_target to = {store, ""};
+  bs_settings s = step_settings(&opt, &topt, cat_map, gmt, plot_min, n_curves);
+  if (bs_category_exports_put(&s, ca, probes->probes, tj, &to, err, sizeof(err)) != BS_OK) {
+    fprintf(stderr, "bmdstream categories: %s\n", err);
     goto done;
-  if (!(f = open_out(out, "plots/category_accumulation.svg", path, sizeof(path))) ||
-      close_out(f, path, bs_plot_category_accumulation_svg(f, ca, plot_min, NULL)) != 0)
-    goto done;
-  if (ds && n_curves > 0 && write_curves(out, ds, ca, probes, n_curves) != 0)
+  }
+  if (ds && n_curves > 0 && write_curves(&to, ds, ca, probes, n_curves) != 0)
     goto done;
   printf("%zu probes, %zu genes passed the filters, %zu of %zu categories written to "
          "%s/categories.tsv\n",
@@ -417,6 +424,7 @@ int bs_cmd_categories(int argc, char **argv) {
   bs_tpod_print(stdout, &tpod);
   rc = 0;
 done:
+  bs_objstore_destroy(store);
   json_decref(tj);
   bmd_category_analysis_destroy(ca);
   bmd_annotation_destroy(annot);
