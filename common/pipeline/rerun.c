@@ -13,35 +13,47 @@
 #include "bs/envelope.h"
 #include "bs/jobs.h"
 #include "bs/log.h"
+#include "bs/settings.h"
 
 bs_status bs_rerun_override(json_t *data, const char *assignment, char *errstr,
                             size_t errstr_size) {
-  const char *eq = strchr(assignment, '=');
-  const char *dot = strchr(assignment, '.');
-  if (!eq || !dot || dot > eq || dot == assignment || eq == dot + 1) {
-    snprintf(errstr, errstr_size, "--set %s: expected section.key=value, e.g. bmd.bmr=1.349",
-             assignment);
+  json_t *params = json_object_get(data, "parameters"), *norm = NULL;
+  char inner[1024];
+  if (bs_settings_normalize(params, &norm, inner, sizeof(inner)) != BS_OK) {
+    snprintf(errstr, errstr_size, "the experiment's last settings: %s", inner);
     return BS_ERR_PERMANENT;
   }
-  char section[64], key[64];
-  snprintf(section, sizeof(section), "%.*s", (int)(dot - assignment), assignment);
-  snprintf(key, sizeof(key), "%.*s", (int)(eq - dot - 1), dot + 1);
-  json_t *params = json_object_get(data, "parameters");
-  json_t *sec = json_object_get(params, section);
-  if (!json_is_object(sec)) {
-    snprintf(errstr, errstr_size, "--set %s: no settings section '%s' (prefilter, bmd, category)",
-             assignment, section);
+  if (bs_settings_assign(norm, assignment, inner, sizeof(inner)) != 0) {
+    json_decref(norm);
+    snprintf(errstr, errstr_size, "--set %s", inner);
     return BS_ERR_PERMANENT;
   }
-  if (!json_object_get(sec, key)) {
-    snprintf(errstr, errstr_size, "--set %s: '%s' has no setting '%s'", assignment, section, key);
-    return BS_ERR_PERMANENT;
-  }
-  json_t *value = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
-  if (!value)
-    value = json_string(eq + 1);
-  json_object_set_new(sec, key, value);
+  json_object_set_new(data, "parameters", norm);
   return BS_OK;
+}
+
+/* A comma starts the next assignment only when "path=" follows it, so
+ * that "bmd.models=hill,exp5,prefilter.seed=7" is two assignments. */
+bs_status bs_rerun_override_list(json_t *data, const char *list, char *errstr, size_t errstr_size) {
+  char *copy = strdup(list);
+  bs_status st = copy ? BS_OK : BS_ERR_RETRIABLE;
+  for (char *a = copy; st == BS_OK && a && *a;) {
+    char *next = a, *comma;
+    while ((comma = strchr(next, ',')) != NULL) {
+      const char *eq = strchr(comma + 1, '='), *more = strchr(comma + 1, ',');
+      if (eq && (!more || eq < more))
+        break;
+      next = comma + 1;
+    }
+    if (comma)
+      *comma = '\0';
+    st = bs_rerun_override(data, a, errstr, errstr_size);
+    a = comma ? comma + 1 : NULL;
+  }
+  if (!copy)
+    snprintf(errstr, errstr_size, "out of memory");
+  free(copy);
+  return st;
 }
 
 bs_status bs_rerun_last_data(bs_db *db, int64_t project_id, int64_t experiment_id, json_t **data,

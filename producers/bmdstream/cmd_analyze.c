@@ -1,168 +1,104 @@
 /*
- * cmd_analyze.c - `bmdstream analyze`: the analysis offline on files.
- * Imports a BMDExpress expression matrix and runs the stages in order
- * (analyze.h), each writing its file into --out DIR:
- *   prefilter (analyze_prefilter.c) -> DIR/prefilter.tsv
- *   BMD (analyze_bmd.c), on the probes that passed -> DIR/bmd.tsv
- *   categories (analyze_category.c) -> DIR/categories.tsv, DIR/tpod.json,
- *     DIR/plots/ (with --probe-map and --category-map/--gmt, or
- *     --gene-level)
- *   curve plots (analyze_plots.c) -> DIR/plots/curve_<probe>.svg for the
- *     --curve-plots most sensitive probes (with or without categories)
- * The stages call the same core functions, with the same settings, as the
- * pipeline's consumers, so both give identical numbers.
+ * cmd_analyze.c - `bmdstream analyze`: the analysis offline on files, with
+ * the pipeline's own steps (bs/steps.h) and settings (bs/settings.h):
+ *
+ *   parse     the analysis flags (the settings module's, the same as
+ *             bmdstream-import's) over an optional BMDExpress config, and
+ *             analyze's own: --matrix, --out, the annotation files,
+ *             --threads, --print-settings;
+ *   resolve   the settings JSON, exactly what the pipeline's event would
+ *             carry (--print-settings prints it and exits);
+ *   run       import the matrix, then the prefilter, BMD and category
+ *             steps, each writing its files into --out DIR through a
+ *             file:// object store rooted there: prefilter.tsv, bmd.tsv,
+ *             categories.tsv, results.csv, tpod.json and plots/ — the same
+ *             bytes the pipeline stores.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "commands.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "analyze.h"
+#include "bs/category_export.h"
 #include "bs/matrix_import.h"
-#include "bs/plot_curve.h"
+#include "bs/objstore.h"
+#include "bs/settings.h"
+#include "bs/steps.h"
+
+typedef struct analyze_args {
+  const char *matrix, *out, *config;
+  bs_analysis_inputs files;
+  unsigned threads; /* 0: the config's, else 1 */
+  int print_settings;
+} analyze_args;
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: bmdstream analyze --matrix FILE --out DIR [--prefilter williams|anova|none]\n"
-          "         [--p-cutoff P|none] [--mtc] [--fold-filter X] [--keep-controls]\n"
-          "         [--notel-p P] [--notel-fc X] [--permutations N] [--seed S]\n"
-          "         [--log none|base2|base10|natural] [--threads T]\n"
-          "         [--models hill,power,...] [--variance constant|nonconstant]\n"
-          "         [--bmr-type sd|rel|abs] [--bmr X] [--no-bmd]\n"
-          "         [--probe-map FILE (--category-map FILE | --gmt FILE)] [--gene-level]\n"
-          "         [--curve-plots N]\n"
-          "         [--config FILE.json]  a BMDExpress 3 analyze config (flags override it;\n"
-          "         what it holds that we do not run is named on stderr)\n"
+          "usage: bmdstream analyze --matrix FILE --out DIR\n"
+          "         [--probe-map FILE (--category-map FILE | --gmt FILE)] [--threads T]\n"
+          "         [--config FILE.json] [--print-settings] [analysis flags]\n"
           "FILE: BMDExpress expression matrix (tab-delimited, optional header row, dose row,\n"
-          "      one row per probe; gzip accepted). Writes DIR/prefilter.tsv, DIR/bmd.tsv and,\n"
-          "      with annotation, DIR/categories.tsv, DIR/tpod.json and the accumulation\n"
-          "      plots DIR/plots/{gene,category}_accumulation.svg. DIR/plots/curve_<probe>.svg\n"
-          "      for the --curve-plots N probes with the lowest best BMD (among those that\n"
-          "      passed the category filters when categories run; 0 = no curve plots).\n"
-          "Defaults: --prefilter anova, --p-cutoff 0.05 on the unadjusted p (--mtc: BH-adjusted),\n"
-          "  AFFX control probes dropped, --fold-filter 2 (0 = off; with --prefilter none only\n"
-          "  when given), NOTEL/LOTEL t-test p 0.05 and fold change 2, --log base2,\n"
-          "  Williams --permutations 10000 --seed 23524, --threads 1; models\n"
-          "  hill,power,linear,poly2,poly3,exp3,exp5, constant variance, BMR 1 SD;\n"
-          "  --curve-plots 10.\n");
+          "      one row per probe; gzip accepted). Writes DIR/prefilter.tsv, DIR/bmd.tsv and\n"
+          "      DIR/plots/curve_<probe>.svg; with categories also DIR/categories.tsv,\n"
+          "      DIR/results.csv, DIR/tpod.json (printed too) and the accumulation plots.\n"
+          "--config: a BMDExpress 3 analyze config (flags override it; what it holds that we\n"
+          "      do not run is named on stderr). --print-settings: print the settings this run\n"
+          "      would use (the JSON the pipeline's events carry) and exit.\n\n"
+          "analysis flags (the same as bmdstream-import's; default in brackets):\n");
+  bs_settings_usage(out, BS_SECTION_ALL);
 }
 
-static int bad_flag(const char *flag, const char *value, const char *want) {
-  fprintf(stderr, "bmdstream analyze: %s: expected %s, got '%s'\n", flag, want, value);
+static int bad(const char *fmt, const char *what) {
+  fprintf(stderr, "bmdstream analyze: ");
+  fprintf(stderr, fmt, what);
+  fputc('\n', stderr);
   return 2;
 }
 
-static int parse_double(const char *s, double *out) {
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (end == s || *end != '\0' || errno != 0 || !isfinite(v))
-    return -1;
-  *out = v;
-  return 0;
-}
-
-static int parse_u64(const char *s, uint64_t max, uint64_t *out) {
-  char *end;
-  if (*s < '0' || *s > '9')
-    return -1;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (*end != '\0' || errno != 0 || v > max)
-    return -1;
-  *out = v;
-  return 0;
-}
-
-/* mkdir -p: 0, or -1 with errno. */
-static int make_dirs(const char *path) {
-  char buf[4096];
-  if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
-    errno = ENAMETOOLONG;
-    return -1;
+/* --config FILE, wherever it stands: read before the flags that override it. */
+static const char *find_config(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+      return argv[i + 1];
+    if (strncmp(argv[i], "--config=", 9) == 0)
+      return argv[i] + 9;
   }
-  for (char *c = buf + 1; *c; c++) {
-    if (*c != '/')
-      continue;
-    *c = '\0';
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-      return -1;
-    *c = '/';
-  }
-  if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-    return -1;
-  struct stat st;
-  if (stat(buf, &st) != 0)
-    return -1;
-  if (!S_ISDIR(st.st_mode)) {
-    errno = ENOTDIR;
-    return -1;
-  }
-  return 0;
+  return NULL;
 }
 
 enum {
   OPT_MATRIX = 256,
   OPT_OUT,
-  OPT_PREFILTER,
-  OPT_P_CUTOFF,
-  OPT_MTC,
-  OPT_FOLD,
-  OPT_KEEP_CONTROLS,
-  OPT_NOTEL_P,
-  OPT_NOTEL_FC,
-  OPT_PERMUTATIONS,
-  OPT_SEED,
-  OPT_LOG,
-  OPT_THREADS,
-  OPT_MODELS,
-  OPT_VARIANCE,
-  OPT_BMR_TYPE,
-  OPT_BMR,
-  OPT_NO_BMD,
   OPT_PROBE_MAP,
   OPT_CATEGORY_MAP,
   OPT_GMT,
-  OPT_GENE_LEVEL,
-  OPT_CURVE_PLOTS,
-  OPT_CONFIG
+  OPT_THREADS,
+  OPT_CONFIG,
+  OPT_PRINT
 };
 
-/* Fills o from argv; returns -1 to go on, else the exit status. */
-static int parse_args(int argc, char **argv, bs_analyze_options *o) {
+/* analyze's own flags (the settings flags are gone from argv by now).
+ * -1 to go on, else the exit status. */
+static int parse_own(int argc, char **argv, analyze_args *a) {
   static const struct option lopts[] = {{"matrix", required_argument, NULL, OPT_MATRIX},
                                         {"out", required_argument, NULL, OPT_OUT},
-                                        {"prefilter", required_argument, NULL, OPT_PREFILTER},
-                                        {"p-cutoff", required_argument, NULL, OPT_P_CUTOFF},
-                                        {"mtc", no_argument, NULL, OPT_MTC},
-                                        {"fold-filter", required_argument, NULL, OPT_FOLD},
-                                        {"keep-controls", no_argument, NULL, OPT_KEEP_CONTROLS},
-                                        {"notel-p", required_argument, NULL, OPT_NOTEL_P},
-                                        {"notel-fc", required_argument, NULL, OPT_NOTEL_FC},
-                                        {"permutations", required_argument, NULL, OPT_PERMUTATIONS},
-                                        {"seed", required_argument, NULL, OPT_SEED},
-                                        {"log", required_argument, NULL, OPT_LOG},
-                                        {"threads", required_argument, NULL, OPT_THREADS},
-                                        {"models", required_argument, NULL, OPT_MODELS},
-                                        {"config", required_argument, NULL, OPT_CONFIG},
-                                        {"variance", required_argument, NULL, OPT_VARIANCE},
-                                        {"bmr-type", required_argument, NULL, OPT_BMR_TYPE},
-                                        {"bmr", required_argument, NULL, OPT_BMR},
-                                        {"no-bmd", no_argument, NULL, OPT_NO_BMD},
                                         {"probe-map", required_argument, NULL, OPT_PROBE_MAP},
                                         {"category-map", required_argument, NULL, OPT_CATEGORY_MAP},
                                         {"gmt", required_argument, NULL, OPT_GMT},
-                                        {"gene-level", no_argument, NULL, OPT_GENE_LEVEL},
-                                        {"curve-plots", required_argument, NULL, OPT_CURVE_PLOTS},
+                                        {"threads", required_argument, NULL, OPT_THREADS},
+                                        {"config", required_argument, NULL, OPT_CONFIG},
+                                        {"print-settings", no_argument, NULL, OPT_PRINT},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
-  int fold_given = 0, c;
-  uint64_t u;
+  int c;
+  char *end;
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
@@ -171,255 +107,193 @@ static int parse_args(int argc, char **argv, bs_analyze_options *o) {
       usage(stdout);
       return 0;
     case OPT_MATRIX:
-      o->matrix = optarg;
+      a->matrix = optarg;
       break;
     case OPT_OUT:
-      o->out_dir = optarg;
-      break;
-    case OPT_PREFILTER:
-      if (strcmp(optarg, "anova") == 0)
-        o->prefilter = BS_PREFILTER_ANOVA;
-      else if (strcmp(optarg, "williams") == 0)
-        o->prefilter = BS_PREFILTER_WILLIAMS;
-      else if (strcmp(optarg, "none") == 0)
-        o->prefilter = BS_PREFILTER_NONE;
-      else
-        return bad_flag("--prefilter", optarg, "williams, anova or none");
-      break;
-    case OPT_P_CUTOFF:
-      if (strcmp(optarg, "none") == 0)
-        o->p_cutoff = 9999;
-      else if (parse_double(optarg, &o->p_cutoff) != 0 || !(o->p_cutoff > 0))
-        return bad_flag("--p-cutoff", optarg, "a number > 0 or 'none'");
-      break;
-    case OPT_MTC:
-      o->mtc = 1;
-      break;
-    case OPT_FOLD:
-      if (parse_double(optarg, &o->fold_filter) != 0 || o->fold_filter < 0)
-        return bad_flag("--fold-filter", optarg, "a number >= 0 (0 = off)");
-      fold_given = 1;
-      break;
-    case OPT_KEEP_CONTROLS:
-      o->filter_controls = 0;
-      break;
-    case OPT_NOTEL_P:
-      if (parse_double(optarg, &o->notel_p) != 0 || !(o->notel_p > 0))
-        return bad_flag("--notel-p", optarg, "a number > 0");
-      break;
-    case OPT_NOTEL_FC:
-      if (parse_double(optarg, &o->notel_fc) != 0 || o->notel_fc < 0)
-        return bad_flag("--notel-fc", optarg, "a number >= 0");
-      break;
-    case OPT_PERMUTATIONS:
-      if (parse_u64(optarg, 100000000, &u) != 0)
-        return bad_flag("--permutations", optarg, "an integer 0..100000000");
-      o->permutations = (unsigned)u;
-      break;
-    case OPT_SEED:
-      if (parse_u64(optarg, UINT64_MAX, &u) != 0)
-        return bad_flag("--seed", optarg, "an unsigned 64-bit integer");
-      o->seed = u;
-      break;
-    case OPT_LOG:
-      if (strcmp(optarg, "none") == 0)
-        o->log_base = BMD_LOG_NONE;
-      else if (strcmp(optarg, "base2") == 0)
-        o->log_base = BMD_LOG_BASE2;
-      else if (strcmp(optarg, "base10") == 0)
-        o->log_base = BMD_LOG_BASE10;
-      else if (strcmp(optarg, "natural") == 0)
-        o->log_base = BMD_LOG_NATURAL;
-      else
-        return bad_flag("--log", optarg, "none, base2, base10 or natural");
-      break;
-    case OPT_THREADS:
-      if (parse_u64(optarg, 1024, &u) != 0 || u == 0)
-        return bad_flag("--threads", optarg, "an integer 1..1024");
-      o->threads = (unsigned)u;
-      break;
-    case OPT_CONFIG:
-      break; /* applied before the flags, see analyze_run */
-    case OPT_MODELS: {
-      char copy[256], *save = NULL;
-      snprintf(copy, sizeof(copy), "%s", optarg);
-      o->bmd.model_mask = 0;
-      for (char *m = strtok_r(copy, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
-        int id = bmd_model_parse(m);
-        if (id < 0)
-          return bad_flag("--models", m, "hill, power, linear, poly2-4 or exp2-5");
-        o->bmd.model_mask |= 1u << id;
-      }
-      if (!o->bmd.model_mask)
-        return bad_flag("--models", optarg, "at least one model");
-      break;
-    }
-    case OPT_VARIANCE:
-      if (strcmp(optarg, "constant") == 0)
-        o->bmd.fit.variance = BMD_VARIANCE_CONSTANT;
-      else if (strcmp(optarg, "nonconstant") == 0)
-        o->bmd.fit.variance = BMD_VARIANCE_NONCONSTANT;
-      else
-        return bad_flag("--variance", optarg, "constant or nonconstant");
-      break;
-    case OPT_BMR_TYPE:
-      if (strcmp(optarg, "sd") == 0)
-        o->bmd.fit.bmr_type = BMD_BMR_SD;
-      else if (strcmp(optarg, "rel") == 0)
-        o->bmd.fit.bmr_type = BMD_BMR_REL;
-      else if (strcmp(optarg, "abs") == 0)
-        o->bmd.fit.bmr_type = BMD_BMR_ABS;
-      else
-        return bad_flag("--bmr-type", optarg, "sd, rel or abs");
-      break;
-    case OPT_BMR:
-      if (parse_double(optarg, &o->bmd.fit.bmr) != 0 || !(o->bmd.fit.bmr > 0))
-        return bad_flag("--bmr", optarg, "a number > 0");
-      break;
-    case OPT_NO_BMD:
-      o->run_bmd = 0;
+      a->out = optarg;
       break;
     case OPT_PROBE_MAP:
-      o->probe_map = optarg;
+      a->files.probe_map = optarg;
       break;
     case OPT_CATEGORY_MAP:
-      o->category_map = optarg;
+      a->files.category_map = optarg;
       break;
     case OPT_GMT:
-      o->gmt = optarg;
+      a->files.gmt = optarg;
       break;
-    case OPT_GENE_LEVEL:
-      o->run_categories = 1;
+    case OPT_THREADS: {
+      unsigned long t = strtoul(optarg, &end, 10);
+      if (*optarg < '1' || *optarg > '9' || *end || t > 1024)
+        return bad("--threads: expected an integer 1..1024, got '%s'", optarg);
+      a->threads = (unsigned)t;
       break;
-    case OPT_CURVE_PLOTS:
-      if (parse_u64(optarg, 100000, &u) != 0)
-        return bad_flag("--curve-plots", optarg, "an integer 0..100000 (0 = none)");
-      o->curve_plots = (size_t)u;
+    }
+    case OPT_CONFIG:
+      break; /* read first, see find_config */
+    case OPT_PRINT:
+      a->print_settings = 1;
       break;
     case ':':
-      fprintf(stderr, "bmdstream analyze: %s: missing value\n", argv[optind - 1]);
-      return 2;
+      return bad("%s: missing value", argv[optind - 1]);
     default:
-      fprintf(stderr, "bmdstream analyze: unknown flag '%s'\n", argv[optind - 1]);
       usage(stderr);
-      return 2;
+      return bad("unknown flag '%s'", argv[optind - 1]);
     }
   }
-  if (optind < argc) {
-    fprintf(stderr, "bmdstream analyze: unexpected argument '%s'\n", argv[optind]);
-    return 2;
-  }
-  if (!o->matrix || !o->out_dir) {
-    fprintf(stderr, "bmdstream analyze: %s is required\n", !o->matrix ? "--matrix" : "--out");
-    usage(stderr);
-    return 2;
-  }
-  if (o->prefilter == BS_PREFILTER_NONE && !fold_given)
-    o->fold_filter = 0;
-  if (o->category_map && o->gmt) {
-    fprintf(stderr, "bmdstream analyze: give --category-map or --gmt, not both\n");
-    return 2;
-  }
-  if ((o->category_map || o->gmt) && !o->probe_map) {
-    fprintf(stderr, "bmdstream analyze: --category-map and --gmt need --probe-map\n");
-    return 2;
-  }
-  if (o->probe_map)
-    o->run_categories = 1;
-  if (o->run_categories && !o->run_bmd) {
-    fprintf(stderr, "bmdstream analyze: categories need the BMD step (drop --no-bmd)\n");
-    return 2;
-  }
+  if (optind < argc)
+    return bad("unexpected argument '%s'", argv[optind]);
   return -1;
 }
 
-static int analyze_run(int argc, char **argv, bs_analyze_config **ac);
-
-int bs_cmd_analyze(int argc, char **argv) {
-  bs_analyze_config *ac = NULL;
-  int rc = analyze_run(argc, argv, &ac);
-  bs_analyze_config_destroy(ac);
+/* The settings of config + flags, and the files; -1 to go on, else the
+ * exit status. */
+static int parse(int argc, char **argv, analyze_args *a, bs_bmdx_analysis *cfg, json_t **settings) {
+  char err[2048];
+  json_t *sparse = json_object();
+  int rc = -1;
+  a->config = find_config(argc, argv);
+  if (a->config && bs_analyze_config_apply(a->config, sparse, cfg, err, sizeof(err)) != 0)
+    rc = bad("%s", err);
+  else if (bs_settings_take_flags(sparse, BS_SECTION_ALL, &argc, argv, err, sizeof(err)) != 0)
+    rc = bad("%s", err);
+  else
+    rc = parse_own(argc, argv, a);
+  if (rc < 0) {
+    /* flags win over the config's files */
+    if (!a->matrix)
+      a->matrix = cfg->matrix;
+    if (!a->files.probe_map && !a->files.category_map && !a->files.gmt) {
+      a->files.probe_map = cfg->probe_map;
+      a->files.category_map = cfg->category_map;
+    }
+    if (!a->threads)
+      a->threads = cfg->threads ? cfg->threads : 1;
+    if (bs_settings_resolve(sparse, &a->files, settings, err, sizeof(err)) != 0)
+      rc = bad("%s", err);
+  }
+  json_decref(sparse);
   return rc;
 }
 
-static int analyze_run(int argc, char **argv, bs_analyze_config **ac) {
-  bs_analyze_options o = {.prefilter = BS_PREFILTER_ANOVA,
-                          .p_cutoff = 0.05,
-                          .fold_filter = 2.0,
-                          .filter_controls = 1,
-                          .notel_p = 0.05,
-                          .notel_fc = 2.0,
-                          .permutations = 10000,
-                          .seed = 23524,
-                          .threads = 1,
-                          .log_base = BMD_LOG_BASE2,
-                          .run_bmd = 1,
-                          .curve_plots = BS_CURVE_PLOTS_DEFAULT,
-                          .bmd = bmd_probes_options_default()};
-  o.bmd.model_mask = (1u << BMD_MODEL_HILL) | (1u << BMD_MODEL_POWER) | (1u << BMD_MODEL_LINEAR) |
-                     (1u << BMD_MODEL_POLY2) | (1u << BMD_MODEL_POLY3) | (1u << BMD_MODEL_EXP3) |
-                     (1u << BMD_MODEL_EXP5);
-  /* --config first, so that flags override it wherever they stand */
-  for (int i = 1; i < argc; i++) {
-    const char *cpath = strcmp(argv[i], "--config") == 0 && i + 1 < argc ? argv[i + 1]
-                        : strncmp(argv[i], "--config=", 9) == 0          ? argv[i] + 9
-                                                                         : NULL;
-    if (!cpath)
+/* mkdir -p DIR, then its absolute path into abs. 0, or -1 with errno. */
+static int make_out_dir(const char *dir, char abs[PATH_MAX]) {
+  char buf[PATH_MAX];
+  if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  for (char *c = buf + 1;; c++) {
+    char was = *c;
+    if (was != '/' && was != '\0')
       continue;
-    char cerr[1024];
-    if (*ac || !(*ac = bs_analyze_config_apply(cpath, &o, cerr, sizeof(cerr)))) {
-      fprintf(stderr, "bmdstream analyze: %s\n", *ac ? "--config given twice" : cerr);
-      return 2;
-    }
+    *c = '\0';
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+      return -1;
+    *c = was;
+    if (!was)
+      break;
   }
-  int rc = parse_args(argc, argv, &o);
-  if (rc >= 0)
-    return rc;
-  char err[1024];
-  bmd_dataset *ds = NULL;
-  size_t *passed = NULL, n_passed = 0;
-  bs_import_limits lim = bs_import_limits_default();
-  if (bs_matrix_import_file(o.matrix, &lim, o.log_base, &ds, err, sizeof(err)) != 0) {
-    fprintf(stderr, "bmdstream analyze: %s\n", err);
-    return 1;
-  }
-  if (make_dirs(o.out_dir) != 0) {
-    fprintf(stderr, "bmdstream analyze: --out %s: %s\n", o.out_dir, strerror(errno));
-    bmd_dataset_destroy(ds);
-    return 1;
-  }
-  if (bs_analyze_prefilter_run(&o, ds, &passed, &n_passed, err, sizeof(err)) != 0) {
+  return realpath(dir, abs) ? 0 : -1;
+}
+
+static void progress(void *opaque, size_t done, size_t total) {
+  (void)opaque;
+  if (done % 100 == 0 || done == total)
+    fprintf(stderr, "\rbmdstream analyze: fitted %zu of %zu probes", done, total);
+  if (done == total)
+    fputc('\n', stderr);
+}
+
+/* The steps, in order, into the store at DIR. */
+static int run_steps(const analyze_args *a, const bs_settings *s, const bmd_dataset *ds,
+                     bs_objstore *store) {
+  char err[2048];
+  bs_export_target to = {store, ""};
+  bs_prefilter_output *pre = NULL;
+  bmd_probe_fit *fits = NULL;
+  bmd_annotation *annot = NULL;
+  bs_category_output *cat = NULL;
+  int rc = 1;
+  if (bs_step_prefilter(s, ds, a->threads, &to, &pre, err, sizeof(err)) != BS_OK) {
     fprintf(stderr, "bmdstream analyze: prefilter: %s\n", err);
-    bmd_dataset_destroy(ds);
-    return 1;
+    goto done;
   }
   fprintf(stderr,
           "bmdstream analyze: %zu probes x %zu samples (%zu dose groups); prefilter %s: "
           "%zu passed -> %s/prefilter.tsv\n",
-          ds->n_probes, ds->n_samples, ds->n_groups,
-          o.prefilter == BS_PREFILTER_ANOVA      ? "anova"
-          : o.prefilter == BS_PREFILTER_WILLIAMS ? "williams"
-                                                 : "none",
-          n_passed, o.out_dir);
+          ds->n_probes, ds->n_samples, ds->n_groups, s->method->name, pre->n_passed, a->out);
+  if (s->last_step >= BS_STEP_BMD) {
+    if (bs_step_bmd(s, ds, pre->passed, pre->n_passed, a->threads, progress, NULL, &to, &fits, err,
+                    sizeof(err)) != BS_OK) {
+      fprintf(stderr, "bmdstream analyze: BMD: %s\n", err);
+      goto done;
+    }
+    fprintf(stderr, "bmdstream analyze: %zu probes fitted -> %s/bmd.tsv\n", pre->n_passed, a->out);
+  }
+  if (s->last_step >= BS_STEP_CATEGORY) {
+    if (bs_step_annotation_load(s, &a->files, ds, &annot, err, sizeof(err)) != BS_OK ||
+        bs_step_category(s, ds, fits, pre->n_passed, annot, &to, &cat, err, sizeof(err)) != BS_OK) {
+      fprintf(stderr, "bmdstream analyze: categories: %s\n", err);
+      goto done;
+    }
+    if (cat->ca) {
+      bs_tpod_print(stdout, &cat->tpod_values);
+      fprintf(stderr, "bmdstream analyze: %zu categories -> %s/categories.tsv, tpod.json, plots/\n",
+              bmd_category_n_results(cat->ca), a->out);
+    }
+    fprintf(stderr, "bmdstream analyze: %zu curve plots -> %s/plots/curve_*.svg\n", cat->n_curves,
+            a->out);
+  }
   rc = 0;
-  bmd_probe_fit *fits = NULL;
-  if (o.run_bmd && bs_analyze_bmd_run(&o, ds, passed, n_passed, &fits, err, sizeof(err)) != 0) {
-    fprintf(stderr, "bmdstream analyze: BMD: %s\n", err);
-    rc = 1;
-  } else if (o.run_bmd) {
-    fprintf(stderr, "bmdstream analyze: %zu probes fitted -> %s/bmd.tsv\n", n_passed, o.out_dir);
-  }
-  if (rc == 0 && o.run_categories &&
-      bs_analyze_category_run(&o, ds, fits, n_passed, err, sizeof(err)) != 0) {
-    fprintf(stderr, "bmdstream analyze: categories: %s\n", err);
-    rc = 1;
-  } else if (rc == 0 && o.run_bmd && !o.run_categories &&
-             bs_analyze_curves_run(&o, ds, fits, n_passed, NULL, err, sizeof(err)) != 0) {
-    fprintf(stderr, "bmdstream analyze: curve plots: %s\n", err);
-    rc = 1;
-  }
+done:
+  bs_category_output_destroy(cat);
+  bmd_annotation_destroy(annot);
   free(fits);
-  free(passed);
+  bs_prefilter_output_destroy(pre);
+  return rc;
+}
+
+static int run(const analyze_args *a, const json_t *settings) {
+  char err[2048], abs[PATH_MAX], url[PATH_MAX + 8];
+  bs_settings s;
+  if (bs_settings_options(settings, &s, err, sizeof(err)) != BS_OK)
+    return bad("%s", err);
+  bmd_dataset *ds = NULL;
+  bs_import_limits lim = bs_import_limits_default();
+  if (bs_matrix_import_file(a->matrix, &lim, s.log_base, &ds, err, sizeof(err)) != 0) {
+    fprintf(stderr, "bmdstream analyze: %s\n", err);
+    return 1;
+  }
+  if (make_out_dir(a->out, abs) != 0) {
+    fprintf(stderr, "bmdstream analyze: --out %s: %s\n", a->out, strerror(errno));
+    bmd_dataset_destroy(ds);
+    return 1;
+  }
+  snprintf(url, sizeof(url), "file://%s", abs);
+  bs_objstore_options so = {.url = url};
+  bs_objstore *store = NULL;
+  int rc = 1;
+  if (bs_objstore_new(&so, &store, err, sizeof(err)) != BS_OK)
+    fprintf(stderr, "bmdstream analyze: --out %s: %s\n", a->out, err);
+  else
+    rc = run_steps(a, &s, ds, store);
+  bs_objstore_destroy(store);
   bmd_dataset_destroy(ds);
+  return rc;
+}
+
+int bs_cmd_analyze(int argc, char **argv) {
+  analyze_args a = {0};
+  bs_bmdx_analysis cfg = {0};
+  json_t *settings = NULL;
+  int rc = parse(argc, argv, &a, &cfg, &settings);
+  if (rc < 0 && a.print_settings)
+    rc = bs_settings_print(stdout, settings) == 0 ? 0 : 1;
+  else if (rc < 0 && (!a.matrix || !a.out))
+    rc = bad("%s is required (see --help)", !a.matrix ? "--matrix" : "--out");
+  else if (rc < 0)
+    rc = run(&a, settings);
+  json_decref(settings);
+  bs_bmdx_analysis_free(&cfg);
   return rc;
 }

@@ -1,8 +1,8 @@
 /*
  * cmd_replay.c - `bmdstream replay`: operators replay pipelines.
  *
- *   replay experiment --project P --experiment E [--set sec.key=value]...
- *   replay project --project P [--set sec.key=value]...
+ *   replay experiment --project P --experiment E [--set path=value]...
+ *   replay project --project P [--set path=value]...
  *       re-emit experiment-imported from each experiment's last job (a new
  *       job each); with --set a new result version is made beside the old
  *   replay reset-group --group G --topic T (--to-earliest | --to-offset N |
@@ -30,7 +30,7 @@
 static const bs_config_param replay_params[] = {
     {"project", BS_CFG_INT, "0", "project id", 0},
     {"experiment", BS_CFG_INT, "0", "experiment id", 0},
-    {"set", BS_CFG_STRING, NULL, "override a setting: section.key=value (repeat with commas)", 0},
+    {"set", BS_CFG_STRING, NULL, "override a setting: path=value (repeat with commas)", 0},
     {"group", BS_CFG_STRING, NULL, "consumer group to reset", 0},
     {"topic", BS_CFG_STRING, NULL, "topic (without the prefix)", 0},
     {"to_earliest", BS_CFG_BOOL, "false", "reset to the earliest offset", 0},
@@ -84,16 +84,10 @@ static int rerun(const bs_config *cfg, const int64_t *experiments, size_t n) {
       fprintf(stderr, "bmdstream replay: %s\n", errstr);
       goto done;
     }
-    if (set && *set) {
-      char *copy = strdup(set), *save = NULL;
-      for (char *a = strtok_r(copy, ",", &save); a; a = strtok_r(NULL, ",", &save))
-        if (bs_rerun_override(data, a, errstr, sizeof(errstr)) != BS_OK) {
-          fprintf(stderr, "bmdstream replay: %s\n", errstr);
-          free(copy);
-          json_decref(data);
-          goto done;
-        }
-      free(copy);
+    if (set && *set && bs_rerun_override_list(data, set, errstr, sizeof(errstr)) != BS_OK) {
+      fprintf(stderr, "bmdstream replay: %s\n", errstr);
+      json_decref(data);
+      goto done;
     }
     if (dry) {
       char *text = json_dumps(json_object_get(data, "parameters"), JSON_COMPACT | JSON_SORT_KEYS);

@@ -14,5 +14,6 @@ int bs_cmd_user(int argc, char **argv);
 int bs_cmd_project(int argc, char **argv);
 int bs_cmd_lag(int argc, char **argv);
 int bs_cmd_replay(int argc, char **argv);
+int bs_cmd_settings(int argc, char **argv);
 
 #endif

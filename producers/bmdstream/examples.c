@@ -1,6 +1,6 @@
 /*
  * examples.c - a representative `data` object for each event topic, with
- * every analysis setting at its default. `bmdstream topics --print-example
+ * every analysis setting filled in (bs/settings.h). `bmdstream topics --print-example
  * <topic>` wraps it in an envelope with our encoder; the reference test
  * (tests/reference/test_schemas.py) validates the result against
  * schemas/<topic>.schema.json with an independent validator.
@@ -8,31 +8,27 @@
 #include "examples.h"
 
 #include "bs/envelope.h"
+#include "bs/settings.h"
 
-static json_t *prefilter_settings(void) {
-  return json_pack("{s:s, s:f, s:s, s:f, s:i, s:i, s:s}", "method", "williams", "p_cutoff", 0.05,
-                   "mtc", "none", "fold_filter", 1.5, "permutations", 1000, "seed", 20260101,
-                   "log_base", "2");
+/* A Williams prefilter, all ten models and a defined-category analysis;
+ * everything else at its default, normalized as the importer does. */
+static json_t *example_settings(void) {
+  json_t *sparse =
+      json_pack("{s:{s:s, s:f, s:i}, s:{s:[s,s,s,s,s,s,s,s,s,s]}, s:{s:s}}", "prefilter", "method",
+                "williams", "fold_filter", 1.5, "permutations", 1000, "bmd", "models", "hill",
+                "power", "linear", "poly2", "poly3", "poly4", "exp2", "exp3", "exp4", "exp5",
+                "category", "type", "defined");
+  json_t *settings = NULL;
+  char err[256];
+  if (bs_settings_normalize(sparse, &settings, err, sizeof(err)) != BS_OK)
+    settings = NULL;
+  json_decref(sparse);
+  return settings;
 }
 
-static json_t *bmd_settings(void) {
-  return json_pack("{s:[s,s,s,s,s,s,s,s,s,s], s:s, s:s, s:f, s:f, s:{s:b, s:b, s:b},"
-                   " s:{s:s, s:f, s:b, s:f, s:i, s:f, s:f}}",
-                   "models", "hill", "power", "linear", "poly2", "poly3", "poly4", "exp2", "exp3",
-                   "exp4", "exp5", "variance", "constant", "bmr_type", "sd", "bmr", 1.0,
-                   "confidence_level", 0.95, "restrict", "poly", 1, "power", 1, "hill", 1,
-                   "selection", "poly_test", "nested_chi2", "poly_p", 0.05, "flag_hill", 1,
-                   "hill_k_fraction", 0.5, "flagged_hill", 5, "flagged_hill_fraction", 0.5,
-                   "next_best_p", 0.05);
-}
-
-static json_t *category_settings(void) {
-  return json_pack("{s:s, s:s, s:s, s:n, s:{s:b, s:f, s:f, s:f, s:n, s:i, s:i}}", "type", "go_bp",
-                   "probe_map_key", "annotations/rat_230_2/probe_map.tsv.gz", "category_map_key",
-                   "annotations/rat_230_2/go_bp.tsv.gz", "gmt_key", "filters",
-                   "remove_bmd_above_highest_dose", 1, "fit_p_min", 0.1, "bmdu_bmdl_ratio_max",
-                   40.0, "bmd_bmdl_ratio_max", 20.0, "fold_change_min", "min_genes", 3,
-                   "min_genes_fraction_percent", 5);
+static json_t *example_annotation(void) {
+  return json_pack("{s:s, s:s, s:n}", "probe_map_key", "projects/12/experiments/345/probe_map.txt",
+                   "category_map_key", "projects/12/experiments/345/category_map.txt", "gmt_key");
 }
 
 json_t *bs_example_data(bs_topic topic) {
@@ -43,27 +39,24 @@ json_t *bs_example_data(bs_topic topic) {
                 (json_int_t)7, "project_id", (json_int_t)12, "experiment_id", (json_int_t)345);
   if (!data)
     return NULL;
-  json_t *params = json_object();
+  json_t *params = NULL;
   switch (topic) {
   case BS_TOPIC_EXPERIMENT_IMPORTED:
     json_object_set_new(data, "matrix_key", json_string("projects/12/experiments/345/matrix.bin"));
     json_object_set_new(data, "num_probes", json_integer(31099));
     json_object_set_new(data, "num_samples", json_integer(20));
-    json_object_set_new(params, "prefilter", prefilter_settings());
-    json_object_set_new(params, "bmd", bmd_settings());
-    json_object_set_new(params, "category", category_settings());
+    params = example_settings();
     break;
   case BS_TOPIC_PREFILTER_DONE:
     json_object_set_new(data, "prefilter_result_id", json_integer(81));
     json_object_set_new(data, "num_passed", json_integer(1204));
-    json_object_set_new(params, "bmd", bmd_settings());
-    json_object_set_new(params, "category", category_settings());
+    params = example_settings();
     break;
   case BS_TOPIC_BMD_DONE:
     json_object_set_new(data, "prefilter_result_id", json_integer(81));
     json_object_set_new(data, "bmd_result_id", json_integer(99));
     json_object_set_new(data, "num_results", json_integer(1204));
-    json_object_set_new(params, "category", category_settings());
+    params = example_settings();
     break;
   case BS_TOPIC_CATEGORY_DONE:
     json_object_set_new(data, "prefilter_result_id", json_integer(81));
@@ -82,8 +75,9 @@ json_t *bs_example_data(bs_topic topic) {
   default:
     break;
   }
-  if (json_object_size(params) > 0)
-    json_object_set(data, "parameters", params);
-  json_decref(params);
+  if (params) {
+    json_object_set_new(data, "parameters", params);
+    json_object_set_new(data, "annotation", example_annotation());
+  }
   return data;
 }

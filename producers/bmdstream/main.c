@@ -19,6 +19,7 @@ static const bs_command commands[] = {
     {"analyze", bs_cmd_analyze, "run the analysis offline on files (prefilter, BMD, ...)"},
     {"categories", bs_cmd_categories,
      "category analysis and tPOD from a bmd.tsv and annotation files"},
+    {"settings", bs_cmd_settings, "the analysis settings: defaults, the table, a check"},
     {"fit", bs_cmd_fit, "fit dose-response models to one dataset, print JSON"},
     {"migrate", bs_cmd_migrate, "apply the SQL migrations to the database"},
     {"topics", bs_cmd_topics, "create the pipeline's Kafka topics"},

@@ -10,7 +10,9 @@
  *   4. uploads the annotation files (probe map, category map or GMT) next
  *      to the matrix;
  *   5. creates the job (QUEUED) and publishes experiment-imported with
- *      every analysis setting filled in;
+ *      every analysis setting filled in (bs/settings.h: the same flags as
+ *      `bmdstream analyze`, the same JSON; --print-settings prints it and
+ *      exits) and the annotation keys;
  *   6. prints the job id; with --wait follows the job to its end.
  */
 #include <gsl/gsl_errno.h>
@@ -26,11 +28,8 @@
 #include "bs/matrix_bin.h"
 #include "bs/matrix_import.h"
 #include "bs/objstore.h"
-#include "bs/params.h"
 #include "bs/rerun.h"
 #include "import.h"
-
-extern char **environ;
 
 #define MAX_MATRIX_BYTES ((size_t)4 << 30)
 
@@ -73,26 +72,17 @@ static int upload(bs_objstore *store, const char *path, const char *key, char *e
 int main(int argc, char **argv) {
   gsl_set_error_handler_off();
   bs_log_init("bmdstream-import", -1);
-  const bs_config_param *tables[] = {bs_config_service_params, bs_import_params};
-  size_t counts[] = {bs_config_service_params_count, bs_import_params_count};
   char errstr[2048];
-  bs_config *cfg = bs_config_new(tables, counts, 2);
-  if (!cfg)
-    return 1;
-  for (int i = 1; i < argc; i++)
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      printf("usage: bmdstream-import --user NAME --project ID (--matrix FILE | --matrix-key KEY) "
-             "[options]\n\nImports an expression matrix and starts its analysis; prints the "
-             "job id.\n\noptions:\n");
-      bs_config_usage(cfg, stdout);
-      bs_config_destroy(cfg);
-      return 0;
-    }
-  if (bs_config_load_env(cfg, environ, errstr, sizeof(errstr)) != 0 ||
-      bs_config_load_args(cfg, &argc, argv, errstr, sizeof(errstr)) != 0 || argc > 1) {
-    fprintf(stderr, "bmdstream-import: %s\n", argc > 1 ? "unexpected argument" : errstr);
+  bs_config *cfg = NULL;
+  json_t *settings = NULL;
+  int parsed = bs_import_parse(argc, argv, &cfg, &settings);
+  if (parsed >= 0)
+    return parsed;
+  if (bs_config_get_bool(cfg, "print_settings")) {
+    int printed = bs_settings_print(stdout, settings);
+    json_decref(settings);
     bs_config_destroy(cfg);
-    return 2;
+    return printed == 0 ? 0 : 1;
   }
   bs_log_init("bmdstream-import", bs_log_level_parse(bs_config_get(cfg, "log_level")));
 
@@ -106,10 +96,11 @@ int main(int argc, char **argv) {
   const char *user = bs_config_get(cfg, "user"), *file = bs_config_get(cfg, "matrix"),
              *mkey = bs_config_get(cfg, "matrix_key");
   int64_t project = bs_config_get_int(cfg, "project"), user_id = 0, experiment = 0;
-  int base = bs_params_log_base_parse(bs_config_get(cfg, "log"));
-  if (!user || !*user || project <= 0 || (!file == !mkey) || base < 0) {
-    fprintf(stderr, "bmdstream-import: --user, --project, one of --matrix/--matrix-key, and "
-                    "--log none|base2|base10|natural are required (see --help)\n");
+  int base = bs_settings_log_base_parse(
+      json_string_value(bs_settings_get(settings, "prefilter.log_base")));
+  if (!user || !*user || project <= 0 || (!file == !mkey)) {
+    fprintf(stderr, "bmdstream-import: --user, --project and one of --matrix/--matrix-key are "
+                    "required (see --help)\n");
     rc = 2;
     goto done;
   }
@@ -170,26 +161,22 @@ int main(int argc, char **argv) {
            experiment);
   const char *pm = bs_config_get(cfg, "probe_map"), *cm = bs_config_get(cfg, "category_map"),
              *gm = bs_config_get(cfg, "gmt");
-  if (cm && gm) {
-    rc = fail("give --category-map or --gmt, not both");
-    goto done;
-  }
   if (upload(store, pm, pmap, errstr, sizeof(errstr)) != 0 ||
       upload(store, cm, cmap, errstr, sizeof(errstr)) != 0 ||
       upload(store, gm, gmt, errstr, sizeof(errstr)) != 0) {
     rc = fail(errstr);
     goto done;
   }
-  json_t *params = bs_import_settings(cfg, (bmd_log_base)base, pm ? pmap : NULL, cm ? cmap : NULL,
-                                      gm ? gmt : NULL, errstr, sizeof(errstr));
-  if (!params) {
-    rc = fail(errstr);
+  data = json_pack("{s:I, s:I, s:I, s:s, s:I, s:I, s:O, s:{s:s?, s:s?, s:s?}}", "user_id",
+                   (json_int_t)user_id, "project_id", (json_int_t)project, "experiment_id",
+                   (json_int_t)experiment, "matrix_key", key, "num_probes",
+                   (json_int_t)ds->n_probes, "num_samples", (json_int_t)ds->n_samples, "parameters",
+                   settings, "annotation", "probe_map_key", pm ? pmap : NULL, "category_map_key",
+                   cm ? cmap : NULL, "gmt_key", gm ? gmt : NULL);
+  if (!data) {
+    rc = fail("out of memory building the event");
     goto done;
   }
-  data = json_pack("{s:I, s:I, s:I, s:s, s:I, s:I, s:o}", "user_id", (json_int_t)user_id,
-                   "project_id", (json_int_t)project, "experiment_id", (json_int_t)experiment,
-                   "matrix_key", key, "num_probes", (json_int_t)ds->n_probes, "num_samples",
-                   (json_int_t)ds->n_samples, "parameters", params);
 
   size_t nprops = bs_config_kafka_count(cfg);
   bs_bus_property props[64];
@@ -216,6 +203,7 @@ int main(int argc, char **argv) {
 done:
   free(bin);
   json_decref(data);
+  json_decref(settings);
   bmd_dataset_destroy(ds);
   bs_producer_destroy(producer);
   bs_objstore_destroy(store);

@@ -2,9 +2,14 @@
 importer and the four consumers, as users run them, each test in its own
 deployment (topic prefix, database, bucket).
 
-- the three example matrices imported at once all reach category-done;
-  their jobs end COMPLETED with progress 1.0; rows and objects are as
-  designed;
+- the three example matrices imported at once, each with its own settings
+  (ANOVA and Williams prefilters, constant and non-constant variance), all
+  reach category-done; their jobs end COMPLETED with progress 1.0; rows and
+  objects are as designed;
+- every file the pipeline exports (prefilter.tsv, bmd.tsv, categories.tsv,
+  results.csv, tpod.json, plots/) is byte-identical to what `bmdstream
+  analyze` writes for the same matrix and flags, and the settings the job
+  carries are what `analyze --print-settings` prints;
 - replaying every topic from offset 0 with the consumer groups reset
   creates no duplicate row or object and changes no result;
 - a malformed event, a missing matrix object and a project the user does
@@ -34,6 +39,14 @@ STAGES = ["tracker", "prefilter", "bmd", "category"]
 # Few models and a strict cut-off keep the run short under the sanitizers.
 ANALYSIS = ["--prefilter", "anova", "--p-cutoff", "0.01", "--fold-filter", "2",
             "--models", "hill,power,linear,exp3"]
+# One settings variant per example matrix: both prefilters, both variances.
+VARIANTS = [
+    ANALYSIS,
+    ["--prefilter", "williams", "--permutations", "500", "--p-cutoff", "0.01",
+     "--models", "hill,linear,exp3", "--variance", "nonconstant"],
+    ["--prefilter", "anova", "--p-cutoff", "0.05", "--mtc", "--fold-filter", "1.5",
+     "--models", "power,linear,poly2", "--variance", "nonconstant", "--curve-plots", "4"],
+]
 EMPTY_SHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 
@@ -126,10 +139,10 @@ def dep(bmdstream, fresh_database, kafka_bootstrap):
         d.procs[name].wait()
 
 
-def import_matrix(d, path, *extra):
+def import_matrix(d, path, *extra, analysis=ANALYSIS):
     out = d.run(os.path.join(BIN, "bmdstream-import"), "--user", "ana", "--project",
                 str(d.project), "--matrix", path, "--probe-map", PROBE_MAP, "--category-map",
-                CATEGORY_MAP, *ANALYSIS, *extra)
+                CATEGORY_MAP, *analysis, *extra)
     assert out.returncode == 0, out.stderr
     return out.stdout.strip()
 
@@ -162,9 +175,24 @@ def objects(d):
                       re.findall(r"<ETag>(.*?)</ETag>", text)))
 
 
+def pipeline_exports(d, experiment):
+    """{file name: object key} of every file the three stages exported for
+    the experiment's (only) results."""
+    p = d.project
+    pre = d.sql(f"SELECT id FROM prefilter_results WHERE experiment_id = {experiment}")
+    bmd = d.sql(f"SELECT id FROM bmd_results WHERE experiment_id = {experiment}")
+    cat = d.sql(f"SELECT results_s3_key FROM category_results WHERE bmd_result_id = {bmd}")
+    out = {"prefilter.tsv": f"projects/{p}/exports/prefilter/{pre}/prefilter.tsv",
+           "bmd.tsv": f"projects/{p}/exports/bmd/{bmd}/bmd.tsv"}
+    for key, _ in objects(d):
+        if key.startswith(cat + "/"):
+            out[key[len(cat) + 1:]] = key
+    return out
+
+
 def test_three_matrices_then_replay(dep):
     d = dep
-    jobs = [import_matrix(d, m) for m in MATRICES]
+    jobs = [import_matrix(d, m, analysis=v) for m, v in zip(MATRICES, VARIANTS)]
     done = d.wait_jobs(jobs)
     for j in jobs:
         assert done[j][0] == "COMPLETED", done[j]
@@ -187,8 +215,9 @@ def test_three_matrices_then_replay(dep):
         assert f"projects/{p}/results/{r}/probe_stats.json.gz" in keys
         for name in ("categories.tsv", "results.csv", "tpod.json",
                      "plots/gene_accumulation.svg", "plots/category_accumulation.svg"):
-            assert f"projects/{p}/exports/{r}/{name}" in keys
-        assert sum(k.startswith(f"projects/{p}/exports/{r}/plots/curve_") for k in keys) == 10
+            assert f"projects/{p}/exports/category/{r}/{name}" in keys
+        assert f"projects/{p}/exports/prefilter/{r}/prefilter.tsv" in keys
+        assert f"projects/{p}/exports/bmd/{r}/bmd.tsv" in keys
     tpod = json.loads(d.sql("SELECT tpod::text FROM category_results ORDER BY id LIMIT 1"))
     assert tpod["gene_set"]["available"] and tpod["gene_set"]["bmd"] > 0
     # Every stage topic carried exactly one event per job; nothing went to dead-letter.
@@ -196,47 +225,27 @@ def test_three_matrices_then_replay(dep):
         assert len(kcat_consume(d.bootstrap, d.prefix + topic)) == 3, topic
     assert kcat_consume(d.bootstrap, d.prefix + "dead-letter") == []
 
-    # The pipeline's numbers equal `bmdstream analyze` on the same input and
-    # settings: the probes passed, every best BMD/BMDL/BMDU, the tPOD and
-    # the curve plots.
-    out_dir = f"/tmp/{d.prefix}analyze"
-    an = d.bm("analyze", "--matrix", MATRICES[0], "--out", out_dir, "--probe-map", PROBE_MAP,
-              "--category-map", CATEGORY_MAP, *ANALYSIS)
-    assert an.returncode == 0, an.stderr
-    with open(os.path.join(out_dir, "bmd.tsv")) as f:
-        header = f.readline().rstrip("\n").split("\t")
-        col = {name: header.index(name) for name in ("Probe ID", "Best BMD", "Best BMDL",
-                                                      "Best BMDU")}
-        offline = {}
-        for line in f:
-            v = line.rstrip("\n").split("\t")
-            offline[v[col["Probe ID"]]] = tuple(float(v[col[k]]) if v[col[k]] else None
-                                                for k in ("Best BMD", "Best BMDL", "Best BMDU"))
-    rows = d.sql("SELECT s.probe_id, s.best_bmd, s.best_bmdl, s.best_bmdu FROM probe_stat_results s"
-                 " JOIN bmd_results b ON b.id = s.bmd_result_id WHERE b.experiment_id = 1")
-    online = {}
-    for r in rows.splitlines():
-        pid, *vals = r.split("|")
-        online[pid] = tuple(float(x) if x else None for x in vals)
-    assert len(online) > 50 and online == offline
-    tpod_offline = json.load(open(os.path.join(out_dir, "tpod.json")))
-    tpod_online = json.loads(d.sql("SELECT c.tpod::text FROM category_results c JOIN bmd_results b"
-                                   " ON b.id = c.bmd_result_id WHERE b.experiment_id = 1"))
-    for key in ("gene_set", "rank", "percentile"):
-        assert tpod_online[key]["bmd"] == tpod_offline[key]["bmd"], key
-        assert tpod_online[key]["bmdl"] == tpod_offline[key]["bmdl"], key
-    # The curve plots: the same probes as analyze's, byte for byte.
-    prefix = d.sql("SELECT c.results_s3_key FROM category_results c JOIN bmd_results b"
-                   " ON b.id = c.bmd_result_id WHERE b.experiment_id = 1")
-    curves_online = sorted(k[len(prefix) + len("/plots/"):] for k in keys
-                    if k.startswith(prefix + "/plots/curve_"))
-    curves_offline = sorted(f for f in os.listdir(os.path.join(out_dir, "plots"))
-                     if f.startswith("curve_"))
-    assert len(curves_online) == 10 and curves_online == curves_offline
-    for name in curves_online:
-        got = f"/tmp/{d.prefix}{name}"
-        assert s3(d.env, "GET", f"/{d.bucket}/{prefix}/plots/{name}", got) == "200"
-        assert open(got, "rb").read() == open(os.path.join(out_dir, "plots", name), "rb").read()
+    # Every exported file equals `bmdstream analyze`'s for the same matrix
+    # and flags, byte for byte; the job carries the settings analyze prints.
+    for e, (matrix, flags) in enumerate(zip(MATRICES, VARIANTS), start=1):
+        files = ["--probe-map", PROBE_MAP, "--category-map", CATEGORY_MAP]
+        printed = d.bm("analyze", "--print-settings", *flags, *files)
+        assert printed.returncode == 0, printed.stderr
+        carried = json.loads(d.sql(f"SELECT parameters::text FROM jobs WHERE id = '{jobs[e - 1]}'"))
+        assert carried["parameters"] == json.loads(printed.stdout)
+        out_dir = f"/tmp/{d.prefix}analyze{e}"
+        an = d.bm("analyze", "--matrix", matrix, "--out", out_dir, *flags, *files)
+        assert an.returncode == 0, an.stderr
+        offline = sorted(os.path.relpath(os.path.join(r, f), out_dir)
+                         for r, _, fs in os.walk(out_dir) for f in fs)
+        online = pipeline_exports(d, e)
+        assert sorted(online) == offline, e
+        assert sum(f.startswith("plots/curve_") for f in offline) == (4 if e == 3 else 10)
+        for name, key in online.items():
+            got = f"/tmp/{d.prefix}got"
+            assert s3(d.env, "GET", f"/{d.bucket}/{key}", got) == "200"
+            with open(got, "rb") as a, open(os.path.join(out_dir, name), "rb") as b:
+                assert a.read() == b.read(), (e, name)
 
     before, objs_before = snapshot(d), objects(d)
     # Replay everything from offset 0 with every consumer group reset.

@@ -237,9 +237,12 @@ def test_failed_and_completed_job_events():
 
 def test_gmt_category_settings():
     event = encoder_event("bmd-done")
-    cat = event["data"]["parameters"]["category"]
-    cat.update(type="gmt", gmt_key="annotations/msigdb/hallmark.gmt", category_map_key=None)
+    event["data"]["parameters"]["category"]["type"] = "gmt"
+    event["data"]["annotation"].update(gmt_key="projects/12/experiments/345/gene_sets.gmt",
+                                       category_map_key=None)
     assert errors("bmd-done", event) == []
+    event["data"]["parameters"]["category"]["type"] = "go_bp"  # not a type we run
+    assert errors("bmd-done", event)
 
 
 EVENT_ID_NAMESPACE = uuid.UUID("5b0c3c1e-8f0e-4d6a-9a52-3f1d2e7c9b40")

@@ -115,6 +115,10 @@ int bs_settings_assign(json_t *settings, const char *assignment, char *errstr, s
 /* The value at a dotted path (borrowed), NULL when absent. */
 json_t *bs_settings_get(const json_t *settings, const char *path);
 
+/* Prints settings as every front end's --print-settings does: indented,
+ * in the table's order, one trailing newline. 0, or -1 on a write error. */
+int bs_settings_print(FILE *out, const json_t *settings);
+
 /* SHA-256 (hex) of the compact, key-sorted JSON text of value: equal
  * settings give equal hashes whatever their key order. */
 int bs_settings_hash(const json_t *value, char out[65]);

@@ -18,9 +18,17 @@
 #include "bs/bus.h"
 #include "bs/db.h"
 
-/* Applies "section.key=value" (e.g. "bmd.bmr=1.349", "prefilter.method=anova")
- * to data.parameters; value is read as JSON, else taken as a string. */
+/* Applies "path=value" (e.g. "bmd.bmr=1.349", "prefilter.method=anova",
+ * "bmd.models=hill,exp5") to data.parameters through the settings module
+ * (bs_settings_assign: the value read as the setting's flag reads it, the
+ * whole object validated again). PERMANENT naming the path when it is not
+ * a setting or the value does not fit. */
 bs_status bs_rerun_override(json_t *data, const char *assignment, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* Several assignments separated by commas ("bmd.bmr=2,bmd.models=hill,exp5"):
+ * a comma starts the next one only where "path=" follows it. */
+bs_status bs_rerun_override_list(json_t *data, const char *list, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
 /* The data of the experiment's last job (new reference), NOT_FOUND if the

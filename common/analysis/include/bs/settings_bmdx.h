@@ -1,0 +1,38 @@
+/*
+ * bs/settings_bmdx.h - a BMDExpress 3 analyze config (bs/bmdx_config.h)
+ * as settings (bs/settings.h): one analysis of the config, that is one
+ * expression set with one prefilter, one BMDS and one category section,
+ * becomes a sparse settings object and the input files it names, so that
+ * `analyze --config` and the flags meet in the same settings JSON.
+ */
+#ifndef BS_SETTINGS_BMDX_H
+#define BS_SETTINGS_BMDX_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "bs/bmdx_config.h"
+
+#define BS_BMDX_NONE ((size_t)-1)
+
+/* The files one analysis reads (new strings, resolved against basePath;
+ * NULL when absent), BMDExpress's numberOfThreads (0: not given) and what
+ * it asks for that we run differently ("; "-separated, empty when none). */
+typedef struct bs_bmdx_analysis {
+  char *matrix, *probe_map, *category_map;
+  unsigned threads;
+  char notes[1024];
+} bs_bmdx_analysis;
+
+/* Sets into sparse (borrowed, an object) the settings of the analysis made
+ * of expressionDataConfigs[expression], preFilterConfigs[prefilter],
+ * bmdsConfigs[bmds] and categoryAnalysisConfigs[category] (each index may
+ * be BS_BMDX_NONE: no prefilter, no BMD step, no categories), and fills
+ * *a. -1 with errstr naming the file and key of what cannot be run. */
+int bs_settings_from_bmdx(const bs_bmdx_config *cfg, size_t expression, size_t prefilter,
+                          size_t bmds, size_t category, json_t *sparse, bs_bmdx_analysis *a,
+                          char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+
+void bs_bmdx_analysis_free(bs_bmdx_analysis *a);
+
+#endif
