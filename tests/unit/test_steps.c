@@ -7,7 +7,8 @@
  * the category step fed with fits rebuilt from their JSON (the pipeline's
  * way: probe_stats.json.gz) writes the same bytes as with the fits in
  * memory (`bmdstream analyze`'s way). Category type none draws the curve
- * plots only.
+ * plots only; options from a settings object (bs_settings_options) drive
+ * the three steps as the front ends do.
  *
  * The experiment: 5 dose groups (0, 1, 3, 10, 30) x 3 replicates; probes
  * p0..p5 rise with slopes from steep to none, p6 falls, and an AFFX
@@ -452,12 +453,54 @@ static void test_category_none_and_gene_level(void **state) {
   free(fits);
 }
 
+/* The steps as the front ends drive them: options from a settings
+ * object (bs_settings_options fills the defaults). */
+static void test_steps_from_settings_json(void **state) {
+  fixture *fx = *state;
+  json_error_t jerr;
+  json_t *sparse = json_loads("{\"prefilter\": {\"method\": \"williams\", \"permutations\": 100,"
+                              " \"fold_filter\": null},"
+                              " \"bmd\": {\"models\": [\"linear\", \"power\"]},"
+                              " \"category\": {\"type\": \"gene\"}, \"plots\": {\"curves\": 2}}",
+                              0, &jerr);
+  assert_non_null(sparse);
+  bs_settings s;
+  char err[512];
+  assert_int_equal(bs_settings_options(sparse, &s, err, sizeof(err)), BS_OK);
+  json_decref(sparse);
+  assert_string_equal(s.method->name, "williams");
+  assert_int_equal(s.category_type, BS_CATEGORY_GENE);
+  bs_export_target to = {fx->store, "json-settings"};
+  bs_prefilter_output *po = NULL;
+  bmd_probe_fit *fits = NULL;
+  bmd_annotation *annot = NULL;
+  bs_category_output *co = NULL;
+  bs_analysis_inputs nofiles = {NULL, NULL, NULL};
+  assert_int_equal(bs_step_prefilter(&s, fx->ds, 1, &to, &po, err, sizeof(err)), BS_OK);
+  assert_true(po->n_passed >= 2);
+  assert_int_equal(bs_step_bmd(&s, fx->ds, po->passed, po->n_passed, 1, NULL, NULL, &to, &fits, err,
+                               sizeof(err)),
+                   BS_OK);
+  assert_int_equal(bs_step_annotation_load(&s, &nofiles, fx->ds, &annot, err, sizeof(err)), BS_OK);
+  assert_int_equal(
+      bs_step_category(&s, fx->ds, fits, po->n_passed, annot, &to, &co, err, sizeof(err)), BS_OK);
+  /* at most plots.curves, among the probes the default filters passed */
+  assert_true(co->n_curves >= 1 && co->n_curves <= 2);
+  assert_first_line(fx, "json-settings", "bmd.tsv", "Probe ID\tPower BMD\t");
+  assert_first_line(fx, "json-settings", "categories.tsv", "GO/Pathway/Gene Set/Gene ID\t");
+  bs_category_output_destroy(co);
+  bmd_annotation_destroy(annot);
+  free(fits);
+  bs_prefilter_output_destroy(po);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_prefilter_columns, setup, teardown),
       cmocka_unit_test_setup_teardown(test_steps_twice_same_bytes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_category_from_json_same_bytes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_category_none_and_gene_level, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_steps_from_settings_json, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
