@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 json_t *bs_json_number(double v) {
@@ -167,18 +168,13 @@ static void nan_fill(double *x, size_t n) {
     x[i] = NAN;
 }
 
-int bs_bmd_probe_from_json(const bmd_dataset *ds, const json_t *o, bmd_probe_fit *out, char *errstr,
-                           size_t errstr_size) {
+/* The entry o of probe row `row` of ds (row == ds->n_probes: not found). */
+static int probe_from_json(const bmd_dataset *ds, const json_t *o, size_t row, bmd_probe_fit *out,
+                           char *errstr, size_t errstr_size) {
   memset(out, 0, sizeof(*out));
   out->best.best = out->best.best_poly = -1;
   const char *id = json_string_value(json_object_get(o, "probe_id"));
-  size_t row = ds->n_probes;
-  for (size_t i = 0; id && i < ds->n_probes; i++)
-    if (strcmp(ds->probe_ids[i], id) == 0) {
-      row = i;
-      break;
-    }
-  if (row == ds->n_probes) {
+  if (!id || row >= ds->n_probes) {
     snprintf(errstr, errstr_size, "probe_id %s%s%s", id ? "\"" : "", id ? id : "is missing",
              id ? "\" is not a probe of the experiment" : "");
     return -1;
@@ -250,4 +246,75 @@ int bs_bmd_probe_from_json(const bmd_dataset *ds, const json_t *o, bmd_probe_fit
     return -1;
   }
   return 0;
+}
+
+int bs_bmd_probe_from_json(const bmd_dataset *ds, const json_t *o, bmd_probe_fit *out, char *errstr,
+                           size_t errstr_size) {
+  const char *id = json_string_value(json_object_get(o, "probe_id"));
+  size_t row = ds->n_probes;
+  for (size_t i = 0; id && i < ds->n_probes; i++)
+    if (strcmp(ds->probe_ids[i], id) == 0) {
+      row = i;
+      break;
+    }
+  return probe_from_json(ds, o, row, out, errstr, errstr_size);
+}
+
+typedef struct id_row {
+  const char *id;
+  size_t row;
+} id_row;
+
+/* By id, then row: bsearch finds some row of an id; the first is wanted. */
+static int compare_id_row(const void *a, const void *b) {
+  const id_row *x = a, *y = b;
+  int c = strcmp(x->id, y->id);
+  return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+static int compare_id(const void *a, const void *b) {
+  return strcmp(((const id_row *)a)->id, ((const id_row *)b)->id);
+}
+
+int bs_bmd_probes_from_json(const bmd_dataset *ds, const json_t *array, bmd_probe_fit **fits,
+                            size_t *n, char *errstr, size_t errstr_size) {
+  *fits = NULL;
+  *n = 0;
+  if (!json_is_array(array)) {
+    snprintf(errstr, errstr_size, "not a JSON array of probe results");
+    return -1;
+  }
+  size_t count = json_array_size(array);
+  id_row *index = malloc((ds->n_probes ? ds->n_probes : 1) * sizeof(*index));
+  bmd_probe_fit *out = calloc(count ? count : 1, sizeof(*out));
+  int rc = -1;
+  if (!index || !out) {
+    snprintf(errstr, errstr_size, "out of memory for %zu probe results", count);
+    goto done;
+  }
+  for (size_t i = 0; i < ds->n_probes; i++)
+    index[i] = (id_row){ds->probe_ids[i], i};
+  qsort(index, ds->n_probes, sizeof(*index), compare_id_row);
+  for (size_t i = 0; i < count; i++) {
+    const json_t *o = json_array_get(array, i);
+    id_row key = {json_string_value(json_object_get(o, "probe_id")), ds->n_probes};
+    const id_row *hit =
+        key.id ? bsearch(&key, index, ds->n_probes, sizeof(*index), compare_id) : NULL;
+    /* the first row of that id, as bs_bmd_probe_from_json finds it */
+    while (hit && hit > index && strcmp(hit[-1].id, key.id) == 0)
+      hit--;
+    char inner[512];
+    if (probe_from_json(ds, o, hit ? hit->row : ds->n_probes, &out[i], inner, sizeof(inner)) != 0) {
+      snprintf(errstr, errstr_size, "entry %zu: %s", i, inner);
+      goto done;
+    }
+  }
+  *fits = out;
+  *n = count;
+  out = NULL;
+  rc = 0;
+done:
+  free(index);
+  free(out);
+  return rc;
 }

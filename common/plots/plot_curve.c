@@ -4,9 +4,7 @@
  */
 #include "bs/plot_curve.h"
 
-#include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,15 +194,6 @@ static int cmp_ranked(const void *x, const void *y) {
   return (a->idx > b->idx) - (a->idx < b->idx);
 }
 
-static void set_err(char *errstr, size_t size, const char *fmt, ...) {
-  if (!errstr || !size)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(errstr, size, fmt, ap);
-  va_end(ap);
-}
-
 static int cmp_idx(const void *x, const void *y) {
   const ranked *a = x, *b = y;
   return (a->idx > b->idx) - (a->idx < b->idx);
@@ -265,59 +254,4 @@ size_t bs_plot_lowest_bmd_fits(const bmd_probe_fit *fits, size_t n, size_t k, si
     out[q] = r[q].idx;
   free(r);
   return k;
-}
-
-int bs_plot_curves_write(const char *dir, const bmd_dataset *ds, const bmd_probe_fit *fits,
-                         const size_t *sel, const char *const *labels, size_t m, char *errstr,
-                         size_t errstr_size) {
-  for (size_t q = 0; q < m; q++) {
-    const bmd_probe_fit *fit = &fits[sel[q]];
-    char path[4096], name[300];
-    bs_plot_curve_name(ds->probe_ids[fit->probe], name, sizeof(name));
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-      set_err(errstr, errstr_size, "%s: %s", path, strerror(errno));
-      return -1;
-    }
-    int rc = bs_plot_curve_svg(f, ds, fit, labels ? labels[q] : NULL);
-    if (fclose(f) != 0 || rc != 0) {
-      set_err(errstr, errstr_size, "%s: write error", path);
-      return -1;
-    }
-  }
-  return 0;
-}
-
-int bs_plot_sensitive_curves(const char *dir, const bmd_dataset *ds, const bmd_probe_fit *fits,
-                             const bmd_category_analysis *ca, size_t k, char *errstr,
-                             size_t errstr_size) {
-  size_t n = 0;
-  for (size_t g = 0; g < bmd_category_n_genes(ca); g++)
-    for (size_t j = 0; j < bmd_category_gene(ca, g)->n_probes; j++)
-      if (bmd_category_gene(ca, g)->probes[j] + 1 > n)
-        n = bmd_category_gene(ca, g)->probes[j] + 1;
-  /* the ranking reads BMDs from the fits, as bmd_cat_probe rows */
-  bmd_cat_probe *p = calloc(n + 1, sizeof(*p));
-  size_t *sel = malloc((k + 1) * sizeof(*sel));
-  const char **genes = calloc(k + 1, sizeof(*genes));
-  int written = -1;
-  if (!p || !sel || !genes) {
-    set_err(errstr, errstr_size, "curve plots: out of memory");
-    goto done;
-  }
-  for (size_t i = 0; i < n; i++)
-    p[i].bmd = fits[i].best.bmd;
-  size_t m = bs_plot_sensitive_probes(ca, p, k, sel, genes);
-  if (m == (size_t)-1) {
-    set_err(errstr, errstr_size, "curve plots: out of memory");
-    goto done;
-  }
-  if (bs_plot_curves_write(dir, ds, fits, sel, genes, m, errstr, errstr_size) == 0)
-    written = (int)m;
-done:
-  free(p);
-  free(sel);
-  free(genes);
-  return written;
 }

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bs/params.h"
 #include "bs/results.h"
+#include "bs/settings.h"
 
 static void esc(FILE *f, const char *s) {
   for (; s && *s; s++) {
@@ -46,16 +46,19 @@ static char *statistics_json(const bmd_category_result *r) {
 }
 
 bs_status bs_results_upsert_category(bs_db *db, int64_t project_id, int64_t bmd_result_id,
-                                     const json_t *settings, int64_t *category_result_id,
-                                     char *errstr, size_t errstr_size) {
+                                     const char *type, const json_t *key,
+                                     int64_t *category_result_id, char *errstr,
+                                     size_t errstr_size) {
   char hash[65], name[96], proj[32], rid[32];
-  bs_params_hash(settings, hash);
-  const char *type = json_string_value(json_object_get(settings, "type"));
-  snprintf(name, sizeof(name), "%s-%.16s", type ? type : "category", hash);
+  if (bs_settings_hash(key, hash) != 0) {
+    snprintf(errstr, errstr_size, "out of memory hashing the category settings");
+    return BS_ERR_RETRIABLE;
+  }
+  snprintf(name, sizeof(name), "%s-%.16s", type, hash);
   snprintf(proj, sizeof(proj), "%" PRId64, project_id);
   snprintf(rid, sizeof(rid), "%" PRId64, bmd_result_id);
-  char *info = json_dumps(settings, JSON_COMPACT | JSON_SORT_KEYS);
-  const char *params[] = {proj, rid, name, type ? type : "defined", hash, info};
+  char *info = json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS);
+  const char *params[] = {proj, rid, name, type, hash, info};
   PGresult *r = NULL;
   bs_status st = bs_db_exec(db,
                             "INSERT INTO category_results (project_id, bmd_result_id, name, "
@@ -74,8 +77,9 @@ bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
                                       const bmd_category_analysis *ca, const json_t *tpod,
                                       const char *export_prefix, char *errstr, size_t errstr_size) {
   char cid[32], count[32];
+  size_t n_results = ca ? bmd_category_n_results(ca) : 0;
   snprintf(cid, sizeof(cid), "%" PRId64, category_result_id);
-  snprintf(count, sizeof(count), "%zu", bmd_category_n_results(ca));
+  snprintf(count, sizeof(count), "%zu", n_results);
   bs_status st = bs_db_begin(db, errstr, errstr_size);
   if (st == BS_OK)
     st = bs_db_exec(db,
@@ -89,7 +93,7 @@ bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
   char *text = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&text, &len);
-  for (size_t i = 0; f && i < bmd_category_n_results(ca); i++) {
+  for (size_t i = 0; f && i < n_results; i++) {
     const bmd_category_result *c = bmd_category_result_get(ca, i);
     esc(f, c->id);
     fputc('\t', f);
@@ -127,7 +131,7 @@ bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
                   1, ip, NULL, errstr, errstr_size);
   if (st != BS_OK)
     goto fail;
-  char *tp = json_dumps(tpod, JSON_COMPACT);
+  char *tp = tpod ? json_dumps(tpod, JSON_COMPACT) : NULL;
   const char *up[] = {cid, export_prefix, count, tp};
   st = bs_db_exec(db,
                   "UPDATE category_results SET results_s3_key = $2, num_categories = $3::int, "

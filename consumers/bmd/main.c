@@ -1,17 +1,20 @@
 /*
  * bmdstream-bmd - the BMD stage: prefilter-done -> model fits -> bmd-done.
  *
- * For each event: load the experiment's matrix.bin, take the probes its
- * prefilter result passed, fit every requested model to each (core
- * bmd_probes_fit, several threads; the same driver as `bmdstream
- * analyze`), then
+ * For each event (settings and annotation keys carried on as they came;
+ * an event whose last_step is "prefilter" is acknowledged and nothing
+ * more): load the experiment's matrix.bin, take the probes its prefilter
+ * result passed, then
  *   1. upsert the bmd_results row (natural key: experiment, prefilter
- *      result, method, name = "bmd-" + settings hash) to get its id;
- *   2. store projects/{p}/results/{r}/probe_stats.json.gz (the key derives
- *      from the result id: a re-run overwrites it with the same bytes);
- *   3. write the probe_stat_results rows, the result's key and count in
- *      one transaction (ON CONFLICT DO NOTHING);
- *   4. emit bmd-done, its id derived from the result id.
+ *      result, method, name = "bmd-" + hash of parameters.bmd) for its id;
+ *   2. the BMD step (bs/steps.h, as `bmdstream analyze` runs it, on this
+ *      program's threads): every model fitted to each probe, the best one
+ *      selected, bmd.tsv under projects/{p}/exports/bmd/{id}/;
+ *   3. store projects/{p}/results/{id}/probe_stats.json.gz, then the
+ *      probe_stat_results rows, the result's key and count in one
+ *      transaction (ON CONFLICT DO NOTHING);
+ *   4. emit bmd-done, its id derived from the result id. With last_step
+ *      "bmd" this stage ends the job.
  * Progress goes to job-events as probes are fitted.
  */
 #include <gsl/gsl_errno.h>
@@ -19,11 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bs/event_data.h"
 #include "bs/experiments.h"
-#include "bs/log.h"
-#include "bs/params.h"
 #include "bs/results.h"
 #include "bs/stage.h"
+#include "bs/steps.h"
 
 static const bs_config_param bmd_params[] = {
     {"threads", BS_CFG_INT, "2", "threads fitting probes", 0},
@@ -45,78 +48,84 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
                         char *errstr, size_t errstr_size) {
   (void)opaque;
   bs_db *db = bs_stage_db(stage);
+  bs_objstore *store = bs_stage_objstore(stage);
+  json_t *settings = NULL, *annotation = NULL;
   bmd_dataset *ds = NULL;
   size_t *rows = NULL, nrows = 0;
   bmd_probe_fit *fits = NULL;
-  json_t *params = json_object_get(in->data, "parameters");
-  json_t *settings = json_object_get(params, "bmd");
+  bs_settings s;
+  bs_analysis_inputs keys;
   int64_t prefilter_id = json_integer_value(json_object_get(in->data, "prefilter_result_id"));
-  bs_status st = bs_experiment_load_matrix(db, bs_stage_objstore(stage), in->project_id,
-                                           in->experiment_id, &ds, errstr, errstr_size);
-  if (st != BS_OK)
+  bs_status st = bs_event_settings(in->data, &settings, &s, errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_event_annotation(in->data, in->project_id, &annotation, &keys, errstr, errstr_size);
+  if (st != BS_OK || s.last_step == BS_STEP_PREFILTER) {
+    if (st == BS_OK)
+      snprintf(out->message, sizeof(out->message), "nothing to do: the last step is the prefilter");
     goto done;
-  bmd_probes_options opt;
-  st = bs_params_bmd_parse(settings, ds->log_base, &opt, errstr, errstr_size);
-  if (st != BS_OK)
-    goto done;
-  opt.threads = (unsigned)bs_config_get_int(bs_stage_config(stage), "threads");
-  st = bs_results_passed_probes(db, prefilter_id, ds, &rows, &nrows, errstr, errstr_size);
+  }
+  st = bs_experiment_load_matrix(db, store, in->project_id, in->experiment_id, &ds, errstr,
+                                 errstr_size);
+  if (st == BS_OK)
+    st = bs_results_passed_probes(db, prefilter_id, ds, &rows, &nrows, errstr, errstr_size);
   if (st != BS_OK)
     goto done;
 
+  const json_t *bmd_settings = json_object_get(settings, "bmd");
   char hash[65], name[80];
-  bs_params_hash(settings, hash);
-  snprintf(name, sizeof(name), "bmd-%.16s", hash);
-  int64_t result_id = 0;
-  st = bs_results_upsert_bmd(db, in->project_id, in->experiment_id, prefilter_id, name, settings,
-                             &result_id, errstr, errstr_size);
-  if (st != BS_OK)
-    goto done;
-
-  fits = calloc(nrows ? nrows : 1, sizeof(*fits));
-  if (!fits) {
-    snprintf(errstr, errstr_size, "out of memory for %zu probe fits", nrows);
+  if (bs_settings_hash(bmd_settings, hash) != 0) {
+    snprintf(errstr, errstr_size, "out of memory hashing the BMD settings");
     st = BS_ERR_RETRIABLE;
     goto done;
   }
-  progress_ctx pc = {stage, in};
-  opt.progress = on_progress;
-  opt.progress_opaque = &pc;
-  if (nrows && bmd_probes_fit(ds, rows, nrows, &opt, fits, errstr, errstr_size) != 0) {
-    st = BS_ERR_PERMANENT;
+  snprintf(name, sizeof(name), "bmd-%.16s", hash);
+  int64_t result_id = 0;
+  st = bs_results_upsert_bmd(db, in->project_id, in->experiment_id, prefilter_id, name,
+                             bmd_settings, &result_id, errstr, errstr_size);
+  if (st != BS_OK)
     goto done;
-  }
+
+  char prefix[128], key[256];
+  snprintf(prefix, sizeof(prefix), "projects/%" PRId64 "/exports/bmd/%" PRId64, in->project_id,
+           result_id);
+  bs_export_target to = {store, prefix};
+  progress_ctx pc = {stage, in};
+  unsigned threads = (unsigned)bs_config_get_int(bs_stage_config(stage), "threads");
+  st = bs_step_bmd(&s, ds, rows, nrows, threads, on_progress, &pc, &to, &fits, errstr, errstr_size);
+  if (st != BS_OK)
+    goto done;
   if (bs_stage_stopping(stage)) {
     snprintf(errstr, errstr_size, "shutting down before the results were stored");
     st = BS_ERR_RETRIABLE;
     goto done;
   }
-  char key[256];
   snprintf(key, sizeof(key), "projects/%" PRId64 "/results/%" PRId64 "/probe_stats.json.gz",
            in->project_id, result_id);
-  st = bs_results_store_probe_stats(db, bs_stage_objstore(stage), key, result_id, ds, fits, nrows,
-                                    errstr, errstr_size);
+  st =
+      bs_results_store_probe_stats(db, store, key, result_id, ds, fits, nrows, errstr, errstr_size);
   if (st != BS_OK)
     goto done;
 
-  out->data =
-      json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:O}}", "job_id", in->job_id, "user_id",
-                (json_int_t)in->user_id, "project_id", (json_int_t)in->project_id, "experiment_id",
-                (json_int_t)in->experiment_id, "prefilter_result_id", (json_int_t)prefilter_id,
-                "bmd_result_id", (json_int_t)result_id, "num_results", (json_int_t)nrows,
-                "parameters", "category", json_object_get(params, "category"));
-  if (!out->data) {
-    snprintf(errstr, errstr_size, "event data: parameters.category is missing");
-    st = BS_ERR_PERMANENT;
+  out->data = bs_event_data_next(in, settings, annotation);
+  if (!out->data ||
+      json_object_set_new(out->data, "prefilter_result_id", json_integer(prefilter_id)) != 0 ||
+      json_object_set_new(out->data, "bmd_result_id", json_integer(result_id)) != 0 ||
+      json_object_set_new(out->data, "num_results", json_integer((json_int_t)nrows)) != 0) {
+    snprintf(errstr, errstr_size, "out of memory building bmd-done");
+    st = BS_ERR_RETRIABLE;
     goto done;
   }
   snprintf(out->event_key, sizeof(out->event_key), "bmd_result=%" PRId64, result_id);
   out->result_id = result_id;
-  snprintf(out->message, sizeof(out->message), "BMD analysis done: %zu probes fitted", nrows);
+  out->job_completed = s.last_step == BS_STEP_BMD;
+  snprintf(out->message, sizeof(out->message), "BMD analysis done: %zu probes fitted%s", nrows,
+           out->job_completed ? "; completed (last step: bmd)" : "");
 done:
   free(fits);
   free(rows);
   bmd_dataset_destroy(ds);
+  json_decref(annotation);
+  json_decref(settings);
   return st;
 }
 

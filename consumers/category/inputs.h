@@ -1,34 +1,38 @@
 /*
- * inputs.h - what the category stage reads: the BMD result's per-probe
- * values (from its probe_stats.json.gz), the annotation objects, and the
- * filter settings of the event.
+ * inputs.h - what the category stage reads besides the matrix: the BMD
+ * result's fits (rebuilt from its probe_stats.json.gz, every probe, so
+ * that the category step runs on the values `bmdstream analyze` holds in
+ * memory) and the annotation objects, fetched into temporary files.
  */
 #ifndef BS_CATEGORY_INPUTS_H
 #define BS_CATEGORY_INPUTS_H
 
-#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 
-#include "bmd/category.h"
-#include "bmd/tpod.h"
+#include "bmd/probes.h"
 #include "bs/db.h"
 #include "bs/objstore.h"
+#include "bs/settings.h"
 
-typedef struct bmd_result_probes {
-  json_t *root;          /* owned: the decoded probe_stats.json.gz */
-  bmd_cat_probe *probes; /* owned array; strings borrowed from root */
-  size_t n;
-} bmd_result_probes;
+/* The fits of BMD result result_id (its results_s3_key object) over ds:
+ * *fits new (free), *n entries, in the BMD stage's order. */
+bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t result_id,
+                                const bmd_dataset *ds, bmd_probe_fit **fits, size_t *n,
+                                char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
-/* Loads the probes of bmd result result_id (its results_s3_key object). */
-bs_status bs_category_load_probes(bs_db *db, bs_objstore *store, int64_t result_id,
-                                  bmd_result_probes *out, char *errstr, size_t errstr_size);
-void bs_category_probes_free(bmd_result_probes *p);
+/* The annotation objects named by keys, each in a new temporary file. */
+typedef struct bs_annotation_files {
+  char probe_map[64], category_map[64], gmt[64]; /* "" when not fetched */
+  bs_analysis_inputs paths;                      /* pointing into the above, NULL when "" */
+} bs_annotation_files;
 
-/* The annotation of the settings (probe map, category map or GMT keys;
- * a null probe map makes each probe its own gene). ids: the experiment's
- * probe ids, for that identity map. */
-bs_status bs_category_load_annotation(bs_objstore *store, const json_t *settings, char *const *ids,
-                                      size_t n_ids, bmd_annotation **out, char *errstr,
-                                      size_t errstr_size);
+/* Fetches keys (borrowed) into files; a missing object is PERMANENT.
+ * Call bs_annotation_files_remove afterwards, whatever the result. */
+bs_status bs_annotation_files_fetch(bs_objstore *store, const bs_analysis_inputs *keys,
+                                    bs_annotation_files *files, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+void bs_annotation_files_remove(bs_annotation_files *files);
 
 #endif

@@ -14,7 +14,8 @@ deployment (topic prefix, database, bucket).
   creates no duplicate row or object and changes no result;
 - a malformed event, a missing matrix object and a project the user does
   not own each land in dead-letter with the job FAILED and a clear
-  message, while the other jobs complete;
+  message, while the other jobs complete; a job whose last step is the
+  prefilter completes at the prefilter stage and makes no BMD result;
 - SIGTERM, then SIGKILL, in the middle of a BMD run lose and duplicate
   nothing, and a second BMD instance shares the partitions;
 - an event published with kcat (no bmdstream code) is processed like ours.
@@ -344,9 +345,23 @@ def test_poison_missing_object_and_forbidden(dep):
     kcat_produce(d.bootstrap, d.prefix + "experiment-imported", str(params["experiment_id"]),
                  json.dumps(event("experiment-imported", dict(params, job_id=kcat_job))))
 
+    # 5. A job whose last step is the prefilter (--no-bmd): it completes at
+    # the prefilter stage; the later stages acknowledge its events and make
+    # nothing.
+    out = d.run(os.path.join(BIN, "bmdstream-import"), "--user", "ana", "--project",
+                str(d.project), "--matrix", MATRICES[1], "--no-bmd", "--p-cutoff", "0.01")
+    assert out.returncode == 0, out.stderr
+    prefilter_only = out.stdout.strip()
+
     later = import_matrix(d, MATRICES[2])
-    jobs = d.wait_jobs([good, bad_job, ghost_job, forbidden_job, later, kcat_job])
+    jobs = d.wait_jobs([good, bad_job, ghost_job, forbidden_job, later, kcat_job, prefilter_only])
     assert jobs[good][0] == "COMPLETED" and jobs[later][0] == "COMPLETED"
+    assert jobs[prefilter_only][0] == "COMPLETED" and float(jobs[prefilter_only][1]) == 1.0
+    e = d.sql(f"SELECT parameters->>'experiment_id' FROM jobs WHERE id = '{prefilter_only}'")
+    pre = d.sql(f"SELECT id FROM prefilter_results WHERE experiment_id = {e}")
+    assert d.sql(f"SELECT results_s3_key FROM prefilter_results WHERE id = {pre}") == \
+        f"projects/{d.project}/exports/prefilter/{pre}"
+    assert d.sql(f"SELECT count(*) FROM bmd_results WHERE experiment_id = {e}") == "0"
     assert jobs[kcat_job][0] == "COMPLETED" and float(jobs[kcat_job][1]) == 1.0
     assert jobs[bad_job][0] == "FAILED" and "subject" in jobs[bad_job][2], jobs[bad_job]
     assert jobs[ghost_job][0] == "FAILED" and "missing" in jobs[ghost_job][2], jobs[ghost_job]

@@ -1,10 +1,9 @@
 /*
  * test_plot_curve.c - curve plots of the most sensitive probes: which
- * probes get a file, and that each SVG holds the group means and SDs
- * (recomputed here from the raw values), the fitted model and the BMD,
- * BMDL and BMDU markers; the lowest-BMD choice without categories; and
- * that a fit rebuilt from its JSON (the category stage's way) draws the
- * same bytes as the fit in memory (`bmdstream analyze`'s way).
+ * probes are chosen (the ids "probe/N" named curve_probe_N.svg), and that each SVG holds the group
+ * means and SDs (recomputed here from the raw values), the fitted model and the BMD, BMDL and BMDU
+ * markers; the lowest-BMD choice without categories; and that a fit rebuilt from its JSON (the
+ * category stage's way) draws the same bytes as the fit in memory (`bmdstream analyze`'s way).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -104,7 +103,20 @@ static void test_sensitive_curves(void **state) {
       }
   char dir[] = "/tmp/bs_curve_XXXXXX", path[256];
   assert_non_null(mkdtemp(dir));
-  assert_int_equal(bs_plot_sensitive_curves(dir, ds, fits, ca, 2, err, sizeof(err)), 2);
+  /* the two most sensitive probes that passed, drawn as the category step
+   * draws them: dir/curve_<probe>.svg labelled with the gene */
+  size_t sel[2];
+  const char *genes[2];
+  assert_int_equal(bs_plot_sensitive_probes(ca, cp, 2, sel, genes), 2);
+  for (size_t q = 0; q < 2; q++) {
+    char name[64];
+    bs_plot_curve_name(ds->probe_ids[fits[sel[q]].probe], name, sizeof(name));
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(bs_plot_curve_svg(f, ds, &fits[sel[q]], genes[q]), 0);
+    assert_int_equal(fclose(f), 0);
+  }
   for (size_t q = 0; q < 4; q++) {
     size_t p = order[q];
     snprintf(path, sizeof(path), "%s/curve_probe_%zu.svg", dir, p);

@@ -8,13 +8,20 @@
  *
  *   prefilter  prefilter.tsv
  *   bmd        bmd.tsv
- *   category   categories.tsv, results.csv, tpod.json,
- *              plots/gene_accumulation.svg, plots/category_accumulation.svg
- *              (with a category analysis) and plots/curve_<probe>.svg for
- *              the settings' plots.curves most sensitive probes
+ *   category   categories.tsv, results.csv (the same table as CSV),
+ *              tpod.json, plots/gene_accumulation.svg,
+ *              plots/category_accumulation.svg (with a category analysis)
+ *              and plots/curve_<probe>.svg for the settings' plots.curves
+ *              most sensitive probes
  *
  * A consumer's handler is then: load inputs -> step -> rows -> next event;
  * `analyze` is: import -> step -> step -> step.
+ *
+ * The steps compute with the settings' log base (s->log_base), whatever
+ * log base ds was imported with: the results' natural keys name the
+ * settings, so the settings decide. Files are rendered in memory and put
+ * whole; a step that fails may have put some of its files already (a
+ * re-run overwrites them with the same bytes).
  *
  * Errors: RETRIABLE when the store could not be written or memory ran
  * out, PERMANENT when the input cannot be analysed (errstr says why).
@@ -22,6 +29,7 @@
 #ifndef BS_STEPS_H
 #define BS_STEPS_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "bmd/category.h"
@@ -75,6 +83,20 @@ bs_status bs_step_bmd(const bs_settings *s, const bmd_dataset *ds, const size_t 
 
 /* ---- category ------------------------------------------------------- */
 
+/* How the category step's files are made, for `bmdstream categories`,
+ * whose probes come from a bmd.tsv instead of fits in memory:
+ * categories.tsv, results.csv, tpod.json and the two accumulation plots of
+ * ca (probes: the inputs it ran with; tpod: tpod.json's object; all
+ * borrowed), and one fit's plots/curve_<probe>.svg, labelled with label
+ * (may be NULL). */
+bs_status bs_category_exports_put(const bs_settings *s, const bmd_category_analysis *ca,
+                                  const bmd_cat_probe *probes, const json_t *tpod,
+                                  const bs_export_target *to, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+bs_status bs_curve_plot_put(const bs_export_target *to, const bmd_dataset *ds,
+                            const bmd_probe_fit *fit, const char *label, char *errstr,
+                            size_t errstr_size) __attribute__((warn_unused_result));
+
 /* The annotation the settings ask for from local files: NULL in *out for
  * category type none; with no probe map each probe id of ds is its own
  * gene. Paths as bs_settings_check_inputs accepted them. */
@@ -90,8 +112,11 @@ typedef struct bs_category_output {
 } bs_category_output;
 
 /* The category analysis of fits[0..n) (the BMD step's results for the
- * probes that passed the prefilter) with annot (borrowed; NULL for type
- * none), the tPOD and the plots. *out new (bs_category_output_destroy). */
+ * probes that passed the prefilter, in its order: the pipeline rebuilds
+ * them from probe_stats.json.gz with bs_bmd_probes_from_json) with annot
+ * (borrowed; NULL for type none), the tPOD and the plots. For category
+ * type none only the curve plots are drawn (ca and tpod stay NULL).
+ * *out new (bs_category_output_destroy). */
 bs_status bs_step_category(const bs_settings *s, const bmd_dataset *ds, const bmd_probe_fit *fits,
                            size_t n, const bmd_annotation *annot, const bs_export_target *to,
                            bs_category_output **out, char *errstr, size_t errstr_size)

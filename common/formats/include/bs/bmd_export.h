@@ -34,6 +34,14 @@ json_t *bs_bmd_probe_json(const bmd_dataset *ds, const bmd_probe_fit *fit);
 int bs_bmd_probe_from_json(const bmd_dataset *ds, const json_t *o, bmd_probe_fit *out, char *errstr,
                            size_t errstr_size) __attribute__((warn_unused_result));
 
+/* Every entry of a JSON array of bs_bmd_probe_json objects (a BMD
+ * result's probe_stats.json.gz) as bs_bmd_probe_from_json rebuilds it,
+ * in array order, probe ids looked up once in a sorted index: *fits new
+ * (free), *n entries. 0, or -1 with errstr naming the entry. */
+int bs_bmd_probes_from_json(const bmd_dataset *ds, const json_t *array, bmd_probe_fit **fits,
+                            size_t *n, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
 /* A number for JSON: null when not finite. New reference. */
 json_t *bs_json_number(double v);
 

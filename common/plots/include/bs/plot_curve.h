@@ -15,10 +15,6 @@
 #include "bmd/category.h"
 #include "bmd/probes.h"
 
-/* How many curve plots `bmdstream analyze` and the category stage draw
- * unless told otherwise. */
-#define BS_CURVE_PLOTS_DEFAULT 10
-
 /* One probe's plot; label (may be NULL) is added to the title, e.g. the
  * gene. Returns 0, or -1 on a write error or out of memory. */
 int bs_plot_curve_svg(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fit,
@@ -38,23 +34,8 @@ size_t bs_plot_sensitive_probes(const bmd_category_analysis *ca, const bmd_cat_p
  * (size_t)-1 when out of memory. */
 size_t bs_plot_lowest_bmd_fits(const bmd_probe_fit *fits, size_t n, size_t k, size_t *out);
 
-/* Writes dir/curve_<probe>.svg for fits[sel[q]], q < m, labelled
- * labels[q] (labels or its entries may be NULL). Returns 0, or -1 with
- * errstr naming the file. */
-int bs_plot_curves_write(const char *dir, const bmd_dataset *ds, const bmd_probe_fit *fits,
-                         const size_t *sel, const char *const *labels, size_t m, char *errstr,
-                         size_t errstr_size) __attribute__((warn_unused_result));
-
 /* File name for a probe's curve plot: "curve_<id>.svg" with characters
  * other than [A-Za-z0-9._-] replaced by '_'. */
 void bs_plot_curve_name(const char *probe_id, char *buf, size_t size);
-
-/* Writes dir/curve_<probe>.svg for the k probes with the lowest best BMD
- * among those that passed the category filters (ca), fits[i] being the
- * fit of probes[i] of the analysis (same order as given to
- * bmd_category_run). Returns the number written, or -1 with errstr. */
-int bs_plot_sensitive_curves(const char *dir, const bmd_dataset *ds, const bmd_probe_fit *fits,
-                             const bmd_category_analysis *ca, size_t k, char *errstr,
-                             size_t errstr_size) __attribute__((warn_unused_result));
 
 #endif

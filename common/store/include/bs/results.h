@@ -36,26 +36,32 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
                                        const bmd_probe_fit *fits, size_t n, char *errstr,
                                        size_t errstr_size) __attribute__((warn_unused_result));
 
-/* Stores a prefilter run in one transaction: the prefilter_results row
- * (natural key: experiment + settings hash; name "<method>-<hash>"), then
- * one prefilter_result_details row per probe (statistic may be NULL).
- * *prefilter_id receives the row's id, new or existing. */
-bs_status bs_results_store_prefilter(bs_db *db, int64_t project_id, int64_t experiment_id,
-                                     const char *method, const json_t *settings,
-                                     const bmd_dataset *ds, const double *statistic,
-                                     const bmd_prefilter_result *res, int64_t *prefilter_id,
-                                     char *errstr, size_t errstr_size)
+/* The prefilter_results row of (experiment, settings hash), created if
+ * absent (name "<method>-<hash>", settings: parameters.prefilter, stored
+ * as the row's parameters); *prefilter_id its id either way. */
+bs_status bs_results_upsert_prefilter(bs_db *db, int64_t project_id, int64_t experiment_id,
+                                      const char *method, const json_t *settings,
+                                      int64_t *prefilter_id, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
-/* The category_results row of (BMD result, settings hash), created if
- * absent; *category_result_id its id either way. */
+/* One transaction: one prefilter_result_details row per probe of res
+ * (statistic may be NULL), then the result's counts and export prefix. */
+bs_status bs_results_store_prefilter(bs_db *db, int64_t prefilter_id, const bmd_dataset *ds,
+                                     const double *statistic, const bmd_prefilter_result *res,
+                                     const char *export_prefix, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* The category_results row of (BMD result, hash of key), created if
+ * absent (name "<type>-<hash>"; key, the object the natural key hashes,
+ * stored as the row's parameters); *category_result_id its id either way. */
 bs_status bs_results_upsert_category(bs_db *db, int64_t project_id, int64_t bmd_result_id,
-                                     const json_t *settings, int64_t *category_result_id,
-                                     char *errstr, size_t errstr_size)
+                                     const char *type, const json_t *key,
+                                     int64_t *category_result_id, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
 /* One transaction: a category_result_details row per category, then the
- * result's count, tPOD and export prefix. */
+ * result's count, tPOD and export prefix. ca and tpod NULL (category type
+ * none): no rows, count 0, no tPOD. */
 bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
                                       const bmd_category_analysis *ca, const json_t *tpod,
                                       const char *export_prefix, char *errstr, size_t errstr_size)

@@ -1,0 +1,53 @@
+/*
+ * step_bmd.c - the BMD step (bs/steps.h): every model of the settings
+ * fitted to each probe the prefilter passed, the best one selected and
+ * its metrics (core bmd_probes_fit), then bmd.tsv with BMDExpress's BMD
+ * export columns (bs/bmd_export.h).
+ */
+#include <stdlib.h>
+
+#include "bs/bmd_export.h"
+#include "steps_internal.h"
+
+typedef struct tsv_args {
+  const bmd_dataset *ds;
+  const bmd_probe_fit *fits;
+  size_t n;
+  const bmd_probes_options *opt;
+} tsv_args;
+
+static int render_tsv(FILE *out, const void *arg) {
+  const tsv_args *a = arg;
+  return bs_bmd_tsv_write(out, a->ds, a->fits, a->n, a->opt->model_mask, a->opt->fit.variance);
+}
+
+bs_status bs_step_bmd(const bs_settings *s, const bmd_dataset *ds, const size_t *rows, size_t n,
+                      unsigned threads, bs_step_progress_cb progress, void *progress_opaque,
+                      const bs_export_target *to, bmd_probe_fit **fits, char *errstr,
+                      size_t errstr_size) {
+  bmd_dataset view = bs_step_dataset(s, ds);
+  bmd_probes_options opt = s->bmd;
+  opt.fit.log_base = s->log_base;
+  opt.threads = threads;
+  opt.progress = progress;
+  opt.progress_opaque = progress_opaque;
+  *fits = NULL;
+  bmd_probe_fit *f = calloc(n ? n : 1, sizeof(*f));
+  if (!f) {
+    snprintf(errstr, errstr_size, "BMD: out of memory for %zu probe fits", n);
+    return BS_ERR_RETRIABLE;
+  }
+  if (n && bmd_probes_fit(&view, rows, n, &opt, f, errstr, errstr_size) != 0) {
+    free(f);
+    return BS_ERR_PERMANENT;
+  }
+  tsv_args args = {ds, f, n, &opt};
+  bs_status st = bs_export_render_put(to, "bmd.tsv", "text/tab-separated-values", render_tsv, &args,
+                                      errstr, errstr_size);
+  if (st != BS_OK) {
+    free(f);
+    return st;
+  }
+  *fits = f;
+  return BS_OK;
+}

@@ -1,0 +1,263 @@
+/*
+ * step_category.c - the category step (bs/steps.h): the BMD step's fits
+ * as category inputs (bs/category_input.h), the category analysis and the
+ * tPOD (core bmd_category_run, bmd_tpod_compute), then every export of
+ * the step, written here and nowhere else:
+ *
+ *   categories.tsv, results.csv (the same table as CSV), tpod.json,
+ *   plots/gene_accumulation.svg, plots/category_accumulation.svg
+ *     (categories with at least plots.category_min_genes genes), and
+ *   plots/curve_<probe>.svg for the plots.curves most sensitive probes:
+ *     with a category analysis, those that passed its filters with the
+ *     lowest best BMD, labelled with their gene (bs_plot_sensitive_probes);
+ *     for category type none, the fitted probes with the lowest finite
+ *     best BMD, unlabelled (bs_plot_lowest_bmd_fits).
+ *
+ * Also the annotation the settings ask for, from local files.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs/annotation.h"
+#include "bs/category_export.h"
+#include "bs/category_input.h"
+#include "bs/plot_curve.h"
+#include "steps_internal.h"
+
+/* ---- annotation ------------------------------------------------------ */
+
+/* Each probe id of ds its own gene (no probe map). NULL when out of memory. */
+static bmd_annotation *identity_map(const bmd_dataset *ds) {
+  bmd_annotation *a = bmd_annotation_new();
+  for (size_t i = 0; a && i < ds->n_probes; i++)
+    if (bmd_annotation_add_probe_gene(a, ds->probe_ids[i], ds->probe_ids[i]) != 0) {
+      bmd_annotation_destroy(a);
+      a = NULL;
+    }
+  return a;
+}
+
+bs_status bs_step_annotation_load(const bs_settings *s, const bs_analysis_inputs *files,
+                                  const bmd_dataset *ds, bmd_annotation **out, char *errstr,
+                                  size_t errstr_size) {
+  *out = NULL;
+  const char *cmap = s->category_type == BS_CATEGORY_DEFINED ? files->category_map : NULL;
+  const char *gmt = s->category_type == BS_CATEGORY_GMT ? files->gmt : NULL;
+  int gene_level = s->category_type == BS_CATEGORY_GENE;
+  switch (s->category_type) {
+  case BS_CATEGORY_NONE:
+    return BS_OK;
+  case BS_CATEGORY_DEFINED:
+  case BS_CATEGORY_GMT:
+    if (!files->probe_map || (!cmap && !gmt)) {
+      snprintf(errstr, errstr_size, "category type %s needs a probe map and %s",
+               s->category_type == BS_CATEGORY_GMT ? "gmt" : "defined",
+               s->category_type == BS_CATEGORY_GMT ? "a GMT file" : "a category map");
+      return BS_ERR_PERMANENT;
+    }
+    break;
+  case BS_CATEGORY_GENE:
+    break;
+  }
+  if (files->probe_map) {
+    *out = bs_annotation_load(files->probe_map, cmap, gmt, gene_level, errstr, errstr_size);
+    return *out ? BS_OK : BS_ERR_PERMANENT;
+  }
+  /* gene level without a probe map: each probe is its own gene and set */
+  bmd_annotation *a = identity_map(ds);
+  if (!a || bmd_annotation_gene_level(a) != 0) {
+    bmd_annotation_destroy(a);
+    snprintf(errstr, errstr_size, "out of memory building the gene-level annotation");
+    return BS_ERR_RETRIABLE;
+  }
+  *out = a;
+  return BS_OK;
+}
+
+/* ---- exports --------------------------------------------------------- */
+
+typedef struct export_args {
+  const bs_settings *s;
+  const bmd_category_analysis *ca;
+  const bmd_cat_probe *probes;
+  const json_t *tpod;
+} export_args;
+
+static int render_categories(FILE *out, const void *arg) {
+  const export_args *a = arg;
+  return bs_categories_tsv_write(out, a->ca, a->probes, &a->s->category);
+}
+
+static int render_tpod(FILE *out, const void *arg) {
+  return json_dumpf(((const export_args *)arg)->tpod, out, JSON_INDENT(2) | JSON_SORT_KEYS);
+}
+
+static int render_gene_plot(FILE *out, const void *arg) {
+  return bs_plot_gene_accumulation_svg(out, ((const export_args *)arg)->ca,
+                                       "Gene BMD accumulation");
+}
+
+static int render_category_plot(FILE *out, const void *arg) {
+  const export_args *a = arg;
+  return bs_plot_category_accumulation_svg(out, a->ca, a->s->plot_category_min_genes,
+                                           "Category median BMD accumulation");
+}
+
+bs_status bs_category_exports_put(const bs_settings *s, const bmd_category_analysis *ca,
+                                  const bmd_cat_probe *probes, const json_t *tpod,
+                                  const bs_export_target *to, char *errstr, size_t errstr_size) {
+  export_args a = {s, ca, probes, tpod};
+  char *tsv = NULL, *csv = NULL;
+  size_t tsv_len = 0, csv_len = 0;
+  bs_status st = BS_ERR_RETRIABLE;
+  /* categories.tsv, and results.csv from the same bytes */
+  FILE *f = open_memstream(&tsv, &tsv_len);
+  int rc = f ? render_categories(f, &a) : -1;
+  if (f && fclose(f) != 0)
+    rc = -1;
+  if (rc != 0 || !tsv || bs_export_tsv_to_csv(tsv, tsv_len, &csv, &csv_len) != 0) {
+    snprintf(errstr, errstr_size, "export categories.tsv: cannot render (out of memory)");
+    goto done;
+  }
+  st = bs_export_put(to, "categories.tsv", tsv, tsv_len, "text/tab-separated-values", errstr,
+                     errstr_size);
+  if (st == BS_OK)
+    st = bs_export_put(to, "results.csv", csv, csv_len, "text/csv", errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_export_render_put(to, "tpod.json", "application/json", render_tpod, &a, errstr,
+                              errstr_size);
+  if (st == BS_OK)
+    st = bs_export_render_put(to, "plots/gene_accumulation.svg", "image/svg+xml", render_gene_plot,
+                              &a, errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_export_render_put(to, "plots/category_accumulation.svg", "image/svg+xml",
+                              render_category_plot, &a, errstr, errstr_size);
+done:
+  free(tsv);
+  free(csv);
+  return st;
+}
+
+typedef struct curve_args {
+  const bmd_dataset *ds;
+  const bmd_probe_fit *fit;
+  const char *label;
+} curve_args;
+
+static int render_curve(FILE *out, const void *arg) {
+  const curve_args *a = arg;
+  return bs_plot_curve_svg(out, a->ds, a->fit, a->label);
+}
+
+bs_status bs_curve_plot_put(const bs_export_target *to, const bmd_dataset *ds,
+                            const bmd_probe_fit *fit, const char *label, char *errstr,
+                            size_t errstr_size) {
+  char name[320], file[300];
+  bs_plot_curve_name(ds->probe_ids[fit->probe], file, sizeof(file));
+  snprintf(name, sizeof(name), "plots/%s", file);
+  curve_args a = {ds, fit, label};
+  return bs_export_render_put(to, name, "image/svg+xml", render_curve, &a, errstr, errstr_size);
+}
+
+/* The curve plots (see the top of the file); *written how many. */
+static bs_status put_curves(const bs_settings *s, const bmd_dataset *ds, const bmd_probe_fit *fits,
+                            size_t n, const bmd_category_analysis *ca, const bmd_cat_probe *probes,
+                            const bs_export_target *to, size_t *written, char *errstr,
+                            size_t errstr_size) {
+  size_t k = s->curve_plots, m = (size_t)-1;
+  *written = 0;
+  if (k == 0 || n == 0)
+    return BS_OK;
+  size_t *sel = malloc(k * sizeof(*sel));
+  const char **genes = calloc(k, sizeof(*genes));
+  bs_status st = BS_OK;
+  if (sel && genes)
+    m = ca ? bs_plot_sensitive_probes(ca, probes, k, sel, genes)
+           : bs_plot_lowest_bmd_fits(fits, n, k, sel);
+  if (m == (size_t)-1) {
+    snprintf(errstr, errstr_size, "curve plots: out of memory");
+    st = BS_ERR_RETRIABLE;
+    goto done;
+  }
+  for (size_t q = 0; q < m && st == BS_OK; q++)
+    st = bs_curve_plot_put(to, ds, &fits[sel[q]], genes[q], errstr, errstr_size);
+  if (st == BS_OK)
+    *written = m;
+done:
+  free(sel);
+  free(genes);
+  return st;
+}
+
+/* ---- the step -------------------------------------------------------- */
+
+/* The category analysis of fits[0..n) into o (ca, tpod, tpod_values), its
+ * exports and its curve plots. */
+static bs_status run_analysis(const bs_settings *s, const bmd_dataset *ds,
+                              const bmd_probe_fit *fits, size_t n, const bmd_annotation *annot,
+                              const bs_export_target *to, bs_category_output *o, char *errstr,
+                              size_t errstr_size) {
+  bs_status st = BS_ERR_PERMANENT;
+  bs_cat_probes *cp = NULL;
+  if (!annot || ds->n_groups == 0) {
+    snprintf(errstr, errstr_size, "category: %s",
+             !annot ? "the analysis needs an annotation" : "the dataset has no dose group");
+    goto done;
+  }
+  if (!(cp = bs_cat_probes_from_fits(ds, fits, n))) {
+    snprintf(errstr, errstr_size, "category: out of memory for %zu probes", n);
+    st = BS_ERR_RETRIABLE;
+    goto done;
+  }
+  /* the dose range: the highest dose, the lowest positive one */
+  double lowest = 0;
+  for (size_t g = 0; g < ds->n_groups && lowest <= 0; g++)
+    lowest = ds->group_dose[g];
+  o->ca =
+      bmd_category_run(annot, cp->probes, n, (const char *const *)ds->probe_ids, ds->n_probes,
+                       ds->group_dose[ds->n_groups - 1], lowest, &s->category, errstr, errstr_size);
+  if (!o->ca)
+    goto done;
+  bmd_tpod_compute(o->ca, &s->tpod, &o->tpod_values);
+  o->tpod =
+      bs_tpod_json(&o->tpod_values, bmd_category_n_genes(o->ca), bmd_category_n_results(o->ca));
+  if (!o->tpod) {
+    snprintf(errstr, errstr_size, "category: out of memory for the tPOD");
+    st = BS_ERR_RETRIABLE;
+    goto done;
+  }
+  st = bs_category_exports_put(s, o->ca, cp->probes, o->tpod, to, errstr, errstr_size);
+  if (st == BS_OK)
+    st = put_curves(s, ds, fits, n, o->ca, cp->probes, to, &o->n_curves, errstr, errstr_size);
+done:
+  bs_cat_probes_destroy(cp);
+  return st;
+}
+
+void bs_category_output_destroy(bs_category_output *o) {
+  if (!o)
+    return;
+  json_decref(o->tpod);
+  bmd_category_analysis_destroy(o->ca);
+  free(o);
+}
+
+bs_status bs_step_category(const bs_settings *s, const bmd_dataset *ds, const bmd_probe_fit *fits,
+                           size_t n, const bmd_annotation *annot, const bs_export_target *to,
+                           bs_category_output **out, char *errstr, size_t errstr_size) {
+  *out = NULL;
+  bs_category_output *o = calloc(1, sizeof(*o));
+  if (!o) {
+    snprintf(errstr, errstr_size, "category: out of memory");
+    return BS_ERR_RETRIABLE;
+  }
+  bs_status st = s->category_type == BS_CATEGORY_NONE
+                     ? put_curves(s, ds, fits, n, NULL, NULL, to, &o->n_curves, errstr, errstr_size)
+                     : run_analysis(s, ds, fits, n, annot, to, o, errstr, errstr_size);
+  if (st != BS_OK) {
+    bs_category_output_destroy(o);
+    return st;
+  }
+  *out = o;
+  return BS_OK;
+}

@@ -1,0 +1,106 @@
+/*
+ * event_data.c - the settings and annotation keys of stage events (see
+ * bs/event_data.h).
+ */
+#include "bs/event_data.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bs/objstore.h"
+
+bs_status bs_event_settings(const json_t *data, json_t **settings, bs_settings *s, char *errstr,
+                            size_t errstr_size) {
+  *settings = NULL;
+  const json_t *params = json_object_get(data, "parameters");
+  if (!json_is_object(params)) {
+    snprintf(errstr, errstr_size, "data.parameters: %s", params ? "not an object" : "missing");
+    return BS_ERR_PERMANENT;
+  }
+  json_t *norm = NULL;
+  bs_status st = bs_settings_normalize(params, &norm, errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_settings_options(norm, s, errstr, errstr_size);
+  if (st != BS_OK) {
+    json_decref(norm);
+    return st;
+  }
+  *settings = norm;
+  return BS_OK;
+}
+
+/* One key of the annotation object: NULL, or a key of the project. */
+static bs_status annotation_key(const json_t *v, const char *name, const char *project_prefix,
+                                const char **out, char *errstr, size_t errstr_size) {
+  *out = NULL;
+  if (!v || json_is_null(v))
+    return BS_OK;
+  const char *key = json_string_value(v);
+  char inner[256];
+  if (!key) {
+    snprintf(errstr, errstr_size, "data.annotation.%s: not a string or null", name);
+    return BS_ERR_PERMANENT;
+  }
+  if (bs_objstore_check_key(key, inner, sizeof(inner)) != 0) {
+    snprintf(errstr, errstr_size, "data.annotation.%s: %s", name, inner);
+    return BS_ERR_PERMANENT;
+  }
+  if (strncmp(key, project_prefix, strlen(project_prefix)) != 0) {
+    snprintf(errstr, errstr_size, "forbidden: data.annotation.%s \"%.200s\" is not under %s", name,
+             key, project_prefix);
+    return BS_ERR_PERMANENT;
+  }
+  *out = key;
+  return BS_OK;
+}
+
+bs_status bs_event_annotation(const json_t *data, int64_t project_id, json_t **annotation,
+                              bs_analysis_inputs *keys, char *errstr, size_t errstr_size) {
+  static const char *names[] = {"probe_map_key", "category_map_key", "gmt_key"};
+  const char **slots[] = {&keys->probe_map, &keys->category_map, &keys->gmt};
+  *annotation = NULL;
+  memset(keys, 0, sizeof(*keys));
+  const json_t *in = json_object_get(data, "annotation");
+  if (in && !json_is_object(in) && !json_is_null(in)) {
+    snprintf(errstr, errstr_size, "data.annotation: not an object");
+    return BS_ERR_PERMANENT;
+  }
+  char prefix[64];
+  snprintf(prefix, sizeof(prefix), "projects/%" PRId64 "/", project_id);
+  json_t *out = json_object();
+  if (!out) {
+    snprintf(errstr, errstr_size, "out of memory");
+    return BS_ERR_RETRIABLE;
+  }
+  for (size_t i = 0; i < 3; i++) {
+    const char *key = NULL;
+    bs_status st =
+        annotation_key(json_object_get(in, names[i]), names[i], prefix, &key, errstr, errstr_size);
+    if (st == BS_OK &&
+        json_object_set_new(out, names[i], key ? json_string(key) : json_null()) != 0) {
+      snprintf(errstr, errstr_size, "out of memory");
+      st = BS_ERR_RETRIABLE;
+    }
+    if (st != BS_OK) {
+      json_decref(out);
+      memset(keys, 0, sizeof(*keys));
+      return st;
+    }
+    *slots[i] = json_string_value(json_object_get(out, names[i]));
+  }
+  *annotation = out;
+  return BS_OK;
+}
+
+json_t *bs_event_data_next(const bs_envelope *in, const json_t *settings,
+                           const json_t *annotation) {
+  json_t *d = json_pack("{s:s, s:I, s:I, s:I, s:O}", "job_id", in->job_id, "user_id",
+                        (json_int_t)in->user_id, "project_id", (json_int_t)in->project_id,
+                        "experiment_id", (json_int_t)in->experiment_id, "parameters", settings);
+  if (d && annotation && json_object_set(d, "annotation", (json_t *)annotation) != 0) {
+    json_decref(d);
+    d = NULL;
+  }
+  return d;
+}

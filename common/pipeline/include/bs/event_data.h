@@ -1,0 +1,43 @@
+/*
+ * bs/event_data.h - what the stage events carry besides the ids
+ * (schemas/envelope.schema.json), read and passed on alike by every stage:
+ *
+ *   data.parameters  the normalized analysis settings (bs/settings.h),
+ *                    passed on unchanged from stage to stage;
+ *   data.annotation  the object keys of the annotation files,
+ *                    {"probe_map_key": str|null, "category_map_key":
+ *                    str|null, "gmt_key": str|null}, on
+ *                    experiment-imported, prefilter-done and bmd-done.
+ */
+#ifndef BS_EVENT_DATA_H
+#define BS_EVENT_DATA_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bs/envelope.h"
+#include "bs/error.h"
+#include "bs/settings.h"
+
+/* data.parameters (data borrowed) normalized into *settings (new
+ * reference; what the next event carries and the natural keys hash) and
+ * as core options into *s. PERMANENT with errstr naming the setting. */
+bs_status bs_event_settings(const json_t *data, json_t **settings, bs_settings *s, char *errstr,
+                            size_t errstr_size) __attribute__((warn_unused_result));
+
+/* data.annotation as events carry it into *annotation (new reference:
+ * the three keys, null where absent or null; an absent object is all
+ * null) and its keys into *keys (borrowed from *annotation; NULL for
+ * null). PERMANENT when a key is not a string, is not a valid object key,
+ * or names an object outside the event's project ("projects/<id>/..."). */
+bs_status bs_event_annotation(const json_t *data, int64_t project_id, json_t **annotation,
+                              bs_analysis_inputs *keys, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* The next event's data (new reference; NULL when out of memory): the
+ * job, user, project and experiment ids of in, the settings and, unless
+ * NULL, the annotation (both borrowed). The stage adds its result ids. */
+json_t *bs_event_data_next(const bs_envelope *in, const json_t *settings, const json_t *annotation);
+
+#endif
