@@ -12,7 +12,7 @@
 
 #include "bs/matrix_bin.h"
 #include "bs/objstore.h"
-#include "bs/params.h"
+#include "bs/settings.h"
 
 const char *bs_log_base_name(bmd_log_base base) {
   switch (base) {
@@ -151,7 +151,7 @@ bs_status bs_experiment_load_matrix(bs_db *db, bs_objstore *store, int64_t proje
   }
   char key[512];
   snprintf(key, sizeof(key), "%s", PQgetvalue(res, 0, 0));
-  int base = bs_params_log_base_parse(PQgetvalue(res, 0, 1));
+  int base = bs_settings_log_base_parse(PQgetvalue(res, 0, 1));
   PQclear(res);
   void *buf = NULL;
   size_t len = 0;
