@@ -248,74 +248,22 @@ static const char *const exp3_names[] = {"a", "b", "d", NULL};
 static const char *const exp4_names[] = {"a", "b", "c", NULL};
 static const char *const exp5_names[] = {"a", "b", "c", "d", NULL};
 
-const bmd_model_def bmd_exp2_def = {
-    .id = BMD_MODEL_EXP2,
-    .name = "exp2",
-    .label = "Exp 2",
-    .n_mean = 2,
-    .param_names = exp2_names,
-    .log_alpha = 1,
-    .shape = -1,
-    .log_c = -1,
-    .n_starts = 2,
-    .mean = bmd_exp2_mean,
-    .bounds = exp_bounds,
-    .starts = exp23_starts,
-    .to_user = exp_to_user,
-    .from_user = exp_from_user,
-    .bmd = exp23_bmd,
-};
+/* The exponential family: Exp 2-5 differ in their parameters, the index
+ * of the shape d and of ln c (-1: none), their starts and their BMD. */
+#define EXP_DEF(model, model_name, model_label, n, names, d, c, starts_n, mean_fn, starts_fn,      \
+                bmd_fn)                                                                            \
+  {                                                                                                \
+    .id = model, .name = model_name, .label = model_label, .n_mean = n, .param_names = names,      \
+    .log_alpha = 1, .shape = d, .log_c = c, .n_starts = starts_n, .mean = mean_fn,                 \
+    .bounds = exp_bounds, .starts = starts_fn, .to_user = exp_to_user, .from_user = exp_from_user, \
+    .bmd = bmd_fn                                                                                  \
+  }
 
-const bmd_model_def bmd_exp3_def = {
-    .id = BMD_MODEL_EXP3,
-    .name = "exp3",
-    .label = "Exp 3",
-    .n_mean = 3,
-    .param_names = exp3_names,
-    .log_alpha = 1,
-    .shape = 2,
-    .log_c = -1,
-    .n_starts = 4,
-    .mean = bmd_exp3_mean,
-    .bounds = exp_bounds,
-    .starts = exp23_starts,
-    .to_user = exp_to_user,
-    .from_user = exp_from_user,
-    .bmd = exp23_bmd,
-};
-
-const bmd_model_def bmd_exp4_def = {
-    .id = BMD_MODEL_EXP4,
-    .name = "exp4",
-    .label = "Exp 4",
-    .n_mean = 3,
-    .param_names = exp4_names,
-    .log_alpha = 1,
-    .shape = -1,
-    .log_c = 2,
-    .n_starts = 3,
-    .mean = bmd_exp4_mean,
-    .bounds = exp_bounds,
-    .starts = exp45_starts,
-    .to_user = exp_to_user,
-    .from_user = exp_from_user,
-    .bmd = exp45_bmd,
-};
-
-const bmd_model_def bmd_exp5_def = {
-    .id = BMD_MODEL_EXP5,
-    .name = "exp5",
-    .label = "Exp 5",
-    .n_mean = 4,
-    .param_names = exp5_names,
-    .log_alpha = 1,
-    .shape = 3,
-    .log_c = 2,
-    .n_starts = 5,
-    .mean = bmd_exp5_mean,
-    .bounds = exp_bounds,
-    .starts = exp45_starts,
-    .to_user = exp_to_user,
-    .from_user = exp_from_user,
-    .bmd = exp45_bmd,
-};
+const bmd_model_def bmd_exp2_def = EXP_DEF(BMD_MODEL_EXP2, "exp2", "Exp 2", 2, exp2_names, -1, -1,
+                                           2, bmd_exp2_mean, exp23_starts, exp23_bmd);
+const bmd_model_def bmd_exp3_def = EXP_DEF(BMD_MODEL_EXP3, "exp3", "Exp 3", 3, exp3_names, 2, -1, 4,
+                                           bmd_exp3_mean, exp23_starts, exp23_bmd);
+const bmd_model_def bmd_exp4_def = EXP_DEF(BMD_MODEL_EXP4, "exp4", "Exp 4", 3, exp4_names, -1, 2, 3,
+                                           bmd_exp4_mean, exp45_starts, exp45_bmd);
+const bmd_model_def bmd_exp5_def = EXP_DEF(BMD_MODEL_EXP5, "exp5", "Exp 5", 4, exp5_names, 3, 2, 5,
+                                           bmd_exp5_mean, exp45_starts, exp45_bmd);

@@ -216,56 +216,15 @@ const bmd_model_def bmd_linear_def = {
     .bmd = linear_bmd,
 };
 
-const bmd_model_def bmd_poly2_def = {
-    .id = BMD_MODEL_POLY2,
-    .name = "poly2",
-    .label = "Poly 2",
-    .n_mean = 3,
-    .param_names = poly2_names,
-    .poly_degree = 2,
-    .shape = -1,
-    .log_c = -1,
-    .n_starts = 2,
-    .mean = bmd_poly_mean,
-    .bounds = poly_bounds,
-    .starts = poly_starts,
-    .to_user = poly_to_user,
-    .from_user = poly_from_user,
-    .bmd = poly_bmd,
-};
+/* Poly k for k >= 2: one definition but for the degree. */
+#define POLY_DEF(k, model, model_name, model_label, names)                                         \
+  {                                                                                                \
+    .id = model, .name = model_name, .label = model_label, .n_mean = (k) + 1,                      \
+    .param_names = names, .poly_degree = k, .shape = -1, .log_c = -1, .n_starts = 2,               \
+    .mean = bmd_poly_mean, .bounds = poly_bounds, .starts = poly_starts, .to_user = poly_to_user,  \
+    .from_user = poly_from_user, .bmd = poly_bmd                                                   \
+  }
 
-const bmd_model_def bmd_poly3_def = {
-    .id = BMD_MODEL_POLY3,
-    .name = "poly3",
-    .label = "Poly 3",
-    .n_mean = 4,
-    .param_names = poly3_names,
-    .poly_degree = 3,
-    .shape = -1,
-    .log_c = -1,
-    .n_starts = 2,
-    .mean = bmd_poly_mean,
-    .bounds = poly_bounds,
-    .starts = poly_starts,
-    .to_user = poly_to_user,
-    .from_user = poly_from_user,
-    .bmd = poly_bmd,
-};
-
-const bmd_model_def bmd_poly4_def = {
-    .id = BMD_MODEL_POLY4,
-    .name = "poly4",
-    .label = "Poly 4",
-    .n_mean = 5,
-    .param_names = poly4_names,
-    .poly_degree = 4,
-    .shape = -1,
-    .log_c = -1,
-    .n_starts = 2,
-    .mean = bmd_poly_mean,
-    .bounds = poly_bounds,
-    .starts = poly_starts,
-    .to_user = poly_to_user,
-    .from_user = poly_from_user,
-    .bmd = poly_bmd,
-};
+const bmd_model_def bmd_poly2_def = POLY_DEF(2, BMD_MODEL_POLY2, "poly2", "Poly 2", poly2_names);
+const bmd_model_def bmd_poly3_def = POLY_DEF(3, BMD_MODEL_POLY3, "poly3", "Poly 3", poly3_names);
+const bmd_model_def bmd_poly4_def = POLY_DEF(4, BMD_MODEL_POLY4, "poly4", "Poly 4", poly4_names);
