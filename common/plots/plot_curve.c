@@ -6,9 +6,10 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "bs/error.h"
 
 #define W 640.0
 #define H 440.0
@@ -196,15 +197,6 @@ static int cmp_ranked(const void *x, const void *y) {
   return (a->idx > b->idx) - (a->idx < b->idx);
 }
 
-static void set_err(char *errstr, size_t size, const char *fmt, ...) {
-  if (!errstr || !size)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(errstr, size, fmt, ap);
-  va_end(ap);
-}
-
 static int cmp_idx(const void *x, const void *y) {
   const ranked *a = x, *b = y;
   return (a->idx > b->idx) - (a->idx < b->idx);
@@ -277,12 +269,12 @@ int bs_plot_curves_write(const char *dir, const bmd_dataset *ds, const bmd_probe
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     if (!f) {
-      set_err(errstr, errstr_size, "%s: %s", path, strerror(errno));
+      bs_set_err(errstr, errstr_size, "%s: %s", path, strerror(errno));
       return -1;
     }
     int rc = bs_plot_curve_svg(f, ds, fit, labels ? labels[q] : NULL);
     if (fclose(f) != 0 || rc != 0) {
-      set_err(errstr, errstr_size, "%s: write error", path);
+      bs_set_err(errstr, errstr_size, "%s: write error", path);
       return -1;
     }
   }
@@ -303,14 +295,14 @@ int bs_plot_sensitive_curves(const char *dir, const bmd_dataset *ds, const bmd_p
   const char **genes = calloc(k + 1, sizeof(*genes));
   int written = -1;
   if (!p || !sel || !genes) {
-    set_err(errstr, errstr_size, "curve plots: out of memory");
+    bs_set_err(errstr, errstr_size, "curve plots: out of memory");
     goto done;
   }
   for (size_t i = 0; i < n; i++)
     p[i].bmd = fits[i].best.bmd;
   size_t m = bs_plot_sensitive_probes(ca, p, k, sel, genes);
   if (m == (size_t)-1) {
-    set_err(errstr, errstr_size, "curve plots: out of memory");
+    bs_set_err(errstr, errstr_size, "curve plots: out of memory");
     goto done;
   }
   if (bs_plot_curves_write(dir, ds, fits, sel, genes, m, errstr, errstr_size) == 0)
