@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs/db_copy.h"
 #include "bs/matrix_bin.h"
 #include "bs/objstore.h"
 #include "bs/params.h"
@@ -48,28 +49,17 @@ bs_status bs_experiment_insert(bs_db *db, int64_t project_id, const char *name,
   return st;
 }
 
-/* The probe rows in COPY text format: index, id, {responses}. */
-static char *copy_rows(const bmd_dataset *ds, size_t *len) {
-  char *text = NULL;
-  FILE *f = open_memstream(&text, len);
-  if (!f)
-    return NULL;
-  for (size_t p = 0; p < ds->n_probes; p++) {
-    fprintf(f, "%zu\t", p);
-    for (const char *c = ds->probe_ids[p]; *c; c++) {
-      if (*c == '\\' || *c == '\t' || *c == '\n' || *c == '\r')
-        fputc('\\', f), fputc(*c == '\t' ? 't' : *c == '\n' ? 'n' : *c == '\r' ? 'r' : '\\', f);
-      else
-        fputc(*c, f);
-    }
-    fputs("\t{", f);
-    const double *row = bmd_dataset_row(ds, p);
-    for (size_t s = 0; s < ds->n_samples; s++)
-      fprintf(f, "%s%.9g", s ? "," : "", row[s]);
-    fputs("}\n", f);
+/* The probe rows in COPY text format: index, id, {responses} (responses
+ * are real[]: 9 significant digits keep a float). */
+static bs_copy_text *copy_rows(const bmd_dataset *ds) {
+  bs_copy_text *copy = bs_copy_text_new();
+  for (size_t p = 0; copy && p < ds->n_probes; p++) {
+    bs_copy_text_add_int(copy, (int64_t)p);
+    bs_copy_text_add_str(copy, ds->probe_ids[p]);
+    bs_copy_text_add_doubles(copy, bmd_dataset_row(ds, p), ds->n_samples, 9);
+    bs_copy_text_end_row(copy);
   }
-  fclose(f);
-  return text;
+  return copy;
 }
 
 bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd_dataset *ds,
@@ -95,15 +85,11 @@ bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd
                     "responses real[]) ON COMMIT DROP",
                     0, NULL, NULL, errstr, errstr_size);
   if (st == BS_OK) {
-    size_t len = 0;
-    char *text = copy_rows(ds, &len);
-    st = text
-             ? bs_db_copy_in(db, "COPY probe_staging (probe_index, probe_id, responses) FROM STDIN",
-                             text, len, errstr, errstr_size)
-             : BS_ERR_RETRIABLE;
-    if (!text)
-      snprintf(errstr, errstr_size, "out of memory");
-    free(text);
+    bs_copy_text *copy = copy_rows(ds);
+    st = bs_copy_text_send(copy, db,
+                           "COPY probe_staging (probe_index, probe_id, responses) FROM STDIN",
+                           errstr, errstr_size);
+    bs_copy_text_destroy(copy);
   }
   if (st == BS_OK) {
     const char *params[] = {eid};

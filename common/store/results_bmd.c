@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bs/bmd_export.h"
+#include "bs/db_copy.h"
 #include "bs/results.h"
 
 typedef struct id_row {
@@ -99,53 +100,33 @@ bs_status bs_results_upsert_bmd(bs_db *db, int64_t project_id, int64_t experimen
   return st;
 }
 
-static void copy_escape(FILE *f, const char *s) {
-  for (; *s; s++) {
-    if (*s == '\\' || *s == '\t' || *s == '\n' || *s == '\r')
-      fputc('\\', f), fputc(*s == '\t' ? 't' : *s == '\n' ? 'n' : *s == '\r' ? 'r' : '\\', f);
-    else
-      fputc(*s, f);
-  }
-}
-
-static void copy_num(FILE *f, double v) {
-  if (isfinite(v))
-    fprintf(f, "\t%.17g", v);
-  else
-    fputs("\t\\N", f);
-}
-
-/* One COPY text line per probe into the staging table. */
-static char *copy_text(const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n, size_t *len) {
-  char *buf = NULL;
-  FILE *f = open_memstream(&buf, len);
-  if (!f)
-    return NULL;
-  for (size_t i = 0; i < n; i++) {
+/* One COPY text row per probe, for the staging table (NULL when out of
+ * memory: bs_copy_text_send reports it). */
+static bs_copy_text *copy_rows(const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n) {
+  bs_copy_text *copy = bs_copy_text_new();
+  for (size_t i = 0; copy && i < n; i++) {
     const bmd_probe_fit *pf = &fits[i];
     const bmd_select_result *b = &pf->best;
     const bmd_fit_result *best = b->best >= 0 ? &pf->fits[b->best] : NULL;
-    copy_escape(f, ds->probe_ids[pf->probe]);
-    fprintf(f, "\t%s", best ? bmd_model_name(best->model) : "\\N");
-    copy_num(f, best ? b->bmd : NAN);
-    copy_num(f, best ? b->bmdl : NAN);
-    copy_num(f, best ? b->bmdu : NAN);
-    copy_num(f, best ? best->fit_p : NAN);
-    copy_num(f, best ? best->aic : NAN);
+    bs_copy_text_add_str(copy, ds->probe_ids[pf->probe]);
+    bs_copy_text_add_str(copy, best ? bmd_model_name(best->model) : NULL);
+    bs_copy_text_add_double(copy, best ? b->bmd : NAN);
+    bs_copy_text_add_double(copy, best ? b->bmdl : NAN);
+    bs_copy_text_add_double(copy, best ? b->bmdu : NAN);
+    bs_copy_text_add_double(copy, best ? best->fit_p : NAN);
+    bs_copy_text_add_double(copy, best ? best->aic : NAN);
     if (best)
-      fprintf(f, "\t%d", best->increasing ? 1 : -1);
+      bs_copy_text_add_int(copy, best->increasing ? 1 : -1);
     else
-      fputs("\t\\N", f);
+      bs_copy_text_add_null(copy);
     json_t *j = bs_bmd_probe_json(ds, pf);
     char *text = json_dumps(json_object_get(j, "models"), JSON_COMPACT);
-    fputc('\t', f);
-    copy_escape(f, text ? text : "[]");
+    bs_copy_text_add_str(copy, text ? text : "[]");
+    bs_copy_text_end_row(copy);
     free(text);
     json_decref(j);
-    fputc('\n', f);
   }
-  fclose(f);
-  return buf;
+  return copy;
 }
 
 bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char *key,
@@ -172,12 +153,7 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
     return st;
 
   /* 2. The rows, in one transaction with the result's key and count. */
-  size_t len = 0;
-  char *copy = copy_text(ds, fits, n, &len);
-  if (!copy) {
-    snprintf(errstr, errstr_size, "out of memory");
-    return BS_ERR_RETRIABLE;
-  }
+  bs_copy_text *copy = copy_rows(ds, fits, n);
   char rid[32], count[32];
   snprintf(rid, sizeof(rid), "%" PRId64, result_id);
   snprintf(count, sizeof(count), "%zu", n);
@@ -190,7 +166,7 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
                     "ON COMMIT DROP",
                     0, NULL, NULL, errstr, errstr_size);
   if (st == BS_OK)
-    st = bs_db_copy_in(db, "COPY stat_staging FROM STDIN", copy, len, errstr, errstr_size);
+    st = bs_copy_text_send(copy, db, "COPY stat_staging FROM STDIN", errstr, errstr_size);
   if (st == BS_OK) {
     const char *params[] = {rid};
     st =
@@ -211,6 +187,6 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
     st = bs_db_commit(db, errstr, errstr_size);
   if (st != BS_OK)
     bs_db_rollback(db);
-  free(copy);
+  bs_copy_text_destroy(copy);
   return st;
 }

@@ -7,24 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs/db_copy.h"
 #include "bs/params.h"
 #include "bs/results.h"
-
-static void esc(FILE *f, const char *s) {
-  for (; s && *s; s++) {
-    if (*s == '\\' || *s == '\t' || *s == '\n' || *s == '\r')
-      fputc('\\', f), fputc(*s == '\t' ? 't' : *s == '\n' ? 'n' : *s == '\r' ? 'r' : '\\', f);
-    else
-      fputc(*s, f);
-  }
-}
-
-static void num(FILE *f, double v) {
-  if (isfinite(v))
-    fprintf(f, "\t%.17g", v);
-  else
-    fputs("\t\\N", f);
-}
 
 /* The statistics that have no column of their own, as JSON text. */
 static char *statistics_json(const bmd_category_result *r) {
@@ -76,6 +61,7 @@ bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
   char cid[32], count[32];
   snprintf(cid, sizeof(cid), "%" PRId64, category_result_id);
   snprintf(count, sizeof(count), "%zu", bmd_category_n_results(ca));
+  bs_copy_text *copy = NULL;
   bs_status st = bs_db_begin(db, errstr, errstr_size);
   if (st == BS_OK)
     st = bs_db_exec(db,
@@ -86,36 +72,25 @@ bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
                     0, NULL, NULL, errstr, errstr_size);
   if (st != BS_OK)
     goto fail;
-  char *text = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&text, &len);
-  for (size_t i = 0; f && i < bmd_category_n_results(ca); i++) {
+  copy = bs_copy_text_new();
+  for (size_t i = 0; i < bmd_category_n_results(ca); i++) {
     const bmd_category_result *c = bmd_category_result_get(ca, i);
-    esc(f, c->id);
-    fputc('\t', f);
-    esc(f, c->name);
-    fprintf(f, "\t%zu\t%zu", c->n_platform, c->n);
-    num(f, c->fisher_right);
-    num(f, c->bmd.median);
-    num(f, c->bmdl.median);
-    num(f, c->bmdu.median);
-    num(f, c->bmd.mean);
-    num(f, c->bmd.min);
     char *stats = statistics_json(c);
-    fputc('\t', f);
-    esc(f, stats ? stats : "{}");
+    bs_copy_text_add_str(copy, c->id);
+    bs_copy_text_add_str(copy, c->name);
+    bs_copy_text_add_int(copy, (int64_t)c->n_platform);
+    bs_copy_text_add_int(copy, (int64_t)c->n);
+    bs_copy_text_add_double(copy, c->fisher_right);
+    bs_copy_text_add_double(copy, c->bmd.median);
+    bs_copy_text_add_double(copy, c->bmdl.median);
+    bs_copy_text_add_double(copy, c->bmdu.median);
+    bs_copy_text_add_double(copy, c->bmd.mean);
+    bs_copy_text_add_double(copy, c->bmd.min);
+    bs_copy_text_add_str(copy, stats ? stats : "{}");
+    bs_copy_text_end_row(copy);
     free(stats);
-    fputc('\n', f);
   }
-  if (f)
-    fclose(f);
-  if (!text) {
-    snprintf(errstr, errstr_size, "out of memory");
-    st = BS_ERR_RETRIABLE;
-    goto fail;
-  }
-  st = bs_db_copy_in(db, "COPY cat_staging FROM STDIN", text, len, errstr, errstr_size);
-  free(text);
+  st = bs_copy_text_send(copy, db, "COPY cat_staging FROM STDIN", errstr, errstr_size);
   if (st != BS_OK)
     goto fail;
   const char *ip[] = {cid};
@@ -136,9 +111,9 @@ bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
   free(tp);
   if (st == BS_OK)
     st = bs_db_commit(db, errstr, errstr_size);
-  if (st == BS_OK)
-    return BS_OK;
 fail:
-  bs_db_rollback(db);
+  if (st != BS_OK)
+    bs_db_rollback(db);
+  bs_copy_text_destroy(copy);
   return st;
 }

@@ -7,24 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs/db_copy.h"
 #include "bs/params.h"
 #include "bs/results.h"
-
-static void copy_escape(FILE *f, const char *s) {
-  for (; *s; s++) {
-    if (*s == '\\' || *s == '\t' || *s == '\n' || *s == '\r')
-      fputc('\\', f), fputc(*s == '\t' ? 't' : *s == '\n' ? 'n' : *s == '\r' ? 'r' : '\\', f);
-    else
-      fputc(*s, f);
-  }
-}
-
-static void copy_num(FILE *f, double v) {
-  if (isfinite(v))
-    fprintf(f, "\t%.17g", v);
-  else
-    fputs("\t\\N", f);
-}
 
 bs_status bs_results_store_prefilter(bs_db *db, int64_t project_id, int64_t experiment_id,
                                      const char *method, const json_t *settings,
@@ -41,6 +26,7 @@ bs_status bs_results_store_prefilter(bs_db *db, int64_t project_id, int64_t expe
   char *info = json_dumps(settings, JSON_COMPACT | JSON_SORT_KEYS);
   const char *params[] = {proj, exp, name, method, hash, info, tested, passed};
   PGresult *r = NULL;
+  bs_copy_text *copy = NULL;
   bs_status st = bs_db_begin(db, errstr, errstr_size);
   if (st == BS_OK)
     st = bs_db_exec(db,
@@ -63,38 +49,21 @@ bs_status bs_results_store_prefilter(bs_db *db, int64_t project_id, int64_t expe
                   0, NULL, NULL, errstr, errstr_size);
   if (st != BS_OK)
     goto fail;
-  char *text = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&text, &len);
-  for (size_t p = 0; f && p < res->n_probes; p++) {
-    copy_escape(f, ds->probe_ids[p]);
-    copy_num(f, statistic ? statistic[p] : NAN);
-    copy_num(f, res->p_raw[p]);
-    copy_num(f, res->p_adj[p]);
-    copy_num(f, res->max_fc[p]);
-    fputs("\t{", f);
-    for (size_t l = 0; l < res->n_levels; l++) {
-      double v = res->fc[p * res->n_levels + l];
-      if (isfinite(v))
-        fprintf(f, "%s%.17g", l ? "," : "", v);
-      else
-        fprintf(f, "%sNULL", l ? "," : "");
-    }
-    fputc('}', f);
+  copy = bs_copy_text_new();
+  for (size_t p = 0; p < res->n_probes; p++) {
     size_t lotel = res->lotel[p];
-    copy_num(f, lotel ? ds->group_dose[lotel - 1] : NAN);
-    copy_num(f, lotel ? ds->group_dose[lotel] : NAN);
-    fprintf(f, "\t%s\n", res->verdict[p] == BMD_PREFILTER_PASSED ? "t" : "f");
+    bs_copy_text_add_str(copy, ds->probe_ids[p]);
+    bs_copy_text_add_double(copy, statistic ? statistic[p] : NAN);
+    bs_copy_text_add_double(copy, res->p_raw[p]);
+    bs_copy_text_add_double(copy, res->p_adj[p]);
+    bs_copy_text_add_double(copy, res->max_fc[p]);
+    bs_copy_text_add_doubles(copy, &res->fc[p * res->n_levels], res->n_levels, 17);
+    bs_copy_text_add_double(copy, lotel ? ds->group_dose[lotel - 1] : NAN);
+    bs_copy_text_add_double(copy, lotel ? ds->group_dose[lotel] : NAN);
+    bs_copy_text_add_bool(copy, res->verdict[p] == BMD_PREFILTER_PASSED);
+    bs_copy_text_end_row(copy);
   }
-  if (f)
-    fclose(f);
-  if (!text) {
-    snprintf(errstr, errstr_size, "out of memory");
-    st = BS_ERR_RETRIABLE;
-    goto fail;
-  }
-  st = bs_db_copy_in(db, "COPY pf_staging FROM STDIN", text, len, errstr, errstr_size);
-  free(text);
+  st = bs_copy_text_send(copy, db, "COPY pf_staging FROM STDIN", errstr, errstr_size);
   if (st != BS_OK)
     goto fail;
   char pid[32];
@@ -107,10 +76,10 @@ bs_status bs_results_store_prefilter(bs_db *db, int64_t project_id, int64_t expe
                   1, ip, NULL, errstr, errstr_size);
   if (st == BS_OK)
     st = bs_db_commit(db, errstr, errstr_size);
-  if (st == BS_OK)
-    return BS_OK;
 fail:
+  if (st != BS_OK)
+    bs_db_rollback(db);
+  bs_copy_text_destroy(copy);
   PQclear(r);
-  bs_db_rollback(db);
   return st;
 }
