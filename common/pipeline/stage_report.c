@@ -94,23 +94,20 @@ bs_status bs_stage_dead_letter(bs_stage *s, const rd_kafka_message_t *msg, bs_st
     bs_stage_report_job(s, data, "FAILED", 0, "failed", error_class, error_message, msg);
 
   /* And the table, for operators (best effort: the topic has it too). */
-  char part[16], off[32];
-  snprintf(part, sizeof(part), "%" PRId32, msg->partition);
-  snprintf(off, sizeof(off), "%" PRId64, msg->offset);
   char *key = msg->key ? strndup(msg->key, msg->key_len) : NULL;
-  const char *params[] = {rd_kafka_topic_name(msg->rkt),
-                          part,
-                          off,
-                          s->def->name,
-                          job_id,
-                          error_class,
-                          error_message,
-                          key};
-  if (bs_db_exec(s->db,
-                 "INSERT INTO dead_letters (source_topic, source_partition, source_offset, stage, "
-                 "job_id, error_class, error_message, message_key) VALUES ($1, $2::int, "
-                 "$3::bigint, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-                 8, params, NULL, errstr, sizeof(errstr)) != BS_OK)
+  const bs_db_param params[] = {BS_DB_TEXT(rd_kafka_topic_name(msg->rkt)),
+                                BS_DB_INT64(msg->partition),
+                                BS_DB_INT64(msg->offset),
+                                BS_DB_TEXT(s->def->name),
+                                BS_DB_TEXT(job_id),
+                                BS_DB_TEXT(error_class),
+                                BS_DB_TEXT(error_message),
+                                BS_DB_TEXT(key)};
+  if (bs_db_query(s->db,
+                  "INSERT INTO dead_letters (source_topic, source_partition, source_offset, stage, "
+                  "job_id, error_class, error_message, message_key) VALUES ($1, $2::int, "
+                  "$3::bigint, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                  8, params, NULL, errstr, sizeof(errstr)) != BS_OK)
     bs_warn("dead_letters row not written: %s", errstr);
   free(key);
   json_decref(root);

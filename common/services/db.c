@@ -4,6 +4,7 @@
  */
 #include "bs/db.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,41 @@ bs_status bs_db_exec(bs_db *db, const char *sql, int nparams, const char *const 
   else
     PQclear(res);
   return st;
+}
+
+const char *bs_db_param_text(const bs_db_param *param, char buf[BS_DB_PARAM_TEXT_SIZE]) {
+  switch (param->type) {
+  case BS_DB_TYPE_TEXT:
+    return param->value.text;
+  case BS_DB_TYPE_INT64:
+    snprintf(buf, BS_DB_PARAM_TEXT_SIZE, "%" PRId64, param->value.int64);
+    return buf;
+  case BS_DB_TYPE_DOUBLE:
+    snprintf(buf, BS_DB_PARAM_TEXT_SIZE, "%.17g", param->value.number);
+    return buf;
+  case BS_DB_TYPE_BOOL:
+    snprintf(buf, BS_DB_PARAM_TEXT_SIZE, "%s", param->value.boolean ? "t" : "f");
+    return buf;
+  case BS_DB_TYPE_NULL:
+    break;
+  }
+  return NULL;
+}
+
+bs_status bs_db_query(bs_db *db, const char *sql, size_t nparams, const bs_db_param *params,
+                      PGresult **out, char *errstr, size_t errstr_size) {
+  if (out)
+    *out = NULL;
+  if (nparams > BS_DB_MAX_PARAMS) {
+    snprintf(errstr, errstr_size, "%zu statement parameters: at most %d are supported", nparams,
+             BS_DB_MAX_PARAMS);
+    return BS_ERR_PERMANENT;
+  }
+  char text[BS_DB_MAX_PARAMS][BS_DB_PARAM_TEXT_SIZE];
+  const char *values[BS_DB_MAX_PARAMS];
+  for (size_t i = 0; i < nparams; i++)
+    values[i] = bs_db_param_text(&params[i], text[i]);
+  return bs_db_exec(db, sql, (int)nparams, values, out, errstr, errstr_size);
 }
 
 bs_status bs_db_exec_script(bs_db *db, const char *sql, char *errstr, size_t errstr_size) {

@@ -124,14 +124,12 @@ bs_status bs_user_set_password(bs_db *db, const char *username, const char *pass
 
 bs_status bs_project_add(bs_db *db, int64_t user_id, const char *name, const char *description,
                          int64_t *project_id, char *errstr, size_t errstr_size) {
-  char uid[32];
-  snprintf(uid, sizeof(uid), "%" PRId64, user_id);
-  const char *params[] = {uid, name, description};
+  const bs_db_param params[] = {BS_DB_INT64(user_id), BS_DB_TEXT(name), BS_DB_TEXT(description)};
   PGresult *res = NULL;
-  bs_status st = bs_db_exec(db,
-                            "INSERT INTO bmd_projects (user_id, name, description) "
-                            "VALUES ($1::bigint, $2, $3) RETURNING id",
-                            3, params, &res, errstr, errstr_size);
+  bs_status st = bs_db_query(db,
+                             "INSERT INTO bmd_projects (user_id, name, description) "
+                             "VALUES ($1::bigint, $2, $3) RETURNING id",
+                             3, params, &res, errstr, errstr_size);
   if (st == BS_OK)
     st = parse_id(res, project_id);
   PQclear(res);
@@ -140,12 +138,10 @@ bs_status bs_project_add(bs_db *db, int64_t user_id, const char *name, const cha
 
 bs_status bs_project_authorize(bs_db *db, int64_t user_id, int64_t project_id, char *errstr,
                                size_t errstr_size) {
-  char pid[32];
-  snprintf(pid, sizeof(pid), "%" PRId64, project_id);
-  const char *params[] = {pid};
+  const bs_db_param params[] = {BS_DB_INT64(project_id)};
   PGresult *res = NULL;
-  bs_status st = bs_db_exec(db, "SELECT user_id FROM bmd_projects WHERE id = $1::bigint", 1, params,
-                            &res, errstr, errstr_size);
+  bs_status st = bs_db_query(db, "SELECT user_id FROM bmd_projects WHERE id = $1::bigint", 1,
+                             params, &res, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   int64_t owner = 0;

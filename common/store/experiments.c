@@ -32,17 +32,15 @@ const char *bs_log_base_name(bmd_log_base base) {
 bs_status bs_experiment_insert(bs_db *db, int64_t project_id, const char *name,
                                const bmd_dataset *ds, int64_t *experiment_id, char *errstr,
                                size_t errstr_size) {
-  char pid[32], probes[32], samples[32];
-  snprintf(pid, sizeof(pid), "%" PRId64, project_id);
-  snprintf(probes, sizeof(probes), "%zu", ds->n_probes);
-  snprintf(samples, sizeof(samples), "%zu", ds->n_samples);
-  const char *params[] = {pid, name, bs_log_base_name(ds->log_base), probes, samples};
+  const bs_db_param params[] = {BS_DB_INT64(project_id), BS_DB_TEXT(name),
+                                BS_DB_TEXT(bs_log_base_name(ds->log_base)),
+                                BS_DB_INT64(ds->n_probes), BS_DB_INT64(ds->n_samples)};
   PGresult *res = NULL;
-  bs_status st = bs_db_exec(db,
-                            "INSERT INTO dose_response_experiments (project_id, name, "
-                            "log_transformation, num_probes, num_treatments) VALUES ($1::bigint, "
-                            "$2, $3, $4::int, $5::int) RETURNING id",
-                            5, params, &res, errstr, errstr_size);
+  bs_status st = bs_db_query(db,
+                             "INSERT INTO dose_response_experiments (project_id, name, "
+                             "log_transformation, num_probes, num_treatments) VALUES ($1::bigint, "
+                             "$2, $3, $4::int, $5::int) RETURNING id",
+                             5, params, &res, errstr, errstr_size);
   if (st == BS_OK)
     *experiment_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
   PQclear(res);
@@ -64,20 +62,19 @@ static bs_copy_text *copy_rows(const bmd_dataset *ds) {
 
 bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd_dataset *ds,
                                      const char *matrix_key, char *errstr, size_t errstr_size) {
-  char eid[32];
-  snprintf(eid, sizeof(eid), "%" PRId64, experiment_id);
   bs_status st = bs_db_begin(db, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   for (size_t s = 0; st == BS_OK && s < ds->n_samples; s++) {
-    char idx[32], dose[40];
+    char idx[32];
     snprintf(idx, sizeof(idx), "%zu", s);
-    snprintf(dose, sizeof(dose), "%.17g", ds->doses[s]);
-    const char *params[] = {eid, idx, ds->sample_ids[s] ? ds->sample_ids[s] : idx, dose};
-    st = bs_db_exec(db,
-                    "INSERT INTO treatments (experiment_id, sample_index, name, dose) VALUES "
-                    "($1::bigint, $2::int, $3, $4::float8) ON CONFLICT DO NOTHING",
-                    4, params, NULL, errstr, errstr_size);
+    const bs_db_param params[] = {BS_DB_INT64(experiment_id), BS_DB_INT64(s),
+                                  BS_DB_TEXT(ds->sample_ids[s] ? ds->sample_ids[s] : idx),
+                                  BS_DB_DOUBLE(ds->doses[s])};
+    st = bs_db_query(db,
+                     "INSERT INTO treatments (experiment_id, sample_index, name, dose) VALUES "
+                     "($1::bigint, $2::int, $3, $4::float8) ON CONFLICT DO NOTHING",
+                     4, params, NULL, errstr, errstr_size);
   }
   if (st == BS_OK)
     st = bs_db_exec(db,
@@ -92,19 +89,20 @@ bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd
     bs_copy_text_destroy(copy);
   }
   if (st == BS_OK) {
-    const char *params[] = {eid};
-    st = bs_db_exec(db,
+    const bs_db_param params[] = {BS_DB_INT64(experiment_id)};
+    st =
+        bs_db_query(db,
                     "INSERT INTO probe_responses (experiment_id, probe_index, probe_id, responses) "
                     "SELECT $1::bigint, probe_index, probe_id, responses FROM probe_staging "
                     "ON CONFLICT DO NOTHING",
                     1, params, NULL, errstr, errstr_size);
   }
   if (st == BS_OK) {
-    const char *params[] = {eid, matrix_key};
-    st = bs_db_exec(db,
-                    "UPDATE dose_response_experiments SET expression_matrix_s3_key = $2 "
-                    "WHERE id = $1::bigint",
-                    2, params, NULL, errstr, errstr_size);
+    const bs_db_param params[] = {BS_DB_INT64(experiment_id), BS_DB_TEXT(matrix_key)};
+    st = bs_db_query(db,
+                     "UPDATE dose_response_experiments SET expression_matrix_s3_key = $2 "
+                     "WHERE id = $1::bigint",
+                     2, params, NULL, errstr, errstr_size);
   }
   if (st == BS_OK)
     st = bs_db_commit(db, errstr, errstr_size);
@@ -116,22 +114,20 @@ bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd
 bs_status bs_experiment_load_matrix(bs_db *db, bs_objstore *store, int64_t project_id,
                                     int64_t experiment_id, bmd_dataset **out, char *errstr,
                                     size_t errstr_size) {
-  char pid[32], eid[32];
   *out = NULL;
-  snprintf(pid, sizeof(pid), "%" PRId64, project_id);
-  snprintf(eid, sizeof(eid), "%" PRId64, experiment_id);
-  const char *params[] = {eid, pid};
+  const bs_db_param params[] = {BS_DB_INT64(experiment_id), BS_DB_INT64(project_id)};
   PGresult *res = NULL;
-  bs_status st = bs_db_exec(db,
-                            "SELECT expression_matrix_s3_key, log_transformation FROM "
-                            "dose_response_experiments WHERE id = $1::bigint AND project_id = "
-                            "$2::bigint",
-                            2, params, &res, errstr, errstr_size);
+  bs_status st = bs_db_query(db,
+                             "SELECT expression_matrix_s3_key, log_transformation FROM "
+                             "dose_response_experiments WHERE id = $1::bigint AND project_id = "
+                             "$2::bigint",
+                             2, params, &res, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
-    snprintf(errstr, errstr_size, "experiment %s of project %s does not exist or has no matrix",
-             eid, pid);
+    snprintf(errstr, errstr_size,
+             "experiment %" PRId64 " of project %" PRId64 " does not exist or has no matrix",
+             experiment_id, project_id);
     PQclear(res);
     return BS_ERR_PERMANENT;
   }

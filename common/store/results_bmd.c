@@ -30,14 +30,12 @@ bs_status bs_results_passed_probes(bs_db *db, int64_t prefilter_id, const bmd_da
                                    size_t **rows, size_t *n, char *errstr, size_t errstr_size) {
   *rows = NULL;
   *n = 0;
-  char pid[32];
-  snprintf(pid, sizeof(pid), "%" PRId64, prefilter_id);
-  const char *params[] = {pid};
+  const bs_db_param params[] = {BS_DB_INT64(prefilter_id)};
   PGresult *res = NULL;
-  bs_status st = bs_db_exec(db,
-                            "SELECT probe_id FROM prefilter_result_details "
-                            "WHERE prefilter_id = $1::bigint AND passed",
-                            1, params, &res, errstr, errstr_size);
+  bs_status st = bs_db_query(db,
+                             "SELECT probe_id FROM prefilter_result_details "
+                             "WHERE prefilter_id = $1::bigint AND passed",
+                             1, params, &res, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   size_t count = (size_t)PQntuples(res);
@@ -77,16 +75,14 @@ done:
 bs_status bs_results_upsert_bmd(bs_db *db, int64_t project_id, int64_t experiment_id,
                                 int64_t prefilter_id, const char *name, const json_t *settings,
                                 int64_t *result_id, char *errstr, size_t errstr_size) {
-  char proj[32], exp[32], pre[32];
-  snprintf(proj, sizeof(proj), "%" PRId64, project_id);
-  snprintf(exp, sizeof(exp), "%" PRId64, experiment_id);
-  snprintf(pre, sizeof(pre), "%" PRId64, prefilter_id);
   char *info = json_dumps(settings, JSON_COMPACT | JSON_SORT_KEYS);
-  const char *params[] = {proj, exp, prefilter_id > 0 ? pre : NULL, name, info};
+  const bs_db_param params[] = {BS_DB_INT64(project_id), BS_DB_INT64(experiment_id),
+                                prefilter_id > 0 ? BS_DB_INT64(prefilter_id) : BS_DB_NULL,
+                                BS_DB_TEXT(name), BS_DB_TEXT(info)};
   PGresult *res = NULL;
   /* DO UPDATE (a no-op assignment) so that RETURNING yields the id of an
    * existing row too. */
-  bs_status st = bs_db_exec(
+  bs_status st = bs_db_query(
       db,
       "INSERT INTO bmd_results (project_id, experiment_id, prefilter_id, name, bmd_method, "
       "analysis_info) VALUES ($1::bigint, $2::bigint, $3::bigint, $4, 'MLE', $5::jsonb) "
@@ -154,9 +150,6 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
 
   /* 2. The rows, in one transaction with the result's key and count. */
   bs_copy_text *copy = copy_rows(ds, fits, n);
-  char rid[32], count[32];
-  snprintf(rid, sizeof(rid), "%" PRId64, result_id);
-  snprintf(count, sizeof(count), "%zu", n);
   st = bs_db_begin(db, errstr, errstr_size);
   if (st == BS_OK)
     st = bs_db_exec(db,
@@ -168,20 +161,20 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
   if (st == BS_OK)
     st = bs_copy_text_send(copy, db, "COPY stat_staging FROM STDIN", errstr, errstr_size);
   if (st == BS_OK) {
-    const char *params[] = {rid};
-    st =
-        bs_db_exec(db,
-                   "INSERT INTO probe_stat_results (bmd_result_id, probe_id, best_model, best_bmd, "
-                   "best_bmdl, best_bmdu, best_fit_p_value, best_aic, direction, models) "
-                   "SELECT $1::bigint, * FROM stat_staging ON CONFLICT DO NOTHING",
-                   1, params, NULL, errstr, errstr_size);
+    const bs_db_param params[] = {BS_DB_INT64(result_id)};
+    st = bs_db_query(
+        db,
+        "INSERT INTO probe_stat_results (bmd_result_id, probe_id, best_model, best_bmd, "
+        "best_bmdl, best_bmdu, best_fit_p_value, best_aic, direction, models) "
+        "SELECT $1::bigint, * FROM stat_staging ON CONFLICT DO NOTHING",
+        1, params, NULL, errstr, errstr_size);
   }
   if (st == BS_OK) {
-    const char *params[] = {rid, key, count};
-    st = bs_db_exec(db,
-                    "UPDATE bmd_results SET results_s3_key = $2, num_results = $3::int "
-                    "WHERE id = $1::bigint",
-                    3, params, NULL, errstr, errstr_size);
+    const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_TEXT(key), BS_DB_INT64(n)};
+    st = bs_db_query(db,
+                     "UPDATE bmd_results SET results_s3_key = $2, num_results = $3::int "
+                     "WHERE id = $1::bigint",
+                     3, params, NULL, errstr, errstr_size);
   }
   if (st == BS_OK)
     st = bs_db_commit(db, errstr, errstr_size);

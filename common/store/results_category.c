@@ -1,7 +1,6 @@
 /*
  * results_category.c - category_results and category_result_details.
  */
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,21 +32,21 @@ static char *statistics_json(const bmd_category_result *r) {
 bs_status bs_results_upsert_category(bs_db *db, int64_t project_id, int64_t bmd_result_id,
                                      const json_t *settings, int64_t *category_result_id,
                                      char *errstr, size_t errstr_size) {
-  char hash[65], name[96], proj[32], rid[32];
+  char hash[65], name[96];
   bs_params_hash(settings, hash);
   const char *type = json_string_value(json_object_get(settings, "type"));
   snprintf(name, sizeof(name), "%s-%.16s", type ? type : "category", hash);
-  snprintf(proj, sizeof(proj), "%" PRId64, project_id);
-  snprintf(rid, sizeof(rid), "%" PRId64, bmd_result_id);
   char *info = json_dumps(settings, JSON_COMPACT | JSON_SORT_KEYS);
-  const char *params[] = {proj, rid, name, type ? type : "defined", hash, info};
+  const bs_db_param params[] = {BS_DB_INT64(project_id), BS_DB_INT64(bmd_result_id),
+                                BS_DB_TEXT(name),        BS_DB_TEXT(type ? type : "defined"),
+                                BS_DB_TEXT(hash),        BS_DB_TEXT(info)};
   PGresult *r = NULL;
-  bs_status st = bs_db_exec(db,
-                            "INSERT INTO category_results (project_id, bmd_result_id, name, "
-                            "category_type, params_hash, parameters) VALUES ($1::bigint, "
-                            "$2::bigint, $3, $4, $5, $6::jsonb) ON CONFLICT (bmd_result_id, "
-                            "params_hash) DO UPDATE SET name = EXCLUDED.name RETURNING id",
-                            6, params, &r, errstr, errstr_size);
+  bs_status st = bs_db_query(db,
+                             "INSERT INTO category_results (project_id, bmd_result_id, name, "
+                             "category_type, params_hash, parameters) VALUES ($1::bigint, "
+                             "$2::bigint, $3, $4, $5, $6::jsonb) ON CONFLICT (bmd_result_id, "
+                             "params_hash) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+                             6, params, &r, errstr, errstr_size);
   free(info);
   if (st == BS_OK)
     *category_result_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
@@ -58,9 +57,6 @@ bs_status bs_results_upsert_category(bs_db *db, int64_t project_id, int64_t bmd_
 bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
                                       const bmd_category_analysis *ca, const json_t *tpod,
                                       const char *export_prefix, char *errstr, size_t errstr_size) {
-  char cid[32], count[32];
-  snprintf(cid, sizeof(cid), "%" PRId64, category_result_id);
-  snprintf(count, sizeof(count), "%zu", bmd_category_n_results(ca));
   bs_copy_text *copy = NULL;
   bs_status st = bs_db_begin(db, errstr, errstr_size);
   if (st == BS_OK)
@@ -93,21 +89,22 @@ bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
   st = bs_copy_text_send(copy, db, "COPY cat_staging FROM STDIN", errstr, errstr_size);
   if (st != BS_OK)
     goto fail;
-  const char *ip[] = {cid};
-  st = bs_db_exec(db,
-                  "INSERT INTO category_result_details (category_result_id, category_id, "
-                  "category_name, genes_in_category, genes_passed, fisher_p_value, bmd_median, "
-                  "bmdl_median, bmdu_median, bmd_mean, bmd_min, statistics) SELECT $1::bigint, * "
-                  "FROM cat_staging ON CONFLICT DO NOTHING",
-                  1, ip, NULL, errstr, errstr_size);
+  const bs_db_param ip[] = {BS_DB_INT64(category_result_id)};
+  st = bs_db_query(db,
+                   "INSERT INTO category_result_details (category_result_id, category_id, "
+                   "category_name, genes_in_category, genes_passed, fisher_p_value, bmd_median, "
+                   "bmdl_median, bmdu_median, bmd_mean, bmd_min, statistics) SELECT $1::bigint, * "
+                   "FROM cat_staging ON CONFLICT DO NOTHING",
+                   1, ip, NULL, errstr, errstr_size);
   if (st != BS_OK)
     goto fail;
   char *tp = json_dumps(tpod, JSON_COMPACT);
-  const char *up[] = {cid, export_prefix, count, tp};
-  st = bs_db_exec(db,
-                  "UPDATE category_results SET results_s3_key = $2, num_categories = $3::int, "
-                  "tpod = $4::jsonb WHERE id = $1::bigint",
-                  4, up, NULL, errstr, errstr_size);
+  const bs_db_param up[] = {BS_DB_INT64(category_result_id), BS_DB_TEXT(export_prefix),
+                            BS_DB_INT64(bmd_category_n_results(ca)), BS_DB_TEXT(tp)};
+  st = bs_db_query(db,
+                   "UPDATE category_results SET results_s3_key = $2, num_categories = $3::int, "
+                   "tpod = $4::jsonb WHERE id = $1::bigint",
+                   4, up, NULL, errstr, errstr_size);
   free(tp);
   if (st == BS_OK)
     st = bs_db_commit(db, errstr, errstr_size);

@@ -1,7 +1,6 @@
 /*
  * results_prefilter.c - prefilter_results and prefilter_result_details.
  */
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,25 +15,24 @@ bs_status bs_results_store_prefilter(bs_db *db, int64_t project_id, int64_t expe
                                      const bmd_dataset *ds, const double *statistic,
                                      const bmd_prefilter_result *res, int64_t *prefilter_id,
                                      char *errstr, size_t errstr_size) {
-  char hash[65], name[96], proj[32], exp[32], tested[32], passed[32];
+  char hash[65], name[96];
   bs_params_hash(settings, hash);
   snprintf(name, sizeof(name), "%s-%.16s", method, hash);
-  snprintf(proj, sizeof(proj), "%" PRId64, project_id);
-  snprintf(exp, sizeof(exp), "%" PRId64, experiment_id);
-  snprintf(tested, sizeof(tested), "%zu", res->n_probes);
-  snprintf(passed, sizeof(passed), "%zu", res->n_passed);
   char *info = json_dumps(settings, JSON_COMPACT | JSON_SORT_KEYS);
-  const char *params[] = {proj, exp, name, method, hash, info, tested, passed};
+  const bs_db_param params[] = {BS_DB_INT64(project_id),    BS_DB_INT64(experiment_id),
+                                BS_DB_TEXT(name),           BS_DB_TEXT(method),
+                                BS_DB_TEXT(hash),           BS_DB_TEXT(info),
+                                BS_DB_INT64(res->n_probes), BS_DB_INT64(res->n_passed)};
   PGresult *r = NULL;
   bs_copy_text *copy = NULL;
   bs_status st = bs_db_begin(db, errstr, errstr_size);
   if (st == BS_OK)
-    st = bs_db_exec(db,
-                    "INSERT INTO prefilter_results (project_id, experiment_id, name, method, "
-                    "params_hash, parameters, num_tested, num_passed) VALUES ($1::bigint, "
-                    "$2::bigint, $3, $4, $5, $6::jsonb, $7::int, $8::int) ON CONFLICT "
-                    "(experiment_id, params_hash) DO UPDATE SET name = EXCLUDED.name RETURNING id",
-                    8, params, &r, errstr, errstr_size);
+    st = bs_db_query(db,
+                     "INSERT INTO prefilter_results (project_id, experiment_id, name, method, "
+                     "params_hash, parameters, num_tested, num_passed) VALUES ($1::bigint, "
+                     "$2::bigint, $3, $4, $5, $6::jsonb, $7::int, $8::int) ON CONFLICT "
+                     "(experiment_id, params_hash) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+                     8, params, &r, errstr, errstr_size);
   free(info);
   if (st != BS_OK)
     goto fail;
@@ -66,14 +64,12 @@ bs_status bs_results_store_prefilter(bs_db *db, int64_t project_id, int64_t expe
   st = bs_copy_text_send(copy, db, "COPY pf_staging FROM STDIN", errstr, errstr_size);
   if (st != BS_OK)
     goto fail;
-  char pid[32];
-  snprintf(pid, sizeof(pid), "%" PRId64, *prefilter_id);
-  const char *ip[] = {pid};
-  st = bs_db_exec(db,
-                  "INSERT INTO prefilter_result_details (prefilter_id, probe_id, statistic, "
-                  "p_value, adjusted_p_value, best_fold_change, fold_changes, noel_dose, "
-                  "loel_dose, passed) SELECT $1::bigint, * FROM pf_staging ON CONFLICT DO NOTHING",
-                  1, ip, NULL, errstr, errstr_size);
+  const bs_db_param ip[] = {BS_DB_INT64(*prefilter_id)};
+  st = bs_db_query(db,
+                   "INSERT INTO prefilter_result_details (prefilter_id, probe_id, statistic, "
+                   "p_value, adjusted_p_value, best_fold_change, fold_changes, noel_dose, "
+                   "loel_dose, passed) SELECT $1::bigint, * FROM pf_staging ON CONFLICT DO NOTHING",
+                   1, ip, NULL, errstr, errstr_size);
   if (st == BS_OK)
     st = bs_db_commit(db, errstr, errstr_size);
 fail:
