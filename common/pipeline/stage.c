@@ -253,38 +253,29 @@ static void handle_message(bs_stage *s, rd_kafka_message_t *msg) {
 
 static bs_status open_services(bs_stage *s, char *errstr, size_t errstr_size) {
   const bs_config *cfg = s->cfg;
-  bs_objstore_options so = {
-      bs_config_get(cfg, "object_store"),  bs_config_get(cfg, "s3_endpoint"),
-      bs_config_get(cfg, "s3_bucket"),     bs_config_get(cfg, "s3_region"),
-      bs_config_get(cfg, "s3_access_key"), bs_config_get(cfg, "s3_secret_key")};
   bs_status st = BS_OK;
-  if (s->def->uses_objstore && !s->store)
+  if (s->def->uses_objstore && !s->store) {
+    bs_objstore_options so = bs_objstore_options_from_config(cfg);
     st = bs_objstore_new(&so, &s->store, errstr, errstr_size);
+  }
   if (st != BS_OK)
     return st;
   st = bs_db_connect(bs_config_get(cfg, "database_url"), &s->db, errstr, errstr_size);
   if (st != BS_OK)
     return st;
-  size_t nprops = bs_config_kafka_count(cfg);
-  bs_bus_property *props = calloc(nprops ? nprops : 1, sizeof(*props));
-  if (!props) {
-    snprintf(errstr, errstr_size, "out of memory");
-    return BS_ERR_PERMANENT;
-  }
-  for (size_t i = 0; i < nprops; i++)
-    bs_config_kafka_get(cfg, i, &props[i].key, &props[i].value);
   char group[128], client[128];
   const char *g = bs_config_get(cfg, "group_id");
   snprintf(group, sizeof(group), "%s", g && *g ? g : "");
   if (!group[0]) /* one group per stage and deployment (topic prefix) */
     snprintf(group, sizeof(group), "%sbmdstream-%s", s->prefix, s->def->name);
   snprintf(client, sizeof(client), "bmdstream-%s", s->def->name);
-  bs_bus_options opt = {
-      bs_config_get(cfg, "kafka_bootstrap"), client, group, s->prefix, props, nprops};
-  st = bs_producer_new(&opt, &s->producer, errstr, errstr_size);
+  bs_bus_properties props;
+  bs_bus_options opt;
+  st = bs_bus_options_from_config(cfg, client, group, &props, &opt, errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_producer_new(&opt, &s->producer, errstr, errstr_size);
   if (st == BS_OK)
     st = bs_consumer_new(&opt, &s->consumer, errstr, errstr_size);
-  free(props);
   if (st != BS_OK)
     return st;
   const char *names[BS_TOPIC_COUNT];

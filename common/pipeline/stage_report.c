@@ -172,11 +172,7 @@ static int stop_listing(void *opaque, const char *key, uint64_t size) {
 
 static int objstore_health(void *opaque, char *detail, size_t size) {
   bs_stage *s = opaque;
-  const bs_config *cfg = s->cfg;
-  bs_objstore_options so = {
-      bs_config_get(cfg, "object_store"),  bs_config_get(cfg, "s3_endpoint"),
-      bs_config_get(cfg, "s3_bucket"),     bs_config_get(cfg, "s3_region"),
-      bs_config_get(cfg, "s3_access_key"), bs_config_get(cfg, "s3_secret_key")};
+  bs_objstore_options so = bs_objstore_options_from_config(s->cfg);
   bs_objstore *store = NULL;
   char errstr[512];
   bs_status st = bs_objstore_new(&so, &store, errstr, sizeof(errstr));
