@@ -1,12 +1,15 @@
 /*
- * db_copy.c - COPY text-format rows in memory (see bs/db_copy.h).
+ * db_copy.c - COPY text-format rows in memory, and their load through a
+ * staging table (see bs/db_copy.h).
  */
 #include "bs/db_copy.h"
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct bs_copy_text {
   FILE *f;       /* open_memstream over text/len until sent */
@@ -47,60 +50,54 @@ static FILE *next_column(bs_copy_text *copy) {
   return copy->f;
 }
 
-void bs_copy_text_add_str(bs_copy_text *copy, const char *value) {
+/* One column of printf-formatted text (no escaping). */
+static void add_formatted(bs_copy_text *copy, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_formatted(bs_copy_text *copy, const char *fmt, ...) {
   FILE *f = next_column(copy);
   if (!f)
     return;
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(f, fmt, ap);
+  va_end(ap);
+}
+
+void bs_copy_text_add_str(bs_copy_text *copy, const char *value) {
+  static const char special[] = "\\\t\n\r", written[] = "\\tnr";
   if (!value) {
-    fputs("\\N", f);
+    bs_copy_text_add_null(copy);
     return;
   }
-  for (const char *c = value; *c; c++) {
-    switch (*c) {
-    case '\\':
-      fputs("\\\\", f);
-      break;
-    case '\t':
-      fputs("\\t", f);
-      break;
-    case '\n':
-      fputs("\\n", f);
-      break;
-    case '\r':
-      fputs("\\r", f);
-      break;
-    default:
+  FILE *f = next_column(copy);
+  for (const char *c = value; f && *c; c++) {
+    const char *hit = strchr(special, *c);
+    if (hit) {
+      fputc('\\', f);
+      fputc(written[hit - special], f);
+    } else {
       fputc(*c, f);
     }
   }
 }
 
 void bs_copy_text_add_double(bs_copy_text *copy, double value) {
-  FILE *f = next_column(copy);
-  if (!f)
-    return;
   if (isfinite(value))
-    fprintf(f, "%.17g", value);
+    add_formatted(copy, "%.17g", value);
   else
-    fputs("\\N", f);
+    bs_copy_text_add_null(copy);
 }
 
 void bs_copy_text_add_int(bs_copy_text *copy, int64_t value) {
-  FILE *f = next_column(copy);
-  if (f)
-    fprintf(f, "%" PRId64, value);
+  add_formatted(copy, "%" PRId64, value);
 }
 
 void bs_copy_text_add_bool(bs_copy_text *copy, int value) {
-  FILE *f = next_column(copy);
-  if (f)
-    fputc(value ? 't' : 'f', f);
+  add_formatted(copy, "%c", value ? 't' : 'f');
 }
 
 void bs_copy_text_add_null(bs_copy_text *copy) {
-  FILE *f = next_column(copy);
-  if (f)
-    fputs("\\N", f);
+  add_formatted(copy, "%s", "\\N");
 }
 
 void bs_copy_text_add_doubles(bs_copy_text *copy, const double *values, size_t n, int digits) {
@@ -153,4 +150,23 @@ bs_status bs_copy_text_send(bs_copy_text *copy, bs_db *db, const char *copy_sql,
     return BS_ERR_RETRIABLE;
   }
   return bs_db_copy_in(db, copy_sql, copy->text, copy->len, errstr, errstr_size);
+}
+
+bs_status bs_copy_text_load(bs_copy_text *copy, bs_db *db, const char *staging, const char *columns,
+                            const char *insert_sql, size_t nparams, const bs_db_param *params,
+                            char *errstr, size_t errstr_size) {
+  char create[2048], load[256];
+  int n = snprintf(create, sizeof(create), "CREATE TEMP TABLE %s (%s) ON COMMIT DROP", staging,
+                   columns);
+  int m = snprintf(load, sizeof(load), "COPY %s FROM STDIN", staging);
+  if (n < 0 || (size_t)n >= sizeof(create) || m < 0 || (size_t)m >= sizeof(load)) {
+    bs_set_err(errstr, errstr_size, "staging table %s: definition too long", staging);
+    return BS_ERR_PERMANENT;
+  }
+  bs_status st = bs_db_exec(db, create, 0, NULL, NULL, errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_copy_text_send(copy, db, load, errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_db_query(db, insert_sql, nparams, params, NULL, errstr, errstr_size);
+  return st;
 }

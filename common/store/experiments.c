@@ -35,16 +35,11 @@ bs_status bs_experiment_insert(bs_db *db, int64_t project_id, const char *name,
   const bs_db_param params[] = {BS_DB_INT64(project_id), BS_DB_TEXT(name),
                                 BS_DB_TEXT(bs_log_base_name(ds->log_base)),
                                 BS_DB_INT64(ds->n_probes), BS_DB_INT64(ds->n_samples)};
-  PGresult *res = NULL;
-  bs_status st = bs_db_query(db,
-                             "INSERT INTO dose_response_experiments (project_id, name, "
-                             "log_transformation, num_probes, num_treatments) VALUES ($1::bigint, "
-                             "$2, $3, $4::int, $5::int) RETURNING id",
-                             5, params, &res, errstr, errstr_size);
-  if (st == BS_OK)
-    *experiment_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-  PQclear(res);
-  return st;
+  return bs_db_query_id(db,
+                        "INSERT INTO dose_response_experiments (project_id, name, "
+                        "log_transformation, num_probes, num_treatments) VALUES ($1::bigint, $2, "
+                        "$3, $4::int, $5::int) RETURNING id",
+                        5, params, experiment_id, errstr, errstr_size);
 }
 
 /* The probe rows in COPY text format: index, id, {responses} (responses
@@ -76,26 +71,16 @@ bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd
                      "($1::bigint, $2::int, $3, $4::float8) ON CONFLICT DO NOTHING",
                      4, params, NULL, errstr, errstr_size);
   }
-  if (st == BS_OK)
-    st = bs_db_exec(db,
-                    "CREATE TEMP TABLE probe_staging (probe_index int, probe_id varchar(255), "
-                    "responses real[]) ON COMMIT DROP",
-                    0, NULL, NULL, errstr, errstr_size);
   if (st == BS_OK) {
     bs_copy_text *copy = copy_rows(ds);
-    st = bs_copy_text_send(copy, db,
-                           "COPY probe_staging (probe_index, probe_id, responses) FROM STDIN",
-                           errstr, errstr_size);
-    bs_copy_text_destroy(copy);
-  }
-  if (st == BS_OK) {
     const bs_db_param params[] = {BS_DB_INT64(experiment_id)};
-    st =
-        bs_db_query(db,
-                    "INSERT INTO probe_responses (experiment_id, probe_index, probe_id, responses) "
-                    "SELECT $1::bigint, probe_index, probe_id, responses FROM probe_staging "
-                    "ON CONFLICT DO NOTHING",
-                    1, params, NULL, errstr, errstr_size);
+    st = bs_copy_text_load(copy, db, "probe_staging",
+                           "probe_index int, probe_id varchar(255), responses real[]",
+                           "INSERT INTO probe_responses (experiment_id, probe_index, probe_id, "
+                           "responses) SELECT $1::bigint, probe_index, probe_id, responses FROM "
+                           "probe_staging ON CONFLICT DO NOTHING",
+                           1, params, errstr, errstr_size);
+    bs_copy_text_destroy(copy);
   }
   if (st == BS_OK) {
     const bs_db_param params[] = {BS_DB_INT64(experiment_id), BS_DB_TEXT(matrix_key)};

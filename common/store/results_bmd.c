@@ -79,20 +79,16 @@ bs_status bs_results_upsert_bmd(bs_db *db, int64_t project_id, int64_t experimen
   const bs_db_param params[] = {BS_DB_INT64(project_id), BS_DB_INT64(experiment_id),
                                 prefilter_id > 0 ? BS_DB_INT64(prefilter_id) : BS_DB_NULL,
                                 BS_DB_TEXT(name), BS_DB_TEXT(info)};
-  PGresult *res = NULL;
   /* DO UPDATE (a no-op assignment) so that RETURNING yields the id of an
    * existing row too. */
-  bs_status st = bs_db_query(
+  bs_status st = bs_db_query_id(
       db,
       "INSERT INTO bmd_results (project_id, experiment_id, prefilter_id, name, bmd_method, "
       "analysis_info) VALUES ($1::bigint, $2::bigint, $3::bigint, $4, 'MLE', $5::jsonb) "
       "ON CONFLICT (experiment_id, prefilter_id, bmd_method, name) "
       "DO UPDATE SET name = EXCLUDED.name RETURNING id",
-      5, params, &res, errstr, errstr_size);
+      5, params, result_id, errstr, errstr_size);
   free(info);
-  if (st == BS_OK)
-    *result_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-  PQclear(res);
   return st;
 }
 
@@ -151,24 +147,17 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
   /* 2. The rows, in one transaction with the result's key and count. */
   bs_copy_text *copy = copy_rows(ds, fits, n);
   st = bs_db_begin(db, errstr, errstr_size);
+  const bs_db_param ip[] = {BS_DB_INT64(result_id)};
   if (st == BS_OK)
-    st = bs_db_exec(db,
-                    "CREATE TEMP TABLE stat_staging (probe_id varchar(255), best_model "
-                    "varchar(50), best_bmd float8, best_bmdl float8, best_bmdu float8, "
-                    "best_fit_p_value float8, best_aic float8, direction smallint, models jsonb) "
-                    "ON COMMIT DROP",
-                    0, NULL, NULL, errstr, errstr_size);
-  if (st == BS_OK)
-    st = bs_copy_text_send(copy, db, "COPY stat_staging FROM STDIN", errstr, errstr_size);
-  if (st == BS_OK) {
-    const bs_db_param params[] = {BS_DB_INT64(result_id)};
-    st = bs_db_query(
-        db,
+    st = bs_copy_text_load(
+        copy, db, "stat_staging",
+        "probe_id varchar(255), best_model varchar(50), best_bmd float8, best_bmdl float8, "
+        "best_bmdu float8, best_fit_p_value float8, best_aic float8, direction smallint, "
+        "models jsonb",
         "INSERT INTO probe_stat_results (bmd_result_id, probe_id, best_model, best_bmd, "
         "best_bmdl, best_bmdu, best_fit_p_value, best_aic, direction, models) "
         "SELECT $1::bigint, * FROM stat_staging ON CONFLICT DO NOTHING",
-        1, params, NULL, errstr, errstr_size);
-  }
+        1, ip, errstr, errstr_size);
   if (st == BS_OK) {
     const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_TEXT(key), BS_DB_INT64(n)};
     st = bs_db_query(db,

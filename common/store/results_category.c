@@ -40,36 +40,20 @@ bs_status bs_results_upsert_category(bs_db *db, int64_t project_id, int64_t bmd_
   const bs_db_param params[] = {BS_DB_INT64(project_id), BS_DB_INT64(bmd_result_id),
                                 BS_DB_TEXT(name),        BS_DB_TEXT(type ? type : "defined"),
                                 BS_DB_TEXT(hash),        BS_DB_TEXT(info)};
-  PGresult *r = NULL;
-  bs_status st = bs_db_query(db,
-                             "INSERT INTO category_results (project_id, bmd_result_id, name, "
-                             "category_type, params_hash, parameters) VALUES ($1::bigint, "
-                             "$2::bigint, $3, $4, $5, $6::jsonb) ON CONFLICT (bmd_result_id, "
-                             "params_hash) DO UPDATE SET name = EXCLUDED.name RETURNING id",
-                             6, params, &r, errstr, errstr_size);
+  bs_status st = bs_db_query_id(db,
+                                "INSERT INTO category_results (project_id, bmd_result_id, name, "
+                                "category_type, params_hash, parameters) VALUES ($1::bigint, "
+                                "$2::bigint, $3, $4, $5, $6::jsonb) ON CONFLICT (bmd_result_id, "
+                                "params_hash) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+                                6, params, category_result_id, errstr, errstr_size);
   free(info);
-  if (st == BS_OK)
-    *category_result_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-  PQclear(r);
   return st;
 }
 
-bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
-                                      const bmd_category_analysis *ca, const json_t *tpod,
-                                      const char *export_prefix, char *errstr, size_t errstr_size) {
-  bs_copy_text *copy = NULL;
-  bs_status st = bs_db_begin(db, errstr, errstr_size);
-  if (st == BS_OK)
-    st = bs_db_exec(db,
-                    "CREATE TEMP TABLE cat_staging (category_id varchar(255), category_name text, "
-                    "genes_in_category int, genes_passed int, fisher_p_value float8, bmd_median "
-                    "float8, bmdl_median float8, bmdu_median float8, bmd_mean float8, bmd_min "
-                    "float8, statistics jsonb) ON COMMIT DROP",
-                    0, NULL, NULL, errstr, errstr_size);
-  if (st != BS_OK)
-    goto fail;
-  copy = bs_copy_text_new();
-  for (size_t i = 0; i < bmd_category_n_results(ca); i++) {
+/* One COPY text row per category, for the staging table. */
+static bs_copy_text *copy_rows(const bmd_category_analysis *ca) {
+  bs_copy_text *copy = bs_copy_text_new();
+  for (size_t i = 0; copy && i < bmd_category_n_results(ca); i++) {
     const bmd_category_result *c = bmd_category_result_get(ca, i);
     char *stats = statistics_json(c);
     bs_copy_text_add_str(copy, c->id);
@@ -86,31 +70,39 @@ bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
     bs_copy_text_end_row(copy);
     free(stats);
   }
-  st = bs_copy_text_send(copy, db, "COPY cat_staging FROM STDIN", errstr, errstr_size);
-  if (st != BS_OK)
-    goto fail;
+  return copy;
+}
+
+bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
+                                      const bmd_category_analysis *ca, const json_t *tpod,
+                                      const char *export_prefix, char *errstr, size_t errstr_size) {
+  bs_copy_text *copy = copy_rows(ca);
   const bs_db_param ip[] = {BS_DB_INT64(category_result_id)};
-  st = bs_db_query(db,
-                   "INSERT INTO category_result_details (category_result_id, category_id, "
-                   "category_name, genes_in_category, genes_passed, fisher_p_value, bmd_median, "
-                   "bmdl_median, bmdu_median, bmd_mean, bmd_min, statistics) SELECT $1::bigint, * "
-                   "FROM cat_staging ON CONFLICT DO NOTHING",
-                   1, ip, NULL, errstr, errstr_size);
-  if (st != BS_OK)
-    goto fail;
+  bs_status st = bs_db_begin(db, errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_copy_text_load(
+        copy, db, "cat_staging",
+        "category_id varchar(255), category_name text, genes_in_category int, genes_passed int, "
+        "fisher_p_value float8, bmd_median float8, bmdl_median float8, bmdu_median float8, "
+        "bmd_mean float8, bmd_min float8, statistics jsonb",
+        "INSERT INTO category_result_details (category_result_id, category_id, category_name, "
+        "genes_in_category, genes_passed, fisher_p_value, bmd_median, bmdl_median, bmdu_median, "
+        "bmd_mean, bmd_min, statistics) SELECT $1::bigint, * FROM cat_staging "
+        "ON CONFLICT DO NOTHING",
+        1, ip, errstr, errstr_size);
+  bs_copy_text_destroy(copy);
   char *tp = json_dumps(tpod, JSON_COMPACT);
   const bs_db_param up[] = {BS_DB_INT64(category_result_id), BS_DB_TEXT(export_prefix),
                             BS_DB_INT64(bmd_category_n_results(ca)), BS_DB_TEXT(tp)};
-  st = bs_db_query(db,
-                   "UPDATE category_results SET results_s3_key = $2, num_categories = $3::int, "
-                   "tpod = $4::jsonb WHERE id = $1::bigint",
-                   4, up, NULL, errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_db_query(db,
+                     "UPDATE category_results SET results_s3_key = $2, num_categories = $3::int, "
+                     "tpod = $4::jsonb WHERE id = $1::bigint",
+                     4, up, NULL, errstr, errstr_size);
   free(tp);
   if (st == BS_OK)
     st = bs_db_commit(db, errstr, errstr_size);
-fail:
   if (st != BS_OK)
     bs_db_rollback(db);
-  bs_copy_text_destroy(copy);
   return st;
 }

@@ -4,11 +4,30 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "bs/db_copy.h"
 #include "bs/params.h"
 #include "bs/results.h"
+
+/* One COPY text row per probe, for the staging table. */
+static bs_copy_text *copy_rows(const bmd_dataset *ds, const double *statistic,
+                               const bmd_prefilter_result *res) {
+  bs_copy_text *copy = bs_copy_text_new();
+  for (size_t p = 0; copy && p < res->n_probes; p++) {
+    size_t lotel = res->lotel[p];
+    bs_copy_text_add_str(copy, ds->probe_ids[p]);
+    bs_copy_text_add_double(copy, statistic ? statistic[p] : NAN);
+    bs_copy_text_add_double(copy, res->p_raw[p]);
+    bs_copy_text_add_double(copy, res->p_adj[p]);
+    bs_copy_text_add_double(copy, res->max_fc[p]);
+    bs_copy_text_add_doubles(copy, &res->fc[p * res->n_levels], res->n_levels, 17);
+    bs_copy_text_add_double(copy, lotel ? ds->group_dose[lotel - 1] : NAN);
+    bs_copy_text_add_double(copy, lotel ? ds->group_dose[lotel] : NAN);
+    bs_copy_text_add_bool(copy, res->verdict[p] == BMD_PREFILTER_PASSED);
+    bs_copy_text_end_row(copy);
+  }
+  return copy;
+}
 
 bs_status bs_results_store_prefilter(bs_db *db, int64_t project_id, int64_t experiment_id,
                                      const char *method, const json_t *settings,
@@ -23,59 +42,33 @@ bs_status bs_results_store_prefilter(bs_db *db, int64_t project_id, int64_t expe
                                 BS_DB_TEXT(name),           BS_DB_TEXT(method),
                                 BS_DB_TEXT(hash),           BS_DB_TEXT(info),
                                 BS_DB_INT64(res->n_probes), BS_DB_INT64(res->n_passed)};
-  PGresult *r = NULL;
-  bs_copy_text *copy = NULL;
+  bs_copy_text *copy = copy_rows(ds, statistic, res);
   bs_status st = bs_db_begin(db, errstr, errstr_size);
   if (st == BS_OK)
-    st = bs_db_query(db,
-                     "INSERT INTO prefilter_results (project_id, experiment_id, name, method, "
-                     "params_hash, parameters, num_tested, num_passed) VALUES ($1::bigint, "
-                     "$2::bigint, $3, $4, $5, $6::jsonb, $7::int, $8::int) ON CONFLICT "
-                     "(experiment_id, params_hash) DO UPDATE SET name = EXCLUDED.name RETURNING id",
-                     8, params, &r, errstr, errstr_size);
+    st = bs_db_query_id(db,
+                        "INSERT INTO prefilter_results (project_id, experiment_id, name, method, "
+                        "params_hash, parameters, num_tested, num_passed) VALUES ($1::bigint, "
+                        "$2::bigint, $3, $4, $5, $6::jsonb, $7::int, $8::int) ON CONFLICT "
+                        "(experiment_id, params_hash) DO UPDATE SET name = EXCLUDED.name "
+                        "RETURNING id",
+                        8, params, prefilter_id, errstr, errstr_size);
   free(info);
-  if (st != BS_OK)
-    goto fail;
-  *prefilter_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-  PQclear(r);
-  r = NULL;
-  st = bs_db_exec(db,
-                  "CREATE TEMP TABLE pf_staging (probe_id varchar(255), statistic float8, "
-                  "p_value float8, adjusted_p_value float8, best_fold_change float8, "
-                  "fold_changes float8[], noel_dose float8, loel_dose float8, passed boolean) "
-                  "ON COMMIT DROP",
-                  0, NULL, NULL, errstr, errstr_size);
-  if (st != BS_OK)
-    goto fail;
-  copy = bs_copy_text_new();
-  for (size_t p = 0; p < res->n_probes; p++) {
-    size_t lotel = res->lotel[p];
-    bs_copy_text_add_str(copy, ds->probe_ids[p]);
-    bs_copy_text_add_double(copy, statistic ? statistic[p] : NAN);
-    bs_copy_text_add_double(copy, res->p_raw[p]);
-    bs_copy_text_add_double(copy, res->p_adj[p]);
-    bs_copy_text_add_double(copy, res->max_fc[p]);
-    bs_copy_text_add_doubles(copy, &res->fc[p * res->n_levels], res->n_levels, 17);
-    bs_copy_text_add_double(copy, lotel ? ds->group_dose[lotel - 1] : NAN);
-    bs_copy_text_add_double(copy, lotel ? ds->group_dose[lotel] : NAN);
-    bs_copy_text_add_bool(copy, res->verdict[p] == BMD_PREFILTER_PASSED);
-    bs_copy_text_end_row(copy);
+  if (st == BS_OK) {
+    const bs_db_param ip[] = {BS_DB_INT64(*prefilter_id)};
+    st = bs_copy_text_load(
+        copy, db, "pf_staging",
+        "probe_id varchar(255), statistic float8, p_value float8, adjusted_p_value float8, "
+        "best_fold_change float8, fold_changes float8[], noel_dose float8, loel_dose float8, "
+        "passed boolean",
+        "INSERT INTO prefilter_result_details (prefilter_id, probe_id, statistic, p_value, "
+        "adjusted_p_value, best_fold_change, fold_changes, noel_dose, loel_dose, passed) "
+        "SELECT $1::bigint, * FROM pf_staging ON CONFLICT DO NOTHING",
+        1, ip, errstr, errstr_size);
   }
-  st = bs_copy_text_send(copy, db, "COPY pf_staging FROM STDIN", errstr, errstr_size);
-  if (st != BS_OK)
-    goto fail;
-  const bs_db_param ip[] = {BS_DB_INT64(*prefilter_id)};
-  st = bs_db_query(db,
-                   "INSERT INTO prefilter_result_details (prefilter_id, probe_id, statistic, "
-                   "p_value, adjusted_p_value, best_fold_change, fold_changes, noel_dose, "
-                   "loel_dose, passed) SELECT $1::bigint, * FROM pf_staging ON CONFLICT DO NOTHING",
-                   1, ip, NULL, errstr, errstr_size);
   if (st == BS_OK)
     st = bs_db_commit(db, errstr, errstr_size);
-fail:
   if (st != BS_OK)
     bs_db_rollback(db);
   bs_copy_text_destroy(copy);
-  PQclear(r);
   return st;
 }

@@ -83,6 +83,13 @@ bs_status bs_db_query(bs_db *db, const char *sql, size_t nparams, const bs_db_pa
                       PGresult **out, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/* bs_db_query for a statement answering one row whose first column is an
+ * id (bigint), e.g. INSERT ... RETURNING id: *id receives it. No row is
+ * BS_ERR_NOT_FOUND, with errstr saying so. */
+bs_status bs_db_query_id(bs_db *db, const char *sql, size_t nparams, const bs_db_param *params,
+                         int64_t *id, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
 /* Runs a script of several statements without parameters (migrations). */
 bs_status bs_db_exec_script(bs_db *db, const char *sql, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));

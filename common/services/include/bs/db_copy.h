@@ -51,4 +51,14 @@ const char *bs_copy_text_get(bs_copy_text *copy, size_t *len);
 bs_status bs_copy_text_send(bs_copy_text *copy, bs_db *db, const char *copy_sql, char *errstr,
                             size_t errstr_size) __attribute__((warn_unused_result));
 
+/* Loads the rows through a staging table, for a load that must skip rows
+ * already there (COPY itself cannot). Inside the caller's transaction:
+ * CREATE TEMP TABLE <staging> (<columns>) ON COMMIT DROP, COPY the rows
+ * into it, then insert_sql (an INSERT ... SELECT ... FROM <staging> ON
+ * CONFLICT DO NOTHING) with params[0..nparams). Errors as _send and
+ * bs_db_query. */
+bs_status bs_copy_text_load(bs_copy_text *copy, bs_db *db, const char *staging, const char *columns,
+                            const char *insert_sql, size_t nparams, const bs_db_param *params,
+                            char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+
 #endif
