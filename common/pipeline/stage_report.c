@@ -115,20 +115,26 @@ bs_status bs_stage_dead_letter(bs_stage *s, const rd_kafka_message_t *msg, bs_st
 }
 
 void bs_stage_metrics_declare(bs_stage *s) {
-  bs_metrics *m = s->metrics;
-  bs_metrics_declare(m, "bmdstream_messages_processed_total", BS_METRIC_COUNTER,
-                     "Messages processed to the end, per input topic");
-  bs_metrics_declare(m, "bmdstream_messages_failed_total", BS_METRIC_COUNTER,
-                     "Failed attempts, per input topic and error class");
-  bs_metrics_declare(m, "bmdstream_processing_seconds", BS_METRIC_HISTOGRAM,
-                     "Time to process one message (one attempt)");
-  bs_metrics_declare(m, "bmdstream_jobs_in_flight", BS_METRIC_GAUGE,
-                     "Jobs this instance is working on");
-  bs_metrics_declare(m, "bmdstream_consumer_lag", BS_METRIC_GAUGE,
-                     "Messages behind the log end, per assigned partition, as this client sees it");
-  bs_metrics_declare(m, "bmdstream_last_error_info", BS_METRIC_GAUGE,
-                     "The last error (label) and when it happened (value, Unix time)");
-  bs_metrics_set(m, "bmdstream_jobs_in_flight", NULL, NULL, NULL, NULL, 0);
+  static const struct {
+    const char *name;
+    bs_metric_type type;
+    const char *help;
+  } families[] = {
+      {"bmdstream_messages_processed_total", BS_METRIC_COUNTER,
+       "Messages processed to the end, per input topic"},
+      {"bmdstream_messages_failed_total", BS_METRIC_COUNTER,
+       "Failed attempts, per input topic and error class"},
+      {"bmdstream_processing_seconds", BS_METRIC_HISTOGRAM,
+       "Time to process one message (one attempt)"},
+      {"bmdstream_jobs_in_flight", BS_METRIC_GAUGE, "Jobs this instance is working on"},
+      {"bmdstream_consumer_lag", BS_METRIC_GAUGE,
+       "Messages behind the log end, per assigned partition, as this client sees it"},
+      {"bmdstream_last_error_info", BS_METRIC_GAUGE,
+       "The last error (label) and when it happened (value, Unix time)"},
+  };
+  for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+    bs_metrics_declare(s->metrics, families[i].name, families[i].type, families[i].help);
+  bs_metrics_set(s->metrics, "bmdstream_jobs_in_flight", NULL, NULL, NULL, NULL, 0);
 }
 
 /* Health: the database answers a ping (PQping needs no thread-unsafe
