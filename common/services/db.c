@@ -237,3 +237,11 @@ void bs_db_rollback(bs_db *db) {
     return;
   PQclear(PQexec(db->conn, "ROLLBACK"));
 }
+
+bs_status bs_db_end(bs_db *db, bs_status st, char *errstr, size_t errstr_size) {
+  if (st == BS_OK)
+    st = bs_db_commit(db, errstr, errstr_size);
+  if (st != BS_OK)
+    bs_db_rollback(db);
+  return st;
+}

@@ -89,10 +89,7 @@ bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd
                      "WHERE id = $1::bigint",
                      2, params, NULL, errstr, errstr_size);
   }
-  if (st == BS_OK)
-    st = bs_db_commit(db, errstr, errstr_size);
-  if (st != BS_OK)
-    bs_db_rollback(db);
+  st = bs_db_end(db, st, errstr, errstr_size);
   return st;
 }
 

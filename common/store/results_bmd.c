@@ -165,10 +165,7 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
                      "WHERE id = $1::bigint",
                      3, params, NULL, errstr, errstr_size);
   }
-  if (st == BS_OK)
-    st = bs_db_commit(db, errstr, errstr_size);
-  if (st != BS_OK)
-    bs_db_rollback(db);
+  st = bs_db_end(db, st, errstr, errstr_size);
   bs_copy_text_destroy(copy);
   return st;
 }

@@ -100,9 +100,6 @@ bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
                      "tpod = $4::jsonb WHERE id = $1::bigint",
                      4, up, NULL, errstr, errstr_size);
   free(tp);
-  if (st == BS_OK)
-    st = bs_db_commit(db, errstr, errstr_size);
-  if (st != BS_OK)
-    bs_db_rollback(db);
+  st = bs_db_end(db, st, errstr, errstr_size);
   return st;
 }

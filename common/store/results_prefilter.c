@@ -65,10 +65,7 @@ bs_status bs_results_store_prefilter(bs_db *db, int64_t project_id, int64_t expe
         "SELECT $1::bigint, * FROM pf_staging ON CONFLICT DO NOTHING",
         1, ip, errstr, errstr_size);
   }
-  if (st == BS_OK)
-    st = bs_db_commit(db, errstr, errstr_size);
-  if (st != BS_OK)
-    bs_db_rollback(db);
+  st = bs_db_end(db, st, errstr, errstr_size);
   bs_copy_text_destroy(copy);
   return st;
 }

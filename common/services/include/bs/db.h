@@ -105,6 +105,11 @@ bs_status bs_db_commit(bs_db *db, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 /* Rolls back if a transaction is open; never fails loudly. */
 void bs_db_rollback(bs_db *db);
+/* Ends the transaction after its statements came to st: COMMIT when st is
+ * BS_OK, else (or when the commit fails) ROLLBACK. Returns the commit's
+ * status, or st. */
+bs_status bs_db_end(bs_db *db, bs_status st, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /* The error class of a SQLSTATE code (NULL = no code, i.e. the connection
  * failed before the server answered: retriable). */
