@@ -36,14 +36,20 @@ int bs_password_verify(const char *encoded, const char *password) {
   return -1;
 }
 
+/* The hash of a new password (at least 8 characters); -1 with errstr. */
+static int new_password_hash(const char *password, char *hash, size_t hash_size, char *errstr,
+                             size_t errstr_size) {
+  if (!password || strlen(password) < 8) {
+    snprintf(errstr, errstr_size, "password: at least 8 characters are required");
+    return -1;
+  }
+  return bs_password_hash(password, hash, hash_size, errstr, errstr_size);
+}
+
 bs_status bs_user_add(bs_db *db, const bs_user_fields *fields, const char *password,
                       int64_t *user_id, char *errstr, size_t errstr_size) {
   char hash[256];
-  if (!password || strlen(password) < 8) {
-    snprintf(errstr, errstr_size, "password: at least 8 characters are required");
-    return BS_ERR_PERMANENT;
-  }
-  if (bs_password_hash(password, hash, sizeof(hash), errstr, errstr_size) != 0)
+  if (new_password_hash(password, hash, sizeof(hash), errstr, errstr_size) != 0)
     return BS_ERR_PERMANENT;
   const bs_db_param params[] = {BS_DB_TEXT(fields->username), BS_DB_TEXT(fields->email),
                                 BS_DB_TEXT(hash), BS_DB_TEXT(fields->full_name),
@@ -94,11 +100,7 @@ bs_status bs_user_check_password(bs_db *db, const char *username, const char *pa
 bs_status bs_user_set_password(bs_db *db, const char *username, const char *password, char *errstr,
                                size_t errstr_size) {
   char hash[256];
-  if (!password || strlen(password) < 8) {
-    snprintf(errstr, errstr_size, "password: at least 8 characters are required");
-    return BS_ERR_PERMANENT;
-  }
-  if (bs_password_hash(password, hash, sizeof(hash), errstr, errstr_size) != 0)
+  if (new_password_hash(password, hash, sizeof(hash), errstr, errstr_size) != 0)
     return BS_ERR_PERMANENT;
   const bs_db_param params[] = {BS_DB_TEXT(username), BS_DB_TEXT(hash)};
   int64_t id = 0;
