@@ -6,6 +6,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "bs/bmd_export.h"
+
 static void put_num(FILE *out, double v) {
   if (isfinite(v))
     fprintf(out, "%.17g", v);
@@ -262,16 +264,12 @@ int bs_categories_tsv_write(FILE *out, const bmd_category_analysis *ca, const bm
   return ferror(out) ? -1 : 0;
 }
 
-static json_t *num_or_null(double v) {
-  return isfinite(v) ? json_real(v) : json_null();
-}
-
 static json_t *value_json(const bmd_tpod_value *v, const char *method) {
   json_t *o = json_object();
   json_object_set_new(o, "method", json_string(method));
   json_object_set_new(o, "available", json_boolean(v->available));
-  json_object_set_new(o, "bmd", num_or_null(v->bmd));
-  json_object_set_new(o, "bmdl", num_or_null(v->bmdl));
+  json_object_set_new(o, "bmd", bs_json_number(v->bmd));
+  json_object_set_new(o, "bmdl", bs_json_number(v->bmdl));
   json_object_set_new(o, "genes", json_integer((json_int_t)v->n_genes));
   if (v->set_id) {
     json_object_set_new(o, "set_id", json_string(v->set_id));

@@ -1,29 +1,25 @@
 /*
  * results_category.c - category_results and category_result_details.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs/bmd_export.h"
 #include "bs/db_copy.h"
 #include "bs/params.h"
 #include "bs/results.h"
 
 /* The statistics that have no column of their own, as JSON text. */
 static char *statistics_json(const bmd_category_result *r) {
-  json_t *o = json_pack(
-      "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o}", "bmd_sd",
-      isfinite(r->bmd.sd) ? json_real(r->bmd.sd) : json_null(), "bmd_wmean",
-      isfinite(r->bmd.wmean) ? json_real(r->bmd.wmean) : json_null(), "bmd_p5",
-      isfinite(r->bmd.p5) ? json_real(r->bmd.p5) : json_null(), "bmd_p10",
-      isfinite(r->bmd.p10) ? json_real(r->bmd.p10) : json_null(), "bmdl_mean",
-      isfinite(r->bmdl.mean) ? json_real(r->bmdl.mean) : json_null(), "bmdu_mean",
-      isfinite(r->bmdu.mean) ? json_real(r->bmdu.mean) : json_null(), "fisher_two_tail",
-      isfinite(r->fisher_two) ? json_real(r->fisher_two) : json_null(), "percentage",
-      isfinite(r->percentage) ? json_real(r->percentage) : json_null(), "genes_up", (int)r->up.n,
-      "genes_down", (int)r->down.n, "genes_conflict", (int)r->conflict.n, "fold_change_median",
-      isfinite(r->fc_median) ? json_real(r->fc_median) : json_null());
+  json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o}", "bmd_sd",
+                        bs_json_number(r->bmd.sd), "bmd_wmean", bs_json_number(r->bmd.wmean),
+                        "bmd_p5", bs_json_number(r->bmd.p5), "bmd_p10", bs_json_number(r->bmd.p10),
+                        "bmdl_mean", bs_json_number(r->bmdl.mean), "bmdu_mean",
+                        bs_json_number(r->bmdu.mean), "fisher_two_tail",
+                        bs_json_number(r->fisher_two), "percentage", bs_json_number(r->percentage),
+                        "genes_up", (int)r->up.n, "genes_down", (int)r->down.n, "genes_conflict",
+                        (int)r->conflict.n, "fold_change_median", bs_json_number(r->fc_median));
   char *text = json_dumps(o, JSON_COMPACT);
   json_decref(o);
   return text;
