@@ -20,6 +20,7 @@
 #include "bmd/fit.h"
 #include "bmd/select.h"
 #include "bs/bmd_export.h"
+#include "bs/config.h"
 #include "bs/log.h"
 
 static void usage(FILE *out) {
@@ -54,16 +55,6 @@ static size_t split(char *line, char **fields, size_t max) {
     fields[i] = f;
   }
   return n;
-}
-
-static int parse_num(const char *s, double *out) {
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (end == s || *end != '\0' || errno != 0 || !isfinite(v))
-    return -1;
-  *out = v;
-  return 0;
 }
 
 /* Insertion sort of row indices by dose (stable; a handful of rows). */
@@ -144,7 +135,7 @@ static int read_csv(const char *path, bmd_suffstat **out) {
     double *dst[4] = {a, b, c, d};
     for (size_t i = 0; i < want; i++) {
       const char *name = summary ? sum_names[i] : (i == 0 ? "dose" : "response");
-      if (parse_num(fields[i], &dst[i][n]) != 0) {
+      if (bs_config_parse_double(fields[i], &dst[i][n]) != 0) {
         fprintf(stderr, "bmdstream fit: %s:%zu: field '%s': not a number: '%s'\n", path, lineno,
                 name, fields[i]);
         goto done;
@@ -320,7 +311,7 @@ int bs_cmd_fit(int argc, char **argv) {
       }
       break;
     case 'b':
-      if (parse_num(optarg, &opt.bmr) != 0 || !(opt.bmr > 0)) {
+      if (bs_config_parse_double(optarg, &opt.bmr) != 0 || !(opt.bmr > 0)) {
         fprintf(stderr, "bmdstream fit: --bmr: want a number > 0\n");
         return 2;
       }
