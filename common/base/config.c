@@ -96,8 +96,8 @@ static int validate(const bs_config_param *p, const char *value, char *errstr, s
     }
     return 0;
   case BS_CFG_DOUBLE: {
-    double d = strtod(value, &end);
-    if (errno || end == value || *end || !isfinite(d)) {
+    double d;
+    if (bs_config_parse_double(value, &d) != 0) {
       snprintf(errstr, errstr_size, "%s: '%s' is not a finite number", p->name, value);
       return -1;
     }
@@ -337,6 +337,16 @@ const char *bs_config_get(const bs_config *cfg, const char *name) {
 long bs_config_get_int(const bs_config *cfg, const char *name) {
   const char *s = bs_config_get(cfg, name);
   return s ? strtol(s, NULL, 10) : 0;
+}
+
+int bs_config_parse_double(const char *text, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(text, &end);
+  if (end == text || *end != '\0' || errno != 0 || !isfinite(v))
+    return -1;
+  *out = v;
+  return 0;
 }
 
 double bs_config_get_double(const bs_config *cfg, const char *name) {

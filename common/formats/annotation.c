@@ -5,11 +5,12 @@
 #include "bs/annotation.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+
+#include "bs/error.h"
 
 #define MAX_LINE (16u << 20) /* longest line accepted: 16 MiB */
 #define MAX_FIELDS 3         /* fields split out per row; the last keeps the rest of the line */
@@ -26,24 +27,14 @@ typedef struct line_reader {
   size_t lineno;
 } line_reader;
 
-static void set_err(char *errstr, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *errstr, size_t size, const char *fmt, ...) {
-  if (!errstr || !size)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(errstr, size, fmt, ap);
-  va_end(ap);
-}
-
 static int reader_open(line_reader *lr, const char *path, char *errstr, size_t size) {
   memset(lr, 0, sizeof(*lr));
   lr->path = path;
   errno = 0;
   lr->gz = gzopen(path, "rb");
   if (!lr->gz) {
-    set_err(errstr, size, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
+    bs_set_err(errstr, size, "%s: cannot open: %s", path,
+               errno ? strerror(errno) : "out of memory");
     return -1;
   }
   return 0;
@@ -88,7 +79,7 @@ static int reader_next(line_reader *lr, char *errstr, size_t size) {
       int zerr = Z_OK;
       const char *msg = gzerror(lr->gz, &zerr);
       if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) { /* incl. a truncated gzip stream */
-        set_err(errstr, size, "%s:%zu: read error: %s", lr->path, lr->lineno + 1, msg);
+        bs_set_err(errstr, size, "%s:%zu: read error: %s", lr->path, lr->lineno + 1, msg);
         return -1;
       }
       if (n == 0) {
@@ -107,8 +98,8 @@ static int reader_next(line_reader *lr, char *errstr, size_t size) {
       goto oom;
     lr->chunk_pos += take + (nl ? 1 : 0);
     if (lr->len > MAX_LINE) {
-      set_err(errstr, size, "%s:%zu: line longer than %u bytes", lr->path, lr->lineno + 1,
-              MAX_LINE);
+      bs_set_err(errstr, size, "%s:%zu: line longer than %u bytes", lr->path, lr->lineno + 1,
+                 MAX_LINE);
       return -1;
     }
     if (nl)
@@ -118,14 +109,15 @@ static int reader_next(line_reader *lr, char *errstr, size_t size) {
     return 0;
   lr->lineno++;
   if (memchr(lr->buf, '\0', lr->len)) {
-    set_err(errstr, size, "%s:%zu: binary data (NUL byte); not a text file", lr->path, lr->lineno);
+    bs_set_err(errstr, size, "%s:%zu: binary data (NUL byte); not a text file", lr->path,
+               lr->lineno);
     return -1;
   }
   if (lr->len && lr->buf[lr->len - 1] == '\r')
     lr->buf[--lr->len] = '\0';
   return 1;
 oom:
-  set_err(errstr, size, "%s: out of memory", lr->path);
+  bs_set_err(errstr, size, "%s: out of memory", lr->path);
   return -1;
 }
 
@@ -194,13 +186,13 @@ static int read_table(bmd_annotation *a, const char *path, int has_header, size_
     rc = reader_next(&lr, errstr, size);
     if (rc <= 0) {
       if (rc == 0)
-        set_err(errstr, size, "%s: empty file; expected a header row (%s)", path, columns);
+        bs_set_err(errstr, size, "%s: empty file; expected a header row (%s)", path, columns);
       goto fail;
     }
     size_t nc = count_columns(lr.buf);
     if (nc < min_cols) {
-      set_err(errstr, size, "%s:1: header has %zu column%s, expected at least %zu (%s)", path, nc,
-              nc == 1 ? "" : "s", min_cols, columns);
+      bs_set_err(errstr, size, "%s:1: header has %zu column%s, expected at least %zu (%s)", path,
+                 nc, nc == 1 ? "" : "s", min_cols, columns);
       goto fail;
     }
   }
@@ -210,8 +202,8 @@ static int read_table(bmd_annotation *a, const char *path, int has_header, size_
     char *f[MAX_FIELDS];
     size_t nc = count_columns(lr.buf);
     if (nc < min_cols) {
-      set_err(errstr, size, "%s:%zu: %zu field%s, expected at least %zu (%s)", path, lr.lineno, nc,
-              nc == 1 ? "" : "s", min_cols, columns);
+      bs_set_err(errstr, size, "%s:%zu: %zu field%s, expected at least %zu (%s)", path, lr.lineno,
+                 nc, nc == 1 ? "" : "s", min_cols, columns);
       goto fail;
     }
     size_t nf = split_tabs(lr.buf, f, min_cols);
@@ -222,7 +214,7 @@ static int read_table(bmd_annotation *a, const char *path, int has_header, size_
   if (rc < 0)
     goto fail;
   if (rows == 0) {
-    set_err(errstr, size, "%s: no data rows", path);
+    bs_set_err(errstr, size, "%s: no data rows", path);
     goto fail;
   }
   reader_close(&lr);
@@ -244,13 +236,13 @@ static int for_each_gene(bmd_annotation *a, char *field, const char *x, const ch
     if (!*g)
       continue;
     if (add(a, x, y, g) != 0) {
-      set_err(errstr, size, "%s:%zu: out of memory", lr->path, lr->lineno);
+      bs_set_err(errstr, size, "%s:%zu: out of memory", lr->path, lr->lineno);
       return -1;
     }
     added++;
   }
   if (!added) {
-    set_err(errstr, size, "%s:%zu: empty %s field", lr->path, lr->lineno, what);
+    bs_set_err(errstr, size, "%s:%zu: empty %s field", lr->path, lr->lineno, what);
     return -1;
   }
   return 0;
@@ -270,7 +262,7 @@ static int probe_row(bmd_annotation *a, char **f, size_t nf, line_reader *lr, ch
                      size_t size) {
   char *probe = trim(f[0]);
   if (!*probe) {
-    set_err(errstr, size, "%s:%zu: empty Array Probe field (column 1)", lr->path, lr->lineno);
+    bs_set_err(errstr, size, "%s:%zu: empty Array Probe field (column 1)", lr->path, lr->lineno);
     return -1;
   }
   char *t = strchr(f[1], '\t'); /* extra columns are ignored */
@@ -285,7 +277,7 @@ static int category_row(bmd_annotation *a, char **f, size_t nf, line_reader *lr,
                         size_t size) {
   char *id = trim(f[0]), *name = trim(f[1]);
   if (!*id) {
-    set_err(errstr, size, "%s:%zu: empty Category ID field (column 1)", lr->path, lr->lineno);
+    bs_set_err(errstr, size, "%s:%zu: empty Category ID field (column 1)", lr->path, lr->lineno);
     return -1;
   }
   char *t = strchr(f[2], '\t'); /* extra columns are ignored */
@@ -300,7 +292,7 @@ static int gmt_row(bmd_annotation *a, char **f, size_t nf, line_reader *lr, char
                    size_t size) {
   char *name = trim(f[0]);
   if (!*name) {
-    set_err(errstr, size, "%s:%zu: empty gene set name (column 1)", lr->path, lr->lineno);
+    bs_set_err(errstr, size, "%s:%zu: empty gene set name (column 1)", lr->path, lr->lineno);
     return -1;
   }
   size_t before = bmd_annotation_n_categories(a);
@@ -312,16 +304,16 @@ static int gmt_row(bmd_annotation *a, char **f, size_t nf, line_reader *lr, char
     if (!*g)
       continue;
     if (bmd_annotation_add_category_gene(a, name, name, g) != 0) {
-      set_err(errstr, size, "%s:%zu: out of memory", lr->path, lr->lineno);
+      bs_set_err(errstr, size, "%s:%zu: out of memory", lr->path, lr->lineno);
       return -1;
     }
     if (added++ == 0 && bmd_annotation_n_categories(a) == before) {
-      set_err(errstr, size, "%s:%zu: gene set %s appears twice", lr->path, lr->lineno, name);
+      bs_set_err(errstr, size, "%s:%zu: gene set %s appears twice", lr->path, lr->lineno, name);
       return -1;
     }
   }
   if (!added) {
-    set_err(errstr, size, "%s:%zu: gene set %s has no genes", lr->path, lr->lineno, name);
+    bs_set_err(errstr, size, "%s:%zu: gene set %s has no genes", lr->path, lr->lineno, name);
     return -1;
   }
   (void)nf;
@@ -348,14 +340,14 @@ bmd_annotation *bs_annotation_load(const char *probe_map, const char *category_m
                                    int gene_level, char *errstr, size_t errstr_size) {
   int sources = (category_map != NULL) + (gmt != NULL) + (gene_level != 0);
   if (!probe_map || sources != 1) {
-    set_err(errstr, errstr_size,
-            "annotation: give a probe map and exactly one of a category map, a GMT file or "
-            "gene-level analysis");
+    bs_set_err(errstr, errstr_size,
+               "annotation: give a probe map and exactly one of a category map, a GMT file or "
+               "gene-level analysis");
     return NULL;
   }
   bmd_annotation *a = bmd_annotation_new();
   if (!a) {
-    set_err(errstr, errstr_size, "annotation: out of memory");
+    bs_set_err(errstr, errstr_size, "annotation: out of memory");
     return NULL;
   }
   if (bs_annotation_read_probe_map(a, probe_map, errstr, errstr_size) != 0)
@@ -365,7 +357,7 @@ bmd_annotation *bs_annotation_load(const char *probe_map, const char *category_m
   if (gmt && bs_annotation_read_gmt(a, gmt, errstr, errstr_size) != 0)
     goto fail;
   if (gene_level && bmd_annotation_gene_level(a) != 0) {
-    set_err(errstr, errstr_size, "annotation: out of memory");
+    bs_set_err(errstr, errstr_size, "annotation: out of memory");
     goto fail;
   }
   return a;

@@ -113,29 +113,34 @@ int bs_bmd_tsv_write(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fits
   return ferror(out) ? -1 : 0;
 }
 
+json_t *bs_bmd_params_json(const bmd_fit_result *r, const double *values) {
+  json_t *o = json_object();
+  for (size_t p = 0; p < r->n_params; p++)
+    json_object_set_new(o, bmd_fit_param_name(r->model, r->variance, p), bs_json_number(values[p]));
+  return o;
+}
+
+json_t *bs_bmd_model_json(const bmd_fit_result *r) {
+  json_t *o = json_object();
+  json_object_set_new(o, "model", json_string(bmd_model_name(r->model)));
+  json_object_set_new(o, "converged", json_boolean(r->status == BMD_FIT_OK));
+  json_object_set_new(o, "parameters", bs_bmd_params_json(r, r->params));
+  json_object_set_new(o, "loglik", bs_json_number(r->loglik));
+  json_object_set_new(o, "aic", bs_json_number(r->aic));
+  json_object_set_new(o, "bmd", bs_json_number(r->bmd));
+  json_object_set_new(o, "bmdl", bs_json_number(r->bmdl));
+  json_object_set_new(o, "bmdu", bs_json_number(r->bmdu));
+  json_object_set_new(o, "fit_p", bs_json_number(r->fit_p));
+  json_object_set_new(o, "increasing", json_boolean(r->increasing));
+  return o;
+}
+
 json_t *bs_bmd_probe_json(const bmd_dataset *ds, const bmd_probe_fit *pf) {
   json_t *o = json_object();
   json_object_set_new(o, "probe_id", json_string(ds->probe_ids[pf->probe]));
   json_t *models = json_array();
-  for (size_t k = 0; k < pf->n_models; k++) {
-    const bmd_fit_result *r = &pf->fits[k];
-    json_t *jm = json_object();
-    json_object_set_new(jm, "model", json_string(bmd_model_name(r->model)));
-    json_object_set_new(jm, "converged", json_boolean(r->status == BMD_FIT_OK));
-    json_t *params = json_object();
-    for (size_t p = 0; p < r->n_params; p++)
-      json_object_set_new(params, bmd_fit_param_name(r->model, r->variance, p),
-                          bs_json_number(r->params[p]));
-    json_object_set_new(jm, "parameters", params);
-    json_object_set_new(jm, "loglik", bs_json_number(r->loglik));
-    json_object_set_new(jm, "aic", bs_json_number(r->aic));
-    json_object_set_new(jm, "bmd", bs_json_number(r->bmd));
-    json_object_set_new(jm, "bmdl", bs_json_number(r->bmdl));
-    json_object_set_new(jm, "bmdu", bs_json_number(r->bmdu));
-    json_object_set_new(jm, "fit_p", bs_json_number(r->fit_p));
-    json_object_set_new(jm, "increasing", json_boolean(r->increasing));
-    json_array_append_new(models, jm);
-  }
+  for (size_t k = 0; k < pf->n_models; k++)
+    json_array_append_new(models, bs_bmd_model_json(&pf->fits[k]));
   json_object_set_new(o, "models", models);
   const bmd_select_result *b = &pf->best;
   if (b->best >= 0) {

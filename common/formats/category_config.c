@@ -9,16 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static void set_err(char *errstr, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *errstr, size_t size, const char *fmt, ...) {
-  if (!errstr || !size)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(errstr, size, fmt, ap);
-  va_end(ap);
-}
+#include "bs/error.h"
 
 static void add_warning(bs_category_config *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -73,12 +64,12 @@ int bs_category_config_parse(const json_t *section, const char *where, bs_catego
   memset(out, 0, sizeof(*out));
   out->options = bmd_category_options_default();
   if (!json_is_object(section)) {
-    set_err(errstr, errstr_size, "%s: not an object", where);
+    bs_set_err(errstr, errstr_size, "%s: not an object", where);
     return -1;
   }
   const char *type = json_string_value(json_object_get(section, "@type"));
   if (!type) {
-    set_err(errstr, errstr_size, "%s: no \"@type\" (defined, gene, go or pathway)", where);
+    bs_set_err(errstr, errstr_size, "%s: no \"@type\" (defined, gene, go or pathway)", where);
     return -1;
   }
   if (strcmp(type, "defined") == 0) {
@@ -86,22 +77,22 @@ int bs_category_config_parse(const json_t *section, const char *where, bs_catego
     out->probe_file = json_string_value(json_object_get(section, "probeFilePath"));
     out->category_file = json_string_value(json_object_get(section, "categoryFilePath"));
     if (!out->probe_file || !out->category_file) {
-      set_err(errstr, errstr_size,
-              "%s: a \"defined\" analysis needs probeFilePath and "
-              "categoryFilePath",
-              where);
+      bs_set_err(errstr, errstr_size,
+                 "%s: a \"defined\" analysis needs probeFilePath and "
+                 "categoryFilePath",
+                 where);
       return -1;
     }
   } else if (strcmp(type, "gene") == 0) {
     out->kind = BS_CATEGORY_GENE;
   } else if (strcmp(type, "go") == 0 || strcmp(type, "pathway") == 0) {
-    set_err(errstr, errstr_size,
-            "%s: \"@type\": \"%s\" is not supported: it needs BMDExpress's downloaded %s "
-            "annotation; use a \"defined\" analysis with a GMT or category map instead",
-            where, type, strcmp(type, "go") == 0 ? "GO" : "pathway");
+    bs_set_err(errstr, errstr_size,
+               "%s: \"@type\": \"%s\" is not supported: it needs BMDExpress's downloaded %s "
+               "annotation; use a \"defined\" analysis with a GMT or category map instead",
+               where, type, strcmp(type, "go") == 0 ? "GO" : "pathway");
     return -1;
   } else {
-    set_err(errstr, errstr_size, "%s: unknown \"@type\": \"%s\"", where, type);
+    bs_set_err(errstr, errstr_size, "%s: unknown \"@type\": \"%s\"", where, type);
     return -1;
   }
   out->input_name = json_string_value(json_object_get(section, "inputName"));
@@ -112,7 +103,8 @@ int bs_category_config_parse(const json_t *section, const char *where, bs_catego
   json_object_foreach((json_t *)section, key, value) {
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
       if (strcmp(key, refused[i].key) == 0 && !json_is_null(value) && !json_is_false(value)) {
-        set_err(errstr, errstr_size, "%s: \"%s\" is not supported: %s", where, key, refused[i].why);
+        bs_set_err(errstr, errstr_size, "%s: \"%s\" is not supported: %s", where, key,
+                   refused[i].why);
         return -1;
       }
   }
@@ -140,7 +132,7 @@ int bs_category_config_parse(const json_t *section, const char *where, bs_catego
   for (size_t i = 0; i < sizeof(numeric) / sizeof(numeric[0]); i++) {
     int on;
     if (get_number(section, numeric[i].key, &on, target[i]) != 0) {
-      set_err(errstr, errstr_size, "%s: \"%s\" must be a number or null", where, numeric[i].key);
+      bs_set_err(errstr, errstr_size, "%s: \"%s\" must be a number or null", where, numeric[i].key);
       return -1;
     }
     o->filter_on[numeric[i].f] = on;
@@ -148,9 +140,9 @@ int bs_category_config_parse(const json_t *section, const char *where, bs_catego
   int on;
   double v;
   if (get_number(section, "removeAdverseDirection", &on, &v) != 0 || (on && v != 1 && v != -1)) {
-    set_err(errstr, errstr_size,
-            "%s: \"removeAdverseDirection\" must be 1 (remove UP probes), -1 (DOWN) or null",
-            where);
+    bs_set_err(errstr, errstr_size,
+               "%s: \"removeAdverseDirection\" must be 1 (remove UP probes), -1 (DOWN) or null",
+               where);
     return -1;
   }
   o->filter_on[BMD_CAT_FILTER_DIRECTION] = on;
@@ -158,7 +150,7 @@ int bs_category_config_parse(const json_t *section, const char *where, bs_catego
   const char *sizes[] = {"minGenesInSet", "maxGenesInSet"};
   for (int k = 0; k < 2; k++) {
     if (get_number(section, sizes[k], &on, &v) != 0 || (on && (v < 0 || v != floor(v)))) {
-      set_err(errstr, errstr_size, "%s: \"%s\" must be a count or null", where, sizes[k]);
+      bs_set_err(errstr, errstr_size, "%s: \"%s\" must be a count or null", where, sizes[k]);
       return -1;
     }
     if (k == 0)
@@ -197,7 +189,7 @@ int bs_category_config_parse(const json_t *section, const char *where, bs_catego
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]) && !found; i++)
       found = strcmp(key, refused[i].key) == 0;
     if (!found) {
-      set_err(errstr, errstr_size, "%s: unknown key \"%s\"", where, key);
+      bs_set_err(errstr, errstr_size, "%s: unknown key \"%s\"", where, key);
       return -1;
     }
   }

@@ -6,9 +6,19 @@
 #include <math.h>
 #include <string.h>
 
+#include "bs/bmd_export.h"
+
 static void put_num(FILE *out, double v) {
   if (isfinite(v))
     fprintf(out, "%.17g", v);
+}
+
+/* Each of v[0..n), after a tab. */
+static void put_nums(FILE *out, const double *v, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    fputc('\t', out);
+    put_num(out, v[i]);
+  }
 }
 
 static void put_size(FILE *out, size_t v) {
@@ -168,10 +178,7 @@ static void put_subset(FILE *out, const bmd_category_analysis *ca, const bmd_cat
   gene_list(out, ca, r, probes, want, V_PROBES);
   const double v[] = {s->bmd_mean, s->bmd_median, s->bmd_sd,      s->bmdl_mean, s->bmdl_median,
                       s->bmdl_sd,  s->bmdu_mean,  s->bmdu_median, s->bmdu_sd};
-  for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
-    fputc('\t', out);
-    put_num(out, v[k]);
-  }
+  put_nums(out, v, sizeof(v) / sizeof(v[0]));
   for (int what = V_BMD; what <= V_BMDU; what++) {
     fputc('\t', out);
     gene_list(out, ca, r, probes, want, what);
@@ -194,15 +201,10 @@ static void write_row(FILE *out, const bmd_category_analysis *ca, const bmd_cate
   for (int f = 0; f < BMD_CAT_FILTER_COUNT; f++)
     if (opt->filter_on[f])
       fprintf(out, "\t%zu", r->n_after[f]);
-  fprintf(out, "\t%zu\t%ld\t%ld\t%ld\t%ld\t", r->n, r->fisher_a, r->fisher_b, r->fisher_c,
+  fprintf(out, "\t%zu\t%ld\t%ld\t%ld\t%ld", r->n, r->fisher_a, r->fisher_b, r->fisher_c,
           r->fisher_d);
-  put_num(out, r->fisher_left);
-  fputc('\t', out);
-  put_num(out, r->fisher_right);
-  fputc('\t', out);
-  put_num(out, r->fisher_two);
-  fputc('\t', out);
-  put_num(out, r->percentage);
+  const double fisher[] = {r->fisher_left, r->fisher_right, r->fisher_two, r->percentage};
+  put_nums(out, fisher, 4);
   fputc('\t', out);
   gene_list(out, ca, r, probes, 2, V_ID);
   fputs("\t\t", out); /* gene symbols: not in defined-category inputs */
@@ -210,17 +212,11 @@ static void write_row(FILE *out, const bmd_category_analysis *ca, const bmd_cate
   const bmd_cat_summary *s[] = {&r->bmd, &r->bmdl, &r->bmdu};
   for (int k = 0; k < 3; k++) {
     const double v[] = {s[k]->mean, s[k]->median, s[k]->min, s[k]->sd, s[k]->wmean, s[k]->wsd};
-    for (size_t j = 0; j < 6; j++) {
-      fputc('\t', out);
-      put_num(out, v[j]);
-    }
+    put_nums(out, v, 6);
   }
   const double pc[] = {r->p5_index, r->bmd.p5,   r->p10_index, r->bmd.p10,
                        r->bmdl.p5,  r->bmdl.p10, r->bmdu.p5,   r->bmdu.p10};
-  for (size_t j = 0; j < 8; j++) {
-    fputc('\t', out);
-    put_num(out, pc[j]);
-  }
+  put_nums(out, pc, 8);
   for (int what = V_BMD; what <= V_BMDU; what++) {
     fputc('\t', out);
     gene_list(out, ca, r, probes, 2, what);
@@ -241,16 +237,10 @@ static void write_row(FILE *out, const bmd_category_analysis *ca, const bmd_cate
   const double fc[] = {r->fc_geomean, r->fc_total,   r->fc_min,     r->fc_max,
                        r->fc_sd,      r->fc_median,  r->bmd.ci_lo,  r->bmd.ci_hi,
                        r->bmdl.ci_lo, r->bmdl.ci_hi, r->bmdu.ci_lo, r->bmdu.ci_hi};
-  for (size_t j = 0; j < sizeof(fc) / sizeof(fc[0]); j++) {
-    fputc('\t', out);
-    put_num(out, fc[j]);
-  }
-  fprintf(out, "\t%s\t", r->n ? dir_name(r->overall_direction) : "");
-  put_num(out, r->frac_up);
-  fputc('\t', out);
-  put_num(out, r->frac_down);
-  fputc('\t', out);
-  put_num(out, r->frac_conflict);
+  put_nums(out, fc, sizeof(fc) / sizeof(fc[0]));
+  fprintf(out, "\t%s", r->n ? dir_name(r->overall_direction) : "");
+  const double frac[] = {r->frac_up, r->frac_down, r->frac_conflict};
+  put_nums(out, frac, 3);
   fputc('\n', out);
 }
 
@@ -262,16 +252,12 @@ int bs_categories_tsv_write(FILE *out, const bmd_category_analysis *ca, const bm
   return ferror(out) ? -1 : 0;
 }
 
-static json_t *num_or_null(double v) {
-  return isfinite(v) ? json_real(v) : json_null();
-}
-
 static json_t *value_json(const bmd_tpod_value *v, const char *method) {
   json_t *o = json_object();
   json_object_set_new(o, "method", json_string(method));
   json_object_set_new(o, "available", json_boolean(v->available));
-  json_object_set_new(o, "bmd", num_or_null(v->bmd));
-  json_object_set_new(o, "bmdl", num_or_null(v->bmdl));
+  json_object_set_new(o, "bmd", bs_json_number(v->bmd));
+  json_object_set_new(o, "bmdl", bs_json_number(v->bmdl));
   json_object_set_new(o, "genes", json_integer((json_int_t)v->n_genes));
   if (v->set_id) {
     json_object_set_new(o, "set_id", json_string(v->set_id));

@@ -6,22 +6,12 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
-static void set_err(char *errstr, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *errstr, size_t size, const char *fmt, ...) {
-  if (!errstr || !size)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(errstr, size, fmt, ap);
-  va_end(ap);
-}
+#include "bs/error.h"
 
 void bs_cat_probes_destroy(bs_cat_probes *p) {
   if (!p)
@@ -153,18 +143,18 @@ bs_cat_probes *bs_cat_probes_read_tsv(const char *path, char *errstr, size_t err
   errno = 0;
   gzFile gz = gzopen(path, "rb");
   if (!p) {
-    set_err(errstr, errstr_size, "%s: out of memory", path);
+    bs_set_err(errstr, errstr_size, "%s: out of memory", path);
     goto fail;
   }
   if (!gz) {
-    set_err(errstr, errstr_size, "%s: cannot open: %s", path,
-            errno ? strerror(errno) : "out of memory");
+    bs_set_err(errstr, errstr_size, "%s: cannot open: %s", path,
+               errno ? strerror(errno) : "out of memory");
     goto fail;
   }
   int rc = read_line(gz, &line, &line_cap);
   lineno = 1;
   if (rc <= 0) {
-    set_err(errstr, errstr_size, "%s: %s", path, rc == 0 ? "empty file" : "read error");
+    bs_set_err(errstr, errstr_size, "%s: %s", path, rc == 0 ? "empty file" : "read error");
     goto fail;
   }
   n_head = split_tabs(line, &cells, &cells_cap);
@@ -178,7 +168,7 @@ bs_cat_probes *bs_cat_probes_read_tsv(const char *path, char *errstr, size_t err
         break;
       }
     if (col[c] == (size_t)-1) {
-      set_err(errstr, errstr_size, "%s:1: no column \"%s\" in the header", path, col_names[c]);
+      bs_set_err(errstr, errstr_size, "%s:1: no column \"%s\" in the header", path, col_names[c]);
       goto fail;
     }
   }
@@ -190,8 +180,8 @@ bs_cat_probes *bs_cat_probes_read_tsv(const char *path, char *errstr, size_t err
     if (nc == (size_t)-1)
       goto oom;
     if (nc != n_head) {
-      set_err(errstr, errstr_size, "%s:%zu: %zu fields, the header has %zu", path, lineno, nc,
-              n_head);
+      bs_set_err(errstr, errstr_size, "%s:%zu: %zu fields, the header has %zu", path, lineno, nc,
+                 n_head);
       goto fail;
     }
     if (p->n == probes_cap) {
@@ -205,7 +195,7 @@ bs_cat_probes *bs_cat_probes_read_tsv(const char *path, char *errstr, size_t err
     bmd_cat_probe *c = &p->probes[p->n];
     memset(c, 0, sizeof(*c));
     if (!*cells[col[C_ID]]) {
-      set_err(errstr, errstr_size, "%s:%zu: empty \"Probe ID\"", path, lineno);
+      bs_set_err(errstr, errstr_size, "%s:%zu: empty \"Probe ID\"", path, lineno);
       goto fail;
     }
     if (keep_string(p, cells[col[C_ID]], &c->id, &strings_cap) != 0)
@@ -216,15 +206,15 @@ bs_cat_probes *bs_cat_probes_read_tsv(const char *path, char *errstr, size_t err
       if (!dst[k])
         continue;
       if (parse_num(cells[col[k]], dst[k]) != 0) {
-        set_err(errstr, errstr_size, "%s:%zu: column \"%s\": not a number: \"%s\"", path, lineno,
-                col_names[k], cells[col[k]]);
+        bs_set_err(errstr, errstr_size, "%s:%zu: column \"%s\": not a number: \"%s\"", path, lineno,
+                   col_names[k], cells[col[k]]);
         goto fail;
       }
     }
     double dir;
     if (parse_num(cells[col[C_DIR]], &dir) != 0) {
-      set_err(errstr, errstr_size, "%s:%zu: column \"%s\": not a number: \"%s\"", path, lineno,
-              col_names[C_DIR], cells[col[C_DIR]]);
+      bs_set_err(errstr, errstr_size, "%s:%zu: column \"%s\": not a number: \"%s\"", path, lineno,
+                 col_names[C_DIR], cells[col[C_DIR]]);
       goto fail;
     }
     c->direction = dir > 0 ? 1 : dir < 0 ? -1 : 0;
@@ -237,7 +227,7 @@ bs_cat_probes *bs_cat_probes_read_tsv(const char *path, char *errstr, size_t err
     p->n++;
   }
   if (rc < 0) {
-    set_err(errstr, errstr_size, "%s:%zu: read error", path, lineno + 1);
+    bs_set_err(errstr, errstr_size, "%s:%zu: read error", path, lineno + 1);
     goto fail;
   }
   gzclose(gz);
@@ -245,7 +235,7 @@ bs_cat_probes *bs_cat_probes_read_tsv(const char *path, char *errstr, size_t err
   free(cells);
   return p;
 oom:
-  set_err(errstr, errstr_size, "%s:%zu: out of memory", path, lineno);
+  bs_set_err(errstr, errstr_size, "%s:%zu: out of memory", path, lineno);
 fail:
   if (gz)
     gzclose(gz);

@@ -58,20 +58,19 @@ bs_status bs_rerun_override_list(json_t *data, const char *list, char *errstr, s
 
 bs_status bs_rerun_last_data(bs_db *db, int64_t project_id, int64_t experiment_id, json_t **data,
                              char *errstr, size_t errstr_size) {
-  char pid[32], eid[32];
-  snprintf(pid, sizeof(pid), "%" PRId64, project_id);
-  snprintf(eid, sizeof(eid), "%" PRId64, experiment_id);
-  const char *params[] = {pid, eid};
+  const bs_db_param params[] = {BS_DB_INT64(project_id), BS_DB_INT64(experiment_id)};
   PGresult *res = NULL;
-  bs_status st = bs_db_exec(db,
-                            "SELECT parameters::text FROM jobs WHERE project_id = $1::bigint "
-                            "AND parameters->>'experiment_id' = $2 AND parameters ? 'parameters' "
-                            "ORDER BY created_at DESC, id LIMIT 1",
-                            2, params, &res, errstr, errstr_size);
+  bs_status st = bs_db_query(db,
+                             "SELECT parameters::text FROM jobs WHERE project_id = $1::bigint "
+                             "AND parameters->>'experiment_id' = $2 AND parameters ? 'parameters' "
+                             "ORDER BY created_at DESC, id LIMIT 1",
+                             2, params, &res, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   if (PQntuples(res) == 0) {
-    snprintf(errstr, errstr_size, "experiment %s of project %s has no job to re-run", eid, pid);
+    snprintf(errstr, errstr_size,
+             "experiment %" PRId64 " of project %" PRId64 " has no job to re-run", experiment_id,
+             project_id);
     PQclear(res);
     return BS_ERR_NOT_FOUND;
   }
@@ -87,17 +86,15 @@ bs_status bs_rerun_last_data(bs_db *db, int64_t project_id, int64_t experiment_i
 
 bs_status bs_rerun_project_experiments(bs_db *db, int64_t project_id, int64_t **ids, size_t *n,
                                        char *errstr, size_t errstr_size) {
-  char pid[32];
-  snprintf(pid, sizeof(pid), "%" PRId64, project_id);
-  const char *params[] = {pid};
+  const bs_db_param params[] = {BS_DB_INT64(project_id)};
   PGresult *res = NULL;
   *ids = NULL;
   *n = 0;
   bs_status st =
-      bs_db_exec(db,
-                 "SELECT id FROM dose_response_experiments WHERE project_id = $1::bigint "
-                 "ORDER BY id",
-                 1, params, &res, errstr, errstr_size);
+      bs_db_query(db,
+                  "SELECT id FROM dose_response_experiments WHERE project_id = $1::bigint "
+                  "ORDER BY id",
+                  1, params, &res, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   size_t count = (size_t)PQntuples(res);

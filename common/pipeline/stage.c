@@ -64,10 +64,8 @@ void bs_stage_progress(bs_stage *stage, const bs_envelope *in, double fraction,
   if (!stage->def->report_jobs || now - stage->last_progress_ms < 1000)
     return;
   stage->last_progress_ms = now;
-  double p = stage->def->progress_from +
-             (stage->def->progress_to - stage->def->progress_from) * (fraction < 0   ? 0
-                                                                      : fraction > 1 ? 1
-                                                                                     : fraction);
+  double f = fraction < 0 ? 0 : fraction > 1 ? 1 : fraction;
+  double p = stage->progress_from + (stage->progress_to - stage->progress_from) * f;
   bs_stage_report_job(stage, in->data, "RUNNING", p, message, NULL, NULL, NULL);
   /* A long message blocks the loop: keep the client's lag current (the
    * librdkafka calls and the metrics are thread-safe). */
@@ -102,6 +100,17 @@ static bs_status emit_next(bs_stage *s, const bs_envelope *in, bs_stage_output *
   return st;
 }
 
+/* The job's message once the handler is done: its own, else the stage
+ * table's for the next event's data, else the stage's name. */
+static void done_message(const bs_stage *s, const bs_stage_output *out, char *buf, size_t size) {
+  if (out->message[0])
+    snprintf(buf, size, "%s", out->message);
+  else if (s->info && out->data)
+    bs_stage_info_done_message(s->info, out->data, buf, size);
+  else
+    snprintf(buf, size, "%s", s->def->name);
+}
+
 /* Decodes, authorizes and handles one message. */
 static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char **error_class,
                          char *errstr, size_t errstr_size) {
@@ -123,8 +132,8 @@ static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char 
     }
   }
   if (s->def->report_jobs)
-    bs_stage_report_job(s, env.data, "RUNNING", s->def->progress_from, s->def->name, NULL, NULL,
-                        NULL);
+    bs_stage_report_job(s, env.data, "RUNNING", s->progress_from,
+                        s->info ? s->info->started : s->def->name, NULL, NULL, NULL);
   bs_stage_output out;
   memset(&out, 0, sizeof(out));
   s->jobs_in_flight++;
@@ -132,12 +141,16 @@ static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char 
     bs_metrics_set(s->metrics, "bmdstream_jobs_in_flight", NULL, NULL, NULL, NULL,
                    s->jobs_in_flight);
   st = s->def->handle(s->def->opaque, s, &env, &out, errstr, errstr_size);
-  if (st == BS_OK)
+  char message[sizeof(out.message)] = "";
+  if (st == BS_OK) {
+    done_message(s, &out, message, sizeof(message)); /* before emit_next takes out.data */
     st = emit_next(s, &env, &out, errstr, errstr_size);
-  if (st == BS_OK && s->def->report_jobs)
-    bs_stage_report_job(s, env.data, out.job_completed ? "COMPLETED" : "RUNNING",
-                        out.job_completed ? 1.0 : s->def->progress_to,
-                        out.message[0] ? out.message : s->def->name, NULL, NULL, NULL);
+  }
+  if (st == BS_OK && s->def->report_jobs) {
+    const char *status = out.job_completed ? "COMPLETED" : s->info ? s->info->status : "RUNNING";
+    bs_stage_report_job(s, env.data, status, strcmp(status, "COMPLETED") ? s->progress_to : 1.0,
+                        message, NULL, NULL, NULL);
+  }
   s->jobs_in_flight--;
   if (s->metrics)
     bs_metrics_set(s->metrics, "bmdstream_jobs_in_flight", NULL, NULL, NULL, NULL,
@@ -232,8 +245,7 @@ static void handle_message(bs_stage *s, rd_kafka_message_t *msg) {
       char ignored[256];
       if (bs_envelope_decode(msg->payload, msg->len, BS_TOPIC_ANY, &env, ignored,
                              sizeof(ignored)) == BS_OK) {
-        bs_stage_report_job(s, env.data, "RUNNING", s->def->progress_from, msgtext, NULL, NULL,
-                            NULL);
+        bs_stage_report_job(s, env.data, "RUNNING", s->progress_from, msgtext, NULL, NULL, NULL);
         bs_envelope_clear(&env);
       }
     }
@@ -253,47 +265,81 @@ static void handle_message(bs_stage *s, rd_kafka_message_t *msg) {
 
 static bs_status open_services(bs_stage *s, char *errstr, size_t errstr_size) {
   const bs_config *cfg = s->cfg;
-  bs_objstore_options so = {
-      bs_config_get(cfg, "object_store"),  bs_config_get(cfg, "s3_endpoint"),
-      bs_config_get(cfg, "s3_bucket"),     bs_config_get(cfg, "s3_region"),
-      bs_config_get(cfg, "s3_access_key"), bs_config_get(cfg, "s3_secret_key")};
   bs_status st = BS_OK;
-  if (s->def->uses_objstore && !s->store)
+  if (s->def->uses_objstore && !s->store) {
+    bs_objstore_options so = bs_objstore_options_from_config(cfg);
     st = bs_objstore_new(&so, &s->store, errstr, errstr_size);
+  }
   if (st != BS_OK)
     return st;
   st = bs_db_connect(bs_config_get(cfg, "database_url"), &s->db, errstr, errstr_size);
   if (st != BS_OK)
     return st;
-  size_t nprops = bs_config_kafka_count(cfg);
-  bs_bus_property *props = calloc(nprops ? nprops : 1, sizeof(*props));
-  if (!props) {
-    snprintf(errstr, errstr_size, "out of memory");
-    return BS_ERR_PERMANENT;
-  }
-  for (size_t i = 0; i < nprops; i++)
-    bs_config_kafka_get(cfg, i, &props[i].key, &props[i].value);
   char group[128], client[128];
   const char *g = bs_config_get(cfg, "group_id");
   snprintf(group, sizeof(group), "%s", g && *g ? g : "");
   if (!group[0]) /* one group per stage and deployment (topic prefix) */
     snprintf(group, sizeof(group), "%sbmdstream-%s", s->prefix, s->def->name);
   snprintf(client, sizeof(client), "bmdstream-%s", s->def->name);
-  bs_bus_options opt = {
-      bs_config_get(cfg, "kafka_bootstrap"), client, group, s->prefix, props, nprops};
-  st = bs_producer_new(&opt, &s->producer, errstr, errstr_size);
+  bs_bus_properties props;
+  bs_bus_options opt;
+  st = bs_bus_options_from_config(cfg, client, group, &props, &opt, errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_producer_new(&opt, &s->producer, errstr, errstr_size);
   if (st == BS_OK)
     st = bs_consumer_new(&opt, &s->consumer, errstr, errstr_size);
-  free(props);
   if (st != BS_OK)
     return st;
   const char *names[BS_TOPIC_COUNT];
   char full[BS_TOPIC_COUNT][256];
-  for (size_t i = 0; i < s->def->ninputs; i++) {
-    bs_topic_full_name(s->prefix, s->def->inputs[i], full[i], sizeof(full[i]));
+  for (size_t i = 0; i < s->ninputs; i++) {
+    bs_topic_full_name(s->prefix, s->inputs[i], full[i], sizeof(full[i]));
     names[i] = full[i];
   }
-  return bs_consumer_subscribe(s->consumer, names, s->def->ninputs, errstr, errstr_size);
+  return bs_consumer_subscribe(s->consumer, names, s->ninputs, errstr, errstr_size);
+}
+
+static const char *topic_or_none(int topic) {
+  const char *name = topic >= 0 ? bs_topic_name((bs_topic)topic) : NULL;
+  return name ? name : "none";
+}
+
+/* The def's facts, completed from its row of the stage table (see
+ * bs_stage_def); -1 with errstr filled when the two disagree. */
+static int resolve_def(bs_stage *s, char *errstr, size_t errstr_size) {
+  const bs_stage_def *def = s->def;
+  const bs_stage_info *info = bs_stage_info_find(def->name);
+  s->info = info;
+  s->progress_from = def->progress_from;
+  s->progress_to = def->progress_to;
+  s->inputs = def->inputs;
+  s->ninputs = def->ninputs;
+  if (info && def->progress_from == 0 && def->progress_to == 0) {
+    s->progress_from = info->progress_from;
+    s->progress_to = info->progress_to;
+  }
+  if (info && def->ninputs == 0 && info->input >= 0) {
+    s->input = (bs_topic)info->input;
+    s->inputs = &s->input;
+    s->ninputs = 1;
+  }
+  if (info &&
+      (s->progress_from != info->progress_from || s->progress_to != info->progress_to ||
+       s->ninputs != 1 || (int)s->inputs[0] != info->input || def->output != (int)info->output)) {
+    bs_set_err(errstr, errstr_size,
+               "stage %s: its definition (progress %g-%g, input %s, output %s) disagrees with the "
+               "stage table, common/pipeline/stages.c (%g-%g, %s, %s)",
+               def->name, s->progress_from, s->progress_to,
+               s->ninputs ? topic_or_none((int)s->inputs[0]) : "none", topic_or_none(def->output),
+               info->progress_from, info->progress_to, topic_or_none(info->input),
+               topic_or_none((int)info->output));
+    return -1;
+  }
+  if (s->ninputs == 0 || s->ninputs > BS_TOPIC_COUNT) {
+    bs_set_err(errstr, errstr_size, "stage %s: %zu input topics", def->name, s->ninputs);
+    return -1;
+  }
+  return 0;
 }
 
 int bs_stage_run(const bs_stage_def *def, const bs_config *cfg) {
@@ -306,6 +352,10 @@ int bs_stage_run(const bs_stage_def *def, const bs_config *cfg) {
   snprintf(s.source, sizeof(s.source), "/bmdstream/%s", def->name);
   char errstr[2048];
   int rc = 1;
+  if (resolve_def(&s, errstr, sizeof(errstr)) != 0) {
+    bs_err("cannot start: %s", errstr);
+    return rc;
+  }
 
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));

@@ -8,9 +8,16 @@
 #include <signal.h>
 
 #include "bs/stage.h"
+#include "bs/stages.h"
 
 struct bs_stage {
   const bs_stage_def *def;
+  const bs_stage_info *info; /* def's row of the stage table; NULL: none */
+  double progress_from;      /* def's, or else the row's */
+  double progress_to;
+  const bs_topic *inputs; /* def's, or else the row's input: */
+  size_t ninputs;
+  bs_topic input;
   const bs_config *cfg;
   bs_db *db;
   bs_producer *producer;

@@ -94,23 +94,20 @@ bs_status bs_stage_dead_letter(bs_stage *s, const rd_kafka_message_t *msg, bs_st
     bs_stage_report_job(s, data, "FAILED", 0, "failed", error_class, error_message, msg);
 
   /* And the table, for operators (best effort: the topic has it too). */
-  char part[16], off[32];
-  snprintf(part, sizeof(part), "%" PRId32, msg->partition);
-  snprintf(off, sizeof(off), "%" PRId64, msg->offset);
   char *key = msg->key ? strndup(msg->key, msg->key_len) : NULL;
-  const char *params[] = {rd_kafka_topic_name(msg->rkt),
-                          part,
-                          off,
-                          s->def->name,
-                          job_id,
-                          error_class,
-                          error_message,
-                          key};
-  if (bs_db_exec(s->db,
-                 "INSERT INTO dead_letters (source_topic, source_partition, source_offset, stage, "
-                 "job_id, error_class, error_message, message_key) VALUES ($1, $2::int, "
-                 "$3::bigint, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-                 8, params, NULL, errstr, sizeof(errstr)) != BS_OK)
+  const bs_db_param params[] = {BS_DB_TEXT(rd_kafka_topic_name(msg->rkt)),
+                                BS_DB_INT64(msg->partition),
+                                BS_DB_INT64(msg->offset),
+                                BS_DB_TEXT(s->def->name),
+                                BS_DB_TEXT(job_id),
+                                BS_DB_TEXT(error_class),
+                                BS_DB_TEXT(error_message),
+                                BS_DB_TEXT(key)};
+  if (bs_db_query(s->db,
+                  "INSERT INTO dead_letters (source_topic, source_partition, source_offset, stage, "
+                  "job_id, error_class, error_message, message_key) VALUES ($1, $2::int, "
+                  "$3::bigint, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                  8, params, NULL, errstr, sizeof(errstr)) != BS_OK)
     bs_warn("dead_letters row not written: %s", errstr);
   free(key);
   json_decref(root);
@@ -118,20 +115,26 @@ bs_status bs_stage_dead_letter(bs_stage *s, const rd_kafka_message_t *msg, bs_st
 }
 
 void bs_stage_metrics_declare(bs_stage *s) {
-  bs_metrics *m = s->metrics;
-  bs_metrics_declare(m, "bmdstream_messages_processed_total", BS_METRIC_COUNTER,
-                     "Messages processed to the end, per input topic");
-  bs_metrics_declare(m, "bmdstream_messages_failed_total", BS_METRIC_COUNTER,
-                     "Failed attempts, per input topic and error class");
-  bs_metrics_declare(m, "bmdstream_processing_seconds", BS_METRIC_HISTOGRAM,
-                     "Time to process one message (one attempt)");
-  bs_metrics_declare(m, "bmdstream_jobs_in_flight", BS_METRIC_GAUGE,
-                     "Jobs this instance is working on");
-  bs_metrics_declare(m, "bmdstream_consumer_lag", BS_METRIC_GAUGE,
-                     "Messages behind the log end, per assigned partition, as this client sees it");
-  bs_metrics_declare(m, "bmdstream_last_error_info", BS_METRIC_GAUGE,
-                     "The last error (label) and when it happened (value, Unix time)");
-  bs_metrics_set(m, "bmdstream_jobs_in_flight", NULL, NULL, NULL, NULL, 0);
+  static const struct {
+    const char *name;
+    bs_metric_type type;
+    const char *help;
+  } families[] = {
+      {"bmdstream_messages_processed_total", BS_METRIC_COUNTER,
+       "Messages processed to the end, per input topic"},
+      {"bmdstream_messages_failed_total", BS_METRIC_COUNTER,
+       "Failed attempts, per input topic and error class"},
+      {"bmdstream_processing_seconds", BS_METRIC_HISTOGRAM,
+       "Time to process one message (one attempt)"},
+      {"bmdstream_jobs_in_flight", BS_METRIC_GAUGE, "Jobs this instance is working on"},
+      {"bmdstream_consumer_lag", BS_METRIC_GAUGE,
+       "Messages behind the log end, per assigned partition, as this client sees it"},
+      {"bmdstream_last_error_info", BS_METRIC_GAUGE,
+       "The last error (label) and when it happened (value, Unix time)"},
+  };
+  for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+    bs_metrics_declare(s->metrics, families[i].name, families[i].type, families[i].help);
+  bs_metrics_set(s->metrics, "bmdstream_jobs_in_flight", NULL, NULL, NULL, NULL, 0);
 }
 
 /* Health: the database answers a ping (PQping needs no thread-unsafe
@@ -175,11 +178,7 @@ static int stop_listing(void *opaque, const char *key, uint64_t size) {
 
 static int objstore_health(void *opaque, char *detail, size_t size) {
   bs_stage *s = opaque;
-  const bs_config *cfg = s->cfg;
-  bs_objstore_options so = {
-      bs_config_get(cfg, "object_store"),  bs_config_get(cfg, "s3_endpoint"),
-      bs_config_get(cfg, "s3_bucket"),     bs_config_get(cfg, "s3_region"),
-      bs_config_get(cfg, "s3_access_key"), bs_config_get(cfg, "s3_secret_key")};
+  bs_objstore_options so = bs_objstore_options_from_config(s->cfg);
   bs_objstore *store = NULL;
   char errstr[512];
   bs_status st = bs_objstore_new(&so, &store, errstr, sizeof(errstr));

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs/error.h"
+
 #define W 640.0
 #define H 440.0
 #define ML 70.0

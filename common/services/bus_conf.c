@@ -1,12 +1,34 @@
 /*
- * bus_conf.c - librdkafka configuration from bs_bus_options, the log and
- * error callbacks (routed through bs_log), and error classification.
+ * bus_conf.c - bs_bus_options from a program's configuration, librdkafka
+ * configuration from bs_bus_options, the log and error callbacks (routed
+ * through bs_log), and error classification.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "bs/log.h"
 #include "bus_internal.h"
+
+bs_status bs_bus_options_from_config(const bs_config *cfg, const char *client_id,
+                                     const char *group_id, bs_bus_properties *props,
+                                     bs_bus_options *opt, char *errstr, size_t errstr_size) {
+  size_t n = bs_config_kafka_count(cfg);
+  if (n > BS_BUS_MAX_PROPERTIES) {
+    snprintf(errstr, errstr_size, "%zu kafka.* properties: at most %d are supported", n,
+             BS_BUS_MAX_PROPERTIES);
+    return BS_ERR_PERMANENT;
+  }
+  for (size_t i = 0; i < n; i++)
+    bs_config_kafka_get(cfg, i, &props->items[i].key, &props->items[i].value);
+  props->n = n;
+  *opt = (bs_bus_options){.bootstrap = bs_config_get(cfg, "kafka_bootstrap"),
+                          .client_id = client_id,
+                          .group_id = group_id,
+                          .topic_prefix = bs_config_get(cfg, "topic_prefix"),
+                          .properties = props->items,
+                          .nproperties = n};
+  return BS_OK;
+}
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
   /* librdkafka uses syslog levels, as bs_log does. The programs pass the

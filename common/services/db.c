@@ -4,6 +4,7 @@
  */
 #include "bs/db.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,57 @@ bs_status bs_db_exec(bs_db *db, const char *sql, int nparams, const char *const 
   return st;
 }
 
+const char *bs_db_param_text(const bs_db_param *param, char buf[BS_DB_PARAM_TEXT_SIZE]) {
+  switch (param->type) {
+  case BS_DB_TYPE_TEXT:
+    return param->value.text;
+  case BS_DB_TYPE_INT64:
+    snprintf(buf, BS_DB_PARAM_TEXT_SIZE, "%" PRId64, param->value.int64);
+    return buf;
+  case BS_DB_TYPE_DOUBLE:
+    snprintf(buf, BS_DB_PARAM_TEXT_SIZE, "%.17g", param->value.number);
+    return buf;
+  case BS_DB_TYPE_BOOL:
+    snprintf(buf, BS_DB_PARAM_TEXT_SIZE, "%s", param->value.boolean ? "t" : "f");
+    return buf;
+  case BS_DB_TYPE_NULL:
+    break;
+  }
+  return NULL;
+}
+
+bs_status bs_db_query(bs_db *db, const char *sql, size_t nparams, const bs_db_param *params,
+                      PGresult **out, char *errstr, size_t errstr_size) {
+  if (out)
+    *out = NULL;
+  if (nparams > BS_DB_MAX_PARAMS) {
+    snprintf(errstr, errstr_size, "%zu statement parameters: at most %d are supported", nparams,
+             BS_DB_MAX_PARAMS);
+    return BS_ERR_PERMANENT;
+  }
+  char text[BS_DB_MAX_PARAMS][BS_DB_PARAM_TEXT_SIZE];
+  const char *values[BS_DB_MAX_PARAMS];
+  for (size_t i = 0; i < nparams; i++)
+    values[i] = bs_db_param_text(&params[i], text[i]);
+  return bs_db_exec(db, sql, (int)nparams, values, out, errstr, errstr_size);
+}
+
+bs_status bs_db_query_id(bs_db *db, const char *sql, size_t nparams, const bs_db_param *params,
+                         int64_t *id, char *errstr, size_t errstr_size) {
+  PGresult *res = NULL;
+  bs_status st = bs_db_query(db, sql, nparams, params, &res, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  if (PQntuples(res) < 1 || PQnfields(res) < 1 || PQgetisnull(res, 0, 0)) {
+    snprintf(errstr, errstr_size, "no row");
+    st = BS_ERR_NOT_FOUND;
+  } else {
+    *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+  }
+  PQclear(res);
+  return st;
+}
+
 bs_status bs_db_exec_script(bs_db *db, const char *sql, char *errstr, size_t errstr_size) {
   bs_status st = ensure_connected(db, errstr, errstr_size);
   if (st != BS_OK)
@@ -184,4 +236,12 @@ void bs_db_rollback(bs_db *db) {
   if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
     return;
   PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+bs_status bs_db_end(bs_db *db, bs_status st, char *errstr, size_t errstr_size) {
+  if (st == BS_OK)
+    st = bs_db_commit(db, errstr, errstr_size);
+  if (st != BS_OK)
+    bs_db_rollback(db);
+  return st;
 }

@@ -15,6 +15,15 @@
 
 #include "objstore_internal.h"
 
+bs_objstore_options bs_objstore_options_from_config(const bs_config *cfg) {
+  return (bs_objstore_options){.url = bs_config_get(cfg, "object_store"),
+                               .endpoint = bs_config_get(cfg, "s3_endpoint"),
+                               .bucket = bs_config_get(cfg, "s3_bucket"),
+                               .region = bs_config_get(cfg, "s3_region"),
+                               .access_key = bs_config_get(cfg, "s3_access_key"),
+                               .secret_key = bs_config_get(cfg, "s3_secret_key")};
+}
+
 bs_status bs_objstore_new(const bs_objstore_options *opt, bs_objstore **out, char *errstr,
                           size_t errstr_size) {
   *out = NULL;

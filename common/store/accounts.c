@@ -36,48 +36,45 @@ int bs_password_verify(const char *encoded, const char *password) {
   return -1;
 }
 
-static bs_status parse_id(PGresult *res, int64_t *id) {
-  if (PQntuples(res) != 1)
-    return BS_ERR_NOT_FOUND;
-  *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-  return BS_OK;
+/* The hash of a new password (at least 8 characters); -1 with errstr. */
+static int new_password_hash(const char *password, char *hash, size_t hash_size, char *errstr,
+                             size_t errstr_size) {
+  if (!password || strlen(password) < 8) {
+    snprintf(errstr, errstr_size, "password: at least 8 characters are required");
+    return -1;
+  }
+  return bs_password_hash(password, hash, hash_size, errstr, errstr_size);
 }
 
 bs_status bs_user_add(bs_db *db, const bs_user_fields *fields, const char *password,
                       int64_t *user_id, char *errstr, size_t errstr_size) {
   char hash[256];
-  if (!password || strlen(password) < 8) {
-    snprintf(errstr, errstr_size, "password: at least 8 characters are required");
+  if (new_password_hash(password, hash, sizeof(hash), errstr, errstr_size) != 0)
     return BS_ERR_PERMANENT;
-  }
-  if (bs_password_hash(password, hash, sizeof(hash), errstr, errstr_size) != 0)
-    return BS_ERR_PERMANENT;
-  const char *params[] = {fields->username, fields->email, hash, fields->full_name,
-                          fields->role ? fields->role : "analyst"};
-  PGresult *res = NULL;
-  bs_status st = bs_db_exec(db,
-                            "INSERT INTO users (username, email, password_hash, full_name, role) "
-                            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
-                            5, params, &res, errstr, errstr_size);
-  if (st == BS_OK && parse_id(res, user_id) != BS_OK) {
+  const bs_db_param params[] = {BS_DB_TEXT(fields->username), BS_DB_TEXT(fields->email),
+                                BS_DB_TEXT(hash), BS_DB_TEXT(fields->full_name),
+                                BS_DB_TEXT(fields->role ? fields->role : "analyst")};
+  bs_status st = bs_db_query_id(db,
+                                "INSERT INTO users (username, email, password_hash, full_name, "
+                                "role) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING "
+                                "RETURNING id",
+                                5, params, user_id, errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND) {
     snprintf(errstr, errstr_size, "user '%s' or email '%s' exists already", fields->username,
              fields->email);
     st = BS_ERR_PERMANENT;
   }
-  PQclear(res);
   memset(hash, 0, sizeof(hash));
   return st;
 }
 
 bs_status bs_user_find(bs_db *db, const char *username, int64_t *user_id, char *errstr,
                        size_t errstr_size) {
-  const char *params[] = {username};
-  PGresult *res = NULL;
-  bs_status st = bs_db_exec(db, "SELECT id FROM users WHERE username = $1", 1, params, &res, errstr,
-                            errstr_size);
-  if (st == BS_OK && (st = parse_id(res, user_id)) != BS_OK)
+  const bs_db_param params[] = {BS_DB_TEXT(username)};
+  bs_status st = bs_db_query_id(db, "SELECT id FROM users WHERE username = $1", 1, params, user_id,
+                                errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND)
     snprintf(errstr, errstr_size, "no user '%s'", username);
-  PQclear(res);
   return st;
 }
 
@@ -103,60 +100,40 @@ bs_status bs_user_check_password(bs_db *db, const char *username, const char *pa
 bs_status bs_user_set_password(bs_db *db, const char *username, const char *password, char *errstr,
                                size_t errstr_size) {
   char hash[256];
-  if (!password || strlen(password) < 8) {
-    snprintf(errstr, errstr_size, "password: at least 8 characters are required");
+  if (new_password_hash(password, hash, sizeof(hash), errstr, errstr_size) != 0)
     return BS_ERR_PERMANENT;
-  }
-  if (bs_password_hash(password, hash, sizeof(hash), errstr, errstr_size) != 0)
-    return BS_ERR_PERMANENT;
-  const char *params[] = {username, hash};
-  PGresult *res = NULL;
-  bs_status st =
-      bs_db_exec(db, "UPDATE users SET password_hash = $2 WHERE username = $1 RETURNING id", 2,
-                 params, &res, errstr, errstr_size);
+  const bs_db_param params[] = {BS_DB_TEXT(username), BS_DB_TEXT(hash)};
   int64_t id = 0;
-  if (st == BS_OK && (st = parse_id(res, &id)) != BS_OK)
+  bs_status st =
+      bs_db_query_id(db, "UPDATE users SET password_hash = $2 WHERE username = $1 RETURNING id", 2,
+                     params, &id, errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND)
     snprintf(errstr, errstr_size, "no user '%s'", username);
-  PQclear(res);
   memset(hash, 0, sizeof(hash));
   return st;
 }
 
 bs_status bs_project_add(bs_db *db, int64_t user_id, const char *name, const char *description,
                          int64_t *project_id, char *errstr, size_t errstr_size) {
-  char uid[32];
-  snprintf(uid, sizeof(uid), "%" PRId64, user_id);
-  const char *params[] = {uid, name, description};
-  PGresult *res = NULL;
-  bs_status st = bs_db_exec(db,
-                            "INSERT INTO bmd_projects (user_id, name, description) "
-                            "VALUES ($1::bigint, $2, $3) RETURNING id",
-                            3, params, &res, errstr, errstr_size);
-  if (st == BS_OK)
-    st = parse_id(res, project_id);
-  PQclear(res);
-  return st;
+  const bs_db_param params[] = {BS_DB_INT64(user_id), BS_DB_TEXT(name), BS_DB_TEXT(description)};
+  return bs_db_query_id(db,
+                        "INSERT INTO bmd_projects (user_id, name, description) "
+                        "VALUES ($1::bigint, $2, $3) RETURNING id",
+                        3, params, project_id, errstr, errstr_size);
 }
 
 bs_status bs_project_authorize(bs_db *db, int64_t user_id, int64_t project_id, char *errstr,
                                size_t errstr_size) {
-  char pid[32];
-  snprintf(pid, sizeof(pid), "%" PRId64, project_id);
-  const char *params[] = {pid};
-  PGresult *res = NULL;
-  bs_status st = bs_db_exec(db, "SELECT user_id FROM bmd_projects WHERE id = $1::bigint", 1, params,
-                            &res, errstr, errstr_size);
-  if (st != BS_OK)
-    return st;
+  const bs_db_param params[] = {BS_DB_INT64(project_id)};
   int64_t owner = 0;
-  if (parse_id(res, &owner) != BS_OK) {
+  bs_status st = bs_db_query_id(db, "SELECT user_id FROM bmd_projects WHERE id = $1::bigint", 1,
+                                params, &owner, errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND) {
     snprintf(errstr, errstr_size, "project %" PRId64 " does not exist", project_id);
-    st = BS_ERR_NOT_FOUND;
-  } else if (owner != user_id) {
+  } else if (st == BS_OK && owner != user_id) {
     snprintf(errstr, errstr_size, "forbidden: user %" PRId64 " does not own project %" PRId64,
              user_id, project_id);
     st = BS_ERR_PERMANENT;
   }
-  PQclear(res);
   return st;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs/db_copy.h"
 #include "bs/matrix_bin.h"
 #include "bs/objstore.h"
 #include "bs/settings.h"
@@ -31,121 +32,84 @@ const char *bs_log_base_name(bmd_log_base base) {
 bs_status bs_experiment_insert(bs_db *db, int64_t project_id, const char *name,
                                const bmd_dataset *ds, int64_t *experiment_id, char *errstr,
                                size_t errstr_size) {
-  char pid[32], probes[32], samples[32];
-  snprintf(pid, sizeof(pid), "%" PRId64, project_id);
-  snprintf(probes, sizeof(probes), "%zu", ds->n_probes);
-  snprintf(samples, sizeof(samples), "%zu", ds->n_samples);
-  const char *params[] = {pid, name, bs_log_base_name(ds->log_base), probes, samples};
-  PGresult *res = NULL;
-  bs_status st = bs_db_exec(db,
-                            "INSERT INTO dose_response_experiments (project_id, name, "
-                            "log_transformation, num_probes, num_treatments) VALUES ($1::bigint, "
-                            "$2, $3, $4::int, $5::int) RETURNING id",
-                            5, params, &res, errstr, errstr_size);
-  if (st == BS_OK)
-    *experiment_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-  PQclear(res);
-  return st;
+  const bs_db_param params[] = {BS_DB_INT64(project_id), BS_DB_TEXT(name),
+                                BS_DB_TEXT(bs_log_base_name(ds->log_base)),
+                                BS_DB_INT64(ds->n_probes), BS_DB_INT64(ds->n_samples)};
+  return bs_db_query_id(db,
+                        "INSERT INTO dose_response_experiments (project_id, name, "
+                        "log_transformation, num_probes, num_treatments) VALUES ($1::bigint, $2, "
+                        "$3, $4::int, $5::int) RETURNING id",
+                        5, params, experiment_id, errstr, errstr_size);
 }
 
-/* The probe rows in COPY text format: index, id, {responses}. */
-static char *copy_rows(const bmd_dataset *ds, size_t *len) {
-  char *text = NULL;
-  FILE *f = open_memstream(&text, len);
-  if (!f)
-    return NULL;
-  for (size_t p = 0; p < ds->n_probes; p++) {
-    fprintf(f, "%zu\t", p);
-    for (const char *c = ds->probe_ids[p]; *c; c++) {
-      if (*c == '\\' || *c == '\t' || *c == '\n' || *c == '\r')
-        fputc('\\', f), fputc(*c == '\t' ? 't' : *c == '\n' ? 'n' : *c == '\r' ? 'r' : '\\', f);
-      else
-        fputc(*c, f);
-    }
-    fputs("\t{", f);
-    const double *row = bmd_dataset_row(ds, p);
-    for (size_t s = 0; s < ds->n_samples; s++)
-      fprintf(f, "%s%.9g", s ? "," : "", row[s]);
-    fputs("}\n", f);
+/* The probe rows in COPY text format: index, id, {responses} (responses
+ * are real[]: 9 significant digits keep a float). */
+static bs_copy_text *copy_rows(const bmd_dataset *ds) {
+  bs_copy_text *copy = bs_copy_text_new();
+  for (size_t p = 0; copy && p < ds->n_probes; p++) {
+    bs_copy_text_add_int(copy, (int64_t)p);
+    bs_copy_text_add_str(copy, ds->probe_ids[p]);
+    bs_copy_text_add_doubles(copy, bmd_dataset_row(ds, p), ds->n_samples, 9);
+    bs_copy_text_end_row(copy);
   }
-  fclose(f);
-  return text;
+  return copy;
 }
 
 bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd_dataset *ds,
                                      const char *matrix_key, char *errstr, size_t errstr_size) {
-  char eid[32];
-  snprintf(eid, sizeof(eid), "%" PRId64, experiment_id);
   bs_status st = bs_db_begin(db, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   for (size_t s = 0; st == BS_OK && s < ds->n_samples; s++) {
-    char idx[32], dose[40];
+    char idx[32];
     snprintf(idx, sizeof(idx), "%zu", s);
-    snprintf(dose, sizeof(dose), "%.17g", ds->doses[s]);
-    const char *params[] = {eid, idx, ds->sample_ids[s] ? ds->sample_ids[s] : idx, dose};
-    st = bs_db_exec(db,
-                    "INSERT INTO treatments (experiment_id, sample_index, name, dose) VALUES "
-                    "($1::bigint, $2::int, $3, $4::float8) ON CONFLICT DO NOTHING",
-                    4, params, NULL, errstr, errstr_size);
-  }
-  if (st == BS_OK)
-    st = bs_db_exec(db,
-                    "CREATE TEMP TABLE probe_staging (probe_index int, probe_id varchar(255), "
-                    "responses real[]) ON COMMIT DROP",
-                    0, NULL, NULL, errstr, errstr_size);
-  if (st == BS_OK) {
-    size_t len = 0;
-    char *text = copy_rows(ds, &len);
-    st = text
-             ? bs_db_copy_in(db, "COPY probe_staging (probe_index, probe_id, responses) FROM STDIN",
-                             text, len, errstr, errstr_size)
-             : BS_ERR_RETRIABLE;
-    if (!text)
-      snprintf(errstr, errstr_size, "out of memory");
-    free(text);
+    const bs_db_param params[] = {BS_DB_INT64(experiment_id), BS_DB_INT64(s),
+                                  BS_DB_TEXT(ds->sample_ids[s] ? ds->sample_ids[s] : idx),
+                                  BS_DB_DOUBLE(ds->doses[s])};
+    st = bs_db_query(db,
+                     "INSERT INTO treatments (experiment_id, sample_index, name, dose) VALUES "
+                     "($1::bigint, $2::int, $3, $4::float8) ON CONFLICT DO NOTHING",
+                     4, params, NULL, errstr, errstr_size);
   }
   if (st == BS_OK) {
-    const char *params[] = {eid};
-    st = bs_db_exec(db,
-                    "INSERT INTO probe_responses (experiment_id, probe_index, probe_id, responses) "
-                    "SELECT $1::bigint, probe_index, probe_id, responses FROM probe_staging "
-                    "ON CONFLICT DO NOTHING",
-                    1, params, NULL, errstr, errstr_size);
+    bs_copy_text *copy = copy_rows(ds);
+    const bs_db_param params[] = {BS_DB_INT64(experiment_id)};
+    st = bs_copy_text_load(copy, db, "probe_staging",
+                           "probe_index int, probe_id varchar(255), responses real[]",
+                           "INSERT INTO probe_responses (experiment_id, probe_index, probe_id, "
+                           "responses) SELECT $1::bigint, probe_index, probe_id, responses FROM "
+                           "probe_staging ON CONFLICT DO NOTHING",
+                           1, params, errstr, errstr_size);
+    bs_copy_text_destroy(copy);
   }
   if (st == BS_OK) {
-    const char *params[] = {eid, matrix_key};
-    st = bs_db_exec(db,
-                    "UPDATE dose_response_experiments SET expression_matrix_s3_key = $2 "
-                    "WHERE id = $1::bigint",
-                    2, params, NULL, errstr, errstr_size);
+    const bs_db_param params[] = {BS_DB_INT64(experiment_id), BS_DB_TEXT(matrix_key)};
+    st = bs_db_query(db,
+                     "UPDATE dose_response_experiments SET expression_matrix_s3_key = $2 "
+                     "WHERE id = $1::bigint",
+                     2, params, NULL, errstr, errstr_size);
   }
-  if (st == BS_OK)
-    st = bs_db_commit(db, errstr, errstr_size);
-  if (st != BS_OK)
-    bs_db_rollback(db);
+  st = bs_db_end(db, st, errstr, errstr_size);
   return st;
 }
 
 bs_status bs_experiment_load_matrix(bs_db *db, bs_objstore *store, int64_t project_id,
                                     int64_t experiment_id, bmd_dataset **out, char *errstr,
                                     size_t errstr_size) {
-  char pid[32], eid[32];
   *out = NULL;
-  snprintf(pid, sizeof(pid), "%" PRId64, project_id);
-  snprintf(eid, sizeof(eid), "%" PRId64, experiment_id);
-  const char *params[] = {eid, pid};
+  const bs_db_param params[] = {BS_DB_INT64(experiment_id), BS_DB_INT64(project_id)};
   PGresult *res = NULL;
-  bs_status st = bs_db_exec(db,
-                            "SELECT expression_matrix_s3_key, log_transformation FROM "
-                            "dose_response_experiments WHERE id = $1::bigint AND project_id = "
-                            "$2::bigint",
-                            2, params, &res, errstr, errstr_size);
+  bs_status st = bs_db_query(db,
+                             "SELECT expression_matrix_s3_key, log_transformation FROM "
+                             "dose_response_experiments WHERE id = $1::bigint AND project_id = "
+                             "$2::bigint",
+                             2, params, &res, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
-    snprintf(errstr, errstr_size, "experiment %s of project %s does not exist or has no matrix",
-             eid, pid);
+    snprintf(errstr, errstr_size,
+             "experiment %" PRId64 " of project %" PRId64 " does not exist or has no matrix",
+             experiment_id, project_id);
     PQclear(res);
     return BS_ERR_PERMANENT;
   }

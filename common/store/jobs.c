@@ -3,7 +3,6 @@
  */
 #include "bs/jobs.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +23,13 @@ int bs_job_status_parse(const char *name) {
 bs_status bs_job_create(bs_db *db, const char *job_id, int64_t user_id, int64_t project_id,
                         const char *job_type, const char *parameters_json, char *errstr,
                         size_t errstr_size) {
-  char uid[32], pid[32];
-  snprintf(uid, sizeof(uid), "%" PRId64, user_id);
-  snprintf(pid, sizeof(pid), "%" PRId64, project_id);
-  const char *params[] = {job_id, uid, pid, job_type, parameters_json};
-  return bs_db_exec(db,
-                    "INSERT INTO jobs (id, user_id, project_id, job_type, status, progress, "
-                    "parameters, message) VALUES ($1, $2::bigint, NULLIF($3::bigint, 0), $4, "
-                    "'QUEUED', 0.0, $5::jsonb, 'queued') ON CONFLICT (id) DO NOTHING",
-                    5, params, NULL, errstr, errstr_size);
+  const bs_db_param params[] = {BS_DB_TEXT(job_id), BS_DB_INT64(user_id), BS_DB_INT64(project_id),
+                                BS_DB_TEXT(job_type), BS_DB_TEXT(parameters_json)};
+  return bs_db_query(db,
+                     "INSERT INTO jobs (id, user_id, project_id, job_type, status, progress, "
+                     "parameters, message) VALUES ($1, $2::bigint, NULLIF($3::bigint, 0), $4, "
+                     "'QUEUED', 0.0, $5::jsonb, 'queued') ON CONFLICT (id) DO NOTHING",
+                     5, params, NULL, errstr, errstr_size);
 }
 
 /*
@@ -63,17 +60,14 @@ static const char *update_sql =
 
 bs_status bs_job_update_apply(bs_db *db, const char *job_id, const bs_job_update *update,
                               char *errstr, size_t errstr_size) {
-  char progress[32], result[32];
-  snprintf(progress, sizeof(progress), "%.17g", update->progress);
-  snprintf(result, sizeof(result), "%" PRId64, update->result_id);
-  const char *params[] = {job_id,
-                          bs_job_status_name(update->status),
-                          update->progress >= 0 ? progress : NULL,
-                          update->message,
-                          result,
-                          update->error};
+  const bs_db_param params[] = {BS_DB_TEXT(job_id),
+                                BS_DB_TEXT(bs_job_status_name(update->status)),
+                                update->progress >= 0 ? BS_DB_DOUBLE(update->progress) : BS_DB_NULL,
+                                BS_DB_TEXT(update->message),
+                                BS_DB_INT64(update->result_id),
+                                BS_DB_TEXT(update->error)};
   PGresult *res = NULL;
-  bs_status st = bs_db_exec(db, update_sql, 6, params, &res, errstr, errstr_size);
+  bs_status st = bs_db_query(db, update_sql, 6, params, &res, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   int updated = PQntuples(res);

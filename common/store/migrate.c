@@ -110,11 +110,8 @@ static bs_status apply_one(bs_db *db, const char *dir, const char *name, int *ap
                   "INSERT INTO schema_migrations (version, name, checksum) "
                   "VALUES ($1::int, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'))",
                   3, row, NULL, errstr, errstr_size);
+  st = bs_db_end(db, st, errstr, errstr_size);
   if (st == BS_OK)
-    st = bs_db_commit(db, errstr, errstr_size);
-  if (st != BS_OK)
-    bs_db_rollback(db);
-  else
     *applied = 1;
 done:
   PQclear(res);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bs/bmd_export.h"
+#include "bs/db_copy.h"
 #include "bs/results.h"
 
 typedef struct id_row {
@@ -29,14 +30,12 @@ bs_status bs_results_passed_probes(bs_db *db, int64_t prefilter_id, const bmd_da
                                    size_t **rows, size_t *n, char *errstr, size_t errstr_size) {
   *rows = NULL;
   *n = 0;
-  char pid[32];
-  snprintf(pid, sizeof(pid), "%" PRId64, prefilter_id);
-  const char *params[] = {pid};
+  const bs_db_param params[] = {BS_DB_INT64(prefilter_id)};
   PGresult *res = NULL;
-  bs_status st = bs_db_exec(db,
-                            "SELECT probe_id FROM prefilter_result_details "
-                            "WHERE prefilter_id = $1::bigint AND passed",
-                            1, params, &res, errstr, errstr_size);
+  bs_status st = bs_db_query(db,
+                             "SELECT probe_id FROM prefilter_result_details "
+                             "WHERE prefilter_id = $1::bigint AND passed",
+                             1, params, &res, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   size_t count = (size_t)PQntuples(res);
@@ -76,76 +75,50 @@ done:
 bs_status bs_results_upsert_bmd(bs_db *db, int64_t project_id, int64_t experiment_id,
                                 int64_t prefilter_id, const char *name, const json_t *settings,
                                 int64_t *result_id, char *errstr, size_t errstr_size) {
-  char proj[32], exp[32], pre[32];
-  snprintf(proj, sizeof(proj), "%" PRId64, project_id);
-  snprintf(exp, sizeof(exp), "%" PRId64, experiment_id);
-  snprintf(pre, sizeof(pre), "%" PRId64, prefilter_id);
   char *info = json_dumps(settings, JSON_COMPACT | JSON_SORT_KEYS);
-  const char *params[] = {proj, exp, prefilter_id > 0 ? pre : NULL, name, info};
-  PGresult *res = NULL;
+  const bs_db_param params[] = {BS_DB_INT64(project_id), BS_DB_INT64(experiment_id),
+                                prefilter_id > 0 ? BS_DB_INT64(prefilter_id) : BS_DB_NULL,
+                                BS_DB_TEXT(name), BS_DB_TEXT(info)};
   /* DO UPDATE (a no-op assignment) so that RETURNING yields the id of an
    * existing row too. */
-  bs_status st = bs_db_exec(
+  bs_status st = bs_db_query_id(
       db,
       "INSERT INTO bmd_results (project_id, experiment_id, prefilter_id, name, bmd_method, "
       "analysis_info) VALUES ($1::bigint, $2::bigint, $3::bigint, $4, 'MLE', $5::jsonb) "
       "ON CONFLICT (experiment_id, prefilter_id, bmd_method, name) "
       "DO UPDATE SET name = EXCLUDED.name RETURNING id",
-      5, params, &res, errstr, errstr_size);
+      5, params, result_id, errstr, errstr_size);
   free(info);
-  if (st == BS_OK)
-    *result_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-  PQclear(res);
   return st;
 }
 
-static void copy_escape(FILE *f, const char *s) {
-  for (; *s; s++) {
-    if (*s == '\\' || *s == '\t' || *s == '\n' || *s == '\r')
-      fputc('\\', f), fputc(*s == '\t' ? 't' : *s == '\n' ? 'n' : *s == '\r' ? 'r' : '\\', f);
-    else
-      fputc(*s, f);
-  }
-}
-
-static void copy_num(FILE *f, double v) {
-  if (isfinite(v))
-    fprintf(f, "\t%.17g", v);
-  else
-    fputs("\t\\N", f);
-}
-
-/* One COPY text line per probe into the staging table. */
-static char *copy_text(const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n, size_t *len) {
-  char *buf = NULL;
-  FILE *f = open_memstream(&buf, len);
-  if (!f)
-    return NULL;
-  for (size_t i = 0; i < n; i++) {
+/* One COPY text row per probe, for the staging table (NULL when out of
+ * memory: bs_copy_text_send reports it). */
+static bs_copy_text *copy_rows(const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n) {
+  bs_copy_text *copy = bs_copy_text_new();
+  for (size_t i = 0; copy && i < n; i++) {
     const bmd_probe_fit *pf = &fits[i];
     const bmd_select_result *b = &pf->best;
     const bmd_fit_result *best = b->best >= 0 ? &pf->fits[b->best] : NULL;
-    copy_escape(f, ds->probe_ids[pf->probe]);
-    fprintf(f, "\t%s", best ? bmd_model_name(best->model) : "\\N");
-    copy_num(f, best ? b->bmd : NAN);
-    copy_num(f, best ? b->bmdl : NAN);
-    copy_num(f, best ? b->bmdu : NAN);
-    copy_num(f, best ? best->fit_p : NAN);
-    copy_num(f, best ? best->aic : NAN);
+    bs_copy_text_add_str(copy, ds->probe_ids[pf->probe]);
+    bs_copy_text_add_str(copy, best ? bmd_model_name(best->model) : NULL);
+    bs_copy_text_add_double(copy, best ? b->bmd : NAN);
+    bs_copy_text_add_double(copy, best ? b->bmdl : NAN);
+    bs_copy_text_add_double(copy, best ? b->bmdu : NAN);
+    bs_copy_text_add_double(copy, best ? best->fit_p : NAN);
+    bs_copy_text_add_double(copy, best ? best->aic : NAN);
     if (best)
-      fprintf(f, "\t%d", best->increasing ? 1 : -1);
+      bs_copy_text_add_int(copy, best->increasing ? 1 : -1);
     else
-      fputs("\t\\N", f);
+      bs_copy_text_add_null(copy);
     json_t *j = bs_bmd_probe_json(ds, pf);
     char *text = json_dumps(json_object_get(j, "models"), JSON_COMPACT);
-    fputc('\t', f);
-    copy_escape(f, text ? text : "[]");
+    bs_copy_text_add_str(copy, text ? text : "[]");
+    bs_copy_text_end_row(copy);
     free(text);
     json_decref(j);
-    fputc('\n', f);
   }
-  fclose(f);
-  return buf;
+  return copy;
 }
 
 bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char *key,
@@ -172,45 +145,27 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
     return st;
 
   /* 2. The rows, in one transaction with the result's key and count. */
-  size_t len = 0;
-  char *copy = copy_text(ds, fits, n, &len);
-  if (!copy) {
-    snprintf(errstr, errstr_size, "out of memory");
-    return BS_ERR_RETRIABLE;
-  }
-  char rid[32], count[32];
-  snprintf(rid, sizeof(rid), "%" PRId64, result_id);
-  snprintf(count, sizeof(count), "%zu", n);
+  bs_copy_text *copy = copy_rows(ds, fits, n);
   st = bs_db_begin(db, errstr, errstr_size);
+  const bs_db_param ip[] = {BS_DB_INT64(result_id)};
   if (st == BS_OK)
-    st = bs_db_exec(db,
-                    "CREATE TEMP TABLE stat_staging (probe_id varchar(255), best_model "
-                    "varchar(50), best_bmd float8, best_bmdl float8, best_bmdu float8, "
-                    "best_fit_p_value float8, best_aic float8, direction smallint, models jsonb) "
-                    "ON COMMIT DROP",
-                    0, NULL, NULL, errstr, errstr_size);
-  if (st == BS_OK)
-    st = bs_db_copy_in(db, "COPY stat_staging FROM STDIN", copy, len, errstr, errstr_size);
+    st = bs_copy_text_load(
+        copy, db, "stat_staging",
+        "probe_id varchar(255), best_model varchar(50), best_bmd float8, best_bmdl float8, "
+        "best_bmdu float8, best_fit_p_value float8, best_aic float8, direction smallint, "
+        "models jsonb",
+        "INSERT INTO probe_stat_results (bmd_result_id, probe_id, best_model, best_bmd, "
+        "best_bmdl, best_bmdu, best_fit_p_value, best_aic, direction, models) "
+        "SELECT $1::bigint, * FROM stat_staging ON CONFLICT DO NOTHING",
+        1, ip, errstr, errstr_size);
   if (st == BS_OK) {
-    const char *params[] = {rid};
-    st =
-        bs_db_exec(db,
-                   "INSERT INTO probe_stat_results (bmd_result_id, probe_id, best_model, best_bmd, "
-                   "best_bmdl, best_bmdu, best_fit_p_value, best_aic, direction, models) "
-                   "SELECT $1::bigint, * FROM stat_staging ON CONFLICT DO NOTHING",
-                   1, params, NULL, errstr, errstr_size);
+    const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_TEXT(key), BS_DB_INT64(n)};
+    st = bs_db_query(db,
+                     "UPDATE bmd_results SET results_s3_key = $2, num_results = $3::int "
+                     "WHERE id = $1::bigint",
+                     3, params, NULL, errstr, errstr_size);
   }
-  if (st == BS_OK) {
-    const char *params[] = {rid, key, count};
-    st = bs_db_exec(db,
-                    "UPDATE bmd_results SET results_s3_key = $2, num_results = $3::int "
-                    "WHERE id = $1::bigint",
-                    3, params, NULL, errstr, errstr_size);
-  }
-  if (st == BS_OK)
-    st = bs_db_commit(db, errstr, errstr_size);
-  if (st != BS_OK)
-    bs_db_rollback(db);
-  free(copy);
+  st = bs_db_end(db, st, errstr, errstr_size);
+  bs_copy_text_destroy(copy);
   return st;
 }

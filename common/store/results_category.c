@@ -1,45 +1,25 @@
 /*
  * results_category.c - category_results and category_result_details.
  */
-#include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs/bmd_export.h"
+#include "bs/db_copy.h"
 #include "bs/results.h"
 #include "bs/settings.h"
 
-static void esc(FILE *f, const char *s) {
-  for (; s && *s; s++) {
-    if (*s == '\\' || *s == '\t' || *s == '\n' || *s == '\r')
-      fputc('\\', f), fputc(*s == '\t' ? 't' : *s == '\n' ? 'n' : *s == '\r' ? 'r' : '\\', f);
-    else
-      fputc(*s, f);
-  }
-}
-
-static void num(FILE *f, double v) {
-  if (isfinite(v))
-    fprintf(f, "\t%.17g", v);
-  else
-    fputs("\t\\N", f);
-}
-
 /* The statistics that have no column of their own, as JSON text. */
 static char *statistics_json(const bmd_category_result *r) {
-  json_t *o = json_pack(
-      "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o}", "bmd_sd",
-      isfinite(r->bmd.sd) ? json_real(r->bmd.sd) : json_null(), "bmd_wmean",
-      isfinite(r->bmd.wmean) ? json_real(r->bmd.wmean) : json_null(), "bmd_p5",
-      isfinite(r->bmd.p5) ? json_real(r->bmd.p5) : json_null(), "bmd_p10",
-      isfinite(r->bmd.p10) ? json_real(r->bmd.p10) : json_null(), "bmdl_mean",
-      isfinite(r->bmdl.mean) ? json_real(r->bmdl.mean) : json_null(), "bmdu_mean",
-      isfinite(r->bmdu.mean) ? json_real(r->bmdu.mean) : json_null(), "fisher_two_tail",
-      isfinite(r->fisher_two) ? json_real(r->fisher_two) : json_null(), "percentage",
-      isfinite(r->percentage) ? json_real(r->percentage) : json_null(), "genes_up", (int)r->up.n,
-      "genes_down", (int)r->down.n, "genes_conflict", (int)r->conflict.n, "fold_change_median",
-      isfinite(r->fc_median) ? json_real(r->fc_median) : json_null());
+  json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o}", "bmd_sd",
+                        bs_json_number(r->bmd.sd), "bmd_wmean", bs_json_number(r->bmd.wmean),
+                        "bmd_p5", bs_json_number(r->bmd.p5), "bmd_p10", bs_json_number(r->bmd.p10),
+                        "bmdl_mean", bs_json_number(r->bmdl.mean), "bmdu_mean",
+                        bs_json_number(r->bmdu.mean), "fisher_two_tail",
+                        bs_json_number(r->fisher_two), "percentage", bs_json_number(r->percentage),
+                        "genes_up", (int)r->up.n, "genes_down", (int)r->down.n, "genes_conflict",
+                        (int)r->conflict.n, "fold_change_median", bs_json_number(r->fc_median));
   char *text = json_dumps(o, JSON_COMPACT);
   json_decref(o);
   return text;
@@ -49,100 +29,78 @@ bs_status bs_results_upsert_category(bs_db *db, int64_t project_id, int64_t bmd_
                                      const char *type, const json_t *key,
                                      int64_t *category_result_id, char *errstr,
                                      size_t errstr_size) {
-  char hash[65], name[96], proj[32], rid[32];
+  char hash[65], name[96];
   if (bs_settings_hash(key, hash) != 0) {
-    snprintf(errstr, errstr_size, "out of memory hashing the category settings");
+    bs_set_err(errstr, errstr_size, "out of memory hashing the category settings");
     return BS_ERR_RETRIABLE;
   }
   snprintf(name, sizeof(name), "%s-%.16s", type, hash);
-  snprintf(proj, sizeof(proj), "%" PRId64, project_id);
-  snprintf(rid, sizeof(rid), "%" PRId64, bmd_result_id);
   char *info = json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS);
-  const char *params[] = {proj, rid, name, type, hash, info};
-  PGresult *r = NULL;
-  bs_status st = bs_db_exec(db,
-                            "INSERT INTO category_results (project_id, bmd_result_id, name, "
-                            "category_type, params_hash, parameters) VALUES ($1::bigint, "
-                            "$2::bigint, $3, $4, $5, $6::jsonb) ON CONFLICT (bmd_result_id, "
-                            "params_hash) DO UPDATE SET name = EXCLUDED.name RETURNING id",
-                            6, params, &r, errstr, errstr_size);
+  const bs_db_param params[] = {BS_DB_INT64(project_id), BS_DB_INT64(bmd_result_id),
+                                BS_DB_TEXT(name),        BS_DB_TEXT(type),
+                                BS_DB_TEXT(hash),        BS_DB_TEXT(info)};
+  bs_status st = bs_db_query_id(db,
+                                "INSERT INTO category_results (project_id, bmd_result_id, name, "
+                                "category_type, params_hash, parameters) VALUES ($1::bigint, "
+                                "$2::bigint, $3, $4, $5, $6::jsonb) ON CONFLICT (bmd_result_id, "
+                                "params_hash) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+                                6, params, category_result_id, errstr, errstr_size);
   free(info);
-  if (st == BS_OK)
-    *category_result_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-  PQclear(r);
   return st;
+}
+
+/* One COPY text row per category, for the staging table (none without
+ * an analysis: category type none). */
+static bs_copy_text *copy_rows(const bmd_category_analysis *ca) {
+  bs_copy_text *copy = bs_copy_text_new();
+  for (size_t i = 0; copy && ca && i < bmd_category_n_results(ca); i++) {
+    const bmd_category_result *c = bmd_category_result_get(ca, i);
+    char *stats = statistics_json(c);
+    bs_copy_text_add_str(copy, c->id);
+    bs_copy_text_add_str(copy, c->name);
+    bs_copy_text_add_int(copy, (int64_t)c->n_platform);
+    bs_copy_text_add_int(copy, (int64_t)c->n);
+    bs_copy_text_add_double(copy, c->fisher_right);
+    bs_copy_text_add_double(copy, c->bmd.median);
+    bs_copy_text_add_double(copy, c->bmdl.median);
+    bs_copy_text_add_double(copy, c->bmdu.median);
+    bs_copy_text_add_double(copy, c->bmd.mean);
+    bs_copy_text_add_double(copy, c->bmd.min);
+    bs_copy_text_add_str(copy, stats ? stats : "{}");
+    bs_copy_text_end_row(copy);
+    free(stats);
+  }
+  return copy;
 }
 
 bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
                                       const bmd_category_analysis *ca, const json_t *tpod,
                                       const char *export_prefix, char *errstr, size_t errstr_size) {
-  char cid[32], count[32];
-  size_t n_results = ca ? bmd_category_n_results(ca) : 0;
-  snprintf(cid, sizeof(cid), "%" PRId64, category_result_id);
-  snprintf(count, sizeof(count), "%zu", n_results);
+  bs_copy_text *copy = copy_rows(ca);
+  const bs_db_param ip[] = {BS_DB_INT64(category_result_id)};
   bs_status st = bs_db_begin(db, errstr, errstr_size);
   if (st == BS_OK)
-    st = bs_db_exec(db,
-                    "CREATE TEMP TABLE cat_staging (category_id varchar(255), category_name text, "
-                    "genes_in_category int, genes_passed int, fisher_p_value float8, bmd_median "
-                    "float8, bmdl_median float8, bmdu_median float8, bmd_mean float8, bmd_min "
-                    "float8, statistics jsonb) ON COMMIT DROP",
-                    0, NULL, NULL, errstr, errstr_size);
-  if (st != BS_OK)
-    goto fail;
-  char *text = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&text, &len);
-  for (size_t i = 0; f && i < n_results; i++) {
-    const bmd_category_result *c = bmd_category_result_get(ca, i);
-    esc(f, c->id);
-    fputc('\t', f);
-    esc(f, c->name);
-    fprintf(f, "\t%zu\t%zu", c->n_platform, c->n);
-    num(f, c->fisher_right);
-    num(f, c->bmd.median);
-    num(f, c->bmdl.median);
-    num(f, c->bmdu.median);
-    num(f, c->bmd.mean);
-    num(f, c->bmd.min);
-    char *stats = statistics_json(c);
-    fputc('\t', f);
-    esc(f, stats ? stats : "{}");
-    free(stats);
-    fputc('\n', f);
-  }
-  if (f)
-    fclose(f);
-  if (!text) {
-    snprintf(errstr, errstr_size, "out of memory");
-    st = BS_ERR_RETRIABLE;
-    goto fail;
-  }
-  st = bs_db_copy_in(db, "COPY cat_staging FROM STDIN", text, len, errstr, errstr_size);
-  free(text);
-  if (st != BS_OK)
-    goto fail;
-  const char *ip[] = {cid};
-  st = bs_db_exec(db,
-                  "INSERT INTO category_result_details (category_result_id, category_id, "
-                  "category_name, genes_in_category, genes_passed, fisher_p_value, bmd_median, "
-                  "bmdl_median, bmdu_median, bmd_mean, bmd_min, statistics) SELECT $1::bigint, * "
-                  "FROM cat_staging ON CONFLICT DO NOTHING",
-                  1, ip, NULL, errstr, errstr_size);
-  if (st != BS_OK)
-    goto fail;
+    st = bs_copy_text_load(
+        copy, db, "cat_staging",
+        "category_id varchar(255), category_name text, genes_in_category int, genes_passed int, "
+        "fisher_p_value float8, bmd_median float8, bmdl_median float8, bmdu_median float8, "
+        "bmd_mean float8, bmd_min float8, statistics jsonb",
+        "INSERT INTO category_result_details (category_result_id, category_id, category_name, "
+        "genes_in_category, genes_passed, fisher_p_value, bmd_median, bmdl_median, bmdu_median, "
+        "bmd_mean, bmd_min, statistics) SELECT $1::bigint, * FROM cat_staging "
+        "ON CONFLICT DO NOTHING",
+        1, ip, errstr, errstr_size);
+  bs_copy_text_destroy(copy);
   char *tp = tpod ? json_dumps(tpod, JSON_COMPACT) : NULL;
-  const char *up[] = {cid, export_prefix, count, tp};
-  st = bs_db_exec(db,
-                  "UPDATE category_results SET results_s3_key = $2, num_categories = $3::int, "
-                  "tpod = $4::jsonb WHERE id = $1::bigint",
-                  4, up, NULL, errstr, errstr_size);
+  const bs_db_param up[] = {BS_DB_INT64(category_result_id), BS_DB_TEXT(export_prefix),
+                            BS_DB_INT64(ca ? bmd_category_n_results(ca) : 0),
+                            tp ? BS_DB_TEXT(tp) : BS_DB_NULL};
+  if (st == BS_OK)
+    st = bs_db_query(db,
+                     "UPDATE category_results SET results_s3_key = $2, num_categories = $3::int, "
+                     "tpod = $4::jsonb WHERE id = $1::bigint",
+                     4, up, NULL, errstr, errstr_size);
   free(tp);
-  if (st == BS_OK)
-    st = bs_db_commit(db, errstr, errstr_size);
-  if (st == BS_OK)
-    return BS_OK;
-fail:
-  bs_db_rollback(db);
+  st = bs_db_end(db, st, errstr, errstr_size);
   return st;
 }

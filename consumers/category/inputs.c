@@ -16,19 +16,19 @@ bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t result_id
                                 char *errstr, size_t errstr_size) {
   *fits = NULL;
   *n = 0;
-  char rid[32], key[512], inner[512];
-  snprintf(rid, sizeof(rid), "%" PRId64, result_id);
-  const char *params[] = {rid};
+  char key[512], inner[512];
+  const bs_db_param params[] = {BS_DB_INT64(result_id)};
   PGresult *res = NULL;
   void *gz = NULL, *text = NULL;
   size_t gz_len = 0, len = 0;
   json_t *root = NULL;
-  bs_status st = bs_db_exec(db, "SELECT results_s3_key FROM bmd_results WHERE id = $1::bigint", 1,
-                            params, &res, errstr, errstr_size);
+  bs_status st = bs_db_query(db, "SELECT results_s3_key FROM bmd_results WHERE id = $1::bigint", 1,
+                             params, &res, errstr, errstr_size);
   if (st != BS_OK)
     goto done;
   if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
-    snprintf(errstr, errstr_size, "BMD result %s does not exist or has no stored results", rid);
+    snprintf(errstr, errstr_size, "BMD result %" PRId64 " does not exist or has no stored results",
+             result_id);
     st = BS_ERR_PERMANENT;
     goto done;
   }

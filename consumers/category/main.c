@@ -132,13 +132,8 @@ done:
 
 int main(int argc, char **argv) {
   gsl_set_error_handler_off();
-  static const bs_topic inputs[] = {BS_TOPIC_BMD_DONE};
   bs_stage_def def = {.name = "category",
-                      .inputs = inputs,
-                      .ninputs = 1,
                       .output = BS_TOPIC_CATEGORY_DONE,
-                      .progress_from = 0.85,
-                      .progress_to = 1.0,
                       .authorize = 1,
                       .report_jobs = 1,
                       .uses_objstore = 1,

@@ -93,13 +93,8 @@ done:
 
 int main(int argc, char **argv) {
   gsl_set_error_handler_off();
-  static const bs_topic inputs[] = {BS_TOPIC_EXPERIMENT_IMPORTED};
   bs_stage_def def = {.name = "prefilter",
-                      .inputs = inputs,
-                      .ninputs = 1,
                       .output = BS_TOPIC_PREFILTER_DONE,
-                      .progress_from = 0.0,
-                      .progress_to = 0.15,
                       .authorize = 1,
                       .report_jobs = 1,
                       .uses_objstore = 1,

@@ -4,12 +4,13 @@
  * Consumes job-events and the four stage topics and merges each event into
  * its job with the monotone rules of bs/jobs.h, so duplicates, replays and
  * out-of-order events are harmless:
- *   experiment-imported  QUEUED (the job row is created if an upstream
- *                        system published the event without one)
  *   job-events           the status, progress, message and error it carries
- *   prefilter-done       RUNNING, with the prefilter's count of passed probes
- *   bmd-done             RUNNING, result_id = the BMD result
- *   category-done        COMPLETED, progress 1
+ *   a stage's output     the status, progress, message and result the stage
+ *                        table (bs/stages.h) gives it: experiment-imported
+ *                        QUEUED, prefilter-done and bmd-done RUNNING,
+ *                        category-done COMPLETED
+ * A job row missing when its event comes is created (an upstream system
+ * published the event without one).
  */
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "bs/jobs.h"
 #include "bs/log.h"
 #include "bs/stage.h"
+#include "bs/stages.h"
 
 static const char *str_or(const json_t *value, const char *fallback) {
   const char *s = json_string_value(value);
@@ -34,61 +36,39 @@ static bs_status update_of(const bs_envelope *in, bs_job_update *u, char *messag
   const json_t *d = in->data;
   memset(u, 0, sizeof(*u));
   u->progress = -1;
-  switch (in->topic) {
-  case BS_TOPIC_EXPERIMENT_IMPORTED:
-    u->status = BS_JOB_QUEUED;
-    u->progress = 0;
-    snprintf(message, size, "imported %" JSON_INTEGER_FORMAT " probes; waiting for the prefilter",
-             json_integer_value(json_object_get(d, "num_probes")));
-    break;
-  case BS_TOPIC_PREFILTER_DONE:
-    u->status = BS_JOB_RUNNING;
-    u->progress = 0.15;
-    snprintf(message, size, "prefilter done: %" JSON_INTEGER_FORMAT " probes passed",
-             json_integer_value(json_object_get(d, "num_passed")));
-    break;
-  case BS_TOPIC_BMD_DONE:
-    u->status = BS_JOB_RUNNING;
-    u->progress = 0.85;
-    u->result_id = get_int(d, "bmd_result_id");
-    snprintf(message, size, "BMD analysis done: %" JSON_INTEGER_FORMAT " probes fitted",
-             json_integer_value(json_object_get(d, "num_results")));
-    break;
-  case BS_TOPIC_CATEGORY_DONE:
-    u->status = BS_JOB_COMPLETED;
-    u->progress = 1.0;
-    u->result_id = get_int(d, "bmd_result_id");
-    snprintf(message, size, "completed: %" JSON_INTEGER_FORMAT " categories",
-             json_integer_value(json_object_get(d, "num_categories")));
-    break;
-  case BS_TOPIC_JOB_EVENTS: {
-    int st = bs_job_status_parse(json_string_value(json_object_get(d, "status")));
-    if (st < 0) {
-      snprintf(errstr, errstr_size, "data.status: not a job status");
+  u->message = message;
+  if (in->topic != BS_TOPIC_JOB_EVENTS) { /* a stage is done */
+    const bs_stage_info *info = bs_stage_info_of_output(in->topic);
+    if (!info) {
+      snprintf(errstr, errstr_size, "the tracker does not read this topic");
       return BS_ERR_PERMANENT;
     }
-    u->status = (bs_job_status)st;
-    u->progress = json_number_value(json_object_get(d, "progress"));
-    snprintf(message, size, "%s", str_or(json_object_get(d, "message"), ""));
-    json_t *err = json_object_get(d, "error");
-    if (json_is_object(err)) {
-      const char *topic = json_string_value(json_object_get(err, "topic"));
-      int n = snprintf(error, error_size, "%s: %s", str_or(json_object_get(err, "class"), "error"),
-                       str_or(json_object_get(err, "message"), ""));
-      if (topic && n > 0 && (size_t)n < error_size)
-        snprintf(error + n, error_size - (size_t)n,
-                 " (at %s [%" JSON_INTEGER_FORMAT "] offset %" JSON_INTEGER_FORMAT ")", topic,
-                 json_integer_value(json_object_get(err, "partition")),
-                 json_integer_value(json_object_get(err, "offset")));
-      u->error = error;
-    }
-    break;
+    u->status = (bs_job_status)bs_job_status_parse(info->status);
+    u->progress = info->progress_to;
+    u->result_id = info->result_key ? get_int(d, info->result_key) : 0;
+    bs_stage_info_done_message(info, d, message, size);
+    return BS_OK;
   }
-  default:
-    snprintf(errstr, errstr_size, "the tracker does not read this topic");
+  int st = bs_job_status_parse(json_string_value(json_object_get(d, "status")));
+  if (st < 0) {
+    snprintf(errstr, errstr_size, "data.status: not a job status");
     return BS_ERR_PERMANENT;
   }
-  u->message = message;
+  u->status = (bs_job_status)st;
+  u->progress = json_number_value(json_object_get(d, "progress"));
+  snprintf(message, size, "%s", str_or(json_object_get(d, "message"), ""));
+  json_t *err = json_object_get(d, "error");
+  if (json_is_object(err)) {
+    const char *topic = json_string_value(json_object_get(err, "topic"));
+    int n = snprintf(error, error_size, "%s: %s", str_or(json_object_get(err, "class"), "error"),
+                     str_or(json_object_get(err, "message"), ""));
+    if (topic && n > 0 && (size_t)n < error_size)
+      snprintf(error + n, error_size - (size_t)n,
+               " (at %s [%" JSON_INTEGER_FORMAT "] offset %" JSON_INTEGER_FORMAT ")", topic,
+               json_integer_value(json_object_get(err, "partition")),
+               json_integer_value(json_object_get(err, "offset")));
+    u->error = error;
+  }
   return BS_OK;
 }
 
@@ -121,15 +101,15 @@ static bs_status track(void *opaque, bs_stage *stage, const bs_envelope *in, bs_
 
 int main(int argc, char **argv) {
   gsl_set_error_handler_off();
-  static const bs_topic inputs[] = {BS_TOPIC_JOB_EVENTS, BS_TOPIC_EXPERIMENT_IMPORTED,
-                                    BS_TOPIC_PREFILTER_DONE, BS_TOPIC_BMD_DONE,
-                                    BS_TOPIC_CATEGORY_DONE};
+  /* job-events and every stage's output */
+  bs_topic inputs[BS_TOPIC_COUNT] = {BS_TOPIC_JOB_EVENTS};
+  size_t ninputs = 1;
+  for (size_t i = 0; i < bs_stage_infos_count && ninputs < BS_TOPIC_COUNT; i++)
+    inputs[ninputs++] = bs_stage_infos[i].output;
   bs_stage_def def = {.name = "tracker",
                       .inputs = inputs,
-                      .ninputs = sizeof(inputs) / sizeof(inputs[0]),
+                      .ninputs = ninputs,
                       .output = -1,
-                      .progress_from = 0,
-                      .progress_to = 1,
                       .authorize = 0,
                       .report_jobs = 0,
                       .handle = track,

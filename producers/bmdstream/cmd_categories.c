@@ -35,6 +35,7 @@
 #include "bmd/category.h"
 #include "bmd/tpod.h"
 #include "bs/category_export.h"
+#include "bs/config.h"
 #include "bs/category_input.h"
 #include "bs/matrix_import.h"
 #include "bs/plot_curve.h"
@@ -73,14 +74,10 @@ static int bad(const char *fmt, const char *what) {
 }
 
 static int parse_dose(const char *flag, const char *s, double *out) {
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (end == s || *end || errno || !isfinite(v)) {
+  if (bs_config_parse_double(s, out) != 0) {
     fprintf(stderr, "bmdstream categories: %s: not a number: \"%s\"\n", flag, s);
     return -1;
   }
-  *out = v;
   return 0;
 }
 

@@ -19,6 +19,8 @@
 
 #include "bmd/fit.h"
 #include "bmd/select.h"
+#include "bs/bmd_export.h"
+#include "bs/config.h"
 #include "bs/log.h"
 
 static void usage(FILE *out) {
@@ -53,16 +55,6 @@ static size_t split(char *line, char **fields, size_t max) {
     fields[i] = f;
   }
   return n;
-}
-
-static int parse_num(const char *s, double *out) {
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (end == s || *end != '\0' || errno != 0 || !isfinite(v))
-    return -1;
-  *out = v;
-  return 0;
 }
 
 /* Insertion sort of row indices by dose (stable; a handful of rows). */
@@ -143,7 +135,7 @@ static int read_csv(const char *path, bmd_suffstat **out) {
     double *dst[4] = {a, b, c, d};
     for (size_t i = 0; i < want; i++) {
       const char *name = summary ? sum_names[i] : (i == 0 ? "dose" : "response");
-      if (parse_num(fields[i], &dst[i][n]) != 0) {
+      if (bs_config_parse_double(fields[i], &dst[i][n]) != 0) {
         fprintf(stderr, "bmdstream fit: %s:%zu: field '%s': not a number: '%s'\n", path, lineno,
                 name, fields[i]);
         goto done;
@@ -204,10 +196,6 @@ done:
   return rc;
 }
 
-static json_t *num(double v) {
-  return isfinite(v) ? json_real(v) : json_null();
-}
-
 static const char *status_name(bmd_fit_status s) {
   switch (s) {
   case BMD_FIT_OK:
@@ -221,23 +209,13 @@ static const char *status_name(bmd_fit_status s) {
   }
 }
 
+/* The stored model JSON (bs_bmd_model_json) with what a peer needs to
+ * check the fit: status, n_free, fit_df and the limits' profile points. */
 static json_t *model_json(const bmd_fit_result *r) {
-  json_t *o = json_object(), *par = json_object();
-  json_object_set_new(o, "model", json_string(bmd_model_name(r->model)));
-  json_object_set_new(o, "converged", json_boolean(r->status == BMD_FIT_OK));
+  json_t *o = bs_bmd_model_json(r);
   json_object_set_new(o, "status", json_string(status_name(r->status)));
-  json_object_set_new(o, "increasing", json_boolean(r->increasing));
-  for (size_t j = 0; j < r->n_params; j++)
-    json_object_set_new(par, bmd_fit_param_name(r->model, r->variance, j), num(r->params[j]));
-  json_object_set_new(o, "parameters", par);
-  json_object_set_new(o, "loglik", num(r->loglik));
   json_object_set_new(o, "n_free", json_integer(r->n_free));
-  json_object_set_new(o, "aic", num(r->aic));
-  json_object_set_new(o, "bmd", num(r->bmd));
-  json_object_set_new(o, "bmdl", num(r->bmdl));
-  json_object_set_new(o, "bmdu", num(r->bmdu));
-  json_object_set_new(o, "fit_p", num(r->fit_p));
-  json_object_set_new(o, "fit_df", num(r->fit_df));
+  json_object_set_new(o, "fit_df", bs_json_number(r->fit_df));
   /* profile solutions at the limits, so that a peer can check them; for
    * an unbounded limit ("bmdl": null) the witness instead: the farthest
    * dose the profile search reached and its solution, still inside the
@@ -247,15 +225,10 @@ static json_t *model_json(const bmd_fit_result *r) {
   const char *key[2] = {"bmdl_parameters", "bmdu_parameters"};
   const char *wkey[2] = {"bmdl_unbounded", "bmdu_unbounded"};
   for (int l = 0; l < 2; l++) {
-    json_t *lp = NULL;
-    if (isfinite(lim[l][0])) {
-      lp = json_object();
-      for (size_t j = 0; j < r->n_params; j++)
-        json_object_set_new(lp, bmd_fit_param_name(r->model, r->variance, j), num(lim[l][j]));
-    }
+    json_t *lp = isfinite(lim[l][0]) ? bs_bmd_params_json(r, lim[l]) : NULL;
     if (isfinite(reach[l]) && lp) {
       json_t *w = json_object();
-      json_object_set_new(w, "profile_dose", num(reach[l]));
+      json_object_set_new(w, "profile_dose", bs_json_number(reach[l]));
       json_object_set_new(w, "parameters", lp);
       json_object_set_new(o, key[l], json_null());
       json_object_set_new(o, wkey[l], w);
@@ -338,7 +311,7 @@ int bs_cmd_fit(int argc, char **argv) {
       }
       break;
     case 'b':
-      if (parse_num(optarg, &opt.bmr) != 0 || !(opt.bmr > 0)) {
+      if (bs_config_parse_double(optarg, &opt.bmr) != 0 || !(opt.bmr > 0)) {
         fprintf(stderr, "bmdstream fit: --bmr: want a number > 0\n");
         return 2;
       }
@@ -387,9 +360,9 @@ int bs_cmd_fit(int argc, char **argv) {
   bmd_select_best(res, n_models, ss, &sopt, &sel);
   if (sel.best >= 0) {
     json_t *b = model_json(&res[sel.best]);
-    json_object_set_new(b, "bmd", num(sel.bmd));
-    json_object_set_new(b, "bmdl", num(sel.bmdl));
-    json_object_set_new(b, "bmdu", num(sel.bmdu));
+    json_object_set_new(b, "bmd", bs_json_number(sel.bmd));
+    json_object_set_new(b, "bmdl", bs_json_number(sel.bmdl));
+    json_object_set_new(b, "bmdu", bs_json_number(sel.bmdu));
     json_object_set_new(b, "hill_flag", json_integer(sel.hill_flag));
     json_object_set_new(root, "best", b);
   } else {

@@ -84,16 +84,13 @@ int bs_cmd_lag(int argc, char **argv) {
     bs_config_destroy(cfg);
     return 2;
   }
-  size_t nprops = bs_config_kafka_count(cfg);
-  bs_bus_property props[64];
-  for (size_t i = 0; i < nprops && i < 64; i++)
-    bs_config_kafka_get(cfg, i, &props[i].key, &props[i].value);
-  bs_bus_options opt = {
-      bs_config_get(cfg, "kafka_bootstrap"), "bmdstream-lag", NULL,
-      bs_config_get(cfg, "topic_prefix"),    props,           nprops < 64 ? nprops : 64};
+  bs_bus_properties props;
+  bs_bus_options opt;
   bs_lag_report report;
   const char *group = bs_config_get(cfg, "group");
-  if (bs_lag_collect(&opt, group && *group ? group : NULL,
+  if (bs_bus_options_from_config(cfg, "bmdstream-lag", NULL, &props, &opt, errstr,
+                                 sizeof(errstr)) != BS_OK ||
+      bs_lag_collect(&opt, group && *group ? group : NULL,
                      (int)bs_config_get_int(cfg, "timeout_ms"), &report, errstr,
                      sizeof(errstr)) != BS_OK) {
     fprintf(stderr, "bmdstream lag: %s\n", errstr);

@@ -48,12 +48,10 @@ int bs_cmd_project(int argc, char **argv) {
     goto done;
   }
   if (strcmp(action, "list") == 0) {
-    char uid[32];
-    snprintf(uid, sizeof(uid), "%" PRId64, user_id);
-    const char *params[] = {uid};
+    const bs_db_param params[] = {BS_DB_INT64(user_id)};
     PGresult *res = NULL;
-    if (bs_db_exec(db, "SELECT id, name FROM bmd_projects WHERE user_id = $1::bigint ORDER BY id",
-                   1, params, &res, errstr, sizeof(errstr)) != BS_OK) {
+    if (bs_db_query(db, "SELECT id, name FROM bmd_projects WHERE user_id = $1::bigint ORDER BY id",
+                    1, params, &res, errstr, sizeof(errstr)) != BS_OK) {
       fprintf(stderr, "bmdstream project: %s\n", errstr);
       goto done;
     }

@@ -43,19 +43,6 @@ static const bs_config_param replay_params[] = {
     {"dry_run", BS_CFG_BOOL, "false", "show what would happen, change nothing", 0},
 };
 
-static void bus_options(const bs_config *cfg, bs_bus_options *opt, bs_bus_property *props,
-                        size_t max) {
-  size_t n = bs_config_kafka_count(cfg);
-  for (size_t i = 0; i < n && i < max; i++)
-    bs_config_kafka_get(cfg, i, &props[i].key, &props[i].value);
-  *opt = (bs_bus_options){bs_config_get(cfg, "kafka_bootstrap"),
-                          "bmdstream-replay",
-                          NULL,
-                          bs_config_get(cfg, "topic_prefix"),
-                          props,
-                          n < max ? n : max};
-}
-
 static int full_topic(const bs_config *cfg, const char *name, char *out, size_t size) {
   const char *prefix = bs_config_get(cfg, "topic_prefix");
   return snprintf(out, size, "%s%s", prefix ? prefix : "", name) < (int)size ? 0 : -1;
@@ -68,12 +55,13 @@ static int rerun(const bs_config *cfg, const int64_t *experiments, size_t n) {
   int64_t project = bs_config_get_int(cfg, "project");
   bs_db *db = bs_cli_db("replay", cfg);
   bs_producer *prod = NULL;
-  bs_bus_property props[64];
+  bs_bus_properties props;
   bs_bus_options opt;
-  bus_options(cfg, &opt, props, 64);
   if (!db)
     return 1;
-  if (!dry && bs_producer_new(&opt, &prod, errstr, sizeof(errstr)) != BS_OK) {
+  if (!dry && (bs_bus_options_from_config(cfg, "bmdstream-replay", NULL, &props, &opt, errstr,
+                                          sizeof(errstr)) != BS_OK ||
+               bs_producer_new(&opt, &prod, errstr, sizeof(errstr)) != BS_OK)) {
     fprintf(stderr, "bmdstream replay: %s\n", errstr);
     goto done;
   }
@@ -135,13 +123,14 @@ static int reset_group(const bs_config *cfg) {
   char full[256], errstr[1024];
   if (full_topic(cfg, topic, full, sizeof(full)) != 0)
     return 2;
-  bs_bus_property props[64];
+  bs_bus_properties props;
   bs_bus_options opt;
-  bus_options(cfg, &opt, props, 64);
   bs_reset_row *rows = NULL;
   size_t n = 0;
   int dry = bs_config_get_bool(cfg, "dry_run");
-  if (bs_replay_reset_group(&opt, group, full, &target, bs_config_get_bool(cfg, "force"), dry,
+  if (bs_bus_options_from_config(cfg, "bmdstream-replay", NULL, &props, &opt, errstr,
+                                 sizeof(errstr)) != BS_OK ||
+      bs_replay_reset_group(&opt, group, full, &target, bs_config_get_bool(cfg, "force"), dry,
                             &rows, &n, errstr, sizeof(errstr)) != BS_OK) {
     fprintf(stderr, "bmdstream replay: %s\n", errstr);
     return 1;
@@ -169,12 +158,13 @@ static int window(const bs_config *cfg) {
   if (full_topic(cfg, topic, full, sizeof(full)) != 0 ||
       (to_topic && full_topic(cfg, to_topic, dest, sizeof(dest)) != 0))
     return 2;
-  bs_bus_property props[64];
+  bs_bus_properties props;
   bs_bus_options opt;
-  bus_options(cfg, &opt, props, 64);
   size_t count = 0;
   int dry = bs_config_get_bool(cfg, "dry_run");
-  if (bs_replay_window(&opt, full, from_ms, to_ms, to_topic ? dest : NULL, dry, &count, errstr,
+  if (bs_bus_options_from_config(cfg, "bmdstream-replay", NULL, &props, &opt, errstr,
+                                 sizeof(errstr)) != BS_OK ||
+      bs_replay_window(&opt, full, from_ms, to_ms, to_topic ? dest : NULL, dry, &count, errstr,
                        sizeof(errstr)) != BS_OK) {
     fprintf(stderr, "bmdstream replay: %s\n", errstr);
     return 1;

@@ -102,7 +102,6 @@ int bs_cmd_topics(int argc, char **argv) {
     return rc;
   const char *bootstrap = bs_config_get(cfg, "kafka_bootstrap");
   const char *prefix = bs_config_get(cfg, "topic_prefix");
-  bs_bus_property *props = NULL;
   char err[1024];
   rc = 2;
   for (int i = 1; i < argc; i++) {
@@ -134,15 +133,17 @@ int bs_cmd_topics(int argc, char **argv) {
       goto done;
     }
   }
-  size_t nprops = bs_config_kafka_count(cfg);
-  props = calloc(nprops ? nprops : 1, sizeof(*props));
-  if (!props)
-    goto done;
-  for (size_t i = 0; i < nprops; i++)
-    bs_config_kafka_get(cfg, i, &props[i].key, &props[i].value);
-  bs_bus_options opt = {bootstrap, "bmdstream-topics", NULL, prefix, props, nprops};
+  bs_bus_properties props;
+  bs_bus_options opt;
   int created[BS_TOPIC_COUNT] = {0};
   rc = 1;
+  if (bs_bus_options_from_config(cfg, "bmdstream-topics", NULL, &props, &opt, err, sizeof(err)) !=
+      BS_OK) {
+    fprintf(stderr, "bmdstream topics: %s\n", err);
+    goto done;
+  }
+  opt.bootstrap = bootstrap; /* --bootstrap and --prefix win */
+  opt.topic_prefix = prefix;
   if (bs_bus_create_pipeline_topics(&opt, (int)bs_config_get_int(cfg, "partitions"),
                                     (int)bs_config_get_int(cfg, "replication_factor"),
                                     (int)bs_config_get_int(cfg, "timeout_ms"), created, err,
@@ -155,7 +156,6 @@ int bs_cmd_topics(int argc, char **argv) {
            created[t] ? "created" : "exists");
   rc = 0;
 done:
-  free(props);
   bs_config_destroy(cfg);
   return rc;
 }

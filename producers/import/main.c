@@ -104,10 +104,7 @@ int main(int argc, char **argv) {
     rc = 2;
     goto done;
   }
-  bs_objstore_options so = {
-      bs_config_get(cfg, "object_store"),  bs_config_get(cfg, "s3_endpoint"),
-      bs_config_get(cfg, "s3_bucket"),     bs_config_get(cfg, "s3_region"),
-      bs_config_get(cfg, "s3_access_key"), bs_config_get(cfg, "s3_secret_key")};
+  bs_objstore_options so = bs_objstore_options_from_config(cfg);
   if (bs_objstore_new(&so, &store, errstr, sizeof(errstr)) != BS_OK ||
       bs_db_connect(bs_config_get(cfg, "database_url"), &db, errstr, sizeof(errstr)) != BS_OK) {
     rc = fail(errstr);
@@ -178,18 +175,12 @@ int main(int argc, char **argv) {
     goto done;
   }
 
-  size_t nprops = bs_config_kafka_count(cfg);
-  bs_bus_property props[64];
-  for (size_t i = 0; i < nprops && i < 64; i++)
-    bs_config_kafka_get(cfg, i, &props[i].key, &props[i].value);
-  bs_bus_options bo = {bs_config_get(cfg, "kafka_bootstrap"),
-                       "bmdstream-import",
-                       NULL,
-                       bs_config_get(cfg, "topic_prefix"),
-                       props,
-                       nprops < 64 ? nprops : 64};
+  bs_bus_properties props;
+  bs_bus_options bo;
   char job[37];
-  if (bs_producer_new(&bo, &producer, errstr, sizeof(errstr)) != BS_OK ||
+  if (bs_bus_options_from_config(cfg, "bmdstream-import", NULL, &props, &bo, errstr,
+                                 sizeof(errstr)) != BS_OK ||
+      bs_producer_new(&bo, &producer, errstr, sizeof(errstr)) != BS_OK ||
       bs_rerun_submit(db, producer, bs_config_get(cfg, "topic_prefix"), "/bmdstream/import", data,
                       "analysis", job, errstr, sizeof(errstr)) != BS_OK) {
     rc = fail(errstr);

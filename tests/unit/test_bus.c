@@ -379,8 +379,43 @@ static void test_destroy_before_first_assignment(void **state) {
   bs_consumer_destroy(c);
 }
 
+/* The options of the shared settings, and the property limit. */
+static void test_options_from_config(void **state) {
+  (void)state;
+  char err[256];
+  const bs_config_param *tables[] = {bs_config_service_params};
+  size_t counts[] = {bs_config_service_params_count};
+  bs_config *cfg = bs_config_new(tables, counts, 1);
+  assert_non_null(cfg);
+  assert_int_equal(bs_config_set(cfg, "kafka_bootstrap", "h:1", "flag", err, sizeof(err)), 0);
+  assert_int_equal(bs_config_set(cfg, "topic_prefix", "lab1.", "flag", err, sizeof(err)), 0);
+  assert_int_equal(bs_config_set(cfg, "kafka.linger.ms", "5", "flag", err, sizeof(err)), 0);
+  bs_bus_properties props;
+  bs_bus_options o;
+  assert_int_equal(bs_bus_options_from_config(cfg, "cid", "gid", &props, &o, err, sizeof(err)),
+                   BS_OK);
+  assert_string_equal(o.bootstrap, "h:1");
+  assert_string_equal(o.client_id, "cid");
+  assert_string_equal(o.group_id, "gid");
+  assert_string_equal(o.topic_prefix, "lab1.");
+  assert_ptr_equal(o.properties, props.items);
+  assert_int_equal(o.nproperties, 1);
+  assert_string_equal(o.properties[0].key, "linger.ms");
+  assert_string_equal(o.properties[0].value, "5");
+  for (int i = 0; i < BS_BUS_MAX_PROPERTIES; i++) {
+    char key[64];
+    snprintf(key, sizeof(key), "kafka.x.%d", i);
+    assert_int_equal(bs_config_set(cfg, key, "1", "flag", err, sizeof(err)), 0);
+  }
+  assert_int_equal(bs_bus_options_from_config(cfg, NULL, NULL, &props, &o, err, sizeof(err)),
+                   BS_ERR_PERMANENT);
+  assert_non_null(strstr(err, "at most"));
+  bs_config_destroy(cfg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_options_from_config),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_fatal_producer),
       cmocka_unit_test(test_destroy_before_first_assignment),

@@ -295,9 +295,30 @@ static void test_bad_endpoint_is_permanent(void **state) {
   bs_objstore_destroy(s);
 }
 
+/* The options of the shared settings: the compiled defaults, then a
+ * setting given. */
+static void test_options_from_config(void **state) {
+  (void)state;
+  char err[256];
+  const bs_config_param *tables[] = {bs_config_service_params};
+  size_t counts[] = {bs_config_service_params_count};
+  bs_config *cfg = bs_config_new(tables, counts, 1);
+  assert_non_null(cfg);
+  assert_int_equal(bs_config_set(cfg, "s3_access_key", "ak", "flag", err, sizeof(err)), 0);
+  bs_objstore_options opt = bs_objstore_options_from_config(cfg);
+  assert_string_equal(opt.url, "s3");
+  assert_string_equal(opt.endpoint, "http://127.0.0.1:9000");
+  assert_string_equal(opt.bucket, "bmdstream");
+  assert_string_equal(opt.region, "us-east-1");
+  assert_string_equal(opt.access_key, "ak");
+  assert_null(opt.secret_key);
+  bs_config_destroy(cfg);
+}
+
 int main(void) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_options_from_config),
       cmocka_unit_test(test_key_encoding),
       cmocka_unit_test(test_key_rules),
       cmocka_unit_test(test_status_classes),

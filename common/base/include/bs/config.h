@@ -65,6 +65,11 @@ int bs_config_get_bool(const bs_config *cfg, const char *name);
 /* "default", "file", "env" or "flag". */
 const char *bs_config_source(const bs_config *cfg, const char *name);
 
+/* The whole of text as a finite number (strtod, nothing left over, no
+ * overflow): 0 with *out set, else -1. The rule of BS_CFG_DOUBLE, for
+ * flags read outside a config table too. */
+int bs_config_parse_double(const char *text, double *out) __attribute__((warn_unused_result));
+
 size_t bs_config_kafka_count(const bs_config *cfg);
 /* The i-th librdkafka property (borrowed strings). */
 void bs_config_kafka_get(const bs_config *cfg, size_t i, const char **key, const char **value);

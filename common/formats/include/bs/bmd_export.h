@@ -19,6 +19,16 @@
 int bs_bmd_tsv_write(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n,
                      unsigned model_mask, bmd_variance variance);
 
+/* values[0..r->n_params) of r's model as a new JSON object keyed by
+ * parameter name (bmd_fit_param_name): the fit's own r->params, or the
+ * profile solutions at a limit. */
+json_t *bs_bmd_params_json(const bmd_fit_result *r, const double *values);
+
+/* One model's fit as a new JSON object: model, converged, parameters,
+ * loglik, aic, bmd, bmdl, bmdu, fit_p, increasing (a number that is not
+ * finite is null). */
+json_t *bs_bmd_model_json(const bmd_fit_result *r);
+
 /* One probe's result as a new JSON object: probe id, every model's fit,
  * the best model and its metrics. */
 json_t *bs_bmd_probe_json(const bmd_dataset *ds, const bmd_probe_fit *fit);

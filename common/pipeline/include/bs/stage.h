@@ -56,13 +56,17 @@ typedef struct bs_stage_output {
 typedef bs_status (*bs_stage_handle_cb)(void *opaque, bs_stage *stage, const bs_envelope *in,
                                         bs_stage_output *out, char *errstr, size_t errstr_size);
 
+/* A stage named in the stage table (bs/stages.h) takes its facts from its
+ * row: progress_from/to when the def leaves both 0, its input topic when
+ * ninputs is 0. A def that states them otherwise than the row, or another
+ * output, is refused at start: the table and the def must not disagree. */
 typedef struct bs_stage_def {
   const char *name; /* "prefilter", "bmd", "category", "tracker" */
   const bs_topic *inputs;
   size_t ninputs;
   int output;           /* a bs_topic, or -1 for none */
   double progress_from; /* the job's progress when this stage starts ... */
-  double progress_to;   /* ... and when it is done */
+  double progress_to;   /* ... and when it is done (both 0: the table's) */
   int authorize;        /* 1: refuse events whose user does not own the project */
   int report_jobs;      /* 1: publish RUNNING/FAILED events to job-events */
   int uses_objstore;    /* 1: open the configured object store */

@@ -48,6 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bs/config.h"
 #include "bs/error.h"
 #include "bs/topics.h"
 
@@ -67,6 +68,28 @@ typedef struct bs_bus_options {
   const bs_bus_property *properties; /* applied after our defaults */
   size_t nproperties;
 } bs_bus_options;
+
+/* The most kafka.* properties bs_bus_options_from_config passes on. */
+#define BS_BUS_MAX_PROPERTIES 64
+
+/* Storage for the properties bs_bus_options_from_config hands over: the
+ * caller keeps it (usually on its stack) as long as it uses the options. */
+typedef struct bs_bus_properties {
+  bs_bus_property items[BS_BUS_MAX_PROPERTIES];
+  size_t n;
+} bs_bus_properties;
+
+/* Fills *opt from the shared settings of cfg (kafka_bootstrap,
+ * topic_prefix and the kafka.* properties; bs/config.h) with client_id and
+ * group_id as given (NULL allowed). The properties are listed in *props and
+ * opt->properties points there; every string stays borrowed from cfg or
+ * the arguments. A caller may change fields of *opt afterwards (e.g. a
+ * --bootstrap flag). More than BS_BUS_MAX_PROPERTIES properties is
+ * BS_ERR_PERMANENT. */
+bs_status bs_bus_options_from_config(const bs_config *cfg, const char *client_id,
+                                     const char *group_id, bs_bus_properties *props,
+                                     bs_bus_options *opt, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /* Error classes of librdkafka error codes. */
 typedef enum { BS_BUS_OK = 0, BS_BUS_RETRIABLE, BS_BUS_PERMANENT, BS_BUS_FATAL } bs_bus_class;

@@ -12,6 +12,7 @@
 
 #include <libpq-fe.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bs/error.h"
 
@@ -29,11 +30,64 @@ void bs_db_destroy(bs_db *db);
 PGconn *bs_db_conn(bs_db *db);
 
 /* Runs one statement with text parameters ($1..$n; NULL entries are SQL
- * NULL). When out is non-NULL and the call succeeds, *out is a new
- * PGresult the caller must PQclear; otherwise the result is freed here.
- * A dropped connection is reset once before the error is reported. */
+ * NULL); bs_db_query below takes typed ones. When out is non-NULL and the call succeeds, *out is a
+ * new PGresult the caller must PQclear; otherwise the result is freed here. A dropped connection is
+ * reset once before the error is reported. */
 bs_status bs_db_exec(bs_db *db, const char *sql, int nparams, const char *const *params,
                      PGresult **out, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* A typed statement parameter. The database layer writes it as text (an
+ * int64 in decimal, a double with 17 significant digits, a bool as t/f);
+ * the SQL says what the server makes of it ($1::bigint, $2::float8 ...).
+ * Build them with the macros below, e.g.
+ *   const bs_db_param params[] = {BS_DB_INT64(project_id), BS_DB_TEXT(name)};
+ */
+typedef enum bs_db_type {
+  BS_DB_TYPE_NULL = 0,
+  BS_DB_TYPE_TEXT,
+  BS_DB_TYPE_INT64,
+  BS_DB_TYPE_DOUBLE,
+  BS_DB_TYPE_BOOL
+} bs_db_type;
+
+typedef struct bs_db_param {
+  bs_db_type type;
+  union {
+    const char *text; /* borrowed for the call; NULL is SQL NULL */
+    int64_t int64;
+    double number;
+    int boolean;
+  } value;
+} bs_db_param;
+
+#define BS_DB_NULL ((bs_db_param){.type = BS_DB_TYPE_NULL})
+#define BS_DB_TEXT(s) ((bs_db_param){.type = BS_DB_TYPE_TEXT, .value.text = (s)})
+#define BS_DB_INT64(x) ((bs_db_param){.type = BS_DB_TYPE_INT64, .value.int64 = (int64_t)(x)})
+#define BS_DB_DOUBLE(x) ((bs_db_param){.type = BS_DB_TYPE_DOUBLE, .value.number = (x)})
+#define BS_DB_BOOL(x) ((bs_db_param){.type = BS_DB_TYPE_BOOL, .value.boolean = (x) != 0})
+
+/* The most parameters one bs_db_query takes, and the buffer size that
+ * holds any one of them as text (other than TEXT, which is not copied). */
+#define BS_DB_MAX_PARAMS 32
+#define BS_DB_PARAM_TEXT_SIZE 32
+
+/* The text the server receives for param: param->value.text itself for
+ * TEXT, otherwise written into buf; NULL for SQL NULL. */
+const char *bs_db_param_text(const bs_db_param *param, char buf[BS_DB_PARAM_TEXT_SIZE]);
+
+/* bs_db_exec with typed parameters params[0..nparams) for $1..$n
+ * (nparams at most BS_DB_MAX_PARAMS; more is BS_ERR_PERMANENT). Results
+ * and error classes as bs_db_exec. */
+bs_status bs_db_query(bs_db *db, const char *sql, size_t nparams, const bs_db_param *params,
+                      PGresult **out, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* bs_db_query for a statement answering one row whose first column is an
+ * id (bigint), e.g. INSERT ... RETURNING id: *id receives it. No row is
+ * BS_ERR_NOT_FOUND, with errstr saying so. */
+bs_status bs_db_query_id(bs_db *db, const char *sql, size_t nparams, const bs_db_param *params,
+                         int64_t *id, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
 /* Runs a script of several statements without parameters (migrations). */
@@ -51,6 +105,11 @@ bs_status bs_db_commit(bs_db *db, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 /* Rolls back if a transaction is open; never fails loudly. */
 void bs_db_rollback(bs_db *db);
+/* Ends the transaction after its statements came to st: COMMIT when st is
+ * BS_OK, else (or when the commit fails) ROLLBACK. Returns the commit's
+ * status, or st. */
+bs_status bs_db_end(bs_db *db, bs_status st, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /* The error class of a SQLSTATE code (NULL = no code, i.e. the connection
  * failed before the server answered: retriable). */

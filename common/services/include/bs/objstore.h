@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bs/config.h"
 #include "bs/error.h"
 
 typedef struct bs_objstore bs_objstore;
@@ -38,6 +39,11 @@ typedef struct bs_object_info {
   uint64_t size;
   char etag[80];
 } bs_object_info;
+
+/* The options of the shared settings of cfg (object_store, s3_endpoint,
+ * s3_bucket, s3_region, s3_access_key, s3_secret_key; bs/config.h); the
+ * strings are borrowed from cfg. */
+bs_objstore_options bs_objstore_options_from_config(const bs_config *cfg);
 
 bs_status bs_objstore_new(const bs_objstore_options *opt, bs_objstore **out, char *errstr,
                           size_t errstr_size) __attribute__((warn_unused_result));
