@@ -18,9 +18,10 @@ Checked (shared/notes/bmdexpress.md §4):
   * each SVG parses as XML and holds one point per gene / category with the
     plotted values;
   * the same sets given as a gzip GMT file give identical rows.
-Two option sets run: the BMD > highest dose filter alone, and the "minimum
-recommended" filters (fit p >= 0.1, BMDU/BMDL <= 40) plus R2 >= 0.5 and
-|FC| >= 1.5.
+Three option sets run: the settings' defaults (BMD > highest dose, fit p >=
+0.1, BMD/BMDL <= 20, BMDU/BMDL <= 40), the BMD > highest dose filter alone,
+and the "minimum recommended" filters (fit p >= 0.1, BMDU/BMDL <= 40) plus
+R2 >= 0.5 and |FC| >= 1.5.
 """
 import csv
 import json
@@ -115,6 +116,8 @@ def expected(table, pmap, cats, names, opts):
         if "fit_p" in opts and not q["p"] >= opts["fit_p"]:
             return False
         if "r2" in opts and not q["r2"] >= opts["r2"]:
+            return False
+        if "bb" in opts and not q["bmd"] / q["bmdl"] <= opts["bb"]:
             return False
         if "ul" in opts and not q["bmdu"] / q["bmdl"] <= opts["ul"]:
             return False
@@ -243,6 +246,7 @@ def run(inputs, name, extra, mode=("--category-map", CAT_MAP)):
 # The settings' default filters (fit p >= 0.1, BMD/BMDL <= 20, BMDU/BMDL <=
 # 40) are turned off where a set does not name them.
 OPTION_SETS = [
+    ("defaults", [], {"fit_p": 0.1, "bb": 20, "ul": 40}),
     ("high_dose_only", ["--fit-p-min", "none", "--bmd-bmdl-max", "none", "--bmdu-bmdl-max",
                         "none"], {}),
     ("recommended", ["--fit-p-min", "0.1", "--bmdu-bmdl-max", "40", "--r-squared-min", "0.5",
