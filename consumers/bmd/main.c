@@ -17,7 +17,6 @@
  *      "bmd" this stage ends the job.
  * Progress goes to job-events as probes are fitted.
  */
-#include <gsl/gsl_errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,13 +129,6 @@ done:
 }
 
 int main(int argc, char **argv) {
-  gsl_set_error_handler_off();
-  bs_stage_def def = {.name = "bmd",
-                      .output = BS_TOPIC_BMD_DONE,
-                      .authorize = 1,
-                      .report_jobs = 1,
-                      .uses_objstore = 1,
-                      .handle = handle,
-                      .opaque = NULL};
-  return bs_stage_program(argc, argv, &def, bmd_params, sizeof(bmd_params) / sizeof(bmd_params[0]));
+  return bs_stage_main(argc, argv, "bmd", handle, bmd_params,
+                       sizeof(bmd_params) / sizeof(bmd_params[0]));
 }

@@ -18,7 +18,6 @@
  *      export prefix in one transaction;
  *   4. emit category-done (parameters carried on); the job is COMPLETED.
  */
-#include <gsl/gsl_errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,13 +130,5 @@ done:
 }
 
 int main(int argc, char **argv) {
-  gsl_set_error_handler_off();
-  bs_stage_def def = {.name = "category",
-                      .output = BS_TOPIC_CATEGORY_DONE,
-                      .authorize = 1,
-                      .report_jobs = 1,
-                      .uses_objstore = 1,
-                      .handle = handle,
-                      .opaque = NULL};
-  return bs_stage_program(argc, argv, &def, NULL, 0);
+  return bs_stage_main(argc, argv, "category", handle, NULL, 0);
 }

@@ -16,7 +16,6 @@
  *      the parameters and the annotation keys on. With last_step
  *      "prefilter" this stage ends the job.
  */
-#include <gsl/gsl_errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,14 +91,6 @@ done:
 }
 
 int main(int argc, char **argv) {
-  gsl_set_error_handler_off();
-  bs_stage_def def = {.name = "prefilter",
-                      .output = BS_TOPIC_PREFILTER_DONE,
-                      .authorize = 1,
-                      .report_jobs = 1,
-                      .uses_objstore = 1,
-                      .handle = handle,
-                      .opaque = NULL};
-  return bs_stage_program(argc, argv, &def, prefilter_params,
-                          sizeof(prefilter_params) / sizeof(prefilter_params[0]));
+  return bs_stage_main(argc, argv, "prefilter", handle, prefilter_params,
+                       sizeof(prefilter_params) / sizeof(prefilter_params[0]));
 }
