@@ -11,6 +11,7 @@
 #include "bs/bmd_export.h"
 #include "bs/db_copy.h"
 #include "bs/results.h"
+#include "results_internal.h"
 
 typedef struct id_row {
   const char *id;
@@ -145,27 +146,17 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
     return st;
 
   /* 2. The rows, in one transaction with the result's key and count. */
-  bs_copy_text *copy = copy_rows(ds, fits, n);
-  st = bs_db_begin(db, errstr, errstr_size);
-  const bs_db_param ip[] = {BS_DB_INT64(result_id)};
-  if (st == BS_OK)
-    st = bs_copy_text_load(
-        copy, db, "stat_staging",
-        "probe_id varchar(255), best_model varchar(50), best_bmd float8, best_bmdl float8, "
-        "best_bmdu float8, best_fit_p_value float8, best_aic float8, direction smallint, "
-        "models jsonb",
-        "INSERT INTO probe_stat_results (bmd_result_id, probe_id, best_model, best_bmd, "
-        "best_bmdl, best_bmdu, best_fit_p_value, best_aic, direction, models) "
-        "SELECT $1::bigint, * FROM stat_staging ON CONFLICT DO NOTHING",
-        1, ip, errstr, errstr_size);
-  if (st == BS_OK) {
-    const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_TEXT(key), BS_DB_INT64(n)};
-    st = bs_db_query(db,
-                     "UPDATE bmd_results SET results_s3_key = $2, num_results = $3::int "
-                     "WHERE id = $1::bigint",
-                     3, params, NULL, errstr, errstr_size);
-  }
-  st = bs_db_end(db, st, errstr, errstr_size);
-  bs_copy_text_destroy(copy);
-  return st;
+  const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_TEXT(key), BS_DB_INT64(n)};
+  return bs_results_store_rows(
+      db, copy_rows(ds, fits, n), "stat_staging",
+      "probe_id varchar(255), best_model varchar(50), best_bmd float8, best_bmdl float8, "
+      "best_bmdu float8, best_fit_p_value float8, best_aic float8, direction smallint, "
+      "models jsonb",
+      "INSERT INTO probe_stat_results (bmd_result_id, probe_id, best_model, best_bmd, "
+      "best_bmdl, best_bmdu, best_fit_p_value, best_aic, direction, models) "
+      "SELECT $1::bigint, * FROM stat_staging ON CONFLICT DO NOTHING",
+      result_id,
+      "UPDATE bmd_results SET results_s3_key = $2, num_results = $3::int "
+      "WHERE id = $1::bigint",
+      3, params, errstr, errstr_size);
 }
