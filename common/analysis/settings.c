@@ -7,12 +7,12 @@
 
 #include <errno.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bmd/fit.h"
+#include "bs/sha256.h"
 
 /* ---- paths ----------------------------------------------------------- */
 
@@ -401,15 +401,9 @@ int bs_settings_hash(const json_t *value, char out[65]) {
   char *text = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
   if (!text)
     return -1;
-  unsigned char md[32];
-  unsigned int len = 0;
-  int ok = EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL);
+  int rc = bs_sha256_hex(text, strlen(text), NULL, out);
   free(text);
-  if (!ok)
-    return -1;
-  for (int i = 0; i < 32; i++)
-    snprintf(out + 2 * i, 3, "%02x", md[i]);
-  return 0;
+  return rc;
 }
 
 /* ---- the table as JSON ----------------------------------------------- */
