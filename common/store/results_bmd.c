@@ -13,15 +13,6 @@
 #include "bs/results.h"
 #include "results_internal.h"
 
-typedef struct id_row {
-  const char *id;
-  size_t row;
-} id_row;
-
-static int compare_id(const void *a, const void *b) {
-  return strcmp(((const id_row *)a)->id, ((const id_row *)b)->id);
-}
-
 static int compare_size(const void *a, const void *b) {
   size_t x = *(const size_t *)a, y = *(const size_t *)b;
   return (x > y) - (x < y);
@@ -40,34 +31,30 @@ bs_status bs_results_passed_probes(bs_db *db, int64_t prefilter_id, const bmd_da
   if (st != BS_OK)
     return st;
   size_t count = (size_t)PQntuples(res);
-  id_row *index = malloc((ds->n_probes ? ds->n_probes : 1) * sizeof(*index));
+  bmd_probe_index *index = bmd_probe_index_new(ds);
   size_t *out = malloc((count ? count : 1) * sizeof(*out));
   if (!index || !out) {
     snprintf(errstr, errstr_size, "out of memory");
     st = BS_ERR_RETRIABLE;
     goto done;
   }
-  for (size_t p = 0; p < ds->n_probes; p++)
-    index[p] = (id_row){ds->probe_ids[p], p};
-  qsort(index, ds->n_probes, sizeof(*index), compare_id);
   for (size_t i = 0; i < count; i++) {
-    id_row key = {PQgetvalue(res, (int)i, 0), 0};
-    id_row *hit = bsearch(&key, index, ds->n_probes, sizeof(*index), compare_id);
-    if (!hit) {
+    const char *id = PQgetvalue(res, (int)i, 0);
+    out[i] = bmd_probe_index_find(index, id);
+    if (out[i] == ds->n_probes) {
       snprintf(errstr, errstr_size,
                "prefilter result %" PRId64 " names probe '%s', which the matrix does not have",
-               prefilter_id, key.id);
+               prefilter_id, id);
       st = BS_ERR_PERMANENT;
       goto done;
     }
-    out[i] = hit->row;
   }
   qsort(out, count, sizeof(*out), compare_size);
   *rows = out;
   *n = count;
   out = NULL;
 done:
-  free(index);
+  bmd_probe_index_destroy(index);
   free(out);
   PQclear(res);
   return st;
