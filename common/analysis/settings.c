@@ -7,12 +7,12 @@
 
 #include <errno.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bmd/fit.h"
+#include "bs/sha256.h"
 
 /* ---- paths ----------------------------------------------------------- */
 
@@ -365,22 +365,35 @@ int bs_settings_print(FILE *out, const json_t *settings) {
 
 /* ---- names and hash -------------------------------------------------- */
 
+/* Each log base's two names: as the settings write it, and the word the
+ * experiment rows store (BMDExpress's); both parse. */
+static const struct {
+  const char *name, *word;
+  bmd_log_base base;
+} log_bases[] = {{"2", "base2", BMD_LOG_BASE2},
+                 {"10", "base10", BMD_LOG_BASE10},
+                 {"e", "natural", BMD_LOG_NATURAL},
+                 {"none", "none", BMD_LOG_NONE}};
+#define N_LOG_BASES (sizeof(log_bases) / sizeof(log_bases[0]))
+
 const char *bs_settings_log_base_name(bmd_log_base base) {
-  static const char *const names[] = {"none", "2", "10", "e"}; /* bmd_log_base order */
-  return (unsigned)base < 4 ? names[base] : "2";
+  for (size_t i = 0; i < N_LOG_BASES; i++)
+    if (log_bases[i].base == base)
+      return log_bases[i].name;
+  return "2";
+}
+
+const char *bs_settings_log_base_word(bmd_log_base base) {
+  for (size_t i = 0; i < N_LOG_BASES; i++)
+    if (log_bases[i].base == base)
+      return log_bases[i].word;
+  return "base2";
 }
 
 int bs_settings_log_base_parse(const char *name) {
-  static const struct {
-    const char *a, *b;
-    bmd_log_base base;
-  } names[] = {{"2", "base2", BMD_LOG_BASE2},
-               {"10", "base10", BMD_LOG_BASE10},
-               {"e", "natural", BMD_LOG_NATURAL},
-               {"none", "none", BMD_LOG_NONE}};
-  for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++)
-    if (!strcmp(name, names[i].a) || !strcmp(name, names[i].b))
-      return (int)names[i].base;
+  for (size_t i = 0; name && i < N_LOG_BASES; i++)
+    if (!strcmp(name, log_bases[i].name) || !strcmp(name, log_bases[i].word))
+      return (int)log_bases[i].base;
   return -1;
 }
 
@@ -388,15 +401,9 @@ int bs_settings_hash(const json_t *value, char out[65]) {
   char *text = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
   if (!text)
     return -1;
-  unsigned char md[32];
-  unsigned int len = 0;
-  int ok = EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL);
+  int rc = bs_sha256_hex(text, strlen(text), NULL, out);
   free(text);
-  if (!ok)
-    return -1;
-  for (int i = 0; i < 32; i++)
-    snprintf(out + 2 * i, 3, "%02x", md[i]);
-  return 0;
+  return rc;
 }
 
 /* ---- the table as JSON ----------------------------------------------- */

@@ -265,22 +265,6 @@ int bs_bmd_probe_from_json(const bmd_dataset *ds, const json_t *o, bmd_probe_fit
   return probe_from_json(ds, o, row, out, errstr, errstr_size);
 }
 
-typedef struct id_row {
-  const char *id;
-  size_t row;
-} id_row;
-
-/* By id, then row: bsearch finds some row of an id; the first is wanted. */
-static int compare_id_row(const void *a, const void *b) {
-  const id_row *x = a, *y = b;
-  int c = strcmp(x->id, y->id);
-  return c ? c : (x->row > y->row) - (x->row < y->row);
-}
-
-static int compare_id(const void *a, const void *b) {
-  return strcmp(((const id_row *)a)->id, ((const id_row *)b)->id);
-}
-
 int bs_bmd_probes_from_json(const bmd_dataset *ds, const json_t *array, bmd_probe_fit **fits,
                             size_t *n, char *errstr, size_t errstr_size) {
   *fits = NULL;
@@ -290,26 +274,19 @@ int bs_bmd_probes_from_json(const bmd_dataset *ds, const json_t *array, bmd_prob
     return -1;
   }
   size_t count = json_array_size(array);
-  id_row *index = malloc((ds->n_probes ? ds->n_probes : 1) * sizeof(*index));
+  bmd_probe_index *index = bmd_probe_index_new(ds);
   bmd_probe_fit *out = calloc(count ? count : 1, sizeof(*out));
   int rc = -1;
   if (!index || !out) {
     snprintf(errstr, errstr_size, "out of memory for %zu probe results", count);
     goto done;
   }
-  for (size_t i = 0; i < ds->n_probes; i++)
-    index[i] = (id_row){ds->probe_ids[i], i};
-  qsort(index, ds->n_probes, sizeof(*index), compare_id_row);
   for (size_t i = 0; i < count; i++) {
     const json_t *o = json_array_get(array, i);
-    id_row key = {json_string_value(json_object_get(o, "probe_id")), ds->n_probes};
-    const id_row *hit =
-        key.id ? bsearch(&key, index, ds->n_probes, sizeof(*index), compare_id) : NULL;
     /* the first row of that id, as bs_bmd_probe_from_json finds it */
-    while (hit && hit > index && strcmp(hit[-1].id, key.id) == 0)
-      hit--;
+    size_t row = bmd_probe_index_find(index, json_string_value(json_object_get(o, "probe_id")));
     char inner[512];
-    if (probe_from_json(ds, o, hit ? hit->row : ds->n_probes, &out[i], inner, sizeof(inner)) != 0) {
+    if (probe_from_json(ds, o, row, &out[i], inner, sizeof(inner)) != 0) {
       snprintf(errstr, errstr_size, "entry %zu: %s", i, inner);
       goto done;
     }
@@ -319,7 +296,7 @@ int bs_bmd_probes_from_json(const bmd_dataset *ds, const json_t *array, bmd_prob
   out = NULL;
   rc = 0;
 done:
-  free(index);
+  bmd_probe_index_destroy(index);
   free(out);
   return rc;
 }

@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "bs/error.h"
+#include "fields.h"
 
 void bs_cat_probes_destroy(bs_cat_probes *p) {
   if (!p)
@@ -86,28 +87,6 @@ static int read_line(gzFile gz, char **buf, size_t *cap) {
   return 1;
 }
 
-static size_t split_tabs(char *line, char ***cells, size_t *cap) {
-  size_t n = 0;
-  char *p = line;
-  for (;;) {
-    if (n == *cap) {
-      size_t nc = *cap ? *cap * 2 : 64;
-      char **c = realloc(*cells, nc * sizeof(*c));
-      if (!c)
-        return (size_t)-1;
-      *cells = c;
-      *cap = nc;
-    }
-    (*cells)[n++] = p;
-    char *t = strchr(p, '\t');
-    if (!t)
-      break;
-    *t = '\0';
-    p = t + 1;
-  }
-  return n;
-}
-
 /* Empty -> NAN; otherwise a full number or -1. */
 static int parse_num(const char *s, double *v) {
   if (!*s) {
@@ -157,7 +136,7 @@ bs_cat_probes *bs_cat_probes_read_tsv(const char *path, char *errstr, size_t err
     bs_set_err(errstr, errstr_size, "%s: %s", path, rc == 0 ? "empty file" : "read error");
     goto fail;
   }
-  n_head = split_tabs(line, &cells, &cells_cap);
+  n_head = bs_fields_split_tabs(line, strlen(line), &cells, &cells_cap);
   if (n_head == (size_t)-1)
     goto oom;
   for (int c = 0; c < C_COUNT; c++) {
@@ -176,7 +155,7 @@ bs_cat_probes *bs_cat_probes_read_tsv(const char *path, char *errstr, size_t err
     lineno++;
     if (!*line)
       continue;
-    size_t nc = split_tabs(line, &cells, &cells_cap);
+    size_t nc = bs_fields_split_tabs(line, strlen(line), &cells, &cells_cap);
     if (nc == (size_t)-1)
       goto oom;
     if (nc != n_head) {

@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "bs/objstore.h"
+#include "fields.h"
 
 bs_import_limits bs_import_limits_default(void) {
   bs_import_limits l = {2000000, 10000, (size_t)4 << 30, 1 << 20, 255};
@@ -57,29 +58,6 @@ static int parse_float(const char *s, size_t len, double *out) {
     return -1;
   *out = (double)f;
   return 0;
-}
-
-/* Splits line[0..len) at tabs into fields (pointers into the line). */
-static size_t split(char *line, size_t len, char ***fields, size_t *cap) {
-  size_t n = 0;
-  char *start = line;
-  for (size_t i = 0; i <= len; i++) {
-    if (i == len || line[i] == '\t') {
-      if (n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
-        char **nf = realloc(*fields, nc * sizeof(*nf));
-        if (!nf)
-          return (size_t)-1;
-        *fields = nf;
-        *cap = nc;
-      }
-      (*fields)[n++] = start;
-      if (i < len)
-        line[i] = '\0';
-      start = line + i + 1;
-    }
-  }
-  return n;
 }
 
 static int is_blank(const char *s, size_t len) {
@@ -133,7 +111,7 @@ static int parse(char *text, size_t len, parser *p, bmd_log_base log_base, bmd_d
     line[ll] = '\0'; /* text[len] is writable: callers allocate one more byte */
     if (!memchr(line, '\t', ll) || is_blank(line, ll))
       continue; /* a note, as BMDExpress ignores it */
-    size_t nf = split(line, ll, &fields, &fcap);
+    size_t nf = bs_fields_split_tabs(line, ll, &fields, &fcap);
     if (nf == (size_t)-1)
       FAIL(p, "out of memory");
     if (!have_doses) {

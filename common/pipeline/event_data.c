@@ -104,3 +104,19 @@ json_t *bs_event_data_next(const bs_envelope *in, const json_t *settings,
   }
   return d;
 }
+
+bs_status bs_event_inputs_read(const bs_envelope *in, bs_event_inputs *ev, char *errstr,
+                               size_t errstr_size) {
+  bs_status st = bs_event_settings(in->data, &ev->settings, &ev->s, errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_event_annotation(in->data, in->project_id, &ev->annotation, &ev->keys, errstr,
+                             errstr_size);
+  return st;
+}
+
+void bs_event_inputs_clear(bs_event_inputs *ev) {
+  bmd_dataset_destroy(ev->ds);
+  json_decref(ev->annotation);
+  json_decref(ev->settings);
+  memset(ev, 0, sizeof(*ev));
+}

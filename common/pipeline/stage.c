@@ -4,6 +4,7 @@
 #include "bs/stage.h"
 
 #include <errno.h>
+#include <gsl/gsl_errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "bs/accounts.h"
 #include "bs/log.h"
+#include "bs/stages.h"
 #include "stage_internal.h"
 
 volatile sig_atomic_t bs_stage_stop_requested = 0;
@@ -461,4 +463,22 @@ int bs_stage_program(int argc, char **argv, const bs_stage_def *def, const bs_co
   bs_log_init("bmdstream", -1);
   bs_config_destroy(cfg);
   return rc;
+}
+
+int bs_stage_main(int argc, char **argv, const char *name, bs_stage_handle_cb handle,
+                  const bs_config_param *params, size_t nparams) {
+  gsl_set_error_handler_off();
+  const bs_stage_info *info = bs_stage_info_find(name);
+  if (!info) {
+    fprintf(stderr, "bmdstream-%s: not a stage of the stage table\n", name);
+    return 1;
+  }
+  bs_stage_def def = {.name = info->name,
+                      .output = info->output,
+                      .authorize = 1,
+                      .report_jobs = 1,
+                      .uses_objstore = 1,
+                      .handle = handle,
+                      .opaque = NULL};
+  return bs_stage_program(argc, argv, &def, params, nparams);
 }

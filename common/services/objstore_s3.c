@@ -6,41 +6,16 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "bs/sha256.h"
 #include "objstore_internal.h"
 
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-/* SHA-256 of a buffer or a file, as lowercase hex. */
-static int sha256_hex(const void *buf, size_t len, FILE *file, char out[65]) {
-  unsigned char md[32];
-  unsigned int mdlen = 0;
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-  if (ok && file) {
-    char chunk[65536];
-    size_t n;
-    while (ok && (n = fread(chunk, 1, sizeof(chunk), file)) > 0)
-      ok = EVP_DigestUpdate(ctx, chunk, n);
-    ok = ok && !ferror(file);
-    rewind(file);
-  } else if (ok) {
-    ok = EVP_DigestUpdate(ctx, buf, len);
-  }
-  ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen);
-  EVP_MD_CTX_free(ctx);
-  if (!ok)
-    return -1;
-  for (unsigned i = 0; i < 32; i++)
-    snprintf(out + 2 * i, 3, "%02x", md[i]);
-  return 0;
-}
 
 typedef struct membuf {
   char *data;
@@ -162,14 +137,14 @@ static bs_status s3_perform(bs_objstore *s, const s3_request *rq, long *http_sta
   readbuf rb = {rq->body, rq->body_len, 0};
   curl_off_t upload_size = 0;
   if (rq->upload) {
-    if (sha256_hex(NULL, 0, rq->upload, sha) != 0) {
+    if (bs_sha256_hex(NULL, 0, rq->upload, sha) != 0) {
       snprintf(errstr, errstr_size, "cannot read the file to upload");
       return BS_ERR_PERMANENT;
     }
     struct stat sb;
     fstat(fileno(rq->upload), &sb);
     upload_size = sb.st_size;
-  } else if (rq->body && sha256_hex(rq->body, rq->body_len, NULL, sha) != 0) {
+  } else if (rq->body && bs_sha256_hex(rq->body, rq->body_len, NULL, sha) != 0) {
     snprintf(errstr, errstr_size, "SHA-256 failed");
     return BS_ERR_PERMANENT;
   }

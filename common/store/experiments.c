@@ -15,25 +15,11 @@
 #include "bs/objstore.h"
 #include "bs/settings.h"
 
-const char *bs_log_base_name(bmd_log_base base) {
-  switch (base) {
-  case BMD_LOG_NONE:
-    return "none";
-  case BMD_LOG_BASE2:
-    return "base2";
-  case BMD_LOG_BASE10:
-    return "base10";
-  case BMD_LOG_NATURAL:
-    return "natural";
-  }
-  return "base2";
-}
-
 bs_status bs_experiment_insert(bs_db *db, int64_t project_id, const char *name,
                                const bmd_dataset *ds, int64_t *experiment_id, char *errstr,
                                size_t errstr_size) {
   const bs_db_param params[] = {BS_DB_INT64(project_id), BS_DB_TEXT(name),
-                                BS_DB_TEXT(bs_log_base_name(ds->log_base)),
+                                BS_DB_TEXT(bs_settings_log_base_word(ds->log_base)),
                                 BS_DB_INT64(ds->n_probes), BS_DB_INT64(ds->n_samples)};
   return bs_db_query_id(db,
                         "INSERT INTO dose_response_experiments (project_id, name, "

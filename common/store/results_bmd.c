@@ -11,15 +11,7 @@
 #include "bs/bmd_export.h"
 #include "bs/db_copy.h"
 #include "bs/results.h"
-
-typedef struct id_row {
-  const char *id;
-  size_t row;
-} id_row;
-
-static int compare_id(const void *a, const void *b) {
-  return strcmp(((const id_row *)a)->id, ((const id_row *)b)->id);
-}
+#include "results_internal.h"
 
 static int compare_size(const void *a, const void *b) {
   size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -39,34 +31,30 @@ bs_status bs_results_passed_probes(bs_db *db, int64_t prefilter_id, const bmd_da
   if (st != BS_OK)
     return st;
   size_t count = (size_t)PQntuples(res);
-  id_row *index = malloc((ds->n_probes ? ds->n_probes : 1) * sizeof(*index));
+  bmd_probe_index *index = bmd_probe_index_new(ds);
   size_t *out = malloc((count ? count : 1) * sizeof(*out));
   if (!index || !out) {
     snprintf(errstr, errstr_size, "out of memory");
     st = BS_ERR_RETRIABLE;
     goto done;
   }
-  for (size_t p = 0; p < ds->n_probes; p++)
-    index[p] = (id_row){ds->probe_ids[p], p};
-  qsort(index, ds->n_probes, sizeof(*index), compare_id);
   for (size_t i = 0; i < count; i++) {
-    id_row key = {PQgetvalue(res, (int)i, 0), 0};
-    id_row *hit = bsearch(&key, index, ds->n_probes, sizeof(*index), compare_id);
-    if (!hit) {
+    const char *id = PQgetvalue(res, (int)i, 0);
+    out[i] = bmd_probe_index_find(index, id);
+    if (out[i] == ds->n_probes) {
       snprintf(errstr, errstr_size,
                "prefilter result %" PRId64 " names probe '%s', which the matrix does not have",
-               prefilter_id, key.id);
+               prefilter_id, id);
       st = BS_ERR_PERMANENT;
       goto done;
     }
-    out[i] = hit->row;
   }
   qsort(out, count, sizeof(*out), compare_size);
   *rows = out;
   *n = count;
   out = NULL;
 done:
-  free(index);
+  bmd_probe_index_destroy(index);
   free(out);
   PQclear(res);
   return st;
@@ -145,27 +133,17 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
     return st;
 
   /* 2. The rows, in one transaction with the result's key and count. */
-  bs_copy_text *copy = copy_rows(ds, fits, n);
-  st = bs_db_begin(db, errstr, errstr_size);
-  const bs_db_param ip[] = {BS_DB_INT64(result_id)};
-  if (st == BS_OK)
-    st = bs_copy_text_load(
-        copy, db, "stat_staging",
-        "probe_id varchar(255), best_model varchar(50), best_bmd float8, best_bmdl float8, "
-        "best_bmdu float8, best_fit_p_value float8, best_aic float8, direction smallint, "
-        "models jsonb",
-        "INSERT INTO probe_stat_results (bmd_result_id, probe_id, best_model, best_bmd, "
-        "best_bmdl, best_bmdu, best_fit_p_value, best_aic, direction, models) "
-        "SELECT $1::bigint, * FROM stat_staging ON CONFLICT DO NOTHING",
-        1, ip, errstr, errstr_size);
-  if (st == BS_OK) {
-    const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_TEXT(key), BS_DB_INT64(n)};
-    st = bs_db_query(db,
-                     "UPDATE bmd_results SET results_s3_key = $2, num_results = $3::int "
-                     "WHERE id = $1::bigint",
-                     3, params, NULL, errstr, errstr_size);
-  }
-  st = bs_db_end(db, st, errstr, errstr_size);
-  bs_copy_text_destroy(copy);
-  return st;
+  const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_TEXT(key), BS_DB_INT64(n)};
+  return bs_results_store_rows(
+      db, copy_rows(ds, fits, n), "stat_staging",
+      "probe_id varchar(255), best_model varchar(50), best_bmd float8, best_bmdl float8, "
+      "best_bmdu float8, best_fit_p_value float8, best_aic float8, direction smallint, "
+      "models jsonb",
+      "INSERT INTO probe_stat_results (bmd_result_id, probe_id, best_model, best_bmd, "
+      "best_bmdl, best_bmdu, best_fit_p_value, best_aic, direction, models) "
+      "SELECT $1::bigint, * FROM stat_staging ON CONFLICT DO NOTHING",
+      result_id,
+      "UPDATE bmd_results SET results_s3_key = $2, num_results = $3::int "
+      "WHERE id = $1::bigint",
+      3, params, errstr, errstr_size);
 }

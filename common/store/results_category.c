@@ -8,7 +8,7 @@
 #include "bs/bmd_export.h"
 #include "bs/db_copy.h"
 #include "bs/results.h"
-#include "bs/settings.h"
+#include "results_internal.h"
 
 /* The statistics that have no column of their own, as JSON text. */
 static char *statistics_json(const bmd_category_result *r) {
@@ -29,24 +29,13 @@ bs_status bs_results_upsert_category(bs_db *db, int64_t project_id, int64_t bmd_
                                      const char *type, const json_t *key,
                                      int64_t *category_result_id, char *errstr,
                                      size_t errstr_size) {
-  char hash[65], name[96];
-  if (bs_settings_hash(key, hash) != 0) {
-    bs_set_err(errstr, errstr_size, "out of memory hashing the category settings");
-    return BS_ERR_RETRIABLE;
-  }
-  snprintf(name, sizeof(name), "%s-%.16s", type, hash);
-  char *info = json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS);
-  const bs_db_param params[] = {BS_DB_INT64(project_id), BS_DB_INT64(bmd_result_id),
-                                BS_DB_TEXT(name),        BS_DB_TEXT(type),
-                                BS_DB_TEXT(hash),        BS_DB_TEXT(info)};
-  bs_status st = bs_db_query_id(db,
-                                "INSERT INTO category_results (project_id, bmd_result_id, name, "
-                                "category_type, params_hash, parameters) VALUES ($1::bigint, "
-                                "$2::bigint, $3, $4, $5, $6::jsonb) ON CONFLICT (bmd_result_id, "
-                                "params_hash) DO UPDATE SET name = EXCLUDED.name RETURNING id",
-                                6, params, category_result_id, errstr, errstr_size);
-  free(info);
-  return st;
+  return bs_results_upsert_hashed(db,
+                                  "INSERT INTO category_results (project_id, bmd_result_id, name, "
+                                  "category_type, params_hash, parameters) VALUES ($1::bigint, "
+                                  "$2::bigint, $3, $4, $5, $6::jsonb) ON CONFLICT (bmd_result_id, "
+                                  "params_hash) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+                                  project_id, bmd_result_id, type, "category", key,
+                                  category_result_id, errstr, errstr_size);
 }
 
 /* One COPY text row per category, for the staging table (none without
@@ -76,31 +65,23 @@ static bs_copy_text *copy_rows(const bmd_category_analysis *ca) {
 bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
                                       const bmd_category_analysis *ca, const json_t *tpod,
                                       const char *export_prefix, char *errstr, size_t errstr_size) {
-  bs_copy_text *copy = copy_rows(ca);
-  const bs_db_param ip[] = {BS_DB_INT64(category_result_id)};
-  bs_status st = bs_db_begin(db, errstr, errstr_size);
-  if (st == BS_OK)
-    st = bs_copy_text_load(
-        copy, db, "cat_staging",
-        "category_id varchar(255), category_name text, genes_in_category int, genes_passed int, "
-        "fisher_p_value float8, bmd_median float8, bmdl_median float8, bmdu_median float8, "
-        "bmd_mean float8, bmd_min float8, statistics jsonb",
-        "INSERT INTO category_result_details (category_result_id, category_id, category_name, "
-        "genes_in_category, genes_passed, fisher_p_value, bmd_median, bmdl_median, bmdu_median, "
-        "bmd_mean, bmd_min, statistics) SELECT $1::bigint, * FROM cat_staging "
-        "ON CONFLICT DO NOTHING",
-        1, ip, errstr, errstr_size);
-  bs_copy_text_destroy(copy);
   char *tp = tpod ? json_dumps(tpod, JSON_COMPACT) : NULL;
   const bs_db_param up[] = {BS_DB_INT64(category_result_id), BS_DB_TEXT(export_prefix),
                             BS_DB_INT64(ca ? bmd_category_n_results(ca) : 0),
                             tp ? BS_DB_TEXT(tp) : BS_DB_NULL};
-  if (st == BS_OK)
-    st = bs_db_query(db,
-                     "UPDATE category_results SET results_s3_key = $2, num_categories = $3::int, "
-                     "tpod = $4::jsonb WHERE id = $1::bigint",
-                     4, up, NULL, errstr, errstr_size);
+  bs_status st = bs_results_store_rows(
+      db, copy_rows(ca), "cat_staging",
+      "category_id varchar(255), category_name text, genes_in_category int, genes_passed int, "
+      "fisher_p_value float8, bmd_median float8, bmdl_median float8, bmdu_median float8, "
+      "bmd_mean float8, bmd_min float8, statistics jsonb",
+      "INSERT INTO category_result_details (category_result_id, category_id, category_name, "
+      "genes_in_category, genes_passed, fisher_p_value, bmd_median, bmdl_median, bmdu_median, "
+      "bmd_mean, bmd_min, statistics) SELECT $1::bigint, * FROM cat_staging "
+      "ON CONFLICT DO NOTHING",
+      category_result_id,
+      "UPDATE category_results SET results_s3_key = $2, num_categories = $3::int, "
+      "tpod = $4::jsonb WHERE id = $1::bigint",
+      4, up, errstr, errstr_size);
   free(tp);
-  st = bs_db_end(db, st, errstr, errstr_size);
   return st;
 }

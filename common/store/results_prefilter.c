@@ -7,7 +7,7 @@
 
 #include "bs/db_copy.h"
 #include "bs/results.h"
-#include "bs/settings.h"
+#include "results_internal.h"
 
 /* One COPY text row per probe, for the staging table. */
 static bs_copy_text *copy_rows(const bmd_dataset *ds, const double *statistic,
@@ -32,52 +32,32 @@ static bs_copy_text *copy_rows(const bmd_dataset *ds, const double *statistic,
 bs_status bs_results_upsert_prefilter(bs_db *db, int64_t project_id, int64_t experiment_id,
                                       const char *method, const json_t *settings,
                                       int64_t *prefilter_id, char *errstr, size_t errstr_size) {
-  char hash[65], name[96];
-  if (bs_settings_hash(settings, hash) != 0) {
-    bs_set_err(errstr, errstr_size, "out of memory hashing the prefilter settings");
-    return BS_ERR_RETRIABLE;
-  }
-  snprintf(name, sizeof(name), "%s-%.16s", method, hash);
-  char *info = json_dumps(settings, JSON_COMPACT | JSON_SORT_KEYS);
-  const bs_db_param params[] = {BS_DB_INT64(project_id), BS_DB_INT64(experiment_id),
-                                BS_DB_TEXT(name),        BS_DB_TEXT(method),
-                                BS_DB_TEXT(hash),        BS_DB_TEXT(info)};
   /* DO UPDATE (a no-op assignment) so that RETURNING yields the id of an
    * existing row too. */
-  bs_status st = bs_db_query_id(db,
-                                "INSERT INTO prefilter_results (project_id, experiment_id, name, "
-                                "method, params_hash, parameters) VALUES ($1::bigint, $2::bigint, "
-                                "$3, $4, $5, $6::jsonb) ON CONFLICT (experiment_id, params_hash) "
-                                "DO UPDATE SET name = EXCLUDED.name RETURNING id",
-                                6, params, prefilter_id, errstr, errstr_size);
-  free(info);
-  return st;
+  return bs_results_upsert_hashed(
+      db,
+      "INSERT INTO prefilter_results (project_id, experiment_id, name, "
+      "method, params_hash, parameters) VALUES ($1::bigint, $2::bigint, "
+      "$3, $4, $5, $6::jsonb) ON CONFLICT (experiment_id, params_hash) "
+      "DO UPDATE SET name = EXCLUDED.name RETURNING id",
+      project_id, experiment_id, method, "prefilter", settings, prefilter_id, errstr, errstr_size);
 }
 
 bs_status bs_results_store_prefilter(bs_db *db, int64_t prefilter_id, const bmd_dataset *ds,
                                      const double *statistic, const bmd_prefilter_result *res,
                                      const char *export_prefix, char *errstr, size_t errstr_size) {
-  bs_copy_text *copy = copy_rows(ds, statistic, res);
-  const bs_db_param ip[] = {BS_DB_INT64(prefilter_id)};
   const bs_db_param up[] = {BS_DB_INT64(prefilter_id), BS_DB_INT64(res->n_probes),
                             BS_DB_INT64(res->n_passed), BS_DB_TEXT(export_prefix)};
-  bs_status st = bs_db_begin(db, errstr, errstr_size);
-  if (st == BS_OK)
-    st = bs_copy_text_load(
-        copy, db, "pf_staging",
-        "probe_id varchar(255), statistic float8, p_value float8, adjusted_p_value float8, "
-        "best_fold_change float8, fold_changes float8[], noel_dose float8, loel_dose float8, "
-        "passed boolean",
-        "INSERT INTO prefilter_result_details (prefilter_id, probe_id, statistic, p_value, "
-        "adjusted_p_value, best_fold_change, fold_changes, noel_dose, loel_dose, passed) "
-        "SELECT $1::bigint, * FROM pf_staging ON CONFLICT DO NOTHING",
-        1, ip, errstr, errstr_size);
-  if (st == BS_OK)
-    st = bs_db_query(db,
-                     "UPDATE prefilter_results SET num_tested = $2::int, num_passed = $3::int, "
-                     "results_s3_key = $4 WHERE id = $1::bigint",
-                     4, up, NULL, errstr, errstr_size);
-  st = bs_db_end(db, st, errstr, errstr_size);
-  bs_copy_text_destroy(copy);
-  return st;
+  return bs_results_store_rows(
+      db, copy_rows(ds, statistic, res), "pf_staging",
+      "probe_id varchar(255), statistic float8, p_value float8, adjusted_p_value float8, "
+      "best_fold_change float8, fold_changes float8[], noel_dose float8, loel_dose float8, "
+      "passed boolean",
+      "INSERT INTO prefilter_result_details (prefilter_id, probe_id, statistic, p_value, "
+      "adjusted_p_value, best_fold_change, fold_changes, noel_dose, loel_dose, passed) "
+      "SELECT $1::bigint, * FROM pf_staging ON CONFLICT DO NOTHING",
+      prefilter_id,
+      "UPDATE prefilter_results SET num_tested = $2::int, num_passed = $3::int, "
+      "results_s3_key = $4 WHERE id = $1::bigint",
+      4, up, errstr, errstr_size);
 }

@@ -17,7 +17,6 @@
  *      "bmd" this stage ends the job.
  * Progress goes to job-events as probes are fitted.
  */
-#include <gsl/gsl_errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,29 +48,24 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   (void)opaque;
   bs_db *db = bs_stage_db(stage);
   bs_objstore *store = bs_stage_objstore(stage);
-  json_t *settings = NULL, *annotation = NULL;
-  bmd_dataset *ds = NULL;
+  bs_event_inputs ev = {0};
   size_t *rows = NULL, nrows = 0;
   bmd_probe_fit *fits = NULL;
-  bs_settings s;
-  bs_analysis_inputs keys;
   int64_t prefilter_id = json_integer_value(json_object_get(in->data, "prefilter_result_id"));
-  bs_status st = bs_event_settings(in->data, &settings, &s, errstr, errstr_size);
-  if (st == BS_OK)
-    st = bs_event_annotation(in->data, in->project_id, &annotation, &keys, errstr, errstr_size);
-  if (st != BS_OK || s.last_step == BS_STEP_PREFILTER) {
+  bs_status st = bs_event_inputs_read(in, &ev, errstr, errstr_size);
+  if (st != BS_OK || ev.s.last_step == BS_STEP_PREFILTER) {
     if (st == BS_OK)
       snprintf(out->message, sizeof(out->message), "nothing to do: the last step is the prefilter");
     goto done;
   }
-  st = bs_experiment_load_matrix(db, store, in->project_id, in->experiment_id, &ds, errstr,
+  st = bs_experiment_load_matrix(db, store, in->project_id, in->experiment_id, &ev.ds, errstr,
                                  errstr_size);
   if (st == BS_OK)
-    st = bs_results_passed_probes(db, prefilter_id, ds, &rows, &nrows, errstr, errstr_size);
+    st = bs_results_passed_probes(db, prefilter_id, ev.ds, &rows, &nrows, errstr, errstr_size);
   if (st != BS_OK)
     goto done;
 
-  const json_t *bmd_settings = json_object_get(settings, "bmd");
+  const json_t *bmd_settings = json_object_get(ev.settings, "bmd");
   char hash[65], name[80];
   if (bs_settings_hash(bmd_settings, hash) != 0) {
     snprintf(errstr, errstr_size, "out of memory hashing the BMD settings");
@@ -91,7 +85,8 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   bs_export_target to = {store, prefix};
   progress_ctx pc = {stage, in};
   unsigned threads = (unsigned)bs_config_get_int(bs_stage_config(stage), "threads");
-  st = bs_step_bmd(&s, ds, rows, nrows, threads, on_progress, &pc, &to, &fits, errstr, errstr_size);
+  st = bs_step_bmd(&ev.s, ev.ds, rows, nrows, threads, on_progress, &pc, &to, &fits, errstr,
+                   errstr_size);
   if (st != BS_OK)
     goto done;
   if (bs_stage_stopping(stage)) {
@@ -101,12 +96,12 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   }
   snprintf(key, sizeof(key), "projects/%" PRId64 "/results/%" PRId64 "/probe_stats.json.gz",
            in->project_id, result_id);
-  st =
-      bs_results_store_probe_stats(db, store, key, result_id, ds, fits, nrows, errstr, errstr_size);
+  st = bs_results_store_probe_stats(db, store, key, result_id, ev.ds, fits, nrows, errstr,
+                                    errstr_size);
   if (st != BS_OK)
     goto done;
 
-  out->data = bs_event_data_next(in, settings, annotation);
+  out->data = bs_event_data_next(in, ev.settings, ev.annotation);
   if (!out->data ||
       json_object_set_new(out->data, "prefilter_result_id", json_integer(prefilter_id)) != 0 ||
       json_object_set_new(out->data, "bmd_result_id", json_integer(result_id)) != 0 ||
@@ -117,26 +112,17 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   }
   snprintf(out->event_key, sizeof(out->event_key), "bmd_result=%" PRId64, result_id);
   out->result_id = result_id;
-  out->job_completed = s.last_step == BS_STEP_BMD;
+  out->job_completed = ev.s.last_step == BS_STEP_BMD;
   snprintf(out->message, sizeof(out->message), "BMD analysis done: %zu probes fitted%s", nrows,
            out->job_completed ? "; completed (last step: bmd)" : "");
 done:
   free(fits);
   free(rows);
-  bmd_dataset_destroy(ds);
-  json_decref(annotation);
-  json_decref(settings);
+  bs_event_inputs_clear(&ev);
   return st;
 }
 
 int main(int argc, char **argv) {
-  gsl_set_error_handler_off();
-  bs_stage_def def = {.name = "bmd",
-                      .output = BS_TOPIC_BMD_DONE,
-                      .authorize = 1,
-                      .report_jobs = 1,
-                      .uses_objstore = 1,
-                      .handle = handle,
-                      .opaque = NULL};
-  return bs_stage_program(argc, argv, &def, bmd_params, sizeof(bmd_params) / sizeof(bmd_params[0]));
+  return bs_stage_main(argc, argv, "bmd", handle, bmd_params,
+                       sizeof(bmd_params) / sizeof(bmd_params[0]));
 }

@@ -18,7 +18,6 @@
  *      export prefix in one transaction;
  *   4. emit category-done (parameters carried on); the job is COMPLETED.
  */
-#include <gsl/gsl_errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,43 +45,39 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   bs_objstore *store = bs_stage_objstore(stage);
   int64_t bmd_id = json_integer_value(json_object_get(in->data, "bmd_result_id"));
   int64_t prefilter_id = json_integer_value(json_object_get(in->data, "prefilter_result_id"));
-  json_t *settings = NULL, *annotation = NULL, *key = NULL;
-  bmd_dataset *ds = NULL;
+  bs_event_inputs ev = {0};
+  json_t *key = NULL;
   bmd_probe_fit *fits = NULL;
   size_t n = 0;
   bmd_annotation *annot = NULL;
   bs_category_output *co = NULL;
   bs_annotation_files files = {0};
-  bs_settings s;
-  bs_analysis_inputs keys;
-  bs_status st = bs_event_settings(in->data, &settings, &s, errstr, errstr_size);
-  if (st == BS_OK)
-    st = bs_event_annotation(in->data, in->project_id, &annotation, &keys, errstr, errstr_size);
-  if (st != BS_OK || s.last_step != BS_STEP_CATEGORY) {
+  bs_status st = bs_event_inputs_read(in, &ev, errstr, errstr_size);
+  if (st != BS_OK || ev.s.last_step != BS_STEP_CATEGORY) {
     if (st == BS_OK)
       snprintf(out->message, sizeof(out->message), "nothing to do: the last step is the %s",
-               s.last_step == BS_STEP_PREFILTER ? "prefilter" : "BMD analysis");
+               ev.s.last_step == BS_STEP_PREFILTER ? "prefilter" : "BMD analysis");
     goto done;
   }
-  if (bs_settings_check_inputs(settings, &keys, errstr, errstr_size) != 0) {
+  if (bs_settings_check_inputs(ev.settings, &ev.keys, errstr, errstr_size) != 0) {
     st = BS_ERR_PERMANENT;
     goto done;
   }
-  st = bs_experiment_load_matrix(db, store, in->project_id, in->experiment_id, &ds, errstr,
+  st = bs_experiment_load_matrix(db, store, in->project_id, in->experiment_id, &ev.ds, errstr,
                                  errstr_size);
   if (st == BS_OK)
-    st = bs_category_load_fits(db, store, bmd_id, ds, &fits, &n, errstr, errstr_size);
+    st = bs_category_load_fits(db, store, bmd_id, ev.ds, &fits, &n, errstr, errstr_size);
   if (st == BS_OK)
-    st = bs_annotation_files_fetch(store, &keys, &files, errstr, errstr_size);
+    st = bs_annotation_files_fetch(store, &ev.keys, &files, errstr, errstr_size);
   if (st == BS_OK)
-    st = bs_step_annotation_load(&s, &files.paths, ds, &annot, errstr, errstr_size);
+    st = bs_step_annotation_load(&ev.s, &files.paths, ev.ds, &annot, errstr, errstr_size);
   bs_annotation_files_remove(&files);
   if (st != BS_OK)
     goto done;
 
-  const char *type = type_names[s.category_type];
+  const char *type = type_names[ev.s.category_type];
   int64_t cat_id = 0;
-  if (!(key = result_key(settings, annotation))) {
+  if (!(key = result_key(ev.settings, ev.annotation))) {
     snprintf(errstr, errstr_size, "out of memory");
     st = BS_ERR_RETRIABLE;
     goto done;
@@ -95,13 +90,13 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   snprintf(prefix, sizeof(prefix), "projects/%" PRId64 "/exports/category/%" PRId64, in->project_id,
            cat_id);
   bs_export_target to = {store, prefix};
-  st = bs_step_category(&s, ds, fits, n, annot, &to, &co, errstr, errstr_size);
+  st = bs_step_category(&ev.s, ev.ds, fits, n, annot, &to, &co, errstr, errstr_size);
   if (st == BS_OK)
     st = bs_results_store_categories(db, cat_id, co->ca, co->tpod, prefix, errstr, errstr_size);
   if (st != BS_OK)
     goto done;
   size_t n_categories = co->ca ? bmd_category_n_results(co->ca) : 0;
-  out->data = bs_event_data_next(in, settings, NULL);
+  out->data = bs_event_data_next(in, ev.settings, NULL);
   if (!out->data ||
       json_object_set_new(out->data, "prefilter_result_id", json_integer(prefilter_id)) != 0 ||
       json_object_set_new(out->data, "bmd_result_id", json_integer(bmd_id)) != 0 ||
@@ -123,21 +118,11 @@ done:
   bs_category_output_destroy(co);
   bmd_annotation_destroy(annot);
   free(fits);
-  bmd_dataset_destroy(ds);
   json_decref(key);
-  json_decref(annotation);
-  json_decref(settings);
+  bs_event_inputs_clear(&ev);
   return st;
 }
 
 int main(int argc, char **argv) {
-  gsl_set_error_handler_off();
-  bs_stage_def def = {.name = "category",
-                      .output = BS_TOPIC_CATEGORY_DONE,
-                      .authorize = 1,
-                      .report_jobs = 1,
-                      .uses_objstore = 1,
-                      .handle = handle,
-                      .opaque = NULL};
-  return bs_stage_program(argc, argv, &def, NULL, 0);
+  return bs_stage_main(argc, argv, "category", handle, NULL, 0);
 }

@@ -16,7 +16,6 @@
  *      the parameters and the annotation keys on. With last_step
  *      "prefilter" this stage ends the job.
  */
-#include <gsl/gsl_errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,24 +35,19 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   (void)opaque;
   bs_db *db = bs_stage_db(stage);
   bs_objstore *store = bs_stage_objstore(stage);
-  json_t *settings = NULL, *annotation = NULL;
-  bmd_dataset *ds = NULL;
+  bs_event_inputs ev = {0};
   bs_prefilter_output *po = NULL;
-  bs_settings s;
-  bs_analysis_inputs keys;
-  bs_status st = bs_event_settings(in->data, &settings, &s, errstr, errstr_size);
-  if (st == BS_OK)
-    st = bs_event_annotation(in->data, in->project_id, &annotation, &keys, errstr, errstr_size);
-  if (st == BS_OK && bs_settings_check_inputs(settings, &keys, errstr, errstr_size) != 0)
+  bs_status st = bs_event_inputs_read(in, &ev, errstr, errstr_size);
+  if (st == BS_OK && bs_settings_check_inputs(ev.settings, &ev.keys, errstr, errstr_size) != 0)
     st = BS_ERR_PERMANENT;
   if (st == BS_OK)
-    st = bs_experiment_load_matrix(db, store, in->project_id, in->experiment_id, &ds, errstr,
+    st = bs_experiment_load_matrix(db, store, in->project_id, in->experiment_id, &ev.ds, errstr,
                                    errstr_size);
   if (st != BS_OK)
     goto done;
   int64_t prefilter_id = 0;
-  st = bs_results_upsert_prefilter(db, in->project_id, in->experiment_id, s.method->name,
-                                   json_object_get(settings, "prefilter"), &prefilter_id, errstr,
+  st = bs_results_upsert_prefilter(db, in->project_id, in->experiment_id, ev.s.method->name,
+                                   json_object_get(ev.settings, "prefilter"), &prefilter_id, errstr,
                                    errstr_size);
   if (st != BS_OK)
     goto done;
@@ -63,13 +57,13 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   bs_export_target to = {store, prefix};
   bs_stage_progress(stage, in, 0.1, "testing probes");
   unsigned threads = (unsigned)bs_config_get_int(bs_stage_config(stage), "threads");
-  st = bs_step_prefilter(&s, ds, threads, &to, &po, errstr, errstr_size);
+  st = bs_step_prefilter(&ev.s, ev.ds, threads, &to, &po, errstr, errstr_size);
   if (st == BS_OK)
-    st = bs_results_store_prefilter(db, prefilter_id, ds, po->stat, po->result, prefix, errstr,
+    st = bs_results_store_prefilter(db, prefilter_id, ev.ds, po->stat, po->result, prefix, errstr,
                                     errstr_size);
   if (st != BS_OK)
     goto done;
-  out->data = bs_event_data_next(in, settings, annotation);
+  out->data = bs_event_data_next(in, ev.settings, ev.annotation);
   if (!out->data ||
       json_object_set_new(out->data, "prefilter_result_id",
                           json_integer((json_int_t)prefilter_id)) != 0 ||
@@ -79,27 +73,17 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
     goto done;
   }
   snprintf(out->event_key, sizeof(out->event_key), "prefilter_result=%" PRId64, prefilter_id);
-  out->job_completed = s.last_step == BS_STEP_PREFILTER;
+  out->job_completed = ev.s.last_step == BS_STEP_PREFILTER;
   snprintf(out->message, sizeof(out->message), "prefilter (%s): %zu of %zu probes passed%s",
-           s.method->name, po->n_passed, po->result->n_probes,
+           ev.s.method->name, po->n_passed, po->result->n_probes,
            out->job_completed ? "; completed (last step: prefilter)" : "");
 done:
   bs_prefilter_output_destroy(po);
-  bmd_dataset_destroy(ds);
-  json_decref(annotation);
-  json_decref(settings);
+  bs_event_inputs_clear(&ev);
   return st;
 }
 
 int main(int argc, char **argv) {
-  gsl_set_error_handler_off();
-  bs_stage_def def = {.name = "prefilter",
-                      .output = BS_TOPIC_PREFILTER_DONE,
-                      .authorize = 1,
-                      .report_jobs = 1,
-                      .uses_objstore = 1,
-                      .handle = handle,
-                      .opaque = NULL};
-  return bs_stage_program(argc, argv, &def, prefilter_params,
-                          sizeof(prefilter_params) / sizeof(prefilter_params[0]));
+  return bs_stage_main(argc, argv, "prefilter", handle, prefilter_params,
+                       sizeof(prefilter_params) / sizeof(prefilter_params[0]));
 }

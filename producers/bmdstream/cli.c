@@ -1,5 +1,6 @@
 /*
- * cli.c - configuration loading and database connection for subcommands.
+ * cli.c - configuration loading and database connection for subcommands,
+ * and the file flags of analyze and categories.
  */
 #include "cli.h"
 
@@ -59,5 +60,26 @@ int bs_cli_read_line(char *buf, size_t size) {
   size_t n = strlen(buf);
   while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
     buf[--n] = '\0';
+  return 0;
+}
+
+int bs_cli_files_take(bs_cli_files *f, int c, const char *arg) {
+  switch (c) {
+  case BS_CLI_OPT_OUT:
+    f->out = arg;
+    return 1;
+  case BS_CLI_OPT_PROBE_MAP:
+    f->files.probe_map = arg;
+    return 1;
+  case BS_CLI_OPT_CATEGORY_MAP:
+    f->files.category_map = arg;
+    return 1;
+  case BS_CLI_OPT_GMT:
+    f->files.gmt = arg;
+    return 1;
+  case BS_CLI_OPT_PRINT_SETTINGS:
+    f->print_settings = 1;
+    return 1;
+  }
   return 0;
 }

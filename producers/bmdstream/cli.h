@@ -1,14 +1,17 @@
 /*
  * cli.h - what the subcommands share: loading their configuration
- * (service settings + their own table) from env and flags, with --help.
+ * (service settings + their own table) from env and flags, with --help;
+ * the file flags of the commands that run analysis steps on files.
  */
 #ifndef BS_CLI_H
 #define BS_CLI_H
 
+#include <getopt.h>
 #include <stddef.h>
 
 #include "bs/config.h"
 #include "bs/db.h"
+#include "bs/settings.h"
 
 /* Builds the config of subcommand `name`: the shared service settings,
  * then params[0..nparams). Loads the environment and argv (config flags
@@ -23,5 +26,37 @@ bs_db *bs_cli_db(const char *name, const bs_config *cfg);
 
 /* Reads one line (without its newline) from stdin into buf; -1 on EOF. */
 int bs_cli_read_line(char *buf, size_t size);
+
+/* The flags `analyze` and `categories` both take: the output folder, the
+ * annotation files and --print-settings. A command puts
+ * BS_CLI_FILE_OPTIONS in its getopt_long table (its own codes from
+ * BS_CLI_OPT_OWN on) and hands each code to bs_cli_files_take. */
+typedef struct bs_cli_files {
+  const char *out;          /* --out DIR */
+  bs_analysis_inputs files; /* --probe-map, --category-map, --gmt */
+  int print_settings;       /* --print-settings */
+} bs_cli_files;
+
+enum {
+  BS_CLI_OPT_OUT = 256,
+  BS_CLI_OPT_PROBE_MAP,
+  BS_CLI_OPT_CATEGORY_MAP,
+  BS_CLI_OPT_GMT,
+  BS_CLI_OPT_PRINT_SETTINGS,
+  BS_CLI_OPT_OWN
+};
+
+/* clang-format off */
+#define BS_CLI_FILE_OPTIONS                                              \
+  {"out", required_argument, NULL, BS_CLI_OPT_OUT},                      \
+  {"probe-map", required_argument, NULL, BS_CLI_OPT_PROBE_MAP},          \
+  {"category-map", required_argument, NULL, BS_CLI_OPT_CATEGORY_MAP},    \
+  {"gmt", required_argument, NULL, BS_CLI_OPT_GMT},                      \
+  {"print-settings", no_argument, NULL, BS_CLI_OPT_PRINT_SETTINGS}
+/* clang-format on */
+
+/* Takes getopt_long's code c of one of those flags, with its argument,
+ * into f: 1, or 0 when c is not one of them. */
+int bs_cli_files_take(bs_cli_files *f, int c, const char *arg);
 
 #endif

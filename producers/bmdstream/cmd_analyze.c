@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 
 #include "analyze.h"
+#include "cli.h"
 #include "bs/category_export.h"
 #include "bs/matrix_import.h"
 #include "bs/objstore.h"
@@ -33,10 +34,9 @@
 #include "bs/steps.h"
 
 typedef struct analyze_args {
-  const char *matrix, *out, *config;
-  bs_analysis_inputs files;
+  const char *matrix, *config;
+  bs_cli_files io;  /* --out, the annotation files, --print-settings */
   unsigned threads; /* 0: the config's, else 1 */
-  int print_settings;
 } analyze_args;
 
 static void usage(FILE *out) {
@@ -73,28 +73,15 @@ static const char *find_config(int argc, char **argv) {
   return NULL;
 }
 
-enum {
-  OPT_MATRIX = 256,
-  OPT_OUT,
-  OPT_PROBE_MAP,
-  OPT_CATEGORY_MAP,
-  OPT_GMT,
-  OPT_THREADS,
-  OPT_CONFIG,
-  OPT_PRINT
-};
+enum { OPT_MATRIX = BS_CLI_OPT_OWN, OPT_THREADS, OPT_CONFIG };
 
 /* analyze's own flags (the settings flags are gone from argv by now).
  * -1 to go on, else the exit status. */
 static int parse_own(int argc, char **argv, analyze_args *a) {
   static const struct option lopts[] = {{"matrix", required_argument, NULL, OPT_MATRIX},
-                                        {"out", required_argument, NULL, OPT_OUT},
-                                        {"probe-map", required_argument, NULL, OPT_PROBE_MAP},
-                                        {"category-map", required_argument, NULL, OPT_CATEGORY_MAP},
-                                        {"gmt", required_argument, NULL, OPT_GMT},
+                                        BS_CLI_FILE_OPTIONS,
                                         {"threads", required_argument, NULL, OPT_THREADS},
                                         {"config", required_argument, NULL, OPT_CONFIG},
-                                        {"print-settings", no_argument, NULL, OPT_PRINT},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
   int c;
@@ -109,18 +96,6 @@ static int parse_own(int argc, char **argv, analyze_args *a) {
     case OPT_MATRIX:
       a->matrix = optarg;
       break;
-    case OPT_OUT:
-      a->out = optarg;
-      break;
-    case OPT_PROBE_MAP:
-      a->files.probe_map = optarg;
-      break;
-    case OPT_CATEGORY_MAP:
-      a->files.category_map = optarg;
-      break;
-    case OPT_GMT:
-      a->files.gmt = optarg;
-      break;
     case OPT_THREADS: {
       unsigned long t = strtoul(optarg, &end, 10);
       if (*optarg < '1' || *optarg > '9' || *end || t > 1024)
@@ -130,12 +105,11 @@ static int parse_own(int argc, char **argv, analyze_args *a) {
     }
     case OPT_CONFIG:
       break; /* read first, see find_config */
-    case OPT_PRINT:
-      a->print_settings = 1;
-      break;
     case ':':
       return bad("%s: missing value", argv[optind - 1]);
     default:
+      if (bs_cli_files_take(&a->io, c, optarg))
+        break;
       usage(stderr);
       return bad("unknown flag '%s'", argv[optind - 1]);
     }
@@ -162,13 +136,13 @@ static int parse(int argc, char **argv, analyze_args *a, bs_bmdx_analysis *cfg, 
     /* flags win over the config's files */
     if (!a->matrix)
       a->matrix = cfg->matrix;
-    if (!a->files.probe_map && !a->files.category_map && !a->files.gmt) {
-      a->files.probe_map = cfg->probe_map;
-      a->files.category_map = cfg->category_map;
+    if (!a->io.files.probe_map && !a->io.files.category_map && !a->io.files.gmt) {
+      a->io.files.probe_map = cfg->probe_map;
+      a->io.files.category_map = cfg->category_map;
     }
     if (!a->threads)
       a->threads = cfg->threads ? cfg->threads : 1;
-    if (bs_settings_resolve(sparse, &a->files, settings, err, sizeof(err)) != 0)
+    if (bs_settings_resolve(sparse, &a->io.files, settings, err, sizeof(err)) != 0)
       rc = bad("%s", err);
   }
   json_decref(sparse);
@@ -221,17 +195,18 @@ static int run_steps(const analyze_args *a, const bs_settings *s, const bmd_data
   fprintf(stderr,
           "bmdstream analyze: %zu probes x %zu samples (%zu dose groups); prefilter %s: "
           "%zu passed -> %s/prefilter.tsv\n",
-          ds->n_probes, ds->n_samples, ds->n_groups, s->method->name, pre->n_passed, a->out);
+          ds->n_probes, ds->n_samples, ds->n_groups, s->method->name, pre->n_passed, a->io.out);
   if (s->last_step >= BS_STEP_BMD) {
     if (bs_step_bmd(s, ds, pre->passed, pre->n_passed, a->threads, progress, NULL, &to, &fits, err,
                     sizeof(err)) != BS_OK) {
       fprintf(stderr, "bmdstream analyze: BMD: %s\n", err);
       goto done;
     }
-    fprintf(stderr, "bmdstream analyze: %zu probes fitted -> %s/bmd.tsv\n", pre->n_passed, a->out);
+    fprintf(stderr, "bmdstream analyze: %zu probes fitted -> %s/bmd.tsv\n", pre->n_passed,
+            a->io.out);
   }
   if (s->last_step >= BS_STEP_CATEGORY) {
-    if (bs_step_annotation_load(s, &a->files, ds, &annot, err, sizeof(err)) != BS_OK ||
+    if (bs_step_annotation_load(s, &a->io.files, ds, &annot, err, sizeof(err)) != BS_OK ||
         bs_step_category(s, ds, fits, pre->n_passed, annot, &to, &cat, err, sizeof(err)) != BS_OK) {
       fprintf(stderr, "bmdstream analyze: categories: %s\n", err);
       goto done;
@@ -239,10 +214,10 @@ static int run_steps(const analyze_args *a, const bs_settings *s, const bmd_data
     if (cat->ca) {
       bs_tpod_print(stdout, &cat->tpod_values);
       fprintf(stderr, "bmdstream analyze: %zu categories -> %s/categories.tsv, tpod.json, plots/\n",
-              bmd_category_n_results(cat->ca), a->out);
+              bmd_category_n_results(cat->ca), a->io.out);
     }
     fprintf(stderr, "bmdstream analyze: %zu curve plots -> %s/plots/curve_*.svg\n", cat->n_curves,
-            a->out);
+            a->io.out);
   }
   rc = 0;
 done:
@@ -264,8 +239,8 @@ static int run(const analyze_args *a, const json_t *settings) {
     fprintf(stderr, "bmdstream analyze: %s\n", err);
     return 1;
   }
-  if (make_out_dir(a->out, abs) != 0) {
-    fprintf(stderr, "bmdstream analyze: --out %s: %s\n", a->out, strerror(errno));
+  if (make_out_dir(a->io.out, abs) != 0) {
+    fprintf(stderr, "bmdstream analyze: --out %s: %s\n", a->io.out, strerror(errno));
     bmd_dataset_destroy(ds);
     return 1;
   }
@@ -274,7 +249,7 @@ static int run(const analyze_args *a, const json_t *settings) {
   bs_objstore *store = NULL;
   int rc = 1;
   if (bs_objstore_new(&so, &store, err, sizeof(err)) != BS_OK)
-    fprintf(stderr, "bmdstream analyze: --out %s: %s\n", a->out, err);
+    fprintf(stderr, "bmdstream analyze: --out %s: %s\n", a->io.out, err);
   else
     rc = run_steps(a, &s, ds, store);
   bs_objstore_destroy(store);
@@ -287,9 +262,9 @@ int bs_cmd_analyze(int argc, char **argv) {
   bs_bmdx_analysis cfg = {0};
   json_t *settings = NULL;
   int rc = parse(argc, argv, &a, &cfg, &settings);
-  if (rc < 0 && a.print_settings)
+  if (rc < 0 && a.io.print_settings)
     rc = bs_settings_print(stdout, settings) == 0 ? 0 : 1;
-  else if (rc < 0 && (!a.matrix || !a.out))
+  else if (rc < 0 && (!a.matrix || !a.io.out))
     rc = bad("%s is required (see --help)", !a.matrix ? "--matrix" : "--out");
   else if (rc < 0)
     rc = run(&a, settings);

@@ -41,15 +41,15 @@
 #include "bs/plot_curve.h"
 #include "bs/settings.h"
 #include "bs/steps.h"
+#include "cli.h"
 
 /* The flags of the settings this command takes. */
 #define SECTIONS (BS_SECTION_CATEGORY | BS_SECTION_TPOD | BS_SECTION_PLOTS)
 
 typedef struct categories_args {
-  const char *bmd_tsv, *out, *expression;
-  bs_analysis_inputs files;
+  const char *bmd_tsv, *expression;
+  bs_cli_files io;        /* --out, the annotation files, --print-settings */
   double highest, lowest; /* NAN: from --expression */
-  int print_settings;
 } categories_args;
 
 static void usage(FILE *out) {
@@ -81,20 +81,16 @@ static int parse_dose(const char *flag, const char *s, double *out) {
   return 0;
 }
 
-enum { O_BMD = 1000, O_PROBE_MAP, O_CAT_MAP, O_GMT, O_OUT, O_HIGH, O_LOW, O_EXPR, O_PRINT, O_HELP };
+enum { O_BMD = BS_CLI_OPT_OWN, O_HIGH, O_LOW, O_EXPR, O_HELP };
 
 /* The command's own flags (the settings flags are gone from argv by now).
  * -1 to go on, else the exit status. */
 static int parse_own(int argc, char **argv, categories_args *a) {
   static const struct option longopts[] = {{"bmd-tsv", required_argument, 0, O_BMD},
-                                           {"probe-map", required_argument, 0, O_PROBE_MAP},
-                                           {"category-map", required_argument, 0, O_CAT_MAP},
-                                           {"gmt", required_argument, 0, O_GMT},
-                                           {"out", required_argument, 0, O_OUT},
+                                           BS_CLI_FILE_OPTIONS,
                                            {"highest-dose", required_argument, 0, O_HIGH},
                                            {"lowest-dose", required_argument, 0, O_LOW},
                                            {"expression", required_argument, 0, O_EXPR},
-                                           {"print-settings", no_argument, 0, O_PRINT},
                                            {"help", no_argument, 0, O_HELP},
                                            {0, 0, 0, 0}};
   int c;
@@ -104,18 +100,6 @@ static int parse_own(int argc, char **argv, categories_args *a) {
     switch (c) {
     case O_BMD:
       a->bmd_tsv = optarg;
-      break;
-    case O_PROBE_MAP:
-      a->files.probe_map = optarg;
-      break;
-    case O_CAT_MAP:
-      a->files.category_map = optarg;
-      break;
-    case O_GMT:
-      a->files.gmt = optarg;
-      break;
-    case O_OUT:
-      a->out = optarg;
       break;
     case O_HIGH:
       if (parse_dose("--highest-dose", optarg, &a->highest) != 0)
@@ -128,9 +112,6 @@ static int parse_own(int argc, char **argv, categories_args *a) {
     case O_EXPR:
       a->expression = optarg;
       break;
-    case O_PRINT:
-      a->print_settings = 1;
-      break;
     case O_HELP:
     case 'h':
       usage(stdout);
@@ -138,6 +119,8 @@ static int parse_own(int argc, char **argv, categories_args *a) {
     case ':':
       return bad("%s: missing value", argv[optind - 1]);
     default:
+      if (bs_cli_files_take(&a->io, c, optarg))
+        break;
       usage(stderr);
       return bad("unknown flag '%s'", argv[optind - 1]);
     }
@@ -159,7 +142,7 @@ static int parse(int argc, char **argv, categories_args *a, json_t **settings) {
     rc = bad("%s", err);
   else
     rc = parse_own(argc, argv, a);
-  if (rc < 0 && bs_settings_resolve(sparse, &a->files, settings, err, sizeof(err)) != 0)
+  if (rc < 0 && bs_settings_resolve(sparse, &a->io.files, settings, err, sizeof(err)) != 0)
     rc = bad("%s", err);
   json_decref(sparse);
   return rc;
@@ -167,10 +150,10 @@ static int parse(int argc, char **argv, categories_args *a, json_t **settings) {
 
 /* What a run needs besides the settings; -1 to go on, else 2. */
 static int check(const categories_args *a, const bs_settings *s) {
-  if (!a->bmd_tsv || !a->out || !a->files.probe_map)
-    return bad("%s is required (see --help)", !a->bmd_tsv ? "--bmd-tsv"
-                                              : !a->out   ? "--out"
-                                                          : "--probe-map");
+  if (!a->bmd_tsv || !a->io.out || !a->io.files.probe_map)
+    return bad("%s is required (see --help)", !a->bmd_tsv  ? "--bmd-tsv"
+                                              : !a->io.out ? "--out"
+                                                           : "--probe-map");
   if (s->category_type == BS_CATEGORY_NONE)
     return bad("%s", "no categories to run: give --category-map, --gmt or --gene-level");
   if (s->category.filter_on[BMD_CAT_FILTER_HIGH_DOSE] && !isfinite(a->highest) && !a->expression)
@@ -267,7 +250,7 @@ static int run(categories_args *a, const bs_settings *s) {
         a->lowest = ds->group_dose[g];
   }
   probes = bs_cat_probes_read_tsv(a->bmd_tsv, err, sizeof(err));
-  if (!probes || bs_step_annotation_load(s, &a->files, ds, &annot, err, sizeof(err)) != BS_OK ||
+  if (!probes || bs_step_annotation_load(s, &a->io.files, ds, &annot, err, sizeof(err)) != BS_OK ||
       !(ca = bmd_category_run(annot, probes->probes, probes->n,
                               ds ? (const char *const *)ds->probe_ids : NULL, ds ? ds->n_probes : 0,
                               a->highest, a->lowest, &s->category, err, sizeof(err)))) {
@@ -281,7 +264,7 @@ static int run(categories_args *a, const bs_settings *s) {
     fprintf(stderr, "bmdstream categories: out of memory\n");
     goto done;
   }
-  if (open_store(a->out, &store) != 0)
+  if (open_store(a->io.out, &store) != 0)
     goto done;
   bs_export_target to = {store, ""};
   if (bs_category_exports_put(s, ca, probes->probes, tj, &to, err, sizeof(err)) != BS_OK) {
@@ -293,7 +276,7 @@ static int run(categories_args *a, const bs_settings *s) {
   printf("%zu probes, %zu genes passed the filters, %zu of %zu categories written to "
          "%s/categories.tsv\n",
          probes->n, bmd_category_n_genes(ca), bmd_category_n_results(ca),
-         bmd_annotation_n_categories(annot), a->out);
+         bmd_annotation_n_categories(annot), a->io.out);
   bs_tpod_print(stdout, &tpod);
   rc = 0;
 done:
@@ -312,7 +295,7 @@ int bs_cmd_categories(int argc, char **argv) {
   bs_settings s;
   char err[2048];
   int rc = parse(argc, argv, &a, &settings);
-  if (rc < 0 && a.print_settings)
+  if (rc < 0 && a.io.print_settings)
     rc = bs_settings_print(stdout, settings) == 0 ? 0 : 1;
   else if (rc < 0 && bs_settings_options(settings, &s, err, sizeof(err)) != BS_OK)
     rc = bad("%s", err);

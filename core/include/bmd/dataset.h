@@ -50,6 +50,21 @@ void bmd_dataset_destroy(bmd_dataset *ds);
  * out of memory. */
 int bmd_dataset_group(bmd_dataset *ds) __attribute__((warn_unused_result));
 
+/* An index of a dataset's probe ids, sorted by (id, row), for finding
+ * rows by id in O(log n_probes). */
+typedef struct bmd_probe_index bmd_probe_index;
+
+/* The index of ds (borrowed: it must outlive the index with its ids
+ * unchanged); NULL when out of memory. */
+bmd_probe_index *bmd_probe_index_new(const bmd_dataset *ds);
+
+/* Frees the index; NULL is safe. */
+void bmd_probe_index_destroy(bmd_probe_index *idx);
+
+/* The first row whose probe id is id; n_probes when there is none or id
+ * is NULL. */
+size_t bmd_probe_index_find(const bmd_probe_index *idx, const char *id);
+
 /* Pointer to the row of probe p (borrowed). */
 static inline const double *bmd_dataset_row(const bmd_dataset *ds, size_t p) {
   return ds->values + p * ds->n_samples;

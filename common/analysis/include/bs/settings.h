@@ -123,9 +123,12 @@ int bs_settings_print(FILE *out, const json_t *settings);
  * settings give equal hashes whatever their key order. */
 int bs_settings_hash(const json_t *value, char out[65]);
 
-/* "2", "10", "e" or "none", as the settings write a log base. */
+/* "2", "10", "e" or "none", as the settings write a log base; "base2",
+ * "base10", "natural" or "none", as the experiment rows store it. Parsing
+ * takes either; -1 if unknown. */
 const char *bs_settings_log_base_name(bmd_log_base base);
-int bs_settings_log_base_parse(const char *name); /* -1 if unknown */
+const char *bs_settings_log_base_word(bmd_log_base base);
+int bs_settings_log_base_parse(const char *name);
 
 /* ---- the command line ---------------------------------------------- */
 

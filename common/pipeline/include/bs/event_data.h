@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bmd/dataset.h"
 #include "bs/envelope.h"
 #include "bs/error.h"
 #include "bs/settings.h"
@@ -39,5 +40,23 @@ bs_status bs_event_annotation(const json_t *data, int64_t project_id, json_t **a
  * job, user, project and experiment ids of in, the settings and, unless
  * NULL, the annotation (both borrowed). The stage adds its result ids. */
 json_t *bs_event_data_next(const bs_envelope *in, const json_t *settings, const json_t *annotation);
+
+/* What a job stage reads before its step: the event's settings and
+ * annotation keys, then (when the stage goes on) the experiment's matrix.
+ * Zero it before use; bs_event_inputs_clear releases what it holds. */
+typedef struct bs_event_inputs {
+  json_t *settings;        /* new reference, as bs_event_settings gives it */
+  json_t *annotation;      /* new reference, as bs_event_annotation gives it */
+  bs_settings s;           /* the settings as core options */
+  bs_analysis_inputs keys; /* borrowed from annotation */
+  bmd_dataset *ds;         /* owned: the matrix, loaded by the stage; NULL until then */
+} bs_event_inputs;
+
+/* bs_event_settings, then bs_event_annotation, of in->data into ev. */
+bs_status bs_event_inputs_read(const bs_envelope *in, bs_event_inputs *ev, char *errstr,
+                               size_t errstr_size) __attribute__((warn_unused_result));
+
+/* Releases what ev holds and zeroes it. */
+void bs_event_inputs_clear(bs_event_inputs *ev);
 
 #endif

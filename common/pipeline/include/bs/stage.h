@@ -87,6 +87,14 @@ int bs_stage_run(const bs_stage_def *def, const bs_config *cfg);
 int bs_stage_program(int argc, char **argv, const bs_stage_def *def, const bs_config_param *params,
                      size_t nparams);
 
+/* The whole main of a job stage of the stage table (bs/stages.h):
+ * turns GSL's abort handler off, then runs bs_stage_program with handle
+ * on a def that publishes the row's output, authorizes each event's user,
+ * reports to job-events and opens the object store. Exit status 1 when
+ * the table has no row name. */
+int bs_stage_main(int argc, char **argv, const char *name, bs_stage_handle_cb handle,
+                  const bs_config_param *params, size_t nparams);
+
 /* Services for handlers (borrowed). */
 bs_db *bs_stage_db(bs_stage *stage);
 bs_metrics *bs_stage_metrics(bs_stage *stage);

@@ -13,8 +13,6 @@
 #include "bmd/dataset.h"
 #include "bs/db.h"
 
-const char *bs_log_base_name(bmd_log_base base); /* "none", "base2", ... */
-
 /* Inserts the experiment row (returning its id, which the caller uses to
  * name the matrix object) before the matrix is stored. */
 bs_status bs_experiment_insert(bs_db *db, int64_t project_id, const char *name,
