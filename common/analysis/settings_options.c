@@ -82,6 +82,8 @@ static void bmd_options(const json_t *j, bs_settings *o) {
       (bmd_poly_test)choice(j, "bmd.selection.poly_test"); /* nested_chi2, lowest_aic */
   sel->poly_p = number(j, "bmd.selection.poly_p");
   sel->limit_use = (bmd_limit_use)json_integer_value(bs_settings_get(j, "bmd.selection.limit_use"));
+  /* BMDExpress's "do not compute" skips the profile likelihood altogether */
+  b->fit.compute_limits = sel->limit_use != BMD_USE_NO_LIMITS;
   sel->flag_hill = flag(j, "bmd.selection.flag_hill");
   sel->hill_k_fraction = number(j, "bmd.selection.hill_k_fraction");
   sel->flagged_hill =
