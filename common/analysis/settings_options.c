@@ -6,6 +6,7 @@
  */
 #include "bs/settings.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "bmd/fit.h"
@@ -74,7 +75,14 @@ static void bmd_options(const json_t *j, bs_settings *o) {
   b->fit.bmr_type = (bmd_bmr_type)choice(j, "bmd.bmr_type"); /* sd, rel, abs */
   b->fit.bmr = number(j, "bmd.bmr");
   b->fit.alpha = 1.0 - number(j, "bmd.confidence_level");
-  b->fit.poly_restricted = flag(j, "bmd.restrict.poly") ? -1 : 0; /* -1: pybmds' restriction */
+  /* bmdexpress3, bmdexpress2, pybmds (one fit with pybmds' restriction) */
+  static const bmd_poly_fit poly_fits[] = {BMD_POLY_FIT_BMDX3, BMD_POLY_FIT_BMDX2,
+                                           BMD_POLY_FIT_SINGLE};
+  b->fit.poly_fit = poly_fits[choice(j, "bmd.poly.fit")];
+  b->fit.poly_restricted = -1;
+  b->fit.poly2_monotone = flag(j, "bmd.poly.poly2_monotone");
+  const json_t *poly2_bmr = bs_settings_get(j, "bmd.poly.poly2_bmr");
+  b->fit.poly2_bmr = json_is_number(poly2_bmr) ? json_number_value(poly2_bmr) : NAN;
   b->fit.power_restricted = flag(j, "bmd.restrict.power");
   b->fit.hill_restricted = flag(j, "bmd.restrict.hill");
   bmd_select_options *sel = &b->select;

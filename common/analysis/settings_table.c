@@ -27,6 +27,7 @@ static const char *const log_choices[] = {"2", "10", "e", "none", NULL};
 static const char *const log_words[] = {"base2", "base10", "natural", "none", NULL};
 static const char *const variance_choices[] = {"constant", "nonconstant", NULL};
 static const char *const bmr_type_choices[] = {"sd", "rel", "abs", NULL};
+static const char *const poly_fit_choices[] = {"bmdexpress3", "bmdexpress2", "pybmds", NULL};
 static const char *const poly_test_choices[] = {"nested_chi2", "lowest_aic", NULL};
 static const char *const category_choices[] = {"none", "gene", "defined", "gmt", NULL};
 static const char *const direction_choices[] = {"up", "down", NULL};
@@ -82,8 +83,14 @@ const bs_setting bs_settings_table[] = {
     {"bmd.confidence_level", BS_SETTING_NUMBER, "0.95", 0, 0.5, 1, MIN_OPEN | MAX_OPEN, NULL,
      "confidence-level", NULL, NULL, NULL, NULL, NULL, NULL,
      "one-sided confidence level of BMDL and BMDU"},
-    {"bmd.restrict.poly", BS_SETTING_BOOL, "true", 0, 0, 0, 0, NULL, "restrict-poly", NULL, NULL,
-     NULL, NULL, NULL, NULL, "polynomials of degree >= 2 monotone (pybmds' restriction)"},
+    {"bmd.poly.fit", BS_SETTING_CHOICE, "\"bmdexpress3\"", 0, 0, 0, 0, poly_fit_choices,
+     "poly-fit", NULL, NULL, NULL, NULL, NULL, NULL,
+     "polynomials of degree >= 2: bmdexpress3 fitted up and down, monotone above degree 2, "
+     "lower BMD kept; bmdexpress2 unrestricted, lower BMD kept; pybmds one monotone fit"},
+    {"bmd.poly.poly2_monotone", BS_SETTING_BOOL, "false", 0, 0, 0, 0, NULL, "poly2-monotone", NULL,
+     NULL, NULL, NULL, NULL, NULL, "bmdexpress3: Poly 2 monotone too"},
+    {"bmd.poly.poly2_bmr", BS_SETTING_NUMBER, "null", 1, 0, INF, MIN_OPEN, NULL, "poly2-bmr", NULL,
+     "none", NULL, NULL, NULL, NULL, "Poly 2's own BMR factor (bmdexpress2/3; none: the BMR)"},
     {"bmd.restrict.power", BS_SETTING_BOOL, "true", 0, 0, 0, 0, NULL, "restrict-power", NULL, NULL,
      NULL, NULL, NULL, NULL, "Power exponent n >= 1"},
     {"bmd.restrict.hill", BS_SETTING_BOOL, "true", 0, 0, 0, 0, NULL, "restrict-hill", NULL, NULL,

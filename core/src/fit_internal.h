@@ -136,4 +136,10 @@ int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_ha
 /* ---- AOD (fit_aod.c) ---- */
 double bmd_chi2_sf(double x, double df);
 
+/* A polynomial of degree >= 2 fitted up and down, the lower BMD kept
+ * (opt->poly_fit BMDX2 or BMDX3; fit_poly_directions.c). */
+int bmd_fit_poly_directions(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
+                            const bmd_aod *aod, bmd_fit_result *out, char *errstr,
+                            size_t errstr_size);
+
 #endif

@@ -24,6 +24,9 @@ bmd_fit_options bmd_fit_options_default(void) {
   o.log_base = BMD_LOG_NONE;
   o.direction = 0;
   o.poly_restricted = -1;
+  o.poly_fit = BMD_POLY_FIT_SINGLE;
+  o.poly2_monotone = 0;
+  o.poly2_bmr = NAN;
   o.power_restricted = 1;
   o.hill_restricted = 1;
   o.alpha = 0.05;
@@ -131,6 +134,8 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
     snprintf(errstr, errstr_size, "invalid arguments");
     return -1;
   }
+  if (def->poly_degree >= 2 && opt->poly_fit != BMD_POLY_FIT_SINGLE)
+    return bmd_fit_poly_directions(ss, m, opt, aod, out, errstr, errstr_size);
   if (!(opt->bmr > 0) || !(opt->alpha > 0 && opt->alpha < 0.5)) {
     snprintf(errstr, errstr_size, "BMR factor must be > 0 and alpha in (0, 0.5)");
     return -1;

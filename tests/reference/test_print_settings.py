@@ -51,7 +51,7 @@ FLAG_SETS = [
      "--mtc", "--fold-filter", "1.5", "--keep-controls", "--notel-p", "0.1", "--notel-fc", "1.5"],
     ["--prefilter", "none", "--log", "base10", "--models", "exp5,hill,poly4",
      "--variance", "nonconstant", "--bmr-type", "rel", "--bmr", "0.1",
-     "--confidence-level", "0.9", "--restrict-poly", "false", "--poly-test", "lowest_aic",
+     "--confidence-level", "0.9", "--poly-fit", "bmdexpress2", "--poly-test", "lowest_aic",
      "--limit-use", "2", "--flagged-hill", "3", "--hill-k-fraction", "0.3333"],
     ["--p-cutoff", "none", "--fold-filter", "0", "--no-bmd"],
     ["--probe-map", PROBE_MAP, "--category-map", CAT_MAP, "--fit-p-min", "none",

@@ -198,7 +198,8 @@ static void test_options(void **state) {
       " \"fold_filter\": 1.5, \"permutations\": 100, \"seed\": 7, \"log_base\": \"10\"},"
       " \"bmd\": {\"models\": [\"hill\", \"exp3\"], \"variance\": \"nonconstant\","
       " \"bmr_type\": \"rel\", \"bmr\": 0.1, \"confidence_level\": 0.9,"
-      " \"restrict\": {\"poly\": false, \"power\": false, \"hill\": true},"
+      " \"poly\": {\"fit\": \"bmdexpress2\", \"poly2_bmr\": 1.5},"
+      " \"restrict\": {\"power\": false, \"hill\": true},"
       " \"selection\": {\"poly_test\": \"lowest_aic\", \"limit_use\": 3, \"flagged_hill\": 4}},"
       " \"category\": {\"type\": \"gmt\", \"filters\": {\"fit_p_min\": null,"
       " \"r_squared_min\": 0.6, \"remove_direction\": \"down\", \"min_genes_in_set\": 5}},"
@@ -218,7 +219,10 @@ static void test_options(void **state) {
   assert_int_equal(o.bmd.fit.variance, BMD_VARIANCE_NONCONSTANT);
   assert_int_equal(o.bmd.fit.bmr_type, BMD_BMR_REL);
   assert_true(fabs(o.bmd.fit.alpha - 0.1) < 1e-15);
-  assert_int_equal(o.bmd.fit.poly_restricted, 0);
+  assert_int_equal(o.bmd.fit.poly_fit, BMD_POLY_FIT_BMDX2);
+  assert_false(o.bmd.fit.poly2_monotone);
+  assert_true(o.bmd.fit.poly2_bmr == 1.5);
+  assert_false(o.bmd.fit.compute_limits); /* limit use 3: do not compute */
   assert_int_equal(o.bmd.fit.power_restricted, 0);
   assert_int_equal(o.bmd.select.poly_test, BMD_POLY_LOWEST_AIC);
   assert_int_equal(o.bmd.select.limit_use, BMD_USE_NO_LIMITS);

@@ -39,6 +39,21 @@ typedef enum bmd_variance { BMD_VARIANCE_CONSTANT = 0, BMD_VARIANCE_NONCONSTANT 
 
 typedef enum bmd_bmr_type { BMD_BMR_SD = 0, BMD_BMR_REL, BMD_BMR_ABS } bmd_bmr_type;
 
+/* How polynomials of degree >= 2 are fitted (docs/fitting.md, "Polynomials"):
+ *   SINGLE   one fit in the data's direction, restricted per poly_restricted
+ *            (pybmds / BMDS 3);
+ *   BMDX3    BMDExpress 3: fitted with the adverse direction up and down,
+ *            monotone (every b_j of the direction's sign) for degree > 2 and,
+ *            if poly2_monotone, for degree 2; the lower BMD is kept;
+ *   BMDX2    BMDExpress 2.x (BMDS 2.x `poly`, restrict 0): unrestricted,
+ *            BMD solved up and down, the lower BMD kept.
+ * Linear is always one fit in the data's direction. */
+typedef enum bmd_poly_fit {
+  BMD_POLY_FIT_SINGLE = 0,
+  BMD_POLY_FIT_BMDX3,
+  BMD_POLY_FIT_BMDX2
+} bmd_poly_fit;
+
 typedef enum bmd_fit_status {
   BMD_FIT_OK = 0,        /* optimiser converged (ftol/xtol reached) */
   BMD_FIT_MAXEVAL,       /* stopped at the evaluation limit; values kept */
@@ -72,6 +87,9 @@ typedef struct bmd_fit_options {
   bmd_log_base log_base; /* relative BMR on log data becomes absolute log_b(1+bmr) */
   int direction;         /* 0 = from the OLS slope of group means, +1 up, -1 down */
   int poly_restricted;   /* -1 = pybmds default (Linear free, Poly 2-4 monotone), 0, 1 */
+  bmd_poly_fit poly_fit; /* default SINGLE */
+  int poly2_monotone;    /* BMDX3: Poly 2 monotone too (BMDExpress 3 option, off) */
+  double poly2_bmr;      /* BMDX2/3: Poly 2's own BMR factor; NAN = bmr */
   int power_restricted;  /* 1 (default): Power n >= 1, else n >= 0 */
   int hill_restricted;   /* 1 (default): Hill n >= 1, else n >= 1e-8 */
   double alpha;          /* one-sided; 0.05 gives the 90% two-sided interval */
