@@ -83,8 +83,8 @@ const bs_setting bs_settings_table[] = {
     {"bmd.confidence_level", BS_SETTING_NUMBER, "0.95", 0, 0.5, 1, MIN_OPEN | MAX_OPEN, NULL,
      "confidence-level", NULL, NULL, NULL, NULL, NULL, NULL,
      "one-sided confidence level of BMDL and BMDU"},
-    {"bmd.poly.fit", BS_SETTING_CHOICE, "\"bmdexpress3\"", 0, 0, 0, 0, poly_fit_choices,
-     "poly-fit", NULL, NULL, NULL, NULL, NULL, NULL,
+    {"bmd.poly.fit", BS_SETTING_CHOICE, "\"bmdexpress3\"", 0, 0, 0, 0, poly_fit_choices, "poly-fit",
+     NULL, NULL, NULL, NULL, NULL, NULL,
      "polynomials of degree >= 2: bmdexpress3 fitted up and down, monotone above degree 2, "
      "lower BMD kept; bmdexpress2 unrestricted, lower BMD kept; pybmds one monotone fit"},
     {"bmd.poly.poly2_monotone", BS_SETTING_BOOL, "false", 0, 0, 0, 0, NULL, "poly2-monotone", NULL,

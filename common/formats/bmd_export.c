@@ -75,7 +75,7 @@ int bs_bmd_tsv_write(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fits
       fprintf(out, "\t%d", r->increasing ? 1 : -1);
       put_num(out, ratio(r->bmd, r->bmdl));
       if (r->model == BMD_MODEL_HILL)
-        fprintf(out, "\t%d", pf->best.hill_flag ? 1 : 0);
+        fprintf(out, "\t%d", pf->hill_k_flag);
       for (size_t p = 0; p < bmd_fit_param_count(r->model, variance); p++)
         put_num(out, p < r->n_params ? r->params[p] : NAN);
       fprintf(out, "\t%s", status_name(r->status));
@@ -159,6 +159,7 @@ json_t *bs_bmd_probe_json(const bmd_dataset *ds, const bmd_probe_fit *pf) {
   } else {
     json_object_set_new(o, "best", json_null());
   }
+  json_object_set_new(o, "hill_k_flag", json_integer(pf->hill_k_flag));
   json_object_set_new(o, "max_fold_change", bs_json_number(pf->max_fold_change));
   return o;
 }
@@ -228,6 +229,7 @@ static int probe_from_json(const bmd_dataset *ds, const json_t *o, size_t row, b
   nan_fill(out->best.chi2_p, 3);
   out->best.bmd = out->best.bmdl = out->best.bmdu = NAN;
   out->max_fold_change = jnum(o, "max_fold_change");
+  out->hill_k_flag = (int)json_integer_value(json_object_get(o, "hill_k_flag"));
   const json_t *best = json_object_get(o, "best");
   if (json_is_object(best)) {
     int m = bmd_model_parse(json_string_value(json_object_get(best, "model")));

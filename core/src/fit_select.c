@@ -8,13 +8,26 @@
  *   2. AIC_cand < AIC_cur and cand's S values all convergent -> yes;
  *   3. AIC_cur < AIC_cand, cur has a non-convergent S value, cand's are
  *      all convergent and positive -> yes.
+ * AICs within 1e-8 (relative, at least 1e-8) of each other are a tie, which
+ * the earlier model keeps: BMDS 2.x prints AICs to 6 decimals, so BMDExpress
+ * sees equal fits (Power with n on its bound 1 and Linear) as equal, where
+ * doubles differ in the 14th digit.
  * Polynomials (run order Linear, Poly2, ...): nested chi-square walk with
- *   LR_i = max(0, 2 (LL_{i+1} - LL_i)), p_i = chi^2_1 upper tail, or lowest
- *   AIC; non-polynomials by folding better(); then better(bestPoly, bestOther).
+ *   LR_i = max(0, 2 (LL_{i+1} - LL_i)) rounded as BMDExpress rounds it
+ *   (bmdx_round(LR, 8)), p_i = chi^2_1 upper tail rounded by bmdx_round(p, 5);
+ *   stop at i when (p_i > cut-off and model i has BMD, BMDL and BMDU) or
+ *   (p_i < cut-off and model i+1 lacks one), whatever the limit-use mode
+ *   (BMDSTool.java, selectBestPolyModel). Or the lowest AIC.
+ * Non-polynomials by folding better(); then better(bestPoly, bestOther).
+ * Flagged-Hill options 2 and 3 fold over every other fit, polynomials of
+ * every degree included, before comparing with the best polynomial
+ * (BMDSTool.selectBest1Model / selectBest2Model).
  */
 #include "bmd/select.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fit_model_def.h"
@@ -30,6 +43,31 @@ bmd_select_options bmd_select_options_default(void) {
   o.flagged_hill_fraction = 0.5;
   o.next_best_p = 0.05;
   return o;
+}
+
+/*
+ * BMDExpress's NumberManager.numberFormat(decimals, x): x rounded half-even
+ * (on its exact binary value, as DecimalFormat does) to `decimals` places,
+ * plus one place for each zero after the decimal point when |x| < 0.1:
+ *   places = decimals + floor(-log10 |x|)   (|x| < 0.1)
+ * printf rounds the exact binary value half-even too.
+ */
+double bmd_bmdx_round(double x, int decimals) {
+  if (!isfinite(x) || x == 0)
+    return x;
+  int places = decimals;
+  if (fabs(x) < 0.1)
+    places += (int)floor(-log10(fabs(x)));
+  if (places > 340)
+    return x;
+  char buf[512];
+  snprintf(buf, sizeof(buf), "%.*f", places, x);
+  return strtod(buf, NULL);
+}
+
+/* a < b by more than the tie tolerance */
+static int aic_less(double a, double b) {
+  return a < b - 1e-8 * fmax(1.0, fabs(b));
 }
 
 /* Linear and Poly 2-4 (the nested chi-square walk); 0 for an unknown model */
@@ -68,9 +106,9 @@ static int better(const bmd_fit_result *cur, const bmd_fit_result *cand, bmd_lim
     if (v[i] == 0.0)
       return 0;
   int cand_ok = all_convergent(cand, use);
-  if (cand->aic < cur->aic && cand_ok)
+  if (aic_less(cand->aic, cur->aic) && cand_ok)
     return 1;
-  if (cur->aic < cand->aic && !all_convergent(cur, use) && cand_ok) {
+  if (aic_less(cur->aic, cand->aic) && !all_convergent(cur, use) && cand_ok) {
     for (size_t i = 0; i < n; i++)
       if (!(v[i] > 0))
         return 0;
@@ -111,13 +149,14 @@ static int best_poly_nested(const bmd_fit_result *res, const int *idx, size_t n,
   int choice = idx[0];
   for (size_t i = 0; i + 1 < n; i++) {
     const bmd_fit_result *a = &res[idx[i]], *b = &res[idx[i + 1]];
-    double lr = b->loglik > a->loglik ? 2.0 * (b->loglik - a->loglik) : 0.0;
-    double p = bmd_chi2_sf(lr, 1.0);
+    double lr = b->loglik > a->loglik ? bmd_bmdx_round(2.0 * (b->loglik - a->loglik), 8) : 0.0;
+    double p = bmd_bmdx_round(bmd_chi2_sf(lr, 1.0), 5);
     if (i < 3) {
       out->chi2[i] = lr;
       out->chi2_p[i] = p;
     }
-    int a_ok = all_convergent(a, opt->limit_use), b_ok = all_convergent(b, opt->limit_use);
+    int a_ok = all_convergent(a, BMD_USE_BMD_BMDL_BMDU);
+    int b_ok = all_convergent(b, BMD_USE_BMD_BMDL_BMDU);
     if ((p > opt->poly_p && a_ok) || (p < opt->poly_p && !b_ok)) {
       choice = idx[i];
       break;
@@ -127,14 +166,15 @@ static int best_poly_nested(const bmd_fit_result *res, const int *idx, size_t n,
   return choice;
 }
 
-/* best among non-polys (filter by Hill options) and the best poly */
+/* best among non-polys (polys too with options 2 and 3), Hill filtered
+ * by the options, and then against the best poly */
 static int select_among(const bmd_fit_result *res, size_t n, const bmd_suffstat *ss,
                         const bmd_select_options *opt, int best_poly, int drop_flagged,
-                        int drop_hill) {
+                        int drop_hill, int with_polys) {
   int idx[BMD_MODEL_COUNT * 2];
   size_t k = 0;
   for (size_t i = 0; i < n && k < BMD_MODEL_COUNT * 2; i++) {
-    if (is_poly(res[i].model))
+    if (is_poly(res[i].model) && !with_polys)
       continue;
     if (res[i].model == BMD_MODEL_HILL &&
         (drop_hill ||
@@ -168,7 +208,8 @@ void bmd_select_best(const bmd_fit_result *res, size_t n, const bmd_suffstat *ss
                        : fold_best(res, pidx, np, opt->limit_use);
   int drop_flagged = opt->flagged_hill == BMD_HILL_EXCLUDE_FLAGGED;
   int drop_hill = opt->flagged_hill == BMD_HILL_EXCLUDE_ALL;
-  int best = select_among(res, n, ss, opt, out->best_poly, drop_flagged, drop_hill);
+  int best = select_among(res, n, ss, opt, out->best_poly, drop_flagged, drop_hill,
+                          drop_flagged || drop_hill);
   if (best < 0)
     return;
   const bmd_fit_result *b = &res[best];
@@ -178,7 +219,7 @@ void bmd_select_best(const bmd_fit_result *res, size_t n, const bmd_suffstat *ss
     out->hill_flag = 3;
     out->needs_hill_fix = 1;
   } else if (flagged && opt->flagged_hill == BMD_HILL_NEXT_BEST) {
-    int alt = select_among(res, n, ss, opt, out->best_poly, 0, 1);
+    int alt = select_among(res, n, ss, opt, out->best_poly, 0, 1, 0);
     if (alt >= 0 && res[alt].fit_p > opt->next_best_p) {
       best = alt;
       b = &res[best];
@@ -188,13 +229,14 @@ void bmd_select_best(const bmd_fit_result *res, size_t n, const bmd_suffstat *ss
       out->needs_hill_fix = 1;
     }
   }
-  /* validity of the selected model under the limit-use mode */
-  if (!isfinite(b->bmd) ||
-      (opt->limit_use == BMD_USE_BMD_BMDL_BMDU && (!isfinite(b->bmdl) || !isfinite(b->bmdu))) ||
-      (opt->limit_use == BMD_USE_BMD_BMDL && !isfinite(b->bmdl))) {
-    out->needs_hill_fix = 0;
+  /* validity of the selected model under the limit-use mode; a flagged
+   * Hill awaiting option 4's values is judged by those (fix_flagged_hill) */
+  int valid =
+      isfinite(b->bmd) &&
+      (opt->limit_use != BMD_USE_BMD_BMDL_BMDU || (isfinite(b->bmdl) && isfinite(b->bmdu))) &&
+      (opt->limit_use != BMD_USE_BMD_BMDL || isfinite(b->bmdl));
+  if (!valid && !out->needs_hill_fix)
     return;
-  }
   out->best = best;
   out->best_model = b->model;
   out->bmd = b->bmd;
@@ -215,5 +257,7 @@ void bmd_select_fix_flagged_hill(bmd_select_result *sel, size_t n_probes, double
     sel[i].bmdl = ref >= 0 ? fraction * sel[ref].bmdl : NAN;
     sel[i].bmdu = ref >= 0 ? fraction * sel[ref].bmdu : NAN;
     sel[i].needs_hill_fix = 0;
+    if (ref < 0)
+      sel[i].best = -1; /* no unflagged Hill to take the values from */
   }
 }

@@ -109,6 +109,12 @@ static void fit_one(work *w, size_t i, bmd_suffstat *ss) {
     }
   }
   bmd_select_best(pf->fits, pf->n_models, ss, &opt->select, &pf->best);
+  for (size_t k = 0; k < pf->n_models; k++)
+    if (pf->fits[k].model == BMD_MODEL_HILL)
+      pf->hill_k_flag =
+          opt->select.flag_hill && bmd_hill_flagged(&pf->fits[k], ss, opt->select.hill_k_fraction);
+  if (pf->best.hill_flag >= 3)
+    pf->hill_k_flag = pf->best.hill_flag;
   if (pf->best.best >= 0)
     bmd_fit_metrics_compute(&pf->fits[pf->best.best], ss, w->ds->log_base, opt->step_threshold,
                             &pf->best_metrics);

@@ -54,6 +54,10 @@ typedef struct bmd_select_result {
   double bmd, bmdl, bmdu;
 } bmd_select_result;
 
+/* BMDExpress's NumberManager.numberFormat: x rounded half-even to
+ * `decimals` places, plus one per zero after the point when |x| < 0.1. */
+double bmd_bmdx_round(double x, int decimals);
+
 /* 1 if a Hill result's k is below fraction * lowest positive dose. */
 int bmd_hill_flagged(const bmd_fit_result *r, const bmd_suffstat *ss, double fraction);
 
