@@ -194,17 +194,33 @@ done:
   return rc;
 }
 
+/* The flags' words, indexed by the enum they set. */
+static const char *const variance_names[] = {
+    [BMD_VARIANCE_CONSTANT] = "constant", [BMD_VARIANCE_NONCONSTANT] = "nonconstant", NULL};
+static const char *const bmr_type_names[] = {
+    [BMD_BMR_SD] = "sd", [BMD_BMR_REL] = "rel", [BMD_BMR_ABS] = "abs", NULL};
+
+/* The index of value in names (NULL-terminated), or -1 after saying on
+ * stderr which words the flag wants. */
+static int parse_choice(const char *flag, const char *value, const char *const *names,
+                        const char *want) {
+  for (int k = 0; names[k]; k++)
+    if (strcmp(value, names[k]) == 0)
+      return k;
+  fprintf(stderr, "bmdstream fit: %s: want %s\n", flag, want);
+  return -1;
+}
+
+/* The JSON's "status" word of each fit status. */
+static const char *const status_names[] = {
+    [BMD_FIT_OK] = "converged",
+    [BMD_FIT_MAXEVAL] = "max_evaluations",
+    [BMD_FIT_FAILED] = "failed",
+    [BMD_FIT_TOO_FEW_GROUPS] = "too_few_dose_groups",
+};
+
 static const char *status_name(bmd_fit_status s) {
-  switch (s) {
-  case BMD_FIT_OK:
-    return "converged";
-  case BMD_FIT_MAXEVAL:
-    return "max_evaluations";
-  case BMD_FIT_TOO_FEW_GROUPS:
-    return "too_few_dose_groups";
-  default:
-    return "failed";
-  }
+  return (unsigned)s < sizeof(status_names) / sizeof(status_names[0]) ? status_names[s] : "failed";
 }
 
 /* The stored model JSON (bs_bmd_model_json) with what a peer needs to
@@ -270,7 +286,7 @@ int bs_cmd_fit(int argc, char **argv) {
   int models[BMD_MODEL_COUNT];
   size_t n_models = 0;
   bmd_fit_options opt = bmd_fit_options_default();
-  int rc = 1, c;
+  int rc = 1, c, k;
   bmd_suffstat *ss = NULL;
   bmd_fit_result *res = NULL;
   json_t *root = NULL;
@@ -287,26 +303,14 @@ int bs_cmd_fit(int argc, char **argv) {
         return 2;
       break;
     case 'v':
-      if (strcmp(optarg, "constant") == 0)
-        opt.variance = BMD_VARIANCE_CONSTANT;
-      else if (strcmp(optarg, "nonconstant") == 0)
-        opt.variance = BMD_VARIANCE_NONCONSTANT;
-      else {
-        fprintf(stderr, "bmdstream fit: --variance: want constant or nonconstant\n");
+      if ((k = parse_choice("--variance", optarg, variance_names, "constant or nonconstant")) < 0)
         return 2;
-      }
+      opt.variance = (bmd_variance)k;
       break;
     case 't':
-      if (strcmp(optarg, "sd") == 0)
-        opt.bmr_type = BMD_BMR_SD;
-      else if (strcmp(optarg, "rel") == 0)
-        opt.bmr_type = BMD_BMR_REL;
-      else if (strcmp(optarg, "abs") == 0)
-        opt.bmr_type = BMD_BMR_ABS;
-      else {
-        fprintf(stderr, "bmdstream fit: --bmr-type: want sd, rel or abs\n");
+      if ((k = parse_choice("--bmr-type", optarg, bmr_type_names, "sd, rel or abs")) < 0)
         return 2;
-      }
+      opt.bmr_type = (bmd_bmr_type)k;
       break;
     case 'b':
       if (bs_config_parse_double(optarg, &opt.bmr) != 0 || !(opt.bmr > 0)) {
