@@ -16,7 +16,7 @@ DIR=$BS_STATE/pipeline
 STAGES=(tracker prefilter bmd category)
 PORT0=${BMDSTREAM_METRICS_PORT0:-9400}
 
-alive() { [ -f "$DIR/$1.pid" ] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
+alive() { pid_alive "$DIR/$1.pid"; }
 
 start() {
   local bin=${1:-$BS_ROOT/build}/bin i=0
@@ -45,16 +45,7 @@ start() {
 
 stop() {
   for s in "${STAGES[@]}"; do
-    alive "$s" || continue
-    local pid
-    pid=$(cat "$DIR/$s.pid")
-    kill -TERM "$pid"
-    for _ in $(seq 1 150); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-    rm -f "$DIR/$s.pid"
+    stop_pidfile "$s" "$DIR/$s.pid"
   done
   say "pipeline: stopped"
 }

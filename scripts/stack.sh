@@ -29,10 +29,6 @@ EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 
 # ---- helpers -------------------------------------------------------------
 
-pid_alive() { # pidfile
-  [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
-}
-
 # Runs a PostgreSQL server tool as the postgres user when we are root
 # (initdb refuses to run as root).
 as_pg() {
@@ -274,28 +270,9 @@ up() {
   print_env
 }
 
-stop_pid() { # name pidfile
-  local pidfile=$2 pid i
-  pid_alive "$pidfile" || {
-    rm -f "$pidfile"
-    return 0
-  }
-  pid=$(cat "$pidfile")
-  kill -TERM "$pid"
-  for i in $(seq 1 150); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "stack: $1 did not stop in 30 s; killing PID $pid"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
-}
-
 down() {
-  stop_pid Kafka "$ST/kafka/kafka.pid"
-  stop_pid S3Proxy "$ST/s3/s3proxy.pid"
+  stop_pidfile Kafka "$ST/kafka/kafka.pid"
+  stop_pidfile S3Proxy "$ST/s3/s3proxy.pid"
   pg_down
   say "stack: down"
 }

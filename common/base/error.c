@@ -7,18 +7,16 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+static const char *const status_names[] = {
+    [BS_OK] = "ok",
+    [BS_ERR_RETRIABLE] = "retriable",
+    [BS_ERR_PERMANENT] = "permanent",
+    [BS_ERR_NOT_FOUND] = "not_found",
+};
+
 const char *bs_status_name(bs_status status) {
-  switch (status) {
-  case BS_OK:
-    return "ok";
-  case BS_ERR_RETRIABLE:
-    return "retriable";
-  case BS_ERR_PERMANENT:
-    return "permanent";
-  case BS_ERR_NOT_FOUND:
-    return "not_found";
-  }
-  return "unknown";
+  return (unsigned)status < sizeof(status_names) / sizeof(status_names[0]) ? status_names[status]
+                                                                           : "unknown";
 }
 
 void bs_set_err(char *errstr, size_t errstr_size, const char *fmt, ...) {

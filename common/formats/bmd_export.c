@@ -24,18 +24,16 @@ static double ratio(double a, double b) {
   return (isfinite(a) && isfinite(b) && b != 0) ? a / b : NAN;
 }
 
+/* The table's "converged" word of each fit status. */
+static const char *const status_names[] = {
+    [BMD_FIT_OK] = "true",
+    [BMD_FIT_MAXEVAL] = "maxeval",
+    [BMD_FIT_FAILED] = "false",
+    [BMD_FIT_TOO_FEW_GROUPS] = "too few dose groups",
+};
+
 static const char *status_name(bmd_fit_status s) {
-  switch (s) {
-  case BMD_FIT_OK:
-    return "true";
-  case BMD_FIT_MAXEVAL:
-    return "maxeval";
-  case BMD_FIT_FAILED:
-    return "false";
-  case BMD_FIT_TOO_FEW_GROUPS:
-    return "too few dose groups";
-  }
-  return "false";
+  return (unsigned)s < sizeof(status_names) / sizeof(status_names[0]) ? status_names[s] : "false";
 }
 
 int bs_bmd_tsv_write(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n,

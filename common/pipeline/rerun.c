@@ -60,20 +60,17 @@ bs_status bs_rerun_last_data(bs_db *db, int64_t project_id, int64_t experiment_i
                              char *errstr, size_t errstr_size) {
   const bs_db_param params[] = {BS_DB_INT64(project_id), BS_DB_INT64(experiment_id)};
   PGresult *res = NULL;
-  bs_status st = bs_db_query(db,
-                             "SELECT parameters::text FROM jobs WHERE project_id = $1::bigint "
-                             "AND parameters->>'experiment_id' = $2 AND parameters ? 'parameters' "
-                             "ORDER BY created_at DESC, id LIMIT 1",
-                             2, params, &res, errstr, errstr_size);
-  if (st != BS_OK)
-    return st;
-  if (PQntuples(res) == 0) {
+  bs_status st = bs_db_query_row(db,
+                                 "SELECT parameters::text FROM jobs WHERE project_id = $1::bigint "
+                                 "AND parameters->>'experiment_id' = $2 AND parameters ? "
+                                 "'parameters' ORDER BY created_at DESC, id LIMIT 1",
+                                 2, params, &res, errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND)
     snprintf(errstr, errstr_size,
              "experiment %" PRId64 " of project %" PRId64 " has no job to re-run", experiment_id,
              project_id);
-    PQclear(res);
-    return BS_ERR_NOT_FOUND;
-  }
+  if (st != BS_OK)
+    return st;
   json_error_t jerr;
   *data = json_loads(PQgetvalue(res, 0, 0), 0, &jerr);
   PQclear(res);

@@ -163,20 +163,29 @@ bs_status bs_db_query(bs_db *db, const char *sql, size_t nparams, const bs_db_pa
   return bs_db_exec(db, sql, (int)nparams, values, out, errstr, errstr_size);
 }
 
+bs_status bs_db_query_row(bs_db *db, const char *sql, size_t nparams, const bs_db_param *params,
+                          PGresult **out, char *errstr, size_t errstr_size) {
+  bs_status st = bs_db_query(db, sql, nparams, params, out, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  if (PQntuples(*out) < 1 || PQnfields(*out) < 1 || PQgetisnull(*out, 0, 0)) {
+    snprintf(errstr, errstr_size, "no row");
+    PQclear(*out);
+    *out = NULL;
+    return BS_ERR_NOT_FOUND;
+  }
+  return BS_OK;
+}
+
 bs_status bs_db_query_id(bs_db *db, const char *sql, size_t nparams, const bs_db_param *params,
                          int64_t *id, char *errstr, size_t errstr_size) {
   PGresult *res = NULL;
-  bs_status st = bs_db_query(db, sql, nparams, params, &res, errstr, errstr_size);
+  bs_status st = bs_db_query_row(db, sql, nparams, params, &res, errstr, errstr_size);
   if (st != BS_OK)
     return st;
-  if (PQntuples(res) < 1 || PQnfields(res) < 1 || PQgetisnull(res, 0, 0)) {
-    snprintf(errstr, errstr_size, "no row");
-    st = BS_ERR_NOT_FOUND;
-  } else {
-    *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-  }
+  *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
   PQclear(res);
-  return st;
+  return BS_OK;
 }
 
 bs_status bs_db_exec_script(bs_db *db, const char *sql, char *errstr, size_t errstr_size) {

@@ -80,15 +80,15 @@ bs_status bs_user_find(bs_db *db, const char *username, int64_t *user_id, char *
 
 bs_status bs_user_check_password(bs_db *db, const char *username, const char *password,
                                  char *errstr, size_t errstr_size) {
-  const char *params[] = {username};
+  const bs_db_param params[] = {BS_DB_TEXT(username)};
   PGresult *res = NULL;
-  bs_status st = bs_db_exec(db,
-                            "SELECT password_hash FROM users WHERE username = $1 "
-                            "AND enabled IS NOT FALSE",
-                            1, params, &res, errstr, errstr_size);
-  if (st != BS_OK)
+  bs_status st = bs_db_query_row(db,
+                                 "SELECT password_hash FROM users WHERE username = $1 "
+                                 "AND enabled IS NOT FALSE",
+                                 1, params, &res, errstr, errstr_size);
+  if (st != BS_OK && st != BS_ERR_NOT_FOUND)
     return st;
-  int ok = PQntuples(res) == 1 && bs_password_verify(PQgetvalue(res, 0, 0), password) == 1;
+  int ok = st == BS_OK && bs_password_verify(PQgetvalue(res, 0, 0), password) == 1;
   PQclear(res);
   if (!ok) {
     snprintf(errstr, errstr_size, "wrong username or password");

@@ -85,20 +85,19 @@ bs_status bs_experiment_load_matrix(bs_db *db, bs_objstore *store, int64_t proje
   *out = NULL;
   const bs_db_param params[] = {BS_DB_INT64(experiment_id), BS_DB_INT64(project_id)};
   PGresult *res = NULL;
-  bs_status st = bs_db_query(db,
-                             "SELECT expression_matrix_s3_key, log_transformation FROM "
-                             "dose_response_experiments WHERE id = $1::bigint AND project_id = "
-                             "$2::bigint",
-                             2, params, &res, errstr, errstr_size);
-  if (st != BS_OK)
-    return st;
-  if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+  bs_status st = bs_db_query_row(db,
+                                 "SELECT expression_matrix_s3_key, log_transformation FROM "
+                                 "dose_response_experiments WHERE id = $1::bigint AND "
+                                 "project_id = $2::bigint",
+                                 2, params, &res, errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND) {
     snprintf(errstr, errstr_size,
              "experiment %" PRId64 " of project %" PRId64 " does not exist or has no matrix",
              experiment_id, project_id);
-    PQclear(res);
-    return BS_ERR_PERMANENT;
+    st = BS_ERR_PERMANENT;
   }
+  if (st != BS_OK)
+    return st;
   char key[512];
   snprintf(key, sizeof(key), "%s", PQgetvalue(res, 0, 0));
   int base = bs_settings_log_base_parse(PQgetvalue(res, 0, 1));

@@ -58,6 +58,17 @@ static const char *update_sql =
     "   CURRENT_TIMESTAMP) ELSE j.completed_at END "
     "FROM cur, upd WHERE j.id = cur.id AND cur.rank < 2 RETURNING j.id";
 
+/* bs_db_query_row of sql with $1 = job_id, naming the job when it does
+ * not exist. */
+static bs_status job_row(bs_db *db, const char *sql, const char *job_id, PGresult **res,
+                         char *errstr, size_t errstr_size) {
+  const bs_db_param params[] = {BS_DB_TEXT(job_id)};
+  bs_status st = bs_db_query_row(db, sql, 1, params, res, errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND)
+    snprintf(errstr, errstr_size, "job %s does not exist", job_id);
+  return st;
+}
+
 bs_status bs_job_update_apply(bs_db *db, const char *job_id, const bs_job_update *update,
                               char *errstr, size_t errstr_size) {
   const bs_db_param params[] = {BS_DB_TEXT(job_id),
@@ -75,14 +86,7 @@ bs_status bs_job_update_apply(bs_db *db, const char *job_id, const bs_job_update
   if (updated)
     return BS_OK;
   /* Nothing updated: either the job is terminal (fine, ignored) or absent. */
-  const char *idp[] = {job_id};
-  st = bs_db_exec(db, "SELECT 1 FROM jobs WHERE id = $1", 1, idp, &res, errstr, errstr_size);
-  if (st != BS_OK)
-    return st;
-  if (PQntuples(res) == 0) {
-    snprintf(errstr, errstr_size, "job %s does not exist", job_id);
-    st = BS_ERR_NOT_FOUND;
-  }
+  st = job_row(db, "SELECT 1 FROM jobs WHERE id = $1", job_id, &res, errstr, errstr_size);
   PQclear(res);
   return st;
 }
@@ -93,19 +97,13 @@ static void copy_field(char *dst, size_t size, PGresult *res, int col) {
 
 bs_status bs_job_get(bs_db *db, const char *job_id, bs_job_row *row, char *errstr,
                      size_t errstr_size) {
-  const char *params[] = {job_id};
   PGresult *res = NULL;
-  bs_status st = bs_db_exec(db,
-                            "SELECT status, coalesce(progress, 0), message, error_message, "
-                            "coalesce(result_id, 0) FROM jobs WHERE id = $1",
-                            1, params, &res, errstr, errstr_size);
+  bs_status st = job_row(db,
+                         "SELECT status, coalesce(progress, 0), message, error_message, "
+                         "coalesce(result_id, 0) FROM jobs WHERE id = $1",
+                         job_id, &res, errstr, errstr_size);
   if (st != BS_OK)
     return st;
-  if (PQntuples(res) != 1) {
-    snprintf(errstr, errstr_size, "job %s does not exist", job_id);
-    PQclear(res);
-    return BS_ERR_NOT_FOUND;
-  }
   int s = bs_job_status_parse(PQgetvalue(res, 0, 0));
   row->status = s < 0 ? BS_JOB_FAILED : (bs_job_status)s;
   row->progress = strtod(PQgetvalue(res, 0, 1), NULL);

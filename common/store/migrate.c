@@ -76,23 +76,20 @@ static bs_status apply_one(bs_db *db, const char *dir, const char *name, int *ap
     return BS_ERR_PERMANENT;
 
   PGresult *res = NULL;
-  const char *check[] = {version, sql};
-  bs_status st = bs_db_exec(db,
-                            "SELECT name, checksum = encode(sha256(convert_to($2, 'UTF8')), 'hex') "
-                            "FROM schema_migrations WHERE version = $1::int",
-                            2, check, &res, errstr, errstr_size);
-  if (st != BS_OK)
-    goto done;
-  if (PQntuples(res) == 1) {
-    if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
-      snprintf(errstr, errstr_size,
-               "%s: migration %s was changed after it was applied (as %s); add a new "
-               "migration instead of editing an applied one",
-               path, version, PQgetvalue(res, 0, 0));
-      st = BS_ERR_PERMANENT;
-    }
-    goto done;
+  const bs_db_param check[] = {BS_DB_TEXT(version), BS_DB_TEXT(sql)};
+  bs_status st = bs_db_query_row(db,
+                                 "SELECT name, checksum = encode(sha256(convert_to($2, 'UTF8')), "
+                                 "'hex') FROM schema_migrations WHERE version = $1::int",
+                                 2, check, &res, errstr, errstr_size);
+  if (st == BS_OK && strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+    snprintf(errstr, errstr_size,
+             "%s: migration %s was changed after it was applied (as %s); add a new "
+             "migration instead of editing an applied one",
+             path, version, PQgetvalue(res, 0, 0));
+    st = BS_ERR_PERMANENT;
   }
+  if (st != BS_ERR_NOT_FOUND) /* applied already (or the check failed) */
+    goto done;
 
   st = bs_db_begin(db, errstr, errstr_size);
   if (st != BS_OK)

@@ -22,16 +22,15 @@ bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t result_id
   void *gz = NULL, *text = NULL;
   size_t gz_len = 0, len = 0;
   json_t *root = NULL;
-  bs_status st = bs_db_query(db, "SELECT results_s3_key FROM bmd_results WHERE id = $1::bigint", 1,
-                             params, &res, errstr, errstr_size);
-  if (st != BS_OK)
-    goto done;
-  if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+  bs_status st = bs_db_query_row(db, "SELECT results_s3_key FROM bmd_results WHERE id = $1::bigint",
+                                 1, params, &res, errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND) {
     snprintf(errstr, errstr_size, "BMD result %" PRId64 " does not exist or has no stored results",
              result_id);
     st = BS_ERR_PERMANENT;
-    goto done;
   }
+  if (st != BS_OK)
+    goto done;
   snprintf(key, sizeof(key), "%s", PQgetvalue(res, 0, 0));
   st = bs_objstore_get(store, key, (size_t)4 << 30, &gz, &gz_len, errstr, errstr_size);
   if (st == BS_ERR_NOT_FOUND) {

@@ -25,46 +25,35 @@ struct bmd_category_analysis {
 };
 
 bmd_category_options bmd_category_options_default(void) {
-  bmd_category_options o;
-  memset(&o, 0, sizeof(o));
-  o.remove_promiscuous = 1;
-  o.filter_on[BMD_CAT_FILTER_HIGH_DOSE] = 1;
-  o.fit_p_min = 0.1;
-  o.r_squared_min = 0.5;
-  o.bmd_bmdl_max = 20;
-  o.bmdu_bmd_max = 20;
-  o.bmdu_bmdl_max = 40;
-  o.low_dose_fold = 10;
-  o.fold_change_min = 1.2;
-  o.remove_direction = 1;
-  o.min_genes = 20;
-  o.max_genes = 500;
-  return o;
+  static const bmd_category_options defaults = {.remove_promiscuous = 1,
+                                                .filter_on[BMD_CAT_FILTER_HIGH_DOSE] = 1,
+                                                .fit_p_min = 0.1,
+                                                .r_squared_min = 0.5,
+                                                .bmd_bmdl_max = 20,
+                                                .bmdu_bmd_max = 20,
+                                                .bmdu_bmdl_max = 40,
+                                                .low_dose_fold = 10,
+                                                .fold_change_min = 1.2,
+                                                .remove_direction = 1,
+                                                .min_genes = 20,
+                                                .max_genes = 500};
+  return defaults;
 }
 
+static const char *const filter_titles[BMD_CAT_FILTER_COUNT] = {
+    [BMD_CAT_FILTER_HIGH_DOSE] = "Genes with BMD <= Highest Dose",
+    [BMD_CAT_FILTER_FIT_P] = "Genes with BMD p-Value >= ",
+    [BMD_CAT_FILTER_R_SQUARED] = "Genes with BMD RSquared >= ",
+    [BMD_CAT_FILTER_BMD_BMDL] = "Genes with BMD/BMDL <= ",
+    [BMD_CAT_FILTER_BMDU_BMD] = "Genes with BMDU/BMD <= ",
+    [BMD_CAT_FILTER_BMDU_BMDL] = "Genes with BMDU/BMDL <= ",
+    [BMD_CAT_FILTER_LOW_DOSE] = "Genes with BMD <= N-Fold Lowest Positive Dose ",
+    [BMD_CAT_FILTER_FOLD_CHANGE] = "Genes with max Fold Change >=",
+    [BMD_CAT_FILTER_DIRECTION] = "Genes with Adverse Direction Kept",
+};
+
 const char *bmd_cat_filter_title(bmd_cat_filter f) {
-  switch (f) {
-  case BMD_CAT_FILTER_HIGH_DOSE:
-    return "Genes with BMD <= Highest Dose";
-  case BMD_CAT_FILTER_FIT_P:
-    return "Genes with BMD p-Value >= ";
-  case BMD_CAT_FILTER_R_SQUARED:
-    return "Genes with BMD RSquared >= ";
-  case BMD_CAT_FILTER_BMD_BMDL:
-    return "Genes with BMD/BMDL <= ";
-  case BMD_CAT_FILTER_BMDU_BMD:
-    return "Genes with BMDU/BMD <= ";
-  case BMD_CAT_FILTER_BMDU_BMDL:
-    return "Genes with BMDU/BMDL <= ";
-  case BMD_CAT_FILTER_LOW_DOSE:
-    return "Genes with BMD <= N-Fold Lowest Positive Dose ";
-  case BMD_CAT_FILTER_FOLD_CHANGE:
-    return "Genes with max Fold Change >=";
-  case BMD_CAT_FILTER_DIRECTION:
-    return "Genes with Adverse Direction Kept";
-  default:
-    return "";
-  }
+  return (unsigned)f < BMD_CAT_FILTER_COUNT ? filter_titles[f] : "";
 }
 
 static void set_err(char *errstr, size_t size, const char *fmt, ...) {

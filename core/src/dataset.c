@@ -25,22 +25,21 @@ bmd_dataset *bmd_dataset_new(size_t n_probes, size_t n_samples) {
   return ds;
 }
 
+/* Frees an owned array of n owned strings; NULL is safe. */
+static void free_strings(char **strings, size_t n) {
+  for (size_t i = 0; strings && i < n; i++)
+    free(strings[i]);
+  free(strings);
+}
+
 void bmd_dataset_destroy(bmd_dataset *ds) {
   if (!ds)
     return;
-  if (ds->probe_ids)
-    for (size_t p = 0; p < ds->n_probes; p++)
-      free(ds->probe_ids[p]);
-  if (ds->sample_ids)
-    for (size_t s = 0; s < ds->n_samples; s++)
-      free(ds->sample_ids[s]);
-  free(ds->probe_ids);
-  free(ds->sample_ids);
+  free_strings(ds->probe_ids, ds->n_probes);
+  free_strings(ds->sample_ids, ds->n_samples);
   free(ds->doses);
   free(ds->values);
-  free(ds->group_dose);
-  free(ds->group_start);
-  free(ds->group_size);
+  free(ds->group_dose); /* the block of the three group arrays */
   free(ds);
 }
 
@@ -85,13 +84,15 @@ int bmd_dataset_group(bmd_dataset *ds) {
   for (size_t s = 0; s < n; s++)
     if (s == 0 || ds->doses[s] != ds->doses[s - 1])
       groups++;
+  /* One block of G = max(groups, 1) entries per array, doubles first so
+   * that the size_t arrays after them are aligned:
+   * group_dose (G doubles) | group_start (G) | group_size (G). */
+  size_t room = groups ? groups : 1;
   free(ds->group_dose);
-  free(ds->group_start);
-  free(ds->group_size);
-  ds->group_dose = calloc(groups ? groups : 1, sizeof(double));
-  ds->group_start = calloc(groups ? groups : 1, sizeof(size_t));
-  ds->group_size = calloc(groups ? groups : 1, sizeof(size_t));
-  if (!ds->group_dose || !ds->group_start || !ds->group_size)
+  ds->group_dose = calloc(1, room * (sizeof(double) + 2 * sizeof(size_t)));
+  ds->group_start = ds->group_dose ? (size_t *)(ds->group_dose + room) : NULL;
+  ds->group_size = ds->group_start ? ds->group_start + room : NULL;
+  if (!ds->group_dose)
     goto fail;
   size_t g = 0;
   for (size_t s = 0; s < n; s++) {

@@ -16,23 +16,21 @@
 #define MAX_STARTS 6
 
 bmd_fit_options bmd_fit_options_default(void) {
-  bmd_fit_options o;
-  memset(&o, 0, sizeof(o));
-  o.variance = BMD_VARIANCE_CONSTANT;
-  o.bmr_type = BMD_BMR_SD;
-  o.bmr = 1.0;
-  o.log_base = BMD_LOG_NONE;
-  o.direction = 0;
-  o.poly_restricted = -1;
-  o.poly_fit = BMD_POLY_FIT_SINGLE;
-  o.poly2_monotone = 0;
-  o.poly2_bmr = NAN;
-  o.power_restricted = 1;
-  o.hill_restricted = 1;
-  o.alpha = 0.05;
-  o.compute_limits = 1;
-  o.count_all_bounded = 0;
-  return o;
+  static const bmd_fit_options defaults = {.variance = BMD_VARIANCE_CONSTANT,
+                                           .bmr_type = BMD_BMR_SD,
+                                           .bmr = 1.0,
+                                           .log_base = BMD_LOG_NONE,
+                                           .direction = 0,
+                                           .poly_restricted = -1,
+                                           .poly_fit = BMD_POLY_FIT_SINGLE,
+                                           .poly2_monotone = 0,
+                                           .poly2_bmr = NAN,
+                                           .power_restricted = 1,
+                                           .hill_restricted = 1,
+                                           .alpha = 0.05,
+                                           .compute_limits = 1,
+                                           .count_all_bounded = 0};
+  return defaults;
 }
 
 /* The problem's non-data fields; data pointers are set by the caller. */

@@ -8,30 +8,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The four arrays are one block of 4 g doubles: dose | n | mean | sd. */
 bmd_suffstat *bmd_suffstat_new(size_t n_groups) {
-  bmd_suffstat *ss = calloc(1, sizeof(*ss));
-  if (!ss)
-    return NULL;
   size_t g = n_groups ? n_groups : 1;
-  ss->n_groups = n_groups;
-  ss->dose = calloc(g, sizeof(double));
-  ss->n = calloc(g, sizeof(double));
-  ss->mean = calloc(g, sizeof(double));
-  ss->sd = calloc(g, sizeof(double));
-  if (!ss->dose || !ss->n || !ss->mean || !ss->sd) {
-    bmd_suffstat_destroy(ss);
+  bmd_suffstat *ss = calloc(1, sizeof(*ss));
+  double *block = ss ? calloc(4 * g, sizeof(double)) : NULL;
+  if (!block) {
+    free(ss);
     return NULL;
   }
+  ss->n_groups = n_groups;
+  ss->dose = block;
+  ss->n = block + g;
+  ss->mean = block + 2 * g;
+  ss->sd = block + 3 * g;
   return ss;
 }
 
 void bmd_suffstat_destroy(bmd_suffstat *ss) {
-  if (!ss)
-    return;
-  free(ss->dose);
-  free(ss->n);
-  free(ss->mean);
-  free(ss->sd);
+  if (ss)
+    free(ss->dose); /* the block */
   free(ss);
 }
 

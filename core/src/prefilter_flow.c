@@ -20,30 +20,20 @@ bmd_prefilter_options bmd_prefilter_options_default(void) {
   return o;
 }
 
+static const char *const verdict_names[] = {
+    [BMD_PREFILTER_PASSED] = "passed",    [BMD_PREFILTER_P_NAN] = "p-value NaN",
+    [BMD_PREFILTER_P] = "p-value",        [BMD_PREFILTER_CONTROL] = "control probe",
+    [BMD_PREFILTER_FOLD] = "fold change",
+};
+
 const char *bmd_prefilter_verdict_name(bmd_prefilter_verdict v) {
-  switch (v) {
-  case BMD_PREFILTER_PASSED:
-    return "passed";
-  case BMD_PREFILTER_P_NAN:
-    return "p-value NaN";
-  case BMD_PREFILTER_P:
-    return "p-value";
-  case BMD_PREFILTER_CONTROL:
-    return "control probe";
-  case BMD_PREFILTER_FOLD:
-    return "fold change";
-  }
-  return "?";
+  return (unsigned)v < sizeof(verdict_names) / sizeof(verdict_names[0]) ? verdict_names[v] : "?";
 }
 
 void bmd_prefilter_result_destroy(bmd_prefilter_result *res) {
   if (!res)
     return;
-  free(res->p_raw);
-  free(res->p_adj);
-  free(res->max_fc);
-  free(res->fc);
-  free(res->notel_p);
+  free(res->p_raw); /* the block of the double arrays */
   free(res->lotel);
   free(res->verdict);
   free(res);
@@ -82,15 +72,17 @@ int bmd_prefilter_run(const bmd_dataset *ds, const double *p_raw, const bmd_pref
   r->n_probes = n;
   r->n_levels = k;
   size_t cells = n * k > 0 ? n * k : 1, rows = n ? n : 1;
-  r->p_raw = calloc(rows, sizeof(double)); /* calloc: -O3 -Wmaybe-uninitialized when n = 0 */
-  r->p_adj = malloc(rows * sizeof(double));
-  r->max_fc = malloc(rows * sizeof(double));
-  r->fc = malloc(cells * sizeof(double));
-  r->notel_p = malloc(cells * sizeof(double));
+  /* The five double arrays are one block (calloc: -O3 -Wmaybe-uninitialized
+   * when n = 0): p_raw | p_adj | max_fc (rows each) | fc | notel_p (cells each). */
+  r->p_raw = calloc(3 * rows + 2 * cells, sizeof(double));
   r->lotel = malloc(rows * sizeof(size_t));
   r->verdict = malloc(rows * sizeof(bmd_prefilter_verdict));
-  if (!r->p_raw || !r->p_adj || !r->max_fc || !r->fc || !r->notel_p || !r->lotel || !r->verdict)
+  if (!r->p_raw || !r->lotel || !r->verdict)
     goto oom;
+  r->p_adj = r->p_raw + rows;
+  r->max_fc = r->p_adj + rows;
+  r->fc = r->max_fc + rows;
+  r->notel_p = r->fc + cells;
   for (size_t i = 0; i < n; i++)
     r->p_raw[i] = p_raw ? p_raw[i] : NAN;
   if (bmd_bh_adjust(r->p_raw, n, r->p_adj) != 0)

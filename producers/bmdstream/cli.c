@@ -1,9 +1,11 @@
 /*
  * cli.c - configuration loading and database connection for subcommands,
- * and the file flags of analyze and categories.
+ * and the flag reading of analyze and categories (their file flags, the
+ * getopt loop and its errors).
  */
 #include "cli.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,4 +84,37 @@ int bs_cli_files_take(bs_cli_files *f, int c, const char *arg) {
     return 1;
   }
   return 0;
+}
+
+int bs_cli_bad(const char *name, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "bmdstream %s: ", name);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  return 2;
+}
+
+int bs_cli_parse(const char *name, int argc, char **argv, const struct option *opts,
+                 void (*usage)(FILE *out), bs_cli_files *files, bs_cli_take_cb take, void *arg) {
+  int c, rc = -1;
+  optind = 1;
+  opterr = 0;
+  while (rc < 0 && (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    if (c == 'h') {
+      usage(stdout);
+      rc = 0;
+    } else if (c == ':') {
+      rc = bs_cli_bad(name, "%s: missing value", argv[optind - 1]);
+    } else if (c == '?') {
+      usage(stderr);
+      rc = bs_cli_bad(name, "unknown flag '%s'", argv[optind - 1]);
+    } else if (!bs_cli_files_take(files, c, optarg)) {
+      rc = take(arg, c, optarg);
+    }
+  }
+  if (rc < 0 && optind < argc)
+    rc = bs_cli_bad(name, "unexpected argument '%s'", argv[optind]);
+  return rc;
 }

@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "bs/config.h"
 #include "bs/db.h"
@@ -58,5 +59,23 @@ enum {
 /* Takes getopt_long's code c of one of those flags, with its argument,
  * into f: 1, or 0 when c is not one of them. */
 int bs_cli_files_take(bs_cli_files *f, int c, const char *arg);
+
+/* Prints "bmdstream NAME: " and the message on stderr; returns 2, the
+ * exit status of a bad command line. */
+int bs_cli_bad(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A command's own flag: take(arg, c, value) stores getopt_long's code c
+ * (one of the command's own, from BS_CLI_OPT_OWN on) with its argument;
+ * -1 to go on, else the exit status (bs_cli_bad's 2 for a bad value). */
+typedef int (*bs_cli_take_cb)(void *arg, int c, const char *value);
+
+/* Reads the flags of command `name` from argv[1..argc) with getopt_long
+ * over opts (which holds BS_CLI_FILE_OPTIONS, {"help", no_argument, NULL,
+ * 'h'} and the command's own): -h/--help prints usage(stdout) and gives 0;
+ * the file flags go into files, the others to take. A missing value, an
+ * unknown flag (after usage(stderr)) or a positional argument gives 2.
+ * Returns -1 when every flag was taken. */
+int bs_cli_parse(const char *name, int argc, char **argv, const struct option *opts,
+                 void (*usage)(FILE *out), bs_cli_files *files, bs_cli_take_cb take, void *arg);
 
 #endif

@@ -55,13 +55,6 @@ static void usage(FILE *out) {
   bs_settings_usage(out, BS_SECTION_ALL);
 }
 
-static int bad(const char *fmt, const char *what) {
-  fprintf(stderr, "bmdstream analyze: ");
-  fprintf(stderr, fmt, what);
-  fputc('\n', stderr);
-  return 2;
-}
-
 /* --config FILE, wherever it stands: read before the flags that override it. */
 static const char *find_config(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
@@ -75,6 +68,27 @@ static const char *find_config(int argc, char **argv) {
 
 enum { OPT_MATRIX = BS_CLI_OPT_OWN, OPT_THREADS, OPT_CONFIG };
 
+/* One of analyze's own flags (bs_cli_take_cb). */
+static int take_own(void *arg, int c, const char *value) {
+  analyze_args *a = arg;
+  char *end;
+  switch (c) {
+  case OPT_MATRIX:
+    a->matrix = value;
+    break;
+  case OPT_THREADS: {
+    unsigned long t = strtoul(value, &end, 10);
+    if (*value < '1' || *value > '9' || *end || t > 1024)
+      return bs_cli_bad("analyze", "--threads: expected an integer 1..1024, got '%s'", value);
+    a->threads = (unsigned)t;
+    break;
+  }
+  case OPT_CONFIG:
+    break; /* read first, see find_config */
+  }
+  return -1;
+}
+
 /* analyze's own flags (the settings flags are gone from argv by now).
  * -1 to go on, else the exit status. */
 static int parse_own(int argc, char **argv, analyze_args *a) {
@@ -84,39 +98,7 @@ static int parse_own(int argc, char **argv, analyze_args *a) {
                                         {"config", required_argument, NULL, OPT_CONFIG},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
-  int c;
-  char *end;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
-    switch (c) {
-    case 'h':
-      usage(stdout);
-      return 0;
-    case OPT_MATRIX:
-      a->matrix = optarg;
-      break;
-    case OPT_THREADS: {
-      unsigned long t = strtoul(optarg, &end, 10);
-      if (*optarg < '1' || *optarg > '9' || *end || t > 1024)
-        return bad("--threads: expected an integer 1..1024, got '%s'", optarg);
-      a->threads = (unsigned)t;
-      break;
-    }
-    case OPT_CONFIG:
-      break; /* read first, see find_config */
-    case ':':
-      return bad("%s: missing value", argv[optind - 1]);
-    default:
-      if (bs_cli_files_take(&a->io, c, optarg))
-        break;
-      usage(stderr);
-      return bad("unknown flag '%s'", argv[optind - 1]);
-    }
-  }
-  if (optind < argc)
-    return bad("unexpected argument '%s'", argv[optind]);
-  return -1;
+  return bs_cli_parse("analyze", argc, argv, lopts, usage, &a->io, take_own, a);
 }
 
 /* The settings of config + flags, and the files; -1 to go on, else the
@@ -127,9 +109,9 @@ static int parse(int argc, char **argv, analyze_args *a, bs_bmdx_analysis *cfg, 
   int rc = -1;
   a->config = find_config(argc, argv);
   if (a->config && bs_analyze_config_apply(a->config, sparse, cfg, err, sizeof(err)) != 0)
-    rc = bad("%s", err);
+    rc = bs_cli_bad("analyze", "%s", err);
   else if (bs_settings_take_flags(sparse, BS_SECTION_ALL, &argc, argv, err, sizeof(err)) != 0)
-    rc = bad("%s", err);
+    rc = bs_cli_bad("analyze", "%s", err);
   else
     rc = parse_own(argc, argv, a);
   if (rc < 0) {
@@ -143,7 +125,7 @@ static int parse(int argc, char **argv, analyze_args *a, bs_bmdx_analysis *cfg, 
     if (!a->threads)
       a->threads = cfg->threads ? cfg->threads : 1;
     if (bs_settings_resolve(sparse, &a->io.files, settings, err, sizeof(err)) != 0)
-      rc = bad("%s", err);
+      rc = bs_cli_bad("analyze", "%s", err);
   }
   json_decref(sparse);
   return rc;
@@ -232,7 +214,7 @@ static int run(const analyze_args *a, const json_t *settings) {
   char err[2048], abs[PATH_MAX], url[PATH_MAX + 8];
   bs_settings s;
   if (bs_settings_options(settings, &s, err, sizeof(err)) != BS_OK)
-    return bad("%s", err);
+    return bs_cli_bad("analyze", "%s", err);
   bmd_dataset *ds = NULL;
   bs_import_limits lim = bs_import_limits_default();
   if (bs_matrix_import_file(a->matrix, &lim, s.log_base, &ds, err, sizeof(err)) != 0) {
@@ -265,7 +247,7 @@ int bs_cmd_analyze(int argc, char **argv) {
   if (rc < 0 && a.io.print_settings)
     rc = bs_settings_print(stdout, settings) == 0 ? 0 : 1;
   else if (rc < 0 && (!a.matrix || !a.io.out))
-    rc = bad("%s is required (see --help)", !a.matrix ? "--matrix" : "--out");
+    rc = bs_cli_bad("analyze", "%s is required (see --help)", !a.matrix ? "--matrix" : "--out");
   else if (rc < 0)
     rc = run(&a, settings);
   json_decref(settings);

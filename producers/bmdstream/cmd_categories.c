@@ -66,22 +66,32 @@ static void usage(FILE *out) {
   bs_settings_usage(out, SECTIONS);
 }
 
-static int bad(const char *fmt, const char *what) {
-  fprintf(stderr, "bmdstream categories: ");
-  fprintf(stderr, fmt, what);
-  fputc('\n', stderr);
-  return 2;
-}
-
+/* A dose flag's value into *out; -1 to go on, else 2. */
 static int parse_dose(const char *flag, const char *s, double *out) {
-  if (bs_config_parse_double(s, out) != 0) {
-    fprintf(stderr, "bmdstream categories: %s: not a number: \"%s\"\n", flag, s);
-    return -1;
-  }
-  return 0;
+  if (bs_config_parse_double(s, out) != 0)
+    return bs_cli_bad("categories", "%s: not a number: \"%s\"", flag, s);
+  return -1;
 }
 
-enum { O_BMD = BS_CLI_OPT_OWN, O_HIGH, O_LOW, O_EXPR, O_HELP };
+enum { O_BMD = BS_CLI_OPT_OWN, O_HIGH, O_LOW, O_EXPR };
+
+/* One of the command's own flags (bs_cli_take_cb). */
+static int take_own(void *arg, int c, const char *value) {
+  categories_args *a = arg;
+  switch (c) {
+  case O_BMD:
+    a->bmd_tsv = value;
+    break;
+  case O_HIGH:
+    return parse_dose("--highest-dose", value, &a->highest);
+  case O_LOW:
+    return parse_dose("--lowest-dose", value, &a->lowest);
+  case O_EXPR:
+    a->expression = value;
+    break;
+  }
+  return -1;
+}
 
 /* The command's own flags (the settings flags are gone from argv by now).
  * -1 to go on, else the exit status. */
@@ -91,43 +101,9 @@ static int parse_own(int argc, char **argv, categories_args *a) {
                                            {"highest-dose", required_argument, 0, O_HIGH},
                                            {"lowest-dose", required_argument, 0, O_LOW},
                                            {"expression", required_argument, 0, O_EXPR},
-                                           {"help", no_argument, 0, O_HELP},
+                                           {"help", no_argument, 0, 'h'},
                                            {0, 0, 0, 0}};
-  int c;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-    switch (c) {
-    case O_BMD:
-      a->bmd_tsv = optarg;
-      break;
-    case O_HIGH:
-      if (parse_dose("--highest-dose", optarg, &a->highest) != 0)
-        return 2;
-      break;
-    case O_LOW:
-      if (parse_dose("--lowest-dose", optarg, &a->lowest) != 0)
-        return 2;
-      break;
-    case O_EXPR:
-      a->expression = optarg;
-      break;
-    case O_HELP:
-    case 'h':
-      usage(stdout);
-      return 0;
-    case ':':
-      return bad("%s: missing value", argv[optind - 1]);
-    default:
-      if (bs_cli_files_take(&a->io, c, optarg))
-        break;
-      usage(stderr);
-      return bad("unknown flag '%s'", argv[optind - 1]);
-    }
-  }
-  if (optind < argc)
-    return bad("unexpected argument '%s'", argv[optind]);
-  return -1;
+  return bs_cli_parse("categories", argc, argv, longopts, usage, &a->io, take_own, a);
 }
 
 /* The settings of the flags, and the files; -1 to go on, else the exit
@@ -137,13 +113,13 @@ static int parse(int argc, char **argv, categories_args *a, json_t **settings) {
   json_t *sparse = json_object();
   int rc = -1;
   if (!sparse)
-    rc = bad("%s", "out of memory");
+    rc = bs_cli_bad("categories", "out of memory");
   else if (bs_settings_take_flags(sparse, SECTIONS, &argc, argv, err, sizeof(err)) != 0)
-    rc = bad("%s", err);
+    rc = bs_cli_bad("categories", "%s", err);
   else
     rc = parse_own(argc, argv, a);
   if (rc < 0 && bs_settings_resolve(sparse, &a->io.files, settings, err, sizeof(err)) != 0)
-    rc = bad("%s", err);
+    rc = bs_cli_bad("categories", "%s", err);
   json_decref(sparse);
   return rc;
 }
@@ -151,16 +127,19 @@ static int parse(int argc, char **argv, categories_args *a, json_t **settings) {
 /* What a run needs besides the settings; -1 to go on, else 2. */
 static int check(const categories_args *a, const bs_settings *s) {
   if (!a->bmd_tsv || !a->io.out || !a->io.files.probe_map)
-    return bad("%s is required (see --help)", !a->bmd_tsv  ? "--bmd-tsv"
-                                              : !a->io.out ? "--out"
-                                                           : "--probe-map");
+    return bs_cli_bad("categories", "%s is required (see --help)",
+                      !a->bmd_tsv  ? "--bmd-tsv"
+                      : !a->io.out ? "--out"
+                                   : "--probe-map");
   if (s->category_type == BS_CATEGORY_NONE)
-    return bad("%s", "no categories to run: give --category-map, --gmt or --gene-level");
+    return bs_cli_bad("categories",
+                      "no categories to run: give --category-map, --gmt or --gene-level");
   if (s->category.filter_on[BMD_CAT_FILTER_HIGH_DOSE] && !isfinite(a->highest) && !a->expression)
-    return bad("%s", "--highest-dose is needed by the BMD > highest dose filter (or give "
-                     "--expression or --no-high-dose-filter)");
+    return bs_cli_bad("categories",
+                      "--highest-dose is needed by the BMD > highest dose filter (or give "
+                      "--expression or --no-high-dose-filter)");
   if (s->category.filter_on[BMD_CAT_FILTER_LOW_DOSE] && !(a->lowest > 0) && !a->expression)
-    return bad("%s", "--low-dose-fold needs --lowest-dose > 0 (or --expression)");
+    return bs_cli_bad("categories", "--low-dose-fold needs --lowest-dose > 0 (or --expression)");
   return -1;
 }
 
@@ -298,7 +277,7 @@ int bs_cmd_categories(int argc, char **argv) {
   if (rc < 0 && a.io.print_settings)
     rc = bs_settings_print(stdout, settings) == 0 ? 0 : 1;
   else if (rc < 0 && bs_settings_options(settings, &s, err, sizeof(err)) != BS_OK)
-    rc = bad("%s", err);
+    rc = bs_cli_bad("categories", "%s", err);
   else if (rc < 0 && (rc = check(&a, &s)) < 0)
     rc = run(&a, &s);
   json_decref(settings);

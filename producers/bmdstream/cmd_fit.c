@@ -57,16 +57,63 @@ static size_t split(char *line, char **fields, size_t max) {
   return n;
 }
 
-/* Insertion sort of row indices by dose (stable; a handful of rows). */
-static void sort_by_dose(size_t *order, size_t n, const double *dose) {
+/* One data row of the CSV: dose, response (individual) or dose, n, mean,
+ * sd (summary), and its line number for messages. */
+typedef struct csv_row {
+  double v[4];
+  size_t line;
+} csv_row;
+
+/* Stable insertion sort of rows by dose (a handful of rows). */
+static void sort_by_dose(csv_row *rows, size_t n) {
   for (size_t i = 1; i < n; i++) {
-    size_t v = order[i], j = i;
-    while (j > 0 && dose[order[j - 1]] > dose[v]) {
-      order[j] = order[j - 1];
+    csv_row v = rows[i];
+    size_t j = i;
+    while (j > 0 && rows[j - 1].v[0] > v.v[0]) {
+      rows[j] = rows[j - 1];
       j--;
     }
-    order[j] = v;
+    rows[j] = v;
   }
+}
+
+/* Summary rows in any order, sorted by dose; one row per dose. */
+static int summary_stats(const char *path, csv_row *rows, size_t n, bmd_suffstat **out) {
+  sort_by_dose(rows, n);
+  for (size_t i = 1; i < n; i++)
+    if (rows[i].v[0] == rows[i - 1].v[0]) {
+      fprintf(stderr, "bmdstream fit: %s:%zu: dose %g already on line %zu (one row per dose)\n",
+              path, rows[i].line, rows[i].v[0], rows[i - 1].line);
+      return -1;
+    }
+  bmd_suffstat *ss = bmd_suffstat_new(n);
+  if (!ss)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    ss->dose[i] = rows[i].v[0];
+    ss->n[i] = rows[i].v[1];
+    ss->mean[i] = rows[i].v[2];
+    ss->sd[i] = rows[i].v[3];
+  }
+  *out = ss;
+  return 0;
+}
+
+/* Individual rows (dose, response) reduced to per-dose statistics. */
+static int individual_stats(const char *path, const csv_row *rows, size_t n, bmd_suffstat **out) {
+  char err[256];
+  double *xy = malloc(2 * n * sizeof(*xy)); /* doses, then responses */
+  if (!xy)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    xy[i] = rows[i].v[0];
+    xy[n + i] = rows[i].v[1];
+  }
+  int rc = bmd_suffstat_from_individual(xy, xy + n, n, out, err, sizeof(err));
+  if (rc != 0)
+    fprintf(stderr, "bmdstream fit: %s: %s\n", path, err);
+  free(xy);
+  return rc;
 }
 
 /* Reads the CSV into sufficient statistics; errors name file, line, field. */
@@ -74,8 +121,7 @@ static int read_csv(const char *path, bmd_suffstat **out) {
   FILE *f = fopen(path, "r");
   char *line = NULL;
   size_t cap = 0;
-  double *a = NULL, *b = NULL, *c = NULL, *d = NULL;
-  size_t *lines = NULL, *order = NULL;
+  csv_row *rows = NULL;
   size_t n = 0, room = 0, lineno = 0;
   int summary = -1, rc = -1;
   static const char *const sum_names[] = {"dose", "n", "mean", "sd"};
@@ -112,101 +158,69 @@ static int read_csv(const char *path, bmd_suffstat **out) {
     }
     if (n == room) {
       room = room ? 2 * room : 64;
-      double *na = realloc(a, room * sizeof(double)), *nb = NULL, *nc = NULL, *nd = NULL;
-      if (na)
-        a = na;
-      nb = na ? realloc(b, room * sizeof(double)) : NULL;
-      if (nb)
-        b = nb;
-      nc = nb ? realloc(c, room * sizeof(double)) : NULL;
-      if (nc)
-        c = nc;
-      nd = nc ? realloc(d, room * sizeof(double)) : NULL;
-      if (nd)
-        d = nd;
-      size_t *nl = nd ? realloc(lines, room * sizeof(size_t)) : NULL;
-      if (nl)
-        lines = nl;
-      if (!nl) {
+      csv_row *grown = realloc(rows, room * sizeof(*rows));
+      if (!grown) {
         fprintf(stderr, "bmdstream fit: out of memory\n");
         goto done;
       }
+      rows = grown;
     }
-    double *dst[4] = {a, b, c, d};
+    double *v = rows[n].v;
     for (size_t i = 0; i < want; i++) {
       const char *name = summary ? sum_names[i] : (i == 0 ? "dose" : "response");
-      if (bs_config_parse_double(fields[i], &dst[i][n]) != 0) {
+      if (bs_config_parse_double(fields[i], &v[i]) != 0) {
         fprintf(stderr, "bmdstream fit: %s:%zu: field '%s': not a number: '%s'\n", path, lineno,
                 name, fields[i]);
         goto done;
       }
-      if ((i == 0 && dst[i][n] < 0) || (summary && i == 1 && !(dst[i][n] > 0)) ||
-          (summary && i == 3 && dst[i][n] < 0)) {
+      if ((i == 0 && v[i] < 0) || (summary && i == 1 && !(v[i] > 0)) ||
+          (summary && i == 3 && v[i] < 0)) {
         fprintf(stderr, "bmdstream fit: %s:%zu: field '%s': out of range: '%s'\n", path, lineno,
                 name, fields[i]);
         goto done;
       }
     }
-    lines[n] = lineno;
-    n++;
+    rows[n++].line = lineno;
   }
   if (summary < 0 || n == 0) {
     fprintf(stderr, "bmdstream fit: %s: no data rows\n", path);
     goto done;
   }
-  char err[256];
-  if (summary) {
-    /* summary rows in any order, sorted by dose; one row per dose */
-    order = malloc(n * sizeof(size_t));
-    bmd_suffstat *ss = order ? bmd_suffstat_new(n) : NULL;
-    if (!ss)
-      goto done;
-    for (size_t i = 0; i < n; i++)
-      order[i] = i;
-    sort_by_dose(order, n, a);
-    for (size_t i = 0; i < n; i++) {
-      size_t r = order[i];
-      if (i > 0 && a[r] == a[order[i - 1]]) {
-        size_t l1 = lines[order[i - 1]], l2 = lines[r];
-        fprintf(stderr, "bmdstream fit: %s:%zu: dose %g already on line %zu (one row per dose)\n",
-                path, l1 > l2 ? l1 : l2, a[r], l1 < l2 ? l1 : l2);
-        bmd_suffstat_destroy(ss);
-        goto done;
-      }
-      ss->dose[i] = a[r];
-      ss->n[i] = b[r];
-      ss->mean[i] = c[r];
-      ss->sd[i] = d[r];
-    }
-    *out = ss;
-  } else if (bmd_suffstat_from_individual(a, b, n, out, err, sizeof(err)) != 0) {
-    fprintf(stderr, "bmdstream fit: %s: %s\n", path, err);
-    goto done;
-  }
-  rc = 0;
+  rc = summary ? summary_stats(path, rows, n, out) : individual_stats(path, rows, n, out);
 done:
   free(line);
-  free(lines);
-  free(order);
-  free(a);
-  free(b);
-  free(c);
-  free(d);
+  free(rows);
   fclose(f);
   return rc;
 }
 
+/* The flags' words, indexed by the enum they set. */
+static const char *const variance_names[] = {
+    [BMD_VARIANCE_CONSTANT] = "constant", [BMD_VARIANCE_NONCONSTANT] = "nonconstant", NULL};
+static const char *const bmr_type_names[] = {
+    [BMD_BMR_SD] = "sd", [BMD_BMR_REL] = "rel", [BMD_BMR_ABS] = "abs", NULL};
+
+/* The index of value in names (NULL-terminated), or -1 after saying on
+ * stderr which words the flag wants. */
+static int parse_choice(const char *flag, const char *value, const char *const *names,
+                        const char *want) {
+  for (int k = 0; names[k]; k++)
+    if (strcmp(value, names[k]) == 0)
+      return k;
+  fprintf(stderr, "bmdstream fit: %s: want %s\n", flag, want);
+  return -1;
+}
+
+/* The JSON's "status" word of each fit status. */
+static const char *const status_names[] = {
+    [BMD_FIT_OK] = "converged",
+    [BMD_FIT_MAXEVAL] = "max_evaluations",
+    [BMD_FIT_FAILED] = "failed",
+    [BMD_FIT_TOO_FEW_GROUPS] = "too_few_dose_groups",
+};
+
 static const char *status_name(bmd_fit_status s) {
-  switch (s) {
-  case BMD_FIT_OK:
-    return "converged";
-  case BMD_FIT_MAXEVAL:
-    return "max_evaluations";
-  case BMD_FIT_TOO_FEW_GROUPS:
-    return "too_few_dose_groups";
-  default:
-    return "failed";
-  }
+  return (unsigned)s < sizeof(status_names) / sizeof(status_names[0]) ? status_names[s] : "failed";
 }
 
 /* The stored model JSON (bs_bmd_model_json) with what a peer needs to
@@ -272,7 +286,7 @@ int bs_cmd_fit(int argc, char **argv) {
   int models[BMD_MODEL_COUNT];
   size_t n_models = 0;
   bmd_fit_options opt = bmd_fit_options_default();
-  int rc = 1, c;
+  int rc = 1, c, k;
   bmd_suffstat *ss = NULL;
   bmd_fit_result *res = NULL;
   json_t *root = NULL;
@@ -289,26 +303,14 @@ int bs_cmd_fit(int argc, char **argv) {
         return 2;
       break;
     case 'v':
-      if (strcmp(optarg, "constant") == 0)
-        opt.variance = BMD_VARIANCE_CONSTANT;
-      else if (strcmp(optarg, "nonconstant") == 0)
-        opt.variance = BMD_VARIANCE_NONCONSTANT;
-      else {
-        fprintf(stderr, "bmdstream fit: --variance: want constant or nonconstant\n");
+      if ((k = parse_choice("--variance", optarg, variance_names, "constant or nonconstant")) < 0)
         return 2;
-      }
+      opt.variance = (bmd_variance)k;
       break;
     case 't':
-      if (strcmp(optarg, "sd") == 0)
-        opt.bmr_type = BMD_BMR_SD;
-      else if (strcmp(optarg, "rel") == 0)
-        opt.bmr_type = BMD_BMR_REL;
-      else if (strcmp(optarg, "abs") == 0)
-        opt.bmr_type = BMD_BMR_ABS;
-      else {
-        fprintf(stderr, "bmdstream fit: --bmr-type: want sd, rel or abs\n");
+      if ((k = parse_choice("--bmr-type", optarg, bmr_type_names, "sd, rel or abs")) < 0)
         return 2;
-      }
+      opt.bmr_type = (bmd_bmr_type)k;
       break;
     case 'b':
       if (bs_config_parse_double(optarg, &opt.bmr) != 0 || !(opt.bmr > 0)) {

@@ -32,14 +32,14 @@ int bs_cmd_user(int argc, char **argv) {
   char errstr[1024], password[1024];
   rc = 2;
   const char *action = argc > 1 ? argv[1] : "";
-  const char *username = bs_config_get(cfg, "username");
-  if ((strcmp(action, "add") != 0 && strcmp(action, "check") != 0 &&
-       strcmp(action, "passwd") != 0) ||
-      argc > 2) {
+  int add = strcmp(action, "add") == 0, check = strcmp(action, "check") == 0;
+  bs_user_fields fields = {bs_config_get(cfg, "username"), bs_config_get(cfg, "email"),
+                           bs_config_get(cfg, "full_name"), bs_config_get(cfg, "role")};
+  if ((!add && !check && strcmp(action, "passwd") != 0) || argc > 2) {
     fprintf(stderr, "bmdstream user: expected 'add', 'check' or 'passwd' (see --help)\n");
     goto done;
   }
-  if (!username || !*username) {
+  if (!fields.username || !*fields.username) {
     fprintf(stderr, "bmdstream user: --username is required\n");
     goto done;
   }
@@ -50,37 +50,27 @@ int bs_cmd_user(int argc, char **argv) {
   rc = 1;
   if (!(db = bs_cli_db("user", cfg)))
     goto done;
-  if (strcmp(action, "check") == 0) {
-    if (bs_user_check_password(db, username, password, errstr, sizeof(errstr)) != BS_OK) {
-      fprintf(stderr, "bmdstream user: %s\n", errstr);
-      goto done;
-    }
-    printf("password ok\n");
-    rc = 0;
-    goto done;
-  }
-  if (strcmp(action, "passwd") == 0) {
-    if (bs_user_set_password(db, username, password, errstr, sizeof(errstr)) != BS_OK) {
-      fprintf(stderr, "bmdstream user: %s\n", errstr);
-      goto done;
-    }
-    printf("password changed\n");
-    rc = 0;
-    goto done;
-  }
-  bs_user_fields fields = {username, bs_config_get(cfg, "email"), bs_config_get(cfg, "full_name"),
-                           bs_config_get(cfg, "role")};
-  if (!fields.email || !*fields.email) {
+  if (add && (!fields.email || !*fields.email)) {
     fprintf(stderr, "bmdstream user: --email is required\n");
     rc = 2;
     goto done;
   }
   int64_t id = 0;
-  if (bs_user_add(db, &fields, password, &id, errstr, sizeof(errstr)) != BS_OK) {
+  bs_status st;
+  if (add)
+    st = bs_user_add(db, &fields, password, &id, errstr, sizeof(errstr));
+  else if (check)
+    st = bs_user_check_password(db, fields.username, password, errstr, sizeof(errstr));
+  else
+    st = bs_user_set_password(db, fields.username, password, errstr, sizeof(errstr));
+  if (st != BS_OK) {
     fprintf(stderr, "bmdstream user: %s\n", errstr);
     goto done;
   }
-  printf("%" PRId64 "\n", id);
+  if (add)
+    printf("%" PRId64 "\n", id);
+  else
+    printf("password %s\n", check ? "ok" : "changed");
   rc = 0;
 done:
   memset(password, 0, sizeof(password));

@@ -32,9 +32,9 @@ typedef struct bmd_dataset {
   bmd_log_base log_base;
   /* dose groups, filled by bmd_dataset_group() */
   size_t n_groups;
-  double *group_dose;  /* owned, n_groups, ascending */
-  size_t *group_start; /* owned, first sample index of each group */
-  size_t *group_size;  /* owned, replicates per group */
+  double *group_dose;  /* n_groups, ascending; owns one block with the two below */
+  size_t *group_start; /* first sample index of each group */
+  size_t *group_size;  /* replicates per group */
 } bmd_dataset;
 
 /* New zero-filled dataset with room for the given shape; NULL when out of

@@ -64,10 +64,10 @@ typedef enum bmd_fit_status {
 /* Per-dose sufficient statistics, doses ascending. */
 typedef struct bmd_suffstat {
   size_t n_groups;
-  double *dose; /* owned, n_groups */
-  double *n;    /* owned; non-integer counts are accepted */
-  double *mean; /* owned */
-  double *sd;   /* owned, sample SD (divisor n - 1); 0 when n = 1 */
+  double *dose; /* n_groups each, in one owned block: dose | n | mean | sd */
+  double *n;    /* non-integer counts are accepted */
+  double *mean; /* sample mean */
+  double *sd;   /* sample SD (divisor n - 1); 0 when n = 1 */
 } bmd_suffstat;
 
 /* Zero-filled statistics for n_groups groups; NULL when out of memory. */

@@ -81,8 +81,9 @@ typedef enum bmd_prefilter_verdict {
 const char *bmd_prefilter_verdict_name(bmd_prefilter_verdict v);
 
 /* Results for every probe of the dataset (all arrays owned, row-major by
- * probe; levels = n_groups - 1). Fold changes and NOTEL/LOTEL are computed
- * for every probe, not only the survivors. */
+ * probe; levels = n_groups - 1; the five double arrays are one block that
+ * p_raw owns). Fold changes and NOTEL/LOTEL are computed for every probe,
+ * not only the survivors. */
 typedef struct bmd_prefilter_result {
   size_t n_probes, n_levels;
   double *p_raw;                  /* n_probes; copy of the input, NaN without a test */

@@ -83,9 +83,17 @@ bs_status bs_db_query(bs_db *db, const char *sql, size_t nparams, const bs_db_pa
                       PGresult **out, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
-/* bs_db_query for a statement answering one row whose first column is an
- * id (bigint), e.g. INSERT ... RETURNING id: *id receives it. No row is
- * BS_ERR_NOT_FOUND, with errstr saying so. */
+/* bs_db_query for a statement answering one row, e.g. a lookup by key:
+ * on success *out is the result (the caller PQclears it) and row 0 is the
+ * answer. No row, or a NULL first column (the value asked for is absent),
+ * is BS_ERR_NOT_FOUND with errstr "no row" and *out NULL; the caller
+ * rewrites errstr to name what is missing. */
+bs_status bs_db_query_row(bs_db *db, const char *sql, size_t nparams, const bs_db_param *params,
+                          PGresult **out, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* bs_db_query_row for a statement whose first column is an id (bigint),
+ * e.g. INSERT ... RETURNING id: *id receives it. */
 bs_status bs_db_query_id(bs_db *db, const char *sql, size_t nparams, const bs_db_param *params,
                          int64_t *id, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
