@@ -5,10 +5,12 @@
 
 #include <math.h>
 
+/* No value (NaN: a constant probe's F and p, a t-test without two
+ * replicates) is an empty cell, never a sentinel number. */
 static void put_num(FILE *f, double v, int digits) {
   if (isnan(v))
-    fputs("NaN", f);
-  else if (isinf(v))
+    return;
+  if (isinf(v))
     fputs(v > 0 ? "Infinity" : "-Infinity", f);
   else
     fprintf(f, "%.*g", digits, v);

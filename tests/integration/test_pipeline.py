@@ -24,12 +24,16 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 import uuid
 
 import pytest
 
 from conftest import event, free_port, kcat_consume, kcat_produce, psql, require
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from sentinels import db_sentinels, tree_sentinels  # noqa: E402
 
 BIN = os.environ["BS_BIN_DIR"]
 DATA = os.path.join(os.environ["BS_TEST_DATA"], "bmdexpress")
@@ -247,6 +251,11 @@ def test_three_matrices_then_replay(dep):
             assert s3(d.env, "GET", f"/{d.bucket}/{key}", got) == "200"
             with open(got, "rb") as a, open(os.path.join(out_dir, name), "rb") as b:
                 assert a.read() == b.read(), (e, name)
+        # no value is an empty cell or null, never NaN or -9999 (the
+        # pipeline's files are these, byte for byte)
+        assert tree_sentinels(out_dir) == []
+    # ... and SQL NULL in the database
+    assert db_sentinels(d.sql) == []
 
     before, objs_before = snapshot(d), objects(d)
     # Replay everything from offset 0 with every consumer group reset.

@@ -70,7 +70,7 @@ def run(path, out, *flags):
 
 
 def num(s):
-    return float(s)  # "NaN" parses as nan
+    return float(s) if s != "" else math.nan  # no value: an empty cell
 
 
 def close(got, want, rel):
