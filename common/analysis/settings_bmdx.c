@@ -88,6 +88,7 @@ static int bmds_settings(const bs_bmdx_bmds *b, const char *where, json_t *s, bs
   rc |= set(s, "bmd.bmr_type", json_string(b->bmr_type == 2 ? "rel" : "sd"));
   rc |= set(s, "bmd.bmr", json_real(b->bmr_factor));
   rc |= set(s, "bmd.poly.poly2_monotone", json_boolean(b->restrict_poly_monotonic));
+  rc |= set(s, "bmd.step_threshold", json_real(b->step_function_threshold));
   rc |= set(s, "bmd.selection.poly_test",
             json_string(b->best_poly_test == 2 ? "lowest_aic" : "nested_chi2"));
   rc |= set(s, "bmd.selection.poly_p", json_real(b->p_value_cutoff));

@@ -85,6 +85,7 @@ static void bmd_options(const json_t *j, bs_settings *o) {
   b->fit.poly2_bmr = json_is_number(poly2_bmr) ? json_number_value(poly2_bmr) : NAN;
   b->fit.power_restricted = flag(j, "bmd.restrict.power");
   b->fit.hill_restricted = flag(j, "bmd.restrict.hill");
+  b->step_threshold = number(j, "bmd.step_threshold");
   bmd_select_options *sel = &b->select;
   sel->poly_test =
       (bmd_poly_test)choice(j, "bmd.selection.poly_test"); /* nested_chi2, lowest_aic */

@@ -95,6 +95,10 @@ const bs_setting bs_settings_table[] = {
      NULL, NULL, NULL, NULL, "Power exponent n >= 1"},
     {"bmd.restrict.hill", BS_SETTING_BOOL, "true", 0, 0, 0, 0, NULL, "restrict-hill", NULL, NULL,
      NULL, NULL, NULL, NULL, "Hill exponent n >= 1"},
+    {"bmd.step_threshold", BS_SETTING_NUMBER, "0.75", 0, 0, 1, MIN_OPEN, NULL, "step-threshold",
+     NULL, NULL, NULL, NULL, NULL, NULL,
+     "a fit is a step function when one dose interval holds at least this fraction of its "
+     "total change (BMDExpress's stepFunctionThreshold)"},
     {"bmd.selection.poly_test", BS_SETTING_CHOICE, "\"nested_chi2\"", 0, 0, 0, 0, poly_test_choices,
      "poly-test", NULL, NULL, NULL, NULL, NULL, NULL,
      "best polynomial: nested likelihood-ratio test or lowest AIC"},

@@ -12,103 +12,57 @@ json_t *bs_json_number(double v) {
   return isfinite(v) ? json_real(v) : json_null();
 }
 
-static void put_num(FILE *out, double v) {
-  if (isfinite(v))
-    fprintf(out, "\t%.17g", v);
-  else
-    fputc('\t', out);
+/* The metrics of one fit as a new JSON object (names as in bmd/metrics.h). */
+static json_t *metrics_json(const bmd_fit_metrics *m) {
+  json_t *o = json_object();
+  json_object_set_new(o, "r_squared", bs_json_number(m->r_squared));
+  json_object_set_new(o, "z_score", bs_json_number(m->z_score));
+  json_object_set_new(o, "bmr_multiples", bs_json_number(m->bmr_multiples));
+  json_object_set_new(o, "fold_change", bs_json_number(m->fold_change));
+  json_object_set_new(o, "bmd_low_dose", bs_json_number(m->bmd_low_dose));
+  json_object_set_new(o, "bmd_high_dose", bs_json_number(m->bmd_high_dose));
+  json_object_set_new(o, "bmd_response_low_dose", bs_json_number(m->bmd_resp_low_dose));
+  json_object_set_new(o, "bmd_response_high_dose", bs_json_number(m->bmd_resp_high_dose));
+  json_object_set_new(o, "bmd_bmdl", bs_json_number(m->bmd_bmdl));
+  json_object_set_new(o, "bmdu_bmdl", bs_json_number(m->bmdu_bmdl));
+  json_object_set_new(o, "bmdu_bmd", bs_json_number(m->bmdu_bmd));
+  json_object_set_new(o, "wauc", bs_json_number(m->wauc));
+  json_object_set_new(o, "log_wauc", bs_json_number(m->log_wauc));
+  json_object_set_new(o, "step_function",
+                      m->step_function < 0 ? json_null() : json_boolean(m->step_function));
+  json_object_set_new(o, "step_below_low_dose", m->step_below_low_dose < 0
+                                                    ? json_null()
+                                                    : json_boolean(m->step_below_low_dose));
+  return o;
 }
 
-/* Ratio a/b, undefined when either is not finite or b is 0 (BMDExpress). */
-static double ratio(double a, double b) {
-  return (isfinite(a) && isfinite(b) && b != 0) ? a / b : NAN;
+static double jnum(const json_t *o, const char *key) {
+  const json_t *v = json_object_get(o, key);
+  return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-/* The table's "converged" word of each fit status. */
-static const char *const status_names[] = {
-    [BMD_FIT_OK] = "true",
-    [BMD_FIT_MAXEVAL] = "maxeval",
-    [BMD_FIT_FAILED] = "false",
-    [BMD_FIT_TOO_FEW_GROUPS] = "too few dose groups",
-};
-
-static const char *status_name(bmd_fit_status s) {
-  return (unsigned)s < sizeof(status_names) / sizeof(status_names[0]) ? status_names[s] : "false";
+static int jflag(const json_t *o, const char *key) {
+  const json_t *v = json_object_get(o, key);
+  return json_is_boolean(v) ? json_is_true(v) : -1;
 }
 
-int bs_bmd_tsv_write(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n,
-                     unsigned model_mask, bmd_variance variance) {
-  fprintf(out, "Probe ID");
-  for (int m = 0; m < BMD_MODEL_COUNT; m++) {
-    if (!(model_mask & (1u << m)))
-      continue;
-    const char *l = bmd_model_label((bmd_model)m);
-    fprintf(out,
-            "\t%s BMD\t%s BMDL\t%s BMDU\t%s fitPValue\t%s fitLogLikelihood\t%s AIC"
-            "\t%s adverseDirection\t%s BMD/BMDL",
-            l, l, l, l, l, l, l, l);
-    if (m == BMD_MODEL_HILL)
-      fprintf(out, "\tFlagged Hill");
-    for (size_t i = 0; i < bmd_fit_param_count((bmd_model)m, variance); i++)
-      fprintf(out, "\t%s Parameter %s", l, bmd_fit_param_name((bmd_model)m, variance, i));
-    fprintf(out, "\t%s Execution Complete", l);
-  }
-  fprintf(out, "\tBest Poly\tBest Model\tBest BMD\tBest BMDL\tBest BMDU\tBest fitPValue"
-               "\tBest fitLogLikelihood\tBest AIC\tBest adverseDirection\tBest BMD/BMDL"
-               "\tBest BMDU/BMDL\tBest BMDU/BMD\tBest RSquared\tBest Is Step Function"
-               "\tBest Modelled Response BMR Multiples\tBest Model Fold Change"
-               "\tBest BMD/Low Dose\tBest BMD/High Dose\tMax Fold Change"
-               "\tMax Fold Change Absolute Value\n");
-  for (size_t i = 0; i < n; i++) {
-    const bmd_probe_fit *pf = &fits[i];
-    fprintf(out, "%s", ds->probe_ids[pf->probe]);
-    for (size_t k = 0; k < pf->n_models; k++) {
-      const bmd_fit_result *r = &pf->fits[k];
-      put_num(out, r->bmd);
-      put_num(out, r->bmdl);
-      put_num(out, r->bmdu);
-      put_num(out, r->fit_p);
-      put_num(out, r->loglik);
-      put_num(out, r->aic);
-      fprintf(out, "\t%d", r->increasing ? 1 : -1);
-      put_num(out, ratio(r->bmd, r->bmdl));
-      if (r->model == BMD_MODEL_HILL)
-        fprintf(out, "\t%d", pf->hill_k_flag);
-      for (size_t p = 0; p < bmd_fit_param_count(r->model, variance); p++)
-        put_num(out, p < r->n_params ? r->params[p] : NAN);
-      fprintf(out, "\t%s", status_name(r->status));
-    }
-    const bmd_select_result *b = &pf->best;
-    const bmd_fit_result *best = b->best >= 0 ? &pf->fits[b->best] : NULL;
-    fprintf(out, "\t%s", b->best_poly >= 0 ? bmd_model_label(pf->fits[b->best_poly].model) : "");
-    fprintf(out, "\t%s", best ? bmd_model_label(best->model) : "none");
-    put_num(out, best ? b->bmd : NAN);
-    put_num(out, best ? b->bmdl : NAN);
-    put_num(out, best ? b->bmdu : NAN);
-    put_num(out, best ? best->fit_p : NAN);
-    put_num(out, best ? best->loglik : NAN);
-    put_num(out, best ? best->aic : NAN);
-    if (best)
-      fprintf(out, "\t%d", best->increasing ? 1 : -1);
-    else
-      fputc('\t', out);
-    put_num(out, best ? ratio(b->bmd, b->bmdl) : NAN);
-    put_num(out, best ? ratio(b->bmdu, b->bmdl) : NAN);
-    put_num(out, best ? ratio(b->bmdu, b->bmd) : NAN);
-    put_num(out, best ? pf->best_metrics.r_squared : NAN);
-    if (best)
-      fprintf(out, "\t%s", pf->best_metrics.step_function ? "true" : "false");
-    else
-      fputc('\t', out);
-    put_num(out, best ? pf->best_metrics.bmr_multiples : NAN);
-    put_num(out, best ? pf->best_metrics.fold_change : NAN);
-    put_num(out, best ? pf->best_metrics.bmd_low_dose : NAN);
-    put_num(out, best ? pf->best_metrics.bmd_high_dose : NAN);
-    put_num(out, pf->max_fold_change);
-    put_num(out, fabs(pf->max_fold_change));
-    fputc('\n', out);
-  }
-  return ferror(out) ? -1 : 0;
+/* The inverse of metrics_json; a missing object or field is undefined. */
+static void metrics_from_json(const json_t *o, bmd_fit_metrics *m) {
+  m->r_squared = jnum(o, "r_squared");
+  m->z_score = jnum(o, "z_score");
+  m->bmr_multiples = jnum(o, "bmr_multiples");
+  m->fold_change = jnum(o, "fold_change");
+  m->bmd_low_dose = jnum(o, "bmd_low_dose");
+  m->bmd_high_dose = jnum(o, "bmd_high_dose");
+  m->bmd_resp_low_dose = jnum(o, "bmd_response_low_dose");
+  m->bmd_resp_high_dose = jnum(o, "bmd_response_high_dose");
+  m->bmd_bmdl = jnum(o, "bmd_bmdl");
+  m->bmdu_bmdl = jnum(o, "bmdu_bmdl");
+  m->bmdu_bmd = jnum(o, "bmdu_bmd");
+  m->wauc = jnum(o, "wauc");
+  m->log_wauc = jnum(o, "log_wauc");
+  m->step_function = jflag(o, "step_function");
+  m->step_below_low_dose = jflag(o, "step_below_low_dose");
 }
 
 json_t *bs_bmd_params_json(const bmd_fit_result *r, const double *values) {
@@ -136,9 +90,25 @@ json_t *bs_bmd_model_json(const bmd_fit_result *r) {
 json_t *bs_bmd_probe_json(const bmd_dataset *ds, const bmd_probe_fit *pf) {
   json_t *o = json_object();
   json_object_set_new(o, "probe_id", json_string(ds->probe_ids[pf->probe]));
+  bmd_suffstat *ss = bmd_suffstat_new(ds->n_groups);
+  double *res = malloc((ds->n_groups ? ds->n_groups : 1) * sizeof(double));
+  if (ss)
+    bmd_probe_suffstat(ds, pf->probe, ss);
   json_t *models = json_array();
-  for (size_t k = 0; k < pf->n_models; k++)
-    json_array_append_new(models, bs_bmd_model_json(&pf->fits[k]));
+  for (size_t k = 0; k < pf->n_models; k++) {
+    json_t *m = bs_bmd_model_json(&pf->fits[k]);
+    json_t *mt = metrics_json(&pf->metrics[k]), *residuals = json_array();
+    if (ss && res) {
+      bmd_fit_residuals(&pf->fits[k], ss, res);
+      for (size_t g = 0; g < ds->n_groups; g++)
+        json_array_append_new(residuals, bs_json_number(res[g]));
+    }
+    json_object_set_new(mt, "residuals", residuals);
+    json_object_set_new(m, "metrics", mt);
+    json_array_append_new(models, m);
+  }
+  bmd_suffstat_destroy(ss);
+  free(res);
   json_object_set_new(o, "models", models);
   const bmd_select_result *b = &pf->best;
   if (b->best >= 0) {
@@ -153,6 +123,7 @@ json_t *bs_bmd_probe_json(const bmd_dataset *ds, const bmd_probe_fit *pf) {
     json_object_set_new(best, "r_squared", bs_json_number(pf->best_metrics.r_squared));
     json_object_set_new(best, "hill_flag", json_integer(b->hill_flag));
     json_object_set_new(best, "direction", json_integer(r->increasing ? 1 : -1));
+    json_object_set_new(best, "metrics", metrics_json(&pf->best_metrics));
     json_object_set_new(o, "best", best);
   } else {
     json_object_set_new(o, "best", json_null());
@@ -160,11 +131,6 @@ json_t *bs_bmd_probe_json(const bmd_dataset *ds, const bmd_probe_fit *pf) {
   json_object_set_new(o, "hill_k_flag", json_integer(pf->hill_k_flag));
   json_object_set_new(o, "max_fold_change", bs_json_number(pf->max_fold_change));
   return o;
-}
-
-static double jnum(const json_t *o, const char *key) {
-  const json_t *v = json_object_get(o, key);
-  return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
 static void nan_fill(double *x, size_t n) {
@@ -218,11 +184,9 @@ static int probe_from_json(const bmd_dataset *ds, const json_t *o, size_t row, b
     r->bmdu = jnum(jm, "bmdu");
     r->fit_p = jnum(jm, "fit_p");
     r->fit_df = NAN;
+    metrics_from_json(json_object_get(jm, "metrics"), &out->metrics[k]);
   }
-  out->best_metrics.r_squared = out->best_metrics.bmr_multiples = out->best_metrics.fold_change =
-      NAN;
-  out->best_metrics.bmd_low_dose = out->best_metrics.bmd_high_dose = NAN;
-  out->best_metrics.bmd_resp_low_dose = out->best_metrics.bmd_resp_high_dose = NAN;
+  metrics_from_json(NULL, &out->best_metrics);
   nan_fill(out->best.chi2, 3);
   nan_fill(out->best.chi2_p, 3);
   out->best.bmd = out->best.bmdl = out->best.bmdu = NAN;
@@ -245,6 +209,7 @@ static int probe_from_json(const bmd_dataset *ds, const json_t *o, size_t row, b
     out->best.bmdl = jnum(best, "bmdl");
     out->best.bmdu = jnum(best, "bmdu");
     out->best.hill_flag = (int)json_integer_value(json_object_get(best, "hill_flag"));
+    metrics_from_json(json_object_get(best, "metrics"), &out->best_metrics);
     out->best_metrics.r_squared = jnum(best, "r_squared");
   } else if (!json_is_null(best)) {
     snprintf(errstr, errstr_size, "probe %s: \"best\" is neither an object nor null", id);

@@ -322,12 +322,15 @@ static void parse_bmds(parse_ctx *c, json_t *o, const char *where, bs_bmdx_bmds 
   b->bmr_factor = get_num(c, in, w, "bmrFactor", 1.021);
   b->bmdu_bmdl_method = (int)get_int(c, in, w, "bmdUBmdLEstimationMethod", 1);
   b->restrict_poly_monotonic = get_bool(c, in, w, "restrictPolyToMonotonic", 0);
+  b->step_function_threshold = get_num(c, in, w, "stepFunctionThreshold", 0.75);
   if (b->bmr_type < 1 || b->bmr_type > 2)
     fail(c, "%s.bmrType: expected 1 (standard deviation) or 2 (relative deviation)", w);
   if (b->bmdu_bmdl_method < 1 || b->bmdu_bmdl_method > 2)
     fail(c, "%s.bmdUBmdLEstimationMethod: expected 1 (profile) or 2 (Wald)", w);
   if (!(b->bmr_factor > 0))
     fail(c, "%s.bmrFactor: expected a positive number", w);
+  if (!(b->step_function_threshold > 0 && b->step_function_threshold <= 1))
+    fail(c, "%s.stepFunctionThreshold: expected a number above 0 and at most 1", w);
   json_decref(empty);
 }
 

@@ -293,24 +293,31 @@ double bmd_fit_mean(const bmd_fit_result *r, double dose) {
   return m;
 }
 
-double bmd_fit_loglik(const bmd_suffstat *ss, bmd_model m, bmd_variance v, int increasing,
-                      const double *params) {
+int bmd_problem_unscaled(bmd_problem *p, const bmd_suffstat *ss, bmd_model m, bmd_variance v,
+                         int increasing, double *s2) {
   const bmd_model_def *def = bmd_model_def_get(m);
   if (!def)
-    return NAN;
-  bmd_problem p;
-  problem_setup(&p, ss, def, v == BMD_VARIANCE_NONCONSTANT, increasing ? 1 : -1);
-  p.maxd = 1.0;
-  p.scale_y = 1.0;
-  p.x = ss->dose;
-  p.nn = ss->n;
-  p.yb = ss->mean;
-  double *s2 = malloc(ss->n_groups * sizeof(double));
-  if (!s2)
-    return NAN;
+    return -1;
+  problem_setup(p, ss, def, v == BMD_VARIANCE_NONCONSTANT, increasing ? 1 : -1);
+  p->maxd = 1.0;
+  p->scale_y = 1.0;
+  p->x = ss->dose;
+  p->nn = ss->n;
+  p->yb = ss->mean;
   for (size_t i = 0; i < ss->n_groups; i++)
     s2[i] = ss->sd[i] * ss->sd[i];
-  p.s2 = s2;
+  p->s2 = s2;
+  return 0;
+}
+
+double bmd_fit_loglik(const bmd_suffstat *ss, bmd_model m, bmd_variance v, int increasing,
+                      const double *params) {
+  double *s2 = malloc((ss->n_groups ? ss->n_groups : 1) * sizeof(double));
+  bmd_problem p;
+  if (!s2 || bmd_problem_unscaled(&p, ss, m, v, increasing, s2) != 0) {
+    free(s2);
+    return NAN;
+  }
   double th[BMD_MAX_PARAMS];
   bmd_user_to_theta(&p, params, th);
   double ll = bmd_loglik_from_nll(&p, bmd_nll(&p, th, NULL));

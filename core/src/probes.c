@@ -16,7 +16,7 @@ bmd_probes_options bmd_probes_options_default(void) {
   o.select = bmd_select_options_default();
   o.model_mask = (1u << BMD_MODEL_COUNT) - 1;
   o.threads = 1;
-  o.step_threshold = 0.5;
+  o.step_threshold = 0.75;
   return o;
 }
 
@@ -75,6 +75,20 @@ static double max_fold_change(const bmd_suffstat *ss, bmd_log_base base) {
   return best;
 }
 
+/* The metrics of the best fit with the selection's BMD, BMDL and BMDU
+ * (flagged-Hill options 4 and 5 replace them); undefined when none. */
+static void best_metrics(bmd_probe_fit *pf, const bmd_suffstat *ss, const bmd_metrics_options *mo) {
+  bmd_fit_result r;
+  if (pf->best.best < 0) {
+    r.loglik = NAN;
+    bmd_fit_metrics_compute(&r, ss, mo, &pf->best_metrics);
+    return;
+  }
+  r = pf->fits[pf->best.best];
+  r.bmd = pf->best.bmd, r.bmdl = pf->best.bmdl, r.bmdu = pf->best.bmdu;
+  bmd_fit_metrics_compute(&r, ss, mo, &pf->best_metrics);
+}
+
 typedef struct work {
   const bmd_dataset *ds;
   const size_t *probes;
@@ -115,11 +129,10 @@ static void fit_one(work *w, size_t i, bmd_suffstat *ss) {
           opt->select.flag_hill && bmd_hill_flagged(&pf->fits[k], ss, opt->select.hill_k_fraction);
   if (pf->best.hill_flag >= 3)
     pf->hill_k_flag = pf->best.hill_flag;
-  if (pf->best.best >= 0)
-    bmd_fit_metrics_compute(&pf->fits[pf->best.best], ss, w->ds->log_base, opt->step_threshold,
-                            &pf->best_metrics);
-  else
-    memset(&pf->best_metrics, 0, sizeof(pf->best_metrics)), pf->best_metrics.r_squared = NAN;
+  bmd_metrics_options mo = {w->ds->log_base, opt->step_threshold};
+  for (size_t k = 0; k < pf->n_models; k++)
+    bmd_fit_metrics_compute(&pf->fits[k], ss, &mo, &pf->metrics[k]);
+  best_metrics(pf, ss, &mo);
 }
 
 static void *worker(void *arg) {
@@ -194,9 +207,23 @@ int bmd_probes_fit(const bmd_dataset *ds, const size_t *probes, size_t n,
     for (size_t i = 0; i < w.n; i++)
       sel[i] = out[i].best;
     bmd_select_fix_flagged_hill(sel, w.n, opt->select.flagged_hill_fraction);
-    for (size_t i = 0; i < w.n; i++)
+    /* the probes whose BMDs were replaced get their best metrics again */
+    bmd_suffstat *ss = bmd_suffstat_new(ds->n_groups);
+    bmd_metrics_options mo = {ds->log_base, opt->step_threshold};
+    for (size_t i = 0; ss && i < w.n; i++) {
+      int replaced = out[i].best.needs_hill_fix;
       out[i].best = sel[i];
+      if (replaced) {
+        bmd_probe_suffstat(ds, out[i].probe, ss);
+        best_metrics(&out[i], ss, &mo);
+      }
+    }
     free(sel);
+    if (!ss) {
+      snprintf(errstr, errstr_size, "out of memory");
+      return -1;
+    }
+    bmd_suffstat_destroy(ss);
   }
   return 0;
 }

@@ -2,7 +2,8 @@
  * bmd/probes.h - the BMD step over many probes: for each probe of a
  * dataset, per-dose statistics from its dose groups, every requested model
  * fitted (bmd/fit.h), the best model selected as BMDExpress does
- * (bmd/select.h), and the derived metrics of the best fit. Probes are
+ * (bmd/select.h), and the derived metrics of every fit and of the best
+ * (bmd/metrics.h). Probes are
  * spread over threads; results do not depend on the thread count.
  *
  * This one driver serves `bmdstream analyze` and the pipeline's BMD stage,
@@ -15,6 +16,7 @@
 
 #include "bmd/dataset.h"
 #include "bmd/fit.h"
+#include "bmd/metrics.h"
 #include "bmd/select.h"
 
 /* Progress: done of total probes. Called from worker threads, one call at
@@ -26,7 +28,7 @@ typedef struct bmd_probes_options {
   bmd_select_options select;
   unsigned model_mask;   /* bit (1u << bmd_model) per model to fit */
   unsigned threads;      /* 0 or 1: single thread */
-  double step_threshold; /* for the step-function metric, 0.5 */
+  double step_threshold; /* for the step-function metric: BMDExpress's 0.75 */
   bmd_progress_cb progress;
   void *progress_opaque;
 } bmd_probes_options;
@@ -41,7 +43,9 @@ typedef struct bmd_probe_fit {
   bmd_select_result best;
   int hill_k_flag;              /* BMDExpress's Hill kFlag: 1 if the Hill fit's k is below the flag
                                  * threshold, else 0; 3 or 4 when options 4/5 replaced its BMDs */
-  bmd_fit_metrics best_metrics; /* of fits[best.best]; NAN when none */
+  bmd_fit_metrics metrics[BMD_MODEL_COUNT]; /* of fits[k] */
+  bmd_fit_metrics best_metrics; /* of fits[best.best] with the best's BMD, BMDL and BMDU
+                                 * (options 4/5 may replace them); NAN when none */
   double max_fold_change;       /* of the dose-group means vs control (log base applied) */
 } bmd_probe_fit;
 

@@ -1,6 +1,7 @@
 /*
  * bmd/select.h - BMDExpress's best-model selection among the fits of one
- * probe (shared/notes/bmdexpress.md §3.6) and its derived metrics (§3.7).
+ * probe (shared/notes/bmdexpress.md §3.6); the metrics of a fit are in
+ * bmd/metrics.h.
  *
  * Results are borrowed; nothing here allocates.
  */
@@ -69,21 +70,5 @@ void bmd_select_best(const bmd_fit_result *res, size_t n, const bmd_suffstat *ss
  * fraction x (BMD, BMDL, BMDU) of the probe with the minimum BMD among
  * those whose best model is an unflagged Hill; NAN if there is none. */
 void bmd_select_fix_flagged_hill(bmd_select_result *sel, size_t n_probes, double fraction);
-
-/* Derived metrics of one fit (bmdexpress.md §3.7); NAN where undefined. */
-typedef struct bmd_fit_metrics {
-  double r_squared;         /* on group means, unweighted */
-  double bmr_multiples;     /* (m(top) - m(0)) / |m(BMD) - m(0)| */
-  double fold_change;       /* model fold change between m(top) and m(0) */
-  double bmd_low_dose;      /* BMD / lowest positive dose */
-  double bmd_high_dose;     /* BMD / highest dose */
-  double bmd_resp_low_dose; /* m(BMD) / m(lowest positive dose) */
-  double bmd_resp_high_dose;
-  int step_function;
-  int step_below_low_dose;
-} bmd_fit_metrics;
-
-void bmd_fit_metrics_compute(const bmd_fit_result *r, const bmd_suffstat *ss, bmd_log_base log_base,
-                             double step_threshold, bmd_fit_metrics *out);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * bs/bmd_export.h - the BMD step's results as files: `bmd.tsv` with
- * BMDExpress's BMD export columns (notes/bmdexpress.md §3.10), and JSON
+ * BMDExpress's BMD export columns (bmd_tsv.c, docs/fitting.md), and JSON
  * (the pipeline's probe_stats.json.gz and the models column of
  * probe_stat_results). Not estimable numbers are empty cells in TSV and
  * null in JSON; numbers are written so they read back exactly (%.17g).
@@ -29,17 +29,18 @@ json_t *bs_bmd_params_json(const bmd_fit_result *r, const double *values);
  * finite is null). */
 json_t *bs_bmd_model_json(const bmd_fit_result *r);
 
-/* One probe's result as a new JSON object: probe id, every model's fit,
- * the best model and its metrics. */
+/* One probe's result as a new JSON object: probe id, every model's fit
+ * with its metrics and residuals (bmd/metrics.h), the best model and its
+ * metrics. */
 json_t *bs_bmd_probe_json(const bmd_dataset *ds, const bmd_probe_fit *fit);
 
 /* The inverse of bs_bmd_probe_json, for programs that hold only the JSON
  * (the category stage): out->probe is the row of ds with the probe id;
  * every model's parameters (variance read from their names), status
  * (converged -> BMD_FIT_OK, else BMD_FIT_MAXEVAL), log-likelihood, AIC,
- * BMD/BMDL/BMDU, fit p and direction; the best model, its BMDs, Hill flag
- * and R^2; the max fold change. What the JSON does not hold (the other
- * metrics, polynomial tests, BMD limits' profile points) is NAN or 0.
+ * BMD/BMDL/BMDU, fit p, direction and metrics; the best model, its BMDs,
+ * Hill flag and metrics; the max fold change. What the JSON does not hold
+ * (polynomial tests, BMD limits' profile points) is NAN or 0.
  * Returns 0, or -1 with errstr naming the entry's field. */
 int bs_bmd_probe_from_json(const bmd_dataset *ds, const json_t *o, bmd_probe_fit *out, char *errstr,
                            size_t errstr_size) __attribute__((warn_unused_result));

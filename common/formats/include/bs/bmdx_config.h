@@ -67,6 +67,7 @@ typedef struct bs_bmdx_bmds {
   double bmr_factor;           /* default 1.021 */
   int bmdu_bmdl_method;        /* bmdUBmdLEstimationMethod: 1 profile, 2 Wald; default 1 */
   int restrict_poly_monotonic; /* default 0 */
+  double step_function_threshold; /* stepFunctionThreshold, 0.75 */
   int number_of_threads;       /* default 1 */
   char *input_category;        /* "anova", "williams", ... NULL = the expression data */
   char *input_name, *output_name;
