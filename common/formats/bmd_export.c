@@ -30,9 +30,9 @@ static json_t *metrics_json(const bmd_fit_metrics *m) {
   json_object_set_new(o, "log_wauc", bs_json_number(m->log_wauc));
   json_object_set_new(o, "step_function",
                       m->step_function < 0 ? json_null() : json_boolean(m->step_function));
-  json_object_set_new(o, "step_below_low_dose", m->step_below_low_dose < 0
-                                                    ? json_null()
-                                                    : json_boolean(m->step_below_low_dose));
+  json_object_set_new(o, "step_below_low_dose",
+                      m->step_below_low_dose < 0 ? json_null()
+                                                 : json_boolean(m->step_below_low_dose));
   return o;
 }
 

@@ -101,8 +101,7 @@ static double mean_variance(const bmd_problem *p, const double *th, const double
   return v;
 }
 
-double bmd_fit_zscore(const bmd_fit_result *r, const bmd_suffstat *ss, double bottom,
-                      double top) {
+double bmd_fit_zscore(const bmd_fit_result *r, const bmd_suffstat *ss, double bottom, double top) {
   if (!isfinite(r->loglik) || !isfinite(bottom) || !isfinite(top) || ss->n_groups == 0)
     return NAN;
   double *s2 = malloc(ss->n_groups * sizeof(double));

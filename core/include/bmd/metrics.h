@@ -22,17 +22,17 @@ typedef struct bmd_metrics_options {
 
 /* NAN where undefined (never a sentinel); the flags are -1 when unknown. */
 typedef struct bmd_fit_metrics {
-  double r_squared;     /* 1 - SS(residuals) / SS(group means about their mean) */
-  double z_score;       /* (m(top) - m(bottom)) / sqrt(var m(bottom) + var m(top)) */
-  double bmr_multiples; /* (m(top) - m(bottom)) / |m(BMD) - m(bottom)| */
-  double fold_change;   /* signed fold change from m(bottom) to m(top) */
-  double bmd_low_dose;  /* BMD / lowest positive dose */
-  double bmd_high_dose; /* BMD / highest dose */
+  double r_squared;          /* 1 - SS(residuals) / SS(group means about their mean) */
+  double z_score;            /* (m(top) - m(bottom)) / sqrt(var m(bottom) + var m(top)) */
+  double bmr_multiples;      /* (m(top) - m(bottom)) / |m(BMD) - m(bottom)| */
+  double fold_change;        /* signed fold change from m(bottom) to m(top) */
+  double bmd_low_dose;       /* BMD / lowest positive dose */
+  double bmd_high_dose;      /* BMD / highest dose */
   double bmd_resp_low_dose;  /* m(BMD) / m(lowest positive dose) */
   double bmd_resp_high_dose; /* m(BMD) / m(highest dose) */
   double bmd_bmdl, bmdu_bmdl, bmdu_bmd;
-  double wauc;     /* weighted area under the curve on log10 dose */
-  double log_wauc; /* sign(wAUC) log2 |wAUC|, 0 when |wAUC| < 1 */
+  double wauc;             /* weighted area under the curve on log10 dose */
+  double log_wauc;         /* sign(wAUC) log2 |wAUC|, 0 when |wAUC| < 1 */
   int step_function;       /* 1 if one dose interval holds >= threshold of the change */
   int step_below_low_dose; /* 1 if that interval is the first and BMD < the second dose */
 } bmd_fit_metrics;

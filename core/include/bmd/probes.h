@@ -41,12 +41,12 @@ typedef struct bmd_probe_fit {
   size_t n_models; /* fits in run order (BMD_MODEL order, masked) */
   bmd_fit_result fits[BMD_MODEL_COUNT];
   bmd_select_result best;
-  int hill_k_flag;              /* BMDExpress's Hill kFlag: 1 if the Hill fit's k is below the flag
-                                 * threshold, else 0; 3 or 4 when options 4/5 replaced its BMDs */
+  int hill_k_flag; /* BMDExpress's Hill kFlag: 1 if the Hill fit's k is below the flag
+                    * threshold, else 0; 3 or 4 when options 4/5 replaced its BMDs */
   bmd_fit_metrics metrics[BMD_MODEL_COUNT]; /* of fits[k] */
-  bmd_fit_metrics best_metrics; /* of fits[best.best] with the best's BMD, BMDL and BMDU
-                                 * (options 4/5 may replace them); NAN when none */
-  double max_fold_change;       /* of the dose-group means vs control (log base applied) */
+  bmd_fit_metrics best_metrics;             /* of fits[best.best] with the best's BMD, BMDL and BMDU
+                                             * (options 4/5 may replace them); NAN when none */
+  double max_fold_change; /* of the dose-group means vs control (log base applied) */
 } bmd_probe_fit;
 
 /* Fits probes[0..n) (rows of ds; NULL = every row, n = ds->n_probes) into

@@ -62,14 +62,14 @@ typedef struct bs_bmdx_bmds {
   int best_model_with_flagged_hill;    /* 1..5, default 5 */
   double modify_flagged_hill_fraction; /* default 0.5 */
   /* bmdsInputConfig */
-  int constant_variance;       /* default 1 */
-  int bmr_type;                /* 1 SD, 2 relative deviation; default 1 */
-  double bmr_factor;           /* default 1.021 */
-  int bmdu_bmdl_method;        /* bmdUBmdLEstimationMethod: 1 profile, 2 Wald; default 1 */
-  int restrict_poly_monotonic; /* default 0 */
+  int constant_variance;          /* default 1 */
+  int bmr_type;                   /* 1 SD, 2 relative deviation; default 1 */
+  double bmr_factor;              /* default 1.021 */
+  int bmdu_bmdl_method;           /* bmdUBmdLEstimationMethod: 1 profile, 2 Wald; default 1 */
+  int restrict_poly_monotonic;    /* default 0 */
   double step_function_threshold; /* stepFunctionThreshold, 0.75 */
-  int number_of_threads;       /* default 1 */
-  char *input_category;        /* "anova", "williams", ... NULL = the expression data */
+  int number_of_threads;          /* default 1 */
+  char *input_category;           /* "anova", "williams", ... NULL = the expression data */
   char *input_name, *output_name;
 } bs_bmdx_bmds;
 
