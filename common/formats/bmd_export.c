@@ -84,6 +84,11 @@ json_t *bs_bmd_model_json(const bmd_fit_result *r) {
   json_object_set_new(o, "bmdu", bs_json_number(r->bmdu));
   json_object_set_new(o, "fit_p", bs_json_number(r->fit_p));
   json_object_set_new(o, "increasing", json_boolean(r->increasing));
+  json_t *at_bound = json_array();
+  for (size_t p = 0; isfinite(r->loglik) && p < r->n_params; p++)
+    if (r->at_bound[p])
+      json_array_append_new(at_bound, json_string(bmd_fit_param_name(r->model, r->variance, p)));
+  json_object_set_new(o, "at_bound", at_bound);
   return o;
 }
 

@@ -7,7 +7,8 @@
  * "Linear Power Modelled Response BMR Multiples"), so that a BMDExpress
  * user's scripts find their columns. After each model's BMDExpress columns
  * come ours, which BMDExpress gives for the best model only (BMDU ratios,
- * step function, BMD responses, wAUC) or not at all (log wAUC).
+ * step function, BMD responses, wAUC) or not at all (log wAUC, the
+ * parameters on a bound of their box, comma-separated).
  */
 #include <math.h>
 #include <stdio.h>
@@ -68,8 +69,8 @@ static void model_header(FILE *out, bmd_model m, bmd_variance variance, size_t n
   /* ours */
   fprintf(out,
           "\t%s BMDU/BMDL\t%s BMDU/BMD\t%s Is Step Function\t%s BMD Response/Low Dose Response"
-          "\t%s BMD Response/High Dose Response\t%s wAUC\t%s log wAUC",
-          l, l, l, l, l, l, l);
+          "\t%s BMD Response/High Dose Response\t%s wAUC\t%s log wAUC\t%s Parameters At Bound",
+          l, l, l, l, l, l, l, l);
 }
 
 static void model_row(FILE *out, const bmd_fit_result *r, const bmd_fit_metrics *mt,
@@ -107,6 +108,12 @@ static void model_row(FILE *out, const bmd_fit_result *r, const bmd_fit_metrics 
   put_num(out, mt->bmd_resp_high_dose);
   put_num(out, mt->wauc);
   put_num(out, mt->log_wauc);
+  fputc('\t', out);
+  for (size_t p = 0, first = 1; isfinite(r->loglik) && p < r->n_params; p++)
+    if (r->at_bound[p]) {
+      fprintf(out, "%s%s", first ? "" : ",", bmd_fit_param_name(r->model, r->variance, p));
+      first = 0;
+    }
 }
 
 static const char best_header[] =

@@ -80,11 +80,12 @@ void bmd_start_keep(double (*starts)[BMD_MAX_PARAMS], double *scores, size_t *co
 void bmd_problem_bounds(bmd_problem *p, const bmd_fit_options *opt);
 /* 1 if parameter j is not rescaled (the model's shape parameter, rho). */
 int bmd_param_scale_free(const bmd_problem *p, size_t j);
-/* The problem of ss in original units (doses and responses not scaled,
- * so theta is the user-facing vector up to log transforms); s2 is the
- * caller's workspace of ss->n_groups doubles. -1 if m is not a model. */
-int bmd_problem_unscaled(bmd_problem *p, const bmd_suffstat *ss, bmd_model m, bmd_variance v,
-                         int increasing, double *s2);
+/* The problem a fit of model m to ss was solved in (doses over the highest
+ * dose, responses over max(1, |control mean|)); buf is the caller's
+ * workspace of 3 ss->n_groups doubles. -1 if m is not a model or the
+ * highest dose is not positive. */
+int bmd_problem_of_fit(bmd_problem *p, const bmd_suffstat *ss, bmd_model m, bmd_variance v,
+                       int increasing, double *buf);
 /* Scaled theta -> user-facing parameters, and back. */
 void bmd_theta_to_user(const bmd_problem *p, const double *th, double *user);
 void bmd_user_to_theta(const bmd_problem *p, const double *user, double *th);

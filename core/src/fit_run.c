@@ -51,6 +51,28 @@ static void problem_setup(bmd_problem *p, const bmd_suffstat *ss, const bmd_mode
   p->n_total = N;
 }
 
+/* The problem in the units the optimiser works in: doses over the
+ * highest dose, responses over D = max(1, |control mean|) (buf: 3 G
+ * doubles, borrowed by p). */
+static void problem_scaled(bmd_problem *p, const bmd_suffstat *ss, const bmd_model_def *def,
+                           int ncv, int sign, double maxd, double *buf) {
+  size_t G = ss->n_groups;
+  problem_setup(p, ss, def, ncv, sign);
+  double D = fabs(ss->mean[0]) < 1.0 ? 1.0 : fabs(ss->mean[0]);
+  double *x = buf, *yb = buf + G, *s2 = buf + 2 * G;
+  for (size_t i = 0; i < G; i++) {
+    x[i] = ss->dose[i] / maxd;
+    yb[i] = ss->mean[i] / D;
+    s2[i] = (ss->sd[i] / D) * (ss->sd[i] / D);
+  }
+  p->x = x;
+  p->nn = ss->n;
+  p->yb = yb;
+  p->s2 = s2;
+  p->maxd = maxd;
+  p->scale_y = D;
+}
+
 /*
  * Non-constant variance has local optima in rho (sigma^2 = alpha |m|^rho
  * trades a steeper rho against the mean's curvature), and a poor rho start
@@ -169,25 +191,12 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
   }
 
   bmd_problem p;
-  problem_setup(&p, ss, def, ncv, increasing ? 1 : -1);
   buf = malloc(3 * G * sizeof(double));
   if (!buf) {
     snprintf(errstr, errstr_size, "out of memory");
     return -1;
   }
-  double D = fabs(ss->mean[0]) < 1.0 ? 1.0 : fabs(ss->mean[0]);
-  double *x = buf, *yb = buf + G, *s2 = buf + 2 * G;
-  for (size_t i = 0; i < G; i++) {
-    x[i] = ss->dose[i] / maxd;
-    yb[i] = ss->mean[i] / D;
-    s2[i] = (ss->sd[i] / D) * (ss->sd[i] / D);
-  }
-  p.x = x;
-  p.nn = ss->n;
-  p.yb = yb;
-  p.s2 = s2;
-  p.maxd = maxd;
-  p.scale_y = D;
+  problem_scaled(&p, ss, def, ncv, increasing ? 1 : -1, maxd, buf);
   /* BMR: relative on log data is an absolute change of log_b(1 + BMRF) */
   p.bmr_type = opt->bmr_type;
   p.bmr = opt->bmr;
@@ -199,7 +208,7 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
     p.bmr = log1p(opt->bmr) / lb;
   }
   if (p.bmr_type == BMD_BMR_ABS)
-    p.bmr /= D;
+    p.bmr /= p.scale_y;
   bmd_problem_bounds(&p, opt);
 
   /* multi-start maximum likelihood */
@@ -239,6 +248,7 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
     int comparable_lb = p.lb[j] == 0.0 || bmd_param_scale_free(&p, j);
     int comparable_ub = p.ub[j] == 0.0 || bmd_param_scale_free(&p, j);
     out->bounded[j] = (at_lb && comparable_lb) || (at_ub && comparable_ub);
+    out->at_bound[j] = at_lb || at_ub;
     n_free += !out->bounded[j];
   }
   out->n_free = opt->count_all_bounded ? (int)p.n_par : n_free;
@@ -293,34 +303,28 @@ double bmd_fit_mean(const bmd_fit_result *r, double dose) {
   return m;
 }
 
-int bmd_problem_unscaled(bmd_problem *p, const bmd_suffstat *ss, bmd_model m, bmd_variance v,
-                         int increasing, double *s2) {
+int bmd_problem_of_fit(bmd_problem *p, const bmd_suffstat *ss, bmd_model m, bmd_variance v,
+                       int increasing, double *buf) {
   const bmd_model_def *def = bmd_model_def_get(m);
-  if (!def)
+  size_t G = ss->n_groups;
+  if (!def || G == 0 || !(ss->dose[G - 1] > 0))
     return -1;
-  problem_setup(p, ss, def, v == BMD_VARIANCE_NONCONSTANT, increasing ? 1 : -1);
-  p->maxd = 1.0;
-  p->scale_y = 1.0;
-  p->x = ss->dose;
-  p->nn = ss->n;
-  p->yb = ss->mean;
-  for (size_t i = 0; i < ss->n_groups; i++)
-    s2[i] = ss->sd[i] * ss->sd[i];
-  p->s2 = s2;
+  problem_scaled(p, ss, def, v == BMD_VARIANCE_NONCONSTANT, increasing ? 1 : -1, ss->dose[G - 1],
+                 buf);
   return 0;
 }
 
 double bmd_fit_loglik(const bmd_suffstat *ss, bmd_model m, bmd_variance v, int increasing,
                       const double *params) {
-  double *s2 = malloc((ss->n_groups ? ss->n_groups : 1) * sizeof(double));
+  double *buf = malloc((ss->n_groups ? 3 * ss->n_groups : 1) * sizeof(double));
   bmd_problem p;
-  if (!s2 || bmd_problem_unscaled(&p, ss, m, v, increasing, s2) != 0) {
-    free(s2);
+  if (!buf || bmd_problem_of_fit(&p, ss, m, v, increasing, buf) != 0) {
+    free(buf);
     return NAN;
   }
   double th[BMD_MAX_PARAMS];
   bmd_user_to_theta(&p, params, th);
   double ll = bmd_loglik_from_nll(&p, bmd_nll(&p, th, NULL));
-  free(s2);
+  free(buf);
   return ll;
 }

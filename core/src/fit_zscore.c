@@ -12,10 +12,15 @@
  * left out: the denominator is the trace of G S G', not the variance of the
  * difference. The variance parameters take part in S (they are estimated
  * jointly) but m does not depend on them, so their gradient is 0.
+ * Parameters on a bound of their box (r->at_bound) are held fixed: the
+ * information is that of the free parameters, the covariance of a bounded
+ * one is 0 (the MLE is a boundary point, where the full Hessian need not be
+ * definite; ToxicR inverts the full one regardless).
  *
- * g' S g is the same in any parameterisation (the delta method), so it is
- * computed in the likelihood's own unscaled theta: g from the models'
- * analytic mean gradients, H by central differences of the analytic NLL
+ * It is computed in the theta the fit was solved in (doses over the
+ * highest dose, responses over D, ln alpha, ln c: bmd_problem_of_fit), where
+ * every parameter is of order 1: g from the models' analytic mean
+ * gradients (times D), H by central differences of the analytic NLL
  * gradient,
  *
  *   H_ij = (grad_j(theta + h_i e_i) - grad_j(theta - h_i e_i)) / (2 h_i),
@@ -33,13 +38,15 @@
 #include "bmd/metrics.h"
 #include "fit_internal.h"
 
-/* H (n x n, row-major) of the NLL at th; -1 if a value is not finite. */
-static int nll_hessian(const bmd_problem *p, const double *th, double *H) {
-  size_t n = p->n_par;
+/* H (n x n, row-major) of the NLL at th over the n free parameters
+ * free_idx[0..n); -1 if a value is not finite. */
+static int nll_hessian(const bmd_problem *p, const double *th, const size_t *free_idx, size_t n,
+                       double *H) {
   double t[BMD_MAX_PARAMS], gp[BMD_MAX_PARAMS], gm[BMD_MAX_PARAMS];
-  for (size_t i = 0; i < n; i++) {
+  for (size_t a = 0; a < n; a++) {
+    size_t i = free_idx[a];
     double h = 1e-5 * fmax(fabs(th[i]), 1e-3);
-    for (size_t j = 0; j < n; j++)
+    for (size_t j = 0; j < p->n_par; j++)
       t[j] = th[j];
     t[i] = th[i] + h;
     double fp = bmd_nll(p, t, gp);
@@ -47,15 +54,15 @@ static int nll_hessian(const bmd_problem *p, const double *th, double *H) {
     double fm = bmd_nll(p, t, gm);
     if (!isfinite(fp) || !isfinite(fm))
       return -1;
-    for (size_t j = 0; j < n; j++)
-      H[i * n + j] = (gp[j] - gm[j]) / (2.0 * h);
+    for (size_t b = 0; b < n; b++)
+      H[a * n + b] = (gp[free_idx[b]] - gm[free_idx[b]]) / (2.0 * h);
   }
-  for (size_t i = 0; i < n; i++)
-    for (size_t j = 0; j < i; j++) {
-      double a = 0.5 * (H[i * n + j] + H[j * n + i]);
-      if (!isfinite(a))
+  for (size_t a = 0; a < n; a++)
+    for (size_t b = 0; b < a; b++) {
+      double v = 0.5 * (H[a * n + b] + H[b * n + a]);
+      if (!isfinite(v))
         return -1;
-      H[i * n + j] = H[j * n + i] = a;
+      H[a * n + b] = H[b * n + a] = v;
     }
   return 0;
 }
@@ -85,18 +92,18 @@ static int cholesky(double *H, size_t n) {
   return 0;
 }
 
-/* g' H^-1 g for the mean gradient g at dose x, with L (H = L L'):
- * y = L^-1 g by forward substitution, then y'y. */
-static double mean_variance(const bmd_problem *p, const double *th, const double *L, double x) {
-  size_t n = p->n_par;
-  double m, g[BMD_MAX_PARAMS] = {0}, v = 0;
+/* g' H^-1 g for the mean gradient g (free parameters) at dose x, with
+ * L (H = L L'): y = L^-1 g by forward substitution, then y'y. */
+static double mean_variance(const bmd_problem *p, const double *th, const size_t *free_idx,
+                            size_t n, const double *L, double x) {
+  double m, g[BMD_MAX_PARAMS] = {0}, y[BMD_MAX_PARAMS], v = 0;
   p->mean(th, x, p->aux, &m, g); /* fills the n_mean entries; variance ones stay 0 */
-  for (size_t i = 0; i < n; i++) {
-    double y = g[i];
-    for (size_t k = 0; k < i; k++)
-      y -= L[i * n + k] * g[k];
-    g[i] = y / L[i * n + i];
-    v += g[i] * g[i];
+  for (size_t a = 0; a < n; a++) {
+    double s = g[free_idx[a]];
+    for (size_t k = 0; k < a; k++)
+      s -= L[a * n + k] * y[k];
+    y[a] = s / L[a * n + a];
+    v += y[a] * y[a];
   }
   return v;
 }
@@ -104,22 +111,26 @@ static double mean_variance(const bmd_problem *p, const double *th, const double
 double bmd_fit_zscore(const bmd_fit_result *r, const bmd_suffstat *ss, double bottom, double top) {
   if (!isfinite(r->loglik) || !isfinite(bottom) || !isfinite(top) || ss->n_groups == 0)
     return NAN;
-  double *s2 = malloc(ss->n_groups * sizeof(double));
+  double *buf = malloc(3 * ss->n_groups * sizeof(double));
   bmd_problem p;
   double z = NAN;
-  if (!s2 || bmd_problem_unscaled(&p, ss, r->model, r->variance, r->increasing, s2) != 0)
+  if (!buf || bmd_problem_of_fit(&p, ss, r->model, r->variance, r->increasing, buf) != 0)
     goto done;
   double th[BMD_MAX_PARAMS], H[BMD_MAX_PARAMS * BMD_MAX_PARAMS];
+  size_t free_idx[BMD_MAX_PARAMS], n = 0;
+  for (size_t i = 0; i < p.n_par; i++)
+    if (!r->at_bound[i])
+      free_idx[n++] = i;
   bmd_user_to_theta(&p, r->params, th);
-  if (nll_hessian(&p, th, H) != 0)
+  if (n == 0 || nll_hessian(&p, th, free_idx, n, H) != 0 || cholesky(H, n) != 0)
     goto done;
-  if (cholesky(H, p.n_par) != 0)
-    goto done;
-  double vb = mean_variance(&p, th, H, bottom), vt = mean_variance(&p, th, H, top);
-  double diff = bmd_fit_mean(r, top) - bmd_fit_mean(r, bottom), se = sqrt(vb + vt);
+  double vb = mean_variance(&p, th, free_idx, n, H, bottom / p.maxd);
+  double vt = mean_variance(&p, th, free_idx, n, H, top / p.maxd);
+  /* m = D m_scaled(d / M): var m = D^2 var m_scaled */
+  double diff = bmd_fit_mean(r, top) - bmd_fit_mean(r, bottom), se = p.scale_y * sqrt(vb + vt);
   if (isfinite(diff) && se > 0 && isfinite(se))
     z = diff / se;
 done:
-  free(s2);
+  free(buf);
   return z;
 }

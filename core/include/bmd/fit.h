@@ -106,7 +106,8 @@ typedef struct bmd_fit_result {
   int increasing;                /* adverse direction used: 1 up, 0 down */
   size_t n_params;               /* mean + variance parameters */
   double params[BMD_MAX_PARAMS]; /* user-facing values, see bmd_fit_param_name */
-  int bounded[BMD_MAX_PARAMS];   /* 1 if within 1e-6 of a bound (scaled problem) */
+  int bounded[BMD_MAX_PARAMS];   /* 1 if within 1e-6 of a bound BMDS counts (AIC) */
+  int at_bound[BMD_MAX_PARAMS];  /* 1 if within 1e-6 of any bound of the scaled box */
   double loglik;                 /* includes the 2*pi term */
   int n_free;                    /* parameters counted in the AIC */
   double aic;

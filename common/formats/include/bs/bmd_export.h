@@ -25,8 +25,9 @@ int bs_bmd_tsv_write(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fits
 json_t *bs_bmd_params_json(const bmd_fit_result *r, const double *values);
 
 /* One model's fit as a new JSON object: model, converged, parameters,
- * loglik, aic, bmd, bmdl, bmdu, fit_p, increasing (a number that is not
- * finite is null). */
+ * loglik, aic, bmd, bmdl, bmdu, fit_p, increasing, at_bound (the names of
+ * the parameters on a bound of their box) (a number that is not finite is
+ * null). */
 json_t *bs_bmd_model_json(const bmd_fit_result *r);
 
 /* One probe's result as a new JSON object: probe id, every model's fit
