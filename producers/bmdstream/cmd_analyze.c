@@ -24,12 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "analyze.h"
 #include "cli.h"
 #include "bs/category_export.h"
 #include "bs/matrix_import.h"
 #include "bs/objstore.h"
+#include "bs/progress.h"
 #include "bs/settings.h"
 #include "bs/steps.h"
 
@@ -152,12 +154,9 @@ static int make_out_dir(const char *dir, char abs[PATH_MAX]) {
   return realpath(dir, abs) ? 0 : -1;
 }
 
+/* bmd_progress_cb: a bar on a terminal, lines in a log (bs/progress.h) */
 static void progress(void *opaque, size_t done, size_t total) {
-  (void)opaque;
-  if (done % 100 == 0 || done == total)
-    fprintf(stderr, "\rbmdstream analyze: fitted %zu of %zu probes", done, total);
-  if (done == total)
-    fputc('\n', stderr);
+  bs_progress_update(opaque, done, total);
 }
 
 /* The steps, in order, into the store at DIR. */
@@ -179,7 +178,9 @@ static int run_steps(const analyze_args *a, const bs_settings *s, const bmd_data
           "%zu passed -> %s/prefilter.tsv\n",
           ds->n_probes, ds->n_samples, ds->n_groups, s->method->name, pre->n_passed, a->io.out);
   if (s->last_step >= BS_STEP_BMD) {
-    if (bs_step_bmd(s, ds, pre->passed, pre->n_passed, a->threads, progress, NULL, &to, &fits, err,
+    bs_progress bar =
+        bs_progress_start(stderr, isatty(STDERR_FILENO), "bmdstream analyze", "probes fitted");
+    if (bs_step_bmd(s, ds, pre->passed, pre->n_passed, a->threads, progress, &bar, &to, &fits, err,
                     sizeof(err)) != BS_OK) {
       fprintf(stderr, "bmdstream analyze: BMD: %s\n", err);
       goto done;
