@@ -33,6 +33,7 @@ import pytest
 from conftest import event, free_port, kcat_consume, kcat_produce, psql, require
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from event_schemas import event_errors  # noqa: E402
 from sentinels import db_sentinels, tree_sentinels  # noqa: E402
 
 BIN = os.environ["BS_BIN_DIR"]
@@ -226,8 +227,16 @@ def test_three_matrices_then_replay(dep):
     tpod = json.loads(d.sql("SELECT tpod::text FROM category_results ORDER BY id LIMIT 1"))
     assert tpod["gene_set"]["available"] and tpod["gene_set"]["bmd"] > 0
     # Every stage topic carried exactly one event per job; nothing went to dead-letter.
-    for topic in ("experiment-imported", "prefilter-done", "bmd-done", "category-done"):
-        assert len(kcat_consume(d.bootstrap, d.prefix + topic)) == 3, topic
+    # Every event the programs published (the importer, the three stages and
+    # their job events) validates against the published schema.
+    for topic in ("experiment-imported", "prefilter-done", "bmd-done", "category-done",
+                  "job-events"):
+        events = kcat_consume(d.bootstrap, d.prefix + topic)
+        if topic != "job-events":
+            assert len(events) == 3, topic
+        assert events, topic
+        for e in events:
+            assert event_errors(topic, e["payload"]) == [], (topic, e["payload"])
     assert kcat_consume(d.bootstrap, d.prefix + "dead-letter") == []
 
     # Every exported file equals `bmdstream analyze`'s for the same matrix
