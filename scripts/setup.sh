@@ -8,7 +8,7 @@ set -euo pipefail
 
 DEBS=(build-essential cmake ninja-build pkg-config clang-format git curl ca-certificates
   librdkafka-dev libpq-dev libjansson-dev libcurl4-openssl-dev zlib1g-dev uuid-dev
-  libcmocka-dev libgsl-dev libnlopt-dev libssl-dev libargon2-dev
+  libcmocka-dev libgsl-dev libnlopt-dev libssl-dev libargon2-dev libxml2-dev libmicrohttpd-dev
   postgresql-15 postgresql-client-15 kcat
   openjdk-17-jre-headless maven python3 python3-venv)
 

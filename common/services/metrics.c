@@ -20,7 +20,6 @@ bs_metrics *bs_metrics_new(void) {
   if (!m)
     return NULL;
   pthread_mutex_init(&m->lock, NULL);
-  m->listen_fd = -1;
   return m;
 }
 

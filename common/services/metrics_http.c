@@ -1,179 +1,149 @@
 /*
- * metrics_http.c - a minimal HTTP/1.0 server for /metrics and /health on
- * 127.0.0.1: one thread, one request per connection, bounded reads. It is
- * for scrapers and probes on the same host, not a general web server.
+ * metrics_http.c - /metrics and /health served by libmicrohttpd on
+ * 127.0.0.1 only: one internal thread, a bounded number of connections,
+ * each with a timeout and a small memory pool. GET only (405 otherwise),
+ * 404 for any other path. For scrapers and probes on the same host.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <jansson.h>
+#include <microhttpd.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
+#include "bs/log.h"
 #include "metrics_internal.h"
 
-static void write_all(int fd, const char *buf, size_t len) {
-  while (len > 0) {
-    ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return;
-    buf += n;
-    len -= (size_t)n;
-  }
+#define MAX_CONNECTIONS 16U
+#define CONNECTION_TIMEOUT_S 10U
+#define CONNECTION_MEMORY (32U * 1024U)
+
+/* libmicrohttpd's messages: logged, and the last kept for errstr. */
+static void log_cb(void *opaque, const char *fmt, va_list ap) {
+  bs_metrics *m = opaque;
+  char line[256];
+  vsnprintf(line, sizeof(line), fmt, ap);
+  line[strcspn(line, "\r\n")] = '\0';
+  bs_warn("metrics: %s", line);
+  pthread_mutex_lock(&m->lock);
+  snprintf(m->http_error, sizeof(m->http_error), "%s", line);
+  pthread_mutex_unlock(&m->lock);
 }
 
-static void respond(int fd, int code, const char *reason, const char *type, const char *body) {
-  char head[256];
-  size_t len = strlen(body);
-  int n = snprintf(head, sizeof(head),
-                   "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                   "Connection: close\r\n\r\n",
-                   code, reason, type, len);
-  write_all(fd, head, (size_t)n);
-  write_all(fd, body, len);
-}
-
-/* Runs every health check; the body is JSON. Returns the HTTP code. */
-static int health_body(bs_metrics *m, char *body, size_t size) {
+/* Runs every health check; *body is new JSON text
+ * {"status":"ok"|"unhealthy","checks":{name:"ok"|detail}}. Returns the
+ * HTTP code, 200 or 503. */
+static unsigned int health_body(bs_metrics *m, char **body) {
   health_check checks[BS_METRICS_MAX_CHECKS];
   pthread_mutex_lock(&m->lock);
   size_t n = m->nchecks;
   memcpy(checks, m->checks, n * sizeof(checks[0]));
   pthread_mutex_unlock(&m->lock);
   int healthy = 1;
-  size_t pos = 0;
-  char parts[BS_METRICS_MAX_CHECKS][400];
+  json_t *results = json_object();
   for (size_t i = 0; i < n; i++) {
     char detail[200] = "";
     int ok = checks[i].cb(checks[i].opaque, detail, sizeof(detail)) == 0;
     healthy &= ok;
-    for (char *c = detail; *c; c++)
-      if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
-        *c = ' ';
-    snprintf(parts[i], sizeof(parts[i]), "\"%s\":\"%s\"", checks[i].name,
-             ok ? "ok" : (detail[0] ? detail : "failing"));
+    json_t *value = json_string(ok ? "ok" : (detail[0] ? detail : "failing"));
+    json_object_set_new(results, checks[i].name, value ? value : json_string("failing"));
   }
-  pos += (size_t)snprintf(body + pos, size - pos, "{\"status\":\"%s\",\"checks\":{",
-                          healthy ? "ok" : "unhealthy");
-  for (size_t i = 0; i < n && pos < size; i++)
-    pos += (size_t)snprintf(body + pos, size - pos, "%s%s", i ? "," : "", parts[i]);
-  if (pos < size)
-    snprintf(body + pos, size - pos, "}}\n");
-  return healthy ? 200 : 503;
-}
-
-static void serve_one(bs_metrics *m, int fd) {
-  char req[2048];
-  size_t len = 0;
-  /* Read until the end of the request line (bounded in time and size). */
-  while (len < sizeof(req) - 1) {
-    struct pollfd p = {fd, POLLIN, 0};
-    if (poll(&p, 1, 2000) <= 0)
-      return;
-    ssize_t n = recv(fd, req + len, sizeof(req) - 1 - len, 0);
-    if (n <= 0)
-      return;
-    len += (size_t)n;
-    req[len] = '\0';
-    if (strstr(req, "\r\n") || strchr(req, '\n'))
-      break;
-  }
-  req[len] = '\0';
-  char method[8], path[256];
-  if (sscanf(req, "%7s %255s", method, path) != 2) {
-    respond(fd, 400, "Bad Request", "text/plain", "bad request\n");
-    return;
-  }
-  if (strcmp(method, "GET") != 0) {
-    respond(fd, 405, "Method Not Allowed", "text/plain", "only GET\n");
-    return;
-  }
-  if (strcmp(path, "/metrics") == 0) {
-    char *text = bs_metrics_render(m);
-    respond(fd, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", text ? text : "");
+  json_t *doc = json_pack("{s:s, s:o}", "status", healthy ? "ok" : "unhealthy", "checks", results);
+  char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+  json_decref(doc);
+  /* One line, as a probe reading with `curl` expects. */
+  size_t len = text ? strlen(text) : 0;
+  char *line = text ? realloc(text, len + 2) : NULL;
+  if (line)
+    memcpy(line + len, "\n", 2);
+  else
     free(text);
-  } else if (strcmp(path, "/health") == 0) {
-    char body[2048];
-    int code = health_body(m, body, sizeof(body));
-    respond(fd, code, code == 200 ? "OK" : "Service Unavailable", "application/json", body);
-  } else {
-    respond(fd, 404, "Not Found", "text/plain", "try /metrics or /health\n");
-  }
+  *body = line;
+  return healthy ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
 }
 
-static void *server_main(void *arg) {
-  bs_metrics *m = arg;
-  for (;;) {
-    struct pollfd p[2] = {{m->listen_fd, POLLIN, 0}, {m->stop_pipe[0], POLLIN, 0}};
-    int n = poll(p, 2, -1);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0 || (p[1].revents & POLLIN))
-      break;
-    if (p[0].revents & POLLIN) {
-      int fd = accept(m->listen_fd, NULL, NULL);
-      if (fd < 0)
-        continue;
-      serve_one(m, fd);
-      close(fd);
-    }
+/* Queues code with body (malloc'd, taken; NULL means empty). */
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, const char *type,
+                             char *body) {
+  struct MHD_Response *r =
+      body ? MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE)
+           : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+  if (!r) {
+    free(body);
+    return MHD_NO;
   }
-  return NULL;
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+  if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, MHD_HTTP_METHOD_GET);
+  enum MHD_Result ret = MHD_queue_response(c, code, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+static enum MHD_Result request_cb(void *opaque, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **state) {
+  bs_metrics *m = opaque;
+  (void)version;
+  (void)upload;
+  (void)upload_size;
+  (void)state;
+  if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+    return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", strdup("only GET\n"));
+  if (strcmp(url, "/metrics") == 0)
+    return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", bs_metrics_render(m));
+  if (strcmp(url, "/health") == 0) {
+    char *body = NULL;
+    unsigned int code = health_body(m, &body);
+    return reply(c, code, "application/json", body);
+  }
+  return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", strdup("try /metrics or /health\n"));
 }
 
 int bs_metrics_serve(bs_metrics *m, int port, int *bound_port, char *errstr, size_t errstr_size) {
+  if (m->daemon || port < 0 || port > 65535) {
+    snprintf(errstr, errstr_size, "metrics: %s",
+             m->daemon ? "already serving" : "port out of range");
+    return -1;
+  }
   struct sockaddr_in addr;
   memset(&addr, 0, sizeof(addr));
   addr.sin_family = AF_INET;
   addr.sin_port = htons((uint16_t)port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-      bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(fd, 16) != 0) {
+  m->http_error[0] = '\0';
+  errno = 0;
+  m->daemon = MHD_start_daemon(
+      MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, request_cb, m,
+      MHD_OPTION_EXTERNAL_LOGGER, log_cb, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+      MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+      CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+      MHD_OPTION_END);
+  if (!m->daemon) {
+    int e = errno;
+    pthread_mutex_lock(&m->lock);
     snprintf(errstr, errstr_size, "metrics: cannot listen on 127.0.0.1:%d: %s", port,
-             strerror(errno));
-    if (fd >= 0)
-      close(fd);
+             m->http_error[0] ? m->http_error : strerror(e ? e : EINVAL));
+    pthread_mutex_unlock(&m->lock);
     return -1;
   }
-  socklen_t alen = sizeof(addr);
-  getsockname(fd, (struct sockaddr *)&addr, &alen);
+  const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_BIND_PORT);
+  if (!info || info->port == 0) {
+    snprintf(errstr, errstr_size, "metrics: cannot tell the bound port");
+    bs_metrics_stop_server(m);
+    return -1;
+  }
   if (bound_port)
-    *bound_port = ntohs(addr.sin_port);
-  if (pipe(m->stop_pipe) != 0) {
-    snprintf(errstr, errstr_size, "metrics: pipe: %s", strerror(errno));
-    close(fd);
-    return -1;
-  }
-  m->listen_fd = fd;
-  if (pthread_create(&m->thread, NULL, server_main, m) != 0) {
-    snprintf(errstr, errstr_size, "metrics: cannot start the server thread");
-    close(fd);
-    close(m->stop_pipe[0]);
-    close(m->stop_pipe[1]);
-    m->listen_fd = -1;
-    return -1;
-  }
-  m->running = 1;
+    *bound_port = info->port;
   return 0;
 }
 
 void bs_metrics_stop_server(bs_metrics *m) {
-  if (!m->running)
+  if (!m->daemon)
     return;
-  ssize_t w = write(m->stop_pipe[1], "x", 1);
-  (void)w;
-  pthread_join(m->thread, NULL);
-  close(m->listen_fd);
-  close(m->stop_pipe[0]);
-  close(m->stop_pipe[1]);
-  m->listen_fd = -1;
-  m->running = 0;
+  MHD_stop_daemon(m->daemon);
+  m->daemon = NULL;
 }

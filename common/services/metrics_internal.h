@@ -9,6 +9,8 @@
 
 #include "bs/metrics.h"
 
+struct MHD_Daemon;
+
 #define BS_METRICS_BUCKETS 16
 #define BS_METRICS_MAX_FAMILIES 64
 #define BS_METRICS_MAX_CHECKS 8
@@ -41,13 +43,12 @@ struct bs_metrics {
   size_t nseries, capseries;
   health_check checks[BS_METRICS_MAX_CHECKS];
   size_t nchecks;
-  /* server */
-  int listen_fd;
-  int stop_pipe[2];
-  pthread_t thread;
-  int running;
+  /* server (metrics_http.c) */
+  struct MHD_Daemon *daemon;
+  char http_error[256]; /* libmicrohttpd's last message, under lock */
 };
 
+/* Stops the server if it runs; waits for its thread. */
 void bs_metrics_stop_server(bs_metrics *m);
 
 #endif

@@ -5,6 +5,7 @@
 #include "bs/objstore.h"
 
 #include <errno.h>
+#include <libxml/parser.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,8 @@ bs_status bs_objstore_new(const bs_objstore_options *opt, bs_objstore **out, cha
            opt->region && *opt->region ? opt->region : "us-east-1");
   snprintf(s->userpwd, sizeof(s->userpwd), "%s:%s", opt->access_key, opt->secret_key);
   snprintf(s->describe, sizeof(s->describe), "s3://%.255s (%.511s)", s->bucket, s->endpoint);
+  /* libxml2 sets up its globals here, before any thread parses an answer. */
+  xmlInitParser();
   s->curl = curl_easy_init();
   if (!s->curl) {
     snprintf(errstr, errstr_size, "libcurl initialisation failed");

@@ -49,8 +49,22 @@ bs_status bs_objstore_s3_delete(bs_objstore *s, const char *key, char *errstr, s
 bs_status bs_objstore_s3_list(bs_objstore *s, const char *prefix, bs_objstore_list_cb cb,
                               void *opaque, char *errstr, size_t errstr_size);
 
-/* XML helpers (objstore_xml.c): the text of the first <tag>...</tag> after
- * *pos, entities decoded, into out; advances *pos past it. 0 or -1. */
-int bs_xml_next(const char *xml, const char **pos, const char *tag, char *out, size_t out_size);
+/* S3's XML answers (objstore_s3_answer.c, libxml2). Larger answers are
+ * refused; a malformed one, or one with a DTD, is a permanent error. */
+#define BS_S3_ANSWER_MAX (64 << 20)
+
+/* An error document's <Code> and <Message> (each "" if absent; a long
+ * text is cut). On failure code is "" and errstr says why. */
+bs_status bs_objstore_s3_parse_error(const char *xml, size_t len, char *code, size_t code_size,
+                                     char *message, size_t message_size, char *errstr,
+                                     size_t errstr_size) __attribute__((warn_unused_result));
+
+/* One ListObjectsV2 page: cb(opaque, Key, Size) for each <Contents> in
+ * order until it returns non-zero (then *stopped = 1); token receives the
+ * NextContinuationToken when IsTruncated is true, else "". */
+bs_status bs_objstore_s3_parse_list(const char *xml, size_t len, bs_objstore_list_cb cb,
+                                    void *opaque, int *stopped, char *token, size_t token_size,
+                                    char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 #endif

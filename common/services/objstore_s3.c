@@ -213,16 +213,16 @@ static bs_status s3_perform(bs_objstore *s, const s3_request *rq, long *http_sta
   return BS_OK;
 }
 
-/* Fills errstr from an error response and returns its class. */
+/* Fills errstr from an error response and returns its class: by the HTTP
+ * status and the document's <Code>; an unreadable document leaves the
+ * status alone to decide. */
 static bs_status s3_error(const s3_request *rq, long http_status, const membuf *body, char *errstr,
                           size_t errstr_size) {
-  char code[128] = "", message[512] = "";
-  if (body && body->data) {
-    const char *pos = NULL;
-    bs_xml_next(body->data, &pos, "Code", code, sizeof(code));
-    pos = NULL;
-    bs_xml_next(body->data, &pos, "Message", message, sizeof(message));
-  }
+  char code[128] = "", message[512] = "", why[256] = "";
+  if (body && body->len > 0 &&
+      bs_objstore_s3_parse_error(body->data, body->len, code, sizeof(code), message,
+                                 sizeof(message), why, sizeof(why)) != BS_OK)
+    snprintf(message, sizeof(message), "%s", why);
   bs_status st = bs_objstore_status_from_http(http_status, code[0] ? code : NULL);
   snprintf(errstr, errstr_size, "S3 %s %s: HTTP %ld%s%s%s%s", rq->method, rq->path, http_status,
            code[0] ? " " : "", code, message[0] ? ": " : "", message);
@@ -356,8 +356,7 @@ bs_status bs_objstore_s3_list(bs_objstore *s, const char *prefix, bs_objstore_li
     snprintf(errstr, errstr_size, "list prefix too long");
     return BS_ERR_PERMANENT;
   }
-  char *key = malloc(4096), *size = malloc(64), *more = malloc(16);
-  bs_status st = key && size && more ? BS_OK : BS_ERR_RETRIABLE;
+  bs_status st = BS_OK;
   int stop = 0;
   while (st == BS_OK && !stop) {
     /* Parameters in byte order of their names: the canonical query. */
@@ -368,42 +367,17 @@ bs_status bs_objstore_s3_list(bs_objstore *s, const char *prefix, bs_objstore_li
     } else {
       snprintf(query, sizeof(query), "list-type=2&max-keys=1000&prefix=%s", enc_prefix);
     }
-    membuf body = {NULL, 0, 0, 64 << 20, 0, NULL};
+    membuf body = {NULL, 0, 0, BS_S3_ANSWER_MAX, 0, NULL};
     s3_request rq = {.method = "GET", .path = path, .query = query, .sink = &body};
     st = s3_run(s, &rq, NULL, errstr, errstr_size);
-    if (st == BS_OK && body.data) {
-      const char *pos = NULL;
-      for (;;) {
-        const char *contents = strstr(pos ? pos : body.data, "<Contents>");
-        if (!contents)
-          break;
-        pos = contents;
-        if (bs_xml_next(body.data, &pos, "Key", key, 4096) != 0)
-          break;
-        const char *after_key = pos;
-        if (bs_xml_next(body.data, &pos, "Size", size, 64) != 0)
-          size[0] = '\0', pos = after_key;
-        if (cb(opaque, key, strtoull(size, NULL, 10)) != 0) {
-          stop = 1;
-          break;
-        }
-      }
-      const char *p = NULL;
-      more[0] = '\0';
-      bs_xml_next(body.data, &p, "IsTruncated", more, 16);
-      p = NULL;
-      if (strcmp(more, "true") != 0 ||
-          bs_xml_next(body.data, &p, "NextContinuationToken", token, sizeof(token)) != 0)
-        stop = 1;
-    } else if (st == BS_OK) {
+    char why[512];
+    if (st == BS_OK &&
+        (st = bs_objstore_s3_parse_list(body.data ? body.data : "", body.len, cb, opaque, &stop,
+                                        token, sizeof(token), why, sizeof(why))) != BS_OK)
+      snprintf(errstr, errstr_size, "S3 GET %s: %s", path, why);
+    if (st == BS_OK && !token[0])
       stop = 1;
-    }
     free(body.data);
   }
-  if (!key || !size || !more)
-    snprintf(errstr, errstr_size, "out of memory");
-  free(key);
-  free(size);
-  free(more);
   return st;
 }

@@ -65,12 +65,14 @@ static size_t collect(char *ptr, size_t size, size_t n, void *userdata) {
   return size * n;
 }
 
-static long get(int port, const char *path, body *b) {
+static long request(int port, const char *method, const char *path, body *b) {
   char url[128];
   snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
   CURL *c = curl_easy_init();
   memset(b, 0, sizeof(*b));
   curl_easy_setopt(c, CURLOPT_URL, url);
+  if (strcmp(method, "GET") != 0)
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
@@ -79,6 +81,10 @@ static long get(int port, const char *path, body *b) {
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
   curl_easy_cleanup(c);
   return code;
+}
+
+static long get(int port, const char *path, body *b) {
+  return request(port, "GET", path, b);
 }
 
 static int healthy_cb(void *opaque, char *detail, size_t size) {
@@ -111,7 +117,16 @@ static void test_serve_and_scrape(void **state) {
   assert_int_equal(get(port, "/health", &b), 503);
   assert_non_null(strstr(b.data, "\"database\":\"ok\""));
   assert_non_null(strstr(b.data, "\"broker\":\"connection refused\""));
+  assert_non_null(strstr(b.data, "\"status\":\"unhealthy\""));
   assert_int_equal(get(port, "/nothing", &b), 404);
+  assert_int_equal(request(port, "POST", "/metrics", &b), 405);
+  assert_int_equal(request(port, "DELETE", "/health", &b), 405);
+  /* The port is taken: a second server says so. */
+  bs_metrics *other = bs_metrics_new();
+  int other_port = 0;
+  assert_int_equal(bs_metrics_serve(other, port, &other_port, err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "127.0.0.1"));
+  bs_metrics_destroy(other);
   bs_metrics_destroy(m); /* stops the server thread */
 }
 

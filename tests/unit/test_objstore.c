@@ -1,7 +1,11 @@
 /*
- * test_objstore.c - key rules and encoding, error classes, XML extraction,
+ * test_objstore.c - key rules and encoding, error classes, S3's XML answers
+ * (list pages, error documents; malformed ones and DTDs refused),
  * gzip, and the file:// backend end to end.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,22 +58,183 @@ static void test_status_classes(void **state) {
   assert_int_equal(bs_objstore_status_from_http(404, NULL), BS_ERR_NOT_FOUND); /* HEAD */
 }
 
-static void test_xml_extraction(void **state) {
+typedef struct page {
+  char keys[4][64];
+  uint64_t sizes[4];
+  int n, stop_after;
+} page;
+
+static int seen_cb(void *opaque, const char *key, uint64_t size) {
+  page *l = opaque;
+  if (l->n < 4) {
+    snprintf(l->keys[l->n], sizeof(l->keys[0]), "%s", key);
+    l->sizes[l->n] = size;
+  }
+  l->n++;
+  return l->stop_after && l->n >= l->stop_after;
+}
+
+static bs_status parse_list(const char *xml, page *l, int *stopped, char *token, char *err) {
+  return bs_objstore_s3_parse_list(xml, strlen(xml), seen_cb, l, stopped, token, 64, err, 256);
+}
+
+/* Predefined entities, character references and CDATA are plain XML and
+ * come back decoded; S3's namespace does not matter. */
+static void test_xml_list_page(void **state) {
   (void)state;
-  const char *xml = "<ListBucketResult><IsTruncated>true</IsTruncated>"
-                    "<Contents><Key>a &amp; b/&#233;&#x20AC;&lt;x&gt;</Key><Size>12</Size>"
-                    "</Contents><Contents><Key>c</Key><Size>3</Size></Contents>"
-                    "<NextContinuationToken>tok/en+=</NextContinuationToken></ListBucketResult>";
-  char out[128];
-  const char *pos = NULL;
-  assert_int_equal(bs_xml_next(xml, &pos, "Key", out, sizeof(out)), 0);
-  assert_string_equal(out, "a & b/é€<x>");
-  assert_int_equal(bs_xml_next(xml, &pos, "Key", out, sizeof(out)), 0);
-  assert_string_equal(out, "c");
-  assert_int_equal(bs_xml_next(xml, &pos, "Key", out, sizeof(out)), -1);
-  pos = NULL;
-  assert_int_equal(bs_xml_next(xml, &pos, "NextContinuationToken", out, sizeof(out)), 0);
-  assert_string_equal(out, "tok/en+=");
+  const char *xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+      "<Name>b</Name><IsTruncated>true</IsTruncated>"
+      "<Contents><Key>a &amp; b/&#233;&#x20AC;&lt;x&gt;</Key><Size>12</Size></Contents>"
+      "<Contents><Key><![CDATA[c<d>]]></Key><Size>3</Size></Contents>"
+      "<Contents><Key>no size</Key></Contents>"
+      "<NextContinuationToken>tok/en+=</NextContinuationToken></ListBucketResult>";
+  page l = {0};
+  int stopped = -1;
+  char token[64], err[256];
+  assert_int_equal(parse_list(xml, &l, &stopped, token, err), BS_OK);
+  assert_int_equal(l.n, 3);
+  assert_string_equal(l.keys[0], "a & b/é€<x>");
+  assert_int_equal(l.sizes[0], 12);
+  assert_string_equal(l.keys[1], "c<d>");
+  assert_int_equal(l.sizes[1], 3);
+  assert_string_equal(l.keys[2], "no size");
+  assert_int_equal(l.sizes[2], 0);
+  assert_int_equal(stopped, 0);
+  assert_string_equal(token, "tok/en+=");
+  /* The callback stops the walk. */
+  page first = {.stop_after = 1};
+  assert_int_equal(parse_list(xml, &first, &stopped, token, err), BS_OK);
+  assert_int_equal(first.n, 1);
+  assert_int_equal(stopped, 1);
+  /* The last page: no token. */
+  page none = {0};
+  assert_int_equal(parse_list("<ListBucketResult><IsTruncated>false</IsTruncated>"
+                              "<KeyCount>0</KeyCount></ListBucketResult>",
+                              &none, &stopped, token, err),
+                   BS_OK);
+  assert_int_equal(none.n, 0);
+  assert_string_equal(token, "");
+}
+
+static void test_xml_error_document(void **state) {
+  (void)state;
+  const char *xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchKey</Code>"
+                    "<Message>The &quot;key&quot; does not exist</Message>"
+                    "<Resource>/b/k</Resource></Error>";
+  char code[32], message[64], err[256];
+  assert_int_equal(bs_objstore_s3_parse_error(xml, strlen(xml), code, sizeof(code), message,
+                                              sizeof(message), err, sizeof(err)),
+                   BS_OK);
+  assert_string_equal(code, "NoSuchKey");
+  assert_string_equal(message, "The \"key\" does not exist");
+  /* An HTML page from a proxy is not an S3 error document. */
+  const char *html = "<html><body>Bad Gateway</body></html>";
+  assert_int_equal(bs_objstore_s3_parse_error(html, strlen(html), code, sizeof(code), message,
+                                              sizeof(message), err, sizeof(err)),
+                   BS_ERR_PERMANENT);
+  assert_string_equal(code, "");
+  assert_non_null(strstr(err, "expected <Error>"));
+}
+
+/* Malformed pages are errors, never a silently shorter listing. */
+static void test_xml_malformed(void **state) {
+  (void)state;
+  const char *bad[] = {
+      "",
+      "not xml at all",
+      "<ListBucketResult><Contents><Key>a</Contents></ListBucketResult>",
+      "<ListBucketResult><Contents><Key>&undefined;</Key></Contents></ListBucketResult>",
+      "<ListBucketResult><Contents><Key>a</Key><Size>12x</Size></Contents></ListBucketResult>",
+      "<ListBucketResult><Contents><Size>1</Size></Contents></ListBucketResult>",
+      "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>",
+      "<Error><Code>x</Code></Error>",
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    page l = {0};
+    int stopped = 0;
+    char token[64], err[256] = "";
+    assert_int_equal(parse_list(bad[i], &l, &stopped, token, err), BS_ERR_PERMANENT);
+    assert_int_equal(l.n, 0);
+    assert_true(strncmp(err, "S3 ", 3) == 0);
+  }
+  page l = {0};
+  int stopped = 0;
+  char token[64], err[256];
+  assert_int_equal(parse_list("<ListBucketResult><Contents><Key>a", &l, &stopped, token, err),
+                   BS_ERR_PERMANENT);
+  assert_non_null(strstr(err, "not well-formed XML (line 1:"));
+  /* Larger than the limit: refused before it is read. */
+  size_t huge = (size_t)BS_S3_ANSWER_MAX + 1;
+  char *big = calloc(1, huge);
+  assert_non_null(big);
+  assert_int_equal(bs_objstore_s3_parse_list(big, huge, seen_cb, &l, &stopped, token, sizeof(token),
+                                             err, sizeof(err)),
+                   BS_ERR_PERMANENT);
+  assert_non_null(strstr(err, "larger than the limit"));
+  free(big);
+}
+
+/* A DTD is refused at <!DOCTYPE: an external entity (a local file, a URL
+ * on a port we listen on) is neither fetched nor expanded, and nested
+ * internal entities (the "billion laughs") are never expanded. */
+static void test_xml_dtd_refused(void **state) {
+  (void)state;
+  char secret[] = "/tmp/bs_objstore_secret_XXXXXX";
+  int fd = mkstemp(secret);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, "TOP-SECRET", 10), 10);
+  close(fd);
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t alen = sizeof(addr);
+  assert_int_equal(bind(lfd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+  assert_int_equal(listen(lfd, 4), 0);
+  assert_int_equal(getsockname(lfd, (struct sockaddr *)&addr, &alen), 0);
+  int port = ntohs(addr.sin_port);
+  char docs[4][1024];
+  snprintf(docs[0], sizeof(docs[0]),
+           "<!DOCTYPE ListBucketResult [<!ENTITY x SYSTEM \"file://%s\">]>"
+           "<ListBucketResult><Contents><Key>&x;</Key></Contents></ListBucketResult>",
+           secret);
+  snprintf(docs[1], sizeof(docs[1]),
+           "<!DOCTYPE ListBucketResult [<!ENTITY x SYSTEM \"http://127.0.0.1:%d/x\">]>"
+           "<ListBucketResult><Contents><Key>&x;</Key></Contents></ListBucketResult>",
+           port);
+  snprintf(docs[2], sizeof(docs[2]),
+           "<!DOCTYPE ListBucketResult SYSTEM \"http://127.0.0.1:%d/s3.dtd\">"
+           "<ListBucketResult><Contents><Key>k</Key></Contents></ListBucketResult>",
+           port);
+  snprintf(
+      docs[3], sizeof(docs[3]), "%s",
+      "<!DOCTYPE ListBucketResult [<!ENTITY a \"aaaaaaaaaa\">"
+      "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">"
+      "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\"><!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">"
+      "<!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\"><!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">"
+      "<!ENTITY h \"&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;\"><!ENTITY i "
+      "\"&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;\">]>"
+      "<ListBucketResult><Contents><Key>&i;</Key></Contents></ListBucketResult>");
+  for (size_t i = 0; i < 4; i++) {
+    page l = {0};
+    int stopped = 0;
+    char token[64], err[256] = "";
+    assert_int_equal(parse_list(docs[i], &l, &stopped, token, err), BS_ERR_PERMANENT);
+    assert_int_equal(l.n, 0);
+    assert_non_null(strstr(err, "DTD"));
+    char code[32], message[64];
+    char error_doc[1100];
+    snprintf(error_doc, sizeof(error_doc), "%.*s<Error><Code>&x;</Code></Error>",
+             (int)(strstr(docs[i], "<ListBucketResult>") - docs[i]), docs[i]);
+    assert_int_equal(bs_objstore_s3_parse_error(error_doc, strlen(error_doc), code, sizeof(code),
+                                                message, sizeof(message), err, sizeof(err)),
+                     BS_ERR_PERMANENT);
+    assert_string_equal(code, "");
+  }
+  struct pollfd p = {lfd, POLLIN, 0};
+  assert_int_equal(poll(&p, 1, 200), 0); /* nobody connected */
+  close(lfd);
+  unlink(secret);
 }
 
 static void test_gzip_round_trip(void **state) {
@@ -322,7 +488,10 @@ int main(void) {
       cmocka_unit_test(test_key_encoding),
       cmocka_unit_test(test_key_rules),
       cmocka_unit_test(test_status_classes),
-      cmocka_unit_test(test_xml_extraction),
+      cmocka_unit_test(test_xml_list_page),
+      cmocka_unit_test(test_xml_error_document),
+      cmocka_unit_test(test_xml_malformed),
+      cmocka_unit_test(test_xml_dtd_refused),
       cmocka_unit_test(test_gzip_round_trip),
       cmocka_unit_test(test_file_backend),
       cmocka_unit_test(test_bad_settings),
