@@ -130,7 +130,8 @@ def run_pybmds_uncached(ds, name, variance, increasing, bmr, raw):
             "bmdu": val(r.bmdu), "params": list(map(float, r.parameters.values)),
             "completed": bool(r.has_completed), "fit_p": val(r.tests.p_values[3]),
             "fit_df": val(r.tests.dfs[3]), "ll_a1": val(r.deviance.loglikelihoods[0]),
-            "ll_a3": val(r.deviance.loglikelihoods[2])}
+            "ll_a3": val(r.deviance.loglikelihoods[2]), "aic": val(r.fit.aic),
+            "bounded": [r.parameters.names[j] for j, b in enumerate(r.parameters.bounded) if b]}
 
 
 # ---- independent profile likelihood (SciPy) for adjudication ----
