@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char *const status_names[] = {
     [BS_OK] = "ok",
@@ -17,6 +18,10 @@ static const char *const status_names[] = {
 const char *bs_status_name(bs_status status) {
   return (unsigned)status < sizeof(status_names) / sizeof(status_names[0]) ? status_names[status]
                                                                            : "unknown";
+}
+
+int bs_err_is_forbidden(const char *errstr) {
+  return errstr && strncmp(errstr, BS_FORBIDDEN_PREFIX, sizeof(BS_FORBIDDEN_PREFIX) - 1) == 0;
 }
 
 void bs_set_err(char *errstr, size_t errstr_size, const char *fmt, ...) {

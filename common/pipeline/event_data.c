@@ -31,26 +31,20 @@ bs_status bs_event_settings(const json_t *data, json_t **settings, bs_settings *
 }
 
 /* One key of the annotation object: NULL, or a key of the project. */
-static bs_status annotation_key(const json_t *v, const char *name, const char *project_prefix,
+static bs_status annotation_key(const json_t *v, const char *name, int64_t project_id,
                                 const char **out, char *errstr, size_t errstr_size) {
   *out = NULL;
   if (!v || json_is_null(v))
     return BS_OK;
   const char *key = json_string_value(v);
-  char inner[256];
+  char field[64];
+  snprintf(field, sizeof(field), "data.annotation.%s", name);
   if (!key) {
-    snprintf(errstr, errstr_size, "data.annotation.%s: not a string or null", name);
+    snprintf(errstr, errstr_size, "%s: not a string or null", field);
     return BS_ERR_PERMANENT;
   }
-  if (bs_objstore_check_key(key, inner, sizeof(inner)) != 0) {
-    snprintf(errstr, errstr_size, "data.annotation.%s: %s", name, inner);
+  if (bs_objstore_check_project_key(key, project_id, field, errstr, errstr_size) != 0)
     return BS_ERR_PERMANENT;
-  }
-  if (strncmp(key, project_prefix, strlen(project_prefix)) != 0) {
-    snprintf(errstr, errstr_size, "forbidden: data.annotation.%s \"%.200s\" is not under %s", name,
-             key, project_prefix);
-    return BS_ERR_PERMANENT;
-  }
   *out = key;
   return BS_OK;
 }
@@ -66,8 +60,6 @@ bs_status bs_event_annotation(const json_t *data, int64_t project_id, json_t **a
     snprintf(errstr, errstr_size, "data.annotation: not an object");
     return BS_ERR_PERMANENT;
   }
-  char prefix[64];
-  snprintf(prefix, sizeof(prefix), "projects/%" PRId64 "/", project_id);
   json_t *out = json_object();
   if (!out) {
     snprintf(errstr, errstr_size, "out of memory");
@@ -75,8 +67,8 @@ bs_status bs_event_annotation(const json_t *data, int64_t project_id, json_t **a
   }
   for (size_t i = 0; i < 3; i++) {
     const char *key = NULL;
-    bs_status st =
-        annotation_key(json_object_get(in, names[i]), names[i], prefix, &key, errstr, errstr_size);
+    bs_status st = annotation_key(json_object_get(in, names[i]), names[i], project_id, &key, errstr,
+                                  errstr_size);
     if (st == BS_OK &&
         json_object_set_new(out, names[i], key ? json_string(key) : json_null()) != 0) {
       snprintf(errstr, errstr_size, "out of memory");

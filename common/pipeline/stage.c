@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bs/accounts.h"
+#include "bs/jobs.h"
 #include "bs/log.h"
 #include "bs/stages.h"
 #include "stage_internal.h"
@@ -74,6 +75,14 @@ void bs_stage_progress(bs_stage *stage, const bs_envelope *in, double fraction,
   bs_stage_lag_update(stage);
 }
 
+/* The class a failure is counted and dead-lettered as: "retriable",
+ * "forbidden" (a refusal on authority, bs/error.h) or "permanent". */
+static const char *error_class_of(bs_status st, const char *errstr) {
+  if (st == BS_ERR_RETRIABLE)
+    return "retriable";
+  return bs_err_is_forbidden(errstr) ? "forbidden" : "permanent";
+}
+
 /* Sends the next event for `in` and waits for its delivery. */
 static bs_status emit_next(bs_stage *s, const bs_envelope *in, bs_stage_output *out, char *errstr,
                            size_t errstr_size) {
@@ -113,6 +122,31 @@ static void done_message(const bs_stage *s, const bs_stage_output *out, char *bu
     snprintf(buf, size, "%s", s->def->name);
 }
 
+bs_status bs_stage_check_job(bs_stage *stage, const bs_envelope *in, int may_create, char *errstr,
+                             size_t errstr_size) {
+  bs_db *db = stage->db;
+  bs_status st =
+      bs_job_check_owner(db, in->job_id, in->user_id, in->project_id, errstr, errstr_size);
+  if (st != BS_ERR_NOT_FOUND)
+    return st;
+  if (!may_create) {
+    snprintf(errstr, errstr_size, BS_FORBIDDEN_PREFIX "data.job_id %.40s: no such job", in->job_id);
+    return BS_ERR_PERMANENT;
+  }
+  st = bs_project_authorize(db, in->user_id, in->project_id, errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND)
+    st = BS_ERR_PERMANENT;
+  if (st != BS_OK)
+    return st;
+  char *params = json_dumps(json_object_get(in->data, "parameters"), JSON_COMPACT);
+  st = bs_job_create(db, in->job_id, in->user_id, in->project_id, "analysis", params, errstr,
+                     errstr_size);
+  free(params);
+  if (st == BS_OK) /* a concurrent creator may have made it another's */
+    st = bs_job_check_owner(db, in->job_id, in->user_id, in->project_id, errstr, errstr_size);
+  return st;
+}
+
 /* Decodes, authorizes and handles one message. */
 static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char **error_class,
                          char *errstr, size_t errstr_size) {
@@ -124,14 +158,16 @@ static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char 
                                     errstr_size);
   if (st != BS_OK)
     return st;
-  if (s->def->authorize) {
+  if (s->def->authorize)
     st = bs_project_authorize(s->db, env.user_id, env.project_id, errstr, errstr_size);
-    if (st == BS_ERR_PERMANENT)
-      *error_class = "forbidden";
-    if (st != BS_OK) {
-      bs_envelope_clear(&env);
-      return st;
-    }
+  if (st == BS_OK && s->def->report_jobs) /* the first stage may create the job */
+    st =
+        bs_stage_check_job(s, &env, s->ninputs == 1 && s->inputs[0] == BS_TOPIC_EXPERIMENT_IMPORTED,
+                           errstr, errstr_size);
+  if (st != BS_OK) {
+    *error_class = error_class_of(st, errstr);
+    bs_envelope_clear(&env);
+    return st;
   }
   if (s->def->report_jobs)
     bs_stage_report_job(s, env.data, "RUNNING", s->progress_from,
@@ -159,7 +195,7 @@ static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char 
                    s->jobs_in_flight);
   json_decref(out.data);
   bs_envelope_clear(&env);
-  *error_class = st == BS_ERR_RETRIABLE ? "retriable" : "permanent";
+  *error_class = error_class_of(st, errstr);
   return st;
 }
 
@@ -219,7 +255,7 @@ static void handle_message(bs_stage *s, rd_kafka_message_t *msg) {
     }
     if (s->metrics) {
       bs_metrics_add(s->metrics, "bmdstream_messages_failed_total", "topic", topic, "class",
-                     bs_status_name(st), 1);
+                     error_class, 1);
       bs_metrics_set(s->metrics, "bmdstream_last_error_info", "message", errstr, NULL, NULL,
                      (double)time(NULL));
     }

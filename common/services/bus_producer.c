@@ -196,6 +196,8 @@ bs_status bs_producer_dead_letter(bs_producer *p, const char *dlq_topic,
   clock_gettime(CLOCK_REALTIME, &now);
   bs_rfc3339_format((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, ts);
   const char *emsg = error_message ? error_message : "";
+  /* A refusal on authority is its own class (bs/error.h). */
+  const char *cls = bs_err_is_forbidden(emsg) ? "forbidden" : bs_status_name(error_class);
   size_t elen = strlen(emsg);
   if (elen > 1024)
     elen = 1024;
@@ -203,7 +205,7 @@ bs_status bs_producer_dead_letter(bs_producer *p, const char *dlq_topic,
   rd_kafka_header_add(hdrs, "dlq.partition", -1, partition, -1);
   rd_kafka_header_add(hdrs, "dlq.offset", -1, offset, -1);
   rd_kafka_header_add(hdrs, "dlq.stage", -1, stage ? stage : "", -1);
-  rd_kafka_header_add(hdrs, "dlq.error.class", -1, bs_status_name(error_class), -1);
+  rd_kafka_header_add(hdrs, "dlq.error.class", -1, cls, -1);
   rd_kafka_header_add(hdrs, "dlq.error.msg", -1, emsg, (ssize_t)elen);
   rd_kafka_header_add(hdrs, "dlq.ts", -1, ts, -1);
   bs_status st = send_wait(p, dlq_topic, msg->key, msg->key_len, msg->payload, msg->len, hdrs,
@@ -211,6 +213,6 @@ bs_status bs_producer_dead_letter(bs_producer *p, const char *dlq_topic,
   if (st == BS_OK)
     bs_notice("dead-lettered %s [%" PRId32 "] offset %" PRId64 " to %s: %s: %.*s",
               msg->rkt ? rd_kafka_topic_name(msg->rkt) : "?", msg->partition, msg->offset,
-              dlq_topic, bs_status_name(error_class), (int)(elen > 200 ? 200 : elen), emsg);
+              dlq_topic, cls, (int)(elen > 200 ? 200 : elen), emsg);
   return st;
 }

@@ -5,6 +5,7 @@
 #include "bs/objstore.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <libxml/parser.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -160,6 +161,22 @@ int bs_objstore_check_key(const char *key, char *errstr, size_t errstr_size) {
     if (!end)
       break;
     seg = end + 1;
+  }
+  return 0;
+}
+
+int bs_objstore_check_project_key(const char *key, int64_t project_id, const char *field,
+                                  char *errstr, size_t errstr_size) {
+  char inner[1200], prefix[64];
+  if (bs_objstore_check_key(key, inner, sizeof(inner)) != 0) {
+    snprintf(errstr, errstr_size, "%s: %s", field, inner);
+    return -1;
+  }
+  snprintf(prefix, sizeof(prefix), "projects/%" PRId64 "/", project_id);
+  if (project_id <= 0 || strncmp(key, prefix, strlen(prefix)) != 0) {
+    snprintf(errstr, errstr_size, BS_FORBIDDEN_PREFIX "%s \"%.200s\" is not under %s", field, key,
+             prefix);
+    return -1;
   }
   return 0;
 }

@@ -102,6 +102,9 @@ bs_status bs_experiment_load_matrix(bs_db *db, bs_objstore *store, int64_t proje
   snprintf(key, sizeof(key), "%s", PQgetvalue(res, 0, 0));
   int base = bs_settings_log_base_parse(PQgetvalue(res, 0, 1));
   PQclear(res);
+  if (bs_objstore_check_project_key(key, project_id, "expression_matrix_s3_key", errstr,
+                                    errstr_size) != 0)
+    return BS_ERR_PERMANENT;
   void *buf = NULL;
   size_t len = 0;
   st = bs_objstore_get(store, key, (size_t)8 << 30, &buf, &len, errstr, errstr_size);

@@ -3,6 +3,7 @@
  */
 #include "bs/jobs.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,30 @@ bs_status bs_job_create(bs_db *db, const char *job_id, int64_t user_id, int64_t 
                      "parameters, message) VALUES ($1, $2::bigint, NULLIF($3::bigint, 0), $4, "
                      "'QUEUED', 0.0, $5::jsonb, 'queued') ON CONFLICT (id) DO NOTHING",
                      5, params, NULL, errstr, errstr_size);
+}
+
+bs_status bs_job_check_owner(bs_db *db, const char *job_id, int64_t user_id, int64_t project_id,
+                             char *errstr, size_t errstr_size) {
+  const bs_db_param params[] = {BS_DB_TEXT(job_id)};
+  PGresult *res = NULL;
+  bs_status st =
+      bs_db_query_row(db, "SELECT user_id, coalesce(project_id, 0) FROM jobs WHERE id = $1", 1,
+                      params, &res, errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND)
+    snprintf(errstr, errstr_size, "data.job_id %.40s: no such job", job_id);
+  if (st != BS_OK)
+    return st;
+  int64_t owner = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+  int64_t project = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+  PQclear(res);
+  if (owner != user_id || project != project_id) {
+    snprintf(errstr, errstr_size,
+             BS_FORBIDDEN_PREFIX "data.job_id %.40s is not a job of user %" PRId64
+                                 " in project %" PRId64,
+             job_id, user_id, project_id);
+    return BS_ERR_PERMANENT;
+  }
+  return BS_OK;
 }
 
 /*

@@ -3,8 +3,9 @@
  *
  * For each event (settings and annotation keys carried on as they came;
  * an event whose last_step is "prefilter" is acknowledged and nothing
- * more): load the experiment's matrix.bin, take the probes its prefilter
- * result passed, then
+ * more): check that data.prefilter_result_id is a result of the event's
+ * experiment and project, load the experiment's matrix.bin, take the
+ * probes that prefilter result passed, then
  *   1. upsert the bmd_results row (natural key: experiment, prefilter
  *      result, method, name = "bmd-" + hash of parameters.bmd) for its id;
  *   2. the BMD step (bs/steps.h, as `bmdstream analyze` runs it, on this
@@ -58,8 +59,11 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
       snprintf(out->message, sizeof(out->message), "nothing to do: the last step is the prefilter");
     goto done;
   }
-  st = bs_experiment_load_matrix(db, store, in->project_id, in->experiment_id, &ev.ds, errstr,
-                                 errstr_size);
+  st = bs_results_check_prefilter(db, prefilter_id, in->project_id, in->experiment_id, errstr,
+                                  errstr_size);
+  if (st == BS_OK)
+    st = bs_experiment_load_matrix(db, store, in->project_id, in->experiment_id, &ev.ds, errstr,
+                                   errstr_size);
   if (st == BS_OK)
     st = bs_results_passed_probes(db, prefilter_id, ev.ds, &rows, &nrows, errstr, errstr_size);
   if (st != BS_OK)

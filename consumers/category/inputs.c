@@ -11,9 +11,9 @@
 
 #include "bs/bmd_export.h"
 
-bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t result_id,
-                                const bmd_dataset *ds, bmd_probe_fit **fits, size_t *n,
-                                char *errstr, size_t errstr_size) {
+bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t project_id,
+                                int64_t result_id, const bmd_dataset *ds, bmd_probe_fit **fits,
+                                size_t *n, char *errstr, size_t errstr_size) {
   *fits = NULL;
   *n = 0;
   char key[512], inner[512];
@@ -32,6 +32,11 @@ bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t result_id
   if (st != BS_OK)
     goto done;
   snprintf(key, sizeof(key), "%s", PQgetvalue(res, 0, 0));
+  if (bs_objstore_check_project_key(key, project_id, "bmd_results.results_s3_key", errstr,
+                                    errstr_size) != 0) {
+    st = BS_ERR_PERMANENT;
+    goto done;
+  }
   st = bs_objstore_get(store, key, (size_t)4 << 30, &gz, &gz_len, errstr, errstr_size);
   if (st == BS_ERR_NOT_FOUND) {
     snprintf(errstr, errstr_size, "%s: the BMD results object is missing", key);

@@ -15,11 +15,12 @@
 #include "bs/objstore.h"
 #include "bs/settings.h"
 
-/* The fits of BMD result result_id (its results_s3_key object) over ds:
- * *fits new (free), *n entries, in the BMD stage's order. */
-bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t result_id,
-                                const bmd_dataset *ds, bmd_probe_fit **fits, size_t *n,
-                                char *errstr, size_t errstr_size)
+/* The fits of BMD result result_id of project project_id (its
+ * results_s3_key object, which must lie under the project's prefix) over
+ * ds: *fits new (free), *n entries, in the BMD stage's order. */
+bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t project_id,
+                                int64_t result_id, const bmd_dataset *ds, bmd_probe_fit **fits,
+                                size_t *n, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
 /* The annotation objects named by keys, each in a new temporary file. */

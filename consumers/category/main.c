@@ -4,11 +4,12 @@
  *
  * For each event (an event whose last_step is not "category" is
  * acknowledged and nothing more): the annotation keys are checked against
- * the settings, then the experiment's matrix, every probe's fit rebuilt
- * from the BMD result's probe_stats.json.gz and the annotation objects
- * (fetched into temporary files) go into the category step (bs/steps.h),
- * the same function on the same values as `bmdstream analyze`, so that
- * both write the same bytes:
+ * the settings, the BMD result id must be a result of the event's
+ * experiment and project made from its prefilter result (and the
+ * annotation keys lie under the project's prefix), then the experiment's matrix, every probe's fit
+ * rebuilt from the BMD result's probe_stats.json.gz and the annotation objects (fetched into
+ * temporary files) go into the category step (bs/steps.h), the same function on the same values as
+ * `bmdstream analyze`, so that both write the same bytes:
  *   1. upsert the category_results row (natural key: BMD result + hash of
  *      {category, tpod, plots, annotation}) for its id;
  *   2. the step writes its exports under projects/{p}/exports/category/{id}/:
@@ -63,10 +64,14 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
     st = BS_ERR_PERMANENT;
     goto done;
   }
-  st = bs_experiment_load_matrix(db, store, in->project_id, in->experiment_id, &ev.ds, errstr,
-                                 errstr_size);
+  st = bs_results_check_bmd(db, bmd_id, prefilter_id, in->project_id, in->experiment_id, errstr,
+                            errstr_size);
   if (st == BS_OK)
-    st = bs_category_load_fits(db, store, bmd_id, ev.ds, &fits, &n, errstr, errstr_size);
+    st = bs_experiment_load_matrix(db, store, in->project_id, in->experiment_id, &ev.ds, errstr,
+                                   errstr_size);
+  if (st == BS_OK)
+    st = bs_category_load_fits(db, store, in->project_id, bmd_id, ev.ds, &fits, &n, errstr,
+                               errstr_size);
   if (st == BS_OK)
     st = bs_annotation_files_fetch(store, &ev.keys, &files, errstr, errstr_size);
   if (st == BS_OK)

@@ -3,7 +3,8 @@
  * prefilter rows and export -> prefilter-done.
  *
  * For each event: the settings (data.parameters, normalized) and the
- * annotation keys are checked first, so that a job that cannot reach its
+ * object keys (data.matrix_key and the annotation keys, each under the
+ * event's project) are checked first, so that a job that cannot reach its
  * end fails here and not after its fits; then the experiment's matrix.bin
  * is loaded and
  *   1. the prefilter_results row is upserted (natural key: experiment +
@@ -38,6 +39,11 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   bs_event_inputs ev = {0};
   bs_prefilter_output *po = NULL;
   bs_status st = bs_event_inputs_read(in, &ev, errstr, errstr_size);
+  const char *matrix_key = json_string_value(json_object_get(in->data, "matrix_key"));
+  if (st == BS_OK && matrix_key &&
+      bs_objstore_check_project_key(matrix_key, in->project_id, "data.matrix_key", errstr,
+                                    errstr_size) != 0)
+    st = BS_ERR_PERMANENT;
   if (st == BS_OK && bs_settings_check_inputs(ev.settings, &ev.keys, errstr, errstr_size) != 0)
     st = BS_ERR_PERMANENT;
   if (st == BS_OK)

@@ -9,8 +9,12 @@
  *                        table (bs/stages.h) gives it: experiment-imported
  *                        QUEUED, prefilter-done and bmd-done RUNNING,
  *                        category-done COMPLETED
- * A job row missing when its event comes is created (an upstream system
- * published the event without one).
+ * Every event must name a job of its own user and project (the job's
+ * user_id and project_id are the event's): an event for another's job, or
+ * for no job, is refused as forbidden (dead-letter) and changes nothing.
+ * The one exception is experiment-imported whose job row is missing (an
+ * upstream system published the event without one): the job is created,
+ * QUEUED, once the event's user is found to own its project.
  */
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
@@ -83,19 +87,12 @@ static bs_status track(void *opaque, bs_stage *stage, const bs_envelope *in, bs_
   if (st != BS_OK)
     return st;
   bs_db *db = bs_stage_db(stage);
-  st = bs_job_update_apply(db, in->job_id, &u, errstr, errstr_size);
-  if (st == BS_ERR_NOT_FOUND) {
-    /* An upstream system announced work without creating its job. */
-    char *params = json_dumps(json_object_get(in->data, "parameters"), JSON_COMPACT);
-    st = bs_job_create(db, in->job_id, in->user_id, in->project_id, "analysis", params, errstr,
-                       errstr_size);
-    free(params);
-    if (st == BS_OK)
-      st = bs_job_update_apply(db, in->job_id, &u, errstr, errstr_size);
-  }
-  /* A job whose user or project does not exist can never be recorded. */
-  if (st == BS_ERR_PERMANENT && strstr(errstr, "foreign key"))
-    return BS_ERR_PERMANENT;
+  st =
+      bs_stage_check_job(stage, in, in->topic == BS_TOPIC_EXPERIMENT_IMPORTED, errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_job_update_apply(db, in->job_id, &u, errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND) /* deleted meanwhile */
+    st = BS_ERR_PERMANENT;
   return st;
 }
 

@@ -115,6 +115,11 @@ int main(int argc, char **argv) {
     rc = fail(errstr);
     goto done;
   }
+  if (mkey &&
+      bs_objstore_check_project_key(mkey, project, "--matrix-key", errstr, sizeof(errstr)) != 0) {
+    rc = fail(errstr);
+    goto done;
+  }
   if (load(cfg, store, (bmd_log_base)base, &ds, errstr, sizeof(errstr)) != 0) {
     rc = fail(errstr);
     goto done;

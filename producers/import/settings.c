@@ -17,7 +17,9 @@ const bs_config_param bs_import_params[] = {
     {"name", BS_CFG_STRING, NULL, "experiment name (default: the file name)", 0},
     {"matrix", BS_CFG_STRING, NULL, "BMDExpress expression file (tab-delimited, gzip ok)", 0},
     {"matrix_key", BS_CFG_STRING, NULL,
-     "object key of a matrix already uploaded (BMDExpress text, gzip or matrix.bin)", 0},
+     "object key of a matrix already uploaded under projects/<project>/ (BMDExpress text, gzip "
+     "or matrix.bin)",
+     0},
     {"probe_map", BS_CFG_STRING, NULL, "BMDExpress probe map (probe -> gene) for categories", 0},
     {"category_map", BS_CFG_STRING, NULL, "BMDExpress defined-category map (category -> gene)", 0},
     {"gmt", BS_CFG_STRING, NULL, "gene sets in GMT format (instead of --category-map)", 0},

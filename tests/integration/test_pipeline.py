@@ -389,7 +389,8 @@ def test_poison_missing_object_and_forbidden(dep):
     for rec in dead:
         h = dict(zip(rec["headers"][::2], rec["headers"][1::2]))
         assert h["dlq.topic"] == d.prefix + "experiment-imported"
-        assert h["dlq.error.class"] == "permanent"
+        forbidden = json.loads(rec["payload"])["data"]["job_id"] == forbidden_job
+        assert h["dlq.error.class"] == ("forbidden" if forbidden else "permanent"), h
         stages.append(h["dlq.stage"])
     # The prefilter refuses all three; the tracker, which reads the same
     # topic, refuses the malformed one too.

@@ -1,8 +1,10 @@
 """bmdstream-tracker on the real Kafka and PostgreSQL: job rows follow the
 events monotonically (duplicates and late events change nothing), a job
-created upstream without a row gets one, a FAILED event keeps its error, a
-malformed event goes to dead-letter, /metrics and /health answer, and
-SIGTERM stops it cleanly."""
+created upstream without a row gets one from its experiment-imported (and
+from nothing else: an event for no job, or for another project's or user's
+job, is refused as forbidden), a FAILED event keeps its error, a malformed
+event goes to dead-letter, /metrics and /health answer, and SIGTERM stops
+it cleanly."""
 import copy
 import json
 import os
@@ -82,6 +84,12 @@ def send(ctx, topic, data, event_id=None):
     kcat_produce(ctx["bootstrap"], ctx["prefix"] + topic, str(data["experiment_id"]), value)
 
 
+def make_job(ctx, job_id, user=None, project=None):
+    psql(ctx["url"], "INSERT INTO jobs (id, user_id, project_id, job_type, status) VALUES"
+                     f" ('{job_id}', {user or ctx['user']}, {project or ctx['project']},"
+                     " 'analysis', 'QUEUED')")
+
+
 def ids(ctx, job_id, experiment_id):
     return {"job_id": job_id, "user_id": ctx["user"], "project_id": ctx["project"],
             "experiment_id": experiment_id}
@@ -119,8 +127,10 @@ def test_job_follows_the_pipeline(tracker):
     send(ctx, "job-events", {**running, "progress": 0.3, "message": "late"})
     marker = {**base, "status": "RUNNING", "stage": "bmd", "progress": 0.9, "message": "m",
               "error": None}
-    send(ctx, "job-events", {**marker, "job_id": str(uuid.uuid4()), "experiment_id": 101})
+    ghost = str(uuid.uuid4())
+    send(ctx, "job-events", {**marker, "job_id": ghost, "experiment_id": 101})
     time.sleep(2)
+    assert job_row(ctx["url"], ghost) is None  # no job: refused, none made
     assert job_row(ctx["url"], job)[:3] == ["COMPLETED", "1", "completed: 7 categories"]
     times = psql(ctx["url"], "SELECT started_at IS NOT NULL AND completed_at >= started_at"
                              f" FROM jobs WHERE id = '{job}'").strip()
@@ -130,13 +140,14 @@ def test_job_follows_the_pipeline(tracker):
 def test_failure_is_recorded_and_poison_is_dead_lettered(tracker):
     ctx = tracker
     job = str(uuid.uuid4())
+    make_job(ctx, job)
     failed = {**ids(ctx, job, 202), "status": "FAILED", "stage": "prefilter", "progress": 0.1,
               "message": "prefilter failed",
               "error": {"class": "permanent", "message": "matrix.bin: checksum mismatch",
                         "topic": "experiment-imported", "partition": 1, "offset": 17}}
     send(ctx, "job-events", failed)
-    row = wait_for(lambda: job_row(ctx["url"], job), what="the failed job")
-    assert row[0] == "FAILED"
+    row = wait_for(lambda: (r := job_row(ctx["url"], job)) and r[0] == "FAILED" and r,
+                   what="the failed job")
     assert "matrix.bin: checksum mismatch" in row[3]
     assert "experiment-imported [1] offset 17" in row[3]
 
@@ -165,6 +176,7 @@ def test_metrics_health_and_graceful_stop(tracker):
             return None
 
     job = str(uuid.uuid4())
+    make_job(ctx, job)
     send(ctx, "job-events", {**ids(ctx, job, 303), "status": "RUNNING", "stage": "bmd",
                              "progress": 0.2, "message": "x", "error": None})
     text = wait_for(lambda: (t := scrape()) and "bmdstream_messages_processed_total{" in t and t,
@@ -177,3 +189,34 @@ def test_metrics_health_and_graceful_stop(tracker):
 
     ctx["proc"].send_signal(signal.SIGTERM)
     assert ctx["proc"].wait(timeout=60) == 0
+
+
+def test_events_for_another_job_are_refused(tracker):
+    ctx = tracker
+    url = ctx["url"]
+    psql(url, "INSERT INTO users (username, email, password_hash, role) VALUES ('bob', 'bob@x', 'x', 'analyst')")
+    bob = int(psql(url, "SELECT id FROM users WHERE username = 'bob'"))
+    bob_project = int(psql(url, f"INSERT INTO bmd_projects (user_id, name) VALUES ({bob}, 'q')"
+                                " RETURNING id").split()[0])
+    bob_job = str(uuid.uuid4())
+    make_job(ctx, bob_job, user=bob, project=bob_project)
+    failed = {"status": "FAILED", "stage": "bmd", "progress": 0.5, "message": "forged",
+              "error": {"class": "permanent", "message": "forged"}}
+    # ana's ids with bob's job; bob's job with ana's project; ana's
+    # experiment-imported for bob's project (no job row: not created).
+    send(ctx, "job-events", {**ids(ctx, bob_job, 1), **failed})
+    send(ctx, "job-events", {**ids(ctx, bob_job, 1), "user_id": bob, **failed})
+    other = str(uuid.uuid4())
+    send(ctx, "experiment-imported", {**example_data("experiment-imported"),
+                                      **ids(ctx, other, 1), "project_id": bob_project})
+    dead = wait_for(lambda: (d := kcat_consume(ctx["bootstrap"], ctx["prefix"] + "dead-letter"))
+                    and len(d) >= 3 and d, what="three dead letters")
+    for rec in dead:
+        headers = dict(zip(rec["headers"][::2], rec["headers"][1::2]))
+        assert headers["dlq.error.class"] == "forbidden", headers
+    msgs = sorted(dict(zip(r["headers"][::2], r["headers"][1::2]))["dlq.error.msg"] for r in dead)
+    assert any(f"is not a job of user {ctx['user']} in project {ctx['project']}" in m
+               for m in msgs), msgs
+    assert any(f"does not own project {bob_project}" in m for m in msgs), msgs
+    assert job_row(url, bob_job)[:3] == ["QUEUED", "0", ""]
+    assert job_row(url, other) is None

@@ -43,6 +43,28 @@ static void test_key_rules(void **state) {
     assert_int_not_equal(bs_objstore_check_key(bad[i], err, sizeof(err)), 0);
 }
 
+/* A key an event names must be its project's: under "projects/<id>/",
+ * nothing that merely starts the same ("projects/12" for project 1), no
+ * climbing out with "..", no absolute path, no other bucket's path. */
+static void test_project_key_rules(void **state) {
+  (void)state;
+  char err[512];
+  assert_int_equal(bs_objstore_check_project_key("projects/1/experiments/2/matrix.bin", 1, "k", err,
+                                                 sizeof(err)),
+                   0);
+  assert_int_not_equal(bs_objstore_check_project_key("projects/12/x", 1, "data.f", err, 512), 0);
+  assert_true(bs_err_is_forbidden(err));
+  assert_non_null(strstr(err, "data.f \"projects/12/x\" is not under projects/1/"));
+  assert_int_not_equal(bs_objstore_check_project_key("bucket2/projects/1/x", 1, "k", err, 512), 0);
+  assert_true(bs_err_is_forbidden(err));
+  assert_int_not_equal(bs_objstore_check_project_key("projects/1/../2/x", 1, "data.g", err, 512),
+                       0);
+  assert_false(bs_err_is_forbidden(err)); /* malformed, not someone else's */
+  assert_non_null(strstr(err, "data.g: object key 'projects/1/../2/x'"));
+  assert_int_not_equal(bs_objstore_check_project_key("/projects/1/x", 1, "k", err, 512), 0);
+  assert_int_not_equal(bs_objstore_check_project_key("projects/0/x", 0, "k", err, 512), 0);
+}
+
 static void test_status_classes(void **state) {
   (void)state;
   assert_int_equal(bs_objstore_status_from_http(200, NULL), BS_OK);
@@ -487,6 +509,7 @@ int main(void) {
       cmocka_unit_test(test_options_from_config),
       cmocka_unit_test(test_key_encoding),
       cmocka_unit_test(test_key_rules),
+      cmocka_unit_test(test_project_key_rules),
       cmocka_unit_test(test_status_classes),
       cmocka_unit_test(test_xml_list_page),
       cmocka_unit_test(test_xml_error_document),

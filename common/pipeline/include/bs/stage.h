@@ -1,7 +1,9 @@
 /*
  * bs/stage.h - the runtime every pipeline consumer shares (DESIGN.md §1, §3):
  *
- *   poll -> decode envelope -> authorize (user owns project) -> handle
+ *   poll -> decode envelope -> authorize (user owns project; the job is
+ *   that user's in that project, created by the first stage when missing)
+ *   -> handle
  *   (the stage's work: inputs from S3/DB, core, outputs to S3 then DB)
  *   -> emit the next event (deterministic id) and wait for its delivery
  *   -> store the input offset.
@@ -16,6 +18,8 @@
  *   NOT_FOUND  forbidden: the record goes to dead-letter with its origin
  *              headers, a row in dead_letters, the job becomes FAILED with
  *              the error, and the offset is stored: the pipeline goes on.
+ *              An errstr beginning with BS_FORBIDDEN_PREFIX (bs/error.h)
+ *              is counted and dead-lettered as class "forbidden".
  * SIGTERM/SIGINT: stop fetching, finish the message in hand, store, close
  * the consumer (commit), flush the producer, close the database. A second
  * signal exits at once.
@@ -68,6 +72,7 @@ typedef struct bs_stage_def {
   double progress_from; /* the job's progress when this stage starts ... */
   double progress_to;   /* ... and when it is done (both 0: the table's) */
   int authorize;        /* 1: refuse events whose user does not own the project */
+                        /* (report_jobs also refuses another's job_id) */
   int report_jobs;      /* 1: publish RUNNING/FAILED events to job-events */
   int uses_objstore;    /* 1: open the configured object store */
   bs_stage_handle_cb handle;
@@ -105,6 +110,15 @@ const bs_config *bs_stage_config(bs_stage *stage);
  * of the job) to job-events; throttled to one event per second. */
 void bs_stage_progress(bs_stage *stage, const bs_envelope *in, double fraction,
                        const char *message);
+
+/* The job in->job_id names must be a job of in->user_id in in->project_id:
+ * BS_OK when it is. A missing job is created (QUEUED, parameters from
+ * in->data) when may_create and the user owns the project -- an upstream
+ * system may publish experiment-imported without making one -- and is
+ * otherwise refused. Refusals are BS_ERR_PERMANENT with BS_FORBIDDEN_PREFIX
+ * (bs/error.h); RETRIABLE when the database is unreachable. */
+bs_status bs_stage_check_job(bs_stage *stage, const bs_envelope *in, int may_create, char *errstr,
+                             size_t errstr_size) __attribute__((warn_unused_result));
 
 /* Non-zero once shutdown was requested (long handlers may stop early and
  * return BS_ERR_RETRIABLE: the message is then re-delivered). */

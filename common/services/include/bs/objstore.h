@@ -106,6 +106,14 @@ int bs_objstore_encode_query(const char *value, char *out, size_t out_size);
  * empty segments or control characters; 0 when the key is acceptable. */
 int bs_objstore_check_key(const char *key, char *errstr, size_t errstr_size);
 
+/* bs_objstore_check_key, and the key must lie under the project's own
+ * prefix "projects/<project_id>/" (so no other project's object, and no
+ * other bucket: the key is a path in the configured bucket). field names
+ * the key in errors (e.g. "data.annotation.gmt_key"); a key outside the
+ * prefix is reported with BS_FORBIDDEN_PREFIX. 0 when acceptable. */
+int bs_objstore_check_project_key(const char *key, int64_t project_id, const char *field,
+                                  char *errstr, size_t errstr_size);
+
 /* The class of an HTTP status (and S3 error code, may be NULL). */
 bs_status bs_objstore_status_from_http(long http_status, const char *s3_code);
 

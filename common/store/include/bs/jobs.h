@@ -36,6 +36,13 @@ bs_status bs_job_create(bs_db *db, const char *job_id, int64_t user_id, int64_t 
                         const char *job_type, const char *parameters_json, char *errstr,
                         size_t errstr_size) __attribute__((warn_unused_result));
 
+/* The job an event names must be its user's and its project's: BS_OK when
+ * job_id exists with user_id and project_id; BS_ERR_NOT_FOUND when there
+ * is no such job; BS_ERR_PERMANENT with an errstr beginning with
+ * BS_FORBIDDEN_PREFIX when it belongs to another user or project. */
+bs_status bs_job_check_owner(bs_db *db, const char *job_id, int64_t user_id, int64_t project_id,
+                             char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+
 typedef struct bs_job_update {
   bs_job_status status;
   double progress;     /* 0..1; negative = unchanged */

@@ -16,6 +16,23 @@
 #include "bs/db.h"
 #include "bs/objstore.h"
 
+/* References an event makes to earlier results (every reference checked,
+ * docs/security.md). Each is BS_OK when the result exists and belongs to
+ * the event's project and experiment, else BS_ERR_PERMANENT with an errstr
+ * beginning with BS_FORBIDDEN_PREFIX and naming the field (a result that
+ * does not exist and another project's result are refused alike, so that
+ * the answer tells nothing about other projects); RETRIABLE when the
+ * database is unreachable. */
+bs_status bs_results_check_prefilter(bs_db *db, int64_t prefilter_id, int64_t project_id,
+                                     int64_t experiment_id, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* The same for a BMD result, which must moreover come from prefilter
+ * result prefilter_id (the event's data.prefilter_result_id). */
+bs_status bs_results_check_bmd(bs_db *db, int64_t bmd_result_id, int64_t prefilter_id,
+                               int64_t project_id, int64_t experiment_id, char *errstr,
+                               size_t errstr_size) __attribute__((warn_unused_result));
+
 /* Rows of ds that prefilter result prefilter_id passed, in dataset order
  * (*rows new, caller frees). A probe id unknown to ds is an error. */
 bs_status bs_results_passed_probes(bs_db *db, int64_t prefilter_id, const bmd_dataset *ds,
