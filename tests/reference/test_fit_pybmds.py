@@ -28,8 +28,9 @@ The test prints the agreement rate per model and fails below 98%.
 BS_FIT_WORKERS (default: the number of CPUs) sets how many processes share
 the datasets. BS_FIT_SAMPLE (default 20, max 300) sets how many ToxRefDB datasets run:
 ctest runs 20 with the ASan build (py_test_fit_pybmds), and 60 (CI's short
-form, py_test_fit_pybmds_toxrefdb60) and all 300 (label large,
-py_test_fit_pybmds_toxrefdb300) with the optimised build. BS_PYBMDS_CACHE=DIR
+form, constant variance, py_test_fit_pybmds_toxrefdb60) and all 300 (label
+large, both variances, py_test_fit_pybmds_toxrefdb300) with the optimised
+build. BS_PYBMDS_CACHE=DIR
 keeps pybmds' results between runs (development only).
 """
 import json
