@@ -56,6 +56,7 @@ static void prefilter_options(const json_t *j, bs_settings *o) {
   p->filter_controls = flag(j, "prefilter.filter_controls");
   if (!optional(j, "prefilter.fold_filter", &p->fold_threshold))
     p->fold_threshold = 0;
+  p->notel_test = (bmd_notel_test)choice(j, "prefilter.notel_test"); /* ttest, dunnett */
   p->notel_p = number(j, "prefilter.notel_p");
   p->notel_fc = number(j, "prefilter.notel_fc");
 }
