@@ -62,13 +62,9 @@ static int bmds_settings(const bs_bmdx_bmds *b, const char *where, json_t *s, bs
   }
   char err[256];
   int rc = bs_settings_set_text(s, bs_setting_find("bmd.models"), list, err, sizeof(err));
-  if (b->bmdu_bmdl_method == 2) {
-    snprintf(errstr, errstr_size,
-             "%s.bmdUBmdLEstimationMethod 2 (Wald) is not supported: BMDL/BMDU are "
-             "profile-likelihood limits",
-             where);
-    return -1;
-  }
+  /* bmdUBmdLEstimationMethod 1 profile, 2 Wald (BMDExpress BMDSInputConfig;
+   * AnalyzeRunner sets ToxicR's "fast" limits for 2) */
+  rc |= set(s, "bmd.limits", json_string(b->bmdu_bmdl_method == 2 ? "wald" : "profile"));
   rc |= set(s, "bmd.variance", json_string(b->constant_variance ? "constant" : "nonconstant"));
   rc |= set(s, "bmd.bmr_type", json_string(b->bmr_type == 2 ? "rel" : "sd"));
   rc |= set(s, "bmd.bmr", json_real(b->bmr_factor));

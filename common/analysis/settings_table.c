@@ -30,6 +30,7 @@ static const char *const variance_choices[] = {"constant", "nonconstant", NULL};
 static const char *const bmr_type_choices[] = {"sd", "rel", "abs", NULL};
 static const char *const poly_fit_choices[] = {"bmdexpress3", "bmdexpress2", "pybmds", NULL};
 static const char *const poly_test_choices[] = {"nested_chi2", "lowest_aic", NULL};
+static const char *const limits_choices[] = {"profile", "wald", NULL};
 static const char *const category_choices[] = {"none", "gene", "defined", "gmt", NULL};
 static const char *const direction_choices[] = {"up", "down", NULL};
 static const char *const step_choices[] = {"prefilter", "bmd", "category", NULL};
@@ -88,6 +89,10 @@ const bs_setting bs_settings_table[] = {
     {"bmd.confidence_level", BS_SETTING_NUMBER, "0.95", 0, 0.5, 1, MIN_OPEN | MAX_OPEN, NULL,
      "confidence-level", NULL, NULL, NULL, NULL, NULL, NULL,
      "one-sided confidence level of BMDL and BMDU"},
+    {"bmd.limits", BS_SETTING_CHOICE, "\"profile\"", 0, 0, 0, 0, limits_choices, "limits", NULL,
+     NULL, NULL, NULL, NULL, NULL,
+     "BMDL/BMDU: profile likelihood, or wald (the delta method on ln BMD, BMDExpress 3's "
+     "Wald; not computed at all with selection.limit_use 3)"},
     {"bmd.poly.fit", BS_SETTING_CHOICE, "\"bmdexpress3\"", 0, 0, 0, 0, poly_fit_choices, "poly-fit",
      NULL, NULL, NULL, NULL, NULL, NULL,
      "polynomials of degree >= 2: bmdexpress3 fitted up and down, monotone above degree 2, "

@@ -43,9 +43,9 @@ struct bmd_dunnett_workspace {
   size_t k;           /* the tabulated design: k comparisons, 0 = none yet, */
   int two_sided;      /* its alternative */
   size_t *sizes;      /* k + 1: and its group sizes */
-  double *lambda; /* k: lambda_i = sqrt(n_i / (n_i + n_0)) */
-  double *rest;   /* k: r_i = sqrt(1 - lambda_i^2) = sqrt(n_0 / (n_i + n_0)) */
-  double *means;  /* k: the treated groups' means */
+  double *lambda;     /* k: lambda_i = sqrt(n_i / (n_i + n_0)) */
+  double *rest;       /* k: r_i = sqrt(1 - lambda_i^2) = sqrt(n_0 / (n_i + n_0)) */
+  double *means;      /* k: the treated groups' means */
 };
 
 bmd_dunnett_workspace *bmd_dunnett_workspace_new(size_t max_groups) {
@@ -109,7 +109,7 @@ void bmd_dunnett_workspace_destroy(bmd_dunnett_workspace *w) {
  */
 typedef struct integrand {
   const bmd_dunnett_workspace *w;
-  double arg;                 /* w of G(w) while integrating over z; c for u */
+  double arg;                  /* w of G(w) while integrating over z; c for u */
   double nu, log_norm, lo, hi; /* the outer integral: f_nu and G's range */
 } integrand;
 

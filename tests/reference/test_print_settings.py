@@ -135,7 +135,8 @@ def bmdexpress_config(tmp):
                                                     "kParameterValue": 1,
                                                     "bestModelSelectionWithFlaggedHill": 3,
                                                     "bmdlBMDUUse": 2},
-                         "bmdsInputConfig": {"constantVariance": False, "bmrFactor": 1.349}}],
+                         "bmdsInputConfig": {"constantVariance": False, "bmrFactor": 1.349,
+                                             "bmdUBmdLEstimationMethod": 2}}],
         "categoryAnalysisConfigs": [
             {"@type": "defined", "probeFilePath": PROBE_MAP, "categoryFilePath": CAT_MAP,
              "removePromiscuousProbes": True, "removeBMDGreaterHighDose": True,
@@ -153,7 +154,7 @@ CONFIG_FLAGS = ["--prefilter", "williams", "--p-cutoff", "0.01", "--mtc", "--kee
                 "--permutations", "500",
                 "--models", "hill,poly2,exp5", "--poly-test", "lowest_aic", "--poly-p", "0.1",
                 "--hill-k-fraction", "1", "--flagged-hill", "3", "--limit-use", "2",
-                "--variance", "nonconstant", "--bmr", "1.349",
+                "--variance", "nonconstant", "--bmr", "1.349", "--limits", "wald",
                 "--bmd-bmdl-max", "none", "--r-squared-min", "0.6",
                 "--probe-map", PROBE_MAP, "--category-map", CAT_MAP]
 
