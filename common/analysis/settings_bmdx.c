@@ -6,7 +6,6 @@
  */
 #include "bs/settings_bmdx.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,35 +30,21 @@ static json_t *optional(int on, double v) {
   return on ? json_real(v) : json_null();
 }
 
-static void note(bs_bmdx_analysis *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(bs_bmdx_analysis *a, const char *fmt, ...) {
-  size_t len = strlen(a->notes);
-  if (len && len + 2 < sizeof(a->notes))
-    len += (size_t)snprintf(a->notes + len, sizeof(a->notes) - len, "; ");
-  va_list ap;
-  va_start(ap, fmt);
-  if (len < sizeof(a->notes))
-    vsnprintf(a->notes + len, sizeof(a->notes) - len, fmt, ap);
-  va_end(ap);
-}
-
 static int prefilter_settings(const bs_bmdx_prefilter *p, json_t *s, bs_bmdx_analysis *a) {
   int rc = set(s, "prefilter.method", json_string(p->type));
   rc |= set(s, "prefilter.p_cutoff", json_real(p->p_value_cutoff));
   rc |= set(s, "prefilter.mtc", json_string(p->use_multiple_testing ? "bh" : "none"));
   rc |= set(s, "prefilter.filter_controls", json_boolean(p->filter_out_control_genes));
   rc |= set(s, "prefilter.fold_filter", optional(p->use_fold_change, p->fold_change));
+  /* lotelTest 1 Dunnett, 2 t-test (BMDExpress PrefilterConfig; AnalyzeRunner
+   * passes lotelTest == 2 as PrefilterService's tTest flag) */
+  rc |= set(s, "prefilter.notel_test", json_string(p->lotel_test == 2 ? "ttest" : "dunnett"));
   rc |= set(s, "prefilter.notel_p", json_real(p->p_value_lotel));
   rc |= set(s, "prefilter.notel_fc", json_real(p->fold_change_lotel));
   if (p->number_of_permutations > 0)
     rc |= set(s, "prefilter.permutations", json_integer(p->number_of_permutations));
   if (p->number_of_threads > 0)
     a->threads = (unsigned)p->number_of_threads;
-  if (p->lotel_test != 1)
-    note(a,
-         "preFilterConfigs lotelTest %d: NOTEL/LOTEL use the t-test (Dunnett's test is not "
-         "available); the prefilter itself is unaffected",
-         p->lotel_test);
   return rc;
 }
 
@@ -77,13 +62,9 @@ static int bmds_settings(const bs_bmdx_bmds *b, const char *where, json_t *s, bs
   }
   char err[256];
   int rc = bs_settings_set_text(s, bs_setting_find("bmd.models"), list, err, sizeof(err));
-  if (b->bmdu_bmdl_method == 2) {
-    snprintf(errstr, errstr_size,
-             "%s.bmdUBmdLEstimationMethod 2 (Wald) is not supported: BMDL/BMDU are "
-             "profile-likelihood limits",
-             where);
-    return -1;
-  }
+  /* bmdUBmdLEstimationMethod 1 profile, 2 Wald (BMDExpress BMDSInputConfig;
+   * AnalyzeRunner sets ToxicR's "fast" limits for 2) */
+  rc |= set(s, "bmd.limits", json_string(b->bmdu_bmdl_method == 2 ? "wald" : "profile"));
   rc |= set(s, "bmd.variance", json_string(b->constant_variance ? "constant" : "nonconstant"));
   rc |= set(s, "bmd.bmr_type", json_string(b->bmr_type == 2 ? "rel" : "sd"));
   rc |= set(s, "bmd.bmr", json_real(b->bmr_factor));

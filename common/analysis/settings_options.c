@@ -56,6 +56,7 @@ static void prefilter_options(const json_t *j, bs_settings *o) {
   p->filter_controls = flag(j, "prefilter.filter_controls");
   if (!optional(j, "prefilter.fold_filter", &p->fold_threshold))
     p->fold_threshold = 0;
+  p->notel_test = (bmd_notel_test)choice(j, "prefilter.notel_test"); /* ttest, dunnett */
   p->notel_p = number(j, "prefilter.notel_p");
   p->notel_fc = number(j, "prefilter.notel_fc");
 }
@@ -75,6 +76,7 @@ static void bmd_options(const json_t *j, bs_settings *o) {
   b->fit.bmr_type = (bmd_bmr_type)choice(j, "bmd.bmr_type"); /* sd, rel, abs */
   b->fit.bmr = number(j, "bmd.bmr");
   b->fit.alpha = 1.0 - number(j, "bmd.confidence_level");
+  b->fit.limit_method = (bmd_limit_method)choice(j, "bmd.limits"); /* profile, wald */
   /* bmdexpress3, bmdexpress2, pybmds (one fit with pybmds' restriction) */
   static const bmd_poly_fit poly_fits[] = {BMD_POLY_FIT_BMDX3, BMD_POLY_FIT_BMDX2,
                                            BMD_POLY_FIT_SINGLE};
@@ -91,7 +93,7 @@ static void bmd_options(const json_t *j, bs_settings *o) {
       (bmd_poly_test)choice(j, "bmd.selection.poly_test"); /* nested_chi2, lowest_aic */
   sel->poly_p = number(j, "bmd.selection.poly_p");
   sel->limit_use = (bmd_limit_use)json_integer_value(bs_settings_get(j, "bmd.selection.limit_use"));
-  /* BMDExpress's "do not compute" skips the profile likelihood altogether */
+  /* BMDExpress's "do not compute" skips the limits altogether (profile or Wald) */
   b->fit.compute_limits = sel->limit_use != BMD_USE_NO_LIMITS;
   sel->flag_hill = flag(j, "bmd.selection.flag_hill");
   sel->hill_k_fraction = number(j, "bmd.selection.hill_k_fraction");

@@ -7,7 +7,7 @@
  *
  * Defaults are BMDExpress 3's where it has one (notes/bmdexpress.md):
  * ANOVA at p < 0.05 with a 2-fold filter, AFFX controls dropped, NOTEL/LOTEL
- * t-test at p 0.05 and fold 2, Williams with 10000 permutations and seed
+ * by the t-test (its GUI's) at p 0.05 and fold 2, Williams with 10000 permutations and seed
  * 23524 (its command-line default and OriogenAnalysis' seed), BMR 1 SD,
  * constant variance, nested chi-square polynomial selection at p 0.05,
  * Hill flagged below 1/2 of the lowest positive dose and option 5; the
@@ -23,12 +23,14 @@
 #define INF DBL_MAX
 
 static const char *const mtc_choices[] = {"none", "bh", NULL};
+static const char *const notel_test_choices[] = {"ttest", "dunnett", NULL};
 static const char *const log_choices[] = {"2", "10", "e", "none", NULL};
 static const char *const log_words[] = {"base2", "base10", "natural", "none", NULL};
 static const char *const variance_choices[] = {"constant", "nonconstant", NULL};
 static const char *const bmr_type_choices[] = {"sd", "rel", "abs", NULL};
 static const char *const poly_fit_choices[] = {"bmdexpress3", "bmdexpress2", "pybmds", NULL};
 static const char *const poly_test_choices[] = {"nested_chi2", "lowest_aic", NULL};
+static const char *const limits_choices[] = {"profile", "wald", NULL};
 static const char *const category_choices[] = {"none", "gene", "defined", "gmt", NULL};
 static const char *const direction_choices[] = {"up", "down", NULL};
 static const char *const step_choices[] = {"prefilter", "bmd", "category", NULL};
@@ -56,8 +58,12 @@ const bs_setting bs_settings_table[] = {
      "with --prefilter none)"},
     {"prefilter.filter_controls", BS_SETTING_BOOL, "true", 0, 0, 0, 0, NULL, "keep-controls",
      "false", NULL, NULL, NULL, NULL, NULL, "drop the AFFX control probes (--keep-controls: keep)"},
+    {"prefilter.notel_test", BS_SETTING_CHOICE, "\"ttest\"", 0, 0, 0, 0, notel_test_choices,
+     "notel-test", NULL, NULL, NULL, NULL, NULL, NULL,
+     "NOTEL/LOTEL test: ttest (Welch, each dose against the control) or dunnett (Dunnett's "
+     "two-sided many-to-one test; BMDExpress lotelTest 1)"},
     {"prefilter.notel_p", BS_SETTING_NUMBER, "0.05", 0, 0, 1, MIN_OPEN, NULL, "notel-p", NULL, NULL,
-     NULL, NULL, NULL, NULL, "NOTEL/LOTEL t-test p threshold"},
+     NULL, NULL, NULL, NULL, "NOTEL/LOTEL p threshold"},
     {"prefilter.notel_fc", BS_SETTING_NUMBER, "2", 0, 0, INF, 0, NULL, "notel-fc", NULL, NULL, NULL,
      NULL, NULL, NULL, "NOTEL/LOTEL fold-change threshold"},
     {"prefilter.permutations", BS_SETTING_INT, "10000", 0, 0, 100000000, 0, NULL, "permutations",
@@ -83,6 +89,10 @@ const bs_setting bs_settings_table[] = {
     {"bmd.confidence_level", BS_SETTING_NUMBER, "0.95", 0, 0.5, 1, MIN_OPEN | MAX_OPEN, NULL,
      "confidence-level", NULL, NULL, NULL, NULL, NULL, NULL,
      "one-sided confidence level of BMDL and BMDU"},
+    {"bmd.limits", BS_SETTING_CHOICE, "\"profile\"", 0, 0, 0, 0, limits_choices, "limits", NULL,
+     NULL, NULL, NULL, NULL, NULL,
+     "BMDL/BMDU: profile likelihood, or wald (the delta method on ln BMD, BMDExpress 3's "
+     "Wald; not computed at all with selection.limit_use 3)"},
     {"bmd.poly.fit", BS_SETTING_CHOICE, "\"bmdexpress3\"", 0, 0, 0, 0, poly_fit_choices, "poly-fit",
      NULL, NULL, NULL, NULL, NULL, NULL,
      "polynomials of degree >= 2: bmdexpress3 fitted up and down, monotone above degree 2, "

@@ -201,7 +201,10 @@ static int parse_prefilter(parse_ctx *c, json_t *o, const char *where, bs_bmdx_p
   p->fold_change = get_num(c, o, where, "foldChange", 2.0);
   p->fold_change_lotel = get_num(c, o, where, "foldChangeLotel", 1.5);
   p->p_value_lotel = get_num(c, o, where, "pValueLotel", 0.05);
-  p->lotel_test = (int)get_int(c, o, where, "lotelTest", 2);
+  p->lotel_test = (int)get_int(c, o, where, "lotelTest", 1);
+  if (p->lotel_test != 1 && p->lotel_test != 2)
+    fail(c, "%s.lotelTest: expected 1 (Dunnett's test) or 2 (t-test), got %d", where,
+         p->lotel_test);
   p->number_of_permutations = get_int(c, o, where, "numberOfPermutations", 1000);
   p->number_of_threads = (int)get_int(c, o, where, "numberOfThreads", 1);
   p->input_name = get_str(c, o, where, "inputName");

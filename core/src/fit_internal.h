@@ -139,6 +139,29 @@ int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_ha
                        double alpha, double *xl, double *xu, double *th_l, double *th_u,
                        double *xl_reach, double *xu_reach);
 
+/* ---- observed information (fit_information.c) ---- */
+/* H = d^2 NLL / dtheta dtheta' over the parameters not at_bound, as its
+ * Cholesky factor L (H = L L'). */
+typedef struct bmd_information {
+  size_t n;                                  /* free parameters */
+  size_t free_idx[BMD_MAX_PARAMS];           /* their indices in theta */
+  double L[BMD_MAX_PARAMS * BMD_MAX_PARAMS]; /* n x n, lower triangle */
+} bmd_information;
+/* Factors H at th (scaled units); -1 when a value is not finite, no
+ * parameter is free, or H is not positive definite. */
+int bmd_information_factor(const bmd_problem *p, const double *th, const int *at_bound,
+                           bmd_information *info);
+/* g' H^-1 g for a gradient g over all p->n_par entries (those of bounded
+ * parameters are not read): the delta-method variance. */
+double bmd_information_variance(const bmd_information *info, const double *g);
+
+/* ---- Wald BMD limits (fit_wald.c) ---- */
+/* BMDL/BMDU (scaled) by the delta method on ln BMD at the MLE th with its
+ * bounded parameters held fixed; 0, or -1 (both NAN) when the information
+ * is not positive definite or the BMD's gradient is not finite. */
+int bmd_wald_limits(const bmd_problem *p, const double *th, const int *at_bound, double xbmd,
+                    double alpha, double *xl, double *xu);
+
 /* ---- AOD (fit_aod.c) ---- */
 double bmd_chi2_sf(double x, double df);
 

@@ -1,6 +1,6 @@
 /*
  * fit_run.c - one model fit end to end: scale the data, bounds, starting
- * values, multi-start maximum likelihood, BMD, profile BMDL/BMDU, AIC with
+ * values, multi-start maximum likelihood, BMD, profile or Wald BMDL/BMDU, AIC with
  * BMDS's bound rule and the Test 4 goodness-of-fit p-value.
  *
  *   AIC = -2 LL + 2 p,  p = parameters not within 1e-6 of a bound
@@ -29,6 +29,7 @@ bmd_fit_options bmd_fit_options_default(void) {
                                            .hill_restricted = 1,
                                            .alpha = 0.05,
                                            .compute_limits = 1,
+                                           .limit_method = BMD_LIMITS_PROFILE,
                                            .count_all_bounded = 0};
   return defaults;
 }
@@ -156,8 +157,10 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
   }
   if (def->poly_degree >= 2 && opt->poly_fit != BMD_POLY_FIT_SINGLE)
     return bmd_fit_poly_directions(ss, m, opt, aod, out, errstr, errstr_size);
-  if (!(opt->bmr > 0) || !(opt->alpha > 0 && opt->alpha < 0.5)) {
-    snprintf(errstr, errstr_size, "BMR factor must be > 0 and alpha in (0, 0.5)");
+  if (!(opt->bmr > 0) || !(opt->alpha > 0 && opt->alpha < 0.5) ||
+      (opt->limit_method != BMD_LIMITS_PROFILE && opt->limit_method != BMD_LIMITS_WALD)) {
+    snprintf(errstr, errstr_size,
+             "BMR factor must be > 0, alpha in (0, 0.5) and the limits profile or Wald");
     return -1;
   }
   result_blank(out, m, opt);
@@ -269,6 +272,12 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
    * sigma^2(0) = alpha |m(0)|^rho well above it: that profile is usable. */
   if (opt->compute_limits && variance_collapsed(&p, best)) {
     out->limits_status = 4;
+  } else if (opt->compute_limits && opt->limit_method == BMD_LIMITS_WALD) {
+    double xl, xu;
+    out->limits_status =
+        bmd_wald_limits(&p, best, out->at_bound, xbmd, opt->alpha, &xl, &xu) == 0 ? 0 : 32;
+    out->bmdl = xl * maxd;
+    out->bmdu = xu * maxd;
   } else if (opt->compute_limits) {
     double xl, xu, thl[BMD_MAX_PARAMS], thu[BMD_MAX_PARAMS], rl, ru;
     out->limits_status =

@@ -1,7 +1,8 @@
 /*
  * prefilter_flow.c - BMDExpress's prefilter flow (PrefilterService;
  * notes/bmdexpress.md §2): p cutoff on the raw or BH-adjusted p, the AFFX
- * control-probe filter, the fold filter, and NOTEL/LOTEL.
+ * control-probe filter, the fold filter, and NOTEL/LOTEL (t-test or
+ * Dunnett's test).
  */
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@ bmd_prefilter_options bmd_prefilter_options_default(void) {
                              .use_adjusted = 0,
                              .filter_controls = 1,
                              .fold_threshold = 2.0,
+                             .notel_test = BMD_NOTEL_TTEST,
                              .notel_p = 0.05,
                              .notel_fc = 2.0};
   return o;
@@ -54,15 +56,18 @@ void bmd_prefilter_result_destroy(bmd_prefilter_result *res) {
 int bmd_prefilter_run(const bmd_dataset *ds, const double *p_raw, const bmd_prefilter_options *opt,
                       bmd_prefilter_result **out, char *errstr, size_t errstr_size) {
   bmd_prefilter_result *r = NULL;
+  bmd_dunnett_workspace *dunnett = NULL;
   *out = NULL;
   if (ds->n_groups < 2 || !ds->group_size) {
     snprintf(errstr, errstr_size, "prefilter: the dataset needs at least two dose groups");
     return -1;
   }
   if (!(opt->p_cutoff > 0) || isnan(opt->fold_threshold) || !(opt->notel_p > 0) ||
-      isnan(opt->notel_fc)) {
+      isnan(opt->notel_fc) ||
+      (opt->notel_test != BMD_NOTEL_TTEST && opt->notel_test != BMD_NOTEL_DUNNETT)) {
     snprintf(errstr, errstr_size,
-             "prefilter: p cutoff and NOTEL p must be > 0, thresholds numbers");
+             "prefilter: p cutoff and NOTEL p must be > 0, thresholds numbers, the NOTEL "
+             "test t-test or Dunnett");
     return -1;
   }
   size_t n = ds->n_probes, k = ds->n_groups - 1;
@@ -79,6 +84,8 @@ int bmd_prefilter_run(const bmd_dataset *ds, const double *p_raw, const bmd_pref
   r->verdict = malloc(rows * sizeof(bmd_prefilter_verdict));
   if (!r->p_raw || !r->lotel || !r->verdict)
     goto oom;
+  if (opt->notel_test == BMD_NOTEL_DUNNETT && !(dunnett = bmd_dunnett_workspace_new(ds->n_groups)))
+    goto oom;
   r->p_adj = r->p_raw + rows;
   r->max_fc = r->p_adj + rows;
   r->fc = r->max_fc + rows;
@@ -92,7 +99,8 @@ int bmd_prefilter_run(const bmd_dataset *ds, const double *p_raw, const bmd_pref
   for (size_t i = 0; i < n; i++) {
     double *fc = r->fc + i * k;
     r->max_fc[i] = bmd_fold_changes(ds, i, fc);
-    r->lotel[i] = bmd_notel_lotel(ds, i, fc, opt->notel_fc, opt->notel_p, r->notel_p + i * k);
+    r->lotel[i] =
+        bmd_notel_lotel(ds, i, fc, opt->notel_fc, opt->notel_p, dunnett, r->notel_p + i * k);
     double p_used = opt->use_adjusted ? r->p_adj[i] : r->p_raw[i];
     bmd_prefilter_verdict v = BMD_PREFILTER_PASSED;
     if (p_filter && isnan(p_used))
@@ -106,9 +114,11 @@ int bmd_prefilter_run(const bmd_dataset *ds, const double *p_raw, const bmd_pref
     r->verdict[i] = v;
     r->n_passed += v == BMD_PREFILTER_PASSED;
   }
+  bmd_dunnett_workspace_destroy(dunnett);
   *out = r;
   return 0;
 oom:
+  bmd_dunnett_workspace_destroy(dunnett);
   bmd_prefilter_result_destroy(r);
   snprintf(errstr, errstr_size, "prefilter: out of memory");
   return -1;

@@ -1,7 +1,7 @@
 /*
  * prefilter_ttest.c - the Welch t-test (as Apache Commons Math's
- * TTest.tTest) and BMDExpress's NOTEL/LOTEL scan
- * (PrefilterService.performNoelLoel; notes/bmdexpress.md §2.2).
+ * TTest.tTest) and BMDExpress's NOTEL/LOTEL scan by it or by Dunnett's
+ * test (PrefilterService.performNoelLoel; notes/bmdexpress.md §2.2).
  */
 #include <gsl/gsl_cdf.h>
 #include <math.h>
@@ -55,16 +55,24 @@ bmd_welch bmd_welch_test(const double *a, size_t na, const double *b, size_t nb)
   return w;
 }
 
+/* BMDExpress (PrefilterService.performNoelLoel): the p-values of every
+ * level first, by either test; then the first level passing both
+ * thresholds. The groups of a grouped dataset are consecutive samples, as
+ * bmd_dunnett_test reads them. */
 size_t bmd_notel_lotel(const bmd_dataset *ds, size_t probe, const double *fc, double fc_threshold,
-                       double p_threshold, double *p_out) {
+                       double p_threshold, bmd_dunnett_workspace *dunnett, double *p_out) {
   const double *row = bmd_dataset_row(ds, probe);
   const double *control = row + ds->group_start[0];
   size_t n0 = ds->group_size[0], lotel = 0;
+  int dunnett_ok = dunnett && p_out &&
+                   bmd_dunnett_test(dunnett, control, ds->group_size, ds->n_groups,
+                                    BMD_DUNNETT_TWO_SIDED, NULL, p_out) == 0;
   for (size_t g = 1; g < ds->n_groups; g++) {
-    bmd_welch w = bmd_welch_test(control, n0, row + ds->group_start[g], ds->group_size[g]);
+    double p = dunnett ? (dunnett_ok ? p_out[g - 1] : NAN)
+                       : bmd_welch_test(control, n0, row + ds->group_start[g], ds->group_size[g]).p;
     if (p_out)
-      p_out[g - 1] = w.p;
-    if (lotel == 0 && fabs(fc[g - 1]) > fc_threshold && w.p < p_threshold)
+      p_out[g - 1] = p;
+    if (lotel == 0 && fabs(fc[g - 1]) > fc_threshold && p < p_threshold)
       lotel = g;
   }
   return lotel;

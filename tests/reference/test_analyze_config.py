@@ -74,6 +74,7 @@ def test_config_equals_flags():
     # the same run by flags, without the config's category filters
     r2 = subprocess.run([BIN, "analyze", "--matrix", EXPR, "--out", b, "--prefilter", "anova",
                          "--p-cutoff", "0.01", "--fold-filter", "2", "--notel-fc", "1.5",
+                         "--notel-test", "dunnett",
                          "--models", "hill,power,linear,exp3", "--bmr", "1.349",
                          "--probe-map", PROBE_MAP, "--category-map", CAT_MAP],
                         capture_output=True, text=True)
@@ -109,12 +110,15 @@ def test_config_refusals():
         ({"expressionDataConfigs": [{"inputFileName": tmp}]}, "is a directory"),
         ({"expressionDataConfigs": [{"inputFileName": EXPR}],
           "bmdsConfigs": [{"modelConfigs": [{"@type": "hill"}],
-                           "bmdsInputConfig": {"bmdUBmdLEstimationMethod": 2}}]}, "Wald"),
+                           "bmdsInputConfig": {"bmdUBmdLEstimationMethod": 3}}]},
+         "bmdUBmdLEstimationMethod"),
         ({"expressionDataConfigs": [{"inputFileName": EXPR}],
           "categoryAnalysisConfigs": [{"@type": "gene", "removeStepFunction": True}]},
          "removeStepFunction"),
         ({"expressionDataConfigs": [{"inputFileName": EXPR}], "preFilterConfig": []},
          "unknown key"),
+        ({"expressionDataConfigs": [{"inputFileName": EXPR}],
+          "preFilterConfigs": [{"@type": "anova", "lotelTest": 3}]}, "lotelTest"),
     ]
     for cfg, needle in cases:
         with open(path, "w") as f:

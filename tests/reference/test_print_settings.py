@@ -48,7 +48,8 @@ def printed(program, *args):
 FLAG_SETS = [
     [],
     ["--prefilter", "williams", "--permutations", "1000", "--seed", "7", "--p-cutoff", "0.01",
-     "--mtc", "--fold-filter", "1.5", "--keep-controls", "--notel-p", "0.1", "--notel-fc", "1.5"],
+     "--mtc", "--fold-filter", "1.5", "--keep-controls", "--notel-test", "dunnett", "--notel-p",
+     "0.1", "--notel-fc", "1.5"],
     ["--prefilter", "none", "--log", "base10", "--models", "exp5,hill,poly4",
      "--variance", "nonconstant", "--bmr-type", "rel", "--bmr", "0.1",
      "--confidence-level", "0.9", "--poly-fit", "bmdexpress2", "--poly-test", "lowest_aic",
@@ -83,7 +84,8 @@ def test_analyze_and_import_print_the_same(flags):
 def test_what_the_flags_set():
     s = json.loads(printed("bmdstream analyze", *FLAG_SETS[1]))["prefilter"]
     assert s == {"method": "williams", "p_cutoff": 0.01, "mtc": "bh", "fold_filter": 1.5,
-                 "filter_controls": False, "notel_p": 0.1, "notel_fc": 1.5,
+                 "filter_controls": False, "notel_test": "dunnett", "notel_p": 0.1,
+                 "notel_fc": 1.5,
                  "permutations": 1000, "seed": 7, "log_base": "2"}
     s = json.loads(printed("bmdstream analyze", *FLAG_SETS[2]))
     assert s["prefilter"]["fold_filter"] is None  # off by default without a test
@@ -133,7 +135,8 @@ def bmdexpress_config(tmp):
                                                     "kParameterValue": 1,
                                                     "bestModelSelectionWithFlaggedHill": 3,
                                                     "bmdlBMDUUse": 2},
-                         "bmdsInputConfig": {"constantVariance": False, "bmrFactor": 1.349}}],
+                         "bmdsInputConfig": {"constantVariance": False, "bmrFactor": 1.349,
+                                             "bmdUBmdLEstimationMethod": 2}}],
         "categoryAnalysisConfigs": [
             {"@type": "defined", "probeFilePath": PROBE_MAP, "categoryFilePath": CAT_MAP,
              "removePromiscuousProbes": True, "removeBMDGreaterHighDose": True,
@@ -147,10 +150,11 @@ def bmdexpress_config(tmp):
 
 # the same values as flags
 CONFIG_FLAGS = ["--prefilter", "williams", "--p-cutoff", "0.01", "--mtc", "--keep-controls",
-                "--fold-filter", "1.5", "--notel-fc", "1.5", "--permutations", "500",
+                "--fold-filter", "1.5", "--notel-test", "dunnett", "--notel-fc", "1.5",
+                "--permutations", "500",
                 "--models", "hill,poly2,exp5", "--poly-test", "lowest_aic", "--poly-p", "0.1",
                 "--hill-k-fraction", "1", "--flagged-hill", "3", "--limit-use", "2",
-                "--variance", "nonconstant", "--bmr", "1.349",
+                "--variance", "nonconstant", "--bmr", "1.349", "--limits", "wald",
                 "--bmd-bmdl-max", "none", "--r-squared-min", "0.6",
                 "--probe-map", PROBE_MAP, "--category-map", CAT_MAP]
 

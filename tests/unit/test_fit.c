@@ -116,6 +116,38 @@ static void test_bmd_solves_definition(void **state) {
   bmd_suffstat_destroy(ss);
 }
 
+/*
+ * Wald limits in closed form: Linear, constant variance, on cdataset2 (the
+ * means lie on m = 10 + 0.2 d). MLE sigma^2 = RSS / N = 99 * 135 / 500;
+ * cov(g, b1) = sigma^2 (X'X)^-1 with sum 1 = 500, sum d = 5e4, sum d^2 =
+ * 7.5e6: var b1 = sigma^2 500 / 1.25e9; var ln sigma^2 = 2 / N, independent
+ * of (g, b1). BMD = sigma / b1, so
+ *   var ln BMD = var(ln sigma^2) / 4 + var(b1) / b1^2,
+ *   BMDL, BMDU = BMD exp(-/+ z_0.95 sqrt(var ln BMD)).
+ */
+static void test_wald_limits_closed_form(void **state) {
+  (void)state;
+  bmd_suffstat *ss = cdataset2();
+  bmd_fit_options opt = bmd_fit_options_default();
+  opt.limit_method = BMD_LIMITS_WALD;
+  bmd_fit_result r;
+  char err[128];
+  assert_int_equal(bmd_fit_run(ss, BMD_MODEL_LINEAR, &opt, NULL, &r, err, sizeof(err)), 0);
+  double s2 = 99.0 * 135.0 / 500.0, b1 = 0.2;
+  double bmd = sqrt(s2) / b1;
+  double var_log = 2.0 / 500.0 / 4.0 + s2 * 500.0 / 1.25e9 / (b1 * b1);
+  double z = 1.6448536269514722; /* Phi^-1(0.95) */
+  assert_true(fabs(r.bmd - bmd) < 1e-7 * bmd);
+  assert_int_equal(r.limits_status, 0);
+  assert_true(fabs(r.bmdl - bmd * exp(-z * sqrt(var_log))) < 1e-6 * bmd);
+  assert_true(fabs(r.bmdu - bmd * exp(z * sqrt(var_log))) < 1e-6 * bmd);
+  assert_true(isnan(r.bmdl_params[0]) && isnan(r.bmdu_params[0]));
+  /* a method that is not one is refused */
+  opt.limit_method = (bmd_limit_method)5;
+  assert_int_equal(bmd_fit_run(ss, BMD_MODEL_LINEAR, &opt, NULL, &r, err, sizeof(err)), -1);
+  bmd_suffstat_destroy(ss);
+}
+
 /* Linear on cdataset2: the MLE is the weighted LS line, LL = -1530.916 (numerics.md §1.4) */
 static void test_linear_loglik(void **state) {
   (void)state;
@@ -184,6 +216,7 @@ int main(void) {
       cmocka_unit_test(test_loglik_individual_equals_summary),
       cmocka_unit_test(test_bmd_solves_definition),
       cmocka_unit_test(test_linear_loglik),
+      cmocka_unit_test(test_wald_limits_closed_form),
       cmocka_unit_test(test_aod),
       cmocka_unit_test(test_select_prefers_linear_when_nested_not_significant),
   };

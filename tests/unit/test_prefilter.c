@@ -162,13 +162,57 @@ static void test_notel_lotel(void **state) {
   bmd_dataset *ds = make(1, 9, doses, rows, NULL, BMD_LOG_BASE2);
   double fc[2], p[2];
   bmd_fold_changes(ds, 0, fc);
-  assert_int_equal(bmd_notel_lotel(ds, 0, fc, 2.0, 0.05, p), 2);
+  assert_int_equal(bmd_notel_lotel(ds, 0, fc, 2.0, 0.05, NULL, p), 2);
   double t = 4.0 / sqrt(2.0 / 3.0);
   assert_rel(p[1], 2.0 * (1.0 - t_cdf_4(t)), 1e-10);
   /* FC strictly greater: threshold 16 -> no LOTEL */
-  assert_int_equal(bmd_notel_lotel(ds, 0, fc, 16.0, 0.05, p), 0);
+  assert_int_equal(bmd_notel_lotel(ds, 0, fc, 16.0, 0.05, NULL, p), 0);
   /* p strictly less */
-  assert_int_equal(bmd_notel_lotel(ds, 0, fc, 2.0, p[1], NULL), 0);
+  assert_int_equal(bmd_notel_lotel(ds, 0, fc, 2.0, p[1], NULL, NULL), 0);
+  bmd_dataset_destroy(ds);
+}
+
+static void test_notel_dunnett(void **state) {
+  (void)state;
+  /* one level: Dunnett's test is the pooled t-test. control {0,1,2}, level
+   * {4,5,6}: s^2 = 1, t = 4 / sqrt(2/3), nu = 4 -> p = 0.008, LOTEL 1 */
+  const double doses[6] = {0, 0, 0, 1, 1, 1};
+  const double rows[6] = {0, 1, 2, 4, 5, 6};
+  bmd_dataset *ds = make(1, 6, doses, rows, NULL, BMD_LOG_BASE2);
+  bmd_dunnett_workspace *w = bmd_dunnett_workspace_new(2);
+  assert_non_null(w);
+  double fc[1], p[1];
+  bmd_fold_changes(ds, 0, fc);
+  assert_int_equal(bmd_notel_lotel(ds, 0, fc, 2.0, 0.05, w, p), 1);
+  double t = 4.0 / sqrt(2.0 / 3.0);
+  assert_true(fabs(p[0] - 2.0 * (1.0 - t_cdf_4(t))) < 1e-10);
+  /* without p_out Dunnett's test gives no LOTEL */
+  assert_int_equal(bmd_notel_lotel(ds, 0, fc, 2.0, 0.05, w, NULL), 0);
+  bmd_dunnett_workspace_destroy(w);
+  /* a workspace too small for the design: NaN p, no LOTEL */
+  const double doses3[9] = {0, 0, 0, 1, 1, 1, 2, 2, 2};
+  const double rows3[9] = {0, 1, 2, 4, 5, 6, 8, 9, 10};
+  bmd_dataset *ds3 = make(1, 9, doses3, rows3, NULL, BMD_LOG_BASE2);
+  w = bmd_dunnett_workspace_new(2);
+  double fc3[2], p3[2];
+  bmd_fold_changes(ds3, 0, fc3);
+  assert_int_equal(bmd_notel_lotel(ds3, 0, fc3, 2.0, 0.05, w, p3), 0);
+  assert_true(isnan(p3[0]) && isnan(p3[1]));
+  bmd_dunnett_workspace_destroy(w);
+  bmd_dunnett_workspace_destroy(NULL);
+  assert_null(bmd_dunnett_workspace_new(1));
+  /* through the flow */
+  bmd_prefilter_options opt = bmd_prefilter_options_default();
+  opt.notel_test = BMD_NOTEL_DUNNETT;
+  bmd_prefilter_result *r = NULL;
+  char err[128];
+  assert_int_equal(bmd_prefilter_run(ds3, NULL, &opt, &r, err, sizeof(err)), 0);
+  assert_int_equal(r->lotel[0], 1);
+  assert_true(r->notel_p[1] < r->notel_p[0] && r->notel_p[0] < 0.05);
+  bmd_prefilter_result_destroy(r);
+  opt.notel_test = (bmd_notel_test)7;
+  assert_int_equal(bmd_prefilter_run(ds3, NULL, &opt, &r, err, sizeof(err)), -1);
+  bmd_dataset_destroy(ds3);
   bmd_dataset_destroy(ds);
 }
 
@@ -227,8 +271,10 @@ static void test_flow(void **state) {
 int main(void) {
   gsl_set_error_handler_off();
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_anova), cmocka_unit_test(test_welch),       cmocka_unit_test(test_bh),
-      cmocka_unit_test(test_fold),  cmocka_unit_test(test_notel_lotel), cmocka_unit_test(test_flow),
+      cmocka_unit_test(test_anova),       cmocka_unit_test(test_welch),
+      cmocka_unit_test(test_bh),          cmocka_unit_test(test_fold),
+      cmocka_unit_test(test_notel_lotel), cmocka_unit_test(test_notel_dunnett),
+      cmocka_unit_test(test_flow),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -197,7 +197,7 @@ static void test_options(void **state) {
       "{\"prefilter\": {\"method\": \"williams\", \"p_cutoff\": null, \"mtc\": \"bh\","
       " \"fold_filter\": 1.5, \"permutations\": 100, \"seed\": 7, \"log_base\": \"10\"},"
       " \"bmd\": {\"models\": [\"hill\", \"exp3\"], \"variance\": \"nonconstant\","
-      " \"bmr_type\": \"rel\", \"bmr\": 0.1, \"confidence_level\": 0.9,"
+      " \"bmr_type\": \"rel\", \"bmr\": 0.1, \"confidence_level\": 0.9, \"limits\": \"wald\","
       " \"poly\": {\"fit\": \"bmdexpress2\", \"poly2_bmr\": 1.5},"
       " \"restrict\": {\"power\": false, \"hill\": true},"
       " \"selection\": {\"poly_test\": \"lowest_aic\", \"limit_use\": 3, \"flagged_hill\": 4}},"
@@ -223,6 +223,7 @@ static void test_options(void **state) {
   assert_false(o.bmd.fit.poly2_monotone);
   assert_true(o.bmd.fit.poly2_bmr == 1.5);
   assert_false(o.bmd.fit.compute_limits); /* limit use 3: do not compute */
+  assert_int_equal(o.bmd.fit.limit_method, BMD_LIMITS_WALD);
   assert_int_equal(o.bmd.fit.power_restricted, 0);
   assert_int_equal(o.bmd.select.poly_test, BMD_POLY_LOWEST_AIC);
   assert_int_equal(o.bmd.select.limit_use, BMD_USE_NO_LIMITS);

@@ -54,6 +54,12 @@ typedef enum bmd_poly_fit {
   BMD_POLY_FIT_BMDX2
 } bmd_poly_fit;
 
+/* How BMDL/BMDU are computed (BMDExpress 3's bmdUBmdLEstimationMethod):
+ *   PROFILE  profile likelihood, as BMDS (1);
+ *   WALD     the delta method on ln BMD at the maximum, as ToxicR's fast
+ *            ("Wald") limits (2; docs/fitting.md). */
+typedef enum bmd_limit_method { BMD_LIMITS_PROFILE = 0, BMD_LIMITS_WALD } bmd_limit_method;
+
 typedef enum bmd_fit_status {
   BMD_FIT_OK = 0,        /* optimiser converged (ftol/xtol reached) */
   BMD_FIT_MAXEVAL,       /* stopped at the evaluation limit; values kept */
@@ -81,20 +87,21 @@ int bmd_suffstat_from_individual(const double *dose, const double *y, size_t n, 
     __attribute__((warn_unused_result));
 
 typedef struct bmd_fit_options {
-  bmd_variance variance; /* default constant */
-  bmd_bmr_type bmr_type; /* default SD */
-  double bmr;            /* BMR factor; default 1.0 */
-  bmd_log_base log_base; /* relative BMR on log data becomes absolute log_b(1+bmr) */
-  int direction;         /* 0 = from the OLS slope of group means, +1 up, -1 down */
-  int poly_restricted;   /* -1 = pybmds default (Linear free, Poly 2-4 monotone), 0, 1 */
-  bmd_poly_fit poly_fit; /* default SINGLE */
-  int poly2_monotone;    /* BMDX3: Poly 2 monotone too (BMDExpress 3 option, off) */
-  double poly2_bmr;      /* BMDX2/3: Poly 2's own BMR factor; NAN = bmr */
-  int power_restricted;  /* 1 (default): Power n >= 1, else n >= 0 */
-  int hill_restricted;   /* 1 (default): Hill n >= 1, else n >= 1e-8 */
-  double alpha;          /* one-sided; 0.05 gives the 90% two-sided interval */
-  int compute_limits;    /* 1 (default): profile BMDL and BMDU */
-  int count_all_bounded; /* 1: AIC counts parameters on a bound too */
+  bmd_variance variance;         /* default constant */
+  bmd_bmr_type bmr_type;         /* default SD */
+  double bmr;                    /* BMR factor; default 1.0 */
+  bmd_log_base log_base;         /* relative BMR on log data becomes absolute log_b(1+bmr) */
+  int direction;                 /* 0 = from the OLS slope of group means, +1 up, -1 down */
+  int poly_restricted;           /* -1 = pybmds default (Linear free, Poly 2-4 monotone), 0, 1 */
+  bmd_poly_fit poly_fit;         /* default SINGLE */
+  int poly2_monotone;            /* BMDX3: Poly 2 monotone too (BMDExpress 3 option, off) */
+  double poly2_bmr;              /* BMDX2/3: Poly 2's own BMR factor; NAN = bmr */
+  int power_restricted;          /* 1 (default): Power n >= 1, else n >= 0 */
+  int hill_restricted;           /* 1 (default): Hill n >= 1, else n >= 1e-8 */
+  double alpha;                  /* one-sided; 0.05 gives the 90% two-sided interval */
+  int compute_limits;            /* 1 (default): BMDL and BMDU */
+  bmd_limit_method limit_method; /* how: profile (default) or Wald */
+  int count_all_bounded;         /* 1: AIC counts parameters on a bound too */
 } bmd_fit_options;
 
 bmd_fit_options bmd_fit_options_default(void);
@@ -122,7 +129,8 @@ typedef struct bmd_fit_result {
   double bmdl_params[BMD_MAX_PARAMS], bmdu_params[BMD_MAX_PARAMS];
   double bmdl_reach, bmdu_reach; /* NAN unless that limit is unbounded */
   /* 0 ok; bit 1 BMDL, bit 2 BMDU not bracketed; 4 variance on bound;
-   * 8 BMDL, 16 BMDU unbounded (the profile stays inside the region) */
+   * 8 BMDL, 16 BMDU unbounded (the profile stays inside the region);
+   * 32 Wald limits not computable (information not positive definite) */
   int limits_status;
 } bmd_fit_result;
 
@@ -154,7 +162,8 @@ typedef struct bmd_aod {
   double test_df[3];
 } bmd_aod;
 
-/* Fits one model, then BMD and (if asked) BMDL/BMDU. aod (borrowed, may be
+/* Fits one model, then BMD and (if asked) BMDL/BMDU (bmdl_params and
+ * bmdu_params, profile solutions, stay NAN with Wald limits). aod (borrowed, may be
  * NULL) is the dataset's analysis of deviance for opt->variance, computed
  * here when NULL; pass it when fitting several models to one dataset. A fit
  * that does not converge is a result with its status, not an error; -1

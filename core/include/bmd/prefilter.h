@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "bmd/dataset.h"
+#include "bmd/dunnett.h"
 
 /* Fold changes of one probe against the control, in BMDExpress's float
  * arithmetic: fc[l-1] for levels l = 1..n_groups-1 (fc may be NULL).
@@ -31,12 +32,17 @@ typedef struct bmd_welch {
 } bmd_welch;
 bmd_welch bmd_welch_test(const double *a, size_t na, const double *b, size_t nb);
 
-/* NOTEL/LOTEL of one probe: p_out[l-1] = Welch p of the control against
- * level l (may be NULL); fc = its fold changes (bmd_fold_changes). Returns
- * the LOTEL level: the first l with |fc| > fc_threshold and p < p_threshold
- * (both strict), or 0 when none. NOTEL is then group lotel - 1. */
+/* NOTEL/LOTEL of one probe: p_out[l-1] = p of the control against level
+ * l: the Welch t-test when dunnett is NULL (p_out may then be NULL), else
+ * Dunnett's two-sided test of all levels against the control (dunnett: a
+ * workspace for at least n_groups groups, borrowed; p_out required: NaN
+ * p-values and no LOTEL without it or with a smaller workspace); fc = its
+ * fold changes
+ * (bmd_fold_changes). Returns the LOTEL level: the first l with |fc| >
+ * fc_threshold and p < p_threshold (both strict), or 0 when none. NOTEL is
+ * then group lotel - 1. */
 size_t bmd_notel_lotel(const bmd_dataset *ds, size_t probe, const double *fc, double fc_threshold,
-                       double p_threshold, double *p_out);
+                       double p_threshold, bmd_dunnett_workspace *dunnett, double *p_out);
 
 /* One-way ANOVA of one probe across its dose groups; groups with a single
  * replicate are skipped entirely (BMDExpress). df1 = t - 1, df2 = N - t
@@ -55,17 +61,24 @@ int bmd_bh_adjust(const double *p, size_t n, double *q) __attribute__((warn_unus
 
 /* ---- the filter flow ---------------------------------------------- */
 
+/* The test of NOTEL/LOTEL (BMDExpress's lotelTest: 1 Dunnett, 2 t-test). */
+typedef enum bmd_notel_test {
+  BMD_NOTEL_TTEST = 0, /* Welch t-test of each level against the control */
+  BMD_NOTEL_DUNNETT    /* Dunnett's two-sided many-to-one test */
+} bmd_notel_test;
+
 typedef struct bmd_prefilter_options {
-  double p_cutoff;       /* keep p < p_cutoff; >= 9999 keeps every p, even NaN */
-  int use_adjusted;      /* compare the BH-adjusted p, not the raw p */
-  int filter_controls;   /* drop probe ids starting with "AFFX" */
-  double fold_threshold; /* drop |max FC| < |threshold|; 0 = no fold filter */
-  double notel_p;        /* NOTEL/LOTEL t-test p threshold */
-  double notel_fc;       /* NOTEL/LOTEL fold-change threshold */
+  double p_cutoff;           /* keep p < p_cutoff; >= 9999 keeps every p, even NaN */
+  int use_adjusted;          /* compare the BH-adjusted p, not the raw p */
+  int filter_controls;       /* drop probe ids starting with "AFFX" */
+  double fold_threshold;     /* drop |max FC| < |threshold|; 0 = no fold filter */
+  bmd_notel_test notel_test; /* the test of NOTEL/LOTEL */
+  double notel_p;            /* NOTEL/LOTEL p threshold */
+  double notel_fc;           /* NOTEL/LOTEL fold-change threshold */
 } bmd_prefilter_options;
 
 /* BMDExpress's GUI defaults: p 0.05 unadjusted, controls filtered, fold
- * filter 2.0, NOTEL/LOTEL t-test p 0.05 and fold change 2.0. */
+ * filter 2.0, NOTEL/LOTEL by the t-test at p 0.05 and fold change 2.0. */
 bmd_prefilter_options bmd_prefilter_options_default(void);
 
 /* Why a probe was dropped (the first filter it failed, in flow order). */

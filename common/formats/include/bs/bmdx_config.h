@@ -43,7 +43,7 @@ typedef struct bs_bmdx_prefilter {
   double fold_change;             /* default 2.0 */
   double fold_change_lotel;       /* default 1.5 */
   double p_value_lotel;           /* default 0.05 */
-  int lotel_test;                 /* 1 = t-test, 2 = Dunnett (BMDExpress); default 2 */
+  int lotel_test;                 /* 1 = Dunnett, 2 = t-test (BMDExpress); default 1 */
   long number_of_permutations;    /* williams; default 1000 */
   int number_of_threads;          /* default 1 */
   char *input_name, *output_name; /* NULL when absent */
