@@ -174,5 +174,35 @@ def test_instance_numbers_are_never_shared(fresh_database, kafka_bootstrap):
         assert "held by a live process" in out.stderr, out.stderr
         bad = d.run(os.path.join(BIN, "bmdstream-bmd"), "--instance", "x1", timeout=60)
         assert bad.returncode == 1 and "instance" in bad.stderr and "x1" in bad.stderr
+
+        # SIGTERM: a static member still leaves its group at once, well
+        # before its 10 s session would expire.
+        t0 = time.time()
+        assert d.stop("b") == 0
+        wait_for(lambda: lag_members(d) == 1, 30, "b to leave the group")
+        left = time.time() - t0
+        print(f"recovery: a SIGTERMed static member left its group after {left:.1f} s")
+        assert left < 8
+
+        # The same id from another "host" (same host name, its own lock
+        # directory): Kafka keeps the newest member; the older one is
+        # fenced and exits for a restart, saying why.
+        a_id = MEMBER.search(log(d, "a")).group(1)
+        d.env.update(BMDSTREAM_LOCK_DIR=tempfile.mkdtemp(prefix="other-host-"),
+                     BMDSTREAM_INSTANCE=a_id.rsplit("-", 1)[1])
+        d.start("bmd", "c")
+        d.wait_healthy(["c"])
+        assert MEMBER.search(log(d, "c")).group(1) == a_id
+        wait_for(lambda: d.procs["a"].poll() is not None, 60, "a to be fenced")
+        assert d.procs["a"].returncode == 1
+        assert "FENCED_INSTANCE_ID" in log(d, "a"), log(d, "a")
+        assert d.procs["c"].poll() is None
     finally:
         d.kill_all()
+
+
+def lag_members(d):
+    import json
+    out = d.bm("lag", "--group", d.group("bmd"), "--json")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)["groups"][0]["members"]
