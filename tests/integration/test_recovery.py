@@ -24,8 +24,8 @@ import pytest
 from conftest import free_port
 from deploy import BIN, MATRICES, ROOT, STAGES, Deployment
 
-ASSIGNED = re.compile(r"^(\S+) bmdstream-bmd INFO: rebalance \(\w+\): assigned ([1-9]\d*) partition",
-                      re.M)
+ASSIGNED = re.compile(
+    r"^(\S+) bmdstream-bmd INFO: rebalance \(\w+\): assigned ([1-9]\d*) partition", re.M)
 PROCESSING = re.compile(r"^(\S+) bmdstream-bmd INFO topic=\S+prefilter-done \S+ \S+: processing",
                         re.M)
 MEMBER = re.compile(r"static group member (\S+)")
@@ -52,7 +52,8 @@ def log(d, name):
         return f.read()
 
 
-def test_sigkill_mid_job_then_restart_resumes_within_10s(fresh_database, kafka_bootstrap):
+def test_sigkill_mid_job_then_restart_resumes_within_10s(fresh_database, kafka_bootstrap,
+                                                         report):
     d = Deployment(fresh_database(), kafka_bootstrap).setup(partitions=3)
     try:
         for s in STAGES:
@@ -78,7 +79,7 @@ def test_sigkill_mid_job_then_restart_resumes_within_10s(fresh_database, kafka_b
         assert MEMBER.search(text).group(1) == member.group(1)  # the same id again
         assigned = stamp(ASSIGNED.search(text).group(1)) - restarted
         resumed = stamp(PROCESSING.search(text).group(1)) - restarted
-        print(f"recovery: restarted bmd consumer assigned its partitions after {assigned:.1f} s,"
+        report(f"recovery: restarted bmd consumer assigned its partitions after {assigned:.1f} s,"
               f" processing the job again after {resumed:.1f} s")
         assert assigned < 10 and resumed < 10, text
 
@@ -103,7 +104,7 @@ def pipeline_sh(env, *args):
                           capture_output=True, text=True, timeout=180)
 
 
-def test_pipeline_sh_start_right_after_sigkill(fresh_database, kafka_bootstrap):
+def test_pipeline_sh_start_right_after_sigkill(fresh_database, kafka_bootstrap, report):
     """pipeline.sh records each consumer's PID; one SIGKILLed a moment ago
     (exiting, or a zombie nobody reaps) is not running, and `start` starts
     it again rather than failing with "exited"."""
@@ -123,7 +124,7 @@ def test_pipeline_sh_start_right_after_sigkill(fresh_database, kafka_bootstrap):
             os.kill(old, signal.SIGKILL)
             out = pipeline_sh(env, "start", os.path.dirname(BIN))  # at once
             assert out.returncode == 0, out.stderr
-            print(f"pipeline.sh start right after SIGKILL of pid {old}: {out.stderr.strip()}")
+            report(f"pipeline.sh start right after SIGKILL of pid {old}: {out.stderr.strip()}")
             new = int(open(pidfile).read().split()[0])
             assert new != old
             status = pipeline_sh(env, "status")
@@ -159,7 +160,7 @@ def test_pipeline_sh_start_right_after_sigkill(fresh_database, kafka_bootstrap):
         d.kill_all()
 
 
-def test_instance_numbers_are_never_shared(fresh_database, kafka_bootstrap):
+def test_instance_numbers_are_never_shared(fresh_database, kafka_bootstrap, report):
     d = Deployment(fresh_database(), kafka_bootstrap).setup(partitions=2)
     try:
         d.start("bmd", "a")
@@ -181,7 +182,7 @@ def test_instance_numbers_are_never_shared(fresh_database, kafka_bootstrap):
         assert d.stop("b") == 0
         wait_for(lambda: lag_members(d) == 1, 30, "b to leave the group")
         left = time.time() - t0
-        print(f"recovery: a SIGTERMed static member left its group after {left:.1f} s")
+        report(f"recovery: a SIGTERMed static member left its group after {left:.1f} s")
         assert left < 8
 
         # The same id from another "host" (same host name, its own lock

@@ -18,6 +18,7 @@ These tests stop and start the shared local stack's services (by the PIDs
 scripts/stack.sh keeps), so they run alone, as ctest runs them.
 """
 import datetime
+import gzip
 import json
 import os
 import re
@@ -108,7 +109,7 @@ def one_result_set(d, job):
     assert d.sql("SELECT count(*) FROM dead_letters") == "0"
 
 
-def outage_during_bmd(d, stop, service):
+def outage_during_bmd(d, stop, service, report):
     """Runs a job, stops the service (stop()) once the BMD stage has taken
     it, checks that the stage paused and retried, brings the service back
     and waits for the job. Returns the job id."""
@@ -136,7 +137,7 @@ def outage_during_bmd(d, stop, service):
         assert d.job(job)[0] == "RUNNING"
     down = time.time() - t_stop
     took = stack_up()
-    print(f"retry: {service} down {down + took:.1f} s (back up in {took:.1f} s)")
+    report(f"retry: {service} down {down + took:.1f} s (back up in {took:.1f} s)")
 
     def resumed():
         m = stage_metrics(d, "bmd")
@@ -146,16 +147,18 @@ def outage_during_bmd(d, stop, service):
     assert get(m, "bmdstream_partitions_paused") == [0.0]
     assert "resumed 1 partition(s)" in log(d, "bmd")
     retries = get(m, "bmdstream_messages_failed_total", topic=imported, **{"class": "retriable"})
-    print(f"retry: the BMD stage retried {retries[0]:.0f} time(s) and resumed")
+    report(f"retry: the BMD stage retried {retries[0]:.0f} time(s) and resumed")
     assert d.wait_jobs([job], timeout=150)[job][0] == "COMPLETED", d.job(job)
     return job
 
 
-def test_s3_outage_mid_stage_pauses_retries_and_completes(fresh_database, kafka_bootstrap):
+def test_s3_outage_mid_stage_pauses_retries_and_completes(fresh_database, kafka_bootstrap,
+                                                          report):
     d = Deployment(fresh_database(), kafka_bootstrap).setup(partitions=1)
     s3_pidfile = os.path.join(STACK, "s3", "s3proxy.pid")
     try:
-        job = outage_during_bmd(d, lambda: kill_by_pidfile(s3_pidfile, signal.SIGKILL), "S3Proxy")
+        job = outage_during_bmd(d, lambda: kill_by_pidfile(s3_pidfile, signal.SIGKILL), "S3Proxy",
+                                report)
         one_result_set(d, job)
         # The objects the retried attempt wrote are there.
         p, r = d.project, d.sql("SELECT id FROM bmd_results")
@@ -168,13 +171,13 @@ def test_s3_outage_mid_stage_pauses_retries_and_completes(fresh_database, kafka_
 
 
 def test_postgres_outage_mid_stage_pauses_retries_and_completes(fresh_database,
-                                                                kafka_bootstrap):
+                                                                kafka_bootstrap, report):
     d = Deployment(fresh_database(), kafka_bootstrap).setup(partitions=1)
     # pg_ctl stop -m immediate is SIGQUIT to the postmaster.
     postmaster = os.path.join(STACK, "pg", "data", "postmaster.pid")
     try:
         job = outage_during_bmd(d, lambda: kill_by_pidfile(postmaster, signal.SIGQUIT),
-                                "PostgreSQL")
+                                "PostgreSQL", report)
         one_result_set(d, job)
     finally:
         d.kill_all()
@@ -187,8 +190,8 @@ def headers(record):
 
 
 def corrupt(d, key, data):
-    path = tempfile.mktemp(prefix="corrupt-")
-    with open(path, "wb") as f:
+    fd, path = tempfile.mkstemp(prefix="corrupt-")
+    with os.fdopen(fd, "wb") as f:
         f.write(data)
     assert s3(d.env, "PUT", f"/{d.bucket}/{key}", data=path) == "200"
     os.unlink(path)
@@ -236,7 +239,8 @@ def sql_text(s):
     return "'" + s.replace("'", "''") + "'"
 
 
-def test_corrupt_matrix_is_dead_lettered_and_the_job_fails(fresh_database, kafka_bootstrap):
+def test_corrupt_matrix_is_dead_lettered_and_the_job_fails(fresh_database, kafka_bootstrap,
+                                                           report):
     d = Deployment(fresh_database(), kafka_bootstrap).setup(partitions=1)
     try:
         start_stages(d, ["tracker"])
@@ -247,14 +251,14 @@ def test_corrupt_matrix_is_dead_lettered_and_the_job_fails(fresh_database, kafka
         start_stages(d, ["prefilter", "bmd"])
         assert d.wait_jobs([job], timeout=120)[job][0] == "FAILED"
         message = check_dead_letter(d, job, "prefilter", "experiment-imported", key)
-        print(f"retry: corrupt matrix.bin: job FAILED with: {message}")
+        report(f"retry: corrupt matrix.bin: job FAILED with: {message}")
         assert d.sql("SELECT count(*) FROM bmd_results") == "0"
     finally:
         d.kill_all()
 
 
 def test_corrupt_probe_stats_is_dead_lettered_and_the_job_fails(fresh_database,
-                                                               kafka_bootstrap):
+                                                               kafka_bootstrap, report):
     d = Deployment(fresh_database(), kafka_bootstrap).setup(partitions=1)
     try:
         start_stages(d, ["tracker", "prefilter", "bmd"])
@@ -263,12 +267,11 @@ def test_corrupt_probe_stats_is_dead_lettered_and_the_job_fails(fresh_database,
                  "the BMD stage's result", every=1)
         r = d.sql("SELECT id FROM bmd_results")
         key = f"projects/{d.project}/results/{r}/probe_stats.json.gz"
-        import gzip
         corrupt(d, key, gzip.compress(b'{"probes": [{"probe_id": '))  # cut short
         start_stages(d, ["category"])
         assert d.wait_jobs([job], timeout=120)[job][0] == "FAILED"
         message = check_dead_letter(d, job, "category", "bmd-done", key)
-        print(f"retry: corrupt probe_stats.json.gz: job FAILED with: {message}")
+        report(f"retry: corrupt probe_stats.json.gz: job FAILED with: {message}")
         assert d.sql("SELECT count(*) FROM category_results WHERE num_categories > 0") == "0"
     finally:
         d.kill_all()
