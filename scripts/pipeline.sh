@@ -16,12 +16,20 @@ DIR=$BS_STATE/pipeline
 STAGES=(tracker prefilter bmd category)
 PORT0=${BMDSTREAM_METRICS_PORT0:-9400}
 
-alive() { pid_alive "$DIR/$1.pid"; }
+# A PID file names the consumer when the process runs bmdstream-<stage>
+# (lib.sh pid_state: a zombie, a dying process or a reused PID does not).
+alive() { pid_alive "$DIR/$1.pid" "bmdstream-$1"; }
 
 start() {
   local bin=${1:-$BS_ROOT/build}/bin i=0
   mkdir -p "$DIR"
   for s in "${STAGES[@]}"; do
+    # One killed a moment ago still holds its metrics port and instance
+    # number (bs/instance.h): let it finish exiting, then start anew.
+    if [ "$(pid_state "$DIR/$s.pid" "bmdstream-$s")" = exiting ]; then
+      say "pipeline: bmdstream-$s (pid $(head -n 1 "$DIR/$s.pid")) is exiting; waiting for it"
+      pid_wait_exited "$DIR/$s.pid" "bmdstream-$s" || die "bmdstream-$s does not finish exiting"
+    fi
     if ! alive "$s"; then
       [ -x "$bin/bmdstream-$s" ] || die "$bin/bmdstream-$s is missing; build first"
       nohup "$bin/bmdstream-$s" --metrics-port $((PORT0 + i)) >"$DIR/$s.log" 2>&1 </dev/null &
@@ -45,7 +53,7 @@ start() {
 
 stop() {
   for s in "${STAGES[@]}"; do
-    stop_pidfile "$s" "$DIR/$s.pid"
+    stop_pidfile "$s" "$DIR/$s.pid" "bmdstream-$s"
   done
   say "pipeline: stopped"
 }

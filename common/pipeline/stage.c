@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bs/accounts.h"
+#include "bs/instance.h"
 #include "bs/jobs.h"
 #include "bs/log.h"
 #include "bs/stages.h"
@@ -25,6 +26,12 @@ const bs_config_param bs_stage_params[] = {
     {"metrics_port", BS_CFG_INT, "-1", "serve /metrics and /health on 127.0.0.1:PORT (-1: off)", 0},
     {"group_id", BS_CFG_STRING, NULL, "consumer group (default bmdstream-<stage>)", 0},
     {"retry_max_seconds", BS_CFG_INT, "30", "longest backoff between retries of a message", 0},
+    {"instance", BS_CFG_STRING, "auto",
+     "this instance's number in its group on this host: auto (the lowest free), 0-9999, or "
+     "none (no static membership); see bs/instance.h",
+     0},
+    {"lock_dir", BS_CFG_STRING, "/tmp", "directory of the lock files that hold instance numbers",
+     0},
 };
 const size_t bs_stage_params_count = sizeof(bs_stage_params) / sizeof(bs_stage_params[0]);
 
@@ -199,17 +206,25 @@ static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char 
   return st;
 }
 
-/* Pauses or resumes every assigned partition. */
-static void pause_all(bs_stage *s, int pause) {
+/* Pauses or resumes every assigned partition; returns how many. The
+ * gauge bmdstream_partitions_paused says how many wait for a retry. */
+static int pause_all(bs_stage *s, int pause) {
   rd_kafka_t *rk = bs_consumer_handle(s->consumer);
   rd_kafka_topic_partition_list_t *parts = NULL;
-  if (rd_kafka_assignment(rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || !parts)
-    return;
-  if (pause)
-    rd_kafka_pause_partitions(rk, parts);
-  else
-    rd_kafka_resume_partitions(rk, parts);
-  rd_kafka_topic_partition_list_destroy(parts);
+  int n = 0;
+  if (rd_kafka_assignment(rk, &parts) == RD_KAFKA_RESP_ERR_NO_ERROR && parts) {
+    if (pause)
+      rd_kafka_pause_partitions(rk, parts);
+    else
+      rd_kafka_resume_partitions(rk, parts);
+    n = parts->cnt;
+  }
+  if (parts)
+    rd_kafka_topic_partition_list_destroy(parts);
+  if (s->metrics)
+    bs_metrics_set(s->metrics, "bmdstream_partitions_paused", NULL, NULL, NULL, NULL,
+                   pause ? n : 0);
+  return n;
 }
 
 /* Sleeps ms while keeping the consumer's group membership alive. */
@@ -228,7 +243,7 @@ static void wait_polling(bs_stage *s, long long ms) {
       rd_kafka_topic_partition_list_destroy(one);
       rd_kafka_message_destroy(stray);
     }
-    pause_all(s, 1); /* partitions assigned meanwhile wait too */
+    (void)pause_all(s, 1); /* partitions assigned meanwhile wait too */
   }
 }
 
@@ -239,6 +254,7 @@ static void handle_message(bs_stage *s, rd_kafka_message_t *msg) {
   char errstr[2048];
   long long backoff = 1000, max_backoff = bs_config_get_int(s->cfg, "retry_max_seconds") * 1000;
   int paused = 0;
+  bs_info("processing");
   for (;;) {
     long long t0 = bs_stage_now_ms();
     const char *error_class = "permanent";
@@ -272,7 +288,7 @@ static void handle_message(bs_stage *s, rd_kafka_message_t *msg) {
     if (bs_stage_stop_requested) {
       bs_notice("shutting down with a message in retry; it will be re-delivered");
       if (paused)
-        pause_all(s, 0);
+        (void)pause_all(s, 0);
       return;
     }
     bs_warn("transient failure, retrying in %lld s: %s", backoff / 1000, errstr);
@@ -288,14 +304,14 @@ static void handle_message(bs_stage *s, rd_kafka_message_t *msg) {
       }
     }
     if (!paused) {
-      pause_all(s, 1);
+      bs_notice("paused %d partition(s) until the message succeeds", pause_all(s, 1));
       paused = 1;
     }
     wait_polling(s, backoff);
     backoff = backoff * 2 > max_backoff ? max_backoff : backoff * 2;
   }
   if (paused)
-    pause_all(s, 0);
+    bs_notice("resumed %d partition(s)", pause_all(s, 0));
   bs_status st = bs_consumer_store(s->consumer, msg, errstr, sizeof(errstr));
   if (st != BS_OK)
     bs_warn("offset not stored: %s", errstr);
@@ -313,15 +329,10 @@ static bs_status open_services(bs_stage *s, char *errstr, size_t errstr_size) {
   st = bs_db_connect(bs_config_get(cfg, "database_url"), &s->db, errstr, errstr_size);
   if (st != BS_OK)
     return st;
-  char group[128], client[128];
-  const char *g = bs_config_get(cfg, "group_id");
-  snprintf(group, sizeof(group), "%s", g && *g ? g : "");
-  if (!group[0]) /* one group per stage and deployment (topic prefix) */
-    snprintf(group, sizeof(group), "%sbmdstream-%s", s->prefix, s->def->name);
-  snprintf(client, sizeof(client), "bmdstream-%s", s->def->name);
   bs_bus_properties props;
   bs_bus_options opt;
-  st = bs_bus_options_from_config(cfg, client, group, &props, &opt, errstr, errstr_size);
+  st = bs_bus_options_from_config(cfg, s->client, s->group, &props, &opt, errstr, errstr_size);
+  opt.group_instance_id = bs_instance_id(s->instance);
   if (st == BS_OK)
     st = bs_producer_new(&opt, &s->producer, errstr, errstr_size);
   if (st == BS_OK)
@@ -394,6 +405,22 @@ int bs_stage_run(const bs_stage_def *def, const bs_config *cfg) {
     bs_err("cannot start: %s", errstr);
     return rc;
   }
+  const char *g = bs_config_get(cfg, "group_id");
+  if (g && *g)
+    snprintf(s.group, sizeof(s.group), "%s", g);
+  else /* one group per stage and deployment (topic prefix) */
+    snprintf(s.group, sizeof(s.group), "%sbmdstream-%s", s.prefix, def->name);
+  snprintf(s.client, sizeof(s.client), "bmdstream-%s", def->name);
+  if (bs_instance_claim(bs_config_get(cfg, "instance"), s.client, s.group,
+                        bs_config_get(cfg, "kafka_bootstrap"), bs_config_get(cfg, "lock_dir"),
+                        &s.instance, errstr, sizeof(errstr)) != BS_OK) {
+    bs_err("cannot start: %s", errstr);
+    return rc;
+  }
+  if (bs_instance_id(s.instance))
+    bs_notice("consumer group %s, static group member %s", s.group, bs_instance_id(s.instance));
+  else
+    bs_notice("consumer group %s, dynamic member (instance none)", s.group);
 
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
@@ -465,6 +492,7 @@ done:
   bs_metrics_destroy(s.metrics);
   bs_objstore_destroy(s.store);
   bs_db_destroy(s.db);
+  bs_instance_destroy(s.instance); /* after the consumer: the number is free again */
   return rc;
 }
 

@@ -7,6 +7,7 @@
 
 #include <signal.h>
 
+#include "bs/instance.h"
 #include "bs/stage.h"
 #include "bs/stages.h"
 
@@ -25,6 +26,9 @@ struct bs_stage {
   bs_metrics *metrics;
   bs_objstore *store;
   char prefix[64];
+  char group[128];            /* the consumer group */
+  char client[64];            /* client.id, "bmdstream-<name>" */
+  bs_instance *instance;      /* the static membership's number and id */
   char source[64];            /* CloudEvents source, "/bmdstream/<name>" */
   long long last_progress_ms; /* throttle for bs_stage_progress */
   int jobs_in_flight;

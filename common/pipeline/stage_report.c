@@ -127,6 +127,8 @@ void bs_stage_metrics_declare(bs_stage *s) {
       {"bmdstream_processing_seconds", BS_METRIC_HISTOGRAM,
        "Time to process one message (one attempt)"},
       {"bmdstream_jobs_in_flight", BS_METRIC_GAUGE, "Jobs this instance is working on"},
+      {"bmdstream_partitions_paused", BS_METRIC_GAUGE,
+       "Assigned partitions paused while a message waits to be retried"},
       {"bmdstream_consumer_lag", BS_METRIC_GAUGE,
        "Messages behind the log end, per assigned partition, as this client sees it"},
       {"bmdstream_last_error_info", BS_METRIC_GAUGE,
@@ -135,6 +137,7 @@ void bs_stage_metrics_declare(bs_stage *s) {
   for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
     bs_metrics_declare(s->metrics, families[i].name, families[i].type, families[i].help);
   bs_metrics_set(s->metrics, "bmdstream_jobs_in_flight", NULL, NULL, NULL, NULL, 0);
+  bs_metrics_set(s->metrics, "bmdstream_partitions_paused", NULL, NULL, NULL, NULL, 0);
 }
 
 /* Health: the database answers a ping (PQping needs no thread-unsafe

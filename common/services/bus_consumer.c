@@ -94,6 +94,11 @@ bs_status bs_consumer_new(const bs_bus_options *opt, bs_consumer **out, char *er
       {"auto.offset.reset", "earliest"},
       {"allow.auto.create.topics", "false"},
       {"enable.partition.eof", "false"},
+      /* A member that stops heartbeating is out after 10 s (librdkafka's
+       * default is 45 s); heartbeats come from librdkafka's own thread,
+       * so a long handler does not miss them. */
+      {"session.timeout.ms", "10000"},
+      {"heartbeat.interval.ms", "2000"},
   };
   /* The delivery contract: commit only what the program stored. */
   static const bus_kv enforced[] = {
@@ -118,6 +123,12 @@ bs_status bs_consumer_new(const bs_bus_options *opt, bs_consumer **out, char *er
     goto fail;
   if (rd_kafka_conf_set(conf, "group.id", opt->group_id, why, sizeof(why)) != RD_KAFKA_CONF_OK) {
     snprintf(errstr, errstr_size, "kafka consumer: group.id: %s", why);
+    goto fail;
+  }
+  if (opt->group_instance_id && *opt->group_instance_id &&
+      rd_kafka_conf_set(conf, "group.instance.id", opt->group_instance_id, why, sizeof(why)) !=
+          RD_KAFKA_CONF_OK) {
+    snprintf(errstr, errstr_size, "kafka consumer: group.instance.id: %s", why);
     goto fail;
   }
   rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);

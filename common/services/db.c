@@ -15,10 +15,23 @@ struct bs_db {
   PGconn *conn;
 };
 
-static void trim_newline(char *s) {
-  size_t n = strlen(s);
-  while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-    s[--n] = '\0';
+/* libpq's messages span lines ("...failed: Connection refused\n\tIs the
+ * server running ...?\n"); a log line and a job's error message are one
+ * line: each line break with the indentation after it becomes one space,
+ * and trailing ones go. */
+static void one_line(char *s) {
+  char *out = s;
+  for (const char *in = s; *in;) {
+    if (*in == '\n' || *in == '\r') {
+      while (*in == '\n' || *in == '\r' || *in == '\t' || *in == ' ')
+        in++;
+      if (*in && out > s)
+        *out++ = ' ';
+    } else {
+      *out++ = *in++;
+    }
+  }
+  *out = '\0';
 }
 
 bs_status bs_db_status_from_sqlstate(const char *sqlstate) {
@@ -54,7 +67,7 @@ bs_status bs_db_connect(const char *conninfo, bs_db **out, char *errstr, size_t 
   if (!opts) {
     snprintf(errstr, errstr_size, "invalid database settings: %s",
              parse_error ? parse_error : "out of memory");
-    trim_newline(errstr);
+    one_line(errstr);
     PQfreemem(parse_error);
     free(db);
     return BS_ERR_PERMANENT;
@@ -64,7 +77,7 @@ bs_status bs_db_connect(const char *conninfo, bs_db **out, char *errstr, size_t 
   if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
     snprintf(errstr, errstr_size, "database connection failed: %s",
              db->conn ? PQerrorMessage(db->conn) : "out of memory");
-    trim_newline(errstr);
+    one_line(errstr);
     bs_db_destroy(db);
     return BS_ERR_RETRIABLE;
   }
@@ -94,7 +107,7 @@ static bs_status result_status(bs_db *db, PGresult *res, char *errstr, size_t er
   const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
   snprintf(errstr, errstr_size, "database error%s%s%s: %s", state ? " (SQLSTATE " : "",
            state ? state : "", state ? ")" : "", msg && *msg ? msg : "unknown");
-  trim_newline(errstr);
+  one_line(errstr);
   if (PQstatus(db->conn) != CONNECTION_OK)
     return BS_ERR_RETRIABLE;
   return bs_db_status_from_sqlstate(state);
@@ -108,7 +121,7 @@ static bs_status ensure_connected(bs_db *db, char *errstr, size_t errstr_size) {
   if (PQstatus(db->conn) == CONNECTION_OK)
     return BS_OK;
   snprintf(errstr, errstr_size, "database connection lost: %s", PQerrorMessage(db->conn));
-  trim_newline(errstr);
+  one_line(errstr);
   return BS_ERR_RETRIABLE;
 }
 
@@ -220,7 +233,7 @@ bs_status bs_db_copy_in(bs_db *db, const char *copy_sql, const char *text, size_
   st = BS_OK;
   if (!ok) {
     snprintf(errstr, errstr_size, "COPY: %s", PQerrorMessage(db->conn));
-    trim_newline(errstr);
+    one_line(errstr);
     st = BS_ERR_RETRIABLE;
   }
   while ((res = PQgetResult(db->conn))) {

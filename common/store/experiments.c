@@ -116,7 +116,10 @@ bs_status bs_experiment_load_matrix(bs_db *db, bs_objstore *store, int64_t proje
     return st;
   char inner[512];
   if (bs_matrix_bin_decode(buf, len, out, inner, sizeof(inner)) != 0) {
-    snprintf(errstr, errstr_size, "%s: %s", key, inner);
+    /* The key names the object; the decoder's own "matrix.bin: " would
+     * repeat it. */
+    const char *why = strncmp(inner, "matrix.bin: ", 12) == 0 ? inner + 12 : inner;
+    snprintf(errstr, errstr_size, "%s: %s", key, why);
     free(buf);
     return BS_ERR_PERMANENT;
   }

@@ -34,6 +34,34 @@ static int64_t get_int(const json_t *data, const char *key) {
   return (int64_t)json_integer_value(json_object_get(data, key));
 }
 
+/* The job's error_message, for the person who submitted it: which stage
+ * failed, why, what that means, and where the event is, e.g.
+ *   the prefilter stage failed: projects/7/experiments/3/matrix.bin: not a
+ *   matrix.bin object (wrong magic) (a permanent error: not retried; the
+ *   event experiment-imported [0] offset 12 is in dead-letter)
+ * (err: the job event's error object, borrowed). */
+static void error_text(const char *stage, const json_t *err, char *error, size_t error_size) {
+  const char *cls = str_or(json_object_get(err, "class"), "");
+  const char *topic = json_string_value(json_object_get(err, "topic"));
+  const char *meaning = strcmp(cls, "permanent") == 0   ? "a permanent error: not retried"
+                        : strcmp(cls, "forbidden") == 0 ? "refused on authority: not retried"
+                        : strcmp(cls, "retriable") == 0 ? "a transient error"
+                                                        : "an error";
+  int n = snprintf(error, error_size, "%s%s%s: %s (%s", *stage ? "the " : "",
+                   *stage ? stage : "a stage", *stage ? " stage failed" : " failed",
+                   str_or(json_object_get(err, "message"), ""), meaning);
+  if (n < 0 || (size_t)n >= error_size)
+    return;
+  if (topic)
+    n += snprintf(error + n, error_size - (size_t)n,
+                  "; the event %s [%" JSON_INTEGER_FORMAT "] offset %" JSON_INTEGER_FORMAT
+                  " is in dead-letter",
+                  topic, json_integer_value(json_object_get(err, "partition")),
+                  json_integer_value(json_object_get(err, "offset")));
+  if (n > 0 && (size_t)n < error_size)
+    snprintf(error + n, error_size - (size_t)n, ")");
+}
+
 /* The job update an event stands for. */
 static bs_status update_of(const bs_envelope *in, bs_job_update *u, char *message, size_t size,
                            char *error, size_t error_size, char *errstr, size_t errstr_size) {
@@ -63,14 +91,7 @@ static bs_status update_of(const bs_envelope *in, bs_job_update *u, char *messag
   snprintf(message, size, "%s", str_or(json_object_get(d, "message"), ""));
   json_t *err = json_object_get(d, "error");
   if (json_is_object(err)) {
-    const char *topic = json_string_value(json_object_get(err, "topic"));
-    int n = snprintf(error, error_size, "%s: %s", str_or(json_object_get(err, "class"), "error"),
-                     str_or(json_object_get(err, "message"), ""));
-    if (topic && n > 0 && (size_t)n < error_size)
-      snprintf(error + n, error_size - (size_t)n,
-               " (at %s [%" JSON_INTEGER_FORMAT "] offset %" JSON_INTEGER_FORMAT ")", topic,
-               json_integer_value(json_object_get(err, "partition")),
-               json_integer_value(json_object_get(err, "offset")));
+    error_text(str_or(json_object_get(d, "stage"), ""), err, error, error_size);
     u->error = error;
   }
   return BS_OK;

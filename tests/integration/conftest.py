@@ -97,5 +97,15 @@ def kcat_consume(bootstrap, topic):
 
 
 @pytest.fixture
+def report(capsys):
+    """Prints a measured figure where ctest's log shows it too (ctest runs
+    pytest without -s, which would swallow a plain print)."""
+    def say(text):
+        with capsys.disabled():
+            print(f"\n{text}", flush=True)
+    return say
+
+
+@pytest.fixture
 def kafka_bootstrap():
     return require("BMDSTREAM_KAFKA_BOOTSTRAP")

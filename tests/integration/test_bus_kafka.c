@@ -37,8 +37,12 @@ static char *topic(bs_topic t) {
 
 static bs_bus_options options(const char *group_id) {
   static const bs_bus_property props[] = {{"kafka.session.timeout.ms", "10000"}};
-  bs_bus_options o = {bootstrap,       "it-bus", group_id, prefix, group_id ? props : NULL,
-                      group_id ? 1 : 0};
+  bs_bus_options o = {.bootstrap = bootstrap,
+                      .client_id = "it-bus",
+                      .group_id = group_id,
+                      .topic_prefix = prefix,
+                      .properties = group_id ? props : NULL,
+                      .nproperties = group_id ? 1 : 0};
   return o;
 }
 

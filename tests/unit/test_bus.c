@@ -65,7 +65,12 @@ static int teardown(void **state) {
 static bs_bus_options options(mock *m, const char *group) {
   /* producers get only the first (common) property */
   size_t n = group ? sizeof(fast_props) / sizeof(fast_props[0]) : 1;
-  bs_bus_options o = {m->bootstrap, "test-bus", group, "", fast_props, n};
+  bs_bus_options o = {.bootstrap = m->bootstrap,
+                      .client_id = "test-bus",
+                      .group_id = group,
+                      .topic_prefix = "",
+                      .properties = fast_props,
+                      .nproperties = n};
   return o;
 }
 
@@ -185,7 +190,12 @@ static void test_eager_protocol(void **state) {
   char err[512];
   bs_bus_property props[] = {{"kafka.partition.assignment.strategy", "range"},
                              {"kafka.session.timeout.ms", "6000"}};
-  bs_bus_options o = {m->bootstrap, "test-eager", "g-eager", "", props, 2};
+  bs_bus_options o = {.bootstrap = m->bootstrap,
+                      .client_id = "test-eager",
+                      .group_id = "g-eager",
+                      .topic_prefix = "",
+                      .properties = props,
+                      .nproperties = 2};
   bs_producer *p = NULL;
   bs_consumer *c = NULL;
   assert_int_equal(bs_producer_new(&o, &p, err, sizeof(err)), BS_OK);
@@ -305,7 +315,7 @@ static void test_errors(void **state) {
   bs_producer *p = NULL;
   bs_consumer *c = NULL;
   bs_bus_property bad[] = {{"kafka.no.such.property", "1"}};
-  bs_bus_options o = {m->bootstrap, NULL, NULL, NULL, bad, 1};
+  bs_bus_options o = {.bootstrap = m->bootstrap, .properties = bad, .nproperties = 1};
   assert_int_equal(bs_producer_new(&o, &p, err, sizeof(err)), BS_ERR_PERMANENT);
   assert_null(p);
   assert_non_null(strstr(err, "no.such.property"));

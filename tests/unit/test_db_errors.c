@@ -33,6 +33,11 @@ static void test_unreachable_server_is_retriable(void **state) {
   assert_int_equal(st, BS_ERR_RETRIABLE);
   assert_null(db);
   assert_non_null(strstr(err, "database connection failed"));
+  /* libpq says it on two lines ("Connection refused\n\tIs the server
+   * running ..."): the message is one line, the break a single space. */
+  assert_non_null(strstr(err, "Connection refused Is the server running"));
+  assert_null(strchr(err, '\n'));
+  assert_null(strchr(err, '\t'));
 }
 
 static void test_malformed_conninfo_is_permanent(void **state) {

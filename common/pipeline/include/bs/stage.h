@@ -25,7 +25,9 @@
  * signal exits at once.
  *
  * Each stage is its own consumer group ("<prefix>bmdstream-<name>"), so several
- * instances share the partitions. Metrics and /health are served on
+ * instances share the partitions. Each instance is a static member of it
+ * (bs/instance.h: setting "instance"), so one killed and restarted gets
+ * its partitions back at once. Metrics and /health are served on
  * 127.0.0.1:<metrics_port> when that setting is given.
  */
 #ifndef BS_STAGE_H

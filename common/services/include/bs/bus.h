@@ -67,6 +67,8 @@ typedef struct bs_bus_options {
   const char *topic_prefix;          /* NULL or "" for none */
   const bs_bus_property *properties; /* applied after our defaults */
   size_t nproperties;
+  const char *group_instance_id; /* consumers only: static membership
+                                    (bs/instance.h); NULL: dynamic */
 } bs_bus_options;
 
 /* The most kafka.* properties bs_bus_options_from_config passes on. */
@@ -145,7 +147,15 @@ rd_kafka_t *bs_producer_handle(bs_producer *p);
 typedef struct bs_consumer bs_consumer;
 
 /* Defaults: cooperative-sticky, auto.offset.reset=earliest,
- * allow.auto.create.topics=false; opt->group_id is required. */
+ * allow.auto.create.topics=false, session.timeout.ms=10000 with
+ * heartbeat.interval.ms=2000 (a member that died without coming back loses
+ * its partitions to the others after 10 s, not librdkafka's 45); a
+ * kafka.* property overrides each. opt->group_id is required; with
+ * opt->group_instance_id the consumer is a static member (KIP-345): a
+ * restart under the same id is handed the partitions back without waiting
+ * for the old session to expire. Unsubscribing (bs_consumer_destroy) still
+ * leaves the group, so a stopped instance's partitions move at once; only
+ * a killed one keeps them, for its restart, until the session expires. */
 bs_status bs_consumer_new(const bs_bus_options *opt, bs_consumer **out, char *errstr,
                           size_t errstr_size) __attribute__((warn_unused_result));
 /* Unsubscribes, waits for an empty assignment, commits, closes (see the
