@@ -268,9 +268,12 @@ static size_t run_all(fixture *fx, const char *prefix, bmd_probe_fit **fits) {
   return n;
 }
 
-static const char *const CATEGORY_FILES[] = {"categories.tsv", "results.csv", "tpod.json",
+static const char *const CATEGORY_FILES[] = {"categories.tsv",
+                                             "results.csv",
+                                             "tpod.json",
                                              "plots/gene_accumulation.svg",
-                                             "plots/category_accumulation.svg"};
+                                             "plots/category_accumulation.svg",
+                                             "report.html"};
 
 /* The names of the curve plots under prefix, sorted, joined by spaces. */
 static void curve_names(const fixture *fx, const char *prefix, char *out, size_t size) {
@@ -428,6 +431,7 @@ static void test_category_none_and_gene_level(void **state) {
   assert_int_equal(co->n_curves, 3);
   bs_category_output_destroy(co);
   assert_null(read_export(fx, "none", "categories.tsv", NULL));
+  assert_first_line(fx, "none", "report.html", "<!DOCTYPE html>");
   char names[1024], lowest[1024];
   curve_names(fx, "none", names, sizeof(names));
   lowest_names(fx, fits, n, 3, lowest, sizeof(lowest));
