@@ -92,16 +92,15 @@ static int put_leaves(FILE *out, const json_t *o, const char *prefix) {
 }
 
 int bs_report_settings(FILE *out, const bs_report *r) {
-  fputs("<section id=\"settings\">\n<h2>Settings</h2>\n", out);
   if (!r->settings) {
-    fputs("<p>Not recorded.</p>\n</section>\n", out);
+    fputs("<p>Not recorded.</p>\n", out);
     return 0;
   }
   fputs("<p>The normalized settings of this run: what <code>--print-settings</code> prints and "
         "what the pipeline's events carry.</p>\n<table class=\"facts\">\n",
         out);
   int rc = put_leaves(out, r->settings, "");
-  fputs("</table>\n</section>\n", out);
+  fputs("</table>\n", out);
   return rc;
 }
 
@@ -132,7 +131,7 @@ int bs_report_summary(FILE *out, const bs_report *r) {
     with_model += r->fits[i].best.best >= 0;
     with_bmd += r->fits[i].best.best >= 0 && isfinite(r->fits[i].best.bmd);
   }
-  fputs("<section id=\"summary\">\n<h2>Dataset and prefilter</h2>\n<table class=\"facts\">\n", out);
+  fputs("<table class=\"facts\">\n", out);
   fact(out, "probes", "Probes in the matrix", (double)ds->n_probes, NULL);
   fact(out, "samples", "Samples", (double)ds->n_samples, NULL);
   fprintf(out,
@@ -166,7 +165,6 @@ int bs_report_summary(FILE *out, const bs_report *r) {
     rc = put_leaves(out, pre, "prefilter");
     fputs("</table>\n", out);
   }
-  fputs("</section>\n", out);
   return rc;
 }
 
@@ -193,8 +191,7 @@ int bs_report_models(FILE *out, const bs_report *r) {
     else
       none++;
   }
-  fputs("<section id=\"models\">\n<h2>Best models</h2>\n"
-        "<p>The model selected for each fitted probe (bmd.tsv's <i>Best Model</i>).</p>\n"
+  fputs("<p>The model selected for each fitted probe (bmd.tsv's <i>Best Model</i>).</p>\n"
         "<table class=\"models\">\n<thead><tr><th>Model</th><th>Probes</th><th>Share</th>"
         "<th></th></tr></thead>\n<tbody>\n",
         out);
@@ -203,17 +200,27 @@ int bs_report_models(FILE *out, const bs_report *r) {
       model_row(out, bmd_model_label((bmd_model)m), count[m], r->n_fits);
   if (none)
     model_row(out, "none", none, r->n_fits);
-  fputs("</tbody>\n</table>\n</section>\n", out);
+  fputs("</tbody>\n</table>\n", out);
   return 0;
 }
 
 /* ---- the page -------------------------------------------------------- */
 
+/* The sections in page order: anchor, link text, heading, writer. */
 static const struct {
-  const char *id, *title;
-} nav[] = {{"summary", "Dataset"}, {"models", "Best models"},        {"bmd", "BMD distribution"},
-           {"tpod", "tPOD"},       {"accumulation", "Accumulation"}, {"categories", "Categories"},
-           {"curves", "Curves"},   {"settings", "Settings"}};
+  const char *id, *link, *heading;
+  int (*write)(FILE *, const bs_report *);
+} SECTIONS[] = {
+    {"summary", "Dataset", "Dataset and prefilter", bs_report_summary},
+    {"models", "Best models", "Best models", bs_report_models},
+    {"bmd", "BMD distribution", "BMD distribution", bs_report_bmd},
+    {"tpod", "tPOD", "Transcriptomic point of departure (tPOD)", bs_report_tpod},
+    {"accumulation", "Accumulation", "Gene and category accumulation", bs_report_accumulation},
+    {"categories", "Categories", "Categories", bs_report_categories},
+    {"curves", "Curves", "Most sensitive probes", bs_report_curves},
+    {"settings", "Settings", "Settings", bs_report_settings},
+};
+enum { N_SECTIONS = sizeof(SECTIONS) / sizeof(SECTIONS[0]) };
 
 int bs_report_html_write(FILE *out, const bs_report *r) {
   fprintf(out,
@@ -224,15 +231,15 @@ int bs_report_html_write(FILE *out, const bs_report *r) {
           "<p>Transcriptomic benchmark-dose analysis by bmdstream: %zu probes, %zu fitted.</p>\n"
           "<nav>",
           bs_report_css, r->ds->n_probes, r->n_fits);
-  for (size_t k = 0; k < sizeof(nav) / sizeof(nav[0]); k++)
-    fprintf(out, "<a href=\"#%s\">%s</a>", nav[k].id, nav[k].title);
+  for (int k = 0; k < N_SECTIONS; k++)
+    fprintf(out, "<a href=\"#%s\">%s</a>", SECTIONS[k].id, SECTIONS[k].link);
   fputs("</nav>\n</header>\n<main>\n", out);
-  int (*const sections[])(FILE *, const bs_report *) = {
-      bs_report_summary,      bs_report_models,     bs_report_bmd,    bs_report_tpod,
-      bs_report_accumulation, bs_report_categories, bs_report_curves, bs_report_settings};
-  for (size_t k = 0; k < sizeof(sections) / sizeof(sections[0]); k++)
-    if (sections[k](out, r) != 0)
+  for (int k = 0; k < N_SECTIONS; k++) {
+    fprintf(out, "<section id=\"%s\">\n<h2>%s</h2>\n", SECTIONS[k].id, SECTIONS[k].heading);
+    if (SECTIONS[k].write(out, r) != 0)
       return -1;
+    fputs("</section>\n", out);
+  }
   fprintf(out, "</main>\n<script>\n%s</script>\n</body>\n</html>\n", bs_report_js);
   return ferror(out) ? -1 : 0;
 }

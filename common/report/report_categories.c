@@ -76,9 +76,8 @@ static void row(FILE *out, size_t index, const bmd_category_result *c) {
 }
 
 int bs_report_categories(FILE *out, const bs_report *r) {
-  fputs("<section id=\"categories\">\n<h2>Categories</h2>\n", out);
   if (!r->ca) {
-    fputs("<p>No category analysis (category type none).</p>\n</section>\n", out);
+    fputs("<p>No category analysis (category type none).</p>\n", out);
     return 0;
   }
   size_t n = bmd_category_n_results(r->ca);
@@ -103,6 +102,6 @@ int bs_report_categories(FILE *out, const bs_report *r) {
   fputs("</tr></thead>\n<tbody>\n", out);
   for (size_t i = 0; i < n; i++)
     row(out, i, bmd_category_result_get(r->ca, i));
-  fputs("</tbody>\n</table></div>\n</section>\n", out);
+  fputs("</tbody>\n</table></div>\n", out);
   return 0;
 }

@@ -29,8 +29,9 @@ int bs_html_svg(FILE *out, bs_html_svg_fn fn, const void *arg);
 extern const char bs_report_css[]; /* report_assets.c */
 extern const char bs_report_js[];
 
-/* The sections (report.c, report_results.c, report_categories.c); each 0,
- * or -1 when out of memory or on a write error. */
+/* The sections' contents, below their <h2> (report.c, report_results.c,
+ * report_categories.c); each 0, or -1 when out of memory or on a write
+ * error. report.c's table puts them in order, in their <section id>. */
 int bs_report_summary(FILE *out, const bs_report *r);
 int bs_report_settings(FILE *out, const bs_report *r);
 int bs_report_models(FILE *out, const bs_report *r);

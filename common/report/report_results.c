@@ -51,12 +51,11 @@ int bs_report_bmd(FILE *out, const bs_report *r) {
       if (v[k]->available)
         h.markers[h.n_markers++] = (bs_plot_marker){label[k], v[k]->bmd};
   }
-  fputs("<section id=\"bmd\">\n<h2>BMD distribution</h2>\n"
-        "<p>The best BMD of every probe with a best model, in quarter-decade bins; the tPOD "
+  fputs("<p>The best BMD of every probe with a best model, in quarter-decade bins; the tPOD "
         "values marked.</p>\n<figure class=\"plot\">",
         out);
   int rc = bs_html_svg(out, render_histogram, &h);
-  fputs("</figure>\n</section>\n", out);
+  fputs("</figure>\n", out);
   free(bmd);
   return rc;
 }
@@ -107,11 +106,8 @@ static void tpod_basis(FILE *out, const bmd_tpod_value *v) {
 }
 
 int bs_report_tpod(FILE *out, const bs_report *r) {
-  fputs("<section id=\"tpod\">\n<h2>Transcriptomic point of departure (tPOD)</h2>\n", out);
   if (!r->tpod) {
-    fputs("<p>No category analysis (category type none): no gene BMDs, no tPOD.</p>\n"
-          "</section>\n",
-          out);
+    fputs("<p>No category analysis (category type none): no gene BMDs, no tPOD.</p>\n", out);
     return 0;
   }
   fputs("<p>Three definitions over the genes with a BMD after the category filters "
@@ -134,7 +130,7 @@ int bs_report_tpod(FILE *out, const bs_report *r) {
     tpod_basis(out, v[k]);
     fputs("</td></tr>\n", out);
   }
-  fputs("</tbody>\n</table>\n</section>\n", out);
+  fputs("</tbody>\n</table>\n", out);
   return 0;
 }
 
@@ -151,9 +147,8 @@ static int render_categories(FILE *out, const void *arg) {
 }
 
 int bs_report_accumulation(FILE *out, const bs_report *r) {
-  fputs("<section id=\"accumulation\">\n<h2>Gene and category accumulation</h2>\n", out);
   if (!r->ca) {
-    fputs("<p>No category analysis (category type none).</p>\n</section>\n", out);
+    fputs("<p>No category analysis (category type none).</p>\n", out);
     return 0;
   }
   fprintf(out,
@@ -165,7 +160,7 @@ int bs_report_accumulation(FILE *out, const bs_report *r) {
   fputs("</figure>\n<figure class=\"plot\">", out);
   if (rc == 0)
     rc = bs_html_svg(out, render_categories, r);
-  fputs("</figure>\n</div>\n</section>\n", out);
+  fputs("</figure>\n</div>\n", out);
   return rc;
 }
 
@@ -198,7 +193,6 @@ static void curve_caption(FILE *out, const bmd_probe_fit *f, const char *model) 
 
 int bs_report_curves(FILE *out, const bs_report *r) {
   fprintf(out,
-          "<section id=\"curves\">\n<h2>Most sensitive probes</h2>\n"
           "<p>The %zu probes with the lowest best BMD%s (the plots/curve_*.svg files): "
           "dose-group means &plusmn; 1 SD, the best model, BMD (solid), BMDL and BMDU "
           "(dashed).</p>\n<div class=\"curves\">\n",
@@ -222,6 +216,6 @@ int bs_report_curves(FILE *out, const bs_report *r) {
     curve_caption(out, f, model);
     fputs("</figure>\n", out);
   }
-  fputs("</div>\n</section>\n", out);
+  fputs("</div>\n", out);
   return rc;
 }
