@@ -230,6 +230,7 @@ def test_three_matrices_then_replay(dep):
                   got) == "200"
         with open(got, encoding="utf-8") as f:
             page = f.read()
+        os.remove(got)
         assert page.startswith("<!DOCTYPE html>") and page.endswith("</html>\n")
         assert page.count('<figure class="curve"') in (4, 10)  # --curve-plots of the variants
         assert page.count('<tr data-index=') == 50  # the Hallmark categories
