@@ -71,7 +71,7 @@ say "== where the results are"
 psql "$BMDSTREAM_DATABASE_URL" -qAt -F ' ' -c "
   SELECT 'matrix:      s3://$BMDSTREAM_S3_BUCKET/' || e.expression_matrix_s3_key,
          E'\nprobe stats: s3://$BMDSTREAM_S3_BUCKET/' || b.results_s3_key,
-         E'\nexports:     s3://$BMDSTREAM_S3_BUCKET/' || c.results_s3_key || '/{categories.tsv,results.csv,tpod.json,plots/*.svg}'
+         E'\nexports:     s3://$BMDSTREAM_S3_BUCKET/' || c.results_s3_key || '/{report.html,categories.tsv,results.csv,tpod.json,plots/*.svg}'
   FROM jobs j JOIN bmd_results b ON b.id = j.result_id
   JOIN dose_response_experiments e ON e.id = b.experiment_id
   JOIN category_results c ON c.bmd_result_id = b.id WHERE j.id = '$job'"

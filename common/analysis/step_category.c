@@ -11,7 +11,9 @@
  *     with a category analysis, those that passed its filters with the
  *     lowest best BMD, labelled with their gene (bs_plot_sensitive_probes);
  *     for category type none, the fitted probes with the lowest finite
- *     best BMD, unlabelled (bs_plot_lowest_bmd_fits).
+ *     best BMD, unlabelled (bs_plot_lowest_bmd_fits);
+ *   report.html: all of the above on one page (bs/report.h), for category
+ *     type none too.
  *
  * Also the annotation the settings ask for, from local files.
  */
@@ -22,6 +24,7 @@
 #include "bs/category_export.h"
 #include "bs/category_input.h"
 #include "bs/plot_curve.h"
+#include "bs/report.h"
 #include "steps_internal.h"
 
 /* ---- annotation ------------------------------------------------------ */
@@ -159,44 +162,42 @@ bs_status bs_curve_plot_put(const bs_export_target *to, const bmd_dataset *ds,
   return bs_export_render_put(to, name, "image/svg+xml", render_curve, &a, errstr, errstr_size);
 }
 
-/* The curve plots (see the top of the file); *written how many. */
-static bs_status put_curves(const bs_settings *s, const bmd_dataset *ds, const bmd_probe_fit *fits,
-                            size_t n, const bmd_category_analysis *ca, const bmd_cat_probe *probes,
-                            const bs_export_target *to, size_t *written, char *errstr,
-                            size_t errstr_size) {
+/* The probes of the curve plots (see the top of the file): sel[0..n)
+ * indices into the fits, genes[q] the gene of sel[q] (NULL without a
+ * category analysis). Both owned. */
+typedef struct curve_pick {
+  size_t *sel;
+  const char **genes;
+  size_t n;
+} curve_pick;
+
+static bs_status pick_curves(const bs_settings *s, const bmd_probe_fit *fits, size_t n,
+                             const bmd_category_analysis *ca, const bmd_cat_probe *probes,
+                             curve_pick *pick, char *errstr, size_t errstr_size) {
   size_t k = s->curve_plots, m = (size_t)-1;
-  *written = 0;
   if (k == 0 || n == 0)
     return BS_OK;
-  size_t *sel = malloc(k * sizeof(*sel));
-  const char **genes = calloc(k, sizeof(*genes));
-  bs_status st = BS_OK;
-  if (sel && genes)
-    m = ca ? bs_plot_sensitive_probes(ca, probes, k, sel, genes)
-           : bs_plot_lowest_bmd_fits(fits, n, k, sel);
+  pick->sel = malloc(k * sizeof(*pick->sel));
+  pick->genes = calloc(k, sizeof(*pick->genes));
+  if (pick->sel && pick->genes)
+    m = ca ? bs_plot_sensitive_probes(ca, probes, k, pick->sel, pick->genes)
+           : bs_plot_lowest_bmd_fits(fits, n, k, pick->sel);
   if (m == (size_t)-1) {
     snprintf(errstr, errstr_size, "curve plots: out of memory");
-    st = BS_ERR_RETRIABLE;
-    goto done;
+    return BS_ERR_RETRIABLE;
   }
-  for (size_t q = 0; q < m && st == BS_OK; q++)
-    st = bs_curve_plot_put(to, ds, &fits[sel[q]], genes[q], errstr, errstr_size);
-  if (st == BS_OK)
-    *written = m;
-done:
-  free(sel);
-  free(genes);
-  return st;
+  pick->n = m;
+  return BS_OK;
 }
 
 /* ---- the step -------------------------------------------------------- */
 
 /* The category analysis of fits[0..n) into o (ca, tpod, tpod_values), its
- * exports and its curve plots. */
+ * exports, and the probes of its curve plots into pick. */
 static bs_status run_analysis(const bs_settings *s, const bmd_dataset *ds,
                               const bmd_probe_fit *fits, size_t n, const bmd_annotation *annot,
-                              const bs_export_target *to, bs_category_output *o, char *errstr,
-                              size_t errstr_size) {
+                              const bs_export_target *to, bs_category_output *o, curve_pick *pick,
+                              char *errstr, size_t errstr_size) {
   bs_status st = BS_ERR_PERMANENT;
   bs_cat_probes *cp = NULL;
   if (!annot || ds->n_groups == 0) {
@@ -228,10 +229,34 @@ static bs_status run_analysis(const bs_settings *s, const bmd_dataset *ds,
   }
   st = bs_category_exports_put(s, o->ca, cp->probes, o->tpod, to, errstr, errstr_size);
   if (st == BS_OK)
-    st = put_curves(s, ds, fits, n, o->ca, cp->probes, to, &o->n_curves, errstr, errstr_size);
+    st = pick_curves(s, fits, n, o->ca, cp->probes, pick, errstr, errstr_size);
 done:
   bs_cat_probes_destroy(cp);
   return st;
+}
+
+/* The curve plots of pick, then report.html of everything. */
+static bs_status put_curves_and_report(const bs_settings *s, const json_t *settings,
+                                       const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n,
+                                       const bs_category_output *o, const curve_pick *pick,
+                                       const bs_export_target *to, char *errstr,
+                                       size_t errstr_size) {
+  bs_status st = BS_OK;
+  for (size_t q = 0; q < pick->n && st == BS_OK; q++)
+    st = bs_curve_plot_put(to, ds, &fits[pick->sel[q]], pick->genes[q], errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  bs_report r = {.settings = settings,
+                 .ds = ds,
+                 .fits = fits,
+                 .n_fits = n,
+                 .ca = o->ca,
+                 .tpod = o->ca ? &o->tpod_values : NULL,
+                 .category_min_genes = s->plot_category_min_genes,
+                 .curves = pick->sel,
+                 .curve_genes = pick->genes,
+                 .n_curves = pick->n};
+  return bs_report_put(to, &r, errstr, errstr_size);
 }
 
 void bs_category_output_destroy(bs_category_output *o) {
@@ -242,22 +267,29 @@ void bs_category_output_destroy(bs_category_output *o) {
   free(o);
 }
 
-bs_status bs_step_category(const bs_settings *s, const bmd_dataset *ds, const bmd_probe_fit *fits,
-                           size_t n, const bmd_annotation *annot, const bs_export_target *to,
-                           bs_category_output **out, char *errstr, size_t errstr_size) {
+bs_status bs_step_category(const bs_settings *s, const json_t *settings, const bmd_dataset *ds,
+                           const bmd_probe_fit *fits, size_t n, const bmd_annotation *annot,
+                           const bs_export_target *to, bs_category_output **out, char *errstr,
+                           size_t errstr_size) {
   *out = NULL;
+  curve_pick pick = {NULL, NULL, 0};
   bs_category_output *o = calloc(1, sizeof(*o));
   if (!o) {
     snprintf(errstr, errstr_size, "category: out of memory");
     return BS_ERR_RETRIABLE;
   }
   bs_status st = s->category_type == BS_CATEGORY_NONE
-                     ? put_curves(s, ds, fits, n, NULL, NULL, to, &o->n_curves, errstr, errstr_size)
-                     : run_analysis(s, ds, fits, n, annot, to, o, errstr, errstr_size);
+                     ? pick_curves(s, fits, n, NULL, NULL, &pick, errstr, errstr_size)
+                     : run_analysis(s, ds, fits, n, annot, to, o, &pick, errstr, errstr_size);
+  if (st == BS_OK)
+    st = put_curves_and_report(s, settings, ds, fits, n, o, &pick, to, errstr, errstr_size);
+  free(pick.sel);
+  free(pick.genes);
   if (st != BS_OK) {
     bs_category_output_destroy(o);
     return st;
   }
+  o->n_curves = pick.n;
   *out = o;
   return BS_OK;
 }

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "bs/report.h"
 #include "bs/steps.h"
 
 /* Writes one export into out; 0, or -1 on a write error. */
@@ -18,6 +19,11 @@ bs_status bs_export_render_put(const bs_export_target *to, const char *name,
                                const char *content_type, bs_export_render_fn fn, const void *arg,
                                char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
+
+/* report.html of r (bs/report.h) at the target. RETRIABLE when it cannot
+ * be rendered (out of memory) or stored. */
+bs_status bs_report_put(const bs_export_target *to, const bs_report *r, char *errstr,
+                        size_t errstr_size) __attribute__((warn_unused_result));
 
 /* The TSV text[0..len) as RFC 4180 CSV (fields quoted when they hold a
  * comma, quote or line break; quotes doubled) in a new buffer *out,

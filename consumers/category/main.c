@@ -13,8 +13,8 @@
  *   1. upsert the category_results row (natural key: BMD result + hash of
  *      {category, tpod, plots, annotation}) for its id;
  *   2. the step writes its exports under projects/{p}/exports/category/{id}/:
- *      categories.tsv, results.csv, tpod.json and the SVG plots (the
- *      curve plots only, for category type none);
+ *      categories.tsv, results.csv, tpod.json, the SVG plots (the
+ *      curve plots only, for category type none) and report.html;
  *   3. the category_result_details rows, the count, the tPOD and the
  *      export prefix in one transaction;
  *   4. emit category-done (parameters carried on); the job is COMPLETED.
@@ -95,7 +95,7 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   snprintf(prefix, sizeof(prefix), "projects/%" PRId64 "/exports/category/%" PRId64, in->project_id,
            cat_id);
   bs_export_target to = {store, prefix};
-  st = bs_step_category(&ev.s, ev.ds, fits, n, annot, &to, &co, errstr, errstr_size);
+  st = bs_step_category(&ev.s, ev.settings, ev.ds, fits, n, annot, &to, &co, errstr, errstr_size);
   if (st == BS_OK)
     st = bs_results_store_categories(db, cat_id, co->ca, co->tpod, prefix, errstr, errstr_size);
   if (st != BS_OK)

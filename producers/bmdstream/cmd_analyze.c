@@ -11,8 +11,8 @@
  *   run       import the matrix, then the prefilter, BMD and category
  *             steps, each writing its files into --out DIR through a
  *             file:// object store rooted there: prefilter.tsv, bmd.tsv,
- *             categories.tsv, results.csv, tpod.json and plots/ — the same
- *             bytes the pipeline stores.
+ *             categories.tsv, results.csv, tpod.json, plots/ and
+ *             report.html — the same bytes the pipeline stores.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "commands.h"
@@ -49,7 +49,8 @@ static void usage(FILE *out) {
           "FILE: BMDExpress expression matrix (tab-delimited, optional header row, dose row,\n"
           "      one row per probe; gzip accepted). Writes DIR/prefilter.tsv, DIR/bmd.tsv and\n"
           "      DIR/plots/curve_<probe>.svg; with categories also DIR/categories.tsv,\n"
-          "      DIR/results.csv, DIR/tpod.json (printed too) and the accumulation plots.\n"
+          "      DIR/results.csv, DIR/tpod.json (printed too) and the accumulation plots; and\n"
+          "      DIR/report.html, all of it on one page to open in a browser.\n"
           "--config: a BMDExpress 3 analyze config (flags override it; what it holds that we\n"
           "      do not run is named on stderr). --print-settings: print the settings this run\n"
           "      would use (the JSON the pipeline's events carry) and exit.\n\n"
@@ -159,9 +160,10 @@ static void progress(void *opaque, size_t done, size_t total) {
   bs_progress_update(opaque, done, total);
 }
 
-/* The steps, in order, into the store at DIR. */
-static int run_steps(const analyze_args *a, const bs_settings *s, const bmd_dataset *ds,
-                     bs_objstore *store) {
+/* The steps, in order, into the store at DIR (settings: the JSON s was
+ * made from, for report.html). */
+static int run_steps(const analyze_args *a, const bs_settings *s, const json_t *settings,
+                     const bmd_dataset *ds, bs_objstore *store) {
   char err[2048];
   bs_export_target to = {store, ""};
   bs_prefilter_output *pre = NULL;
@@ -190,7 +192,8 @@ static int run_steps(const analyze_args *a, const bs_settings *s, const bmd_data
   }
   if (s->last_step >= BS_STEP_CATEGORY) {
     if (bs_step_annotation_load(s, &a->io.files, ds, &annot, err, sizeof(err)) != BS_OK ||
-        bs_step_category(s, ds, fits, pre->n_passed, annot, &to, &cat, err, sizeof(err)) != BS_OK) {
+        bs_step_category(s, settings, ds, fits, pre->n_passed, annot, &to, &cat, err,
+                         sizeof(err)) != BS_OK) {
       fprintf(stderr, "bmdstream analyze: categories: %s\n", err);
       goto done;
     }
@@ -199,8 +202,10 @@ static int run_steps(const analyze_args *a, const bs_settings *s, const bmd_data
       fprintf(stderr, "bmdstream analyze: %zu categories -> %s/categories.tsv, tpod.json, plots/\n",
               bmd_category_n_results(cat->ca), a->io.out);
     }
-    fprintf(stderr, "bmdstream analyze: %zu curve plots -> %s/plots/curve_*.svg\n", cat->n_curves,
-            a->io.out);
+    fprintf(stderr,
+            "bmdstream analyze: %zu curve plots -> %s/plots/curve_*.svg; the report -> "
+            "%s/report.html\n",
+            cat->n_curves, a->io.out, a->io.out);
   }
   rc = 0;
 done:
@@ -234,7 +239,7 @@ static int run(const analyze_args *a, const json_t *settings) {
   if (bs_objstore_new(&so, &store, err, sizeof(err)) != BS_OK)
     fprintf(stderr, "bmdstream analyze: --out %s: %s\n", a->io.out, err);
   else
-    rc = run_steps(a, &s, ds, store);
+    rc = run_steps(a, &s, settings, ds, store);
   bs_objstore_destroy(store);
   bmd_dataset_destroy(ds);
   return rc;

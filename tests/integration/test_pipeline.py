@@ -7,7 +7,7 @@ deployment (topic prefix, database, bucket).
   reach category-done; their jobs end COMPLETED with progress 1.0; rows and
   objects are as designed;
 - every file the pipeline exports (prefilter.tsv, bmd.tsv, categories.tsv,
-  results.csv, tpod.json, plots/) is byte-identical to what `bmdstream
+  results.csv, tpod.json, plots/, report.html) is byte-identical to what `bmdstream
   analyze` writes for the same matrix and flags, and the settings the job
   carries are what `analyze --print-settings` prints;
 - replaying every topic from offset 0 with the consumer groups reset
@@ -219,9 +219,21 @@ def test_three_matrices_then_replay(dep):
         assert f"projects/{p}/experiments/{e}/matrix.bin" in keys
     for r in (1, 2, 3):
         assert f"projects/{p}/results/{r}/probe_stats.json.gz" in keys
-        for name in ("categories.tsv", "results.csv", "tpod.json",
+        for name in ("categories.tsv", "results.csv", "tpod.json", "report.html",
                      "plots/gene_accumulation.svg", "plots/category_accumulation.svg"):
             assert f"projects/{p}/exports/category/{r}/{name}" in keys
+        # the report is among the exports, a whole page (its content is
+        # analyze's, byte for byte, below; tests/reference/test_report_html.py
+        # opens analyze's in a browser)
+        got = f"/tmp/{d.prefix}report{r}.html"
+        assert s3(d.env, "GET", f"/{d.bucket}/projects/{p}/exports/category/{r}/report.html",
+                  got) == "200"
+        with open(got, encoding="utf-8") as f:
+            page = f.read()
+        os.remove(got)
+        assert page.startswith("<!DOCTYPE html>") and page.endswith("</html>\n")
+        assert page.count('<figure class="curve"') in (4, 10)  # --curve-plots of the variants
+        assert page.count('<tr data-index=') == 50  # the Hallmark categories
         assert f"projects/{p}/exports/prefilter/{r}/prefilter.tsv" in keys
         assert f"projects/{p}/exports/bmd/{r}/bmd.tsv" in keys
     tpod = json.loads(d.sql("SELECT tpod::text FROM category_results ORDER BY id LIMIT 1"))

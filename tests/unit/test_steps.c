@@ -257,8 +257,8 @@ static size_t run_all(fixture *fx, const char *prefix, bmd_probe_fit **fits) {
   assert_true(n >= 4);
   assert_int_equal(
       bs_step_bmd(&s, fx->ds, po->passed, n, 2, NULL, NULL, &to, fits, err, sizeof(err)), BS_OK);
-  assert_int_equal(bs_step_category(&s, fx->ds, *fits, n, fx->annot, &to, &co, err, sizeof(err)),
-                   BS_OK);
+  assert_int_equal(
+      bs_step_category(&s, NULL, fx->ds, *fits, n, fx->annot, &to, &co, err, sizeof(err)), BS_OK);
   assert_non_null(co->ca);
   assert_non_null(co->tpod);
   assert_true(bmd_category_n_results(co->ca) >= 1);
@@ -268,9 +268,12 @@ static size_t run_all(fixture *fx, const char *prefix, bmd_probe_fit **fits) {
   return n;
 }
 
-static const char *const CATEGORY_FILES[] = {"categories.tsv", "results.csv", "tpod.json",
+static const char *const CATEGORY_FILES[] = {"categories.tsv",
+                                             "results.csv",
+                                             "tpod.json",
                                              "plots/gene_accumulation.svg",
-                                             "plots/category_accumulation.svg"};
+                                             "plots/category_accumulation.svg",
+                                             "report.html"};
 
 /* The names of the curve plots under prefix, sorted, joined by spaces. */
 static void curve_names(const fixture *fx, const char *prefix, char *out, size_t size) {
@@ -388,8 +391,8 @@ static void test_category_from_json_same_bytes(void **state) {
   bs_settings s = settings("anova", BS_CATEGORY_DEFINED);
   bs_export_target to = {fx->store, "json"};
   bs_category_output *co = NULL;
-  assert_int_equal(bs_step_category(&s, fx->ds, back, m, fx->annot, &to, &co, err, sizeof(err)),
-                   BS_OK);
+  assert_int_equal(
+      bs_step_category(&s, NULL, fx->ds, back, m, fx->annot, &to, &co, err, sizeof(err)), BS_OK);
   bs_category_output_destroy(co);
   for (size_t i = 0; i < sizeof(CATEGORY_FILES) / sizeof(CATEGORY_FILES[0]); i++)
     assert_same(fx, "mem", "json", CATEGORY_FILES[i]);
@@ -421,12 +424,14 @@ static void test_category_none_and_gene_level(void **state) {
   bs_analysis_inputs nofiles = {NULL, NULL, NULL};
   assert_int_equal(bs_step_annotation_load(&s, &nofiles, fx->ds, &annot, err, sizeof(err)), BS_OK);
   assert_null(annot);
-  assert_int_equal(bs_step_category(&s, fx->ds, fits, n, NULL, &to, &co, err, sizeof(err)), BS_OK);
+  assert_int_equal(bs_step_category(&s, NULL, fx->ds, fits, n, NULL, &to, &co, err, sizeof(err)),
+                   BS_OK);
   assert_null(co->ca);
   assert_null(co->tpod);
   assert_int_equal(co->n_curves, 3);
   bs_category_output_destroy(co);
   assert_null(read_export(fx, "none", "categories.tsv", NULL));
+  assert_first_line(fx, "none", "report.html", "<!DOCTYPE html>");
   char names[1024], lowest[1024];
   curve_names(fx, "none", names, sizeof(names));
   lowest_names(fx, fits, n, 3, lowest, sizeof(lowest));
@@ -440,7 +445,8 @@ static void test_category_none_and_gene_level(void **state) {
   assert_non_null(annot);
   assert_int_equal(bmd_annotation_n_categories(annot), N_PROBES); /* each probe its own gene */
   to.prefix = "gene";
-  assert_int_equal(bs_step_category(&s, fx->ds, fits, n, annot, &to, &co, err, sizeof(err)), BS_OK);
+  assert_int_equal(bs_step_category(&s, NULL, fx->ds, fits, n, annot, &to, &co, err, sizeof(err)),
+                   BS_OK);
   assert_non_null(co->ca);
   bs_category_output_destroy(co);
   assert_first_line(fx, "gene", "categories.tsv", "GO/Pathway/Gene Set/Gene ID\t");
@@ -483,7 +489,8 @@ static void test_steps_from_settings_json(void **state) {
                    BS_OK);
   assert_int_equal(bs_step_annotation_load(&s, &nofiles, fx->ds, &annot, err, sizeof(err)), BS_OK);
   assert_int_equal(
-      bs_step_category(&s, fx->ds, fits, po->n_passed, annot, &to, &co, err, sizeof(err)), BS_OK);
+      bs_step_category(&s, NULL, fx->ds, fits, po->n_passed, annot, &to, &co, err, sizeof(err)),
+      BS_OK);
   /* at most plots.curves, among the probes the default filters passed */
   assert_true(co->n_curves >= 1 && co->n_curves <= 2);
   assert_first_line(fx, "json-settings", "bmd.tsv", "Probe ID\tPower BMD\t");

@@ -12,7 +12,8 @@
  *              tpod.json, plots/gene_accumulation.svg,
  *              plots/category_accumulation.svg (with a category analysis)
  *              and plots/curve_<probe>.svg for the settings' plots.curves
- *              most sensitive probes
+ *              most sensitive probes, and report.html: all of it on one
+ *              self-contained page with the settings (bs/report.h)
  *
  * A consumer's handler is then: load inputs -> step -> rows -> next event;
  * `analyze` is: import -> step -> step -> step.
@@ -114,13 +115,15 @@ typedef struct bs_category_output {
 /* The category analysis of fits[0..n) (the BMD step's results for the
  * probes that passed the prefilter, in its order: the pipeline rebuilds
  * them from probe_stats.json.gz with bs_bmd_probes_from_json) with annot
- * (borrowed; NULL for type none), the tPOD and the plots. For category
- * type none only the curve plots are drawn (ca and tpod stay NULL).
+ * (borrowed; NULL for type none), the tPOD, the plots and report.html.
+ * For category type none only the curve plots and the report are made (ca
+ * and tpod stay NULL). settings (borrowed) is the normalized settings JSON
+ * s was made from, listed in the report (NULL: "not recorded").
  * *out new (bs_category_output_destroy). */
-bs_status bs_step_category(const bs_settings *s, const bmd_dataset *ds, const bmd_probe_fit *fits,
-                           size_t n, const bmd_annotation *annot, const bs_export_target *to,
-                           bs_category_output **out, char *errstr, size_t errstr_size)
-    __attribute__((warn_unused_result));
+bs_status bs_step_category(const bs_settings *s, const json_t *settings, const bmd_dataset *ds,
+                           const bmd_probe_fit *fits, size_t n, const bmd_annotation *annot,
+                           const bs_export_target *to, bs_category_output **out, char *errstr,
+                           size_t errstr_size) __attribute__((warn_unused_result));
 void bs_category_output_destroy(bs_category_output *o);
 
 #endif
