@@ -11,10 +11,11 @@ bs_status bs_job_results_add(bs_db *db, const char *job_id, const char *stage, i
                              const char *prefix, char *errstr, size_t errstr_size) {
   const bs_db_param params[] = {BS_DB_TEXT(job_id), BS_DB_TEXT(stage), BS_DB_INT64(result_id),
                                 BS_DB_TEXT(prefix)};
-  bs_status st = bs_db_query(db,
-                             "INSERT INTO job_results (job_id, stage, result_id, export_prefix) "
-                             "VALUES ($1, $2, $3::bigint, $4) ON CONFLICT (job_id, stage) DO NOTHING",
-                             4, params, NULL, errstr, errstr_size);
+  bs_status st =
+      bs_db_query(db,
+                  "INSERT INTO job_results (job_id, stage, result_id, export_prefix) "
+                  "VALUES ($1, $2, $3::bigint, $4) ON CONFLICT (job_id, stage) DO NOTHING",
+                  4, params, NULL, errstr, errstr_size);
   if (st != BS_OK) {
     char why[512];
     snprintf(why, sizeof(why), "%s", errstr);

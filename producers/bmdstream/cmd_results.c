@@ -107,8 +107,8 @@ static int check_job(bs_db *db, const char *user, const char *job_id, bs_job_row
     return 1;
   }
   if (job->status == BS_JOB_FAILED) {
-    fprintf(stderr, "bmdstream " NAME ": job %s FAILED (%s): it has no exports to fetch\n",
-            job_id, job->error[0] ? job->error : job->message);
+    fprintf(stderr, "bmdstream " NAME ": job %s FAILED (%s): it has no exports to fetch\n", job_id,
+            job->error[0] ? job->error : job->message);
     return 1;
   }
   if (job->status != BS_JOB_COMPLETED) {
@@ -145,14 +145,12 @@ static int list_exports(bs_db *db, bs_objstore *store, const char *job_id, int64
     char prefix[600];
     if (bs_objstore_check_project_key(rows[i].prefix, project_id, "the recorded export prefix",
                                       errstr, sizeof(errstr)) != 0) {
-      fprintf(stderr, "bmdstream " NAME ": job %s, stage %s: %s\n", job_id, rows[i].stage,
-              errstr);
+      fprintf(stderr, "bmdstream " NAME ": job %s, stage %s: %s\n", job_id, rows[i].stage, errstr);
       goto done;
     }
     snprintf(prefix, sizeof(prefix), "%s/", rows[i].prefix);
     l->name_offset = strlen(prefix);
-    if (bs_objstore_list(store, prefix, collect_cb, l, errstr, sizeof(errstr)) != BS_OK ||
-        l->oom) {
+    if (bs_objstore_list(store, prefix, collect_cb, l, errstr, sizeof(errstr)) != BS_OK || l->oom) {
       fprintf(stderr, "bmdstream " NAME ": listing %s: %s\n", prefix,
               l->oom ? "out of memory" : errstr);
       goto done;
@@ -227,9 +225,9 @@ static int fetch_all(bs_objstore *store, const export_list *l, const char *dir, 
     fprintf(stderr, "bmdstream " NAME ": cannot create %s: %s\n", dir, strerror(errno));
     return 1;
   }
-  fetch_progress fp = {bs_progress_start(stderr, isatty(STDERR_FILENO), "bmdstream " NAME,
-                                         "bytes fetched"),
-                       0, l->total, l->total + 1, l->total > 0 && l->total >= (uint64_t)min_bytes};
+  fetch_progress fp = {
+      bs_progress_start(stderr, isatty(STDERR_FILENO), "bmdstream " NAME, "bytes fetched"), 0,
+      l->total, l->total + 1, l->total > 0 && l->total >= (uint64_t)min_bytes};
   for (size_t i = 0; i < l->n; i++) {
     const export_file *f = &l->files[i];
     if (snprintf(path, sizeof(path), "%s/%s", dir, f->name) >= (int)sizeof(path)) {
@@ -250,16 +248,15 @@ static int fetch_all(bs_objstore *store, const export_list *l, const char *dir, 
     fp.before += f->size;
     fetched_cb(&fp, 0); /* an empty file counts too */
   }
-  fprintf(stderr, "bmdstream " NAME ": %zu files, %" PRIu64 " bytes, in %s\n", l->n, l->total,
-          dir);
+  fprintf(stderr, "bmdstream " NAME ": %zu files, %" PRIu64 " bytes, in %s\n", l->n, l->total, dir);
   return 0;
 }
 
 int bs_cmd_results(int argc, char **argv) {
   int rc = 1;
-  bs_config *cfg = bs_cli_config(NAME, "JOB_ID --user USERNAME (--out DIR | --list)",
-                                 results_params, sizeof(results_params) / sizeof(results_params[0]),
-                                 &argc, argv, &rc);
+  bs_config *cfg =
+      bs_cli_config(NAME, "JOB_ID --user USERNAME (--out DIR | --list)", results_params,
+                    sizeof(results_params) / sizeof(results_params[0]), &argc, argv, &rc);
   if (!cfg)
     return rc;
   bs_db *db = NULL;
