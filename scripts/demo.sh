@@ -4,7 +4,8 @@
 # show that each service answers, start the pipeline's consumers, import
 # the bundled example (BMDExpress's S1500+ "example data 1.txt" with the
 # MSigDB Hallmark probe and category maps), follow its job to COMPLETED,
-# and print the top categories, the tPOD and where the results are.
+# and print the top categories, the tPOD and where the results are, and
+# fetch the job's files with `bmdstream results`.
 # The stack and the consumers stay up afterwards:
 #   scripts/pipeline.sh stop && scripts/stack.sh down
 set -euo pipefail
@@ -75,6 +76,10 @@ psql "$BMDSTREAM_DATABASE_URL" -qAt -F ' ' -c "
   FROM jobs j JOIN bmd_results b ON b.id = j.result_id
   JOIN dose_response_experiments e ON e.id = b.experiment_id
   JOIN category_results c ON c.bmd_result_id = b.id WHERE j.id = '$job'"
+say "== the job's files, fetched without an S3 client (bmdstream results)"
+results_dir=$BS_STATE/demo-results/$job
+"$bin/bmdstream" results "$job" --user demo --out "$results_dir"
+"$bin/bmdstream" results "$job" --user demo --list
 cat >&2 <<TXT
 
 SQL to explore (psql "\$BMDSTREAM_DATABASE_URL"):

@@ -2,7 +2,8 @@
 # setup.sh - install everything bmdstream needs on a fresh Debian 12 machine.
 # Idempotent and quick when all is there: Debian packages only when missing,
 # Maven jars only when the fetch-only poms changed, the Python venv only when
-# tests/requirements.txt changed.
+# tests/requirements.txt changed, the AsyncAPI parser (npm) only when
+# ci/asyncapi/ changed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -16,6 +17,9 @@ missing=()
 for p in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# Node.js and npm run the AsyncAPI parser (tests/static/test_asyncapi.py);
+# a machine that has them already (from any source) keeps its own.
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   say "setup: installing Debian packages: ${missing[*]}"
   SUDO=""
@@ -57,4 +61,25 @@ if ! [ -f "$BS_VENV/.stamp" ] || [ "$(cat "$BS_VENV/.stamp")" != "$stamp" ]; the
   "$BS_VENV/bin/pip" install -q --disable-pip-version-check -r "$req"
   echo "$stamp" >"$BS_VENV/.stamp"
 fi
+# The AsyncAPI project's parser, which validates schemas/asyncapi.yaml: the
+# versions pinned (with their integrity hashes) in ci/asyncapi/package-lock.json,
+# installed into .state/asyncapi with no install scripts run.
+fetch_npm() { # name
+  local name=$1 src=$BS_ROOT/ci/$1 dest=$BS_STATE/$1 stamp
+  stamp=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -c1-16)
+  if [ -f "$dest/.stamp" ] && [ "$(cat "$dest/.stamp")" = "$stamp" ]; then
+    return 0
+  fi
+  say "setup: installing the $name packages with npm"
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  cp "$src/package.json" "$src/package-lock.json" "$dest/"
+  (cd "$dest" && npm ci --ignore-scripts --no-audit --no-fund) >"$BS_STATE/npm-$name.log" 2>&1 ||
+    {
+      tail -20 "$BS_STATE/npm-$name.log" >&2
+      die "npm install of $name failed"
+    }
+  echo "$stamp" >"$dest/.stamp"
+}
+fetch_npm asyncapi
 say "setup: done"

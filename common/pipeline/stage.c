@@ -15,6 +15,7 @@
 
 #include "bs/accounts.h"
 #include "bs/instance.h"
+#include "bs/job_results.h"
 #include "bs/jobs.h"
 #include "bs/log.h"
 #include "bs/stages.h"
@@ -154,6 +155,20 @@ bs_status bs_stage_check_job(bs_stage *stage, const bs_envelope *in, int may_cre
   return st;
 }
 
+/* Records the result whose exports the stage wrote (the stage table's
+ * export_key in its output) as the job's, before the output event is out:
+ * so a job is COMPLETED only once every stage's result is recorded. */
+static bs_status record_export(bs_stage *s, const bs_envelope *in, const bs_stage_output *out,
+                               char *errstr, size_t errstr_size) {
+  if (!s->info || !s->info->export_key || !out->data || !in->job_id || !in->job_id[0])
+    return BS_OK;
+  int64_t id = (int64_t)json_integer_value(json_object_get(out->data, s->info->export_key));
+  char prefix[128];
+  if (id <= 0 || bs_stage_export_prefix(s->info, in->project_id, id, prefix, sizeof(prefix)) != 0)
+    return BS_OK;
+  return bs_job_results_add(s->db, in->job_id, s->info->name, id, prefix, errstr, errstr_size);
+}
+
 /* Decodes, authorizes and handles one message. */
 static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char **error_class,
                          char *errstr, size_t errstr_size) {
@@ -189,6 +204,9 @@ static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char 
   char message[sizeof(out.message)] = "";
   if (st == BS_OK) {
     done_message(s, &out, message, sizeof(message)); /* before emit_next takes out.data */
+    st = record_export(s, &env, &out, errstr, errstr_size);
+  }
+  if (st == BS_OK) {
     st = emit_next(s, &env, &out, errstr, errstr_size);
   }
   if (st == BS_OK && s->def->report_jobs) {

@@ -7,22 +7,25 @@
  */
 #include "bs/stages.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 /* name, input, output, progress from, to, status once done,
  * message when started, when done (with the count of done_count), the
- * result's id in the output. */
+ * job's result's id in the output, the id of the result it exported. */
 const bs_stage_info bs_stage_infos[] = {
     {"import", -1, BS_TOPIC_EXPERIMENT_IMPORTED, 0.0, 0.0, "QUEUED", "queued",
-     "imported %lld probes; waiting for the prefilter", "num_probes", NULL},
+     "imported %lld probes; waiting for the prefilter", "num_probes", NULL, NULL},
     {"prefilter", BS_TOPIC_EXPERIMENT_IMPORTED, BS_TOPIC_PREFILTER_DONE, 0.0, 0.15, "RUNNING",
-     "prefilter started", "prefilter done: %lld probes passed", "num_passed", NULL},
+     "prefilter started", "prefilter done: %lld probes passed", "num_passed", NULL,
+     "prefilter_result_id"},
     {"bmd", BS_TOPIC_PREFILTER_DONE, BS_TOPIC_BMD_DONE, 0.15, 0.85, "RUNNING",
      "BMD analysis started", "BMD analysis done: %lld probes fitted", "num_results",
-     "bmd_result_id"},
+     "bmd_result_id", "bmd_result_id"},
     {"category", BS_TOPIC_BMD_DONE, BS_TOPIC_CATEGORY_DONE, 0.85, 1.0, "COMPLETED",
-     "category analysis started", "completed: %lld categories", "num_categories", "bmd_result_id"},
+     "category analysis started", "completed: %lld categories", "num_categories", "bmd_result_id",
+     "category_result_id"},
 };
 const size_t bs_stage_infos_count = sizeof(bs_stage_infos) / sizeof(bs_stage_infos[0]);
 
@@ -38,6 +41,13 @@ const bs_stage_info *bs_stage_info_of_output(bs_topic topic) {
     if (bs_stage_infos[i].output == topic)
       return &bs_stage_infos[i];
   return NULL;
+}
+
+int bs_stage_export_prefix(const bs_stage_info *info, int64_t project_id, int64_t result_id,
+                           char *buf, size_t size) {
+  int n = snprintf(buf, size, "projects/%" PRId64 "/exports/%s/%" PRId64, project_id, info->name,
+                   result_id);
+  return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 void bs_stage_info_done_message(const bs_stage_info *info, const json_t *data, char *buf,

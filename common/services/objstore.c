@@ -229,13 +229,20 @@ bs_status bs_objstore_get(bs_objstore *s, const char *key, size_t max_len, void 
   *len = 0;
   CHECK_KEY(key);
   if (s->kind == BS_OBJSTORE_FILE)
-    return bs_objstore_file_get(s, key, max_len, buf, len, NULL, errstr, errstr_size);
-  return bs_objstore_s3_get(s, key, max_len, buf, len, NULL, errstr, errstr_size);
+    return bs_objstore_file_get(s, key, max_len, buf, len, NULL, NULL, errstr, errstr_size);
+  return bs_objstore_s3_get(s, key, max_len, buf, len, NULL, NULL, errstr, errstr_size);
 }
 
 bs_status bs_objstore_get_file(bs_objstore *s, const char *key, const char *path, char *errstr,
                                size_t errstr_size) {
+  return bs_objstore_get_file_progress(s, key, path, NULL, NULL, errstr, errstr_size);
+}
+
+bs_status bs_objstore_get_file_progress(bs_objstore *s, const char *key, const char *path,
+                                        bs_objstore_progress_cb progress_cb, void *opaque,
+                                        char *errstr, size_t errstr_size) {
   CHECK_KEY(key);
+  const bs_objstore_watch watch = {progress_cb, opaque};
   /* Download next to path and rename() into place: path is either the
    * whole object or left as it was, never a prefix or an error document. */
   size_t n = strlen(path) + 32;
@@ -245,9 +252,10 @@ bs_status bs_objstore_get_file(bs_objstore *s, const char *key, const char *path
     return BS_ERR_RETRIABLE;
   }
   snprintf(part, n, "%s.part-%ld", path, (long)getpid());
-  bs_status st = s->kind == BS_OBJSTORE_FILE
-                     ? bs_objstore_file_get(s, key, 0, NULL, NULL, part, errstr, errstr_size)
-                     : bs_objstore_s3_get(s, key, 0, NULL, NULL, part, errstr, errstr_size);
+  bs_status st =
+      s->kind == BS_OBJSTORE_FILE
+          ? bs_objstore_file_get(s, key, 0, NULL, NULL, part, &watch, errstr, errstr_size)
+          : bs_objstore_s3_get(s, key, 0, NULL, NULL, part, &watch, errstr, errstr_size);
   if (st == BS_OK && rename(part, path) != 0) {
     snprintf(errstr, errstr_size, "cannot rename %s to %s: %s", part, path, strerror(errno));
     st = BS_ERR_PERMANENT;

@@ -53,8 +53,10 @@ static void object_path(const bs_objstore *s, const char *key, char *out, size_t
   snprintf(out, size, "%s/%s", s->root, key);
 }
 
-static bs_status copy_fd(int in, int out, const char *what, char *errstr, size_t errstr_size) {
+static bs_status copy_fd(int in, int out, const char *what, const bs_objstore_watch *watch,
+                         char *errstr, size_t errstr_size) {
   char buf[65536];
+  uint64_t copied = 0;
   for (;;) {
     ssize_t n = read(in, buf, sizeof(buf));
     if (n < 0 && errno == EINTR)
@@ -71,6 +73,9 @@ static bs_status copy_fd(int in, int out, const char *what, char *errstr, size_t
         return io_error(errstr, errstr_size, "cannot write", what);
       off += w;
     }
+    copied += (uint64_t)n;
+    if (watch && watch->cb)
+      watch->cb(watch->opaque, copied);
   }
 }
 
@@ -95,7 +100,7 @@ bs_status bs_objstore_file_put(bs_objstore *s, const char *key, const void *buf,
       if (st == BS_ERR_NOT_FOUND)
         st = BS_ERR_PERMANENT; /* a missing source is the caller's error */
     } else {
-      st = copy_fd(in, fd, src_path, errstr, errstr_size);
+      st = copy_fd(in, fd, src_path, NULL, errstr, errstr_size);
       close(in);
     }
   } else {
@@ -123,8 +128,8 @@ bs_status bs_objstore_file_put(bs_objstore *s, const char *key, const void *buf,
 }
 
 bs_status bs_objstore_file_get(bs_objstore *s, const char *key, size_t max_len, void **buf,
-                               size_t *len, const char *dst_path, char *errstr,
-                               size_t errstr_size) {
+                               size_t *len, const char *dst_path, const bs_objstore_watch *watch,
+                               char *errstr, size_t errstr_size) {
   char path[4200];
   object_path(s, key, path, sizeof(path));
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -146,7 +151,7 @@ bs_status bs_objstore_file_get(bs_objstore *s, const char *key, size_t max_len, 
     if (out < 0) {
       st = io_error(errstr, errstr_size, "cannot create", dst_path);
     } else {
-      st = copy_fd(fd, out, path, errstr, errstr_size);
+      st = copy_fd(fd, out, path, watch, errstr, errstr_size);
       close(out);
     }
     close(fd);

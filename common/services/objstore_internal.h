@@ -23,12 +23,20 @@ struct bs_objstore {
   char userpwd[512]; /* "access:secret" */
 };
 
+/* Where a download reports its progress (bs_objstore_get_file_progress);
+ * a NULL pointer or cb: nowhere. */
+typedef struct bs_objstore_watch {
+  bs_objstore_progress_cb cb;
+  void *opaque;
+} bs_objstore_watch;
+
 /* file backend (objstore_file.c) */
 bs_status bs_objstore_file_create_root(bs_objstore *s, char *errstr, size_t errstr_size);
 bs_status bs_objstore_file_put(bs_objstore *s, const char *key, const void *buf, size_t len,
                                const char *src_path, char *errstr, size_t errstr_size);
 bs_status bs_objstore_file_get(bs_objstore *s, const char *key, size_t max_len, void **buf,
-                               size_t *len, const char *dst_path, char *errstr, size_t errstr_size);
+                               size_t *len, const char *dst_path, const bs_objstore_watch *watch,
+                               char *errstr, size_t errstr_size);
 bs_status bs_objstore_file_head(bs_objstore *s, const char *key, bs_object_info *info, char *errstr,
                                 size_t errstr_size);
 bs_status bs_objstore_file_delete(bs_objstore *s, const char *key, char *errstr,
@@ -42,7 +50,8 @@ bs_status bs_objstore_s3_put(bs_objstore *s, const char *key, const void *buf, s
                              const char *src_path, const char *content_type, char *errstr,
                              size_t errstr_size);
 bs_status bs_objstore_s3_get(bs_objstore *s, const char *key, size_t max_len, void **buf,
-                             size_t *len, const char *dst_path, char *errstr, size_t errstr_size);
+                             size_t *len, const char *dst_path, const bs_objstore_watch *watch,
+                             char *errstr, size_t errstr_size);
 bs_status bs_objstore_s3_head(bs_objstore *s, const char *key, bs_object_info *info, char *errstr,
                               size_t errstr_size);
 bs_status bs_objstore_s3_delete(bs_objstore *s, const char *key, char *errstr, size_t errstr_size);

@@ -123,8 +123,33 @@ typedef struct s3_request {
   const char *content_type;
   membuf *sink;
   FILE *out_file;
+  const bs_objstore_watch *watch; /* out_file's progress; may be NULL */
   bs_object_info *info;
 } s3_request;
+
+/* A download's progress, told to its watch for a 2xx answer only (an
+ * error document is not the object). */
+typedef struct xfer_state {
+  const bs_objstore_watch *watch;
+  CURL *curl;
+  curl_off_t told;
+} xfer_state;
+
+static void xfer_tell(xfer_state *x, curl_off_t now) {
+  long http = 0;
+  if (now > x->told && curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &http) == CURLE_OK &&
+      http >= 200 && http < 300) {
+    x->told = now;
+    x->watch->cb(x->watch->opaque, (uint64_t)now);
+  }
+}
+
+static int xferinfo_cb(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+  (void)dltotal, (void)ultotal, (void)ulnow;
+  xfer_tell(userdata, dlnow);
+  return 0; /* go on */
+}
 
 static bs_status s3_perform(bs_objstore *s, const s3_request *rq, long *http_status,
                             membuf *error_body, char *errstr, size_t errstr_size) {
@@ -184,14 +209,24 @@ static bs_status s3_perform(bs_objstore *s, const s3_request *rq, long *http_sta
    * cleaned up by the caller on failure. */
   membuf *sink = rq->sink ? rq->sink : error_body;
   sink->curl = c;
+  xfer_state xfer = {rq->watch, c, 0};
   if (rq->out_file) {
     curl_easy_setopt(c, CURLOPT_WRITEDATA, rq->out_file);
+    if (rq->watch && rq->watch->cb) {
+      curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+      curl_easy_setopt(c, CURLOPT_XFERINFODATA, &xfer);
+      curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    }
   } else {
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_mem);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
   }
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(headers);
+  curl_off_t got = 0;
+  if (rc == CURLE_OK && rq->out_file && rq->watch && rq->watch->cb &&
+      curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &got) == CURLE_OK)
+    xfer_tell(&xfer, got); /* the last call has every byte */
   *http_status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, http_status);
   if (rq->info && rc == CURLE_OK) {
@@ -290,7 +325,8 @@ bs_status bs_objstore_s3_put(bs_objstore *s, const char *key, const void *buf, s
 }
 
 bs_status bs_objstore_s3_get(bs_objstore *s, const char *key, size_t max_len, void **buf,
-                             size_t *len, const char *dst_path, char *errstr, size_t errstr_size) {
+                             size_t *len, const char *dst_path, const bs_objstore_watch *watch,
+                             char *errstr, size_t errstr_size) {
   char path[4400];
   if (object_path(s, key, path, sizeof(path)) != 0) {
     snprintf(errstr, errstr_size, "object key too long");
@@ -302,7 +338,7 @@ bs_status bs_objstore_s3_get(bs_objstore *s, const char *key, size_t max_len, vo
       snprintf(errstr, errstr_size, "%s: %s", dst_path, strerror(errno));
       return BS_ERR_PERMANENT;
     }
-    s3_request rq = {.method = "GET", .path = path, .out_file = f};
+    s3_request rq = {.method = "GET", .path = path, .out_file = f, .watch = watch};
     bs_status st = s3_run(s, &rq, NULL, errstr, errstr_size);
     if (fclose(f) != 0 && st == BS_OK) {
       snprintf(errstr, errstr_size, "%s: %s", dst_path, strerror(errno));

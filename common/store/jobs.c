@@ -125,7 +125,8 @@ bs_status bs_job_get(bs_db *db, const char *job_id, bs_job_row *row, char *errst
   PGresult *res = NULL;
   bs_status st = job_row(db,
                          "SELECT status, coalesce(progress, 0), message, error_message, "
-                         "coalesce(result_id, 0) FROM jobs WHERE id = $1",
+                         "coalesce(result_id, 0), user_id, coalesce(project_id, 0) FROM jobs "
+                         "WHERE id = $1",
                          job_id, &res, errstr, errstr_size);
   if (st != BS_OK)
     return st;
@@ -135,6 +136,8 @@ bs_status bs_job_get(bs_db *db, const char *job_id, bs_job_row *row, char *errst
   copy_field(row->message, sizeof(row->message), res, 2);
   copy_field(row->error, sizeof(row->error), res, 3);
   row->result_id = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+  row->user_id = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
+  row->project_id = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
   PQclear(res);
   return BS_OK;
 }

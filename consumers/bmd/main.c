@@ -26,6 +26,7 @@
 #include "bs/experiments.h"
 #include "bs/results.h"
 #include "bs/stage.h"
+#include "bs/stages.h"
 #include "bs/steps.h"
 
 static const bs_config_param bmd_params[] = {
@@ -84,8 +85,8 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
     goto done;
 
   char prefix[128], key[256];
-  snprintf(prefix, sizeof(prefix), "projects/%" PRId64 "/exports/bmd/%" PRId64, in->project_id,
-           result_id);
+  bs_stage_export_prefix(bs_stage_info_find("bmd"), in->project_id, result_id, prefix,
+                         sizeof(prefix));
   bs_export_target to = {store, prefix};
   progress_ctx pc = {stage, in};
   unsigned threads = (unsigned)bs_config_get_int(bs_stage_config(stage), "threads");

@@ -27,6 +27,7 @@
 #include "bs/experiments.h"
 #include "bs/results.h"
 #include "bs/stage.h"
+#include "bs/stages.h"
 #include "bs/steps.h"
 #include "inputs.h"
 
@@ -92,8 +93,8 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   if (st != BS_OK)
     goto done;
   char prefix[128];
-  snprintf(prefix, sizeof(prefix), "projects/%" PRId64 "/exports/category/%" PRId64, in->project_id,
-           cat_id);
+  bs_stage_export_prefix(bs_stage_info_find("category"), in->project_id, cat_id, prefix,
+                         sizeof(prefix));
   bs_export_target to = {store, prefix};
   st = bs_step_category(&ev.s, ev.settings, ev.ds, fits, n, annot, &to, &co, errstr, errstr_size);
   if (st == BS_OK)

@@ -25,6 +25,7 @@
 #include "bs/experiments.h"
 #include "bs/results.h"
 #include "bs/stage.h"
+#include "bs/stages.h"
 #include "bs/steps.h"
 
 static const bs_config_param prefilter_params[] = {
@@ -58,8 +59,8 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   if (st != BS_OK)
     goto done;
   char prefix[128];
-  snprintf(prefix, sizeof(prefix), "projects/%" PRId64 "/exports/prefilter/%" PRId64,
-           in->project_id, prefilter_id);
+  bs_stage_export_prefix(bs_stage_info_find("prefilter"), in->project_id, prefilter_id, prefix,
+                         sizeof(prefix));
   bs_export_target to = {store, prefix};
   bs_stage_progress(stage, in, 0.1, "testing probes");
   unsigned threads = (unsigned)bs_config_get_int(bs_stage_config(stage), "threads");

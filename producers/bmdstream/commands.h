@@ -15,5 +15,6 @@ int bs_cmd_project(int argc, char **argv);
 int bs_cmd_lag(int argc, char **argv);
 int bs_cmd_replay(int argc, char **argv);
 int bs_cmd_settings(int argc, char **argv);
+int bs_cmd_results(int argc, char **argv);
 
 #endif

@@ -27,6 +27,7 @@ static const bs_command commands[] = {
     {"project", bs_cmd_project, "create or list a user's projects"},
     {"lag", bs_cmd_lag, "consumer-group lag per partition (exit 3 above --max-lag)"},
     {"replay", bs_cmd_replay, "re-run experiments, reset a group, re-publish a time window"},
+    {"results", bs_cmd_results, "list or fetch a completed job's exported files"},
 };
 
 static void usage(FILE *out) {

@@ -14,6 +14,11 @@
  *      `bmdstream analyze`, the same JSON; --print-settings prints it and
  *      exits) and the annotation keys;
  *   6. prints the job id; with --wait follows the job to its end.
+ *
+ * --register-only stops after step 4 and prints the event's data (without
+ * job_id) as JSON: an upstream system then publishes experiment-imported
+ * itself with a job id of its own (schemas/README.md, "Publishing
+ * experiment-imported yourself"; examples/upstream_producer.py).
  */
 #include <gsl/gsl_errno.h>
 #include <inttypes.h>
@@ -104,6 +109,12 @@ int main(int argc, char **argv) {
     rc = 2;
     goto done;
   }
+  int register_only = bs_config_get_bool(cfg, "register_only");
+  if (register_only && bs_config_get_bool(cfg, "wait")) {
+    fprintf(stderr, "bmdstream-import: --register-only starts no job to --wait for\n");
+    rc = 2;
+    goto done;
+  }
   bs_objstore_options so = bs_objstore_options_from_config(cfg);
   if (bs_objstore_new(&so, &store, errstr, sizeof(errstr)) != BS_OK ||
       bs_db_connect(bs_config_get(cfg, "database_url"), &db, errstr, sizeof(errstr)) != BS_OK) {
@@ -177,6 +188,21 @@ int main(int argc, char **argv) {
                    cm ? cmap : NULL, "gmt_key", gm ? gmt : NULL);
   if (!data) {
     rc = fail("out of memory building the event");
+    goto done;
+  }
+  if (register_only) {
+    char *text = json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!text) {
+      rc = fail("out of memory printing the event's data");
+      goto done;
+    }
+    printf("%s\n", text);
+    free(text);
+    fprintf(stderr,
+            "registered experiment %" PRId64 " (%zu probes x %zu samples, %s) as %s; no job, "
+            "no event\n",
+            experiment, ds->n_probes, ds->n_samples, name, key);
+    rc = 0;
     goto done;
   }
 

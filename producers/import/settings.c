@@ -24,6 +24,11 @@ const bs_config_param bs_import_params[] = {
     {"category_map", BS_CFG_STRING, NULL, "BMDExpress defined-category map (category -> gene)", 0},
     {"gmt", BS_CFG_STRING, NULL, "gene sets in GMT format (instead of --category-map)", 0},
     {"wait", BS_CFG_BOOL, "false", "follow the job to its end (exit 1 if it fails)", 0},
+    {"register_only", BS_CFG_BOOL, "false",
+     "store the experiment (rows, matrix.bin, annotation files), print the experiment-imported "
+     "data as JSON and stop: no job, no event (for an upstream system that publishes the event "
+     "itself, examples/upstream_producer.py)",
+     0},
     {"print_settings", BS_CFG_BOOL, "false",
      "print the analysis settings the event would carry, and exit", 0},
 };
@@ -32,7 +37,8 @@ const size_t bs_import_params_count = sizeof(bs_import_params) / sizeof(bs_impor
 static void usage(const bs_config *cfg) {
   printf("usage: bmdstream-import --user NAME --project ID (--matrix FILE | --matrix-key KEY)\n"
          "         [--probe-map FILE (--category-map FILE | --gmt FILE)] [analysis flags]\n\n"
-         "Imports an expression matrix and starts its analysis; prints the job id.\n\n"
+         "Imports an expression matrix and starts its analysis; prints the job id.\n"
+         "With --register-only: stores it and prints the event's data instead.\n\n"
          "options:\n");
   bs_config_usage(cfg, stdout);
   printf("\nanalysis flags (the same as bmdstream analyze; default in brackets):\n");

@@ -1,6 +1,6 @@
 /*
- * test_jobs_db.c - the jobs table's monotone merge and the project
- * ownership rule, against the real PostgreSQL.
+ * test_jobs_db.c - the jobs table's monotone merge, the project
+ * ownership rule and the job_results rows, against the real PostgreSQL.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "bs/accounts.h"
+#include "bs/job_results.h"
 #include "bs/jobs.h"
 #include "test_stack.h"
 
@@ -115,6 +116,47 @@ static void test_failed_job_keeps_its_error(void **state) {
                    BS_ERR_NOT_FOUND);
 }
 
+static void test_job_results_recorded_once(void **state) {
+  fixture *f = *state;
+  char err[512];
+  const char *job = "6f1c2b1e-0000-4000-8000-000000000003";
+  assert_int_equal(
+      bs_job_create(f->db, job, f->user, f->project, "analysis", NULL, err, sizeof(err)), BS_OK);
+  bs_job_row row;
+  assert_int_equal(bs_job_get(f->db, job, &row, err, sizeof(err)), BS_OK);
+  assert_int_equal(row.user_id, f->user);
+  assert_int_equal(row.project_id, f->project);
+  bs_job_export *rows = NULL;
+  size_t n = 9;
+  assert_int_equal(bs_job_results_get(f->db, job, &rows, &n, err, sizeof(err)), BS_OK);
+  assert_int_equal(n, 0);
+  assert_null(rows);
+  assert_int_equal(bs_job_results_add(f->db, job, "prefilter", 4, "projects/1/exports/prefilter/4",
+                                      err, sizeof(err)),
+                   BS_OK);
+  assert_int_equal(
+      bs_job_results_add(f->db, job, "bmd", 5, "projects/1/exports/bmd/5", err, sizeof(err)),
+      BS_OK);
+  /* re-delivered: the first record stands */
+  assert_int_equal(
+      bs_job_results_add(f->db, job, "bmd", 6, "projects/1/exports/bmd/6", err, sizeof(err)),
+      BS_OK);
+  assert_int_equal(bs_job_results_get(f->db, job, &rows, &n, err, sizeof(err)), BS_OK);
+  assert_int_equal(n, 2);
+  int bmd = strcmp(rows[0].stage, "bmd") == 0 ? 0 : 1;
+  assert_string_equal(rows[bmd].stage, "bmd");
+  assert_int_equal(rows[bmd].result_id, 5);
+  assert_string_equal(rows[bmd].prefix, "projects/1/exports/bmd/5");
+  assert_string_equal(rows[1 - bmd].stage, "prefilter");
+  assert_int_equal(rows[1 - bmd].result_id, 4);
+  free(rows);
+  /* no such job: refused, not recorded */
+  assert_int_equal(bs_job_results_add(f->db, "no-such-job", "bmd", 5, "projects/1/exports/bmd/5",
+                                      err, sizeof(err)),
+                   BS_ERR_PERMANENT);
+  assert_non_null(strstr(err, "no-such-job"));
+}
+
 static void test_project_ownership(void **state) {
   fixture *f = *state;
   char err[512];
@@ -131,6 +173,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_job_lifecycle_is_monotone),
       cmocka_unit_test(test_failed_job_keeps_its_error),
+      cmocka_unit_test(test_job_results_recorded_once),
       cmocka_unit_test(test_project_ownership),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -43,6 +43,20 @@ static int count_keys(void *o, const char *k, uint64_t sz) {
   return 0;
 }
 
+/* bs_objstore_progress_cb: the counts told, which must grow. */
+typedef struct told {
+  uint64_t last;
+  int calls, grew;
+} told;
+
+static void told_cb(void *opaque, uint64_t received) {
+  told *t = opaque;
+  if (t->calls > 0 && received <= t->last)
+    t->grew = 0;
+  t->last = received;
+  t->calls++;
+}
+
 static void test_awkward_keys_round_trip(void **state) {
   (void)state;
   bs_objstore *s = open_store(NULL);
@@ -141,6 +155,19 @@ static void test_streaming_file(void **state) {
   char cmd[200];
   snprintf(cmd, sizeof(cmd), "cmp -s %s %s", src, dst);
   assert_int_equal(system(cmd), 0);
+  /* With progress: growing counts, the last one the whole object; an
+   * error document (404) is not counted. */
+  told t = {0, 0, 1};
+  assert_int_equal(bs_objstore_get_file_progress(s, key, dst, told_cb, &t, err, sizeof(err)),
+                   BS_OK);
+  assert_true(t.calls >= 2 && t.grew);
+  assert_int_equal(t.last, 3 * 1024 * 1024);
+  assert_int_equal(system(cmd), 0);
+  told none = {0, 0, 1};
+  snprintf(key, sizeof(key), "%s/stream/missing.bin", prefix);
+  assert_int_equal(bs_objstore_get_file_progress(s, key, dst, told_cb, &none, err, sizeof(err)),
+                   BS_ERR_NOT_FOUND);
+  assert_int_equal(none.calls, 0);
   /* A failed download leaves the earlier file as it was. */
   snprintf(key, sizeof(key), "%s/stream/missing.bin", prefix);
   assert_int_equal(bs_objstore_get_file(s, key, dst, err, sizeof(err)), BS_ERR_NOT_FOUND);

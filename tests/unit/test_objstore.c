@@ -21,6 +21,20 @@
 #include "../../common/services/objstore_internal.h"
 #include "bs/objstore.h"
 
+/* bs_objstore_progress_cb: the counts told, which must grow. */
+typedef struct told {
+  uint64_t last;
+  int calls, grew;
+} told;
+
+static void told_cb(void *opaque, uint64_t received) {
+  told *t = opaque;
+  if (t->calls > 0 && received <= t->last)
+    t->grew = 0;
+  t->last = received;
+  t->calls++;
+}
+
 static void test_key_encoding(void **state) {
   (void)state;
   char out[256];
@@ -341,6 +355,12 @@ static void test_file_backend(void **state) {
   assert_int_equal(bs_objstore_get_file(s, "big/file.bin", dst, err, 512), BS_OK);
   assert_int_equal(bs_objstore_head(s, "big/file.bin", &info, err, 512), BS_OK);
   assert_int_equal(info.size, 200000);
+  /* With progress: growing counts, the last one the whole object. */
+  told t = {0, 0, 1};
+  assert_int_equal(bs_objstore_get_file_progress(s, "big/file.bin", dst, told_cb, &t, err, 512),
+                   BS_OK);
+  assert_true(t.calls >= 2 && t.grew);
+  assert_int_equal(t.last, 200000);
   /* A failed download leaves the earlier file whole and no part file. */
   assert_int_equal(bs_objstore_get_file(s, "big/missing.bin", dst, err, 512), BS_ERR_NOT_FOUND);
   struct stat sb;

@@ -1,7 +1,8 @@
 /*
  * test_stages.c - the stage table (bs/stages.h): the stages chain topic to
  * topic, their progress shares tile 0..1, every message format takes one
- * count, and the look-ups and messages the runtime and the tracker use.
+ * count, and the look-ups, messages and export prefixes the runtime and
+ * the tracker use.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -56,6 +57,29 @@ static void test_lookups(void **state) {
   assert_null(bs_stage_info_find(NULL));
 }
 
+static void test_export_prefix(void **state) {
+  (void)state;
+  char buf[128];
+  /* every stage after the import exports its own result, named in its output */
+  const char *keys[] = {NULL, "prefilter_result_id", "bmd_result_id", "category_result_id"};
+  assert_int_equal(bs_stage_infos_count, sizeof(keys) / sizeof(keys[0]));
+  for (size_t i = 0; i < bs_stage_infos_count; i++) {
+    if (!keys[i])
+      assert_null(bs_stage_infos[i].export_key);
+    else
+      assert_string_equal(bs_stage_infos[i].export_key, keys[i]);
+  }
+  assert_int_equal(bs_stage_export_prefix(bs_stage_info_find("category"), 7, 12, buf, sizeof(buf)),
+                   0);
+  assert_string_equal(buf, "projects/7/exports/category/12");
+  /* the largest ids fit in 128 bytes; a short buffer is refused */
+  assert_int_equal(bs_stage_export_prefix(bs_stage_info_find("prefilter"), INT64_MAX, INT64_MAX,
+                                          buf, sizeof(buf)),
+                   0);
+  assert_string_equal(buf, "projects/9223372036854775807/exports/prefilter/9223372036854775807");
+  assert_int_equal(bs_stage_export_prefix(bs_stage_info_find("bmd"), 7, 12, buf, 20), -1);
+}
+
 static void test_done_message(void **state) {
   (void)state;
   char buf[128];
@@ -72,6 +96,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rows_chain_and_tile),
       cmocka_unit_test(test_lookups),
+      cmocka_unit_test(test_export_prefix),
       cmocka_unit_test(test_done_message),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

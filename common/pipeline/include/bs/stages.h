@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bs/topics.h"
 
@@ -27,6 +28,8 @@ typedef struct bs_stage_info {
   const char *done;       /* ... once its output is out: a format of one %lld, */
   const char *done_count; /* the output data's count it shows */
   const char *result_key; /* the output data's id of the job's result; NULL: none */
+  const char *export_key; /* the output data's id of the result whose exports the
+                             stage wrote (bs_stage_export_prefix); NULL: none */
 } bs_stage_info;
 
 /* The rows, in pipeline order. */
@@ -37,6 +40,14 @@ extern const size_t bs_stage_infos_count;
  * there is none. */
 const bs_stage_info *bs_stage_info_find(const char *name);
 const bs_stage_info *bs_stage_info_of_output(bs_topic topic);
+
+/* Where a stage writes the exports of its result result_id:
+ * "projects/<project_id>/exports/<stage name>/<result_id>" (the step adds
+ * "/<file>"). The stages write there and the tracker records it for the
+ * job (bs/jobs.h), so the two cannot disagree. 128 bytes always suffice
+ * (two 64-bit ids and a stage name); -1 when buf is too small. */
+int bs_stage_export_prefix(const bs_stage_info *info, int64_t project_id, int64_t result_id,
+                           char *buf, size_t size);
 
 /* The row's done message for the data of its output event (borrowed; a
  * missing count reads 0), written into buf. */

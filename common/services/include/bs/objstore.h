@@ -78,6 +78,17 @@ bs_status bs_objstore_get(bs_objstore *store, const char *key, size_t max_len, v
 bs_status bs_objstore_get_file(bs_objstore *store, const char *key, const char *path, char *errstr,
                                size_t errstr_size) __attribute__((warn_unused_result));
 
+/* Told, while an object arrives, how many of its bytes are in so far
+ * (growing; the last call has them all; an empty object: no call). */
+typedef void (*bs_objstore_progress_cb)(void *opaque, uint64_t received);
+
+/* bs_objstore_get_file, calling progress_cb(opaque, received) as the bytes
+ * arrive (progress_cb may be NULL). */
+bs_status bs_objstore_get_file_progress(bs_objstore *store, const char *key, const char *path,
+                                        bs_objstore_progress_cb progress_cb, void *opaque,
+                                        char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
 bs_status bs_objstore_head(bs_objstore *store, const char *key, bs_object_info *info, char *errstr,
                            size_t errstr_size) __attribute__((warn_unused_result));
 

@@ -62,6 +62,8 @@ typedef struct bs_job_row {
   char message[512];
   char error[512];
   int64_t result_id;
+  int64_t user_id;
+  int64_t project_id; /* 0: none */
 } bs_job_row;
 
 bs_status bs_job_get(bs_db *db, const char *job_id, bs_job_row *row, char *errstr,

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""upstream_producer.py - an upstream lab system that starts a bmdstream
+analysis by publishing `experiment-imported` itself, with the confluent-kafka
+client (the contract: schemas/asyncapi.yaml, schemas/README.md).
+
+What `experiment-imported` announces must exist before the event is out: the
+experiment's row in PostgreSQL and its matrix as `matrix.bin` in the object
+store (docs/matrix-bin.md), with the annotation files beside it. This example
+leaves that to `bmdstream-import --register-only`, which stores them - from a
+local file, or from an expression file the lab already uploaded under
+`projects/<project>/` (`--matrix-key`) - and prints the event's `data`
+without a job id. The example then:
+
+  1. gives the analysis a job id of its own (a UUID); the first stage and
+     the job tracker create the job (QUEUED) when they see the event;
+  2. wraps the data in a CloudEvents 1.0 envelope (structured JSON mode, no
+     Kafka headers) and produces it to `<prefix>experiment-imported` with
+     the experiment id as the key, idempotently, waiting for the broker's
+     acknowledgement;
+  3. prints the job id; with --wait, follows the job on `job-events` until a
+     COMPLETED (exit 0) or FAILED (exit 1) event for it.
+
+    python3 examples/upstream_producer.py --bootstrap 127.0.0.1:9092 \\
+        --user ana --project 7 --matrix-key "projects/7/uploads/example data 1.txt" \\
+        --probe-map probe_map.txt --category-map category_map.txt --wait 900 \\
+        -- --prefilter anova --p-cutoff 0.05
+
+`bmdstream-import` reads the database and object store settings from the
+environment (BMDSTREAM_DATABASE_URL, BMDSTREAM_S3_*; README.md,
+"Configuration"). Arguments after `--` are bmdstream's analysis flags
+(`bmdstream settings --help`).
+"""
+import argparse
+import datetime
+import json
+import subprocess
+import sys
+import time
+import uuid
+
+from confluent_kafka import Consumer, KafkaException, Producer
+
+SOURCE = "/lab/upstream-producer"  # CloudEvents source: names this producer
+
+
+def register(args):
+    """Stores the experiment with bmdstream-import; the event's data."""
+    cmd = [args.import_bin, "--register-only", "--user", args.user,
+           "--project", str(args.project)]
+    cmd += ["--matrix", args.matrix] if args.matrix else ["--matrix-key", args.matrix_key]
+    for flag, value in (("--probe-map", args.probe_map), ("--category-map", args.category_map),
+                        ("--gmt", args.gmt)):
+        if value:
+            cmd += [flag, value]
+    out = subprocess.run(cmd + args.analysis, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"upstream_producer: bmdstream-import refused: {out.stderr.strip()}")
+    return json.loads(out.stdout)
+
+
+def envelope(data):
+    """The CloudEvents 1.0 envelope of experiment-imported (schemas/README.md)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),  # a new announcement: a new id
+        "type": "bmdstream.experiment-imported.v1",
+        "source": SOURCE,
+        "time": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "subject": f"projects/{data['project_id']}/experiments/{data['experiment_id']}",
+        "datacontenttype": "application/json",
+        "data": data,
+    }
+
+
+def publish(args, conf, event):
+    """Produces the event and waits for the broker's acknowledgement."""
+    producer = Producer(dict(conf, **{
+        "enable.idempotence": True,  # acks=all, no duplicates from retries
+        "partitioner": "murmur2_random",  # bmdstream's (and Java's) partitioner
+        "client.id": "upstream-producer"}))
+    delivered = []
+    producer.produce(args.topic_prefix + "experiment-imported",
+                     key=str(event["data"]["experiment_id"]).encode(),
+                     value=json.dumps(event).encode(),
+                     on_delivery=lambda err, msg: delivered.append(err))
+    if producer.flush(30) != 0 or delivered != [None]:
+        sys.exit(f"upstream_producer: not delivered: {delivered or 'timed out'}")
+
+
+def wait(args, conf, job_id):
+    """Follows the job's events until it ends: 0 COMPLETED, 1 FAILED, 3 timeout."""
+    consumer = Consumer(dict(conf, **{
+        "group.id": f"upstream-producer-{job_id}", "auto.offset.reset": "earliest",
+        "enable.auto.commit": False}))
+    consumer.subscribe([args.topic_prefix + "job-events"])
+    deadline = time.monotonic() + args.wait
+    try:
+        while time.monotonic() < deadline:
+            msg = consumer.poll(1.0)
+            if msg is None:
+                continue
+            if msg.error():
+                raise KafkaException(msg.error())
+            data = json.loads(msg.value()).get("data", {})
+            if data.get("job_id") != job_id:
+                continue
+            print(f"job {job_id}: {data['status']} {data['progress']:.0%} {data['message']}",
+                  file=sys.stderr)
+            if data["status"] in ("COMPLETED", "FAILED"):
+                return 0 if data["status"] == "COMPLETED" else 1
+        print(f"job {job_id}: not finished after {args.wait} s", file=sys.stderr)
+        return 3
+    finally:
+        consumer.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bootstrap", required=True, help="Kafka bootstrap servers")
+    ap.add_argument("--topic-prefix", default="", help="the deployment's topic prefix")
+    ap.add_argument("-X", dest="kafka", action="append", default=[], metavar="PROP=VALUE",
+                    help="a librdkafka property, e.g. security.protocol=SASL_SSL")
+    ap.add_argument("--user", required=True)
+    ap.add_argument("--project", type=int, required=True)
+    matrix = ap.add_mutually_exclusive_group(required=True)
+    matrix.add_argument("--matrix", help="a local BMDExpress expression file")
+    matrix.add_argument("--matrix-key", help="an expression file already uploaded under "
+                        "projects/<project>/")
+    ap.add_argument("--probe-map")
+    ap.add_argument("--category-map")
+    ap.add_argument("--gmt")
+    ap.add_argument("--import-bin", default="bmdstream-import")
+    ap.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                    help="follow the job until it ends (0: do not)")
+    ap.add_argument("analysis", nargs="*", help="bmdstream analysis flags, after --")
+    args = ap.parse_args()
+    conf = {"bootstrap.servers": args.bootstrap}
+    conf.update(kv.split("=", 1) for kv in args.kafka)
+
+    data = register(args)
+    job_id = str(uuid.uuid4())
+    data = {"job_id": job_id, **data}
+    publish(args, conf, envelope(data))
+    print(job_id, flush=True)
+    return wait(args, conf, job_id) if args.wait > 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
