@@ -123,6 +123,110 @@ static void ncv_restarts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS],
   }
 }
 
+/*
+ * Linear, non-constant variance: sigma^2 = alpha |m|^rho with rho < 0
+ * grows without bound where the mean crosses 0, so a line that stays near
+ * 0 and crosses it at a dose group can shape the variance there (a local
+ * optimum the least-squares starts never approach). Starts
+ *   m(x) = s eps (x - x_j)   (eps = 0.01 in scaled units)
+ * through 0 at each dosed group x_j, with rho on a grid of negative
+ * values and ln alpha re-solved.
+ */
+static void ncv_zero_crossing_starts(const bmd_problem *p, double *best, double *nll_best,
+                                     int *st_best) {
+  static const double rhos[] = {-0.5, -1.0, -2.0, -4.0};
+  size_t k = p->n_mean;
+  for (size_t j = 1; j < p->n_groups; j++)
+    for (size_t r = 0; r < sizeof(rhos) / sizeof(rhos[0]); r++) {
+      double th[BMD_MAX_PARAMS] = {0}, nll, eps = 0.01;
+      th[0] = -p->sign * eps * p->x[j];
+      th[1] = p->sign * eps;
+      bmd_clamp(p, th);
+      th[k] = rhos[r];
+      if (th[k] < p->lb[k] || th[k] > p->ub[k])
+        continue;
+      bmd_variance_scale_start(p, th);
+      int st = bmd_optim_mle(p, th, &nll);
+      if (st != BMD_FIT_FAILED && nll < *nll_best - 1e-9) {
+        *nll_best = nll;
+        *st_best = st;
+        memcpy(best, th, BMD_MAX_PARAMS * sizeof(double));
+      }
+    }
+}
+
+/*
+ * Multi-start maximum likelihood: each start with rho from the regression
+ * of ln s^2 on ln |ybar|, and (non-constant variance) again with that rho
+ * halved until alpha lies in its box, when it does not; then the
+ * non-constant-variance restarts. The best parameters and their NLL;
+ * returns the best fit's status (BMD_FIT_FAILED when none converged).
+ */
+static int multistart_mle(const bmd_problem *p, double *best, double *nll_best) {
+  double starts[16][BMD_MAX_PARAMS];
+  size_t ns = p->def->starts(p, starts, p->def->n_starts);
+  int st_best = BMD_FIT_FAILED;
+  for (size_t s = 0; s < 2 * ns; s++) {
+    double th[BMD_MAX_PARAMS] = {0}, nll;
+    memcpy(th, starts[s / 2], p->n_mean * sizeof(double));
+    bmd_clamp(p, th);
+    if (!bmd_variance_start(p, th, (int)(s % 2)) && s % 2)
+      continue;
+    int st = bmd_optim_mle(p, th, &nll);
+    if (st != BMD_FIT_FAILED && nll < *nll_best - 1e-12) {
+      *nll_best = nll;
+      st_best = st;
+      memcpy(best, th, BMD_MAX_PARAMS * sizeof(double));
+    }
+  }
+  if (p->ncv && st_best != BMD_FIT_FAILED)
+    ncv_restarts(p, starts, ns, best, nll_best, &st_best);
+  if (p->ncv && p->def->poly_degree == 1 && st_best != BMD_FIT_FAILED)
+    ncv_zero_crossing_starts(p, best, nll_best, &st_best);
+  return st_best;
+}
+
+/*
+ * Exp 4/5 decreasing hold Exp 2/3 as c -> 0:
+ *   a (c - (c - 1) exp(-(b x)^d)) -> a exp(-(b x)^d)
+ * and their optimum can lie in that corner (ln c on its lower bound; with
+ * non-constant variance a mean tending to 0 also shapes sigma^2 = alpha
+ * |m|^rho), which the grid starts of exp45_starts, with c from least
+ * squares, miss. So the nested model is fitted as well (its own starts
+ * and restarts, same scaling: a, b and d mean the same) and its optimum,
+ * with ln c at the bound, is one more start; Exp 4/5 is then never worse
+ * than Exp 2/3 on the same data, up to c = e^-20.
+ */
+static void nested_exp_start(const bmd_problem *p, const bmd_suffstat *ss, bmd_model m,
+                             const bmd_fit_options *opt, double maxd, double *best,
+                             double *nll_best, int *st_best) {
+  const bmd_model_def *inner =
+      bmd_model_def_get(m == BMD_MODEL_EXP5 ? BMD_MODEL_EXP3 : BMD_MODEL_EXP2);
+  double *buf = malloc(3 * ss->n_groups * sizeof(double));
+  if (!buf)
+    return;
+  bmd_problem q;
+  problem_scaled(&q, ss, inner, p->ncv, p->sign, maxd, buf);
+  q.bmr_type = p->bmr_type;
+  q.bmr = p->bmr;
+  bmd_problem_bounds(&q, opt);
+  double th_in[BMD_MAX_PARAMS], nll_in = HUGE_VAL;
+  if (multistart_mle(&q, th_in, &nll_in) != BMD_FIT_FAILED) {
+    /* (a, b[, d], variance...) -> (a, b, ln c = lower bound[, d], variance...) */
+    double th[BMD_MAX_PARAMS] = {0}, nll;
+    int lc = p->def->log_c;
+    for (size_t j = 0, k = 0; j < p->n_par; j++)
+      th[j] = (int)j == lc ? p->lb[lc] : th_in[k++];
+    int st = bmd_optim_mle(p, th, &nll);
+    if (st != BMD_FIT_FAILED && nll < *nll_best - 1e-12) {
+      *nll_best = nll;
+      *st_best = st;
+      memcpy(best, th, BMD_MAX_PARAMS * sizeof(double));
+    }
+  }
+  free(buf);
+}
+
 static void result_blank(bmd_fit_result *out, bmd_model m, const bmd_fit_options *opt) {
   memset(out, 0, sizeof(*out));
   out->model = m;
@@ -214,29 +318,10 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
     p.bmr /= p.scale_y;
   bmd_problem_bounds(&p, opt);
 
-  /* multi-start maximum likelihood */
-  double starts[16][BMD_MAX_PARAMS];
-  size_t ns = def->starts(&p, starts, def->n_starts);
   double best[BMD_MAX_PARAMS], nll_best = HUGE_VAL;
-  int st_best = BMD_FIT_FAILED;
-  /* each start with rho from the regression of ln s^2 on ln |ybar|, and
-   * (non-constant variance) again with that rho halved until alpha lies
-   * in its box, when it does not */
-  for (size_t s = 0; s < 2 * ns; s++) {
-    double th[BMD_MAX_PARAMS] = {0}, nll;
-    memcpy(th, starts[s / 2], p.n_mean * sizeof(double));
-    bmd_clamp(&p, th);
-    if (!bmd_variance_start(&p, th, (int)(s % 2)) && s % 2)
-      continue;
-    int st = bmd_optim_mle(&p, th, &nll);
-    if (st != BMD_FIT_FAILED && nll < nll_best - 1e-12) {
-      nll_best = nll;
-      st_best = st;
-      memcpy(best, th, sizeof(best));
-    }
-  }
-  if (p.ncv && st_best != BMD_FIT_FAILED)
-    ncv_restarts(&p, starts, ns, best, &nll_best, &st_best);
+  int st_best = multistart_mle(&p, best, &nll_best);
+  if (def->log_c >= 0 && p.sign < 0 && st_best != BMD_FIT_FAILED)
+    nested_exp_start(&p, ss, m, opt, maxd, best, &nll_best, &st_best);
   out->status = st_best;
   if (st_best == BMD_FIT_FAILED)
     goto done;
