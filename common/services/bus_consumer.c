@@ -295,6 +295,23 @@ static int assignment_empty(bs_consumer *c) {
   return count_assignment(c->rk) == 0;
 }
 
+/* Handles given up on by bs_consumer_destroy. 2.0.2 asserts in the sticky
+ * assignor (rd_kafka_sticky_assignor_state_destroy: `assignor_state`) when
+ * a consumer that joined its group but never completed a first assignment
+ * is destroyed, with or without close: such a handle is left running until
+ * the process exits instead of aborting it. Kept here, not just dropped, so
+ * that it stays reachable (no leak report) and is counted. */
+enum { ABANDONED_MAX = 16 };
+static rd_kafka_t *abandoned[ABANDONED_MAX];
+static int abandoned_count;
+
+static void abandon(rd_kafka_t *rk) {
+  if (abandoned_count < ABANDONED_MAX)
+    abandoned[abandoned_count++] = rk;
+  bs_warn("kafka consumer: no group assignment came; the consumer is left to the "
+          "process's exit (librdkafka 2.0.2 cannot destroy it before one)");
+}
+
 void bs_consumer_destroy(bs_consumer *c) {
   if (!c)
     return;
@@ -306,7 +323,6 @@ void bs_consumer_destroy(bs_consumer *c) {
        * can hang (#4527). Wait for the first rebalance, unsubscribe, wait
        * for the revoke to empty the assignment, then close. */
       if (poll_until(c, first_rebalance_done, 15000) != 0) {
-        bs_warn("kafka consumer: no group assignment came; destroying without closing");
         close_ok = 0;
       } else {
         rd_kafka_unsubscribe(c->rk);
@@ -320,7 +336,7 @@ void bs_consumer_destroy(bs_consumer *c) {
         bs_warn("kafka consumer close: %s", rd_kafka_err2str(err));
       rd_kafka_destroy(c->rk);
     } else {
-      rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+      abandon(c->rk);
     }
   }
   free(c);

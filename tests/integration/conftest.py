@@ -28,8 +28,24 @@ def with_database(url, dbname):
 
 def psql(url, sql):
     out = subprocess.run(["psql", url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                         check=True, capture_output=True, text=True)
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"psql failed ({out.returncode}) on {sql!r}: {out.stderr.strip()}")
     return out.stdout
+
+
+def drop_database(url, name):
+    """DROP DATABASE ... WITH (FORCE), retried: it gives up when a backend it
+    told to terminate has not exited within 5 s (a loaded CI machine)."""
+    import time
+    for attempt in range(6):
+        try:
+            psql(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            return
+        except RuntimeError:
+            if attempt == 5:
+                raise
+            time.sleep(2)
 
 
 @pytest.fixture
@@ -55,7 +71,7 @@ def fresh_database(database_url):
 
     yield make
     for name in made:
-        psql(database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        drop_database(database_url, name)
 
 
 def free_port():
