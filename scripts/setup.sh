@@ -11,7 +11,8 @@ DEBS=(build-essential cmake ninja-build pkg-config clang-format git curl ca-cert
   librdkafka-dev libpq-dev libjansson-dev libcurl4-openssl-dev zlib1g-dev uuid-dev
   libcmocka-dev libgsl-dev libnlopt-dev libssl-dev libargon2-dev libxml2-dev libmicrohttpd-dev
   postgresql-15 postgresql-client-15 kcat
-  openjdk-17-jre-headless maven python3 python3-venv chromium)
+  openjdk-17-jre-headless maven python3 python3-venv chromium
+  clang-14 libclang-rt-14-dev)
 
 missing=()
 for p in "${DEBS[@]}"; do

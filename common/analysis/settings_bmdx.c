@@ -13,14 +13,18 @@
 #include "bmd/fit.h"
 #include "bs/settings.h"
 
-/* Sets path to value (JSON, stolen) in sparse; -1 when out of memory. */
-static int set(json_t *sparse, const char *path, json_t *value) {
+/* Sets path to value (JSON, stolen) in sparse; -1 when the setting refuses
+ * the value (errstr, unless already filled, says which and why) or when out
+ * of memory (errstr left as it is). */
+static int set(json_t *sparse, const char *path, json_t *value, char *errstr, size_t errstr_size) {
   const bs_setting *s = bs_setting_find(path);
   char *text = value && json_is_string(value)            ? strdup(json_string_value(value))
                : json_is_null(value) && s && s->off_word ? strdup(s->off_word)
                                                          : json_dumps(value, JSON_ENCODE_ANY);
   char err[256];
   int rc = s && text ? bs_settings_set_text(sparse, s, text, err, sizeof(err)) : -1;
+  if (rc != 0 && s && text && !errstr[0])
+    snprintf(errstr, errstr_size, "setting %s: %s", path, err);
   free(text);
   json_decref(value);
   return rc;
@@ -30,19 +34,25 @@ static json_t *optional(int on, double v) {
   return on ? json_real(v) : json_null();
 }
 
-static int prefilter_settings(const bs_bmdx_prefilter *p, json_t *s, bs_bmdx_analysis *a) {
-  int rc = set(s, "prefilter.method", json_string(p->type));
-  rc |= set(s, "prefilter.p_cutoff", json_real(p->p_value_cutoff));
-  rc |= set(s, "prefilter.mtc", json_string(p->use_multiple_testing ? "bh" : "none"));
-  rc |= set(s, "prefilter.filter_controls", json_boolean(p->filter_out_control_genes));
-  rc |= set(s, "prefilter.fold_filter", optional(p->use_fold_change, p->fold_change));
+static int prefilter_settings(const bs_bmdx_prefilter *p, json_t *s, bs_bmdx_analysis *a,
+                              char *errstr, size_t errstr_size) {
+  int rc = set(s, "prefilter.method", json_string(p->type), errstr, errstr_size);
+  rc |= set(s, "prefilter.p_cutoff", json_real(p->p_value_cutoff), errstr, errstr_size);
+  rc |= set(s, "prefilter.mtc", json_string(p->use_multiple_testing ? "bh" : "none"), errstr,
+            errstr_size);
+  rc |= set(s, "prefilter.filter_controls", json_boolean(p->filter_out_control_genes), errstr,
+            errstr_size);
+  rc |= set(s, "prefilter.fold_filter", optional(p->use_fold_change, p->fold_change), errstr,
+            errstr_size);
   /* lotelTest 1 Dunnett, 2 t-test (BMDExpress PrefilterConfig; AnalyzeRunner
    * passes lotelTest == 2 as PrefilterService's tTest flag) */
-  rc |= set(s, "prefilter.notel_test", json_string(p->lotel_test == 2 ? "ttest" : "dunnett"));
-  rc |= set(s, "prefilter.notel_p", json_real(p->p_value_lotel));
-  rc |= set(s, "prefilter.notel_fc", json_real(p->fold_change_lotel));
+  rc |= set(s, "prefilter.notel_test", json_string(p->lotel_test == 2 ? "ttest" : "dunnett"),
+            errstr, errstr_size);
+  rc |= set(s, "prefilter.notel_p", json_real(p->p_value_lotel), errstr, errstr_size);
+  rc |= set(s, "prefilter.notel_fc", json_real(p->fold_change_lotel), errstr, errstr_size);
   if (p->number_of_permutations > 0)
-    rc |= set(s, "prefilter.permutations", json_integer(p->number_of_permutations));
+    rc |= set(s, "prefilter.permutations", json_integer(p->number_of_permutations), errstr,
+              errstr_size);
   if (p->number_of_threads > 0)
     a->threads = (unsigned)p->number_of_threads;
   return rc;
@@ -61,54 +71,71 @@ static int bmds_settings(const bs_bmdx_bmds *b, const char *where, json_t *s, bs
       len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? "," : "", b->models[i]);
   }
   char err[256];
-  int rc = bs_settings_set_text(s, bs_setting_find("bmd.models"), list, err, sizeof(err));
+  if (bs_settings_set_text(s, bs_setting_find("bmd.models"), list, err, sizeof(err)) != 0) {
+    snprintf(errstr, errstr_size, "%s: modelConfigs: %s", where, err);
+    return -1;
+  }
+  int rc = 0;
   /* bmdUBmdLEstimationMethod 1 profile, 2 Wald (BMDExpress BMDSInputConfig;
    * AnalyzeRunner sets ToxicR's "fast" limits for 2) */
-  rc |= set(s, "bmd.limits", json_string(b->bmdu_bmdl_method == 2 ? "wald" : "profile"));
-  rc |= set(s, "bmd.variance", json_string(b->constant_variance ? "constant" : "nonconstant"));
-  rc |= set(s, "bmd.bmr_type", json_string(b->bmr_type == 2 ? "rel" : "sd"));
-  rc |= set(s, "bmd.bmr", json_real(b->bmr_factor));
-  rc |= set(s, "bmd.poly.poly2_monotone", json_boolean(b->restrict_poly_monotonic));
-  rc |= set(s, "bmd.step_threshold", json_real(b->step_function_threshold));
-  rc |= set(s, "bmd.selection.poly_test",
-            json_string(b->best_poly_test == 2 ? "lowest_aic" : "nested_chi2"));
-  rc |= set(s, "bmd.selection.poly_p", json_real(b->p_value_cutoff));
-  rc |= set(s, "bmd.selection.limit_use", json_integer(b->bmdl_bmdu_use));
-  rc |= set(s, "bmd.selection.flag_hill", json_boolean(b->flag_hill_with_k));
+  rc |= set(s, "bmd.limits", json_string(b->bmdu_bmdl_method == 2 ? "wald" : "profile"), errstr,
+            errstr_size);
+  rc |= set(s, "bmd.variance", json_string(b->constant_variance ? "constant" : "nonconstant"),
+            errstr, errstr_size);
+  rc |= set(s, "bmd.bmr_type", json_string(b->bmr_type == 2 ? "rel" : "sd"), errstr, errstr_size);
+  rc |= set(s, "bmd.bmr", json_real(b->bmr_factor), errstr, errstr_size);
+  rc |= set(s, "bmd.poly.poly2_monotone", json_boolean(b->restrict_poly_monotonic), errstr,
+            errstr_size);
+  rc |= set(s, "bmd.step_threshold", json_real(b->step_function_threshold), errstr, errstr_size);
+  rc |=
+      set(s, "bmd.selection.poly_test",
+          json_string(b->best_poly_test == 2 ? "lowest_aic" : "nested_chi2"), errstr, errstr_size);
+  rc |= set(s, "bmd.selection.poly_p", json_real(b->p_value_cutoff), errstr, errstr_size);
+  rc |= set(s, "bmd.selection.limit_use", json_integer(b->bmdl_bmdu_use), errstr, errstr_size);
+  rc |= set(s, "bmd.selection.flag_hill", json_boolean(b->flag_hill_with_k), errstr, errstr_size);
   /* kParameterValue 1, 2, 3: k flagged below 1, 1/2, 1/3 of the lowest dose */
-  rc |= set(s, "bmd.selection.hill_k_fraction", json_real(1.0 / b->k_parameter_value));
-  rc |= set(s, "bmd.selection.flagged_hill", json_integer(b->best_model_with_flagged_hill));
-  rc |= set(s, "bmd.selection.flagged_hill_fraction", json_real(b->modify_flagged_hill_fraction));
+  rc |= set(s, "bmd.selection.hill_k_fraction", json_real(1.0 / b->k_parameter_value), errstr,
+            errstr_size);
+  rc |= set(s, "bmd.selection.flagged_hill", json_integer(b->best_model_with_flagged_hill), errstr,
+            errstr_size);
+  rc |= set(s, "bmd.selection.flagged_hill_fraction", json_real(b->modify_flagged_hill_fraction),
+            errstr, errstr_size);
   if (b->number_of_threads > 0)
     a->threads = (unsigned)b->number_of_threads;
   return rc;
 }
 
-static int category_settings(const bmd_category_options *o, json_t *s) {
+static int category_settings(const bmd_category_options *o, json_t *s, char *errstr,
+                             size_t errstr_size) {
   const int *on = o->filter_on;
-  int rc = set(s, "category.filters.remove_promiscuous", json_boolean(o->remove_promiscuous));
+  int rc = set(s, "category.filters.remove_promiscuous", json_boolean(o->remove_promiscuous),
+               errstr, errstr_size);
   rc |= set(s, "category.filters.remove_bmd_above_highest_dose",
-            json_boolean(on[BMD_CAT_FILTER_HIGH_DOSE]));
-  rc |= set(s, "category.filters.fit_p_min", optional(on[BMD_CAT_FILTER_FIT_P], o->fit_p_min));
+            json_boolean(on[BMD_CAT_FILTER_HIGH_DOSE]), errstr, errstr_size);
+  rc |= set(s, "category.filters.fit_p_min", optional(on[BMD_CAT_FILTER_FIT_P], o->fit_p_min),
+            errstr, errstr_size);
   rc |= set(s, "category.filters.r_squared_min",
-            optional(on[BMD_CAT_FILTER_R_SQUARED], o->r_squared_min));
+            optional(on[BMD_CAT_FILTER_R_SQUARED], o->r_squared_min), errstr, errstr_size);
   rc |= set(s, "category.filters.bmd_bmdl_ratio_max",
-            optional(on[BMD_CAT_FILTER_BMD_BMDL], o->bmd_bmdl_max));
+            optional(on[BMD_CAT_FILTER_BMD_BMDL], o->bmd_bmdl_max), errstr, errstr_size);
   rc |= set(s, "category.filters.bmdu_bmd_ratio_max",
-            optional(on[BMD_CAT_FILTER_BMDU_BMD], o->bmdu_bmd_max));
+            optional(on[BMD_CAT_FILTER_BMDU_BMD], o->bmdu_bmd_max), errstr, errstr_size);
   rc |= set(s, "category.filters.bmdu_bmdl_ratio_max",
-            optional(on[BMD_CAT_FILTER_BMDU_BMDL], o->bmdu_bmdl_max));
+            optional(on[BMD_CAT_FILTER_BMDU_BMDL], o->bmdu_bmdl_max), errstr, errstr_size);
   rc |= set(s, "category.filters.low_dose_fold",
-            optional(on[BMD_CAT_FILTER_LOW_DOSE], o->low_dose_fold));
+            optional(on[BMD_CAT_FILTER_LOW_DOSE], o->low_dose_fold), errstr, errstr_size);
   rc |= set(s, "category.filters.fold_change_min",
-            optional(on[BMD_CAT_FILTER_FOLD_CHANGE], o->fold_change_min));
+            optional(on[BMD_CAT_FILTER_FOLD_CHANGE], o->fold_change_min), errstr, errstr_size);
   rc |= set(s, "category.filters.remove_direction",
             on[BMD_CAT_FILTER_DIRECTION] ? json_string(o->remove_direction > 0 ? "up" : "down")
-                                         : json_null());
+                                         : json_null(),
+            errstr, errstr_size);
   rc |= set(s, "category.filters.min_genes_in_set",
-            o->min_genes_on ? json_integer((json_int_t)o->min_genes) : json_null());
+            o->min_genes_on ? json_integer((json_int_t)o->min_genes) : json_null(), errstr,
+            errstr_size);
   rc |= set(s, "category.filters.max_genes_in_set",
-            o->max_genes_on ? json_integer((json_int_t)o->max_genes) : json_null());
+            o->max_genes_on ? json_integer((json_int_t)o->max_genes) : json_null(), errstr,
+            errstr_size);
   return rc;
 }
 
@@ -116,21 +143,23 @@ int bs_settings_from_bmdx(const bs_bmdx_config *cfg, size_t expression, size_t p
                           size_t bmds, size_t category, json_t *sparse, bs_bmdx_analysis *a,
                           char *errstr, size_t errstr_size) {
   memset(a, 0, sizeof(*a));
+  errstr[0] = '\0';
   char where[64];
   if (expression >= cfg->n_expression) {
     snprintf(errstr, errstr_size, "%s: no expressionDataConfigs[%zu]", cfg->path, expression);
     return -1;
   }
   const bs_bmdx_expression *e = &cfg->expression[expression];
-  int rc = set(sparse, "prefilter.log_base", json_string(bs_settings_log_base_name(e->log_base)));
+  int rc = set(sparse, "prefilter.log_base", json_string(bs_settings_log_base_name(e->log_base)),
+               errstr, errstr_size);
   if (!(a->matrix = bs_bmdx_config_resolve(cfg, e->input_file_name)))
     goto oom;
   if (prefilter == BS_BMDX_NONE)
-    rc |= set(sparse, "prefilter.method", json_string("none"));
+    rc |= set(sparse, "prefilter.method", json_string("none"), errstr, errstr_size);
   else
-    rc |= prefilter_settings(&cfg->prefilter[prefilter], sparse, a);
+    rc |= prefilter_settings(&cfg->prefilter[prefilter], sparse, a, errstr, errstr_size);
   if (bmds == BS_BMDX_NONE) {
-    rc |= set(sparse, "last_step", json_string("prefilter"));
+    rc |= set(sparse, "last_step", json_string("prefilter"), errstr, errstr_size);
   } else {
     snprintf(where, sizeof(where), "%s: bmdsConfigs[%zu]", cfg->path, bmds);
     if (bmds_settings(&cfg->bmds[bmds], where, sparse, a, errstr, errstr_size) != 0)
@@ -138,15 +167,22 @@ int bs_settings_from_bmdx(const bs_bmdx_config *cfg, size_t expression, size_t p
   }
   if (category != BS_BMDX_NONE) {
     const bs_bmdx_category *k = &cfg->category[category];
-    rc |= set(sparse, "category.type", json_string(k->type)); /* defined or gene */
+    rc |= set(sparse, "category.type", json_string(k->type), errstr,
+              errstr_size); /* defined or gene */
     if (strcmp(k->type, "defined") == 0 &&
         (!(a->probe_map = bs_bmdx_config_resolve(cfg, k->probe_file)) ||
          !(a->category_map = bs_bmdx_config_resolve(cfg, k->category_file))))
       goto oom;
-    rc |= category_settings(&k->options, sparse);
+    rc |= category_settings(&k->options, sparse, errstr, errstr_size);
   }
   if (rc == 0)
     return 0;
+  if (errstr[0]) { /* a value the setting refuses */
+    char why[512];
+    snprintf(why, sizeof(why), "%s", errstr);
+    snprintf(errstr, errstr_size, "%s: %s", cfg->path, why);
+    goto fail;
+  }
 oom:
   snprintf(errstr, errstr_size, "out of memory");
 fail:

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "bs/bmdx_config.h"
+#include "bs/settings_bmdx.h"
 
 #define CONFIGS BS_TEST_DATA "/bmdexpress/analyze-configs/"
 
@@ -172,6 +173,48 @@ static void test_bad_configs(void **state) {
   bs_bmdx_config_destroy(NULL);
 }
 
+/* Reads text as a config (it must parse), maps its first sections onto
+ * settings and expects a refusal naming the file and needle. Found by
+ * fuzz_bmdx_config: a refused value used to come back as "out of memory",
+ * or with no message at all. */
+static void expect_mapping_refusal(const char *text, const char *needle) {
+  char path[] = "/tmp/bmdx_config_XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  FILE *f = fdopen(fd, "w");
+  fputs(text, f);
+  fclose(f);
+  char err[512] = "";
+  bs_bmdx_config *cfg = bs_bmdx_config_read(path, err, sizeof err);
+  unlink(path);
+  if (!cfg)
+    fail_msg("refused while reading: %s", err);
+  json_t *sparse = json_object();
+  bs_bmdx_analysis a;
+  size_t prefilter = cfg->n_prefilter ? 0 : BS_BMDX_NONE, bmds = cfg->n_bmds ? 0 : BS_BMDX_NONE;
+  assert_int_equal(
+      bs_settings_from_bmdx(cfg, 0, prefilter, bmds, BS_BMDX_NONE, sparse, &a, err, sizeof err),
+      -1);
+  if (!strstr(err, needle) || !strstr(err, path))
+    fail_msg("error \"%s\" lacks \"%s\" or the file name", err, needle);
+  json_decref(sparse);
+  bs_bmdx_config_destroy(cfg);
+}
+
+static void test_mapping_refusals(void **state) {
+  (void)state;
+  const char *expr = "\"expressionDataConfigs\":[{\"inputFileName\":\"x.txt\"}]";
+  char buf[1024];
+  snprintf(buf, sizeof buf,
+           "{%s, \"bmdsConfigs\":[{\"modelConfigs\":[{\"@type\":\"poly\",\"degree\":1},"
+           "{\"@type\":\"poly\",\"degree\":1}]}]}",
+           expr);
+  expect_mapping_refusal(buf, "bmdsConfigs[0]: modelConfigs:");
+  snprintf(buf, sizeof buf, "{%s, \"preFilterConfigs\":[{\"@type\":\"anova\",\"pValueCutoff\":5}]}",
+           expr);
+  expect_mapping_refusal(buf, "prefilter.p_cutoff");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_etap),
@@ -179,6 +222,7 @@ int main(void) {
       cmocka_unit_test(test_config1_defined),
       cmocka_unit_test(test_all_examples_parse),
       cmocka_unit_test(test_bad_configs),
+      cmocka_unit_test(test_mapping_refusals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
