@@ -249,7 +249,7 @@ double bmd_stat_pearson(const double *x, const double *y, size_t n);
 
 /* BMDExpress's NumberManager.numberFormat(decimals, x): x rounded half
  * even to `decimals` places, more for |x| < 0.1 (one more per leading
- * zero after the point: 0.0123456 -> 0.012346 with 4). */
+ * zero after the point: 0.0123456 -> 0.01235 with 4). */
 double bmd_round_bmdx(double x, int decimals);
 
 #endif
