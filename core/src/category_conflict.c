@@ -73,8 +73,8 @@ double bmd_category_conflict_cutoff(const bmd_category_analysis *ca) {
 
 /* The lowest r over the pairs of rows[0..m) (see the top of the file);
  * x and y are n_samples scratch each. */
-static double min_correlation(const size_t *rows, size_t m, const double *values,
-                              size_t n_samples, double *x, double *y) {
+static double min_correlation(const size_t *rows, size_t m, const double *values, size_t n_samples,
+                              double *x, double *y) {
   double min_r = 1.0;
   for (size_t i = 0; i + 1 < m; i++) {
     for (size_t s = 0; s < n_samples; s++)
@@ -116,7 +116,7 @@ int bmd_category_conflicts(bmd_category_analysis *ca, const bmd_annotation *an,
   }
   for (size_t k = 0; k < np; k++)
     ap_genes[an->probe_gene.a[k]]++;
-  /* gene -> expression rows of its probes (CSR; the order does not matter) */
+    /* gene -> expression rows of its probes (CSR; the order does not matter) */
 #define USABLE(ap) (ap_row[ap] != (size_t)-1 && !(remove_promiscuous && ap_genes[ap] > 1))
   for (size_t k = 0; k < np; k++)
     if (USABLE(an->probe_gene.a[k]))
@@ -131,8 +131,8 @@ int bmd_category_conflicts(bmd_category_analysis *ca, const bmd_annotation *an,
 #undef USABLE
   for (size_t i = 0; i < ca->n_genes; i++) {
     size_t g = ca->genes[i].gene;
-    ca->genes[i].min_correlation = min_correlation(
-        g_rows + g_start[g], g_start[g + 1] - g_start[g], values, n_samples, x, x + n_samples);
+    ca->genes[i].min_correlation = min_correlation(g_rows + g_start[g], g_start[g + 1] - g_start[g],
+                                                   values, n_samples, x, x + n_samples);
   }
   for (size_t c = 0; c < ca->n_results; c++) {
     bmd_category_result *res = &ca->results[c];
