@@ -238,7 +238,8 @@ static int run(categories_args *a, const bs_settings *s) {
                               a->highest, a->lowest, &s->category, err, sizeof(err))) ||
       (s->category.identify_conflicting &&
        bmd_category_conflicts(ca, annot, (const char *const *)ds->probe_ids, ds->values,
-                              ds->n_probes, ds->n_samples, s->category.remove_promiscuous,
+                              ds->n_probes, ds->n_samples,
+                              0 /* every probe of the gene: docs/categories.md */,
                               s->category.conflict_r_cutoff, err, sizeof(err)) != 0)) {
     fprintf(stderr, "bmdstream categories: %s\n", err);
     goto done;

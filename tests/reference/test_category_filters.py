@@ -9,8 +9,8 @@ BMDExpress 3"), each recomputed here from the input files with numpy/scipy:
     --conflicting-probe-r 0.5;
   * conflicting probe sets: for every passed gene of every category, the
     lowest scipy.stats.pearsonr over the pairs of the experiment's probes
-    mapped to that gene alone (float32 values, as BMDExpress stores
-    them), rounded as NumberManager.numberFormat(4, .) with decimal
+    that the probe map maps to the gene, promiscuous ones included (float32
+    values, as BMDExpress stores them), rounded as NumberManager.numberFormat(4, .) with decimal
     HALF_EVEN, listed as "gene(r)" when r < 0.5;
   * up/down split: gene BMD/BMDL/BMDU = mean over the gene's probes that
     pass analyze's default filters; UP/DOWN from Best adverseDirection;
@@ -122,9 +122,9 @@ def test_conflicting_probe_sets(run):
     _, data = read_expression()
     pmap = read_probe_map()
     gene_probes = {}
-    for probe in data:  # experiment probes, promiscuous ones left out
-        if len(pmap.get(probe, [])) == 1:
-            gene_probes.setdefault(pmap[probe][0], []).append(probe)
+    for probe in data:  # every probe-map probe of the gene in the experiment, promiscuous too
+        for g in pmap.get(probe, []):
+            gene_probes.setdefault(g, []).append(probe)
     rows = read_table(os.path.join(run, "categories.tsv"))
     assert rows and "Genes with Conflicting Probesets" in rows[0]
     cache, listed, multi = {}, 0, 0

@@ -209,7 +209,10 @@ size_t bmd_category_n_passed(const bmd_category_analysis *ca);
  * linearCorrelation, genesConfilt): for every gene of the gene table, the
  * probes of the experiment mapped to it (rows ids[0..n_rows) of values,
  * n_samples each, row-major; promiscuous probes left out when
- * remove_promiscuous), the lowest Pearson r over all pairs of their rows
+ * remove_promiscuous, as for BMDExpress's GO/pathway annotation; its
+ * probe-file analyses, defined and gene-level, keep them:
+ * ProbeCategoryMaps.subGenesAllProbes takes every probe-map row of the
+ * gene), the lowest Pearson r over all pairs of their rows
  * (each value first rounded to a 32-bit float, as BMDExpress stores
  * them; a pair whose r is NaN is skipped; 1 when fewer than two),
  * rounded by bmd_round_bmdx(r, 4). A gene is conflicting when that r <
