@@ -130,6 +130,10 @@ static int category_settings(const bmd_category_options *o, json_t *s, char *err
             on[BMD_CAT_FILTER_DIRECTION] ? json_string(o->remove_direction > 0 ? "up" : "down")
                                          : json_null(),
             errstr, errstr_size);
+  rc |= set(s, "category.filters.conflicting_probe_r",
+            optional(o->identify_conflicting, o->conflict_r_cutoff), errstr, errstr_size);
+  rc |= set(s, "category.filters.deduplicate_gene_sets", json_boolean(o->deduplicate), errstr,
+            errstr_size);
   rc |= set(s, "category.filters.min_genes_in_set",
             o->min_genes_on ? json_integer((json_int_t)o->min_genes) : json_null(), errstr,
             errstr_size);

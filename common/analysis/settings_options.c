@@ -129,6 +129,9 @@ static void category_options(const json_t *j, bs_settings *o) {
   c->filter_on[BMD_CAT_FILTER_DIRECTION] = direction != NULL;
   if (direction)
     c->remove_direction = strcmp(direction, "up") == 0 ? 1 : -1;
+  c->identify_conflicting =
+      optional(j, "category.filters.conflicting_probe_r", &c->conflict_r_cutoff);
+  c->deduplicate = flag(j, "category.filters.deduplicate_gene_sets");
   double v;
   if ((c->min_genes_on = optional(j, "category.filters.min_genes_in_set", &v)))
     c->min_genes = (size_t)v;

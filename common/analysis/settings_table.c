@@ -166,6 +166,15 @@ const bs_setting bs_settings_table[] = {
     {"category.filters.remove_direction", BS_SETTING_CHOICE, "null", 1, 0, 0, 0, direction_choices,
      "remove-direction", NULL, "none", NULL, NULL, NULL, NULL,
      "remove probes whose adverse direction is up or down"},
+    {"category.filters.conflicting_probe_r", BS_SETTING_NUMBER, "null", 1, -1, 1, 0, NULL,
+     "conflicting-probe-r", NULL, "none", NULL, NULL, NULL, NULL,
+     "list genes whose probes' expression rows correlate below this (lowest Pearson r over "
+     "probe pairs) in \"Genes with Conflicting Probesets\"; removes nothing; needs the "
+     "expression data"},
+    {"category.filters.deduplicate_gene_sets", BS_SETTING_BOOL, "false", 0, 0, 0, 0, NULL,
+     "deduplicate-gene-sets", "true", NULL, NULL, NULL, NULL, NULL,
+     "eliminate gene-set redundancy: of categories with the same passed genes keep the first "
+     "(and those tying with it on percentage and median BMD)"},
     {"category.filters.min_genes_in_set", BS_SETTING_INT, "null", 1, 1, 1e9, 0, NULL, "min-genes",
      NULL, "none", NULL, NULL, NULL, NULL, "report only categories with at least this many genes"},
     {"category.filters.max_genes_in_set", BS_SETTING_INT, "null", 1, 1, 1e9, 0, NULL, "max-genes",

@@ -219,6 +219,16 @@ static bs_status run_analysis(const bs_settings *s, const bmd_dataset *ds,
                        ds->group_dose[ds->n_groups - 1], lowest, &s->category, errstr, errstr_size);
   if (!o->ca)
     goto done;
+  /* conflicting probe sets: the experiment's expression rows, over every
+   * probe-map probe of a gene, promiscuous or not (0: BMDExpress's
+   * probe-file analyses, ProbeCategoryMaps.subGenesAllProbes) */
+  if (s->category.identify_conflicting &&
+      bmd_category_conflicts(o->ca, annot, (const char *const *)ds->probe_ids, ds->values,
+                             ds->n_probes, ds->n_samples, 0, s->category.conflict_r_cutoff, errstr,
+                             errstr_size) != 0) {
+    st = BS_ERR_RETRIABLE;
+    goto done;
+  }
   bmd_tpod_compute(o->ca, &s->tpod, &o->tpod_values);
   o->tpod =
       bs_tpod_json(&o->tpod_values, bmd_category_n_genes(o->ca), bmd_category_n_results(o->ca));

@@ -5,23 +5,10 @@
 #include "bs/category_config.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bs/error.h"
-
-static void add_warning(bs_category_config *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void add_warning(bs_category_config *c, const char *fmt, ...) {
-  size_t len = strlen(c->warnings);
-  if (len && len + 2 < sizeof(c->warnings))
-    strcat(c->warnings, "; "), len += 2;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(c->warnings + len, sizeof(c->warnings) - len, fmt, ap);
-  va_end(ap);
-}
 
 /* Keys whose non-null, non-false value changes results we cannot produce. */
 static const struct {
@@ -40,7 +27,6 @@ static const struct {
     {"removeStepFunctionWithBMDLower", "the step-function filters are not implemented yet"},
     {"absZScoreMax", "Z-score filters are not implemented yet"},
     {"absModelFoldChangeMax", "model fold-change filters are not implemented yet"},
-    {"deduplicateGeneSets", "gene-set de-duplication is not implemented yet"},
     {"computeIVIVE", "IVIVE / toxicokinetics is not implemented"},
     {"iviveConfig", "IVIVE / toxicokinetics is not implemented"},
 };
@@ -139,12 +125,16 @@ int bs_category_config_parse(const json_t *section, const char *where, bs_catego
   }
   int on;
   double v;
-  if (get_number(section, "removeAdverseDirection", &on, &v) != 0 || (on && v != 1 && v != -1)) {
+  /* BMDExpress's CLI documentation: 1 UP, -1 DOWN, 0 or null neither */
+  if (get_number(section, "removeAdverseDirection", &on, &v) != 0 ||
+      (on && v != 1 && v != -1 && v != 0)) {
     bs_set_err(errstr, errstr_size,
-               "%s: \"removeAdverseDirection\" must be 1 (remove UP probes), -1 (DOWN) or null",
+               "%s: \"removeAdverseDirection\" must be 1 (remove UP probes), -1 (DOWN), 0 or null "
+               "(neither)",
                where);
     return -1;
   }
+  on = on && v != 0;
   o->filter_on[BMD_CAT_FILTER_DIRECTION] = on;
   o->remove_direction = on ? (int)v : 1;
   const char *sizes[] = {"minGenesInSet", "maxGenesInSet"};
@@ -158,11 +148,18 @@ int bs_category_config_parse(const json_t *section, const char *where, bs_catego
     else
       o->max_genes_on = on, o->max_genes = on ? (size_t)v : o->max_genes;
   }
-  if ((b = json_object_get(section, "identifyConflictingProbeSets")) && json_is_true(b))
-    add_warning(out,
-                "%s: identifyConflictingProbeSets is not implemented yet: the \"Genes with "
-                "Conflicting Probesets\" column is not written",
-                where);
+  /* AnalyzeRunner.doCategoryAnalysis: the cut-off stays at
+   * CategoryAnalysisParameters' 0.0 when the key is null */
+  if (get_number(section, "correlationCutoffForConflictingProbeSets", &on, &v) != 0) {
+    bs_set_err(errstr, errstr_size,
+               "%s: \"correlationCutoffForConflictingProbeSets\" must be a number or null", where);
+    return -1;
+  }
+  o->conflict_r_cutoff = on ? v : 0.0;
+  if ((b = json_object_get(section, "identifyConflictingProbeSets")) && !json_is_null(b))
+    o->identify_conflicting = json_is_true(b);
+  if ((b = json_object_get(section, "deduplicateGeneSets")) && !json_is_null(b))
+    o->deduplicate = json_is_true(b);
   static const char *known[] = {"@type",
                                 "inputName",
                                 "outputName",
@@ -181,7 +178,8 @@ int bs_category_config_parse(const json_t *section, const char *where, bs_catego
                                 "minGenesInSet",
                                 "maxGenesInSet",
                                 "identifyConflictingProbeSets",
-                                "correlationCutoffForConflictingProbeSets"};
+                                "correlationCutoffForConflictingProbeSets",
+                                "deduplicateGeneSets"};
   json_object_foreach((json_t *)section, key, value) {
     int found = 0;
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]) && !found; i++)

@@ -4,6 +4,7 @@
 #include "bs/category_export.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bs/bmd_export.h"
@@ -21,6 +22,30 @@ static void put_nums(FILE *out, const double *v, size_t n) {
   }
 }
 
+/*
+ * v as Java's Double.toString writes it (BMDExpress builds the conflicting
+ * probe set column with string concatenation): the shortest decimal that
+ * reads back as v, at least one digit after the point, and "d.dddE-n" for
+ * |v| < 1e-3 (v here is a correlation, |v| <= 1).
+ */
+static void put_java_double(FILE *out, double v) {
+  char buf[40];
+  int sci = v != 0 && fabs(v) < 1e-3;
+  for (int p = 1; p <= 17; p++) {
+    snprintf(buf, sizeof(buf), sci ? "%.*e" : "%.*g", sci ? p - 1 : p, v);
+    if (strtod(buf, NULL) == v)
+      break;
+  }
+  if (sci) { /* 1.2345e-04 -> 1.2345E-4 */
+    char *e = strchr(buf, 'e');
+    int exp10 = atoi(e + 1);
+    *e = '\0';
+    fprintf(out, "%s%sE%d", buf, strchr(buf, '.') ? "" : ".0", exp10);
+    return;
+  }
+  fprintf(out, "%s%s", buf, strchr(buf, '.') ? "" : ".0");
+}
+
 static void put_size(FILE *out, size_t v) {
   fprintf(out, "%zu", v);
 }
@@ -29,8 +54,10 @@ static const char *dir_name(int d) {
   return d > 0 ? "UP" : d < 0 ? "DOWN" : "CONFLICT";
 }
 
-/* Column names of §4.7, with the filter columns in between. */
-static void write_header(FILE *out, const bmd_category_options *opt) {
+/* Column names of §4.7, with the filter columns in between, and
+ * "Genes with Conflicting Probesets" after "Probe IDs" when computed
+ * (CategoryAnalysisResult.generateColumnHeader). */
+static void write_header(FILE *out, const bmd_category_options *opt, int conflicts) {
   static const char *head[] = {"GO/Pathway/Gene Set/Gene ID", "GO/Pathway/Gene Set/Gene Name",
                                "All Genes (Expression Data)", "All Genes (Platform)",
                                "Input Genes"};
@@ -46,6 +73,7 @@ static void write_header(FILE *out, const bmd_category_options *opt) {
                               "Entrez Gene IDs",
                               "Gene Symbols",
                               "Probe IDs",
+                              "Genes with Conflicting Probesets",
                               "BMD Mean",
                               "BMD Median",
                               "BMD Minimum",
@@ -84,7 +112,8 @@ static void write_header(FILE *out, const bmd_category_options *opt) {
     if (opt->filter_on[f])
       fprintf(out, "\t%s", bmd_cat_filter_title((bmd_cat_filter)f));
   for (size_t i = 0; i < sizeof(mid) / sizeof(mid[0]); i++)
-    fprintf(out, "\t%s", mid[i]);
+    if (conflicts || strcmp(mid[i], "Genes with Conflicting Probesets") != 0)
+      fprintf(out, "\t%s", mid[i]);
   for (int d = 0; d < 2; d++) {
     const char *s = sub[d];
     fprintf(out, "\tGenes with Adverse Direction %s\tGenes %s List\tGenes %s Probes List", s, s, s);
@@ -144,6 +173,23 @@ static void gene_list(FILE *out, const bmd_category_analysis *ca, const bmd_cate
         fprintf(out, "%s%s", j ? "," : "", probes[g->probes[j]].id);
       break;
     }
+  }
+}
+
+/* "gene(minR)" joined by ';' over the passed genes with minR < the cut-off
+ * (BMDStatatistics.genesConfilt). */
+static void conflicting_probesets(FILE *out, const bmd_category_analysis *ca,
+                                  const bmd_category_result *r) {
+  double cutoff = bmd_category_conflict_cutoff(ca);
+  int first = 1;
+  for (size_t i = 0; i < r->n; i++) {
+    const bmd_cat_gene *g = bmd_category_gene(ca, r->genes[i]);
+    if (!(g->min_correlation < cutoff))
+      continue;
+    fprintf(out, "%s%s(", first ? "" : ";", g->id);
+    put_java_double(out, g->min_correlation);
+    fputc(')', out);
+    first = 0;
   }
 }
 
@@ -209,6 +255,10 @@ static void write_row(FILE *out, const bmd_category_analysis *ca, const bmd_cate
   gene_list(out, ca, r, probes, 2, V_ID);
   fputs("\t\t", out); /* gene symbols: not in defined-category inputs */
   gene_list(out, ca, r, probes, 2, V_PROBES);
+  if (bmd_category_conflicts_done(ca)) {
+    fputc('\t', out);
+    conflicting_probesets(out, ca, r);
+  }
   const bmd_cat_summary *s[] = {&r->bmd, &r->bmdl, &r->bmdu};
   for (int k = 0; k < 3; k++) {
     const double v[] = {s[k]->mean, s[k]->median, s[k]->min, s[k]->sd, s[k]->wmean, s[k]->wsd};
@@ -246,7 +296,7 @@ static void write_row(FILE *out, const bmd_category_analysis *ca, const bmd_cate
 
 int bs_categories_tsv_write(FILE *out, const bmd_category_analysis *ca, const bmd_cat_probe *probes,
                             const bmd_category_options *opt) {
-  write_header(out, opt);
+  write_header(out, opt, bmd_category_conflicts_done(ca));
   for (size_t i = 0; i < bmd_category_n_results(ca); i++)
     write_row(out, ca, bmd_category_result_get(ca, i), probes, opt);
   return ferror(out) ? -1 : 0;

@@ -46,4 +46,24 @@ struct bmd_annotation {
   bmd_strmap cat_seen;   /* "c:g" keys of category rows seen */
 };
 
+struct bmd_category_analysis {
+  size_t n_genes;
+  bmd_cat_gene *genes; /* gene table */
+  size_t *gene_probes; /* storage of every gene's probe list */
+  double *gene_fcs;    /* and of their |fold changes| */
+  size_t n_results;
+  bmd_category_result *results;
+  bmd_strmap models; /* interned model names */
+  size_t universe, passed;
+  int conflicts_done;     /* bmd_category_conflicts ran */
+  double conflict_cutoff; /* its r cut-off */
+};
+
+/* Eliminates gene-set redundancy in ca's results (category_dedup.c):
+ * 0, or -1 when out of memory (ca unchanged). */
+int bmd_category_dedup(bmd_category_analysis *ca);
+
+/* Frees the arrays a result owns. */
+void bmd_category_result_free(bmd_category_result *r);
+
 #endif

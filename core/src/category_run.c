@@ -13,17 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct bmd_category_analysis {
-  size_t n_genes;
-  bmd_cat_gene *genes; /* gene table */
-  size_t *gene_probes; /* storage of every gene's probe list */
-  double *gene_fcs;    /* and of their |fold changes| */
-  size_t n_results;
-  bmd_category_result *results;
-  bmd_strmap models; /* interned model names */
-  size_t universe, passed;
-};
-
 bmd_category_options bmd_category_options_default(void) {
   static const bmd_category_options defaults = {.remove_promiscuous = 1,
                                                 .filter_on[BMD_CAT_FILTER_HIGH_DOSE] = 1,
@@ -35,6 +24,7 @@ bmd_category_options bmd_category_options_default(void) {
                                                 .low_dose_fold = 10,
                                                 .fold_change_min = 1.2,
                                                 .remove_direction = 1,
+                                                .conflict_r_cutoff = 0.5,
                                                 .min_genes = 20,
                                                 .max_genes = 500};
   return defaults;
@@ -137,14 +127,19 @@ static int cmp_model(const void *x, const void *y) {
   return strcmp(a->model, b->model);
 }
 
+void bmd_category_result_free(bmd_category_result *r) {
+  free((void *)r->genes);
+  free((void *)r->probes);
+  free((void *)r->models);
+  r->genes = r->probes = NULL;
+  r->models = NULL;
+}
+
 void bmd_category_analysis_destroy(bmd_category_analysis *ca) {
   if (!ca)
     return;
-  for (size_t i = 0; i < ca->n_results; i++) {
-    free((void *)ca->results[i].genes);
-    free((void *)ca->results[i].probes);
-    free((void *)ca->results[i].models);
-  }
+  for (size_t i = 0; i < ca->n_results; i++)
+    bmd_category_result_free(&ca->results[i]);
   free(ca->results);
   free(ca->genes);
   free(ca->gene_probes);
@@ -288,6 +283,7 @@ static int build_gene_table(bmd_category_analysis *ca, const bmd_annotation *an,
     double m = (double)ge->n_probes;
     ge->bmd = sb / m, ge->bmdl = sl / m, ge->bmdu = su / m, ge->weight = sw / m;
     ge->direction = up && !down ? 1 : down && !up ? -1 : 0;
+    ge->min_correlation = NAN; /* bmd_category_conflicts */
   }
   return 0;
 }
@@ -533,6 +529,9 @@ bmd_category_analysis *bmd_category_run(const bmd_annotation *an, const bmd_cat_
                          &r->fisher_right, &r->fisher_two) != 0)
       r->fisher_left = r->fisher_right = r->fisher_two = NAN;
   }
+  /* after Fisher's test, as BMDExpress (CategoryAnalysisService) does */
+  if (opt->deduplicate && bmd_category_dedup(ca) != 0)
+    goto oom;
   scratch_free(&s);
   return ca;
 

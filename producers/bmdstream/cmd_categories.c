@@ -140,6 +140,9 @@ static int check(const categories_args *a, const bs_settings *s) {
                       "--expression or --no-high-dose-filter)");
   if (s->category.filter_on[BMD_CAT_FILTER_LOW_DOSE] && !(a->lowest > 0) && !a->expression)
     return bs_cli_bad("categories", "--low-dose-fold needs --lowest-dose > 0 (or --expression)");
+  if (s->category.identify_conflicting && !a->expression)
+    return bs_cli_bad("categories",
+                      "--conflicting-probe-r needs --expression (the probes' expression rows)");
   return -1;
 }
 
@@ -232,7 +235,12 @@ static int run(categories_args *a, const bs_settings *s) {
   if (!probes || bs_step_annotation_load(s, &a->io.files, ds, &annot, err, sizeof(err)) != BS_OK ||
       !(ca = bmd_category_run(annot, probes->probes, probes->n,
                               ds ? (const char *const *)ds->probe_ids : NULL, ds ? ds->n_probes : 0,
-                              a->highest, a->lowest, &s->category, err, sizeof(err)))) {
+                              a->highest, a->lowest, &s->category, err, sizeof(err))) ||
+      (s->category.identify_conflicting &&
+       bmd_category_conflicts(ca, annot, (const char *const *)ds->probe_ids, ds->values,
+                              ds->n_probes, ds->n_samples,
+                              0 /* every probe of the gene: docs/categories.md */,
+                              s->category.conflict_r_cutoff, err, sizeof(err)) != 0)) {
     fprintf(stderr, "bmdstream categories: %s\n", err);
     goto done;
   }

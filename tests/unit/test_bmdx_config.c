@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "bs/bmdx_config.h"
+#include "bs/settings.h"
 #include "bs/settings_bmdx.h"
 
 #define CONFIGS BS_TEST_DATA "/bmdexpress/analyze-configs/"
@@ -173,6 +174,44 @@ static void test_bad_configs(void **state) {
   bs_bmdx_config_destroy(NULL);
 }
 
+/* The category filters of BMDExpress 3 as settings (settings_bmdx.c):
+ * identifyConflictingProbeSets + cut-off -> conflicting_probe_r,
+ * deduplicateGeneSets, removeAdverseDirection -1 -> "down",
+ * nFoldBelowLowestDose, removePromiscuousProbes. */
+static void test_category_filter_settings(void **state) {
+  (void)state;
+  char path[] = "/tmp/bmdx_config_XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  FILE *f = fdopen(fd, "w");
+  fputs("{\"expressionDataConfigs\":[{\"inputFileName\":\"x.txt\"}],"
+        " \"categoryAnalysisConfigs\":[{\"@type\":\"gene\", \"identifyConflictingProbeSets\":true,"
+        " \"correlationCutoffForConflictingProbeSets\":0.4, \"deduplicateGeneSets\":true,"
+        " \"removeAdverseDirection\":-1, \"nFoldBelowLowestDose\":5,"
+        " \"removePromiscuousProbes\":false}]}",
+        f);
+  fclose(f);
+  char err[512];
+  bs_bmdx_config *cfg = bs_bmdx_config_read(path, err, sizeof err);
+  unlink(path);
+  if (!cfg)
+    fail_msg("%s", err);
+  json_t *sparse = json_object();
+  bs_bmdx_analysis a;
+  assert_int_equal(
+      bs_settings_from_bmdx(cfg, 0, BS_BMDX_NONE, BS_BMDX_NONE, 0, sparse, &a, err, sizeof err), 0);
+  assert_true(json_real_value(bs_settings_get(sparse, "category.filters.conflicting_probe_r")) ==
+              0.4);
+  assert_true(json_is_true(bs_settings_get(sparse, "category.filters.deduplicate_gene_sets")));
+  assert_string_equal(
+      json_string_value(bs_settings_get(sparse, "category.filters.remove_direction")), "down");
+  assert_true(json_number_value(bs_settings_get(sparse, "category.filters.low_dose_fold")) == 5);
+  assert_true(json_is_false(bs_settings_get(sparse, "category.filters.remove_promiscuous")));
+  bs_bmdx_analysis_free(&a);
+  json_decref(sparse);
+  bs_bmdx_config_destroy(cfg);
+}
+
 /* Reads text as a config (it must parse), maps its first sections onto
  * settings and expects a refusal naming the file and needle. Found by
  * fuzz_bmdx_config: a refused value used to come back as "out of memory",
@@ -222,6 +261,7 @@ int main(void) {
       cmocka_unit_test(test_config1_defined),
       cmocka_unit_test(test_all_examples_parse),
       cmocka_unit_test(test_bad_configs),
+      cmocka_unit_test(test_category_filter_settings),
       cmocka_unit_test(test_mapping_refusals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

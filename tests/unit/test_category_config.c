@@ -75,10 +75,8 @@ static void test_refusals_and_warnings(void **state) {
          " \"bmdBMDLRatioMin\": 10.0, \"removeStepFunction\": false,"
          " \"removeStepFunctionWithBMDLower\": true}",
          -1, "\"removeStepFunctionWithBMDLower\" is not supported");
-  expect("{\"@type\": \"gene\", \"identifyConflictingProbeSets\": true,"
-         " \"correlationCutoffForConflictingProbeSets\": 0.5, \"minGenesInSet\": 40,"
-         " \"maxGenesInSet\": 500, \"removeStepFunction\": false}",
-         0, "identifyConflictingProbeSets is not implemented yet");
+  expect("{\"@type\": \"gene\", \"correlationCutoffForConflictingProbeSets\": \"0.5\"}", -1,
+         "\"correlationCutoffForConflictingProbeSets\" must be a number or null");
   expect("{\"@type\": \"gene\", \"williamsPrefilterPValueMaxValue\": 0.05}", -1,
          "\"williamsPrefilterPValueMaxValue\" is not supported");
   expect("{\"@type\": \"gene\", \"bmdPvalueCutoff\": 0.1}", -1, "unknown key \"bmdPvalueCutoff\"");
@@ -106,11 +104,36 @@ static void test_sizes_and_direction(void **state) {
   json_decref(j);
 }
 
+/* identifyConflictingProbeSets + cut-off, deduplicateGeneSets, and
+ * removeAdverseDirection 0 (BMDExpress's "neither"). */
+static void test_conflicts_dedup(void **state) {
+  (void)state;
+  json_t *j = parse("{\"@type\": \"gene\", \"identifyConflictingProbeSets\": true,"
+                    " \"correlationCutoffForConflictingProbeSets\": 0.5, \"minGenesInSet\": 40,"
+                    " \"deduplicateGeneSets\": true, \"removeAdverseDirection\": 0}");
+  bs_category_config c;
+  char err[256];
+  assert_int_equal(bs_category_config_parse(j, "x", &c, err, sizeof(err)), 0);
+  assert_true(c.options.identify_conflicting && c.options.conflict_r_cutoff == 0.5);
+  assert_true(c.options.deduplicate);
+  assert_false(c.options.filter_on[BMD_CAT_FILTER_DIRECTION]);
+  assert_string_equal(c.warnings, "");
+  json_decref(j);
+  /* a null cut-off is CategoryAnalysisParameters' unset 0.0 */
+  j = parse("{\"@type\": \"gene\", \"identifyConflictingProbeSets\": true,"
+            " \"correlationCutoffForConflictingProbeSets\": null}");
+  assert_int_equal(bs_category_config_parse(j, "x", &c, err, sizeof(err)), 0);
+  assert_true(c.options.identify_conflicting && c.options.conflict_r_cutoff == 0.0);
+  assert_false(c.options.deduplicate);
+  json_decref(j);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defined),
       cmocka_unit_test(test_refusals_and_warnings),
       cmocka_unit_test(test_sizes_and_direction),
+      cmocka_unit_test(test_conflicts_dedup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -90,7 +90,13 @@ typedef struct bmd_category_options {
   double fold_change_min;              /* 1.2 */
   int remove_direction;                /* +1 remove UP probes, -1 DOWN; 1 */
   int min_genes_on, max_genes_on;      /* category size bounds; off */
-  size_t min_genes, max_genes;         /* 20, 500 (on "All Genes (Platform)") */
+  /* "Identify conflicting probe sets": flags (never removes) genes whose
+   * probes' expression correlates below conflict_r_cutoff; computed by
+   * bmd_category_conflicts, which needs the expression data */
+  int identify_conflicting;    /* off */
+  double conflict_r_cutoff;    /* 0.5 */
+  int deduplicate;             /* "eliminate gene set redundancy"; off */
+  size_t min_genes, max_genes; /* 20, 500 (on "All Genes (Platform)") */
 } bmd_category_options;
 
 /* BMDExpress's defaults (CLI CategoryConfig, GUI CategoryInput values). */
@@ -112,6 +118,10 @@ typedef struct bmd_cat_gene {
   size_t n_probes;       /* surviving probes */
   const size_t *probes;  /* their indices into the input probe array */
   const double *abs_fcs; /* |max fold change| of each of them */
+  /* the lowest Pearson r between two of the gene's probes' expression
+   * rows, rounded as BMDExpress does (bmd_category_conflicts); 1 for one
+   * probe; NAN when not computed */
+  double min_correlation;
 } bmd_cat_gene;
 
 /* Summary of one of BMD, BMDL, BMDU over a category's genes (§4.4). */
@@ -159,6 +169,7 @@ typedef struct bmd_category_result {
   double frac_up, frac_down, frac_conflict;
   size_t n_models;
   const bmd_cat_model_count *models; /* by model name */
+  size_t n_conflicting;              /* passed genes with min_correlation < the cut-off */
 } bmd_category_result;
 
 typedef struct bmd_category_analysis bmd_category_analysis;
@@ -193,6 +204,30 @@ const bmd_category_result *bmd_category_result_get(const bmd_category_analysis *
 size_t bmd_category_universe(const bmd_category_analysis *ca);
 size_t bmd_category_n_passed(const bmd_category_analysis *ca);
 
+/*
+ * Conflicting probe sets (BMDExpress BMDStatatistics.computeCorrelation,
+ * linearCorrelation, genesConfilt): for every gene of the gene table, the
+ * probes of the experiment mapped to it (rows ids[0..n_rows) of values,
+ * n_samples each, row-major; promiscuous probes left out when
+ * remove_promiscuous, as for BMDExpress's GO/pathway annotation; its
+ * probe-file analyses, defined and gene-level, keep them:
+ * ProbeCategoryMaps.subGenesAllProbes takes every probe-map row of the
+ * gene), the lowest Pearson r over all pairs of their rows
+ * (each value first rounded to a 32-bit float, as BMDExpress stores
+ * them; a pair whose r is NaN is skipped; 1 when fewer than two),
+ * rounded by bmd_round_bmdx(r, 4). A gene is conflicting when that r <
+ * cutoff; each result's n_conflicting counts its passed genes that are.
+ * Returns 0, or -1 (errstr) when out of memory.
+ */
+int bmd_category_conflicts(bmd_category_analysis *ca, const bmd_annotation *an,
+                           const char *const *ids, const double *values, size_t n_rows,
+                           size_t n_samples, int remove_promiscuous, double cutoff, char *errstr,
+                           size_t errstr_size) __attribute__((warn_unused_result));
+
+/* Whether bmd_category_conflicts ran on ca, and its cut-off. */
+int bmd_category_conflicts_done(const bmd_category_analysis *ca);
+double bmd_category_conflict_cutoff(const bmd_category_analysis *ca);
+
 /* ---- statistics helpers (exposed for tests and the tPOD) ----------- */
 
 /* Median of x[0..n) (sorted copy; mean of the middle two for even n). */
@@ -210,5 +245,14 @@ double bmd_stat_total_percentile(const double *sorted, size_t n, size_t total, d
  * than the observed one (x (1 + 1e-8)), capped at 1. Returns -1 when a
  * cell is negative. */
 int bmd_fisher_exact(long a, long b, long c, long d, double *left, double *right, double *two);
+
+/* Pearson's r of x[0..n) and y[0..n): sum (x-mx)(y-my) / sqrt(sum
+ * (x-mx)^2 sum (y-my)^2); NAN when n < 2 or a row is constant. */
+double bmd_stat_pearson(const double *x, const double *y, size_t n);
+
+/* BMDExpress's NumberManager.numberFormat(decimals, x): x rounded half
+ * even to `decimals` places, more for |x| < 0.1 (one more per leading
+ * zero after the point: 0.0123456 -> 0.01235 with 4). */
+double bmd_round_bmdx(double x, int decimals);
 
 #endif

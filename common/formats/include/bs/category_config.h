@@ -5,12 +5,14 @@
  * and category files) and "gene"; the filters removePromiscuousProbes,
  * removeBMDGreaterHighDose, bmdPValueCutoff, bmdRSquaredCutoff,
  * bmdBMDLRatioMin, bmduBMDRatioMin, bmduBMDLRatioMin (maxima, despite the
- * names), nFoldBelowLowestDose, maxFoldChange, removeAdverseDirection,
- * minGenesInSet, maxGenesInSet. Anything else that would change the
- * result (GO / pathway annotation, prefilter p-value, curve-fit, Z-score,
- * model fold change and step-function filters, gene-set de-duplication,
- * IVIVE) is refused by name; settings that only add output we do not
- * write (conflicting probe sets) are named in warnings.
+ * names), nFoldBelowLowestDose, maxFoldChange, removeAdverseDirection
+ * (1 UP, -1 DOWN, 0 or null neither), minGenesInSet, maxGenesInSet,
+ * identifyConflictingProbeSets with correlationCutoffForConflictingProbeSets
+ * (null: 0, BMDExpress's unset value) and deduplicateGeneSets. Anything
+ * else that would change the result (GO / pathway annotation, prefilter
+ * p-value, curve-fit, Z-score, model fold change and step-function
+ * filters, IVIVE) is refused by name. warnings stays for settings that
+ * only add output we do not write (none at present).
  */
 #ifndef BS_CATEGORY_CONFIG_H
 #define BS_CATEGORY_CONFIG_H
