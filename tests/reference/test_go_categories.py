@@ -185,3 +185,12 @@ def test_missing_files_refused():
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 2
     assert "category.go.annotations" in res.stderr and "--go-annotations" in res.stderr
+
+
+def test_set_size_filters(analyzed):
+    """--min-genes / --max-genes bound "All Genes (Platform)" as for the other
+    types: of the BP sizes 55, 35, 30, 15, 10 only 30 and 35 are in [16, 40]."""
+    out = os.path.join(os.path.dirname(analyzed), "sizes")
+    rows = categories(out, GENE2GO, "--min-genes", "16", "--max-genes", "40")
+    assert sorted(int(r["All Genes (Platform)"]) for r in rows) == [30, 35]
+    assert {r["GO/Pathway/Gene Set/Gene ID"] for r in rows} == {"GO:0000002", "GO:0000003"}
