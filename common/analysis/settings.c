@@ -106,6 +106,13 @@ static void describe(const bs_setting *s, char *buf, size_t size) {
   case BS_SETTING_MODELS:
     snprintf(b, sizeof(b), "a non-empty list of models (hill, power, linear, poly2-4, exp2-5)");
     break;
+  case BS_SETTING_STRING:
+    snprintf(b, sizeof(b), "a non-empty string");
+    break;
+  case BS_SETTING_CODES:
+    snprintf(b, sizeof(b),
+             "a list of at most 32 distinct codes of 1 to 15 characters, no ',' or space");
+    break;
   }
   if (s->nullable)
     snprintf(buf, size, "%s, or %s (off)", b, s->off_word ? s->off_word : "null");
@@ -129,6 +136,24 @@ static int choice_index(const bs_setting *s, const char *text, int words) {
         (words && s->flag_words && !strcmp(s->flag_words[i], text)))
       return i;
   return -1;
+}
+
+/* A list of distinct codes (1-15 characters, no ',', space or tab), in
+ * the order given; NULL when v is not one. */
+static json_t *checked_codes(const json_t *v) {
+  size_t i, j;
+  json_t *m;
+  if (!json_is_array(v) || json_array_size(v) > BS_GO_MAX_EVIDENCE)
+    return NULL;
+  json_array_foreach(v, i, m) {
+    const char *code = json_string_value(m);
+    if (!code || !*code || strlen(code) > 15 || strpbrk(code, ", \t"))
+      return NULL;
+    for (j = 0; j < i; j++)
+      if (strcmp(code, json_string_value(json_array_get(v, j))) == 0)
+        return NULL;
+  }
+  return json_deep_copy(v);
 }
 
 /* The normalized form of v (new reference), NULL when it does not fit s.
@@ -170,6 +195,10 @@ static json_t *checked(const bs_setting *s, const json_t *v) {
         json_array_append_new(list, json_string(bmd_model_name((bmd_model)id)));
     return list;
   }
+  case BS_SETTING_STRING:
+    return json_is_string(v) && *json_string_value(v) ? json_string(json_string_value(v)) : NULL;
+  case BS_SETTING_CODES:
+    return checked_codes(v);
   }
   return NULL;
 }
@@ -218,6 +247,17 @@ static int check_keys(const json_t *in, const char *prefix, char *errstr, size_t
 static int check_together(const json_t *out, char *errstr, size_t errstr_size) {
   const char *type = json_string_value(bs_settings_get(out, "category.type"));
   const char *last = json_string_value(bs_settings_get(out, "last_step"));
+  if (strcmp(type, "go") == 0)
+    for (size_t i = 0; i < 2; i++) {
+      static const char *const need[][3] = {
+          {"category.go.obo", "the GO ontology (OBO) file", "--go-obo"},
+          {"category.go.annotations", "a GO annotation (GAF or gene2go) file", "--go-annotations"}};
+      if (json_is_null(bs_settings_get(out, need[i][0]))) {
+        snprintf(errstr, errstr_size, "parameters.%s: category type go needs %s (%s)", need[i][0],
+                 need[i][1], need[i][2]);
+        return -1;
+      }
+    }
   if (strcmp(type, "none") != 0 && strcmp(last, "category") != 0) {
     snprintf(errstr, errstr_size,
              "parameters.category.type: %s categories need the BMD and category steps "
@@ -300,6 +340,19 @@ static json_t *from_text(const bs_setting *s, const char *text) {
   case BS_SETTING_MODELS: {
     json_t *list = json_array();
     char copy[256], *save = NULL;
+    snprintf(copy, sizeof(copy), "%s", text);
+    for (char *m = strtok_r(copy, ",", &save); list && m; m = strtok_r(NULL, ",", &save))
+      json_array_append_new(list, json_string(m));
+    return list;
+  }
+  case BS_SETTING_STRING:
+    return json_string(text);
+  case BS_SETTING_CODES: {
+    /* "IEA,ND"; "none" or "" is the empty list */
+    json_t *list = json_array();
+    char copy[512], *save = NULL;
+    if (strlen(text) >= sizeof(copy) || strcmp(text, "none") == 0)
+      return strcmp(text, "none") == 0 ? list : (json_decref(list), NULL);
     snprintf(copy, sizeof(copy), "%s", text);
     for (char *m = strtok_r(copy, ",", &save); list && m; m = strtok_r(NULL, ",", &save))
       json_array_append_new(list, json_string(m));
@@ -409,7 +462,8 @@ int bs_settings_hash(const json_t *value, char out[65]) {
 /* ---- the table as JSON ----------------------------------------------- */
 
 json_t *bs_settings_table_json(void) {
-  static const char *const types[] = {"boolean", "integer", "number", "choice", "method", "models"};
+  static const char *const types[] = {"boolean", "integer", "number", "choice",
+                                      "method",  "models",  "string", "codes"};
   json_t *list = json_array();
   for (size_t i = 0; list && i < bs_settings_table_count; i++) {
     const bs_setting *s = &bs_settings_table[i];

@@ -143,12 +143,59 @@ static int category_settings(const bmd_category_options *o, json_t *s, char *err
   return rc;
 }
 
+/* A go section: goCategory -> category.go.aspect; the files from the
+ * section's goOboFile / goAnnotationFile (resolved like the other names),
+ * else from settings already in sparse; refused, naming the setting, when
+ * neither gives one. probeFilePath, when given, is the probe map. */
+static int go_settings(const bs_bmdx_config *cfg, const bs_bmdx_category *k, const char *where,
+                       json_t *sparse, bs_bmdx_analysis *a, char *errstr, size_t errstr_size) {
+  static const struct {
+    const char *key, *path, *flag, *what;
+  } files[] = {{"goOboFile", "category.go.obo", "--go-obo", "the GO ontology (OBO)"},
+               {"goAnnotationFile", "category.go.annotations", "--go-annotations",
+                "the GO annotations (GAF or gene2go)"}};
+  const char *given[] = {k->go_obo_file, k->go_annotation_file};
+  for (size_t i = 0; i < 2; i++) {
+    if (!given[i]) {
+      if (json_is_string(bs_settings_get(sparse, files[i].path)))
+        continue;
+      snprintf(errstr, errstr_size,
+               "%s: GO category analysis needs %s: name it with \"%s\" in the section or the "
+               "setting %s (%s)",
+               where, files[i].what, files[i].key, files[i].path, files[i].flag);
+      return -1;
+    }
+    char *file = bs_bmdx_config_resolve(cfg, given[i]);
+    int rc = file ? set(sparse, files[i].path, json_string(file), errstr, errstr_size) : -1;
+    free(file);
+    if (rc != 0)
+      goto refused;
+  }
+  if (set(sparse, "category.go.aspect",
+          json_string(k->go_category[0] ? k->go_category : "biological_process"), errstr,
+          errstr_size) != 0)
+    goto refused;
+  if (k->probe_file && !(a->probe_map = bs_bmdx_config_resolve(cfg, k->probe_file)))
+    goto oom;
+  return 0;
+refused:
+  if (errstr[0]) { /* the setting said why */
+    char why[512];
+    snprintf(why, sizeof(why), "%s", errstr);
+    snprintf(errstr, errstr_size, "%s: %s", where, why);
+    return -1;
+  }
+oom:
+  snprintf(errstr, errstr_size, "out of memory");
+  return -1;
+}
+
 int bs_settings_from_bmdx(const bs_bmdx_config *cfg, size_t expression, size_t prefilter,
                           size_t bmds, size_t category, json_t *sparse, bs_bmdx_analysis *a,
                           char *errstr, size_t errstr_size) {
   memset(a, 0, sizeof(*a));
   errstr[0] = '\0';
-  char where[64];
+  char where[512];
   if (expression >= cfg->n_expression) {
     snprintf(errstr, errstr_size, "%s: no expressionDataConfigs[%zu]", cfg->path, expression);
     return -1;
@@ -172,11 +219,16 @@ int bs_settings_from_bmdx(const bs_bmdx_config *cfg, size_t expression, size_t p
   if (category != BS_BMDX_NONE) {
     const bs_bmdx_category *k = &cfg->category[category];
     rc |= set(sparse, "category.type", json_string(k->type), errstr,
-              errstr_size); /* defined or gene */
+              errstr_size); /* defined, gene or go */
     if (strcmp(k->type, "defined") == 0 &&
         (!(a->probe_map = bs_bmdx_config_resolve(cfg, k->probe_file)) ||
          !(a->category_map = bs_bmdx_config_resolve(cfg, k->category_file))))
       goto oom;
+    if (strcmp(k->type, "go") == 0) {
+      snprintf(where, sizeof(where), "%s: categoryAnalysisConfigs[%zu]", cfg->path, category);
+      if (go_settings(cfg, k, where, sparse, a, errstr, errstr_size) != 0)
+        goto fail;
+    }
     rc |= category_settings(&k->options, sparse, errstr, errstr_size);
   }
   if (rc == 0)

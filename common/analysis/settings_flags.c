@@ -107,6 +107,9 @@ int bs_settings_check_inputs(const json_t *settings, const bs_analysis_inputs *i
     why = "category type defined needs a probe map and a category map";
   else if (!strcmp(type, "gmt") && !(pm && gmt))
     why = "category type gmt needs a probe map and a GMT file";
+  else if (!strcmp(type, "go") && !(pm && !cm && !gmt))
+    why = "category type go needs a probe map (and --go-obo, --go-annotations), no category map "
+          "or GMT file";
   if (why) {
     snprintf(errstr, errstr_size, "%s", why);
     return -1;
@@ -157,6 +160,8 @@ void bs_settings_usage(FILE *out, unsigned sections) {
                         : s->type == BS_SETTING_INT    ? " N"
                         : s->type == BS_SETTING_MODELS ? " M,M,..."
                         : s->type == BS_SETTING_NUMBER ? " X"
+                        : s->type == BS_SETTING_STRING ? " FILE"
+                        : s->type == BS_SETTING_CODES  ? " C,C,..."
                                                        : " NAME";
     snprintf(head, sizeof(head), "--%s%s", s->flag, value);
     fprintf(out, "  %-28s %s", head, s->help);

@@ -103,8 +103,27 @@ static void bmd_options(const json_t *j, bs_settings *o) {
   sel->next_best_p = number(j, "bmd.selection.next_best_p");
 }
 
+/* category.go.* (normalized: strings fit, codes are at most 15 bytes) */
+static void go_options(const json_t *j, bs_go_settings *g) {
+  const char *obo = text(j, "category.go.obo"), *ann = text(j, "category.go.annotations");
+  snprintf(g->obo, sizeof(g->obo), "%s", obo ? obo : "");
+  snprintf(g->annotations, sizeof(g->annotations), "%s", ann ? ann : "");
+  g->aspect = choice(j, "category.go.aspect"); /* bs_go_aspect order */
+  size_t i;
+  json_t *code;
+  json_array_foreach(bs_settings_get(j, "category.go.exclude_evidence"), i, code) {
+    if (i < BS_GO_MAX_EVIDENCE)
+      snprintf(g->exclude_evidence[i], sizeof(g->exclude_evidence[i]), "%s",
+               json_string_value(code));
+  }
+  g->n_exclude_evidence = i < BS_GO_MAX_EVIDENCE ? i : BS_GO_MAX_EVIDENCE;
+  double taxon;
+  g->taxon = optional(j, "category.go.taxon", &taxon) ? (long)taxon : 0;
+}
+
 static void category_options(const json_t *j, bs_settings *o) {
-  o->category_type = (bs_category_type)choice(j, "category.type"); /* none, gene, defined, gmt */
+  o->category_type = (bs_category_type)choice(j, "category.type"); /* none .. go */
+  go_options(j, &o->go);
   bmd_category_options *c = &o->category;
   *c = bmd_category_options_default();
   for (int f = 0; f < BMD_CAT_FILTER_COUNT; f++)

@@ -31,7 +31,9 @@ static const char *const bmr_type_choices[] = {"sd", "rel", "abs", NULL};
 static const char *const poly_fit_choices[] = {"bmdexpress3", "bmdexpress2", "pybmds", NULL};
 static const char *const poly_test_choices[] = {"nested_chi2", "lowest_aic", NULL};
 static const char *const limits_choices[] = {"profile", "wald", NULL};
-static const char *const category_choices[] = {"none", "gene", "defined", "gmt", NULL};
+static const char *const category_choices[] = {"none", "gene", "defined", "gmt", "go", NULL};
+static const char *const go_aspect_choices[] = {"biological_process", "molecular_function",
+                                                "cellular_component", "universal", NULL};
 static const char *const direction_choices[] = {"up", "down", NULL};
 static const char *const step_choices[] = {"prefilter", "bmd", "category", NULL};
 
@@ -136,8 +138,25 @@ const bs_setting bs_settings_table[] = {
     /* category */
     {"category.type", BS_SETTING_CHOICE, "\"none\"", 0, 0, 0, 0, category_choices, "category-type",
      NULL, NULL, NULL, NULL, NULL, NULL,
-     "categories: none, gene (each gene its own), defined (a category map) or gmt (gene sets); "
-     "by default from the files given"},
+     "categories: none, gene (each gene its own), defined (a category map), gmt (gene sets) or "
+     "go (GO terms: category.go.*); by default from the files given"},
+    /* GO categories (docs/categories.md, "GO categories"); BMDExpress
+     * filters no evidence code (GOTermMap reads prebuilt gene -> GO files) */
+    {"category.go.obo", BS_SETTING_STRING, "null", 1, 0, 0, 0, NULL, "go-obo", NULL, NULL, NULL,
+     NULL, NULL, NULL, "GO ontology, OBO 1.2 (go-basic.obo; gzip accepted)"},
+    {"category.go.annotations", BS_SETTING_STRING, "null", 1, 0, 0, 0, NULL, "go-annotations", NULL,
+     NULL, NULL, NULL, NULL, NULL,
+     "GO gene annotations: a GAF 2.x or NCBI gene2go file (told from the content; gzip accepted)"},
+    {"category.go.aspect", BS_SETTING_CHOICE, "\"biological_process\"", 0, 0, 0, 0,
+     go_aspect_choices, "go-aspect", NULL, NULL, NULL, NULL, NULL, NULL,
+     "GO categories of biological_process, molecular_function, cellular_component or universal "
+     "(all three; BMDExpress goCategory)"},
+    {"category.go.exclude_evidence", BS_SETTING_CODES, "[]", 0, 0, 0, 0, NULL,
+     "go-exclude-evidence", NULL, NULL, NULL, NULL, NULL, NULL,
+     "GO evidence codes whose annotations are dropped, comma-separated (e.g. IEA,ND; "
+     "none: keep all)"},
+    {"category.go.taxon", BS_SETTING_INT, "null", 1, 1, 1e9, 0, NULL, "go-taxon", NULL, "none",
+     NULL, NULL, NULL, NULL, "keep only GO annotations of this NCBI taxon id (e.g. 9606)"},
     {"category.filters.remove_promiscuous", BS_SETTING_BOOL, "true", 0, 0, 0, 0, NULL,
      "keep-promiscuous", "false", NULL, NULL, NULL, NULL, NULL,
      "remove probes mapped to more than one gene (--keep-promiscuous: keep)"},

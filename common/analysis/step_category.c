@@ -23,6 +23,8 @@
 #include "bs/annotation.h"
 #include "bs/category_export.h"
 #include "bs/category_input.h"
+#include "bs/go.h"
+#include "bs/log.h"
 #include "bs/plot_curve.h"
 #include "bs/report.h"
 #include "steps_internal.h"
@@ -38,6 +40,47 @@ static bmd_annotation *identity_map(const bmd_dataset *ds) {
       a = NULL;
     }
   return a;
+}
+
+/* The probe map's genes with GO categories (bs/go.h) from the settings'
+ * category.go.* files; the annotation file's skipped lines are logged. */
+static bs_status go_annotation(const bs_settings *s, const char *probe_map, bmd_annotation **out,
+                               char *errstr, size_t errstr_size) {
+  const bs_go_settings *g = &s->go;
+  if (!g->obo[0] || !g->annotations[0]) {
+    snprintf(errstr, errstr_size, "category type go needs %s",
+             !g->obo[0] ? "category.go.obo (--go-obo)"
+                        : "category.go.annotations (--go-annotations)");
+    return BS_ERR_PERMANENT;
+  }
+  const char *codes[BS_GO_MAX_EVIDENCE];
+  for (size_t i = 0; i < g->n_exclude_evidence; i++)
+    codes[i] = g->exclude_evidence[i];
+  bs_go_options opt = {(bs_go_aspect)g->aspect, codes, g->n_exclude_evidence, g->taxon};
+  bs_go_counts c;
+  bmd_annotation *a = bmd_annotation_new();
+  bs_go_ontology *o = NULL;
+  if (!a) {
+    snprintf(errstr, errstr_size, "out of memory");
+    return BS_ERR_RETRIABLE;
+  }
+  if (bs_annotation_read_probe_map(a, probe_map, errstr, errstr_size) != 0 ||
+      !(o = bs_go_ontology_read(g->obo, errstr, errstr_size)) ||
+      bs_go_annotation_add(a, o, g->annotations, &opt, &c, errstr, errstr_size) != 0) {
+    bs_go_ontology_destroy(o);
+    bmd_annotation_destroy(a);
+    return BS_ERR_PERMANENT;
+  }
+  BS_LOG(BS_LOG_NOTICE,
+         "GO %s: %s: %zu lines, %zu annotations used; skipped: %zu comment, %zu NOT, "
+         "%zu excluded evidence, %zu other taxon, %zu unknown term, %zu obsolete term, "
+         "%zu off platform; %zu categories",
+         bs_go_aspect_name(opt.aspect), g->annotations, c.lines, c.used, c.comments,
+         c.not_qualified, c.excluded_evidence, c.other_taxon, c.unknown_term, c.obsolete_term,
+         c.off_platform, bmd_annotation_n_categories(a));
+  bs_go_ontology_destroy(o);
+  *out = a;
+  return BS_OK;
 }
 
 bs_status bs_step_annotation_load(const bs_settings *s, const bs_analysis_inputs *files,
@@ -61,6 +104,12 @@ bs_status bs_step_annotation_load(const bs_settings *s, const bs_analysis_inputs
     break;
   case BS_CATEGORY_GENE:
     break;
+  case BS_CATEGORY_GO:
+    if (!files->probe_map) {
+      snprintf(errstr, errstr_size, "category type go needs a probe map");
+      return BS_ERR_PERMANENT;
+    }
+    return go_annotation(s, files->probe_map, out, errstr, errstr_size);
   }
   if (files->probe_map) {
     *out = bs_annotation_load(files->probe_map, cmap, gmt, gene_level, errstr, errstr_size);

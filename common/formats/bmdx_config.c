@@ -346,11 +346,20 @@ static int parse_category(parse_ctx *c, json_t *o, const char *where, bs_bmdx_ca
   const char *type = type_of(c, o, where);
   if (c->failed)
     return 0;
-  if (strcmp(type, "go") == 0 || strcmp(type, "pathway") == 0) {
+  if (strcmp(type, "go") == 0 && (!json_is_string(json_object_get(o, "goOboFile")) ||
+                                  !json_is_string(json_object_get(o, "goAnnotationFile")))) {
     unsupported(c,
-                "%s: %s category analysis needs BMDExpress's annotation downloads, which are not "
-                "supported; give the sets as a defined category map or a GMT file (--gmt)",
-                where, strcmp(type, "go") == 0 ? "GO" : "pathway");
+                "%s: GO category analysis needs the GO files, which BMDExpress downloads: name "
+                "them in the section (\"goOboFile\": the ontology, setting category.go.obo; "
+                "\"goAnnotationFile\": GAF or gene2go, setting category.go.annotations)",
+                where);
+    return 0;
+  }
+  if (strcmp(type, "pathway") == 0) {
+    unsupported(c,
+                "%s: pathway category analysis needs BMDExpress's annotation downloads, which are "
+                "not supported; give the sets as a defined category map or a GMT file (--gmt)",
+                where);
     return 0;
   }
   bs_category_config cc;
@@ -359,9 +368,16 @@ static int parse_category(parse_ctx *c, json_t *o, const char *where, bs_bmdx_ca
     fail(c, "%s", err);
     return 0;
   }
-  snprintf(k->type, sizeof k->type, "%s", cc.kind == BS_CATEGORY_GENE ? "gene" : "defined");
+  snprintf(k->type, sizeof k->type, "%s",
+           cc.kind == BS_CATEGORY_GENE        ? "gene"
+           : cc.kind == BS_CATEGORY_CONFIG_GO ? "go"
+                                              : "defined");
+  if (cc.kind == BS_CATEGORY_CONFIG_GO)
+    snprintf(k->go_category, sizeof k->go_category, "%s", cc.go_category);
   k->options = cc.options;
-  if ((cc.probe_file && !(k->probe_file = strdup(cc.probe_file))) ||
+  if ((cc.go_obo_file && !(k->go_obo_file = strdup(cc.go_obo_file))) ||
+      (cc.go_annotation_file && !(k->go_annotation_file = strdup(cc.go_annotation_file))) ||
+      (cc.probe_file && !(k->probe_file = strdup(cc.probe_file))) ||
       (cc.category_file && !(k->category_file = strdup(cc.category_file))) ||
       (cc.input_name && !(k->input_name = strdup(cc.input_name))) ||
       (cc.output_name && !(k->output_name = strdup(cc.output_name)))) {
@@ -510,6 +526,8 @@ void bs_bmdx_config_destroy(bs_bmdx_config *cfg) {
   }
   for (size_t i = 0; i < cfg->n_category; i++) {
     free(cfg->category[i].probe_file);
+    free(cfg->category[i].go_obo_file);
+    free(cfg->category[i].go_annotation_file);
     free(cfg->category[i].category_file);
     free(cfg->category[i].input_name);
     free(cfg->category[i].output_name);

@@ -71,11 +71,31 @@ int bs_category_config_parse(const json_t *section, const char *where, bs_catego
     }
   } else if (strcmp(type, "gene") == 0) {
     out->kind = BS_CATEGORY_GENE;
-  } else if (strcmp(type, "go") == 0 || strcmp(type, "pathway") == 0) {
+  } else if (strcmp(type, "go") == 0) {
+    out->kind = BS_CATEGORY_CONFIG_GO;
+    out->probe_file = json_string_value(json_object_get(section, "probeFilePath"));
+    out->go_obo_file = json_string_value(json_object_get(section, "goOboFile"));
+    out->go_annotation_file = json_string_value(json_object_get(section, "goAnnotationFile"));
+    const json_t *aspect = json_object_get(section, "goCategory");
+    out->go_category =
+        aspect && !json_is_null(aspect) ? json_string_value(aspect) : "biological_process";
+    static const char *const aspects[] = {"biological_process", "molecular_function",
+                                          "cellular_component", "universal"};
+    int ok = 0;
+    for (size_t i = 0; out->go_category && i < 4; i++)
+      ok |= strcmp(out->go_category, aspects[i]) == 0;
+    if (!ok) {
+      bs_set_err(errstr, errstr_size,
+                 "%s: \"goCategory\" must be biological_process, molecular_function, "
+                 "cellular_component or universal",
+                 where);
+      return -1;
+    }
+  } else if (strcmp(type, "pathway") == 0) {
     bs_set_err(errstr, errstr_size,
-               "%s: \"@type\": \"%s\" is not supported: it needs BMDExpress's downloaded %s "
-               "annotation; use a \"defined\" analysis with a GMT or category map instead",
-               where, type, strcmp(type, "go") == 0 ? "GO" : "pathway");
+               "%s: \"@type\": \"pathway\" is not supported: it needs BMDExpress's downloaded "
+               "pathway annotation; use a \"defined\" analysis with a GMT or category map instead",
+               where);
     return -1;
   } else {
     bs_set_err(errstr, errstr_size, "%s: unknown \"@type\": \"%s\"", where, type);
@@ -179,7 +199,10 @@ int bs_category_config_parse(const json_t *section, const char *where, bs_catego
                                 "maxGenesInSet",
                                 "identifyConflictingProbeSets",
                                 "correlationCutoffForConflictingProbeSets",
-                                "deduplicateGeneSets"};
+                                "deduplicateGeneSets",
+                                "goCategory",
+                                "goOboFile",
+                                "goAnnotationFile"};
   json_object_foreach((json_t *)section, key, value) {
     int found = 0;
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]) && !found; i++)

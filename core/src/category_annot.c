@@ -234,3 +234,14 @@ size_t bmd_annotation_category_size(const bmd_annotation *a, size_t cat) {
     n += a->cat_gene.a[i] == cat;
   return n;
 }
+
+size_t bmd_annotation_category_genes(const bmd_annotation *a, size_t cat, size_t *out) {
+  size_t n = 0;
+  for (size_t i = 0; i < a->cat_gene.n; i++)
+    if (a->cat_gene.a[i] == cat) {
+      if (out)
+        out[n] = a->cat_gene.b[i];
+      n++;
+    }
+  return n;
+}

@@ -133,7 +133,8 @@ static int check(const categories_args *a, const bs_settings *s) {
                                    : "--probe-map");
   if (s->category_type == BS_CATEGORY_NONE)
     return bs_cli_bad("categories",
-                      "no categories to run: give --category-map, --gmt or --gene-level");
+                      "no categories to run: give --category-map, --gmt, --gene-level or "
+                      "--category-type go");
   if (s->category.filter_on[BMD_CAT_FILTER_HIGH_DOSE] && !isfinite(a->highest) && !a->expression)
     return bs_cli_bad("categories",
                       "--highest-dose is needed by the BMD > highest dose filter (or give "

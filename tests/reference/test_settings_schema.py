@@ -86,6 +86,11 @@ def test_setting_in_schema(row):
     elif kind == "models":
         assert node["type"] == "array" and node["minItems"] == 1 and node["uniqueItems"] is True
         assert node["items"]["enum"] == row["choices"]
+    elif kind == "string":
+        assert [t for t in types if t != "null"] == ["string"] and node["minLength"] == 1
+    elif kind == "codes":
+        assert node["type"] == "array" and node["uniqueItems"] is True
+        assert node["maxItems"] == 32 and node["items"]["pattern"] == "^[^, \t]{1,15}$"
     else:
         pytest.fail(f"unknown type {kind}")
     assert node["default"] == row["default"], "default"
@@ -108,6 +113,14 @@ def test_defaults_validate():
     ({"prefilter": {"fold_filter": None}}, True),
     ({"bmd": {"models": ["exp5", "hill"], "variance": "nonconstant"}}, True),
     ({"category": {"type": "gmt", "filters": {"remove_direction": "up"}}}, True),
+    ({"category": {"type": "go", "go": {"obo": "go-basic.obo", "annotations": "goa.gaf",
+                                        "aspect": "universal", "exclude_evidence": ["IEA", "ND"],
+                                        "taxon": 9606}}}, True),
+    ({"category": {"go": {"exclude_evidence": ["IEA", "IEA"]}}}, False),
+    ({"category": {"go": {"exclude_evidence": ["IEA,ND"]}}}, False),
+    ({"category": {"go": {"obo": ""}}}, False),
+    ({"category": {"go": {"aspect": "all"}}}, False),
+    ({"category": {"go": {"taxon": 0}}}, False),
     ({"prefilter": {"p_cutoff": 1.5}}, False),
     ({"prefilter": {"p_cutoff": 0}}, False),
     ({"prefilter": {"fold_filter": 0.5}}, False),

@@ -142,6 +142,99 @@ static void expect_refusal(const char *text, const char *needle) {
     fail_msg("error \"%s\" lacks \"%s\" or the file name", err, needle);
 }
 
+/* Writes text to a temporary file and reads it (the file is removed). */
+static bs_bmdx_config *read_text(const char *text, char *path, char *err, size_t size) {
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  FILE *f = fdopen(fd, "w");
+  fputs(text, f);
+  fclose(f);
+  bs_bmdx_config *cfg = bs_bmdx_config_read(path, err, size);
+  unlink(path);
+  return cfg;
+}
+
+/* GO sections: run when they name goOboFile and goAnnotationFile (our
+ * extension keys), named and skipped when not; the mapping takes the files
+ * from the section (resolved against the config's folder) or from the
+ * settings, and refuses naming the setting when neither has them. */
+static void test_go_sections(void **state) {
+  (void)state;
+  char path[] = "/tmp/bmdx_go_XXXXXX", err[1024] = "";
+  bs_bmdx_config *cfg = read_text(
+      "{\"expressionDataConfigs\":[{\"inputFileName\":\"x.txt\"}],"
+      " \"categoryAnalysisConfigs\":["
+      "  {\"@type\":\"go\", \"goCategory\":\"biological_process\"},"
+      "  {\"@type\":\"go\", \"goCategory\":\"universal\", \"goOboFile\":\"go-basic.obo\","
+      "   \"goAnnotationFile\":\"/data/goa_human.gaf.gz\", \"probeFilePath\":\"probes.txt\","
+      "   \"minGenesInSet\":5}]}",
+      path, err, sizeof(err));
+  if (!cfg)
+    fail_msg("%s", err);
+  assert_true(has_unsupported(cfg, "categoryAnalysisConfigs[0]: GO category analysis needs the "
+                                   "GO files"));
+  assert_true(has_unsupported(cfg, "\"goOboFile\""));
+  assert_int_equal(cfg->n_category, 1);
+  bs_bmdx_category *k = &cfg->category[0];
+  assert_string_equal(k->type, "go");
+  assert_string_equal(k->go_category, "universal");
+
+  json_t *sparse = json_object();
+  bs_bmdx_analysis a;
+  assert_int_equal(
+      bs_settings_from_bmdx(cfg, 0, BS_BMDX_NONE, BS_BMDX_NONE, 0, sparse, &a, err, sizeof(err)),
+      0);
+  assert_string_equal(json_string_value(bs_settings_get(sparse, "category.type")), "go");
+  assert_string_equal(json_string_value(bs_settings_get(sparse, "category.go.aspect")),
+                      "universal");
+  assert_string_equal(json_string_value(bs_settings_get(sparse, "category.go.obo")),
+                      "/tmp/go-basic.obo");
+  assert_string_equal(json_string_value(bs_settings_get(sparse, "category.go.annotations")),
+                      "/data/goa_human.gaf.gz");
+  assert_int_equal(json_integer_value(bs_settings_get(sparse, "category.filters.min_genes_in_set")),
+                   5);
+  assert_string_equal(a.probe_map, "/tmp/probes.txt");
+  bs_bmdx_analysis_free(&a);
+  json_decref(sparse);
+
+  /* without the files in the section: from the settings, else refused */
+  free(k->go_obo_file);
+  free(k->go_annotation_file);
+  k->go_obo_file = k->go_annotation_file = NULL;
+  sparse = json_object();
+  assert_int_equal(
+      bs_settings_from_bmdx(cfg, 0, BS_BMDX_NONE, BS_BMDX_NONE, 0, sparse, &a, err, sizeof(err)),
+      -1);
+  assert_non_null(strstr(err, "categoryAnalysisConfigs[0]: GO category analysis needs the GO "
+                              "ontology (OBO): name it with \"goOboFile\" in the section or the "
+                              "setting category.go.obo (--go-obo)"));
+  assert_int_equal(bs_settings_set_text(sparse, bs_setting_find("category.go.obo"), "mine.obo", err,
+                                        sizeof(err)),
+                   0);
+  assert_int_equal(
+      bs_settings_from_bmdx(cfg, 0, BS_BMDX_NONE, BS_BMDX_NONE, 0, sparse, &a, err, sizeof(err)),
+      -1);
+  assert_non_null(strstr(err, "setting category.go.annotations (--go-annotations)"));
+  assert_int_equal(bs_settings_set_text(sparse, bs_setting_find("category.go.annotations"),
+                                        "gene2go.gz", err, sizeof(err)),
+                   0);
+  assert_int_equal(
+      bs_settings_from_bmdx(cfg, 0, BS_BMDX_NONE, BS_BMDX_NONE, 0, sparse, &a, err, sizeof(err)),
+      0);
+  assert_string_equal(json_string_value(bs_settings_get(sparse, "category.go.obo")), "mine.obo");
+  bs_bmdx_analysis_free(&a);
+  json_decref(sparse);
+  bs_bmdx_config_destroy(cfg);
+
+  /* a bad goCategory is refused with the section named */
+  char path2[] = "/tmp/bmdx_go_XXXXXX";
+  assert_null(read_text("{\"expressionDataConfigs\":[{\"inputFileName\":\"x.txt\"}],"
+                        " \"categoryAnalysisConfigs\":[{\"@type\":\"go\", \"goCategory\":\"all\","
+                        " \"goOboFile\":\"a.obo\", \"goAnnotationFile\":\"a.gaf\"}]}",
+                        path2, err, sizeof(err)));
+  assert_non_null(strstr(err, "categoryAnalysisConfigs[0]: \"goCategory\" must be"));
+}
+
 static void test_bad_configs(void **state) {
   (void)state;
   const char *expr = "\"expressionDataConfigs\":[{\"inputFileName\":\"x.txt\"}]";
@@ -260,6 +353,7 @@ int main(void) {
       cmocka_unit_test(test_dtt),
       cmocka_unit_test(test_config1_defined),
       cmocka_unit_test(test_all_examples_parse),
+      cmocka_unit_test(test_go_sections),
       cmocka_unit_test(test_bad_configs),
       cmocka_unit_test(test_category_filter_settings),
       cmocka_unit_test(test_mapping_refusals),

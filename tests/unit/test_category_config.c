@@ -66,8 +66,13 @@ static void expect(const char *text, int rc, const char *want) {
 
 static void test_refusals_and_warnings(void **state) {
   (void)state;
-  expect("{\"@type\": \"go\", \"goCategory\": \"biological_process\"}", -1,
-         "cat[0]: \"@type\": \"go\" is not supported");
+  expect("{\"@type\": \"go\", \"goCategory\": \"cellular\"}", -1,
+         "cat[0]: \"goCategory\" must be biological_process, molecular_function");
+  expect("{\"@type\": \"go\", \"goCategory\": \"universal\", \"goOboFile\": \"a.obo\","
+         " \"goExtra\": 1}",
+         -1, "cat[0]: unknown key \"goExtra\"");
+  expect("{\"@type\": \"go\", \"goCategory\": \"universal\", \"removeStepFunction\": true}", -1,
+         "\"removeStepFunction\" is not supported");
   expect("{\"@type\": \"pathway\", \"signalingPathway\": \"REACTOME\"}", -1,
          "\"pathway\" is not supported");
   /* the gene-level entry of analyze-DTT.json */

@@ -48,6 +48,9 @@ const char *bmd_annotation_gene_id(const bmd_annotation *a, size_t gene);
 const char *bmd_annotation_category_id(const bmd_annotation *a, size_t cat);
 const char *bmd_annotation_category_name(const bmd_annotation *a, size_t cat);
 size_t bmd_annotation_category_size(const bmd_annotation *a, size_t cat);
+/* The genes of category cat, in the order they were added, into out (room
+ * for bmd_annotation_category_size; NULL to count only); their number. */
+size_t bmd_annotation_category_genes(const bmd_annotation *a, size_t cat, size_t *out);
 
 /* ---- inputs and options -------------------------------------------- */
 

@@ -49,7 +49,9 @@ typedef enum bs_setting_type {
   BS_SETTING_NUMBER, /* a number in [min, max] (or open ends, see bounds) */
   BS_SETTING_CHOICE, /* one of choices[] */
   BS_SETTING_METHOD, /* a prefilter method of core's table (bmd/prefilter_method.h) */
-  BS_SETTING_MODELS  /* a non-empty, duplicate-free list of model names (bmd/fit.h) */
+  BS_SETTING_MODELS, /* a non-empty, duplicate-free list of model names (bmd/fit.h) */
+  BS_SETTING_STRING, /* a non-empty string (a file path) */
+  BS_SETTING_CODES   /* a duplicate-free list of short codes (no ',' or space), e.g. ["IEA"] */
 } bs_setting_type;
 
 enum { BS_SETTING_MIN_OPEN = 1, BS_SETTING_MAX_OPEN = 2 };
@@ -172,8 +174,20 @@ typedef enum bs_category_type {
   BS_CATEGORY_NONE = 0, /* no category analysis: the category step draws the curve plots only */
   BS_CATEGORY_GENE,     /* every gene its own category */
   BS_CATEGORY_DEFINED,  /* a BMDExpress category map */
-  BS_CATEGORY_GMT       /* gene sets in a GMT file */
+  BS_CATEGORY_GMT,      /* gene sets in a GMT file */
+  BS_CATEGORY_GO        /* Gene Ontology terms from OBO + GAF / gene2go (bs/go.h) */
 } bs_category_type;
+
+/* category.go.*: the GO category analysis (docs/categories.md) */
+#define BS_GO_MAX_EVIDENCE 32
+typedef struct bs_go_settings {
+  char obo[4096];         /* category.go.obo, "" when null */
+  char annotations[4096]; /* category.go.annotations, "" when null */
+  int aspect;             /* bs_go_aspect (bs/go.h) */
+  char exclude_evidence[BS_GO_MAX_EVIDENCE][16];
+  size_t n_exclude_evidence;
+  long taxon; /* 0: any */
+} bs_go_settings;
 
 /* Everything a step needs to know, as core option structs. threads and
  * progress callbacks are the program's: they never change a result. */
@@ -186,6 +200,7 @@ typedef struct bs_settings {
   bmd_probes_options bmd; /* fit.log_base = log_base; threads 1 */
   bs_category_type category_type;
   bmd_category_options category;
+  bs_go_settings go;
   bmd_tpod_options tpod;
   size_t curve_plots;
   size_t plot_category_min_genes;

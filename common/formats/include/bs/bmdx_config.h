@@ -73,11 +73,15 @@ typedef struct bs_bmdx_bmds {
   char *input_name, *output_name;
 } bs_bmdx_bmds;
 
-/* categoryAnalysisConfigs[] of @type defined or gene, read by
- * bs_category_config_parse (bs/category_config.h) */
+/* categoryAnalysisConfigs[] of @type defined, gene or go (when it names
+ * goOboFile and goAnnotationFile), read by bs_category_config_parse
+ * (bs/category_config.h) */
 typedef struct bs_bmdx_category {
-  char type[16];                  /* "defined", "gene" */
-  char *probe_file;               /* probeFilePath (defined), as written in the file */
+  char type[16];                  /* "defined", "gene", "go" */
+  char go_category[24];           /* go: biological_process .. universal */
+  char *go_obo_file;              /* go: goOboFile, as written; NULL when absent */
+  char *go_annotation_file;       /* go: goAnnotationFile */
+  char *probe_file;               /* probeFilePath (defined, go), as written in the file */
   char *category_file;            /* categoryFilePath (defined) */
   bmd_category_options options;   /* its filters, BMDExpress defaults elsewhere */
   char *input_name, *output_name; /* NULL when absent */

@@ -2,14 +2,15 @@
  * bs/category_config.h - one entry of a BMDExpress 3 `analyze` config's
  * `categoryAnalysisConfigs` (CategoryConfig.java: @type defined | gene |
  * go | pathway) as bmd_category_options. What we run: "defined" (probe
- * and category files) and "gene"; the filters removePromiscuousProbes,
+ * and category files), "gene" and "go" (from GO files we are given, not
+ * BMDExpress's downloads); the filters removePromiscuousProbes,
  * removeBMDGreaterHighDose, bmdPValueCutoff, bmdRSquaredCutoff,
  * bmdBMDLRatioMin, bmduBMDRatioMin, bmduBMDLRatioMin (maxima, despite the
  * names), nFoldBelowLowestDose, maxFoldChange, removeAdverseDirection
  * (1 UP, -1 DOWN, 0 or null neither), minGenesInSet, maxGenesInSet,
  * identifyConflictingProbeSets with correlationCutoffForConflictingProbeSets
  * (null: 0, BMDExpress's unset value) and deduplicateGeneSets. Anything
- * else that would change the result (GO / pathway annotation, prefilter
+ * else that would change the result (pathway annotation, prefilter
  * p-value, curve-fit, Z-score, model fold change and step-function
  * filters, IVIVE) is refused by name. warnings stays for settings that
  * only add output we do not write (none at present).
@@ -22,13 +23,23 @@
 
 #include "bmd/category.h"
 
-typedef enum bs_category_kind { BS_CATEGORY_DEFINED = 0, BS_CATEGORY_GENE } bs_category_kind;
+typedef enum bs_category_kind {
+  BS_CATEGORY_DEFINED = 0,
+  BS_CATEGORY_GENE,
+  BS_CATEGORY_CONFIG_GO /* "go" with our extension keys (docs/categories.md, GO categories) */
+} bs_category_kind;
 
 typedef struct bs_category_config {
   bs_category_kind kind;
   const char *probe_file;               /* "probeFilePath" (defined), borrowed from the JSON */
   const char *category_file;            /* "categoryFilePath" (defined), borrowed */
   const char *input_name, *output_name; /* borrowed, may be NULL */
+  /* go: "goCategory" (biological_process, molecular_function,
+   * cellular_component or universal; absent: biological_process) and our
+   * extension keys "goOboFile", "goAnnotationFile" (borrowed, may be NULL:
+   * then the settings category.go.obo / .annotations must name them);
+   * "probeFilePath" is read for go too */
+  const char *go_category, *go_obo_file, *go_annotation_file;
   bmd_category_options options;
   char warnings[1024]; /* "; "-separated, empty when none */
 } bs_category_config;
