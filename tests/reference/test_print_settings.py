@@ -61,6 +61,8 @@ FLAG_SETS = [
      "--plot-min-genes", "2", "--keep-promiscuous"],
     ["--probe-map", PROBE_MAP, "--gene-level", "--curve-plots", "0"],
     ["--probe-map", PROBE_MAP, "--gmt", CAT_MAP],
+    ["--prefilter", "curvefit", "--curvefit-models", "exp5,linear", "--curvefit-bmr", "2",
+     "--curvefit-poly2-bmr", "1.5", "--curvefit-constant-variance", "false"],
 ]
 
 
@@ -86,7 +88,14 @@ def test_what_the_flags_set():
     assert s == {"method": "williams", "p_cutoff": 0.01, "mtc": "bh", "fold_filter": 1.5,
                  "filter_controls": False, "notel_test": "dunnett", "notel_p": 0.1,
                  "notel_fc": 1.5,
-                 "permutations": 1000, "seed": 7, "log_base": "2"}
+                 "permutations": 1000, "seed": 7, "log_base": "2",
+                 "curvefit": {"models": ["hill", "power", "linear", "poly2", "exp3", "exp5"],
+                              "bmr_factor": 1.021, "poly2_bmr_factor": None,
+                              "constant_variance": True}}
+    s = json.loads(printed("bmdstream analyze", *FLAG_SETS[7]))["prefilter"]
+    assert s["curvefit"] == {"models": ["linear", "exp5"], "bmr_factor": 2.0,
+                             "poly2_bmr_factor": 1.5, "constant_variance": False}
+    assert s["filter_controls"] is False  # BMDExpress's curve fit keeps control probes
     s = json.loads(printed("bmdstream analyze", *FLAG_SETS[2]))
     assert s["prefilter"]["fold_filter"] is None  # off by default without a test
     assert s["bmd"]["models"] == ["hill", "poly4", "exp5"]  # model order
