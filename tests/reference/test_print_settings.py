@@ -176,3 +176,36 @@ def test_config_equals_flags():
     # flags beside --config override it, wherever they stand
     over = json.loads(printed("bmdstream analyze", "--bmr", "2", "--config", cfg))
     assert over["bmd"]["bmr"] == 2.0 and over["prefilter"]["method"] == "williams"
+
+
+def test_curvefit_config_equals_flags():
+    """A BMDExpress "curvefit" prefilter section: its models (Poly 2 listed
+    twice, as analyze-config3.json does, is one model), BMR factors and
+    variance; its filterOutControlGenes and pValueCutoff are not BMDExpress's
+    curve-fit parameters (AnalyzeRunner passes neither), so controls stay."""
+    tmp = tempfile.mkdtemp(prefix="print_settings_")
+    cfg = {
+        "expressionDataConfigs": [{"inputFileName": EXPR, "logTransformation": "BASE2"}],
+        "preFilterConfigs": [{"@type": "curvefit", "pValueCutoff": 0.05,
+                              "filterOutControlGenes": True, "useFoldChange": True,
+                              "foldChange": 1.5, "foldChangeLotel": 2.0, "pValueLotel": 0.05,
+                              "lotelTest": 2, "bmrFactor": 1.581, "poly2BmrFactor": None,
+                              "constantVariance": False,
+                              "modelConfigs": [{"@type": "hill"}, {"@type": "poly", "degree": 2},
+                                               {"@type": "poly", "degree": 2},
+                                               {"@type": "exp", "expModel": 3}]}],
+    }
+    path = os.path.join(tmp, "analyze.json")
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    flags = ["--prefilter", "curvefit", "--fold-filter", "1.5", "--notel-fc", "2",
+             "--notel-test", "ttest", "--curvefit-models", "hill,poly2,exp3",
+             "--curvefit-bmr", "1.581", "--curvefit-poly2-bmr", "none",
+             "--curvefit-constant-variance", "false", "--keep-controls", "--no-bmd",
+             "--permutations", "1000"]  # the config parser's numberOfPermutations default
+    assert printed("bmdstream analyze", "--config", path) == printed("bmdstream analyze", *flags)
+    cfg["preFilterConfigs"][0].pop("poly2BmrFactor")  # absent: the config field's 1.021
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    s = json.loads(printed("bmdstream analyze", "--config", path))["prefilter"]["curvefit"]
+    assert s["poly2_bmr_factor"] == 1.021
