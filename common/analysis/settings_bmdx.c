@@ -6,6 +6,7 @@
  */
 #include "bs/settings_bmdx.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,36 @@ static json_t *optional(int on, double v) {
   return on ? json_real(v) : json_null();
 }
 
+/* A "curvefit" section (CurveFitPrefilterConfig). BMDExpress's AnalyzeRunner
+ * passes the curve fit neither pValueCutoff, useMultipleTestingCorrection
+ * nor filterOutControlGenes (PrefilterService.curveFitPrefilterAnalysis has
+ * no such parameters): no p-value, control probes kept. */
+static int curvefit_settings(const bs_bmdx_prefilter *p, json_t *s, char *errstr,
+                             size_t errstr_size) {
+  char list[256] = "", err[256];
+  size_t len = 0;
+  unsigned seen = 0; /* a model listed twice (analyze-config3.json's Poly 2) is fitted once */
+  for (size_t i = 0; i < p->n_models && len < sizeof(list); i++) {
+    int m = bmd_model_parse(p->models[i]);
+    if (m >= 0 && (seen & (1u << m)))
+      continue;
+    seen |= m >= 0 ? 1u << m : 0;
+    len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? "," : "", p->models[i]);
+  }
+  if (bs_settings_set_text(s, bs_setting_find("prefilter.curvefit.models"), list, err,
+                           sizeof(err)) != 0) {
+    snprintf(errstr, errstr_size, "curvefit modelConfigs: %s", err);
+    return -1;
+  }
+  int rc = set(s, "prefilter.curvefit.bmr_factor", json_real(p->bmr_factor), errstr, errstr_size);
+  rc |= set(s, "prefilter.curvefit.poly2_bmr_factor",
+            optional(!isnan(p->poly2_bmr_factor), p->poly2_bmr_factor), errstr, errstr_size);
+  rc |= set(s, "prefilter.curvefit.constant_variance", json_boolean(p->constant_variance), errstr,
+            errstr_size);
+  rc |= set(s, "prefilter.filter_controls", json_false(), errstr, errstr_size);
+  return rc;
+}
+
 static int prefilter_settings(const bs_bmdx_prefilter *p, json_t *s, bs_bmdx_analysis *a,
                               char *errstr, size_t errstr_size) {
   int rc = set(s, "prefilter.method", json_string(p->type), errstr, errstr_size);
@@ -55,6 +86,8 @@ static int prefilter_settings(const bs_bmdx_prefilter *p, json_t *s, bs_bmdx_ana
               errstr_size);
   if (p->number_of_threads > 0)
     a->threads = (unsigned)p->number_of_threads;
+  if (strcmp(p->type, "curvefit") == 0)
+    rc |= curvefit_settings(p, s, errstr, errstr_size);
   return rc;
 }
 

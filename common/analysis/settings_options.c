@@ -59,6 +59,19 @@ static void prefilter_options(const json_t *j, bs_settings *o) {
   p->notel_test = (bmd_notel_test)choice(j, "prefilter.notel_test"); /* ttest, dunnett */
   p->notel_p = number(j, "prefilter.notel_p");
   p->notel_fc = number(j, "prefilter.notel_fc");
+  bmd_curvefit_options *c = &o->test.curvefit;
+  *c = bmd_curvefit_options_default();
+  c->model_mask = 0;
+  size_t i;
+  json_t *m;
+  json_array_foreach(bs_settings_get(j, "prefilter.curvefit.models"), i, m) {
+    c->model_mask |= 1u << bmd_model_parse(json_string_value(m));
+  }
+  c->bmr = number(j, "prefilter.curvefit.bmr_factor");
+  if (!optional(j, "prefilter.curvefit.poly2_bmr_factor", &c->poly2_bmr))
+    c->poly2_bmr = NAN;
+  c->variance = flag(j, "prefilter.curvefit.constant_variance") ? BMD_VARIANCE_CONSTANT
+                                                                : BMD_VARIANCE_NONCONSTANT;
 }
 
 static void bmd_options(const json_t *j, bs_settings *o) {

@@ -6,7 +6,9 @@
  * data.parameters (schemas/envelope.schema.json, $defs/parameters).
  *
  * Defaults are BMDExpress 3's where it has one (notes/bmdexpress.md):
- * ANOVA at p < 0.05 with a 2-fold filter, AFFX controls dropped, NOTEL/LOTEL
+ * ANOVA at p < 0.05 with a 2-fold filter, AFFX controls dropped (not by
+ * the curve fit, whose models, BMR 1.021 SD and constant variance are its
+ * CurveFitPrefilterConfig's and CurveFitPrefilterInput's), NOTEL/LOTEL
  * by the t-test (its GUI's) at p 0.05 and fold 2, Williams with 10000 permutations and seed
  * 23524 (its command-line default and OriogenAnalysis' seed), BMR 1 SD,
  * constant variance, nested chi-square polynomial selection at p 0.05,
@@ -59,7 +61,9 @@ const bs_setting bs_settings_table[] = {
      "minimum |max fold change| of a dose group against control (0: off; off by default "
      "with --prefilter none)"},
     {"prefilter.filter_controls", BS_SETTING_BOOL, "true", 0, 0, 0, 0, NULL, "keep-controls",
-     "false", NULL, NULL, NULL, NULL, NULL, "drop the AFFX control probes (--keep-controls: keep)"},
+     "false", NULL, NULL, "prefilter.method", "\"curvefit\"", "false",
+     "drop the AFFX control probes (--keep-controls: keep; off by default with --prefilter "
+     "curvefit, as BMDExpress)"},
     {"prefilter.notel_test", BS_SETTING_CHOICE, "\"ttest\"", 0, 0, 0, 0, notel_test_choices,
      "notel-test", NULL, NULL, NULL, NULL, NULL, NULL,
      "NOTEL/LOTEL test: ttest (Welch, each dose against the control) or dunnett (Dunnett's "
@@ -74,6 +78,20 @@ const bs_setting bs_settings_table[] = {
      NULL, NULL, NULL, NULL, NULL, "Williams random seed (0 .. 2^53 - 1)"},
     {"prefilter.log_base", BS_SETTING_CHOICE, "\"2\"", 0, 0, 0, 0, log_choices, "log", NULL, NULL,
      log_words, NULL, NULL, NULL, "log transformation of the expression values"},
+    /* the curve-fit prefilter (BMDExpress CurveFitPrefilterConfig; docs/prefilter.md) */
+    {"prefilter.curvefit.models", BS_SETTING_MODELS,
+     "[\"hill\", \"power\", \"linear\", \"poly2\", \"exp3\", \"exp5\"]", 0, 0, 0, 0, NULL,
+     "curvefit-models", NULL, NULL, NULL, NULL, NULL, NULL,
+     "curve-fit prefilter: models to fit, comma-separated (names as --models)"},
+    {"prefilter.curvefit.bmr_factor", BS_SETTING_NUMBER, "1.021", 0, 0, INF, MIN_OPEN, NULL,
+     "curvefit-bmr", NULL, NULL, NULL, NULL, NULL, NULL,
+     "curve-fit prefilter: BMR factor in standard deviations"},
+    {"prefilter.curvefit.poly2_bmr_factor", BS_SETTING_NUMBER, "null", 1, 0, INF, MIN_OPEN, NULL,
+     "curvefit-poly2-bmr", NULL, "none", NULL, NULL, NULL, NULL,
+     "curve-fit prefilter: Poly 2's own BMR factor (none: the BMR factor)"},
+    {"prefilter.curvefit.constant_variance", BS_SETTING_BOOL, "true", 0, 0, 0, 0, NULL,
+     "curvefit-constant-variance", NULL, NULL, NULL, NULL, NULL, NULL,
+     "curve-fit prefilter: constant variance (false: non-constant)"},
 
     /* bmd */
     {"bmd.models", BS_SETTING_MODELS,

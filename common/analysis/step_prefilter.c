@@ -3,9 +3,11 @@
  * method's test over every probe (one-way ANOVA, the Williams trend test,
  * or none, as core's method table defines them), BMDExpress's filter flow
  * (p cut-off with or without Benjamini-Hochberg, AFFX controls, fold
- * filter, NOTEL/LOTEL; bmd/prefilter.h), then prefilter.tsv
+ * filter, NOTEL/LOTEL; bmd/prefilter.h), the method's test after the flow
+ * on its survivors (the curve fit), then prefilter.tsv
  * (bs/prefilter_export.h).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +23,38 @@ typedef struct tsv_args {
 static int render_tsv(FILE *out, const void *arg) {
   const tsv_args *a = arg;
   return bs_prefilter_tsv_write(out, a->ds, a->method, a->o->result, a->o->values);
+}
+
+/* The method's after-flow test on the rows the flow passed; a row it
+ * fails gets verdict BMD_PREFILTER_CURVE_FIT. Columns of other rows stay
+ * NaN (empty cells). */
+static bs_status run_after(const bmd_prefilter_method *m, const bmd_dataset *view,
+                           const bmd_prefilter_test_options *topt, bs_prefilter_output *o,
+                           char *errstr, size_t errstr_size) {
+  bmd_prefilter_result *r = o->result;
+  size_t n = r->n_probes, k = 0;
+  for (size_t i = 0; i < n * m->n_columns; i++)
+    o->values[i] = NAN;
+  size_t *rows = malloc((r->n_passed ? r->n_passed : 1) * sizeof(size_t));
+  unsigned char *pass = malloc(r->n_passed ? r->n_passed : 1);
+  if (!rows || !pass) {
+    free(rows);
+    free(pass);
+    snprintf(errstr, errstr_size, "prefilter: out of memory");
+    return BS_ERR_RETRIABLE;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (r->verdict[i] == BMD_PREFILTER_PASSED)
+      rows[k++] = i;
+  int rc = m->after(view, topt, rows, k, o->values, pass, errstr, errstr_size);
+  for (size_t j = 0; rc == 0 && j < k; j++)
+    if (!pass[j]) {
+      r->verdict[rows[j]] = BMD_PREFILTER_CURVE_FIT;
+      r->n_passed--;
+    }
+  free(rows);
+  free(pass);
+  return rc == 0 ? BS_OK : rc == -2 ? BS_ERR_RETRIABLE : BS_ERR_PERMANENT;
 }
 
 void bs_prefilter_output_destroy(bs_prefilter_output *o) {
@@ -48,9 +82,9 @@ bs_status bs_step_prefilter(const bs_settings *s, const bmd_dataset *ds, unsigne
     snprintf(errstr, errstr_size, "prefilter: out of memory for %zu probes", n);
     goto done;
   }
+  bmd_prefilter_test_options topt = s->test;
+  topt.threads = threads;
   if (m->test) {
-    bmd_prefilter_test_options topt = s->test;
-    topt.threads = threads;
     int rc = m->test(&view, &topt, o->values, p, errstr, errstr_size);
     if (rc != 0) {
       st = rc == -2 ? BS_ERR_RETRIABLE : BS_ERR_PERMANENT;
@@ -61,6 +95,9 @@ bs_status bs_step_prefilter(const bs_settings *s, const bmd_dataset *ds, unsigne
     st = BS_ERR_PERMANENT;
     goto done;
   }
+  if (m->after && (st = run_after(m, &view, &topt, o, errstr, errstr_size)) != BS_OK)
+    goto done;
+  st = BS_ERR_RETRIABLE;
   /* the method's statistic (a column of its values) and the passed rows */
   if (m->stat_column >= 0 && (size_t)m->stat_column < m->n_columns) {
     if (!(o->stat = malloc(rows * sizeof(double)))) {

@@ -180,15 +180,38 @@ static const char *const prefilter_keys[] = {
     "bmrFactor", "poly2BmrFactor", "constantVariance", "modelConfigs", "numberOfBootstraps",
     "shrinkageCorrection", "mtcType", NULL};
 
+static void parse_models(parse_ctx *c, json_t *arr, const char *where, bs_bmdx_bmds *b);
+
+/* The curve fit's own keys (BMDExpress CurveFitPrefilterConfig: models,
+ * constantVariance true, bmrFactor and poly2BmrFactor 1.021); its models
+ * as a bmdsConfigs section's. */
+static void parse_curvefit(parse_ctx *c, json_t *o, const char *where, bs_bmdx_prefilter *p) {
+  bs_bmdx_bmds b;
+  memset(&b, 0, sizeof(b));
+  parse_models(c, json_object_get(o, "modelConfigs"), where, &b);
+  p->n_models = b.n_models;
+  memcpy(p->models, b.models, sizeof(p->models));
+  p->constant_variance = get_bool(c, o, where, "constantVariance", 1);
+  p->bmr_factor = get_num(c, o, where, "bmrFactor", 1.021);
+  /* absent: the field's initial 1.021; null: none (the BMR factor) */
+  json_t *poly2 = json_object_get(o, "poly2BmrFactor");
+  p->poly2_bmr_factor =
+      poly2 && json_is_null(poly2) ? NAN : get_num(c, o, where, "poly2BmrFactor", 1.021);
+  if (!(p->bmr_factor > 0) || !(p->poly2_bmr_factor > 0 || isnan(p->poly2_bmr_factor)))
+    fail(c, "%s: bmrFactor and poly2BmrFactor must be > 0", where);
+}
+
 /* Returns 1 when the section is one we run (filled into *p). */
 static int parse_prefilter(parse_ctx *c, json_t *o, const char *where, bs_bmdx_prefilter *p) {
   check_keys(c, o, where, prefilter_keys);
   const char *type = type_of(c, o, where);
   if (c->failed)
     return 0;
-  if (strcmp(type, "anova") != 0 && strcmp(type, "williams") != 0) {
-    if (strcmp(type, "curvefit") == 0 || strcmp(type, "oriogen") == 0)
-      unsupported(c, "%s: the %s prefilter is not supported (anova and williams are)", where, type);
+  if (strcmp(type, "anova") != 0 && strcmp(type, "williams") != 0 &&
+      strcmp(type, "curvefit") != 0) {
+    if (strcmp(type, "oriogen") == 0)
+      unsupported(c, "%s: the %s prefilter is not supported (anova, williams and curvefit are)",
+                  where, type);
     else
       fail(c, "%s.@type: unknown prefilter \"%s\"", where, type);
     return 0;
@@ -209,6 +232,8 @@ static int parse_prefilter(parse_ctx *c, json_t *o, const char *where, bs_bmdx_p
   p->number_of_threads = (int)get_int(c, o, where, "numberOfThreads", 1);
   p->input_name = get_str(c, o, where, "inputName");
   p->output_name = get_str(c, o, where, "outputName");
+  if (strcmp(type, "curvefit") == 0)
+    parse_curvefit(c, o, where, p);
   return 1;
 }
 

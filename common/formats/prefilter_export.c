@@ -22,8 +22,11 @@ static void put_test_columns(FILE *f, const bmd_prefilter_method *m, const doubl
                              size_t i) {
   for (size_t c = 0; c < m->n_columns; c++) {
     fputc('\t', f);
+    const char *label;
     if (i == (size_t)-1)
       fputs(m->columns[c], f);
+    else if (m->label && (label = m->label(c, values[i * m->n_columns + c])))
+      fputs(label, f);
     else
       put_num(f, values[i * m->n_columns + c], 17);
   }

@@ -25,7 +25,7 @@ bmd_prefilter_options bmd_prefilter_options_default(void) {
 static const char *const verdict_names[] = {
     [BMD_PREFILTER_PASSED] = "passed",    [BMD_PREFILTER_P_NAN] = "p-value NaN",
     [BMD_PREFILTER_P] = "p-value",        [BMD_PREFILTER_CONTROL] = "control probe",
-    [BMD_PREFILTER_FOLD] = "fold change",
+    [BMD_PREFILTER_FOLD] = "fold change", [BMD_PREFILTER_CURVE_FIT] = "curve fit",
 };
 
 const char *bmd_prefilter_verdict_name(bmd_prefilter_verdict v) {

@@ -61,6 +61,8 @@ FLAG_SETS = [
      "--plot-min-genes", "2", "--keep-promiscuous"],
     ["--probe-map", PROBE_MAP, "--gene-level", "--curve-plots", "0"],
     ["--probe-map", PROBE_MAP, "--gmt", CAT_MAP],
+    ["--prefilter", "curvefit", "--curvefit-models", "exp5,linear", "--curvefit-bmr", "2",
+     "--curvefit-poly2-bmr", "1.5", "--curvefit-constant-variance", "false"],
 ]
 
 
@@ -86,7 +88,14 @@ def test_what_the_flags_set():
     assert s == {"method": "williams", "p_cutoff": 0.01, "mtc": "bh", "fold_filter": 1.5,
                  "filter_controls": False, "notel_test": "dunnett", "notel_p": 0.1,
                  "notel_fc": 1.5,
-                 "permutations": 1000, "seed": 7, "log_base": "2"}
+                 "permutations": 1000, "seed": 7, "log_base": "2",
+                 "curvefit": {"models": ["hill", "power", "linear", "poly2", "exp3", "exp5"],
+                              "bmr_factor": 1.021, "poly2_bmr_factor": None,
+                              "constant_variance": True}}
+    s = json.loads(printed("bmdstream analyze", *FLAG_SETS[7]))["prefilter"]
+    assert s["curvefit"] == {"models": ["linear", "exp5"], "bmr_factor": 2.0,
+                             "poly2_bmr_factor": 1.5, "constant_variance": False}
+    assert s["filter_controls"] is False  # BMDExpress's curve fit keeps control probes
     s = json.loads(printed("bmdstream analyze", *FLAG_SETS[2]))
     assert s["prefilter"]["fold_filter"] is None  # off by default without a test
     assert s["bmd"]["models"] == ["hill", "poly4", "exp5"]  # model order
@@ -167,3 +176,36 @@ def test_config_equals_flags():
     # flags beside --config override it, wherever they stand
     over = json.loads(printed("bmdstream analyze", "--bmr", "2", "--config", cfg))
     assert over["bmd"]["bmr"] == 2.0 and over["prefilter"]["method"] == "williams"
+
+
+def test_curvefit_config_equals_flags():
+    """A BMDExpress "curvefit" prefilter section: its models (Poly 2 listed
+    twice, as analyze-config3.json does, is one model), BMR factors and
+    variance; its filterOutControlGenes and pValueCutoff are not BMDExpress's
+    curve-fit parameters (AnalyzeRunner passes neither), so controls stay."""
+    tmp = tempfile.mkdtemp(prefix="print_settings_")
+    cfg = {
+        "expressionDataConfigs": [{"inputFileName": EXPR, "logTransformation": "BASE2"}],
+        "preFilterConfigs": [{"@type": "curvefit", "pValueCutoff": 0.05,
+                              "filterOutControlGenes": True, "useFoldChange": True,
+                              "foldChange": 1.5, "foldChangeLotel": 2.0, "pValueLotel": 0.05,
+                              "lotelTest": 2, "bmrFactor": 1.581, "poly2BmrFactor": None,
+                              "constantVariance": False,
+                              "modelConfigs": [{"@type": "hill"}, {"@type": "poly", "degree": 2},
+                                               {"@type": "poly", "degree": 2},
+                                               {"@type": "exp", "expModel": 3}]}],
+    }
+    path = os.path.join(tmp, "analyze.json")
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    flags = ["--prefilter", "curvefit", "--fold-filter", "1.5", "--notel-fc", "2",
+             "--notel-test", "ttest", "--curvefit-models", "hill,poly2,exp3",
+             "--curvefit-bmr", "1.581", "--curvefit-poly2-bmr", "none",
+             "--curvefit-constant-variance", "false", "--keep-controls", "--no-bmd",
+             "--permutations", "1000"]  # the config parser's numberOfPermutations default
+    assert printed("bmdstream analyze", "--config", path) == printed("bmdstream analyze", *flags)
+    cfg["preFilterConfigs"][0].pop("poly2BmrFactor")  # absent: the config field's 1.021
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    s = json.loads(printed("bmdstream analyze", "--config", path))["prefilter"]["curvefit"]
+    assert s["poly2_bmr_factor"] == 1.021

@@ -83,8 +83,15 @@ static void test_config1_defined(void **state) {
   bs_bmdx_config *cfg = bs_bmdx_config_read(CONFIGS "analyze-config1.json", err, sizeof err);
   assert_non_null(cfg);
   assert_int_equal(cfg->expression[0].has_headers, 0);
-  assert_int_equal(cfg->n_prefilter, 2); /* anova, williams; curvefit named */
+  assert_int_equal(cfg->n_prefilter, 3); /* anova, williams, curvefit */
   assert_string_equal(cfg->prefilter[0].type, "anova");
+  const bs_bmdx_prefilter *cf = &cfg->prefilter[2];
+  assert_string_equal(cf->type, "curvefit");
+  assert_int_equal(cf->n_models, 6); /* hill, power, poly1, poly2, exp5, exp3 */
+  assert_string_equal(cf->models[2], "poly1");
+  assert_true(cf->bmr_factor == 1.021 && cf->poly2_bmr_factor == 1.021);
+  assert_int_equal(cf->constant_variance, 1);
+  assert_int_equal(cf->lotel_test, 2);
   assert_true(cfg->prefilter[0].fold_change == 2.0);
   assert_int_equal(cfg->prefilter[1].number_of_permutations, 50);
   assert_int_equal(cfg->n_bmds, 2);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bmd/dataset.h"
+#include "bmd/fit.h"
 #include "bmd/prefilter.h"
 #include "bmd/prefilter_method.h"
 
@@ -27,7 +28,8 @@ static void test_table(void **state) {
     assert_non_null(m->title);
     for (size_t j = 0; j < i; j++)
       assert_string_not_equal(bmd_prefilter_methods[j]->name, m->name);
-    if (m->test) {
+    assert_false(m->test && m->after); /* one test: before the flow or after it */
+    if (m->test || m->after) {
       assert_true(m->n_columns > 0);
       assert_true(m->stat_column >= 0 && (size_t)m->stat_column < m->n_columns);
       for (size_t c = 0; c < m->n_columns; c++)
@@ -37,6 +39,11 @@ static void test_table(void **state) {
       assert_int_equal(m->stat_column, -1);
     }
   }
+  const bmd_prefilter_method *cf = bmd_prefilter_method_find("curvefit");
+  assert_non_null(cf);
+  assert_non_null(cf->after);
+  assert_string_equal(cf->label(0, (double)BMD_MODEL_EXP5), "Exp 5");
+  assert_null(cf->label(1, 3.0)); /* the BMD is a number */
   assert_null(bmd_prefilter_method_find("dunnett"));
   assert_null(bmd_prefilter_method_find(NULL));
   assert_null(bmd_prefilter_method_find("ANOVA")); /* names are exact */
@@ -60,7 +67,7 @@ static void test_anova_test_wraps_anova(void **state) {
   assert_int_equal(bmd_dataset_group(ds), 0);
   const bmd_prefilter_method *m = bmd_prefilter_method_find("anova");
   double v[6], p[2];
-  bmd_prefilter_test_options o = {0, 0, 1};
+  bmd_prefilter_test_options o = {.permutations = 0, .seed = 0, .threads = 1};
   assert_int_equal(m->test(ds, &o, v, p, err, sizeof(err)), 0);
   for (size_t i = 0; i < 2; i++) {
     bmd_anova a = bmd_anova_probe(ds, i);

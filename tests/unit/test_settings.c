@@ -67,7 +67,7 @@ static void test_refusals_name_the_path(void **state) {
   assert_non_null(strstr(refusal("{\"prefilter\": {\"fold_filter\": 0.5}}"),
                          "parameters.prefilter.fold_filter"));
   assert_non_null(strstr(refusal("{\"prefilter\": {\"method\": \"dunnett\"}}"),
-                         "one of anova, williams, none"));
+                         "one of anova, williams, curvefit, none"));
   assert_non_null(strstr(refusal("{\"prefilter\": {\"colour\": 1}}"),
                          "parameters.prefilter.colour: unknown setting"));
   assert_non_null(

@@ -153,6 +153,7 @@ static bs_settings settings(const char *method, bs_category_type type) {
   s.test.permutations = 200;
   s.test.seed = 23524;
   s.test.threads = 1;
+  s.test.curvefit = bmd_curvefit_options_default();
   s.prefilter = bmd_prefilter_options_default();
   s.prefilter.fold_threshold = 0;
   s.prefilter.p_cutoff = 0.05;
@@ -228,6 +229,22 @@ static void test_prefilter_columns(void **state) {
            "\tPassed\tFiltered By",
            FC_NOTEL);
   assert_first_line(fx, "pre/williams", "prefilter.tsv", want);
+  /* curve fit: its columns first, no p-values; the flat probe p5 (slope 0)
+   * has no BMD below the highest dose */
+  n = run_prefilter(fx, "curvefit", "pre/curvefit", &passed);
+  assert_true(n >= 4 && n < N_PROBES - 1);
+  for (size_t i = 0; i < n; i++)
+    assert_true(passed[i] != 5);
+  free(passed);
+  snprintf(want, sizeof(want),
+           "Probe ID\tBest Model\tBest BMD\tBest BMDL\tBest BMDU\tGoodness of Fit%s"
+           "\tPassed\tFiltered By",
+           FC_NOTEL);
+  assert_first_line(fx, "pre/curvefit", "prefilter.tsv", want);
+  char *cf = read_export(fx, "pre/curvefit", "prefilter.tsv", NULL);
+  assert_non_null(strstr(cf, "\np5\t"));
+  assert_non_null(strstr(cf, "\tfalse\tcurve fit\n"));
+  free(cf);
   /* none: no test, no p-values; every non-control probe passes */
   n = run_prefilter(fx, "none", "pre/none", &passed);
   assert_int_equal(n, N_PROBES - 1);

@@ -84,10 +84,11 @@ bmd_prefilter_options bmd_prefilter_options_default(void);
 /* Why a probe was dropped (the first filter it failed, in flow order). */
 typedef enum bmd_prefilter_verdict {
   BMD_PREFILTER_PASSED = 0,
-  BMD_PREFILTER_P_NAN,   /* its p is NaN */
-  BMD_PREFILTER_P,       /* p >= cutoff */
-  BMD_PREFILTER_CONTROL, /* AFFX control probe */
-  BMD_PREFILTER_FOLD     /* |max FC| < |fold threshold| */
+  BMD_PREFILTER_P_NAN,    /* its p is NaN */
+  BMD_PREFILTER_P,        /* p >= cutoff */
+  BMD_PREFILTER_CONTROL,  /* AFFX control probe */
+  BMD_PREFILTER_FOLD,     /* |max FC| < |fold threshold| */
+  BMD_PREFILTER_CURVE_FIT /* curve fit: no best model, or its BMD not below the highest dose */
 } bmd_prefilter_verdict;
 
 /* Short name of a verdict ("passed", "p-value", ...); static string. */

@@ -8,7 +8,7 @@
  * filled in where a field is absent); category sections go through
  * bs_category_config_parse, so they hold bmd_category_options. Whole
  * analyses we do not run (model averaging, GCurveP, GO and pathway
- * category analyses, curve-fit / ORIOGEN prefilters, FUNL, the .bm2 and
+ * category analyses, ORIOGEN prefilters, FUNL, the .bm2 and
  * JSON project exports) are never dropped silently: each is named in
  * `unsupported` (e.g. "maConfigs: ToxicR model averaging is not
  * supported"), as are category options that only add output we do not
@@ -33,9 +33,9 @@ typedef struct bs_bmdx_expression {
   char *output_name;     /* NULL when absent */
 } bs_bmdx_expression;
 
-/* preFilterConfigs[] of @type anova or williams */
+/* preFilterConfigs[] of @type anova, williams or curvefit */
 typedef struct bs_bmdx_prefilter {
-  char type[16];                  /* "anova", "williams" */
+  char type[16];                  /* "anova", "williams", "curvefit" */
   double p_value_cutoff;          /* default 0.05 */
   int use_multiple_testing;       /* useMultipleTestingCorrection, default 0 */
   int filter_out_control_genes;   /* default 1 */
@@ -47,6 +47,12 @@ typedef struct bs_bmdx_prefilter {
   long number_of_permutations;    /* williams; default 1000 */
   int number_of_threads;          /* default 1 */
   char *input_name, *output_name; /* NULL when absent */
+  /* curvefit (CurveFitPrefilterConfig) */
+  size_t n_models;
+  char models[16][8];      /* modelConfigs, as bs_bmdx_bmds.models; required */
+  int constant_variance;   /* default 1 */
+  double bmr_factor;       /* default 1.021 */
+  double poly2_bmr_factor; /* default 1.021; NAN when null (the BMR factor) */
 } bs_bmdx_prefilter;
 
 /* bmdsConfigs[] */
