@@ -181,6 +181,8 @@ static void datasets(plan_ctx *c, size_t e) {
     oom(c);
     return;
   }
+  for (size_t n = strlen(path); n > 1 && path[n - 1] == '/'; n--)
+    path[n - 1] = '\0'; /* "data/" names files data/NAME */
   if (stat(path, &st) != 0) {
     snprintf(c->errstr, c->errstr_size, "%s: expressionDataConfigs[%zu].inputFileName: %s: %s",
              c->cfg->path, e, path, strerror(errno));
@@ -377,6 +379,21 @@ static void add_skip(plan_ctx *c, bs_bmdx_plan *p, const node *n) {
     oom(c);
 }
 
+static void add_dataset_out(plan_ctx *c, bs_bmdx_plan *p, const node *n) {
+  bs_bmdx_dataset *grown = realloc(p->datasets, (p->n_datasets + 1) * sizeof *grown);
+  if (!grown) {
+    oom(c);
+    return;
+  }
+  p->datasets = grown;
+  bs_bmdx_dataset *d = &p->datasets[p->n_datasets++];
+  d->expression = n->index;
+  d->name = strdup(n->name);
+  d->matrix = strdup(n->matrix);
+  if (!d->name || !d->matrix)
+    oom(c);
+}
+
 bs_bmdx_plan *bs_bmdx_plan_make(const bs_bmdx_config *cfg, char *errstr, size_t errstr_size) {
   plan_ctx c = {cfg, NULL, 0, 0, errstr, errstr_size, 0};
   bs_bmdx_plan *p = calloc(1, sizeof *p);
@@ -437,6 +454,8 @@ bs_bmdx_plan *bs_bmdx_plan_make(const bs_bmdx_config *cfg, char *errstr, size_t 
       c.nodes[c.nodes[i].parent].continued = 1;
   for (size_t i = 0; i < c.n && !c.failed; i++) {
     const node *n = &c.nodes[i];
+    if (n->kind == K_DATASET)
+      add_dataset_out(&c, p, n);
     if (n->skip)
       add_skip(&c, p, n);
     else if (n->kind != K_DATASET && !n->continued)
@@ -469,6 +488,11 @@ void bs_bmdx_plan_destroy(bs_bmdx_plan *p) {
     free(p->skips[i].section);
     free(p->skips[i].reason);
   }
+  for (size_t i = 0; i < p->n_datasets; i++) {
+    free(p->datasets[i].name);
+    free(p->datasets[i].matrix);
+  }
+  free(p->datasets);
   free(p->runs);
   free(p->skips);
   free(p);

@@ -59,28 +59,33 @@ static int write_settings(const char *dir, const json_t *settings) {
   return fclose(f) == 0 ? rc : -1;
 }
 
-/* The dataset of run r, read on first use; NULL with errstr. */
-static bmd_dataset *dataset_of(dataset_cache *cache, size_t n, const bs_bmdx_run *r,
-                               const json_t *settings, const char *config, char *errstr,
+/* The file matrix read with log base `base`, once (cache: n slots); NULL
+ * with errstr naming the config's field. */
+static bmd_dataset *dataset_of(dataset_cache *cache, size_t n, const char *matrix, int base,
+                               size_t expression, const char *config, char *errstr,
                                size_t errstr_size) {
-  int base = bs_settings_log_base_parse(
-      json_string_value(bs_settings_get(settings, "prefilter.log_base")));
   size_t i = 0;
   while (i < n && cache[i].matrix &&
-         !(strcmp(cache[i].matrix, r->matrix) == 0 && cache[i].log_base == base))
+         !(strcmp(cache[i].matrix, matrix) == 0 && cache[i].log_base == base))
     i++;
   if (i < n && cache[i].matrix)
     return cache[i].ds;
   char err[2048];
   bs_import_limits lim = bs_import_limits_default();
   bmd_dataset *ds = NULL;
-  if (bs_matrix_import_file(r->matrix, &lim, (bmd_log_base)base, &ds, err, sizeof err) != 0) {
+  if (i == n ||
+      bs_matrix_import_file(matrix, &lim, (bmd_log_base)base, &ds, err, sizeof err) != 0) {
     snprintf(errstr, errstr_size, "%s: expressionDataConfigs[%zu].inputFileName: %s", config,
-             r->expression, err);
+             expression, i == n ? "out of memory" : err);
     return NULL;
   }
-  cache[i] = (dataset_cache){r->matrix, base, ds};
+  cache[i] = (dataset_cache){matrix, base, ds};
   return ds;
+}
+
+static int log_base_of(const json_t *settings) {
+  return bs_settings_log_base_parse(
+      json_string_value(bs_settings_get(settings, "prefilter.log_base")));
 }
 
 int bs_analyze_config_run(const analyze_args *a, const json_t *flags) {
@@ -102,7 +107,8 @@ int bs_analyze_config_run(const analyze_args *a, const json_t *flags) {
   size_t n = plan->n_runs;
   json_t **settings = calloc(n ? n : 1, sizeof *settings);
   bs_bmdx_analysis *files = calloc(n ? n : 1, sizeof *files);
-  dataset_cache *cache = calloc(n ? n : 1, sizeof *cache);
+  size_t slots = n + plan->n_datasets; /* at most one per run and per data set */
+  dataset_cache *cache = calloc(slots ? slots : 1, sizeof *cache);
   int *failed = calloc(n ? n : 1, sizeof *failed);
   int rc = 0;
   if (!settings || !files || !cache || !failed)
@@ -118,10 +124,17 @@ int bs_analyze_config_run(const analyze_args *a, const json_t *flags) {
   }
   if (rc == 0 && !a->io.out)
     rc = bs_cli_bad("analyze", "--out is required (see --help)");
-  /* every expression file read before anything runs: a bad one is the
-   * config's error */
+  /* every expression file read before anything runs, as BMDExpress
+   * imports them all: a bad one is the config's error */
+  for (size_t i = 0; i < plan->n_datasets && rc == 0; i++) {
+    const bs_bmdx_dataset *d = &plan->datasets[i];
+    if (!dataset_of(cache, slots, d->matrix, (int)cfg->expression[d->expression].log_base,
+                    d->expression, a->config, err, sizeof err))
+      rc = bs_cli_bad("analyze", "%s", err);
+  }
   for (size_t i = 0; i < n && rc == 0; i++)
-    if (!dataset_of(cache, n, &plan->runs[i], settings[i], a->config, err, sizeof err))
+    if (!dataset_of(cache, slots, plan->runs[i].matrix, log_base_of(settings[i]),
+                    plan->runs[i].expression, a->config, err, sizeof err))
       rc = bs_cli_bad("analyze", "%s", err);
   if (rc != 0)
     goto done;
@@ -151,10 +164,11 @@ int bs_analyze_config_run(const analyze_args *a, const json_t *flags) {
     if (!one.threads)
       one.threads = files[i].threads ? files[i].threads : 1;
     fprintf(stderr, "bmdstream analyze: run %zu of %zu: %s\n", i + 1, n, r->chain);
-    failed[i] = bs_analyze_run_dataset(
-                    &one, settings[i],
-                    dataset_of(cache, n, r, settings[i], a->config, err, sizeof err)) != 0 ||
-                write_settings(dir, settings[i]) != 0;
+    failed[i] =
+        bs_analyze_run_dataset(&one, settings[i],
+                               dataset_of(cache, slots, r->matrix, log_base_of(settings[i]),
+                                          r->expression, a->config, err, sizeof err)) != 0 ||
+        write_settings(dir, settings[i]) != 0;
     if (failed[i])
       rc = 1;
   }
@@ -190,9 +204,9 @@ done:
     json_decref(settings ? settings[i] : NULL);
     if (files)
       bs_bmdx_analysis_free(&files[i]);
-    if (cache)
-      bmd_dataset_destroy(cache[i].ds);
   }
+  for (size_t i = 0; cache && i < slots; i++)
+    bmd_dataset_destroy(cache[i].ds);
   free(settings);
   free(files);
   free(cache);

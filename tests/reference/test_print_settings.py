@@ -136,7 +136,8 @@ def bmdexpress_config(tmp):
                                                     "bestModelSelectionWithFlaggedHill": 3,
                                                     "bmdlBMDUUse": 2},
                          "bmdsInputConfig": {"constantVariance": False, "bmrFactor": 1.349,
-                                             "bmdUBmdLEstimationMethod": 2}}],
+                                             "bmdUBmdLEstimationMethod": 2},
+                         "inputCategory": "williams"}],
         "categoryAnalysisConfigs": [
             {"@type": "defined", "probeFilePath": PROBE_MAP, "categoryFilePath": CAT_MAP,
              "removePromiscuousProbes": True, "removeBMDGreaterHighDose": True,
@@ -161,9 +162,12 @@ CONFIG_FLAGS = ["--prefilter", "williams", "--p-cutoff", "0.01", "--mtc", "--kee
 
 def test_config_equals_flags():
     cfg = bmdexpress_config(tempfile.mkdtemp(prefix="print_settings_"))
-    by_config = printed("bmdstream analyze", "--config", cfg)
-    assert by_config == printed("bmdstream analyze", *CONFIG_FLAGS)
-    assert by_config == printed("bmdstream-import", *CONFIG_FLAGS)
+    # with --config: one line per run, {"name", "matrix", "chain", "settings"}
+    lines = printed("bmdstream analyze", "--config", cfg).splitlines()
+    assert len(lines) == 1
+    by_config = json.loads(lines[0])["settings"]
+    assert by_config == json.loads(printed("bmdstream analyze", *CONFIG_FLAGS))
+    assert by_config == json.loads(printed("bmdstream-import", *CONFIG_FLAGS))
     # flags beside --config override it, wherever they stand
-    over = json.loads(printed("bmdstream analyze", "--bmr", "2", "--config", cfg))
+    over = json.loads(printed("bmdstream analyze", "--bmr", "2", "--config", cfg))["settings"]
     assert over["bmd"]["bmr"] == 2.0 and over["prefilter"]["method"] == "williams"

@@ -53,8 +53,16 @@ typedef struct bs_bmdx_skip {
   char *reason;
 } bs_bmdx_skip;
 
+/* A data set of the config: every expression file, whether a run uses it
+ * or not (BMDExpress imports them all). */
+typedef struct bs_bmdx_dataset {
+  char *name, *matrix;
+  size_t expression; /* expressionDataConfigs index */
+} bs_bmdx_dataset;
+
 typedef struct bs_bmdx_plan {
-  size_t n_runs, n_skips;
+  size_t n_datasets, n_runs, n_skips;
+  bs_bmdx_dataset *datasets;
   bs_bmdx_run *runs;
   bs_bmdx_skip *skips;
 } bs_bmdx_plan;
