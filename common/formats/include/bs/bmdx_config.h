@@ -12,9 +12,11 @@
  * JSON project exports) are never dropped silently: each is named in
  * `unsupported` (e.g. "maConfigs: ToxicR model averaging is not
  * supported"), as are category options that only add output we do not
- * write. Options inside a section we run that would change its result,
- * and keys BMDExpress does not know, are errors naming the file and the
- * key's path.
+ * write; the sections themselves are kept in `skipped` with their links
+ * (bs/bmdx_plan.h names what BMDExpress would have computed from them). A
+ * category section with an option that would change its result is
+ * skipped the same way. Keys BMDExpress does not know and bad values are
+ * errors naming the file and the key's path.
  */
 #ifndef BS_BMDX_CONFIG_H
 #define BS_BMDX_CONFIG_H
