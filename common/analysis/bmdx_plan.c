@@ -431,7 +431,8 @@ bs_bmdx_plan *bs_bmdx_plan_make(const bs_bmdx_config *cfg, char *errstr, size_t 
     if (strcmp(k->list, "maConfigs") != 0)
       continue;
     snprintf(section, sizeof section, "maConfigs[%zu]", k->index);
-    bmd(&c, k->input_category, k->input_name, k->output_name, NONE, section, "_MA", k->reason);
+    /* BMDSMATool names them <input>_BMD too */
+    bmd(&c, k->input_category, k->input_name, k->output_name, NONE, section, "_BMD", k->reason);
   }
   r = s = 0;
   for (size_t at = 0; !c.failed; at++) {

@@ -154,8 +154,9 @@ def test_config1():
 def test_config2():
     """Everything hangs off the curvefit prefilter: no run. Skipped: 3
     curvefit results; bmdsConfigs[0] and [1] on each (the second named
-    _BMD_1, giveBMDAnalysisUniqueName); maConfigs[0] and [1] likewise
-    (_MA, _MA_1); three category sections on those 12 BMD results."""
+    _BMD_1, giveBMDAnalysisUniqueName), then maConfigs[0] and [1] (BMDSMATool
+    names them _BMD too: _BMD_2, _BMD_3); three category sections on those
+    12 BMD results."""
     tmp = workdir()
     r, out, rows = run_config(tmp, "analyze-config2.json")
     assert r.returncode == 3, r.stderr
@@ -165,6 +166,8 @@ def test_config2():
     names = [s[0] for s in sk]
     assert "example data 1_curvefitprefilter_foldfilter2.0_BMD" in names
     assert "example data 1_curvefitprefilter_foldfilter2.0_BMD_1" in names
+    ma = [s for s in sk if s[1] == "maConfigs[1]"]
+    assert ma[0][0] == "example data 1_curvefitprefilter_foldfilter2.0_BMD_3"
     bmd = [s for s in sk if s[1] == "bmdsConfigs[1]"]
     assert len(bmd) == 3
     assert bmd[0][2] == "its input example data 1_curvefitprefilter_foldfilter2.0 is not run"
@@ -216,7 +219,7 @@ def test_dtt():
     assert len(sk) == 12
     gene = [s for s in sk if s[1] == "categoryAnalysisConfigs[1]"]
     assert len(gene) == 3 and all("removeStepFunctionWithBMDLower" in s[2] for s in gene)
-    assert gene[0][0] == ("example data 1_curvefitprefilter_nofoldfilter_MA_S1500_Plus_Rat"
+    assert gene[0][0] == ("example data 1_curvefitprefilter_nofoldfilter_BMD_S1500_Plus_Rat"
                           "_true_ratio10_conf0.5")
 
 

@@ -21,7 +21,7 @@
  *                one named inputName.
  *
  * Results are named outputName, else BMDExpress's default name
- * (bs_bmdx_prefilter_suffix, "<input>_BMD" as in BMDSTool, then
+ * (bs_bmdx_prefilter_suffix, "<input>_BMD" as in BMDSTool and BMDSMATool, then
  * bs_bmdx_category_suffix) made unique within its kind the way
  * BMDProject.giveBMDAnalysisUniqueName does ("_1", "_2", ...).
  *
