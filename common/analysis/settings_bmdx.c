@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bmd/fit.h"
+#include "bs/bmdx_plan.h"
 #include "bs/settings.h"
 
 /* Sets path to value (JSON, stolen) in sparse; -1 when the setting refuses
@@ -284,4 +285,48 @@ void bs_bmdx_analysis_free(bs_bmdx_analysis *a) {
   free(a->probe_map);
   free(a->category_map);
   a->matrix = a->probe_map = a->category_map = NULL;
+}
+
+/* over's members into into, objects merged member by member. */
+static int merge(json_t *into, const json_t *over) {
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)over, key, v) {
+    json_t *have = json_object_get(into, key);
+    int rc =
+        json_is_object(have) && json_is_object(v) ? merge(have, v) : json_object_set(into, key, v);
+    if (rc != 0)
+      return -1;
+  }
+  return 0;
+}
+
+int bs_settings_from_bmdx_run(const bs_bmdx_config *cfg, const bs_bmdx_run *r, const json_t *flags,
+                              const bs_analysis_inputs *files, json_t **settings,
+                              bs_bmdx_analysis *a, char *errstr, size_t errstr_size) {
+  *settings = NULL;
+  json_t *sparse = json_object();
+  if (!sparse) {
+    snprintf(errstr, errstr_size, "out of memory");
+    return -1;
+  }
+  int rc = bs_settings_from_bmdx(cfg, r->expression, r->prefilter, r->bmds, r->category, sparse, a,
+                                 errstr, errstr_size);
+  if (rc == 0) {
+    free(a->matrix);
+    a->matrix = strdup(r->matrix);
+    if (!a->matrix || (flags && merge(sparse, flags) != 0)) {
+      snprintf(errstr, errstr_size, "out of memory");
+      rc = -1;
+    }
+  }
+  if (rc == 0) {
+    int given = files && (files->probe_map || files->category_map || files->gmt);
+    bs_analysis_inputs own = {a->probe_map, a->category_map, NULL};
+    rc = bs_settings_resolve(sparse, given ? files : &own, settings, errstr, errstr_size);
+  }
+  if (rc != 0)
+    bs_bmdx_analysis_free(a);
+  json_decref(sparse);
+  return rc;
 }

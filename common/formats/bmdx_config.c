@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct parse_ctx {
   bs_bmdx_config *cfg;
@@ -56,6 +57,45 @@ static void unsupported(parse_ctx *c, const char *fmt, ...) {
   }
   c->cfg->unsupported = list;
   list[c->cfg->n_unsupported++] = msg;
+}
+
+/* Keeps a section we do not run (bs_bmdx_skipped) with its links; reason
+ * is what unsupported() recorded, without its leading "where: ". */
+static void skip_section(parse_ctx *c, json_t *o, const char *list, size_t index, const char *type,
+                         const char *reason) {
+  bs_bmdx_config *cfg = c->cfg;
+  bs_bmdx_skipped *all = realloc(cfg->skipped, (cfg->n_skipped + 1) * sizeof *all);
+  if (!all) {
+    fail(c, "out of memory");
+    return;
+  }
+  cfg->skipped = all;
+  bs_bmdx_skipped *k = &all[cfg->n_skipped++];
+  memset(k, 0, sizeof *k);
+  k->list = list;
+  k->index = index;
+  snprintf(k->type, sizeof k->type, "%s", type ? type : "");
+  const char *const keys[] = {"inputName", "outputName", "inputCategory"};
+  char **slots[] = {&k->input_name, &k->output_name, &k->input_category};
+  for (size_t i = 0; i < 3; i++) {
+    json_t *v = json_object_get(o, keys[i]);
+    if (json_is_string(v) && !(*slots[i] = strdup(json_string_value(v))))
+      fail(c, "out of memory");
+  }
+  char where[96];
+  int n = snprintf(where, sizeof where, "%s[%zu]: ", list, index);
+  if (n > 0 && strncmp(reason, where, (size_t)n) == 0)
+    reason += n;
+  k->name_suffix = strcmp(list, "preFilterConfigs") == 0          ? bs_bmdx_prefilter_suffix(o)
+                   : strcmp(list, "categoryAnalysisConfigs") == 0 ? bs_bmdx_category_suffix(o)
+                                                                  : strdup("");
+  if (!(k->reason = strdup(reason)) || !k->name_suffix)
+    fail(c, "out of memory");
+}
+
+/* The last message unsupported() recorded. */
+static const char *last_unsupported(const parse_ctx *c) {
+  return c->cfg->n_unsupported ? c->cfg->unsupported[c->cfg->n_unsupported - 1] : "";
 }
 
 /* Every key of obj must be in known[] (NULL-terminated). */
@@ -234,6 +274,8 @@ static int parse_prefilter(parse_ctx *c, json_t *o, const char *where, bs_bmdx_p
   p->output_name = get_str(c, o, where, "outputName");
   if (strcmp(type, "curvefit") == 0)
     parse_curvefit(c, o, where, p);
+  if (!(p->name_suffix = bs_bmdx_prefilter_suffix(o)))
+    fail(c, "out of memory");
   return 1;
 }
 
@@ -294,6 +336,20 @@ static void parse_bmds(parse_ctx *c, json_t *o, const char *where, bs_bmdx_bmds 
   parse_models(c, json_object_get(o, "modelConfigs"), where, b);
   b->number_of_threads = (int)get_int(c, o, where, "numberOfThreads", 1);
   b->input_category = get_str(c, o, where, "inputCategory");
+  /* AnalyzeRunner.doBMDSAnalysis matches it (ignoring case) against
+   * BMDExpressCommandLine's anova, williams, oriogen, curvefit_prefilter
+   * and expression; it has no default there */
+  static const char *const inputs[] = {"anova", "williams", "oriogen", "curvefit_prefilter",
+                                       "expression"};
+  int known_input = 0;
+  for (size_t i = 0; b->input_category && i < sizeof inputs / sizeof inputs[0]; i++)
+    known_input |= strcasecmp(b->input_category, inputs[i]) == 0;
+  if (!c->failed && !known_input)
+    fail(c,
+         "%s.inputCategory: %s%s%s (expected anova, williams, oriogen, curvefit_prefilter or "
+         "expression)",
+         where, b->input_category ? "unknown \"" : "missing",
+         b->input_category ? b->input_category : "", b->input_category ? "\"" : "");
   b->input_name = get_str(c, o, where, "inputName");
   b->output_name = get_str(c, o, where, "outputName");
 
@@ -390,7 +446,11 @@ static int parse_category(parse_ctx *c, json_t *o, const char *where, bs_bmdx_ca
   bs_category_config cc;
   char err[512];
   if (bs_category_config_parse(o, where, &cc, err, sizeof err) != 0) {
-    fail(c, "%s", err);
+    /* an option we do not run skips this section, not the file */
+    if (strstr(err, " is not supported: "))
+      unsupported(c, "%s", err);
+    else
+      fail(c, "%s", err);
     return 0;
   }
   snprintf(k->type, sizeof k->type, "%s",
@@ -405,7 +465,8 @@ static int parse_category(parse_ctx *c, json_t *o, const char *where, bs_bmdx_ca
       (cc.probe_file && !(k->probe_file = strdup(cc.probe_file))) ||
       (cc.category_file && !(k->category_file = strdup(cc.category_file))) ||
       (cc.input_name && !(k->input_name = strdup(cc.input_name))) ||
-      (cc.output_name && !(k->output_name = strdup(cc.output_name)))) {
+      (cc.output_name && !(k->output_name = strdup(cc.output_name))) ||
+      !(k->name_suffix = bs_bmdx_category_suffix(o))) {
     fail(c, "out of memory");
     return 0;
   }
@@ -469,9 +530,12 @@ bs_bmdx_config *bs_bmdx_config_read(const char *path, char *errstr, size_t errst
   size_t n, i;
   json_t *a, *o;
   char where[96];
-  if ((a = get_array(&c, root, "maConfigs", &n)) && n > 0)
+  if ((a = get_array(&c, root, "maConfigs", &n)) && n > 0) {
     unsupported(&c, "maConfigs: ToxicR model averaging is not supported (%zu section%s)", n,
                 n == 1 ? "" : "s");
+    json_array_foreach(a, i, o)
+        skip_section(&c, o, "maConfigs", i, "ma", "ToxicR model averaging is not supported");
+  }
   if ((a = get_array(&c, root, "nonParametricConfigs", &n)) && n > 0)
     unsupported(&c, "nonParametricConfigs: GCurveP is not supported (%zu section%s)", n,
                 n == 1 ? "" : "s");
@@ -487,14 +551,18 @@ bs_bmdx_config *bs_bmdx_config_read(const char *path, char *errstr, size_t errst
   }
 
   a = get_array(&c, root, "preFilterConfigs", &n);
-  if (c.failed || !(cfg->prefilter = calloc(n ? n : 1, sizeof *cfg->prefilter)))
+  if (c.failed || !(cfg->prefilter = calloc(n ? n : 1, sizeof *cfg->prefilter)) ||
+      !(cfg->prefilter_at = calloc(n ? n : 1, sizeof *cfg->prefilter_at)))
     goto fail;
   json_array_foreach(a, i, o) {
     snprintf(where, sizeof where, "preFilterConfigs[%zu]", i);
     if (!json_is_object(o))
       fail(&c, "%s: expected an object", where);
     else if (parse_prefilter(&c, o, where, &cfg->prefilter[cfg->n_prefilter]))
-      cfg->n_prefilter++;
+      cfg->prefilter_at[cfg->n_prefilter++] = i;
+    else if (!c.failed)
+      skip_section(&c, o, "preFilterConfigs", i, json_string_value(json_object_get(o, "@type")),
+                   last_unsupported(&c));
   }
 
   a = get_array(&c, root, "bmdsConfigs", &n);
@@ -509,16 +577,28 @@ bs_bmdx_config *bs_bmdx_config_read(const char *path, char *errstr, size_t errst
   }
 
   a = get_array(&c, root, "categoryAnalysisConfigs", &n);
-  if (c.failed || !(cfg->category = calloc(n ? n : 1, sizeof *cfg->category)))
+  if (c.failed || !(cfg->category = calloc(n ? n : 1, sizeof *cfg->category)) ||
+      !(cfg->category_at = calloc(n ? n : 1, sizeof *cfg->category_at)))
     goto fail;
   json_array_foreach(a, i, o) {
     snprintf(where, sizeof where, "categoryAnalysisConfigs[%zu]", i);
-    if (!json_is_object(o))
+    if (!json_is_object(o)) {
       fail(&c, "%s: expected an object", where);
-    else if (parse_category(&c, o, where, &cfg->category[cfg->n_category]))
-      cfg->n_category++;
-    else if (!c.failed) /* skipped: clear what a partial parse left */
-      memset(&cfg->category[cfg->n_category], 0, sizeof cfg->category[0]);
+    } else if (parse_category(&c, o, where, &cfg->category[cfg->n_category])) {
+      cfg->category_at[cfg->n_category++] = i;
+    } else if (!c.failed) { /* skipped: clear what a partial parse left */
+      bs_bmdx_category *k = &cfg->category[cfg->n_category];
+      free(k->probe_file);
+      free(k->category_file);
+      free(k->go_obo_file);
+      free(k->go_annotation_file);
+      free(k->input_name);
+      free(k->output_name);
+      free(k->name_suffix);
+      memset(k, 0, sizeof *k);
+      skip_section(&c, o, "categoryAnalysisConfigs", i,
+                   json_string_value(json_object_get(o, "@type")), last_unsupported(&c));
+    }
   }
   if (c.failed)
     goto fail;
@@ -543,6 +623,7 @@ void bs_bmdx_config_destroy(bs_bmdx_config *cfg) {
   for (size_t i = 0; i < cfg->n_prefilter; i++) {
     free(cfg->prefilter[i].input_name);
     free(cfg->prefilter[i].output_name);
+    free(cfg->prefilter[i].name_suffix);
   }
   for (size_t i = 0; i < cfg->n_bmds; i++) {
     free(cfg->bmds[i].input_category);
@@ -556,7 +637,18 @@ void bs_bmdx_config_destroy(bs_bmdx_config *cfg) {
     free(cfg->category[i].category_file);
     free(cfg->category[i].input_name);
     free(cfg->category[i].output_name);
+    free(cfg->category[i].name_suffix);
   }
+  for (size_t i = 0; i < cfg->n_skipped; i++) {
+    free(cfg->skipped[i].input_name);
+    free(cfg->skipped[i].output_name);
+    free(cfg->skipped[i].input_category);
+    free(cfg->skipped[i].reason);
+    free(cfg->skipped[i].name_suffix);
+  }
+  free(cfg->skipped);
+  free(cfg->prefilter_at);
+  free(cfg->category_at);
   for (size_t i = 0; i < cfg->n_unsupported; i++)
     free(cfg->unsupported[i]);
   free(cfg->unsupported);

@@ -3,7 +3,8 @@
  * the pipeline's own steps (bs/steps.h) and settings (bs/settings.h):
  *
  *   parse     the analysis flags (the settings module's, the same as
- *             bmdstream-import's) over an optional BMDExpress config, and
+ *             bmdstream-import's; with --config FILE.json they go over
+ *             each of the config's runs: analyze_config.c), and
  *             analyze's own: --matrix, --out, the annotation files,
  *             --threads, --print-settings;
  *   resolve   the settings JSON, exactly what the pipeline's event would
@@ -35,12 +36,6 @@
 #include "bs/settings.h"
 #include "bs/steps.h"
 
-typedef struct analyze_args {
-  const char *matrix, *config;
-  bs_cli_files io;  /* --out, the annotation files, --print-settings */
-  unsigned threads; /* 0: the config's, else 1 */
-} analyze_args;
-
 static void usage(FILE *out) {
   fprintf(out,
           "usage: bmdstream analyze --matrix FILE --out DIR\n"
@@ -51,9 +46,12 @@ static void usage(FILE *out) {
           "      DIR/plots/curve_<probe>.svg; with categories also DIR/categories.tsv,\n"
           "      DIR/results.csv, DIR/tpod.json (printed too) and the accumulation plots; and\n"
           "      DIR/report.html, all of it on one page to open in a browser.\n"
-          "--config: a BMDExpress 3 analyze config (flags override it; what it holds that we\n"
-          "      do not run is named on stderr). --print-settings: print the settings this run\n"
-          "      would use (the JSON the pipeline's events carry) and exit.\n\n"
+          "--config: a BMDExpress 3 analyze config, run as BMDExpress runs it (instead of\n"
+          "      --matrix): every expression file and section combination, each into\n"
+          "      DIR/<result name>/, with DIR/summary.tsv; flags override each; what we do not\n"
+          "      run is named on stderr and in summary.tsv, and the exit status is then 3.\n"
+          "--print-settings: print the settings this run would use (the JSON the pipeline's\n"
+          "      events carry; with --config one line per run) and exit.\n\n"
           "analysis flags (the same as bmdstream-import's; default in brackets):\n");
   bs_settings_usage(out, BS_SECTION_ALL);
 }
@@ -104,29 +102,22 @@ static int parse_own(int argc, char **argv, analyze_args *a) {
   return bs_cli_parse("analyze", argc, argv, lopts, usage, &a->io, take_own, a);
 }
 
-/* The settings of config + flags, and the files; -1 to go on, else the
- * exit status. */
-static int parse(int argc, char **argv, analyze_args *a, bs_bmdx_analysis *cfg, json_t **settings) {
+/* The settings of the flags, and the files; -1 to go on, else the exit
+ * status (a --config run is run from here: analyze_config.c). */
+static int parse(int argc, char **argv, analyze_args *a, json_t **settings) {
   char err[2048];
   json_t *sparse = json_object();
   int rc = -1;
   a->config = find_config(argc, argv);
-  if (a->config && bs_analyze_config_apply(a->config, sparse, cfg, err, sizeof(err)) != 0)
-    rc = bs_cli_bad("analyze", "%s", err);
-  else if (bs_settings_take_flags(sparse, BS_SECTION_ALL, &argc, argv, err, sizeof(err)) != 0)
+  if (bs_settings_take_flags(sparse, BS_SECTION_ALL, &argc, argv, err, sizeof(err)) != 0)
     rc = bs_cli_bad("analyze", "%s", err);
   else
     rc = parse_own(argc, argv, a);
-  if (rc < 0) {
-    /* flags win over the config's files */
-    if (!a->matrix)
-      a->matrix = cfg->matrix;
-    if (!a->io.files.probe_map && !a->io.files.category_map && !a->io.files.gmt) {
-      a->io.files.probe_map = cfg->probe_map;
-      a->io.files.category_map = cfg->category_map;
-    }
+  if (rc < 0 && a->config) {
+    rc = bs_analyze_config_run(a, sparse);
+  } else if (rc < 0) {
     if (!a->threads)
-      a->threads = cfg->threads ? cfg->threads : 1;
+      a->threads = 1;
     if (bs_settings_resolve(sparse, &a->io.files, settings, err, sizeof(err)) != 0)
       rc = bs_cli_bad("analyze", "%s", err);
   }
@@ -135,7 +126,7 @@ static int parse(int argc, char **argv, analyze_args *a, bs_bmdx_analysis *cfg, 
 }
 
 /* mkdir -p DIR, then its absolute path into abs. 0, or -1 with errno. */
-static int make_out_dir(const char *dir, char abs[PATH_MAX]) {
+int bs_analyze_make_dir(const char *dir, char *abs) {
   char buf[PATH_MAX];
   if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf)) {
     errno = ENAMETOOLONG;
@@ -216,20 +207,15 @@ done:
   return rc;
 }
 
-static int run(const analyze_args *a, const json_t *settings) {
+int bs_analyze_run_dataset(const analyze_args *a, const json_t *settings, const bmd_dataset *ds) {
   char err[2048], abs[PATH_MAX], url[PATH_MAX + 8];
   bs_settings s;
-  if (bs_settings_options(settings, &s, err, sizeof(err)) != BS_OK)
-    return bs_cli_bad("analyze", "%s", err);
-  bmd_dataset *ds = NULL;
-  bs_import_limits lim = bs_import_limits_default();
-  if (bs_matrix_import_file(a->matrix, &lim, s.log_base, &ds, err, sizeof(err)) != 0) {
+  if (bs_settings_options(settings, &s, err, sizeof(err)) != BS_OK) {
     fprintf(stderr, "bmdstream analyze: %s\n", err);
     return 1;
   }
-  if (make_out_dir(a->io.out, abs) != 0) {
+  if (bs_analyze_make_dir(a->io.out, abs) != 0) {
     fprintf(stderr, "bmdstream analyze: --out %s: %s\n", a->io.out, strerror(errno));
-    bmd_dataset_destroy(ds);
     return 1;
   }
   snprintf(url, sizeof(url), "file://%s", abs);
@@ -241,15 +227,29 @@ static int run(const analyze_args *a, const json_t *settings) {
   else
     rc = run_steps(a, &s, settings, ds, store);
   bs_objstore_destroy(store);
+  return rc;
+}
+
+static int run(const analyze_args *a, const json_t *settings) {
+  char err[2048];
+  bs_settings s;
+  if (bs_settings_options(settings, &s, err, sizeof(err)) != BS_OK)
+    return bs_cli_bad("analyze", "%s", err);
+  bmd_dataset *ds = NULL;
+  bs_import_limits lim = bs_import_limits_default();
+  if (bs_matrix_import_file(a->matrix, &lim, s.log_base, &ds, err, sizeof(err)) != 0) {
+    fprintf(stderr, "bmdstream analyze: %s\n", err);
+    return 1;
+  }
+  int rc = bs_analyze_run_dataset(a, settings, ds);
   bmd_dataset_destroy(ds);
   return rc;
 }
 
 int bs_cmd_analyze(int argc, char **argv) {
   analyze_args a = {0};
-  bs_bmdx_analysis cfg = {0};
   json_t *settings = NULL;
-  int rc = parse(argc, argv, &a, &cfg, &settings);
+  int rc = parse(argc, argv, &a, &settings);
   if (rc < 0 && a.io.print_settings)
     rc = bs_settings_print(stdout, settings) == 0 ? 0 : 1;
   else if (rc < 0 && (!a.matrix || !a.io.out))
@@ -257,6 +257,5 @@ int bs_cmd_analyze(int argc, char **argv) {
   else if (rc < 0)
     rc = run(&a, settings);
   json_decref(settings);
-  bs_bmdx_analysis_free(&cfg);
   return rc;
 }

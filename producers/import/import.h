@@ -6,10 +6,12 @@
 #define BS_IMPORT_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "bmd/dataset.h"
 #include "bs/config.h"
 #include "bs/db.h"
+#include "bs/objstore.h"
 #include "bs/settings.h"
 
 extern const bs_config_param bs_import_params[];
@@ -17,9 +19,33 @@ extern const size_t bs_import_params_count;
 
 /* Parses argv: the analysis flags into the resolved settings (*settings,
  * new reference; bs/settings.h), the rest into the configuration (*cfg,
- * new). Returns -1 to go on, else the exit status (--help: 0, a bad flag:
- * 2, with the message printed). */
-int bs_import_parse(int argc, char **argv, bs_config **cfg, json_t **settings);
+ * new). With --config FILE.json (a JSON file: a BMDExpress 3 analyze
+ * config; any other --config file is the key = value configuration) the
+ * flags stay sparse in *settings, to go over each run of the config, and
+ * *bmdx is the file's path (else NULL). Returns -1 to go on, else the exit
+ * status (--help: 0, a bad flag: 2, with the message printed). */
+int bs_import_parse(int argc, char **argv, bs_config **cfg, json_t **settings, const char **bmdx);
+
+/* The experiment's rows and projects/{p}/experiments/{e}/matrix.bin for ds
+ * (named name); its id into *experiment and the object key into key. */
+int bs_import_store_experiment(bs_db *db, bs_objstore *store, int64_t project, const char *name,
+                               const bmd_dataset *ds, int64_t *experiment, char key[256],
+                               char *errstr, size_t errstr_size);
+
+/* The local annotation files uploaded next to the experiment's matrix, as
+ * <kind><tag>.txt / gene_sets<tag>.gmt, and the experiment-imported data
+ * (new reference) with settings and the annotation keys. NULL with errstr. */
+json_t *bs_import_event_data(bs_objstore *store, int64_t user_id, int64_t project,
+                             int64_t experiment, const char *matrix_key, const bmd_dataset *ds,
+                             const json_t *settings, const bs_analysis_inputs *files,
+                             const char *tag, char *errstr, size_t errstr_size);
+
+/* bmdstream-import --config FILE.json: one experiment per expression file
+ * of the config, one job per run (bs/bmdx_plan.h), flags (sparse) over
+ * each; --print-settings prints one JSON line per run. Exit status: 0,
+ * 3 when sections were skipped (named on stderr), 1 on a failure, 2 on a
+ * bad config or command line. */
+int bs_import_config(bs_config *cfg, const char *path, const json_t *flags);
 
 /* Follows job_id until it is COMPLETED or FAILED, drawing a progress bar
  * on stderr (when it is a terminal, else one line per change). Returns 0

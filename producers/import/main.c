@@ -65,24 +65,22 @@ static int load(const bs_config *cfg, bs_objstore *store, bmd_log_base base, bmd
   return rc;
 }
 
-/* Uploads a local annotation file to key; NULL path: nothing. */
-static int upload(bs_objstore *store, const char *path, const char *key, char *errstr,
-                  size_t errstr_size) {
-  if (!path || !*path)
-    return 0;
-  return bs_objstore_put_file(store, key, path, "text/plain", errstr, errstr_size) == BS_OK ? 0
-                                                                                            : -1;
-}
-
 int main(int argc, char **argv) {
   gsl_set_error_handler_off();
   bs_log_init("bmdstream-import", -1);
   char errstr[2048];
   bs_config *cfg = NULL;
   json_t *settings = NULL;
-  int parsed = bs_import_parse(argc, argv, &cfg, &settings);
+  const char *bmdx = NULL;
+  int parsed = bs_import_parse(argc, argv, &cfg, &settings, &bmdx);
   if (parsed >= 0)
     return parsed;
+  if (bmdx) {
+    int rc = bs_import_config(cfg, bmdx, settings);
+    json_decref(settings);
+    bs_config_destroy(cfg);
+    return rc;
+  }
   if (bs_config_get_bool(cfg, "print_settings")) {
     int printed = bs_settings_print(stdout, settings);
     json_decref(settings);
@@ -97,7 +95,6 @@ int main(int argc, char **argv) {
   bs_producer *producer = NULL;
   bmd_dataset *ds = NULL;
   json_t *data = NULL;
-  void *bin = NULL;
   const char *user = bs_config_get(cfg, "user"), *file = bs_config_get(cfg, "matrix"),
              *mkey = bs_config_get(cfg, "matrix_key");
   int64_t project = bs_config_get_int(cfg, "project"), user_id = 0, experiment = 0;
@@ -148,46 +145,18 @@ int main(int argc, char **argv) {
     if (dot && dot != name)
       *dot = '\0';
   }
-  if (bs_experiment_insert(db, project, name, ds, &experiment, errstr, sizeof(errstr)) != BS_OK) {
+  char key[256];
+  if (bs_import_store_experiment(db, store, project, name, ds, &experiment, key, errstr,
+                                 sizeof(errstr)) != 0) {
     rc = fail(errstr);
     goto done;
   }
-  char key[256], pmap[256], cmap[256], gmt[256];
-  snprintf(key, sizeof(key), "projects/%" PRId64 "/experiments/%" PRId64 "/matrix.bin", project,
-           experiment);
-  size_t len = 0;
-  if (bs_matrix_bin_encode(ds, &bin, &len) != 0) {
-    rc = fail("out of memory encoding matrix.bin");
-    goto done;
-  }
-  if (bs_objstore_put(store, key, bin, len, "application/octet-stream", errstr, sizeof(errstr)) !=
-          BS_OK ||
-      bs_experiment_store_matrix(db, experiment, ds, key, errstr, sizeof(errstr)) != BS_OK) {
-    rc = fail(errstr);
-    goto done;
-  }
-  snprintf(pmap, sizeof(pmap), "projects/%" PRId64 "/experiments/%" PRId64 "/probe_map.txt",
-           project, experiment);
-  snprintf(cmap, sizeof(cmap), "projects/%" PRId64 "/experiments/%" PRId64 "/category_map.txt",
-           project, experiment);
-  snprintf(gmt, sizeof(gmt), "projects/%" PRId64 "/experiments/%" PRId64 "/gene_sets.gmt", project,
-           experiment);
-  const char *pm = bs_config_get(cfg, "probe_map"), *cm = bs_config_get(cfg, "category_map"),
-             *gm = bs_config_get(cfg, "gmt");
-  if (upload(store, pm, pmap, errstr, sizeof(errstr)) != 0 ||
-      upload(store, cm, cmap, errstr, sizeof(errstr)) != 0 ||
-      upload(store, gm, gmt, errstr, sizeof(errstr)) != 0) {
-    rc = fail(errstr);
-    goto done;
-  }
-  data = json_pack("{s:I, s:I, s:I, s:s, s:I, s:I, s:O, s:{s:s?, s:s?, s:s?}}", "user_id",
-                   (json_int_t)user_id, "project_id", (json_int_t)project, "experiment_id",
-                   (json_int_t)experiment, "matrix_key", key, "num_probes",
-                   (json_int_t)ds->n_probes, "num_samples", (json_int_t)ds->n_samples, "parameters",
-                   settings, "annotation", "probe_map_key", pm ? pmap : NULL, "category_map_key",
-                   cm ? cmap : NULL, "gmt_key", gm ? gmt : NULL);
+  bs_analysis_inputs files = {bs_config_get(cfg, "probe_map"), bs_config_get(cfg, "category_map"),
+                              bs_config_get(cfg, "gmt")};
+  data = bs_import_event_data(store, user_id, project, experiment, key, ds, settings, &files, "",
+                              errstr, sizeof(errstr));
   if (!data) {
-    rc = fail("out of memory building the event");
+    rc = fail(errstr);
     goto done;
   }
   if (register_only) {
@@ -223,7 +192,6 @@ int main(int argc, char **argv) {
           experiment, ds->n_probes, ds->n_samples, name, key, job);
   rc = bs_config_get_bool(cfg, "wait") ? bs_import_wait(db, job) : 0;
 done:
-  free(bin);
   json_decref(data);
   json_decref(settings);
   bmd_dataset_destroy(ds);

@@ -36,16 +36,48 @@ const size_t bs_import_params_count = sizeof(bs_import_params) / sizeof(bs_impor
 
 static void usage(const bs_config *cfg) {
   printf("usage: bmdstream-import --user NAME --project ID (--matrix FILE | --matrix-key KEY)\n"
-         "         [--probe-map FILE (--category-map FILE | --gmt FILE)] [analysis flags]\n\n"
+         "         [--probe-map FILE (--category-map FILE | --gmt FILE)] [analysis flags]\n"
+         "       bmdstream-import --user NAME --project ID --config FILE.json [analysis flags]\n\n"
          "Imports an expression matrix and starts its analysis; prints the job id.\n"
-         "With --register-only: stores it and prints the event's data instead.\n\n"
+         "With --register-only: stores it and prints the event's data instead.\n"
+         "With --config FILE.json (a BMDExpress 3 analyze config): one experiment per\n"
+         "expression file, one job per run of the config (as `bmdstream analyze --config`),\n"
+         "one job id per line; exit status 3 when sections were skipped (named on stderr).\n\n"
          "options:\n");
   bs_config_usage(cfg, stdout);
   printf("\nanalysis flags (the same as bmdstream analyze; default in brackets):\n");
   bs_settings_usage(stdout, BS_SECTION_ALL);
 }
 
-int bs_import_parse(int argc, char **argv, bs_config **cfg_out, json_t **settings_out) {
+/* --config FILE naming a JSON file (a BMDExpress 3 analyze config): its
+ * path, the two arguments taken out of argv; NULL when there is none. */
+static const char *take_bmdx_config(int *argc, char **argv) {
+  for (int i = 1; i < *argc; i++) {
+    const char *file = NULL;
+    int n = 1;
+    if (strcmp(argv[i], "--config") == 0 && i + 1 < *argc) {
+      file = argv[i + 1];
+      n = 2;
+    } else if (strncmp(argv[i], "--config=", 9) == 0) {
+      file = argv[i] + 9;
+    }
+    FILE *f = file ? fopen(file, "r") : NULL;
+    int c = ' ';
+    while (f && (c = fgetc(f)) != EOF && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
+      ;
+    if (f)
+      fclose(f);
+    if (c != '{')
+      continue;
+    memmove(argv + i, argv + i + n, (size_t)(*argc - i - n + 1) * sizeof *argv);
+    *argc -= n;
+    return file;
+  }
+  return NULL;
+}
+
+int bs_import_parse(int argc, char **argv, bs_config **cfg_out, json_t **settings_out,
+                    const char **bmdx) {
   const bs_config_param *tables[] = {bs_config_service_params, bs_import_params};
   size_t counts[] = {bs_config_service_params_count, bs_import_params_count};
   char errstr[2048];
@@ -65,6 +97,7 @@ int bs_import_parse(int argc, char **argv, bs_config **cfg_out, json_t **setting
       json_decref(sparse);
       return 0;
     }
+  *bmdx = take_bmdx_config(&argc, argv);
   int bad = bs_settings_take_flags(sparse, BS_SECTION_ALL, &argc, argv, errstr, sizeof(errstr)) ||
             bs_config_load_env(cfg, environ, errstr, sizeof(errstr)) ||
             bs_config_load_args(cfg, &argc, argv, errstr, sizeof(errstr));
@@ -77,6 +110,11 @@ int bs_import_parse(int argc, char **argv, bs_config **cfg_out, json_t **setting
     bs_config_destroy(cfg);
     json_decref(sparse);
     return 2;
+  }
+  if (*bmdx) { /* resolved per run (config.c) */
+    *cfg_out = cfg;
+    *settings_out = sparse;
+    return -1;
   }
   bs_analysis_inputs files = {bs_config_get(cfg, "probe_map"), bs_config_get(cfg, "category_map"),
                               bs_config_get(cfg, "gmt")};

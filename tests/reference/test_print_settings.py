@@ -145,7 +145,8 @@ def bmdexpress_config(tmp):
                                                     "bestModelSelectionWithFlaggedHill": 3,
                                                     "bmdlBMDUUse": 2},
                          "bmdsInputConfig": {"constantVariance": False, "bmrFactor": 1.349,
-                                             "bmdUBmdLEstimationMethod": 2}}],
+                                             "bmdUBmdLEstimationMethod": 2},
+                         "inputCategory": "williams"}],
         "categoryAnalysisConfigs": [
             {"@type": "defined", "probeFilePath": PROBE_MAP, "categoryFilePath": CAT_MAP,
              "removePromiscuousProbes": True, "removeBMDGreaterHighDose": True,
@@ -170,11 +171,14 @@ CONFIG_FLAGS = ["--prefilter", "williams", "--p-cutoff", "0.01", "--mtc", "--kee
 
 def test_config_equals_flags():
     cfg = bmdexpress_config(tempfile.mkdtemp(prefix="print_settings_"))
-    by_config = printed("bmdstream analyze", "--config", cfg)
-    assert by_config == printed("bmdstream analyze", *CONFIG_FLAGS)
-    assert by_config == printed("bmdstream-import", *CONFIG_FLAGS)
+    # with --config: one line per run, {"name", "matrix", "chain", "settings"}
+    lines = printed("bmdstream analyze", "--config", cfg).splitlines()
+    assert len(lines) == 1
+    by_config = json.loads(lines[0])["settings"]
+    assert by_config == json.loads(printed("bmdstream analyze", *CONFIG_FLAGS))
+    assert by_config == json.loads(printed("bmdstream-import", *CONFIG_FLAGS))
     # flags beside --config override it, wherever they stand
-    over = json.loads(printed("bmdstream analyze", "--bmr", "2", "--config", cfg))
+    over = json.loads(printed("bmdstream analyze", "--bmr", "2", "--config", cfg))["settings"]
     assert over["bmd"]["bmr"] == 2.0 and over["prefilter"]["method"] == "williams"
 
 
@@ -203,9 +207,12 @@ def test_curvefit_config_equals_flags():
              "--curvefit-bmr", "1.581", "--curvefit-poly2-bmr", "none",
              "--curvefit-constant-variance", "false", "--keep-controls", "--no-bmd",
              "--permutations", "1000"]  # the config parser's numberOfPermutations default
-    assert printed("bmdstream analyze", "--config", path) == printed("bmdstream analyze", *flags)
+    # with --config: one line per run, {"name", "matrix", "chain", "settings"}
+    (line,) = printed("bmdstream analyze", "--config", path).splitlines()
+    assert json.loads(line)["settings"] == json.loads(printed("bmdstream analyze", *flags))
     cfg["preFilterConfigs"][0].pop("poly2BmrFactor")  # absent: the config field's 1.021
     with open(path, "w") as f:
         json.dump(cfg, f)
-    s = json.loads(printed("bmdstream analyze", "--config", path))["prefilter"]["curvefit"]
+    s = json.loads(printed("bmdstream analyze", "--config", path))["settings"]["prefilter"][
+        "curvefit"]
     assert s["poly2_bmr_factor"] == 1.021

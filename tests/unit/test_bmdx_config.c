@@ -65,16 +65,69 @@ static void test_etap(void **state) {
 }
 
 /* DTT's gene-level section asks for the step-function filter, which would
- * change the result and which we do not have: the file is refused, naming
- * the option (bs_category_config_parse's policy). */
+ * change the result and which we do not have: that section is skipped,
+ * kept with its reason naming the option (bs_category_config_parse's
+ * policy), and the rest of the file stands. */
 static void test_dtt(void **state) {
   (void)state;
   char err[512];
   bs_bmdx_config *cfg = bs_bmdx_config_read(CONFIGS "analyze-DTT.json", err, sizeof err);
-  assert_null(cfg);
-  assert_non_null(strstr(err, "analyze-DTT.json"));
-  assert_non_null(strstr(err, "categoryAnalysisConfigs[1]"));
-  assert_non_null(strstr(err, "removeStepFunctionWithBMDLower"));
+  assert_non_null(cfg);
+  assert_int_equal(cfg->n_category, 0);
+  assert_int_equal(cfg->n_prefilter, 2); /* williams, curvefit */
+  assert_int_equal(cfg->prefilter_at[0], 0);
+  assert_int_equal(cfg->prefilter_at[1], 1);
+  assert_string_equal(cfg->prefilter[1].type, "curvefit");
+  assert_string_equal(cfg->prefilter[1].name_suffix, "_curvefitprefilter_nofoldfilter");
+  /* skipped, list by list: maConfigs[0], then both category sections (GO
+   * without GO files, and gene with the step-function filter) */
+  assert_int_equal(cfg->n_skipped, 3);
+  assert_string_equal(cfg->skipped[0].list, "maConfigs");
+  assert_string_equal(cfg->skipped[0].input_category, "curvefit_prefilter");
+  assert_string_equal(cfg->skipped[1].list, "categoryAnalysisConfigs");
+  assert_int_equal(cfg->skipped[1].index, 0);
+  assert_non_null(strstr(cfg->skipped[1].reason, "goOboFile"));
+  assert_string_equal(cfg->skipped[2].list, "categoryAnalysisConfigs");
+  assert_int_equal(cfg->skipped[2].index, 1);
+  assert_non_null(strstr(cfg->skipped[2].reason, "removeStepFunctionWithBMDLower"));
+  /* CategoryMapTool's name parts: removeBMDGreaterHighDose _true, BMD/BMDL
+   * 10.0 as "#.####" -> _ratio10, conflicting probe sets 0.5 -> _conf0.5 */
+  assert_string_equal(cfg->skipped[2].name_suffix, "_true_ratio10_conf0.5");
+  assert_string_equal(cfg->skipped[1].name_suffix, "_GO_biological_process_true_ratio10_conf0.5");
+  bs_bmdx_config_destroy(cfg);
+}
+
+/* PrefilterService's names: p as "#.####" (0.05), the fold change as
+ * Java's Double.toString (2.0 -> "2.0", 1.5 -> "1.5"). */
+static void test_names(void **state) {
+  (void)state;
+  json_t *anova =
+      json_pack("{s:s, s:f, s:b, s:b, s:f}", "@type", "anova", "pValueCutoff", 0.05,
+                "useMultipleTestingCorrection", 0, "useFoldChange", 1, "foldChange", 2.0);
+  json_t *williams =
+      json_pack("{s:s, s:f, s:b, s:b, s:f}", "@type", "williams", "pValueCutoff", 0.012345,
+                "useMultipleTestingCorrection", 1, "useFoldChange", 1, "foldChange", 1.5);
+  json_t *nofold = json_pack("{s:s, s:b}", "@type", "anova", "useFoldChange", 0);
+  json_t *defined = json_pack("{s:s, s:s, s:b, s:f, s:f}", "@type", "defined", "categoryFilePath",
+                              "maps/my.cats.txt", "removePromiscuousProbes", 1, "bmdPValueCutoff",
+                              0.1, "nFoldBelowLowestDose", 10.25);
+  char *a = bs_bmdx_prefilter_suffix(anova), *w = bs_bmdx_prefilter_suffix(williams),
+       *n = bs_bmdx_prefilter_suffix(nofold), *d = bs_bmdx_category_suffix(defined);
+  assert_string_equal(a, "_oneway_0.05_NOMTC_foldfilter2.0");
+  /* 0.012345 to 4 decimals: 0.0123 */
+  assert_string_equal(w, "_williams_0.0123_MTC_foldfilter1.5");
+  assert_string_equal(n, "_oneway_0.05_NOMTC_nofoldfilter");
+  /* the category file without its last extension; n-fold as "#.#": 10.25
+   * is a tie, rounded half-even as DecimalFormat does: 10.2 */
+  assert_string_equal(d, "_DEFINED-my.cats_true_pval0.1_nfold10.2");
+  free(a);
+  free(w);
+  free(n);
+  free(d);
+  json_decref(anova);
+  json_decref(williams);
+  json_decref(nofold);
+  json_decref(defined);
 }
 
 static void test_config1_defined(void **state) {
@@ -345,7 +398,9 @@ static void test_mapping_refusals(void **state) {
   const char *expr = "\"expressionDataConfigs\":[{\"inputFileName\":\"x.txt\"}]";
   char buf[1024];
   snprintf(buf, sizeof buf,
-           "{%s, \"bmdsConfigs\":[{\"modelConfigs\":[{\"@type\":\"poly\",\"degree\":1},"
+           "{%s, "
+           "\"bmdsConfigs\":[{\"inputCategory\":\"anova\",\"modelConfigs\":[{\"@type\":\"poly\","
+           "\"degree\":1},"
            "{\"@type\":\"poly\",\"degree\":1}]}]}",
            expr);
   expect_mapping_refusal(buf, "bmdsConfigs[0]: modelConfigs:");
@@ -358,6 +413,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_etap),
       cmocka_unit_test(test_dtt),
+      cmocka_unit_test(test_names),
       cmocka_unit_test(test_config1_defined),
       cmocka_unit_test(test_all_examples_parse),
       cmocka_unit_test(test_go_sections),

@@ -35,4 +35,17 @@ int bs_settings_from_bmdx(const bs_bmdx_config *cfg, size_t expression, size_t p
 
 void bs_bmdx_analysis_free(bs_bmdx_analysis *a);
 
+/* One run of a config's plan (bs/bmdx_plan.h) as normalized settings:
+ * bs_settings_from_bmdx for its sections, its expression file into
+ * a->matrix, then flags (a sparse object from bs_settings_take_flags, may
+ * be NULL) over them, then bs_settings_resolve with `files` when it names
+ * any annotation file, else the config's. New reference in *settings; -1
+ * with errstr. */
+struct bs_bmdx_run;
+struct bs_analysis_inputs;
+int bs_settings_from_bmdx_run(const bs_bmdx_config *cfg, const struct bs_bmdx_run *r,
+                              const json_t *flags, const struct bs_analysis_inputs *files,
+                              json_t **settings, bs_bmdx_analysis *a, char *errstr,
+                              size_t errstr_size) __attribute__((warn_unused_result));
+
 #endif

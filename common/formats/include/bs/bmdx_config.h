@@ -12,13 +12,16 @@
  * JSON project exports) are never dropped silently: each is named in
  * `unsupported` (e.g. "maConfigs: ToxicR model averaging is not
  * supported"), as are category options that only add output we do not
- * write. Options inside a section we run that would change its result,
- * and keys BMDExpress does not know, are errors naming the file and the
- * key's path.
+ * write; the sections themselves are kept in `skipped` with their links
+ * (bs/bmdx_plan.h names what BMDExpress would have computed from them). A
+ * category section with an option that would change its result is
+ * skipped the same way. Keys BMDExpress does not know and bad values are
+ * errors naming the file and the key's path.
  */
 #ifndef BS_BMDX_CONFIG_H
 #define BS_BMDX_CONFIG_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "bmd/category.h"
@@ -53,6 +56,7 @@ typedef struct bs_bmdx_prefilter {
   int constant_variance;   /* default 1 */
   double bmr_factor;       /* default 1.021 */
   double poly2_bmr_factor; /* default 1.021; NAN when null (the BMR factor) */
+  char *name_suffix;       /* BMDExpress's default result name after the data set's */
 } bs_bmdx_prefilter;
 
 /* bmdsConfigs[] */
@@ -91,7 +95,20 @@ typedef struct bs_bmdx_category {
   char *category_file;            /* categoryFilePath (defined) */
   bmd_category_options options;   /* its filters, BMDExpress defaults elsewhere */
   char *input_name, *output_name; /* NULL when absent */
+  char *name_suffix;              /* BMDExpress's default result name after "<BMD result>_<chip>" */
 } bs_bmdx_category;
+
+/* A section of preFilterConfigs, maConfigs or categoryAnalysisConfigs
+ * that we do not run, kept with its links so that what BMDExpress would
+ * have fed from it can be named too (bs/bmdx_plan.h). */
+typedef struct bs_bmdx_skipped {
+  const char *list; /* "preFilterConfigs", "maConfigs", "categoryAnalysisConfigs" */
+  size_t index;     /* its index in that list, as written */
+  char type[24];    /* "@type" ("curvefit", "go", ...), "ma" for maConfigs */
+  char *input_name, *output_name, *input_category; /* NULL when absent */
+  char *reason;
+  char *name_suffix; /* as in bs_bmdx_prefilter / bs_bmdx_category; "" for maConfigs */
+} bs_bmdx_skipped;
 
 typedef struct bs_bmdx_config {
   char *path;      /* the file read */
@@ -105,6 +122,10 @@ typedef struct bs_bmdx_config {
   bs_bmdx_category *category;
   size_t n_unsupported;
   char **unsupported; /* one message per section or option we do not run */
+  /* where each section we run stands in its list as written */
+  size_t *prefilter_at, *category_at;
+  size_t n_skipped;
+  bs_bmdx_skipped *skipped; /* in the file's order, list by list */
 } bs_bmdx_config;
 
 /* Reads and checks FILE. Returns a new config, or NULL with errstr naming
@@ -113,6 +134,12 @@ bs_bmdx_config *bs_bmdx_config_read(const char *path, char *errstr, size_t errst
     __attribute__((warn_unused_result));
 
 void bs_bmdx_config_destroy(bs_bmdx_config *cfg);
+
+/* BMDExpress's default result names (bmdx_names.c): what follows the
+ * input data set's name for a prefilter section, and what follows
+ * "<BMD result>_<chip>" for a category section. New strings. */
+char *bs_bmdx_prefilter_suffix(const json_t *section);
+char *bs_bmdx_category_suffix(const json_t *section);
 
 /* A name from the config resolved against base_path (absolute names kept);
  * new string, NULL when out of memory. */

@@ -1,0 +1,70 @@
+/*
+ * experiment.c - the steps of an import that one matrix and one job take
+ * (import.h): the experiment's rows and matrix.bin, then the annotation
+ * files and the experiment-imported data. main.c runs them once,
+ * config.c once per expression file and once per run.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bs/experiments.h"
+#include "bs/matrix_bin.h"
+#include "import.h"
+
+int bs_import_store_experiment(bs_db *db, bs_objstore *store, int64_t project, const char *name,
+                               const bmd_dataset *ds, int64_t *experiment, char key[256],
+                               char *errstr, size_t errstr_size) {
+  if (bs_experiment_insert(db, project, name, ds, experiment, errstr, errstr_size) != BS_OK)
+    return -1;
+  snprintf(key, 256, "projects/%" PRId64 "/experiments/%" PRId64 "/matrix.bin", project,
+           *experiment);
+  void *bin = NULL;
+  size_t len = 0;
+  if (bs_matrix_bin_encode(ds, &bin, &len) != 0) {
+    snprintf(errstr, errstr_size, "out of memory encoding matrix.bin");
+    return -1;
+  }
+  int rc =
+      bs_objstore_put(store, key, bin, len, "application/octet-stream", errstr, errstr_size) ==
+                  BS_OK &&
+              bs_experiment_store_matrix(db, *experiment, ds, key, errstr, errstr_size) == BS_OK
+          ? 0
+          : -1;
+  free(bin);
+  return rc;
+}
+
+/* Uploads a local annotation file to key; NULL path: nothing. */
+static int upload(bs_objstore *store, const char *path, const char *key, char *errstr,
+                  size_t errstr_size) {
+  if (!path || !*path)
+    return 0;
+  return bs_objstore_put_file(store, key, path, "text/plain", errstr, errstr_size) == BS_OK ? 0
+                                                                                            : -1;
+}
+
+json_t *bs_import_event_data(bs_objstore *store, int64_t user_id, int64_t project,
+                             int64_t experiment, const char *matrix_key, const bmd_dataset *ds,
+                             const json_t *settings, const bs_analysis_inputs *files,
+                             const char *tag, char *errstr, size_t errstr_size) {
+  char pmap[256], cmap[256], gmt[256], dir[128];
+  snprintf(dir, sizeof dir, "projects/%" PRId64 "/experiments/%" PRId64, project, experiment);
+  snprintf(pmap, sizeof pmap, "%s/probe_map%s.txt", dir, tag);
+  snprintf(cmap, sizeof cmap, "%s/category_map%s.txt", dir, tag);
+  snprintf(gmt, sizeof gmt, "%s/gene_sets%s.gmt", dir, tag);
+  const char *pm = files->probe_map, *cm = files->category_map, *gm = files->gmt;
+  if (upload(store, pm, pmap, errstr, errstr_size) != 0 ||
+      upload(store, cm, cmap, errstr, errstr_size) != 0 ||
+      upload(store, gm, gmt, errstr, errstr_size) != 0)
+    return NULL;
+  json_t *data = json_pack(
+      "{s:I, s:I, s:I, s:s, s:I, s:I, s:O, s:{s:s?, s:s?, s:s?}}", "user_id", (json_int_t)user_id,
+      "project_id", (json_int_t)project, "experiment_id", (json_int_t)experiment, "matrix_key",
+      matrix_key, "num_probes", (json_int_t)ds->n_probes, "num_samples", (json_int_t)ds->n_samples,
+      "parameters", settings, "annotation", "probe_map_key", pm && *pm ? pmap : NULL,
+      "category_map_key", cm && *cm ? cmap : NULL, "gmt_key", gm && *gm ? gmt : NULL);
+  if (!data)
+    snprintf(errstr, errstr_size, "out of memory building the event");
+  return data;
+}

@@ -1,0 +1,313 @@
+"""
+test_analyze_config_plan.py - `bmdstream analyze --config` runs the five
+BMDExpress 3 example analyze configs (tests/data/bmdexpress/analyze-configs)
+the way BMDExpress's AnalyzeRunner runs them (docs/bmdexpress-configs.md):
+
+  * a directory as inputFileName: each of its files a data set named after
+    the file without extension;
+  * each prefilter on every data set (or the one named inputName), each
+    bmdsConfigs / maConfigs section on every result of its inputCategory
+    (or the one named inputName), each category section on every BMD
+    result (or the one named inputName);
+  * results named outputName, else as BMDExpress names them;
+  * one run per path ending where nothing we run continues it, each in its
+    own directory; the sections we do not run (model averaging, GO without
+    GO files, pathway, a step-function filter) named with the reason in
+    summary.tsv and on stderr, exit status 3.
+
+The expected runs are worked out by hand below from those rules. Each
+config is a temporary copy with its paths pointed at a directory holding
+`example data 1.txt`, `example data 2.txt`, `example data 3.txt`, cut to
+their first PROBES probes (same names) to keep the ASan build quick, and
+`defined/probes.txt`, `defined/categories.txt` (the S1500+ probe map and
+the MSigDB Hallmark category map) for the defined category sections.
+"""
+import csv
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+BIN = os.path.join(os.environ.get("BS_BIN_DIR", "build/bin"), "bmdstream")
+DATA = os.path.join(os.environ.get("BS_TEST_DATA", "tests/data"), "bmdexpress")
+CONFIGS = os.path.join(DATA, "analyze-configs")
+PROBE_MAP = os.path.join(DATA, "Probe Map File_Human_S1500+ Probe to Entrez Gene.txt")
+CAT_MAP = os.path.join(DATA, "Category Map File_ MsigDB Hallmark Gene Sets.txt")
+PROBES = 60
+
+
+def workdir():
+    tmp = tempfile.mkdtemp(prefix="analyze_plan_")
+    os.makedirs(os.path.join(tmp, "data"))
+    for d in (1, 2, 3):
+        with open(os.path.join(DATA, f"example data {d}.txt")) as f:
+            lines = f.readlines()[:2 + PROBES]  # header, dose row, probes
+        with open(os.path.join(tmp, "data", f"example data {d}.txt"), "w") as f:
+            f.writelines(lines)
+    os.makedirs(os.path.join(tmp, "defined"))
+    shutil.copy(PROBE_MAP, os.path.join(tmp, "defined", "probes.txt"))
+    shutil.copy(CAT_MAP, os.path.join(tmp, "defined", "categories.txt"))
+    return tmp
+
+
+def copy_config(tmp, name, files=None):
+    """The bundled config with its expression paths pointed at tmp/data
+    (files: one file name per expressionDataConfigs entry instead)."""
+    with open(os.path.join(CONFIGS, name)) as f:
+        cfg = json.load(f)
+    for i, e in enumerate(cfg["expressionDataConfigs"]):
+        e["inputFileName"] = "data/" + (files[i] if files else "")
+    cfg["basePath"] = tmp
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    return path
+
+
+def run_config(tmp, name, files=None):
+    out = os.path.join(tmp, "out-" + name)
+    r = subprocess.run([BIN, "analyze", "--config", copy_config(tmp, name, files), "--out", out],
+                       capture_output=True, text=True)
+    with open(os.path.join(out, "summary.tsv")) as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    return r, out, rows
+
+
+def ran(rows):
+    return [r["name"] for r in rows if r["status"] == "ran"]
+
+
+def skipped(rows):
+    return [(r["name"], r["section"], r["reason"]) for r in rows if r["status"] == "skipped"]
+
+
+def subdirs(out):
+    return sorted(d for d in os.listdir(out) if os.path.isdir(os.path.join(out, d)))
+
+
+D = ["example data 1", "example data 2", "example data 3"]
+# CategoryMapTool's filter parts of configs 1-3's category sections:
+# removePromiscuousProbes, removeBMDGreaterHighDose, bmdPValueCutoff 0.1,
+# bmduBMDLRatioMin 20, nFoldBelowLowestDose 10
+CAT = "_true_true_pval0.1_ratio20_nfold10"
+
+
+def test_config1():
+    """Three data sets x {anova, williams, curvefit}; bmdsConfigs[0] takes
+    the williams results, [1] the anova ones, and no BMD section takes the
+    curvefit results (inputCategory curvefit_prefilter), so each of those is
+    a run of its own ending at the prefilter (listed first); three category
+    sections on each of the 6 BMD results: GO (no GO files named) and
+    pathway skipped, defined runs. So 3 + 6 runs, williams before anova
+    (bmdsConfigs order), and 6 GO + 6 pathway skips."""
+    tmp = workdir()
+    r, out, rows = run_config(tmp, "analyze-config1.json")
+    assert r.returncode == 3, r.stderr
+    pre = {"williams": "_williams_0.05_NOMTC_foldfilter2.0",
+           "anova": "_oneway_0.05_NOMTC_foldfilter2.0"}
+    curvefit = [d + "_curvefitprefilter_foldfilter2.0" for d in D]
+    want = [d + pre[p] + "_BMD_GPL1355_DEFINED-categories" + CAT
+            for p in ("williams", "anova") for d in D]
+    assert ran(rows) == curvefit + want
+    assert subdirs(out) == sorted(curvefit + want)
+    with open(os.path.join(out, curvefit[0], "settings.json")) as f:
+        cs = json.load(f)
+    assert cs["last_step"] == "prefilter" and cs["prefilter"]["method"] == "curvefit"
+    # the config lists Exp 5 before Exp 3; the settings keep models in the
+    # table's order
+    assert cs["prefilter"]["curvefit"]["models"] == ["hill", "power", "linear", "poly2", "exp3",
+                                                     "exp5"]
+    assert os.path.exists(os.path.join(out, curvefit[0], "prefilter.tsv"))
+    sk = skipped(rows)
+    assert len(sk) == 12
+    assert sum("GO category analysis" in s[2] for s in sk) == 6
+    assert sum("pathway category analysis" in s[2] for s in sk) == 6
+    for s in sk:
+        assert f"skipped: {s[0]} ({s[1]}): {s[2]}" in r.stderr
+    # each run is the settings of its sections: the defined map files and
+    # the last step reached
+    with open(os.path.join(out, want[3], "settings.json")) as f:
+        s = json.load(f)
+    assert s["last_step"] == "category" and s["category"]["type"] == "defined"
+    assert s["prefilter"]["method"] == "anova"
+    assert s["bmd"]["models"] == ["hill", "power", "linear", "poly2", "poly3", "exp3", "exp5"]
+    for f in ("prefilter.tsv", "bmd.tsv", "categories.tsv", "report.html"):
+        assert os.path.exists(os.path.join(out, want[3], f)), f
+
+    # the same run by flags: byte-identical files, identical settings
+    flags_out = os.path.join(tmp, "flags")
+    flags = ["--matrix", os.path.join(tmp, "data", "example data 1.txt"),
+             "--prefilter", "anova", "--p-cutoff", "0.05", "--fold-filter", "2",
+             "--notel-test", "ttest", "--notel-p", "0.05", "--notel-fc", "1.5",
+             "--models", "hill,power,linear,poly2,poly3,exp3,exp5", "--bmr", "1.349",
+             "--poly-test", "nested_chi2", "--poly-p", "0.05", "--flag-hill", "true",
+             "--hill-k-fraction", "1", "--flagged-hill", "1", "--flagged-hill-fraction", "0.05",
+             "--permutations", "1000",
+             "--probe-map", os.path.join(tmp, "defined", "probes.txt"),
+             "--category-map", os.path.join(tmp, "defined", "categories.txt"),
+             "--fit-p-min", "0.1", "--r-squared-min", "0.5", "--bmd-bmdl-max", "none",
+             "--bmdu-bmdl-max", "20", "--low-dose-fold", "10"]
+    p = subprocess.run([BIN, "analyze", *flags, "--print-settings"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout) == s
+    f2 = subprocess.run([BIN, "analyze", *flags, "--out", flags_out], capture_output=True, text=True)
+    assert f2.returncode == 0, f2.stderr
+    for f in ("prefilter.tsv", "bmd.tsv", "categories.tsv"):
+        with open(os.path.join(out, want[3], f), "rb") as x, \
+                open(os.path.join(flags_out, f), "rb") as y:
+            assert x.read() == y.read(), f
+
+
+def test_config2():
+    """Everything hangs off the curvefit prefilter (one per data set):
+    bmdsConfigs[0] and [1] on each (the second named _BMD_1,
+    giveBMDAnalysisUniqueName), then maConfigs[0] and [1] (BMDSMATool names
+    them _BMD too: _BMD_2, _BMD_3, skipped); three category sections on
+    those 12 BMD results: defined runs on the 6 fitted ones. So 6 runs;
+    skipped: 6 model averages, 12 GO, 12 pathway, 6 defined on the model
+    averages."""
+    tmp = workdir()
+    r, out, rows = run_config(tmp, "analyze-config2.json")
+    assert r.returncode == 3, r.stderr
+    cf = "_curvefitprefilter_foldfilter2.0"
+    want = [d + cf + bmd + "_GPL1355_DEFINED-categories" + CAT
+            for bmd in ("_BMD", "_BMD_1") for d in D]
+    assert ran(rows) == want and subdirs(out) == sorted(want)
+    chain = [x["chain"] for x in rows if x["status"] == "ran"]
+    assert chain[3] == (f"example data 1 > example data 1{cf} > example data 1{cf}_BMD_1 > "
+                        f"{want[3]}")
+    sk = skipped(rows)
+    assert len(sk) == 6 + 12 + 12 + 6
+    names = [s[0] for s in sk]
+    ma = [s for s in sk if s[1] == "maConfigs[1]"]
+    assert ma[0][0] == "example data 1" + cf + "_BMD_3"
+    assert sum(s[1] == "maConfigs[1]" and "model averaging" in s[2] for s in sk) == 3
+    assert ("example data 1" + cf + "_BMD_2_GPL1355_DEFINED-categories" + CAT) in names
+    assert sum(s[1] == "categoryAnalysisConfigs[2]" and "is not run" in s[2] for s in sk) == 6
+    with open(os.path.join(out, want[0], "settings.json")) as f:
+        s = json.load(f)
+    assert s["prefilter"]["method"] == "curvefit" and s["last_step"] == "category"
+
+
+def test_config3():
+    """Named links: anova on expression1 -> expression1_anova ->
+    bmdsConfigs[0] (inputCategory anova, inputName expression1_anova) ->
+    its defined category section runs (GO, pathway skipped). williams on
+    expression2 is named expression2_anova but is a williams result, so
+    bmdsConfigs[1] (inputCategory anova, inputName expression2_anova)
+    matches nothing, as in BMDExpress, and the williams result is a run of
+    its own; the category sections on expression2_anova_bmds match
+    nothing; the curvefit prefilter expression2_curvefit runs, and as only
+    the (skipped) model averages take it, it is a run of its own."""
+    tmp = workdir()
+    r, out, rows = run_config(tmp, "analyze-config3.json",
+                              files=["example data 1.txt", "example data 2.txt"])
+    assert r.returncode == 3, r.stderr
+    assert ran(rows) == ["expression2_anova", "expression2_curvefit",
+                         "expression1_anova_bmds_DEFINED"]
+    assert subdirs(out) == ["expression1_anova_bmds_DEFINED", "expression2_anova",
+                            "expression2_curvefit"]
+    chain = [x["chain"] for x in rows if x["status"] == "ran"]
+    assert chain[2] == ("expression1 > expression1_anova > expression1_anova_bmds > "
+                        "expression1_anova_bmds_DEFINED")
+    sk = skipped(rows)
+    assert ("", "bmdsConfigs[1]",
+            "matches no result (inputCategory anova, inputName expression2_anova)") in sk
+    assert sum("matches no result (inputName expression2_anova_bmds)" in s[2] for s in sk) == 3
+    assert ("expression2_cf_ma_laplace_DEFINED", "categoryAnalysisConfigs[8]",
+            "its input expression2_curvefit_ma_laplace is not run") in sk
+    assert len(sk) == 14
+    with open(os.path.join(out, "expression2_anova", "settings.json")) as f:
+        s = json.load(f)
+    assert s["last_step"] == "prefilter" and s["prefilter"]["method"] == "williams"
+    assert s["prefilter"]["notel_test"] == "dunnett"  # lotelTest 1
+
+
+def test_dtt():
+    """williams (10000 permutations) and the curvefit prefilter on each data
+    set; only the model averaging (skipped) takes the curvefit results, and
+    both category sections (GO without GO files; gene with
+    removeStepFunctionWithBMDLower) are skipped: 6 prefilter-only runs, 9
+    skips."""
+    tmp = workdir()
+    r, out, rows = run_config(tmp, "analyze-DTT.json")
+    assert r.returncode == 3, r.stderr
+    want = [d + p for p in ("_williams_0.05_NOMTC_nofoldfilter", "_curvefitprefilter_nofoldfilter")
+            for d in D]
+    assert ran(rows) == want and subdirs(out) == sorted(want)
+    sk = skipped(rows)
+    assert len(sk) == 9
+    gene = [s for s in sk if s[1] == "categoryAnalysisConfigs[1]"]
+    assert len(gene) == 3 and all("removeStepFunctionWithBMDLower" in s[2] for s in gene)
+    assert gene[0][0] == ("example data 1_curvefitprefilter_nofoldfilter_BMD_S1500_Plus_Rat"
+                          "_true_ratio10_conf0.5")
+
+
+def test_etap():
+    """williams with fold change 1.5 -> bmdsConfigs[0] on each; its only
+    category section is GO: 3 runs ending at the BMD step, 3 skips."""
+    tmp = workdir()
+    r, out, rows = run_config(tmp, "analyze-ETAP.json")
+    assert r.returncode == 3, r.stderr
+    want = [d + "_williams_0.05_NOMTC_foldfilter1.5_BMD" for d in D]
+    assert ran(rows) == want and subdirs(out) == sorted(want)
+    sk = skipped(rows)
+    assert [s[0] for s in sk] == [
+        w + "_S1500_Plus_Human_GO_biological_process_true_true_pval0.1_ratio20_conf0.5"
+        for w in want]
+    with open(os.path.join(out, want[0], "settings.json")) as f:
+        assert json.load(f)["category"]["type"] == "none"  # as a flags run without maps
+    assert os.path.exists(os.path.join(out, want[0], "bmd.tsv"))
+
+
+def test_print_settings_one_line_per_run():
+    tmp = workdir()
+    r = subprocess.run([BIN, "analyze", "--config", copy_config(tmp, "analyze-config1.json"),
+                        "--print-settings"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert len(lines) == 9  # as test_config1: 3 curvefit, 3 williams, 3 anova runs
+    assert lines[0]["matrix"].endswith("data/example data 1.txt")
+    assert lines[0]["settings"]["prefilter"]["method"] == "curvefit"
+    assert lines[6]["settings"]["prefilter"]["method"] == "anova"
+
+
+def test_bad_expression_paths():
+    tmp = workdir()
+    os.makedirs(os.path.join(tmp, "empty"))
+    with open(os.path.join(tmp, "notes"), "w") as f:
+        f.write("not an expression matrix\n")
+    os.makedirs(os.path.join(tmp, "mixed"))
+    shutil.copy(os.path.join(tmp, "data", "example data 1.txt"), os.path.join(tmp, "mixed"))
+    with open(os.path.join(tmp, "mixed", "readme.md"), "w") as f:
+        f.write("# notes\n")
+    cases = [
+        ({"inputFileName": os.path.join(tmp, "missing")}, "No such file or directory"),
+        ({"inputFileName": os.path.join(tmp, "empty")}, "holds no expression files"),
+        ({"inputFileName": os.path.join(tmp, "mixed")}, "readme.md"),
+    ]
+    path = os.path.join(tmp, "bad.json")
+    for expr, needle in cases:
+        with open(path, "w") as f:
+            json.dump({"expressionDataConfigs": [expr],
+                       "preFilterConfigs": [{"@type": "anova"}]}, f)
+        r = subprocess.run([BIN, "analyze", "--config", path, "--out", os.path.join(tmp, "o")],
+                           capture_output=True, text=True)
+        assert r.returncode == 2, (expr, r.stderr)
+        assert "expressionDataConfigs[0].inputFileName" in r.stderr and needle in r.stderr, \
+            r.stderr
+    # an unknown @type names its section
+    with open(path, "w") as f:
+        json.dump({"expressionDataConfigs": [{"inputFileName": os.path.join(tmp, "data")}],
+                   "preFilterConfigs": [{"@type": "anova"}, {"@type": "ttest"}]}, f)
+    r = subprocess.run([BIN, "analyze", "--config", path, "--out", os.path.join(tmp, "o")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "preFilterConfigs[1].@type" in r.stderr, r.stderr
+    # a BMDS section without its inputCategory (BMDExpress has no default)
+    with open(path, "w") as f:
+        json.dump({"expressionDataConfigs": [{"inputFileName": os.path.join(tmp, "data")}],
+                   "bmdsConfigs": [{"modelConfigs": [{"@type": "hill"}]}]}, f)
+    r = subprocess.run([BIN, "analyze", "--config", path, "--out", os.path.join(tmp, "o")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "bmdsConfigs[0].inputCategory: missing" in r.stderr, r.stderr
