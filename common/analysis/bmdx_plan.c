@@ -332,7 +332,10 @@ static void add_run(plan_ctx *c, bs_bmdx_plan *p, size_t leaf) {
     const node *n = &c->nodes[i];
     char was[2048];
     snprintf(was, sizeof was, "%s", chain);
-    snprintf(chain, sizeof chain, "%s%s%s", n->name, was[0] ? " > " : "", was);
+    /* a chain longer than the buffer (names of 2 KiB) is cut: it only labels the run */
+    int len = snprintf(chain, sizeof chain, "%s%s%s", n->name, was[0] ? " > " : "", was);
+    if (len < 0 || (size_t)len >= sizeof chain)
+      chain[sizeof chain - 1] = '\0';
     if (n->kind == K_DATASET) {
       r->expression = n->index;
       r->dataset = strdup(n->name);

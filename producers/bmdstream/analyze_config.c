@@ -51,7 +51,9 @@ static void field(FILE *f, const char *s, const char *end) {
 
 static int write_settings(const char *dir, const json_t *settings) {
   char path[4096];
-  snprintf(path, sizeof path, "%s/settings.json", dir);
+  int len = snprintf(path, sizeof path, "%s/settings.json", dir);
+  if (len < 0 || (size_t)len >= sizeof path)
+    return -1;
   FILE *f = fopen(path, "w");
   if (!f)
     return -1;
@@ -70,7 +72,7 @@ static bmd_dataset *dataset_of(dataset_cache *cache, size_t n, const char *matri
     i++;
   if (i < n && cache[i].matrix)
     return cache[i].ds;
-  char err[2048];
+  char err[1024];
   bs_import_limits lim = bs_import_limits_default();
   bmd_dataset *ds = NULL;
   if (i == n ||
