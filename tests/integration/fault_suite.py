@@ -6,6 +6,10 @@ supervisor would), SIGSTOP of a consumer (SIGCONT after a few seconds),
 PostgreSQL stopped in immediate mode, Kafka SIGKILLed, S3Proxy SIGKILLed
 (each service brought back with scripts/stack.sh up after a few seconds).
 One malformed event is published among the jobs: it is the only bad input.
+A consumer may exit by itself only for a restart (status 1 after "exiting
+for a restart", e.g. FENCED_INSTANCE_ID when a Kafka restart fences a
+static member with its own earlier incarnation): the suite restarts it as a
+supervisor would and counts it; any other exit fails the suite.
 
 Afterwards:
 - every job is COMPLETED;
@@ -75,6 +79,7 @@ class Pipeline:
         self.d = d
         self.current = {}
         self.restarts = collections.Counter()
+        self.self_exits = []
         self.jobs = []
         self.submitted = 0
 
@@ -94,10 +99,22 @@ class Pipeline:
     def proc(self, stage):
         return self.d.procs[self.current[stage]]
 
-    def check_alive(self):
+    def revive(self):
+        """Restarts, as a supervisor would, a consumer that exited by itself,
+        which it may do only on purpose: exit status 1 after logging "exiting
+        for a restart" (a fatal Kafka client error such as FENCED_INSTANCE_ID,
+        docs/runbook.md). A crash or any other exit fails the suite."""
         for s in STAGES:
             p = self.proc(s)
-            assert p.poll() is None, (s, p.returncode, log_tail(self.d, self.current[s]))
+            if p.poll() is None:
+                continue
+            text = log_text(self.d, self.current[s])
+            line = [x for x in text.splitlines() if "exiting for a restart" in x]
+            assert p.returncode == 1 and line, (s, p.returncode, log_tail(self.d, self.current[s]))
+            reason = line[-1].split("exiting for a restart: ", 1)[-1]
+            self.self_exits.append((s, reason))
+            del self.d.procs[self.current[s]]
+            self.restart(s)
 
     def submit(self, n):
         for _ in range(n):
@@ -156,6 +173,7 @@ def wait_progress(p, mark, timeout=240):
     """Seconds until the pipeline moved on from mark (or all jobs ended)."""
     t0 = time.time()
     while time.time() - t0 < timeout:
+        p.revive()
         if p.progress_mark() != mark or p.all_done():
             return time.time() - t0
         time.sleep(0.2)
@@ -185,7 +203,12 @@ def list_keys(d):
 
 def check_outcome(p):
     d = p.d
-    done = d.wait_jobs(p.jobs, timeout=900)
+    deadline = time.time() + 900
+    while not p.all_done():
+        p.revive()
+        assert time.time() < deadline, {j: d.job(j) for j in p.jobs}
+        time.sleep(1)
+    done = {j: d.job(j) for j in p.jobs}
     bad = {j: r for j, r in done.items() if r[0] != "COMPLETED"}
     assert not bad, bad
     n = str(len(p.jobs))
@@ -280,11 +303,11 @@ def test_fault_schedule(fresh_database, kafka_bootstrap, report):
             mark = p.progress_mark()
             what = inject(p, fault)
             took = wait_progress(p, mark)
-            p.check_alive()
+            p.revive()
             recoveries.append(took)
             report(f"fault {i + 1}/{len(faults)}: {what}; progress again after {took:.1f} s")
         dead_copies = check_outcome(p)
-        p.check_alive()
+        p.revive()
     finally:
         d.kill_all()
     kinds = collections.Counter(f["kind"] for f in faults)
@@ -293,4 +316,5 @@ def test_fault_schedule(fresh_database, kafka_bootstrap, report):
            f"all COMPLETED with one result set each, 1 bad input dead-lettered "
            f"({dead_copies} cop{'y' if dead_copies == 1 else 'ies'}); recovery "
            f"median {sorted(recoveries)[len(recoveries) // 2]:.1f} s, max {max(recoveries):.1f} s;"
-           f" {time.time() - t_start:.0f} s in all")
+           f" {time.time() - t_start:.0f} s in all; consumers that exited for a restart: "
+           f"{len(p.self_exits)} ({'; '.join(f'{s}: {r}' for s, r in p.self_exits) or 'none'})")
