@@ -224,6 +224,48 @@ oom:
   return -1;
 }
 
+/* A pathway section (REACTOME): the file from the section's
+ * pathwayAnnotationFile (resolved like the other names), else from
+ * settings already in sparse; refused, naming the setting, when neither
+ * gives one. pathwaySpecies -> category.pathway.species; probeFilePath,
+ * when given, is the probe map. */
+static int pathway_settings(const bs_bmdx_config *cfg, const bs_bmdx_category *k, const char *where,
+                            json_t *sparse, bs_bmdx_analysis *a, char *errstr, size_t errstr_size) {
+  int rc = 0;
+  if (k->pathway_annotation_file) {
+    char *file = bs_bmdx_config_resolve(cfg, k->pathway_annotation_file);
+    if (!file)
+      goto oom;
+    rc = set(sparse, "category.pathway.annotations", json_string(file), errstr, errstr_size);
+    free(file);
+  } else if (!json_is_string(bs_settings_get(sparse, "category.pathway.annotations"))) {
+    snprintf(errstr, errstr_size,
+             "%s: pathway category analysis needs Reactome's gene -> pathway file "
+             "(NCBI2Reactome.txt): name it with \"pathwayAnnotationFile\" in the section or the "
+             "setting category.pathway.annotations (--pathway-annotations)",
+             where);
+    return -1;
+  }
+  if (rc == 0 && k->pathway_species)
+    rc = set(sparse, "category.pathway.species", json_string(k->pathway_species), errstr,
+             errstr_size);
+  if (rc != 0) {
+    if (errstr[0]) { /* the setting said why */
+      char why[512];
+      snprintf(why, sizeof(why), "%s", errstr);
+      snprintf(errstr, errstr_size, "%s: %s", where, why);
+      return -1;
+    }
+    goto oom;
+  }
+  if (k->probe_file && !(a->probe_map = bs_bmdx_config_resolve(cfg, k->probe_file)))
+    goto oom;
+  return 0;
+oom:
+  snprintf(errstr, errstr_size, "out of memory");
+  return -1;
+}
+
 int bs_settings_from_bmdx(const bs_bmdx_config *cfg, size_t expression, size_t prefilter,
                           size_t bmds, size_t category, json_t *sparse, bs_bmdx_analysis *a,
                           char *errstr, size_t errstr_size) {
@@ -253,7 +295,7 @@ int bs_settings_from_bmdx(const bs_bmdx_config *cfg, size_t expression, size_t p
   if (category != BS_BMDX_NONE) {
     const bs_bmdx_category *k = &cfg->category[category];
     rc |= set(sparse, "category.type", json_string(k->type), errstr,
-              errstr_size); /* defined, gene or go */
+              errstr_size); /* defined, gene, go or pathway */
     if (strcmp(k->type, "defined") == 0 &&
         (!(a->probe_map = bs_bmdx_config_resolve(cfg, k->probe_file)) ||
          !(a->category_map = bs_bmdx_config_resolve(cfg, k->category_file))))
@@ -261,6 +303,11 @@ int bs_settings_from_bmdx(const bs_bmdx_config *cfg, size_t expression, size_t p
     if (strcmp(k->type, "go") == 0) {
       snprintf(where, sizeof(where), "%s: categoryAnalysisConfigs[%zu]", cfg->path, category);
       if (go_settings(cfg, k, where, sparse, a, errstr, errstr_size) != 0)
+        goto fail;
+    }
+    if (strcmp(k->type, "pathway") == 0) {
+      snprintf(where, sizeof(where), "%s: categoryAnalysisConfigs[%zu]", cfg->path, category);
+      if (pathway_settings(cfg, k, where, sparse, a, errstr, errstr_size) != 0)
         goto fail;
     }
     rc |= category_settings(&k->options, sparse, errstr, errstr_size);
