@@ -348,6 +348,19 @@ static int merge(json_t *into, const json_t *over) {
   return 0;
 }
 
+void bs_bmdx_run_files(const bs_bmdx_run *r, const bs_bmdx_analysis *a,
+                       const bs_analysis_inputs *given, bs_analysis_inputs *out) {
+  *out = (bs_analysis_inputs){a->probe_map, a->category_map, NULL};
+  if (r->category == BS_BMDX_NONE)
+    return;
+  if (given && (given->category_map || given->gmt)) {
+    out->category_map = given->category_map;
+    out->gmt = given->gmt;
+  }
+  if (given && given->probe_map)
+    out->probe_map = given->probe_map;
+}
+
 int bs_settings_from_bmdx_run(const bs_bmdx_config *cfg, const bs_bmdx_run *r, const json_t *flags,
                               const bs_analysis_inputs *files, json_t **settings,
                               bs_bmdx_analysis *a, char *errstr, size_t errstr_size) {
@@ -368,9 +381,18 @@ int bs_settings_from_bmdx_run(const bs_bmdx_config *cfg, const bs_bmdx_run *r, c
     }
   }
   if (rc == 0) {
-    int given = files && (files->probe_map || files->category_map || files->gmt);
-    bs_analysis_inputs own = {a->probe_map, a->category_map, NULL};
-    rc = bs_settings_resolve(sparse, given ? files : &own, settings, errstr, errstr_size);
+    bs_analysis_inputs run;
+    bs_bmdx_run_files(r, a, files, &run);
+    const char *type = r->category != BS_BMDX_NONE ? cfg->category[r->category].type : "";
+    if (!run.probe_map && (strcmp(type, "go") == 0 || strcmp(type, "pathway") == 0)) {
+      /* BMDExpress maps probes to genes by the chip's annotation */
+      snprintf(errstr, errstr_size,
+               "categoryAnalysisConfigs[%zu]: %s category analysis needs a probe map: name it "
+               "with \"probeFilePath\" in the section or give --probe-map beside the config",
+               cfg->category_at[r->category], strcmp(type, "go") == 0 ? "GO" : "pathway");
+      rc = -1;
+    } else
+      rc = bs_settings_resolve(sparse, &run, settings, errstr, errstr_size);
   }
   if (rc != 0)
     bs_bmdx_analysis_free(a);
