@@ -258,6 +258,13 @@ static int check_together(const json_t *out, char *errstr, size_t errstr_size) {
         return -1;
       }
     }
+  if (strcmp(type, "pathway") == 0 &&
+      json_is_null(bs_settings_get(out, "category.pathway.annotations"))) {
+    snprintf(errstr, errstr_size,
+             "parameters.category.pathway.annotations: category type pathway needs a Reactome "
+             "gene -> pathway file (--pathway-annotations)");
+    return -1;
+  }
   if (strcmp(type, "none") != 0 && strcmp(last, "category") != 0) {
     snprintf(errstr, errstr_size,
              "parameters.category.type: %s categories need the BMD and category steps "

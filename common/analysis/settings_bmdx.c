@@ -224,6 +224,48 @@ oom:
   return -1;
 }
 
+/* A pathway section (REACTOME): the file from the section's
+ * pathwayAnnotationFile (resolved like the other names), else from
+ * settings already in sparse; refused, naming the setting, when neither
+ * gives one. pathwaySpecies -> category.pathway.species; probeFilePath,
+ * when given, is the probe map. */
+static int pathway_settings(const bs_bmdx_config *cfg, const bs_bmdx_category *k, const char *where,
+                            json_t *sparse, bs_bmdx_analysis *a, char *errstr, size_t errstr_size) {
+  int rc = 0;
+  if (k->pathway_annotation_file) {
+    char *file = bs_bmdx_config_resolve(cfg, k->pathway_annotation_file);
+    if (!file)
+      goto oom;
+    rc = set(sparse, "category.pathway.annotations", json_string(file), errstr, errstr_size);
+    free(file);
+  } else if (!json_is_string(bs_settings_get(sparse, "category.pathway.annotations"))) {
+    snprintf(errstr, errstr_size,
+             "%s: pathway category analysis needs Reactome's gene -> pathway file "
+             "(NCBI2Reactome.txt): name it with \"pathwayAnnotationFile\" in the section or the "
+             "setting category.pathway.annotations (--pathway-annotations)",
+             where);
+    return -1;
+  }
+  if (rc == 0 && k->pathway_species)
+    rc = set(sparse, "category.pathway.species", json_string(k->pathway_species), errstr,
+             errstr_size);
+  if (rc != 0) {
+    if (errstr[0]) { /* the setting said why */
+      char why[512];
+      snprintf(why, sizeof(why), "%s", errstr);
+      snprintf(errstr, errstr_size, "%s: %s", where, why);
+      return -1;
+    }
+    goto oom;
+  }
+  if (k->probe_file && !(a->probe_map = bs_bmdx_config_resolve(cfg, k->probe_file)))
+    goto oom;
+  return 0;
+oom:
+  snprintf(errstr, errstr_size, "out of memory");
+  return -1;
+}
+
 int bs_settings_from_bmdx(const bs_bmdx_config *cfg, size_t expression, size_t prefilter,
                           size_t bmds, size_t category, json_t *sparse, bs_bmdx_analysis *a,
                           char *errstr, size_t errstr_size) {
@@ -253,7 +295,7 @@ int bs_settings_from_bmdx(const bs_bmdx_config *cfg, size_t expression, size_t p
   if (category != BS_BMDX_NONE) {
     const bs_bmdx_category *k = &cfg->category[category];
     rc |= set(sparse, "category.type", json_string(k->type), errstr,
-              errstr_size); /* defined, gene or go */
+              errstr_size); /* defined, gene, go or pathway */
     if (strcmp(k->type, "defined") == 0 &&
         (!(a->probe_map = bs_bmdx_config_resolve(cfg, k->probe_file)) ||
          !(a->category_map = bs_bmdx_config_resolve(cfg, k->category_file))))
@@ -261,6 +303,11 @@ int bs_settings_from_bmdx(const bs_bmdx_config *cfg, size_t expression, size_t p
     if (strcmp(k->type, "go") == 0) {
       snprintf(where, sizeof(where), "%s: categoryAnalysisConfigs[%zu]", cfg->path, category);
       if (go_settings(cfg, k, where, sparse, a, errstr, errstr_size) != 0)
+        goto fail;
+    }
+    if (strcmp(k->type, "pathway") == 0) {
+      snprintf(where, sizeof(where), "%s: categoryAnalysisConfigs[%zu]", cfg->path, category);
+      if (pathway_settings(cfg, k, where, sparse, a, errstr, errstr_size) != 0)
         goto fail;
     }
     rc |= category_settings(&k->options, sparse, errstr, errstr_size);
@@ -301,6 +348,19 @@ static int merge(json_t *into, const json_t *over) {
   return 0;
 }
 
+void bs_bmdx_run_files(const bs_bmdx_run *r, const bs_bmdx_analysis *a,
+                       const bs_analysis_inputs *given, bs_analysis_inputs *out) {
+  *out = (bs_analysis_inputs){a->probe_map, a->category_map, NULL};
+  if (r->category == BS_BMDX_NONE)
+    return;
+  if (given && (given->category_map || given->gmt)) {
+    out->category_map = given->category_map;
+    out->gmt = given->gmt;
+  }
+  if (given && given->probe_map)
+    out->probe_map = given->probe_map;
+}
+
 int bs_settings_from_bmdx_run(const bs_bmdx_config *cfg, const bs_bmdx_run *r, const json_t *flags,
                               const bs_analysis_inputs *files, json_t **settings,
                               bs_bmdx_analysis *a, char *errstr, size_t errstr_size) {
@@ -321,9 +381,18 @@ int bs_settings_from_bmdx_run(const bs_bmdx_config *cfg, const bs_bmdx_run *r, c
     }
   }
   if (rc == 0) {
-    int given = files && (files->probe_map || files->category_map || files->gmt);
-    bs_analysis_inputs own = {a->probe_map, a->category_map, NULL};
-    rc = bs_settings_resolve(sparse, given ? files : &own, settings, errstr, errstr_size);
+    bs_analysis_inputs run;
+    bs_bmdx_run_files(r, a, files, &run);
+    const char *type = r->category != BS_BMDX_NONE ? cfg->category[r->category].type : "";
+    if (!run.probe_map && (strcmp(type, "go") == 0 || strcmp(type, "pathway") == 0)) {
+      /* BMDExpress maps probes to genes by the chip's annotation */
+      snprintf(errstr, errstr_size,
+               "categoryAnalysisConfigs[%zu]: %s category analysis needs a probe map: name it "
+               "with \"probeFilePath\" in the section or give --probe-map beside the config",
+               cfg->category_at[r->category], strcmp(type, "go") == 0 ? "GO" : "pathway");
+      rc = -1;
+    } else
+      rc = bs_settings_resolve(sparse, &run, settings, errstr, errstr_size);
   }
   if (rc != 0)
     bs_bmdx_analysis_free(a);

@@ -110,6 +110,9 @@ int bs_settings_check_inputs(const json_t *settings, const bs_analysis_inputs *i
   else if (!strcmp(type, "go") && !(pm && !cm && !gmt))
     why = "category type go needs a probe map (and --go-obo, --go-annotations), no category map "
           "or GMT file";
+  else if (!strcmp(type, "pathway") && !(pm && !cm && !gmt))
+    why = "category type pathway needs a probe map (and --pathway-annotations), no category map "
+          "or GMT file";
   if (why) {
     snprintf(errstr, errstr_size, "%s", why);
     return -1;

@@ -134,9 +134,18 @@ static void go_options(const json_t *j, bs_go_settings *g) {
   g->taxon = optional(j, "category.go.taxon", &taxon) ? (long)taxon : 0;
 }
 
+/* category.pathway.* (normalized strings) */
+static void pathway_options(const json_t *j, bs_pathway_settings *p) {
+  const char *ann = text(j, "category.pathway.annotations");
+  const char *species = text(j, "category.pathway.species");
+  snprintf(p->annotations, sizeof(p->annotations), "%s", ann ? ann : "");
+  snprintf(p->species, sizeof(p->species), "%s", species ? species : "");
+}
+
 static void category_options(const json_t *j, bs_settings *o) {
-  o->category_type = (bs_category_type)choice(j, "category.type"); /* none .. go */
+  o->category_type = (bs_category_type)choice(j, "category.type"); /* none .. pathway */
   go_options(j, &o->go);
+  pathway_options(j, &o->pathway);
   bmd_category_options *c = &o->category;
   *c = bmd_category_options_default();
   for (int f = 0; f < BMD_CAT_FILTER_COUNT; f++)

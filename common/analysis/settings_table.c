@@ -33,7 +33,8 @@ static const char *const bmr_type_choices[] = {"sd", "rel", "abs", NULL};
 static const char *const poly_fit_choices[] = {"bmdexpress3", "bmdexpress2", "pybmds", NULL};
 static const char *const poly_test_choices[] = {"nested_chi2", "lowest_aic", NULL};
 static const char *const limits_choices[] = {"profile", "wald", NULL};
-static const char *const category_choices[] = {"none", "gene", "defined", "gmt", "go", NULL};
+static const char *const category_choices[] = {"none", "gene",    "defined", "gmt",
+                                               "go",   "pathway", NULL};
 static const char *const go_aspect_choices[] = {"biological_process", "molecular_function",
                                                 "cellular_component", "universal", NULL};
 static const char *const direction_choices[] = {"up", "down", NULL};
@@ -156,8 +157,9 @@ const bs_setting bs_settings_table[] = {
     /* category */
     {"category.type", BS_SETTING_CHOICE, "\"none\"", 0, 0, 0, 0, category_choices, "category-type",
      NULL, NULL, NULL, NULL, NULL, NULL,
-     "categories: none, gene (each gene its own), defined (a category map), gmt (gene sets) or "
-     "go (GO terms: category.go.*); by default from the files given"},
+     "categories: none, gene (each gene its own), defined (a category map), gmt (gene sets), "
+     "go (GO terms: category.go.*) or pathway (Reactome: category.pathway.*); by default from "
+     "the files given"},
     /* GO categories (docs/categories.md, "GO categories"); BMDExpress
      * filters no evidence code (GOTermMap reads prebuilt gene -> GO files) */
     {"category.go.obo", BS_SETTING_STRING, "null", 1, 0, 0, 0, NULL, "go-obo", NULL, NULL, NULL,
@@ -175,6 +177,15 @@ const bs_setting bs_settings_table[] = {
      "none: keep all)"},
     {"category.go.taxon", BS_SETTING_INT, "null", 1, 1, 1e9, 0, NULL, "go-taxon", NULL, "none",
      NULL, NULL, NULL, NULL, "keep only GO annotations of this NCBI taxon id (e.g. 9606)"},
+    /* Reactome pathway categories (docs/categories.md, "Pathway categories");
+     * BMDExpress takes the species from the chip */
+    {"category.pathway.annotations", BS_SETTING_STRING, "null", 1, 0, 0, 0, NULL,
+     "pathway-annotations", NULL, NULL, NULL, NULL, NULL, NULL,
+     "Reactome gene -> pathway file: NCBI2Reactome.txt or NCBI2Reactome_All_Levels.txt (gzip "
+     "accepted)"},
+    {"category.pathway.species", BS_SETTING_STRING, "null", 1, 0, 0, 0, NULL, "pathway-species",
+     NULL, "none", NULL, NULL, NULL, NULL,
+     "keep only Reactome rows of this species (column 6, e.g. \"Homo sapiens\"; none: all)"},
     {"category.filters.remove_promiscuous", BS_SETTING_BOOL, "true", 0, 0, 0, 0, NULL,
      "keep-promiscuous", "false", NULL, NULL, NULL, NULL, NULL,
      "remove probes mapped to more than one gene (--keep-promiscuous: keep)"},

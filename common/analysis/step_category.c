@@ -26,6 +26,7 @@
 #include "bs/go.h"
 #include "bs/log.h"
 #include "bs/plot_curve.h"
+#include "bs/reactome.h"
 #include "bs/report.h"
 #include "steps_internal.h"
 
@@ -83,6 +84,36 @@ static bs_status go_annotation(const bs_settings *s, const char *probe_map, bmd_
   return BS_OK;
 }
 
+/* The probe map's genes with Reactome pathway categories (bs/reactome.h)
+ * from the settings' category.pathway.* file; skipped lines are logged. */
+static bs_status pathway_annotation(const bs_settings *s, const char *probe_map,
+                                    bmd_annotation **out, char *errstr, size_t errstr_size) {
+  const bs_pathway_settings *p = &s->pathway;
+  if (!p->annotations[0]) {
+    snprintf(errstr, errstr_size,
+             "category type pathway needs category.pathway.annotations (--pathway-annotations)");
+    return BS_ERR_PERMANENT;
+  }
+  bs_reactome_counts c;
+  bmd_annotation *a = bmd_annotation_new();
+  if (!a) {
+    snprintf(errstr, errstr_size, "out of memory");
+    return BS_ERR_RETRIABLE;
+  }
+  if (bs_annotation_read_probe_map(a, probe_map, errstr, errstr_size) != 0 ||
+      bs_reactome_add(a, p->annotations, p->species, &c, errstr, errstr_size) != 0) {
+    bmd_annotation_destroy(a);
+    return BS_ERR_PERMANENT;
+  }
+  BS_LOG(BS_LOG_NOTICE,
+         "Reactome: %s: %zu lines, %zu gene-pathway pairs used; skipped: %zu comment, %zu other "
+         "species, %zu off platform, %zu repeated; %zu categories",
+         p->annotations, c.lines, c.used, c.comments, c.other_species, c.off_platform, c.repeated,
+         bmd_annotation_n_categories(a));
+  *out = a;
+  return BS_OK;
+}
+
 bs_status bs_step_annotation_load(const bs_settings *s, const bs_analysis_inputs *files,
                                   const bmd_dataset *ds, bmd_annotation **out, char *errstr,
                                   size_t errstr_size) {
@@ -110,6 +141,12 @@ bs_status bs_step_annotation_load(const bs_settings *s, const bs_analysis_inputs
       return BS_ERR_PERMANENT;
     }
     return go_annotation(s, files->probe_map, out, errstr, errstr_size);
+  case BS_CATEGORY_PATHWAY:
+    if (!files->probe_map) {
+      snprintf(errstr, errstr_size, "category type pathway needs a probe map");
+      return BS_ERR_PERMANENT;
+    }
+    return pathway_annotation(s, files->probe_map, out, errstr, errstr_size);
   }
   if (files->probe_map) {
     *out = bs_annotation_load(files->probe_map, cmap, gmt, gene_level, errstr, errstr_size);

@@ -418,8 +418,8 @@ static void parse_bmds(parse_ctx *c, json_t *o, const char *where, bs_bmdx_bmds 
   json_decref(empty);
 }
 
-/* Returns 1 when the section is one we run. GO and pathway sections are
- * separate analyses in BMDExpress: they are named and skipped. A defined
+/* Returns 1 when the section is one we run. GO and pathway sections that
+ * do not name the files BMDExpress would download are named and skipped. A defined
  * or gene section is read by bs_category_config_parse (bs/category_config.h),
  * which refuses options that would change its result and warns about
  * those that only add output. */
@@ -436,10 +436,12 @@ static int parse_category(parse_ctx *c, json_t *o, const char *where, bs_bmdx_ca
                 where);
     return 0;
   }
-  if (strcmp(type, "pathway") == 0) {
+  if (strcmp(type, "pathway") == 0 &&
+      !json_is_string(json_object_get(o, "pathwayAnnotationFile"))) {
     unsupported(c,
-                "%s: pathway category analysis needs BMDExpress's annotation downloads, which are "
-                "not supported; give the sets as a defined category map or a GMT file (--gmt)",
+                "%s: pathway category analysis needs the pathway file, which BMDExpress "
+                "downloads: name Reactome's NCBI2Reactome.txt in the section "
+                "(\"pathwayAnnotationFile\", setting category.pathway.annotations)",
                 where);
     return 0;
   }
@@ -454,14 +456,18 @@ static int parse_category(parse_ctx *c, json_t *o, const char *where, bs_bmdx_ca
     return 0;
   }
   snprintf(k->type, sizeof k->type, "%s",
-           cc.kind == BS_CATEGORY_GENE        ? "gene"
-           : cc.kind == BS_CATEGORY_CONFIG_GO ? "go"
-                                              : "defined");
+           cc.kind == BS_CATEGORY_GENE             ? "gene"
+           : cc.kind == BS_CATEGORY_CONFIG_GO      ? "go"
+           : cc.kind == BS_CATEGORY_CONFIG_PATHWAY ? "pathway"
+                                                   : "defined");
   if (cc.kind == BS_CATEGORY_CONFIG_GO)
     snprintf(k->go_category, sizeof k->go_category, "%s", cc.go_category);
   k->options = cc.options;
   if ((cc.go_obo_file && !(k->go_obo_file = strdup(cc.go_obo_file))) ||
       (cc.go_annotation_file && !(k->go_annotation_file = strdup(cc.go_annotation_file))) ||
+      (cc.pathway_annotation_file &&
+       !(k->pathway_annotation_file = strdup(cc.pathway_annotation_file))) ||
+      (cc.pathway_species && !(k->pathway_species = strdup(cc.pathway_species))) ||
       (cc.probe_file && !(k->probe_file = strdup(cc.probe_file))) ||
       (cc.category_file && !(k->category_file = strdup(cc.category_file))) ||
       (cc.input_name && !(k->input_name = strdup(cc.input_name))) ||
@@ -634,6 +640,8 @@ void bs_bmdx_config_destroy(bs_bmdx_config *cfg) {
     free(cfg->category[i].probe_file);
     free(cfg->category[i].go_obo_file);
     free(cfg->category[i].go_annotation_file);
+    free(cfg->category[i].pathway_annotation_file);
+    free(cfg->category[i].pathway_species);
     free(cfg->category[i].category_file);
     free(cfg->category[i].input_name);
     free(cfg->category[i].output_name);

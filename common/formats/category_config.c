@@ -93,11 +93,22 @@ int bs_category_config_parse(const json_t *section, const char *where, bs_catego
       return -1;
     }
   } else if (strcmp(type, "pathway") == 0) {
-    bs_set_err(errstr, errstr_size,
-               "%s: \"@type\": \"pathway\" is not supported: it needs BMDExpress's downloaded "
-               "pathway annotation; use a \"defined\" analysis with a GMT or category map instead",
-               where);
-    return -1;
+    /* BMDExpress's signalingPathway: REACTOME or BioPlanet
+     * (PathwayToGeneSymbolUtility); we read Reactome's public file */
+    out->kind = BS_CATEGORY_CONFIG_PATHWAY;
+    out->probe_file = json_string_value(json_object_get(section, "probeFilePath"));
+    out->pathway_annotation_file =
+        json_string_value(json_object_get(section, "pathwayAnnotationFile"));
+    out->pathway_species = json_string_value(json_object_get(section, "pathwaySpecies"));
+    const json_t *db = json_object_get(section, "signalingPathway");
+    const char *name = db && !json_is_null(db) ? json_string_value(db) : "REACTOME";
+    if (!name || strcmp(name, "REACTOME") != 0) {
+      bs_set_err(errstr, errstr_size,
+                 "%s: \"signalingPathway\": %s%s%s is not supported: only REACTOME pathways are "
+                 "read (from Reactome's NCBI2Reactome.txt)",
+                 where, name ? "\"" : "", name ? name : "a non-string", name ? "\"" : "");
+      return -1;
+    }
   } else {
     bs_set_err(errstr, errstr_size, "%s: unknown \"@type\": \"%s\"", where, type);
     return -1;
@@ -203,7 +214,10 @@ int bs_category_config_parse(const json_t *section, const char *where, bs_catego
                                 "deduplicateGeneSets",
                                 "goCategory",
                                 "goOboFile",
-                                "goAnnotationFile"};
+                                "goAnnotationFile",
+                                "signalingPathway",
+                                "pathwayAnnotationFile",
+                                "pathwaySpecies"};
   json_object_foreach((json_t *)section, key, value) {
     int found = 0;
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]) && !found; i++)

@@ -160,9 +160,7 @@ int bs_analyze_config_run(const analyze_args *a, const json_t *flags) {
     analyze_args one = *a;
     one.io.out = dir;
     one.matrix = r->matrix;
-    one.io.files = (bs_analysis_inputs){files[i].probe_map, files[i].category_map, NULL};
-    if (a->io.files.probe_map || a->io.files.category_map || a->io.files.gmt)
-      one.io.files = a->io.files;
+    bs_bmdx_run_files(r, &files[i], &a->io.files, &one.io.files);
     if (!one.threads)
       one.threads = files[i].threads ? files[i].threads : 1;
     fprintf(stderr, "bmdstream analyze: run %zu of %zu: %s\n", i + 1, n, r->chain);

@@ -142,10 +142,8 @@ int bs_import_config(bs_config *cfg, const char *path, const json_t *flags) {
     if (bs_settings_from_bmdx_run(bc, &plan->runs[i], flags, &given, &settings[i], &an[i], err,
                                   sizeof err) != 0)
       rc = bad("%s: %s", plan->runs[i].name, err);
-    else if (given.probe_map || given.category_map || given.gmt)
-      files[i] = given;
     else
-      files[i] = (bs_analysis_inputs){an[i].probe_map, an[i].category_map, NULL};
+      bs_bmdx_run_files(&plan->runs[i], &an[i], &given, &files[i]);
   }
   if (rc == 0 && bs_config_get_bool(cfg, "print_settings")) {
     for (size_t i = 0; i < n; i++) {

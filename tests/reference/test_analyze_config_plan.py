@@ -11,16 +11,19 @@ the way BMDExpress's AnalyzeRunner runs them (docs/bmdexpress-configs.md):
     result (or the one named inputName);
   * results named outputName, else as BMDExpress names them;
   * one run per path ending where nothing we run continues it, each in its
-    own directory; the sections we do not run (model averaging, GO without
-    GO files, pathway, a step-function filter) named with the reason in
-    summary.tsv and on stderr, exit status 3.
+    own directory; the sections we do not run (model averaging, a
+    step-function filter) named with the reason in summary.tsv and on
+    stderr, exit status 3.
 
 The expected runs are worked out by hand below from those rules. Each
 config is a temporary copy with its paths pointed at a directory holding
 `example data 1.txt`, `example data 2.txt`, `example data 3.txt`, cut to
 their first PROBES probes (same names) to keep the ASan build quick, and
 `defined/probes.txt`, `defined/categories.txt` (the S1500+ probe map and
-the MSigDB Hallmark category map) for the defined category sections.
+the MSigDB Hallmark category map) for the defined category sections; the go
+and pathway sections name the small GO and Reactome files (SECTION_FILES)
+and take the S1500+ probe map given beside the config (--probe-map), as
+they name none.
 """
 import csv
 import json
@@ -35,6 +38,17 @@ CONFIGS = os.path.join(DATA, "analyze-configs")
 PROBE_MAP = os.path.join(DATA, "Probe Map File_Human_S1500+ Probe to Entrez Gene.txt")
 CAT_MAP = os.path.join(DATA, "Category Map File_ MsigDB Hallmark Gene Sets.txt")
 PROBES = 60
+# GO and Reactome files for the go / pathway sections (our extension keys
+# goOboFile, goAnnotationFile, pathwayAnnotationFile): the hand-made
+# ontology and the gene2go / NCBI2Reactome rows over genes of the example
+# data (tests/reference/test_go_categories.py, test_pathway_categories.py)
+GO_DATA = os.path.join(os.environ.get("BS_TEST_DATA", "tests/data"), "go")
+SECTION_FILES = {
+    "go": {"goOboFile": os.path.abspath(os.path.join(GO_DATA, "small.obo")),
+           "goAnnotationFile": os.path.abspath(os.path.join(GO_DATA, "e2e", "gene2go"))},
+    "pathway": {"pathwayAnnotationFile": os.path.abspath(os.path.join(
+        os.environ.get("BS_TEST_DATA", "tests/data"), "reactome", "e2e", "NCBI2Reactome.txt"))},
+}
 
 
 def workdir():
@@ -53,11 +67,14 @@ def workdir():
 
 def copy_config(tmp, name, files=None):
     """The bundled config with its expression paths pointed at tmp/data
-    (files: one file name per expressionDataConfigs entry instead)."""
+    (files: one file name per expressionDataConfigs entry instead) and its
+    go and pathway sections at SECTION_FILES."""
     with open(os.path.join(CONFIGS, name)) as f:
         cfg = json.load(f)
     for i, e in enumerate(cfg["expressionDataConfigs"]):
         e["inputFileName"] = "data/" + (files[i] if files else "")
+    for k in cfg.get("categoryAnalysisConfigs", []):
+        k.update(SECTION_FILES.get(k["@type"], {}))
     cfg["basePath"] = tmp
     path = os.path.join(tmp, name)
     with open(path, "w") as f:
@@ -67,7 +84,10 @@ def copy_config(tmp, name, files=None):
 
 def run_config(tmp, name, files=None):
     out = os.path.join(tmp, "out-" + name)
-    r = subprocess.run([BIN, "analyze", "--config", copy_config(tmp, name, files), "--out", out],
+    # the go and pathway sections name no probe map (BMDExpress uses the
+    # chip's): the project's, given beside the config
+    r = subprocess.run([BIN, "analyze", "--config", copy_config(tmp, name, files), "--out", out,
+                        "--probe-map", os.path.join(tmp, "defined", "probes.txt")],
                        capture_output=True, text=True)
     with open(os.path.join(out, "summary.tsv")) as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
@@ -98,19 +118,21 @@ def test_config1():
     the williams results, [1] the anova ones, and no BMD section takes the
     curvefit results (inputCategory curvefit_prefilter), so each of those is
     a run of its own ending at the prefilter (listed first); three category
-    sections on each of the 6 BMD results: GO (no GO files named) and
-    pathway skipped, defined runs. So 3 + 6 runs, williams before anova
-    (bmdsConfigs order), and 6 GO + 6 pathway skips."""
+    sections (GO universal, REACTOME, defined) on each of the 6 BMD results,
+    section after section, williams before anova (bmdsConfigs order). So
+    3 + 18 runs, nothing skipped: exit status 0."""
     tmp = workdir()
     r, out, rows = run_config(tmp, "analyze-config1.json")
-    assert r.returncode == 3, r.stderr
+    assert r.returncode == 0, r.stderr
     pre = {"williams": "_williams_0.05_NOMTC_foldfilter2.0",
            "anova": "_oneway_0.05_NOMTC_foldfilter2.0"}
     curvefit = [d + "_curvefitprefilter_foldfilter2.0" for d in D]
-    want = [d + pre[p] + "_BMD_GPL1355_DEFINED-categories" + CAT
-            for p in ("williams", "anova") for d in D]
-    assert ran(rows) == curvefit + want
-    assert subdirs(out) == sorted(curvefit + want)
+    cats = ("_GO_universal", "_REACTOME", "_DEFINED-categories")
+    every = [d + pre[p] + "_BMD_GPL1355" + c + CAT
+             for c in cats for p in ("williams", "anova") for d in D]
+    want = every[12:]  # the defined ones
+    assert ran(rows) == curvefit + every
+    assert subdirs(out) == sorted(curvefit + every)
     with open(os.path.join(out, curvefit[0], "settings.json")) as f:
         cs = json.load(f)
     assert cs["last_step"] == "prefilter" and cs["prefilter"]["method"] == "curvefit"
@@ -119,12 +141,22 @@ def test_config1():
     assert cs["prefilter"]["curvefit"]["models"] == ["hill", "power", "linear", "poly2", "exp3",
                                                      "exp5"]
     assert os.path.exists(os.path.join(out, curvefit[0], "prefilter.tsv"))
-    sk = skipped(rows)
-    assert len(sk) == 12
-    assert sum("GO category analysis" in s[2] for s in sk) == 6
-    assert sum("pathway category analysis" in s[2] for s in sk) == 6
-    for s in sk:
-        assert f"skipped: {s[0]} ({s[1]}): {s[2]}" in r.stderr
+    assert skipped(rows) == []
+    # the GO and pathway runs: their settings and files, categories of
+    # their kind (GO accessions of small.obo, Reactome stable ids)
+    with open(os.path.join(out, every[0], "settings.json")) as f:
+        g = json.load(f)
+    assert g["category"]["type"] == "go" and g["category"]["go"]["aspect"] == "universal"
+    assert g["category"]["go"]["obo"] == SECTION_FILES["go"]["goOboFile"]
+    with open(os.path.join(out, every[6], "settings.json")) as f:
+        p = json.load(f)
+    assert p["category"]["type"] == "pathway"
+    assert p["category"]["pathway"]["annotations"] == \
+        SECTION_FILES["pathway"]["pathwayAnnotationFile"]
+    for run, prefix in ((every[0], "GO:"), (every[6], "R-")):
+        with open(os.path.join(out, run, "categories.tsv")) as f:
+            ids = [x["GO/Pathway/Gene Set/Gene ID"] for x in csv.DictReader(f, delimiter="\t")]
+        assert ids and all(i.startswith(prefix) for i in ids), (run, ids)
     # each run is the settings of its sections: the defined map files and
     # the last step reached
     with open(os.path.join(out, want[3], "settings.json")) as f:
@@ -163,37 +195,41 @@ def test_config2():
     """Everything hangs off the curvefit prefilter (one per data set):
     bmdsConfigs[0] and [1] on each (the second named _BMD_1,
     giveBMDAnalysisUniqueName), then maConfigs[0] and [1] (BMDSMATool names
-    them _BMD too: _BMD_2, _BMD_3, skipped); three category sections on
-    those 12 BMD results: defined runs on the 6 fitted ones. So 6 runs;
-    skipped: 6 model averages, 12 GO, 12 pathway, 6 defined on the model
-    averages."""
+    them _BMD too: _BMD_2, _BMD_3, skipped); three category sections (GO,
+    REACTOME, defined) on those 12 BMD results: all three run on the 6
+    fitted ones. So 18 runs; skipped: 6 model averages and the 3 x 6
+    category sections on them."""
     tmp = workdir()
     r, out, rows = run_config(tmp, "analyze-config2.json")
     assert r.returncode == 3, r.stderr
     cf = "_curvefitprefilter_foldfilter2.0"
-    want = [d + cf + bmd + "_GPL1355_DEFINED-categories" + CAT
+    want = [d + cf + bmd + "_GPL1355" + c + CAT
+            for c in ("_GO_universal", "_REACTOME", "_DEFINED-categories")
             for bmd in ("_BMD", "_BMD_1") for d in D]
     assert ran(rows) == want and subdirs(out) == sorted(want)
     chain = [x["chain"] for x in rows if x["status"] == "ran"]
-    assert chain[3] == (f"example data 1 > example data 1{cf} > example data 1{cf}_BMD_1 > "
-                        f"{want[3]}")
+    assert chain[15] == (f"example data 1 > example data 1{cf} > example data 1{cf}_BMD_1 > "
+                         f"{want[15]}")
     sk = skipped(rows)
-    assert len(sk) == 6 + 12 + 12 + 6
+    assert len(sk) == 6 + 18
     names = [s[0] for s in sk]
     ma = [s for s in sk if s[1] == "maConfigs[1]"]
     assert ma[0][0] == "example data 1" + cf + "_BMD_3"
     assert sum(s[1] == "maConfigs[1]" and "model averaging" in s[2] for s in sk) == 3
     assert ("example data 1" + cf + "_BMD_2_GPL1355_DEFINED-categories" + CAT) in names
-    assert sum(s[1] == "categoryAnalysisConfigs[2]" and "is not run" in s[2] for s in sk) == 6
+    for k in range(3):
+        assert sum(s[1] == f"categoryAnalysisConfigs[{k}]" and "is not run" in s[2]
+                   for s in sk) == 6
     with open(os.path.join(out, want[0], "settings.json")) as f:
         s = json.load(f)
     assert s["prefilter"]["method"] == "curvefit" and s["last_step"] == "category"
+    assert s["category"]["type"] == "go"
 
 
 def test_config3():
     """Named links: anova on expression1 -> expression1_anova ->
     bmdsConfigs[0] (inputCategory anova, inputName expression1_anova) ->
-    its defined category section runs (GO, pathway skipped). williams on
+    its GO, pathway and defined category sections run. williams on
     expression2 is named expression2_anova but is a williams result, so
     bmdsConfigs[1] (inputCategory anova, inputName expression2_anova)
     matches nothing, as in BMDExpress, and the williams result is a run of
@@ -204,20 +240,26 @@ def test_config3():
     r, out, rows = run_config(tmp, "analyze-config3.json",
                               files=["example data 1.txt", "example data 2.txt"])
     assert r.returncode == 3, r.stderr
+    # "expresson1": the config's own spelling of the GO outputName
     assert ran(rows) == ["expression2_anova", "expression2_curvefit",
+                         "expresson1_anova_bmds_GOuniversal", "expression1_anova_bmds_REACTOME",
                          "expression1_anova_bmds_DEFINED"]
-    assert subdirs(out) == ["expression1_anova_bmds_DEFINED", "expression2_anova",
-                            "expression2_curvefit"]
+    assert subdirs(out) == ["expression1_anova_bmds_DEFINED", "expression1_anova_bmds_REACTOME",
+                            "expression2_anova", "expression2_curvefit",
+                            "expresson1_anova_bmds_GOuniversal"]
     chain = [x["chain"] for x in rows if x["status"] == "ran"]
-    assert chain[2] == ("expression1 > expression1_anova > expression1_anova_bmds > "
-                        "expression1_anova_bmds_DEFINED")
+    assert chain[3] == ("expression1 > expression1_anova > expression1_anova_bmds > "
+                        "expression1_anova_bmds_REACTOME")
     sk = skipped(rows)
     assert ("", "bmdsConfigs[1]",
             "matches no result (inputCategory anova, inputName expression2_anova)") in sk
     assert sum("matches no result (inputName expression2_anova_bmds)" in s[2] for s in sk) == 3
-    assert ("expression2_cf_ma_laplace_DEFINED", "categoryAnalysisConfigs[8]",
-            "its input expression2_curvefit_ma_laplace is not run") in sk
-    assert len(sk) == 14
+    for k, name in ((6, "GOuniversal"), (7, "REACTOME"), (8, "DEFINED")):
+        assert (f"expression2_cf_ma_laplace_{name}", f"categoryAnalysisConfigs[{k}]",
+                "its input expression2_curvefit_ma_laplace is not run") in sk
+    # 1 BMD section and 3 category sections matching nothing, 2 model
+    # averages and the 6 category sections on them
+    assert len(sk) == 12
     with open(os.path.join(out, "expression2_anova", "settings.json")) as f:
         s = json.load(f)
     assert s["last_step"] == "prefilter" and s["prefilter"]["method"] == "williams"
@@ -227,9 +269,9 @@ def test_config3():
 def test_dtt():
     """williams (10000 permutations) and the curvefit prefilter on each data
     set; only the model averaging (skipped) takes the curvefit results, and
-    both category sections (GO without GO files; gene with
-    removeStepFunctionWithBMDLower) are skipped: 6 prefilter-only runs, 9
-    skips."""
+    both category sections (GO, with the GO files named; gene) have
+    removeStepFunctionWithBMDLower, their own reason to be skipped before
+    their input's: 6 prefilter-only runs, 9 skips."""
     tmp = workdir()
     r, out, rows = run_config(tmp, "analyze-DTT.json")
     assert r.returncode == 3, r.stderr
@@ -238,6 +280,11 @@ def test_dtt():
     assert ran(rows) == want and subdirs(out) == sorted(want)
     sk = skipped(rows)
     assert len(sk) == 9
+    assert sum(s[1] == "maConfigs[0]" and "model averaging" in s[2] for s in sk) == 3
+    go = [s for s in sk if s[1] == "categoryAnalysisConfigs[0]"]
+    assert len(go) == 3 and all("removeStepFunctionWithBMDLower" in s[2] for s in go)
+    assert go[0][0] == ("example data 1_curvefitprefilter_nofoldfilter_BMD_S1500_Plus_Rat"
+                        "_GO_biological_process_true_ratio10_conf0.5")
     gene = [s for s in sk if s[1] == "categoryAnalysisConfigs[1]"]
     assert len(gene) == 3 and all("removeStepFunctionWithBMDLower" in s[2] for s in gene)
     assert gene[0][0] == ("example data 1_curvefitprefilter_nofoldfilter_BMD_S1500_Plus_Rat"
@@ -246,31 +293,45 @@ def test_dtt():
 
 def test_etap():
     """williams with fold change 1.5 -> bmdsConfigs[0] on each; its only
-    category section is GO: 3 runs ending at the BMD step, 3 skips."""
+    category section, GO biological_process with identifyConflictingProbeSets,
+    runs on each: 3 runs, nothing skipped (bm2FileName and
+    jsonExportFileName are named as not written)."""
     tmp = workdir()
     r, out, rows = run_config(tmp, "analyze-ETAP.json")
-    assert r.returncode == 3, r.stderr
-    want = [d + "_williams_0.05_NOMTC_foldfilter1.5_BMD" for d in D]
+    assert r.returncode == 0, r.stderr
+    bmd = [d + "_williams_0.05_NOMTC_foldfilter1.5_BMD" for d in D]
+    want = [w + "_S1500_Plus_Human_GO_biological_process_true_true_pval0.1_ratio20_conf0.5"
+            for w in bmd]
     assert ran(rows) == want and subdirs(out) == sorted(want)
-    sk = skipped(rows)
-    assert [s[0] for s in sk] == [
-        w + "_S1500_Plus_Human_GO_biological_process_true_true_pval0.1_ratio20_conf0.5"
-        for w in want]
+    assert skipped(rows) == []
     with open(os.path.join(out, want[0], "settings.json")) as f:
-        assert json.load(f)["category"]["type"] == "none"  # as a flags run without maps
-    assert os.path.exists(os.path.join(out, want[0], "bmd.tsv"))
+        s = json.load(f)
+    assert s["category"]["type"] == "go"
+    assert s["category"]["go"]["aspect"] == "biological_process"
+    assert s["category"]["filters"]["conflicting_probe_r"] == 0.5
+    for f in ("bmd.tsv", "categories.tsv", "report.html"):
+        assert os.path.exists(os.path.join(out, want[0], f)), f
 
 
 def test_print_settings_one_line_per_run():
     tmp = workdir()
-    r = subprocess.run([BIN, "analyze", "--config", copy_config(tmp, "analyze-config1.json"),
-                        "--print-settings"], capture_output=True, text=True)
+    cmd = [BIN, "analyze", "--config", copy_config(tmp, "analyze-config1.json"),
+           "--print-settings"]
+    r = subprocess.run(cmd + ["--probe-map", os.path.join(tmp, "defined", "probes.txt")],
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     lines = [json.loads(x) for x in r.stdout.splitlines()]
-    assert len(lines) == 9  # as test_config1: 3 curvefit, 3 williams, 3 anova runs
+    assert len(lines) == 21  # as test_config1: 3 curvefit runs, 6 GO, 6 pathway, 6 defined
     assert lines[0]["matrix"].endswith("data/example data 1.txt")
     assert lines[0]["settings"]["prefilter"]["method"] == "curvefit"
     assert lines[6]["settings"]["prefilter"]["method"] == "anova"
+    assert [x["settings"]["category"]["type"] for x in lines[3::6]] == ["go", "pathway", "defined"]
+    # the go and pathway sections name no probe map: without --probe-map
+    # the config is refused, naming the section and both ways to give one
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 2
+    assert ("categoryAnalysisConfigs[0]: GO category analysis needs a probe map: name it with "
+            "\"probeFilePath\" in the section or give --probe-map beside the config") in r.stderr
 
 
 def test_bad_expression_paths():

@@ -295,6 +295,67 @@ static void test_go_sections(void **state) {
   assert_non_null(strstr(err, "categoryAnalysisConfigs[0]: \"goCategory\" must be"));
 }
 
+/* pathway sections (REACTOME): run when they name pathwayAnnotationFile,
+ * named and skipped when not; the mapping takes the file from the section
+ * (resolved against the config's folder) or the settings, and refuses
+ * naming the setting when neither has it. */
+static void test_pathway_sections(void **state) {
+  (void)state;
+  char path[] = "/tmp/bmdx_rx_XXXXXX", err[1024] = "";
+  bs_bmdx_config *cfg = read_text(
+      "{\"expressionDataConfigs\":[{\"inputFileName\":\"x.txt\"}],"
+      " \"categoryAnalysisConfigs\":["
+      "  {\"@type\":\"pathway\", \"signalingPathway\":\"REACTOME\"},"
+      "  {\"@type\":\"pathway\", \"signalingPathway\":\"REACTOME\","
+      "   \"pathwayAnnotationFile\":\"NCBI2Reactome.txt\", \"pathwaySpecies\":\"Homo sapiens\","
+      "   \"probeFilePath\":\"probes.txt\"}]}",
+      path, err, sizeof(err));
+  if (!cfg)
+    fail_msg("%s", err);
+  assert_true(has_unsupported(cfg, "categoryAnalysisConfigs[0]: pathway category analysis needs "
+                                   "the pathway file"));
+  assert_int_equal(cfg->n_category, 1);
+  bs_bmdx_category *k = &cfg->category[0];
+  assert_string_equal(k->type, "pathway");
+  assert_string_equal(k->name_suffix, "_REACTOME");
+
+  json_t *sparse = json_object();
+  bs_bmdx_analysis a;
+  assert_int_equal(
+      bs_settings_from_bmdx(cfg, 0, BS_BMDX_NONE, BS_BMDX_NONE, 0, sparse, &a, err, sizeof(err)),
+      0);
+  assert_string_equal(json_string_value(bs_settings_get(sparse, "category.type")), "pathway");
+  assert_string_equal(json_string_value(bs_settings_get(sparse, "category.pathway.annotations")),
+                      "/tmp/NCBI2Reactome.txt");
+  assert_string_equal(json_string_value(bs_settings_get(sparse, "category.pathway.species")),
+                      "Homo sapiens");
+  assert_string_equal(a.probe_map, "/tmp/probes.txt");
+  bs_bmdx_analysis_free(&a);
+  json_decref(sparse);
+
+  free(k->pathway_annotation_file);
+  k->pathway_annotation_file = NULL;
+  sparse = json_object();
+  assert_int_equal(
+      bs_settings_from_bmdx(cfg, 0, BS_BMDX_NONE, BS_BMDX_NONE, 0, sparse, &a, err, sizeof(err)),
+      -1);
+  assert_non_null(strstr(err, "categoryAnalysisConfigs[0]: pathway category analysis needs "
+                              "Reactome's gene -> pathway file (NCBI2Reactome.txt): name it with "
+                              "\"pathwayAnnotationFile\" in the section or the setting "
+                              "category.pathway.annotations (--pathway-annotations)"));
+  assert_int_equal(bs_settings_set_text(sparse, bs_setting_find("category.pathway.annotations"),
+                                        "mine.txt", err, sizeof(err)),
+                   0);
+  assert_int_equal(
+      bs_settings_from_bmdx(cfg, 0, BS_BMDX_NONE, BS_BMDX_NONE, 0, sparse, &a, err, sizeof(err)),
+      0);
+  assert_string_equal(json_string_value(bs_settings_get(sparse, "category.pathway.annotations")),
+                      "mine.txt");
+  bs_bmdx_analysis_free(&a);
+  json_decref(sparse);
+  bs_bmdx_config_destroy(cfg);
+}
+
 static void test_bad_configs(void **state) {
   (void)state;
   const char *expr = "\"expressionDataConfigs\":[{\"inputFileName\":\"x.txt\"}]";
@@ -417,6 +478,7 @@ int main(void) {
       cmocka_unit_test(test_config1_defined),
       cmocka_unit_test(test_all_examples_parse),
       cmocka_unit_test(test_go_sections),
+      cmocka_unit_test(test_pathway_sections),
       cmocka_unit_test(test_bad_configs),
       cmocka_unit_test(test_category_filter_settings),
       cmocka_unit_test(test_mapping_refusals),

@@ -73,8 +73,13 @@ static void test_refusals_and_warnings(void **state) {
          -1, "cat[0]: unknown key \"goExtra\"");
   expect("{\"@type\": \"go\", \"goCategory\": \"universal\", \"removeStepFunction\": true}", -1,
          "\"removeStepFunction\" is not supported");
-  expect("{\"@type\": \"pathway\", \"signalingPathway\": \"REACTOME\"}", -1,
-         "\"pathway\" is not supported");
+  /* REACTOME pathways run (from Reactome's file); BioPlanet does not */
+  expect("{\"@type\": \"pathway\", \"signalingPathway\": \"REACTOME\","
+         " \"pathwayAnnotationFile\": \"NCBI2Reactome.txt\", \"pathwaySpecies\": \"Homo sapiens\"}",
+         0, "");
+  expect("{\"@type\": \"pathway\", \"signalingPathway\": \"BioPlanet\"}", -1,
+         "cat[0]: \"signalingPathway\": \"BioPlanet\" is not supported: only REACTOME");
+  expect("{\"@type\": \"pathway\", \"pathwayFile\": \"x\"}", -1, "unknown key \"pathwayFile\"");
   /* the gene-level entry of analyze-DTT.json */
   expect("{\"@type\": \"gene\", \"removePromiscuousProbes\": false, \"bmdRSquaredCutoff\": 0.6,"
          " \"bmdBMDLRatioMin\": 10.0, \"removeStepFunction\": false,"

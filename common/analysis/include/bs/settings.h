@@ -175,7 +175,8 @@ typedef enum bs_category_type {
   BS_CATEGORY_GENE,     /* every gene its own category */
   BS_CATEGORY_DEFINED,  /* a BMDExpress category map */
   BS_CATEGORY_GMT,      /* gene sets in a GMT file */
-  BS_CATEGORY_GO        /* Gene Ontology terms from OBO + GAF / gene2go (bs/go.h) */
+  BS_CATEGORY_GO,       /* Gene Ontology terms from OBO + GAF / gene2go (bs/go.h) */
+  BS_CATEGORY_PATHWAY   /* Reactome pathways from NCBI2Reactome.txt (bs/reactome.h) */
 } bs_category_type;
 
 /* category.go.*: the GO category analysis (docs/categories.md) */
@@ -189,6 +190,12 @@ typedef struct bs_go_settings {
   long taxon; /* 0: any */
 } bs_go_settings;
 
+/* category.pathway.*: the Reactome pathway category analysis */
+typedef struct bs_pathway_settings {
+  char annotations[4096]; /* category.pathway.annotations, "" when null */
+  char species[128];      /* category.pathway.species, "" when null (any) */
+} bs_pathway_settings;
+
 /* Everything a step needs to know, as core option structs. threads and
  * progress callbacks are the program's: they never change a result. */
 typedef struct bs_settings {
@@ -201,6 +208,7 @@ typedef struct bs_settings {
   bs_category_type category_type;
   bmd_category_options category;
   bs_go_settings go;
+  bs_pathway_settings pathway;
   bmd_tpod_options tpod;
   size_t curve_plots;
   size_t plot_category_min_genes;

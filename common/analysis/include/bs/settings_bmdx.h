@@ -38,8 +38,8 @@ void bs_bmdx_analysis_free(bs_bmdx_analysis *a);
 /* One run of a config's plan (bs/bmdx_plan.h) as normalized settings:
  * bs_settings_from_bmdx for its sections, its expression file into
  * a->matrix, then flags (a sparse object from bs_settings_take_flags, may
- * be NULL) over them, then bs_settings_resolve with `files` when it names
- * any annotation file, else the config's. New reference in *settings; -1
+ * be NULL) over them, then bs_settings_resolve with the run's files
+ * (bs_bmdx_run_files of `files` and the config's). New reference in *settings; -1
  * with errstr. */
 struct bs_bmdx_run;
 struct bs_analysis_inputs;
@@ -47,5 +47,15 @@ int bs_settings_from_bmdx_run(const bs_bmdx_config *cfg, const struct bs_bmdx_ru
                               const json_t *flags, const struct bs_analysis_inputs *files,
                               json_t **settings, bs_bmdx_analysis *a, char *errstr,
                               size_t errstr_size) __attribute__((warn_unused_result));
+
+/* The annotation files of run r: files given beside the config (flags,
+ * may be NULL) over the run's own (a, from its section); none for a run
+ * that ends before the category step. A category map or GMT given
+ * replaces the run's category files; a probe map given replaces the run's
+ * probe map, and is the one probe map of GO and pathway sections that name
+ * none (BMDExpress maps their probes by the chip's annotation, which we do
+ * not download: docs/categories.md). */
+void bs_bmdx_run_files(const struct bs_bmdx_run *r, const bs_bmdx_analysis *a,
+                       const struct bs_analysis_inputs *given, struct bs_analysis_inputs *out);
 
 #endif

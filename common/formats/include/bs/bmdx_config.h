@@ -83,15 +83,18 @@ typedef struct bs_bmdx_bmds {
   char *input_name, *output_name;
 } bs_bmdx_bmds;
 
-/* categoryAnalysisConfigs[] of @type defined, gene or go (when it names
- * goOboFile and goAnnotationFile), read by bs_category_config_parse
+/* categoryAnalysisConfigs[] of @type defined, gene, go (when it names
+ * goOboFile and goAnnotationFile) or pathway (REACTOME, when it names
+ * pathwayAnnotationFile), read by bs_category_config_parse
  * (bs/category_config.h) */
 typedef struct bs_bmdx_category {
-  char type[16];                  /* "defined", "gene", "go" */
+  char type[16];                  /* "defined", "gene", "go", "pathway" */
   char go_category[24];           /* go: biological_process .. universal */
   char *go_obo_file;              /* go: goOboFile, as written; NULL when absent */
   char *go_annotation_file;       /* go: goAnnotationFile */
-  char *probe_file;               /* probeFilePath (defined, go), as written in the file */
+  char *pathway_annotation_file;  /* pathway: pathwayAnnotationFile, as written */
+  char *pathway_species;          /* pathway: pathwaySpecies; NULL when absent */
+  char *probe_file;               /* probeFilePath (defined, go, pathway), as written */
   char *category_file;            /* categoryFilePath (defined) */
   bmd_category_options options;   /* its filters, BMDExpress defaults elsewhere */
   char *input_name, *output_name; /* NULL when absent */
