@@ -64,8 +64,9 @@ static void test_etap(void **state) {
   bs_bmdx_config_destroy(cfg);
 }
 
-/* DTT: the gene-level section's step-function filter runs, the GO
- * section without GO files is skipped. */
+/* DTT: the curve-fit prefilter takes the Williams results
+ * (inputCategory), the gene-level section's step-function filter runs,
+ * the GO section without GO files is skipped. */
 static void test_dtt(void **state) {
   (void)state;
   char err[512];
@@ -74,7 +75,9 @@ static void test_dtt(void **state) {
   assert_int_equal(cfg->n_prefilter, 2); /* williams, curvefit */
   assert_int_equal(cfg->prefilter_at[0], 0);
   assert_int_equal(cfg->prefilter_at[1], 1);
+  assert_null(cfg->prefilter[0].input_category);
   assert_string_equal(cfg->prefilter[1].type, "curvefit");
+  assert_string_equal(cfg->prefilter[1].input_category, "williams");
   assert_string_equal(cfg->prefilter[1].name_suffix, "_curvefitprefilter_nofoldfilter");
   /* the gene-level section runs, with removeStepFunctionWithBMDLower only */
   assert_int_equal(cfg->n_category, 1);
