@@ -75,7 +75,9 @@ int main(int argc, char **argv) {
                            unit(&s),
                            1 + unit(&s),
                            unit(&s) < 0.5 ? 1 : -1,
-                           "Hill"};
+                           "Hill",
+                           0,
+                           0};
     n++;
   }
   fclose(f);

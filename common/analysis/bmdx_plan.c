@@ -241,16 +241,30 @@ static int named(const char *input_name, const node *n) {
   return !input_name || strcasecmp(input_name, n->name) == 0;
 }
 
-/* AnalyzeRunner.doPrefilter: the section on every data set it names. */
-static void prefilter(plan_ctx *c, const char *type, size_t index, size_t at, const char *input,
-                      const char *output, const char *suffix, const char *skip) {
+/* AnalyzeRunner.doPrefilter: the section on every data set it names; a
+ * curve fit with an inputCategory (from: williams, anova, oriogen) on
+ * every result of that prefilter it names instead, fitting the probes
+ * that passed it (PrefilterService.curveFitPrefilterAnalysis takes
+ * getProcessableProbeResponses) and named after the data set all the
+ * same (it names the result after getProcessableDoseResponseExperiment). */
+static void prefilter(plan_ctx *c, const char *type, const char *from, size_t index, size_t at,
+                      const char *input, const char *output, const char *suffix, const char *skip) {
   /* the project list the result joins (and its name is unique in) */
-  const char *group = strcmp(type, "curvefit") == 0 ? "curvefit_prefilter" : type;
+  int curvefit = strcmp(type, "curvefit") == 0;
+  const char *group = curvefit ? "curvefit_prefilter" : type;
+  if (!curvefit || (from && (!*from || strcasecmp(from, "expression") == 0)))
+    from = NULL;
   size_t before = c->n;
   for (size_t i = 0; i < before && !c->failed; i++) {
-    if (c->nodes[i].kind != K_DATASET || !named(input, &c->nodes[i]))
+    const node *in = &c->nodes[i];
+    if (!(from ? in->kind == K_PREFILTER && strcasecmp(in->group, from) == 0
+               : in->kind == K_DATASET) ||
+        !named(input, in))
       continue;
-    node *n = add(c, K_PREFILTER, group, i, output, joined(c->nodes[i].name, suffix));
+    size_t d = i;
+    while (c->nodes[d].parent != NONE)
+      d = c->nodes[d].parent;
+    node *n = add(c, K_PREFILTER, group, i, output, joined(c->nodes[d].name, suffix));
     if (!n)
       return;
     n->index = index;
@@ -260,7 +274,7 @@ static void prefilter(plan_ctx *c, const char *type, size_t index, size_t at, co
   char section[48];
   snprintf(section, sizeof section, "preFilterConfigs[%zu]", at);
   if (c->n == before && !c->failed)
-    unmatched(c, section, input, NULL);
+    unmatched(c, section, input, from);
 }
 
 /* AnalyzeRunner.doBMDSAnalysis / doMaAnalysis: the section on every result
@@ -326,7 +340,7 @@ static void add_run(plan_ctx *c, bs_bmdx_plan *p, size_t leaf) {
   p->runs = grown;
   bs_bmdx_run *r = &p->runs[p->n_runs++];
   memset(r, 0, sizeof *r);
-  r->prefilter = r->bmds = r->category = NONE;
+  r->prefilter = r->input_prefilter = r->bmds = r->category = NONE;
   char chain[2048] = "";
   for (size_t i = leaf; i != NONE; i = c->nodes[i].parent) {
     const node *n = &c->nodes[i];
@@ -340,8 +354,10 @@ static void add_run(plan_ctx *c, bs_bmdx_plan *p, size_t leaf) {
       r->expression = n->index;
       r->dataset = strdup(n->name);
       r->matrix = strdup(n->matrix);
-    } else if (n->kind == K_PREFILTER) {
+    } else if (n->kind == K_PREFILTER && r->prefilter == NONE) {
       r->prefilter = n->index;
+    } else if (n->kind == K_PREFILTER) { /* the prefilter a curve fit took */
+      r->input_prefilter = n->index;
     } else if (n->kind == K_BMD) {
       r->bmds = n->index;
     } else {
@@ -412,7 +428,8 @@ bs_bmdx_plan *bs_bmdx_plan_make(const bs_bmdx_config *cfg, char *errstr, size_t 
   for (size_t at = 0; !c.failed; at++) {
     if (r < cfg->n_prefilter && cfg->prefilter_at[r] == at) {
       const bs_bmdx_prefilter *x = &cfg->prefilter[r];
-      prefilter(&c, x->type, r, at, x->input_name, x->output_name, x->name_suffix, NULL);
+      prefilter(&c, x->type, x->input_category, r, at, x->input_name, x->output_name,
+                x->name_suffix, NULL);
       r++;
     } else {
       while (s < cfg->n_skipped && strcmp(cfg->skipped[s].list, "preFilterConfigs") != 0)
@@ -420,7 +437,8 @@ bs_bmdx_plan *bs_bmdx_plan_make(const bs_bmdx_config *cfg, char *errstr, size_t 
       if (s == cfg->n_skipped || cfg->skipped[s].index != at)
         break;
       const bs_bmdx_skipped *k = &cfg->skipped[s++];
-      prefilter(&c, k->type, NONE, at, k->input_name, k->output_name, k->name_suffix, k->reason);
+      prefilter(&c, k->type, k->input_category, NONE, at, k->input_name, k->output_name,
+                k->name_suffix, k->reason);
     }
   }
   char section[48];

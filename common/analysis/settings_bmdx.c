@@ -160,6 +160,10 @@ static int category_settings(const bmd_category_options *o, json_t *s, char *err
             optional(on[BMD_CAT_FILTER_LOW_DOSE], o->low_dose_fold), errstr, errstr_size);
   rc |= set(s, "category.filters.fold_change_min",
             optional(on[BMD_CAT_FILTER_FOLD_CHANGE], o->fold_change_min), errstr, errstr_size);
+  rc |= set(s, "category.filters.remove_step_function", json_boolean(on[BMD_CAT_FILTER_STEP]),
+            errstr, errstr_size);
+  rc |= set(s, "category.filters.remove_step_function_bmd_lower",
+            json_boolean(on[BMD_CAT_FILTER_STEP_LOW_DOSE]), errstr, errstr_size);
   rc |= set(s, "category.filters.remove_direction",
             on[BMD_CAT_FILTER_DIRECTION] ? json_string(o->remove_direction > 0 ? "up" : "down")
                                          : json_null(),

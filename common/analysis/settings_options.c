@@ -166,6 +166,9 @@ static void category_options(const json_t *j, bs_settings *o) {
       optional(j, "category.filters.low_dose_fold", &c->low_dose_fold);
   c->filter_on[BMD_CAT_FILTER_FOLD_CHANGE] =
       optional(j, "category.filters.fold_change_min", &c->fold_change_min);
+  c->filter_on[BMD_CAT_FILTER_STEP] = flag(j, "category.filters.remove_step_function");
+  c->filter_on[BMD_CAT_FILTER_STEP_LOW_DOSE] =
+      flag(j, "category.filters.remove_step_function_bmd_lower");
   const char *direction = text(j, "category.filters.remove_direction");
   c->filter_on[BMD_CAT_FILTER_DIRECTION] = direction != NULL;
   if (direction)

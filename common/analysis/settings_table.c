@@ -211,6 +211,14 @@ const bs_setting bs_settings_table[] = {
     {"category.filters.fold_change_min", BS_SETTING_NUMBER, "null", 1, 1, INF, 0, NULL,
      "fold-change-min", NULL, "none", NULL, NULL, NULL, NULL,
      "remove probes whose |max fold change| is below this"},
+    {"category.filters.remove_step_function", BS_SETTING_BOOL, "false", 0, 0, 0, 0, NULL,
+     "remove-step-function", "true", NULL, NULL, NULL, NULL, NULL,
+     "remove probes whose best model is a step function (bmd.step_threshold; BMDExpress "
+     "removeStepFunction)"},
+    {"category.filters.remove_step_function_bmd_lower", BS_SETTING_BOOL, "false", 0, 0, 0, 0, NULL,
+     "remove-step-function-bmd-lower", "true", NULL, NULL, NULL, NULL, NULL,
+     "remove probes whose best model steps in the first dose interval with its BMD below the "
+     "lowest positive dose (BMDExpress removeStepFunctionWithBMDLower)"},
     {"category.filters.remove_direction", BS_SETTING_CHOICE, "null", 1, 0, 0, 0, direction_choices,
      "remove-direction", NULL, "none", NULL, NULL, NULL, NULL,
      "remove probes whose adverse direction is up or down"},

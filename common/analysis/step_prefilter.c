@@ -5,8 +5,10 @@
  * (p cut-off with or without Benjamini-Hochberg, AFFX controls, fold
  * filter, NOTEL/LOTEL; bmd/prefilter.h), the method's test after the flow
  * on its survivors (the curve fit), then prefilter.tsv
- * (bs/prefilter_export.h).
+ * (bs/prefilter_export.h); or all of that on some rows only (a curve fit
+ * on another prefilter's passed probes).
  */
+#define _DEFAULT_SOURCE /* strdup */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,5 +126,53 @@ bs_status bs_step_prefilter(const bs_settings *s, const bmd_dataset *ds, unsigne
 done:
   free(p);
   bs_prefilter_output_destroy(o);
+  return st;
+}
+
+/* A copy of rows[0..n) of ds (every sample), grouped as ds is; NULL when
+ * out of memory. */
+static bmd_dataset *dataset_rows(const bmd_dataset *ds, const size_t *rows, size_t n) {
+  bmd_dataset *sub = bmd_dataset_new(n, ds->n_samples);
+  if (!sub)
+    return NULL;
+  sub->log_base = ds->log_base;
+  int ok = 1;
+  for (size_t j = 0; j < ds->n_samples; j++) {
+    sub->doses[j] = ds->doses[j];
+    ok &= (sub->sample_ids[j] = strdup(ds->sample_ids[j] ? ds->sample_ids[j] : "")) != NULL;
+  }
+  for (size_t i = 0; i < n; i++) {
+    ok &= (sub->probe_ids[i] = strdup(ds->probe_ids[rows[i]])) != NULL;
+    memcpy(sub->values + i * ds->n_samples, bmd_dataset_row(ds, rows[i]),
+           ds->n_samples * sizeof(double));
+  }
+  if (!ok || bmd_dataset_group(sub) != 0) { /* ds's order: the sort keeps it */
+    bmd_dataset_destroy(sub);
+    return NULL;
+  }
+  return sub;
+}
+
+bs_status bs_step_prefilter_rows(const bs_settings *s, const bmd_dataset *ds, const size_t *rows,
+                                 size_t n_rows, unsigned threads, const bs_export_target *to,
+                                 bs_prefilter_output **out, char *errstr, size_t errstr_size) {
+  if (!rows)
+    return bs_step_prefilter(s, ds, threads, to, out, errstr, errstr_size);
+  *out = NULL;
+  for (size_t i = 0; i < n_rows; i++)
+    if (rows[i] >= ds->n_probes) {
+      snprintf(errstr, errstr_size, "prefilter: input row %zu of %zu probes", rows[i],
+               ds->n_probes);
+      return BS_ERR_PERMANENT;
+    }
+  bmd_dataset *sub = dataset_rows(ds, rows, n_rows);
+  if (!sub) {
+    snprintf(errstr, errstr_size, "prefilter: out of memory for %zu probes", n_rows);
+    return BS_ERR_RETRIABLE;
+  }
+  bs_status st = bs_step_prefilter(s, sub, threads, to, out, errstr, errstr_size);
+  for (size_t i = 0; st == BS_OK && i < (*out)->n_passed; i++)
+    (*out)->passed[i] = rows[(*out)->passed[i]]; /* ascending, as rows are */
+  bmd_dataset_destroy(sub);
   return st;
 }

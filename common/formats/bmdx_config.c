@@ -272,8 +272,22 @@ static int parse_prefilter(parse_ctx *c, json_t *o, const char *where, bs_bmdx_p
   p->number_of_threads = (int)get_int(c, o, where, "numberOfThreads", 1);
   p->input_name = get_str(c, o, where, "inputName");
   p->output_name = get_str(c, o, where, "outputName");
-  if (strcmp(type, "curvefit") == 0)
+  if (strcmp(type, "curvefit") == 0) {
     parse_curvefit(c, o, where, p);
+    /* AnalyzeRunner.doPrefilter reads inputCategory of a curve fit only:
+     * absent, "" or expression: the data sets; williams, anova, oriogen
+     * (any case): those prefilters' results */
+    p->input_category = get_str(c, o, where, "inputCategory");
+    const char *ic = p->input_category;
+    if (ic && (!*ic || strcasecmp(ic, "expression") == 0)) {
+      free(p->input_category);
+      p->input_category = NULL;
+    } else if (ic && strcasecmp(ic, "williams") != 0 && strcasecmp(ic, "anova") != 0 &&
+               strcasecmp(ic, "oriogen") != 0) {
+      fail(c, "%s.inputCategory: unknown \"%s\" (expected expression, williams, anova or oriogen)",
+           where, ic);
+    }
+  }
   if (!(p->name_suffix = bs_bmdx_prefilter_suffix(o)))
     fail(c, "out of memory");
   return 1;
@@ -629,6 +643,7 @@ void bs_bmdx_config_destroy(bs_bmdx_config *cfg) {
   for (size_t i = 0; i < cfg->n_prefilter; i++) {
     free(cfg->prefilter[i].input_name);
     free(cfg->prefilter[i].output_name);
+    free(cfg->prefilter[i].input_category);
     free(cfg->prefilter[i].name_suffix);
   }
   for (size_t i = 0; i < cfg->n_bmds; i++) {

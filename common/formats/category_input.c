@@ -44,6 +44,8 @@ bs_cat_probes *bs_cat_probes_from_fits(const bmd_dataset *ds, const bmd_probe_fi
     c->max_fold_change = f->max_fold_change;
     c->direction = best ? (best->increasing ? 1 : -1) : 0;
     c->model = best ? bmd_model_label(best->model) : NULL;
+    c->step_function = best ? f->best_metrics.step_function : -1;
+    c->step_below_low_dose = best ? f->best_metrics.step_below_low_dose : -1;
   }
   return p;
 }
@@ -54,6 +56,17 @@ static const char *const col_names[C_COUNT] = {
     "Probe ID",       "Best Model",     "Best BMD",      "Best BMDL",
     "Best BMDU",      "Best fitPValue", "Best RSquared", "Best adverseDirection",
     "Max Fold Change"};
+
+/* Optional columns (older tables lack them): the best model's
+ * step-function flags, "true", "false" or empty (unknown). */
+enum { F_STEP, F_STEP_LOW, F_COUNT };
+static const char *const flag_names[F_COUNT] = {"Best Is Step Function",
+                                                "Best Is Step Function Less Than Lowest Dose"};
+
+/* "true" 1, "false" 0, "" -1; anything else -2. */
+static int parse_flag(const char *s) {
+  return strcmp(s, "true") == 0 ? 1 : strcmp(s, "false") == 0 ? 0 : !*s ? -1 : -2;
+}
 
 /* Reads one line of any length (gz); 1, 0 at EOF, -1 on error. Strips CR/LF. */
 static int read_line(gzFile gz, char **buf, size_t *cap) {
@@ -118,7 +131,7 @@ bs_cat_probes *bs_cat_probes_read_tsv(const char *path, char *errstr, size_t err
   bs_cat_probes *p = calloc(1, sizeof(*p));
   char *line = NULL, **cells = NULL;
   size_t line_cap = 0, cells_cap = 0, probes_cap = 0, strings_cap = 0, lineno = 0;
-  size_t col[C_COUNT], n_head = 0;
+  size_t col[C_COUNT], flag_col[F_COUNT], n_head = 0;
   errno = 0;
   gzFile gz = gzopen(path, "rb");
   if (!p) {
@@ -150,6 +163,12 @@ bs_cat_probes *bs_cat_probes_read_tsv(const char *path, char *errstr, size_t err
       bs_set_err(errstr, errstr_size, "%s:1: no column \"%s\" in the header", path, col_names[c]);
       goto fail;
     }
+  }
+  for (int f = 0; f < F_COUNT; f++) {
+    flag_col[f] = (size_t)-1;
+    for (size_t i = 0; i < n_head && flag_col[f] == (size_t)-1; i++)
+      if (strcmp(cells[i], flag_names[f]) == 0)
+        flag_col[f] = i;
   }
   while ((rc = read_line(gz, &line, &line_cap)) == 1) {
     lineno++;
@@ -197,6 +216,16 @@ bs_cat_probes *bs_cat_probes_read_tsv(const char *path, char *errstr, size_t err
       goto fail;
     }
     c->direction = dir > 0 ? 1 : dir < 0 ? -1 : 0;
+    int *flag[F_COUNT] = {&c->step_function, &c->step_below_low_dose};
+    for (int f = 0; f < F_COUNT; f++) {
+      *flag[f] = flag_col[f] == (size_t)-1 ? -1 : parse_flag(cells[flag_col[f]]);
+      if (*flag[f] == -2) {
+        bs_set_err(errstr, errstr_size,
+                   "%s:%zu: column \"%s\": expected true, false or empty: \"%s\"", path, lineno,
+                   flag_names[f], cells[flag_col[f]]);
+        goto fail;
+      }
+    }
     const char *model = cells[col[C_MODEL]];
     if (!*model || strcmp(model, "none") == 0 || !isfinite(c->bmd)) {
       c->bmd = c->bmdl = c->bmdu = NAN; /* no best model */

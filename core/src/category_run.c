@@ -39,6 +39,8 @@ static const char *const filter_titles[BMD_CAT_FILTER_COUNT] = {
     [BMD_CAT_FILTER_BMDU_BMDL] = "Genes with BMDU/BMDL <= ",
     [BMD_CAT_FILTER_LOW_DOSE] = "Genes with BMD <= N-Fold Lowest Positive Dose ",
     [BMD_CAT_FILTER_FOLD_CHANGE] = "Genes with max Fold Change >=",
+    [BMD_CAT_FILTER_STEP] = "Genes Not Step Function",
+    [BMD_CAT_FILTER_STEP_LOW_DOSE] = "Genes Not Step Function with BMD Less Than Lowest Dose",
     [BMD_CAT_FILTER_DIRECTION] = "Genes with Adverse Direction Kept",
 };
 
@@ -92,6 +94,12 @@ static int probe_stage(const bmd_cat_probe *p, double hi, double lo,
       break;
     case BMD_CAT_FILTER_FOLD_CHANGE:
       keep = fabs(p->max_fold_change) >= o->fold_change_min;
+      break;
+    case BMD_CAT_FILTER_STEP: /* BMDStatatistics.checkStepFunction */
+      keep = p->step_function != 1;
+      break;
+    case BMD_CAT_FILTER_STEP_LOW_DOSE: /* BMDStatatistics.checkStepFunctionWithBMDLower */
+      keep = p->step_below_low_dose != 1;
       break;
     case BMD_CAT_FILTER_DIRECTION:
       keep = !((o->remove_direction > 0 && p->direction > 0) ||
@@ -444,6 +452,16 @@ bmd_category_analysis *bmd_category_run(const bmd_annotation *an, const bmd_cat_
   for (size_t i = 0; i < n_probes; i++) {
     if (!probes[i].id) {
       set_err(errstr, errstr_size, "category analysis: probe %zu has no id", i);
+      goto fail;
+    }
+    /* a step-function filter needs the flag of every probe with a best model */
+    int step = opt->filter_on[BMD_CAT_FILTER_STEP] && probes[i].step_function < 0;
+    if (isfinite(probes[i].bmd) && (step || (opt->filter_on[BMD_CAT_FILTER_STEP_LOW_DOSE] &&
+                                             probes[i].step_below_low_dose < 0))) {
+      set_err(errstr, errstr_size,
+              "category analysis: probe %s: its best model's \"%s\" flag is unknown, which the "
+              "step-function filter needs",
+              probes[i].id, step ? "Is Step Function" : "Is Step Function Less Than Lowest Dose");
       goto fail;
     }
     s.input_annot[i] = bmd_strmap_find(&an->probes, probes[i].id);

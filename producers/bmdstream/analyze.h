@@ -18,6 +18,10 @@ typedef struct analyze_args {
   const char *matrix, *config;
   bs_cli_files io;  /* --out, the annotation files, --print-settings */
   unsigned threads; /* 0: the config's, else 1 */
+  /* the prefilter's input rows of the data set (a curve fit on another
+   * prefilter's passed probes; borrowed); NULL: every row */
+  const size_t *rows;
+  size_t n_rows;
 } analyze_args;
 
 /* mkdir -p DIR, then its absolute path into abs (PATH_MAX bytes). 0, or
@@ -27,6 +31,12 @@ int bs_analyze_make_dir(const char *dir, char *abs);
 /* The steps with settings on ds into a->io.out (created); 0, else 1 with
  * the step's error on stderr. */
 int bs_analyze_run_dataset(const analyze_args *a, const json_t *settings, const bmd_dataset *ds);
+
+/* The prefilter step alone with settings on ds into a->io.out (created):
+ * prefilter.tsv; *rows (new, free) the rows of ds that passed. 0, else 1
+ * with the step's error on stderr. */
+int bs_analyze_prefilter_rows(const analyze_args *a, const json_t *settings, const bmd_dataset *ds,
+                              size_t **rows, size_t *n_rows);
 
 /* `analyze --config FILE.json`: every run of the config's plan, flags (a
  * sparse settings object, the command line's) over each, each into its

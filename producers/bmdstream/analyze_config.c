@@ -5,8 +5,11 @@
  * category section, combined as AnalyzeRunner combines them
  * (bs/bmdx_plan.h). Each run is one normalized settings object
  * (bs_settings_from_bmdx_run) through the same steps as a flags run, into
- * OUT/<result name>/ with its settings.json. What we do not run is named
- * on stderr and in OUT/summary.tsv with the reason; the rest runs.
+ * OUT/<result name>/ with its settings.json. A curve fit on another
+ * prefilter's result (data set > williams > curve fit) first runs that
+ * prefilter with its own section's settings into OUT/<name>/input/, then
+ * the run on the probes it passed. What we do not run is named on stderr
+ * and in OUT/summary.tsv with the reason; the rest runs.
  */
 #define _XOPEN_SOURCE 700
 #include "analyze.h"
@@ -32,9 +35,11 @@ typedef struct dataset_cache {
   bmd_dataset *ds;
 } dataset_cache;
 
-static void print_run(const bs_bmdx_run *r, const json_t *settings) {
+static void print_run(const bs_bmdx_run *r, const json_t *settings, const json_t *input) {
   json_t *line = json_pack("{s:s, s:s, s:s, s:O}", "name", r->name, "matrix", r->matrix, "chain",
                            r->chain, "settings", settings);
+  if (line && input)
+    json_object_set(line, "input_settings", (json_t *)input);
   char *text = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   if (text)
     printf("%s\n", text);
@@ -90,6 +95,36 @@ static int log_base_of(const json_t *settings) {
       json_string_value(bs_settings_get(settings, "prefilter.log_base")));
 }
 
+/* The settings of the prefilter whose result r's curve fit takes (its own
+ * section's, flags over them), into *input; NULL when r takes a data set. */
+static int input_settings(const bs_bmdx_config *cfg, const bs_bmdx_run *r, const json_t *flags,
+                          const bs_analysis_inputs *files, json_t **input, char *errstr,
+                          size_t errstr_size) {
+  *input = NULL;
+  if (r->input_prefilter == BS_BMDX_NONE)
+    return 0;
+  bs_bmdx_run up = *r;
+  up.prefilter = r->input_prefilter;
+  up.input_prefilter = up.bmds = up.category = BS_BMDX_NONE;
+  bs_bmdx_analysis unused;
+  int rc = bs_settings_from_bmdx_run(cfg, &up, flags, files, input, &unused, errstr, errstr_size);
+  if (rc == 0)
+    bs_bmdx_analysis_free(&unused);
+  return rc;
+}
+
+/* OUT/<run>/input/: r's input prefilter (settings input) on ds; *rows its
+ * passed rows. 0, else 1 (stderr says why). */
+static int run_input(const analyze_args *one, const json_t *input, const bmd_dataset *ds,
+                     size_t **rows, size_t *n_rows) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/input", one->io.out);
+  analyze_args up = *one;
+  up.io.out = dir;
+  return bs_analyze_prefilter_rows(&up, input, ds, rows, n_rows) != 0 ||
+         write_settings(dir, input) != 0;
+}
+
 int bs_analyze_config_run(const analyze_args *a, const json_t *flags) {
   char err[2048];
   bs_bmdx_config *cfg = bs_bmdx_config_read(a->config, err, sizeof err);
@@ -108,20 +143,22 @@ int bs_analyze_config_run(const analyze_args *a, const json_t *flags) {
   }
   size_t n = plan->n_runs;
   json_t **settings = calloc(n ? n : 1, sizeof *settings);
+  json_t **inputs = calloc(n ? n : 1, sizeof *inputs); /* NULL: the run takes a data set */
   bs_bmdx_analysis *files = calloc(n ? n : 1, sizeof *files);
   size_t slots = n + plan->n_datasets; /* at most one per run and per data set */
   dataset_cache *cache = calloc(slots ? slots : 1, sizeof *cache);
   int *failed = calloc(n ? n : 1, sizeof *failed);
   int rc = 0;
-  if (!settings || !files || !cache || !failed)
+  if (!settings || !inputs || !files || !cache || !failed)
     rc = bs_cli_bad("analyze", "out of memory");
   for (size_t i = 0; i < n && rc == 0; i++)
     if (bs_settings_from_bmdx_run(cfg, &plan->runs[i], flags, &a->io.files, &settings[i], &files[i],
-                                  err, sizeof err) != 0)
+                                  err, sizeof err) != 0 ||
+        input_settings(cfg, &plan->runs[i], flags, &a->io.files, &inputs[i], err, sizeof err) != 0)
       rc = bs_cli_bad("analyze", "%s: %s: %s", a->config, plan->runs[i].name, err);
   if (rc == 0 && a->io.print_settings) {
     for (size_t i = 0; i < n; i++)
-      print_run(&plan->runs[i], settings[i]);
+      print_run(&plan->runs[i], settings[i], inputs[i]);
     goto done;
   }
   if (rc == 0 && !a->io.out)
@@ -164,11 +201,15 @@ int bs_analyze_config_run(const analyze_args *a, const json_t *flags) {
     if (!one.threads)
       one.threads = files[i].threads ? files[i].threads : 1;
     fprintf(stderr, "bmdstream analyze: run %zu of %zu: %s\n", i + 1, n, r->chain);
-    failed[i] =
-        bs_analyze_run_dataset(&one, settings[i],
-                               dataset_of(cache, slots, r->matrix, log_base_of(settings[i]),
-                                          r->expression, a->config, err, sizeof err)) != 0 ||
-        write_settings(dir, settings[i]) != 0;
+    const bmd_dataset *ds = dataset_of(cache, slots, r->matrix, log_base_of(settings[i]),
+                                       r->expression, a->config, err, sizeof err);
+    size_t *rows = NULL, n_rows = 0;
+    failed[i] = inputs[i] && run_input(&one, inputs[i], ds, &rows, &n_rows) != 0;
+    one.rows = rows;
+    one.n_rows = n_rows;
+    failed[i] = failed[i] || bs_analyze_run_dataset(&one, settings[i], ds) != 0 ||
+                write_settings(dir, settings[i]) != 0;
+    free(rows);
     if (failed[i])
       rc = 1;
   }
@@ -202,12 +243,14 @@ int bs_analyze_config_run(const analyze_args *a, const json_t *flags) {
 done:
   for (size_t i = 0; i < n; i++) {
     json_decref(settings ? settings[i] : NULL);
+    json_decref(inputs ? inputs[i] : NULL);
     if (files)
       bs_bmdx_analysis_free(&files[i]);
   }
   for (size_t i = 0; cache && i < slots; i++)
     bmd_dataset_destroy(cache[i].ds);
   free(settings);
+  free(inputs);
   free(files);
   free(cache);
   free(failed);

@@ -162,14 +162,16 @@ static int run_steps(const analyze_args *a, const bs_settings *s, const json_t *
   bmd_annotation *annot = NULL;
   bs_category_output *cat = NULL;
   int rc = 1;
-  if (bs_step_prefilter(s, ds, a->threads, &to, &pre, err, sizeof(err)) != BS_OK) {
+  if (bs_step_prefilter_rows(s, ds, a->rows, a->n_rows, a->threads, &to, &pre, err, sizeof(err)) !=
+      BS_OK) {
     fprintf(stderr, "bmdstream analyze: prefilter: %s\n", err);
     goto done;
   }
   fprintf(stderr,
-          "bmdstream analyze: %zu probes x %zu samples (%zu dose groups); prefilter %s: "
+          "bmdstream analyze: %zu probes x %zu samples (%zu dose groups); prefilter %s on %zu: "
           "%zu passed -> %s/prefilter.tsv\n",
-          ds->n_probes, ds->n_samples, ds->n_groups, s->method->name, pre->n_passed, a->io.out);
+          ds->n_probes, ds->n_samples, ds->n_groups, s->method->name,
+          a->rows ? a->n_rows : ds->n_probes, pre->n_passed, a->io.out);
   if (s->last_step >= BS_STEP_BMD) {
     bs_progress bar =
         bs_progress_start(stderr, isatty(STDERR_FILENO), "bmdstream analyze", "probes fitted");
@@ -226,6 +228,46 @@ int bs_analyze_run_dataset(const analyze_args *a, const json_t *settings, const 
     fprintf(stderr, "bmdstream analyze: --out %s: %s\n", a->io.out, err);
   else
     rc = run_steps(a, &s, settings, ds, store);
+  bs_objstore_destroy(store);
+  return rc;
+}
+
+int bs_analyze_prefilter_rows(const analyze_args *a, const json_t *settings, const bmd_dataset *ds,
+                              size_t **rows, size_t *n_rows) {
+  char err[2048], abs[PATH_MAX], url[PATH_MAX + 8];
+  bs_settings s;
+  bs_objstore *store = NULL;
+  bs_prefilter_output *pre = NULL;
+  int rc = 1;
+  *rows = NULL;
+  *n_rows = 0;
+  if (bs_settings_options(settings, &s, err, sizeof(err)) != BS_OK) {
+    fprintf(stderr, "bmdstream analyze: %s\n", err);
+    return 1;
+  }
+  if (bs_analyze_make_dir(a->io.out, abs) != 0) {
+    fprintf(stderr, "bmdstream analyze: --out %s: %s\n", a->io.out, strerror(errno));
+    return 1;
+  }
+  snprintf(url, sizeof(url), "file://%s", abs);
+  bs_objstore_options so = {.url = url};
+  if (bs_objstore_new(&so, &store, err, sizeof(err)) != BS_OK) {
+    fprintf(stderr, "bmdstream analyze: --out %s: %s\n", a->io.out, err);
+    goto done;
+  }
+  bs_export_target to = {store, ""};
+  if (bs_step_prefilter(&s, ds, a->threads, &to, &pre, err, sizeof(err)) != BS_OK) {
+    fprintf(stderr, "bmdstream analyze: prefilter: %s\n", err);
+    goto done;
+  }
+  fprintf(stderr, "bmdstream analyze: prefilter %s: %zu passed -> %s/prefilter.tsv\n",
+          s.method->name, pre->n_passed, a->io.out);
+  *rows = pre->passed; /* taken */
+  *n_rows = pre->n_passed;
+  pre->passed = NULL;
+  rc = 0;
+done:
+  bs_prefilter_output_destroy(pre);
   bs_objstore_destroy(store);
   return rc;
 }

@@ -5,7 +5,9 @@
  * experiment, each run of it one job with that run's settings (one
  * normalized settings object per job, flags over the config's). Runs of
  * the same prefilter are separate jobs: their prefilter results are
- * computed once per job, not shared.
+ * computed once per job, not shared. A run whose curve fit takes another
+ * prefilter's result (data set > williams > curve fit) is not published:
+ * a job has one prefilter stage, which takes the data set.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -32,6 +34,15 @@ static int bad(const char *fmt, const char *a, const char *b) {
 static int log_base_of(const json_t *settings) {
   return bs_settings_log_base_parse(
       json_string_value(bs_settings_get(settings, "prefilter.log_base")));
+}
+
+/* Why run r cannot be one job, or NULL when it can. */
+static const char *not_one_job(const bs_bmdx_run *r) {
+  return r->input_prefilter == BS_BMDX_NONE
+             ? NULL
+             : "its curve-fit prefilter takes another prefilter's result (inputCategory), and a "
+               "pipeline job has one prefilter stage, on the data set; run the config with "
+               "bmdstream analyze --config";
 }
 
 /* Imports every data set, publishes every run; job ids on stdout. */
@@ -80,7 +91,7 @@ static int publish(bs_config *cfg, const bs_bmdx_config *bc, const bs_bmdx_plan 
             experiment, ds->n_probes, ds->n_samples, set->name, key);
     for (size_t i = 0; i < plan->n_runs; i++) {
       const bs_bmdx_run *r = &plan->runs[i];
-      if (strcmp(r->matrix, set->matrix) != 0 || r->expression != set->expression)
+      if (strcmp(r->matrix, set->matrix) != 0 || r->expression != set->expression || not_one_job(r))
         continue;
       char tag[32];
       snprintf(tag, sizeof tag, "-%zu", i + 1); /* each run's annotation files apart */
@@ -145,8 +156,17 @@ int bs_import_config(bs_config *cfg, const char *path, const json_t *flags) {
     else
       bs_bmdx_run_files(&plan->runs[i], &an[i], &given, &files[i]);
   }
+  size_t refused = 0;
+  for (size_t i = 0; i < n && rc == 0; i++)
+    if (not_one_job(&plan->runs[i])) {
+      fprintf(stderr, "bmdstream-import: %s: not published: %s (%s): %s\n", path,
+              plan->runs[i].name, plan->runs[i].chain, not_one_job(&plan->runs[i]));
+      refused++;
+    }
   if (rc == 0 && bs_config_get_bool(cfg, "print_settings")) {
     for (size_t i = 0; i < n; i++) {
+      if (not_one_job(&plan->runs[i]))
+        continue;
       json_t *line =
           json_pack("{s:s, s:s, s:s, s:O}", "name", plan->runs[i].name, "matrix",
                     plan->runs[i].matrix, "chain", plan->runs[i].chain, "settings", settings[i]);
@@ -178,11 +198,11 @@ int bs_import_config(bs_config *cfg, const char *path, const json_t *flags) {
       rc = 1;
     }
     for (size_t i = 0; i < n && db; i++)
-      if (bs_import_wait(db, jobs[i]) != 0)
+      if (!not_one_job(&plan->runs[i]) && bs_import_wait(db, jobs[i]) != 0)
         rc = 1;
     bs_db_destroy(db);
   }
-  if (rc == 0 && plan->n_skips > 0)
+  if (rc == 0 && (plan->n_skips > 0 || refused > 0))
     rc = EXIT_SKIPPED;
 done:
   for (size_t i = 0; i < n; i++) {

@@ -11,9 +11,11 @@ the way BMDExpress's AnalyzeRunner runs them (docs/bmdexpress-configs.md):
     result (or the one named inputName);
   * results named outputName, else as BMDExpress names them;
   * one run per path ending where nothing we run continues it, each in its
-    own directory; the sections we do not run (model averaging, a
-    step-function filter) named with the reason in summary.tsv and on
-    stderr, exit status 3.
+    own directory; the sections we do not run (model averaging, and what
+    hangs off it) named with the reason in summary.tsv and on stderr, exit
+    status 3;
+  * a curve-fit prefilter with an inputCategory on that prefilter's
+    results (data set > williams > curvefit).
 
 The expected runs are worked out by hand below from those rules. Each
 config is a temporary copy with its paths pointed at a directory holding
@@ -266,29 +268,106 @@ def test_config3():
     assert s["prefilter"]["notel_test"] == "dunnett"  # lotelTest 1
 
 
+def read_tsv(path):
+    with open(path) as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
 def test_dtt():
-    """williams (10000 permutations) and the curvefit prefilter on each data
-    set; only the model averaging (skipped) takes the curvefit results, and
-    both category sections (GO, with the GO files named; gene) have
-    removeStepFunctionWithBMDLower, their own reason to be skipped before
-    their input's: 6 prefilter-only runs, 9 skips."""
+    """williams (10000 permutations) on each data set, and the curvefit
+    prefilter with "inputCategory": "williams" on each Williams result
+    (AnalyzeRunner.doPrefilter), fitting only the probes that passed it and
+    named after the data set (PrefilterService.curveFitPrefilterAnalysis):
+    3 runs data set > williams > curvefit, the williams step in the run's
+    input/ directory. Only the model averaging (skipped) takes the curvefit
+    results, so both category sections (GO, with its files named; gene,
+    whose step-function filter now runs) are skipped for their input:
+    9 skips."""
     tmp = workdir()
     r, out, rows = run_config(tmp, "analyze-DTT.json")
     assert r.returncode == 3, r.stderr
-    want = [d + p for p in ("_williams_0.05_NOMTC_nofoldfilter", "_curvefitprefilter_nofoldfilter")
-            for d in D]
+    want = [d + "_curvefitprefilter_nofoldfilter" for d in D]
     assert ran(rows) == want and subdirs(out) == sorted(want)
+    chains = [x["chain"] for x in rows if x["status"] == "ran"]
+    assert chains == [f"{d} > {d}_williams_0.05_NOMTC_nofoldfilter > {d}_curvefitprefilter_nofoldfilter"
+                      for d in D]
+    for w in want:
+        with open(os.path.join(out, w, "input", "settings.json")) as f:
+            s_in = json.load(f)
+        with open(os.path.join(out, w, "settings.json")) as f:
+            s_run = json.load(f)
+        assert s_in["prefilter"]["method"] == "williams" and s_in["last_step"] == "prefilter"
+        assert s_in["prefilter"]["permutations"] == 10000
+        assert s_run["prefilter"]["method"] == "curvefit" and s_run["last_step"] == "prefilter"
+        # the curve fit tests exactly the probes Williams passed, in order
+        will = read_tsv(os.path.join(out, w, "input", "prefilter.tsv"))
+        assert len(will) == PROBES
+        passed = [x["Probe ID"] for x in will if x["Passed"] == "true"]
+        cf = read_tsv(os.path.join(out, w, "prefilter.tsv"))
+        assert 0 < len(passed) < PROBES and [x["Probe ID"] for x in cf] == passed
     sk = skipped(rows)
     assert len(sk) == 9
     assert sum(s[1] == "maConfigs[0]" and "model averaging" in s[2] for s in sk) == 3
     go = [s for s in sk if s[1] == "categoryAnalysisConfigs[0]"]
-    assert len(go) == 3 and all("removeStepFunctionWithBMDLower" in s[2] for s in go)
-    assert go[0][0] == ("example data 1_curvefitprefilter_nofoldfilter_BMD_S1500_Plus_Rat"
-                        "_GO_biological_process_true_ratio10_conf0.5")
+    assert [s[0] for s in go] == [d + "_curvefitprefilter_nofoldfilter_BMD_S1500_Plus_Rat"
+                                  "_GO_biological_process_true_ratio10_conf0.5" for d in D]
+    assert all(s[2] == f"its input {d}_curvefitprefilter_nofoldfilter_BMD is not run"
+               for s, d in zip(go, D))
     gene = [s for s in sk if s[1] == "categoryAnalysisConfigs[1]"]
-    assert len(gene) == 3 and all("removeStepFunctionWithBMDLower" in s[2] for s in gene)
-    assert gene[0][0] == ("example data 1_curvefitprefilter_nofoldfilter_BMD_S1500_Plus_Rat"
-                          "_true_ratio10_conf0.5")
+    assert [s[0] for s in gene] == [d + "_curvefitprefilter_nofoldfilter_BMD_S1500_Plus_Rat"
+                                    "_true_ratio10_conf0.5" for d in D]
+    assert all(s[2] == f"its input {d}_curvefitprefilter_nofoldfilter_BMD is not run"
+               for s, d in zip(gene, D))
+
+
+def test_chained_curvefit_feeds_bmd():
+    """A curve fit on the Williams results feeding a BMDS section
+    (inputCategory curvefit_prefilter): the BMD step fits exactly the
+    probes the curve fit passed, which are among those Williams passed; a
+    curve fit whose inputCategory names no result made before it (anova
+    here) matches nothing; --print-settings shows the input prefilter's
+    settings."""
+    tmp = workdir()
+    models = [{"@type": "hill"}, {"@type": "power"}, {"@type": "poly", "degree": 1}]
+    cfg = {"basePath": tmp,
+           "expressionDataConfigs": [{"inputFileName": "data/example data 1.txt",
+                                      "platform": "S1500_Plus_Rat"}],
+           "preFilterConfigs": [
+               {"@type": "williams", "pValueCutoff": 0.05, "useFoldChange": False,
+                "numberOfPermutations": 200, "lotelTest": 2},
+               {"@type": "curvefit", "inputCategory": "williams", "useFoldChange": False,
+                "lotelTest": 2, "modelConfigs": models},
+               {"@type": "curvefit", "inputCategory": "anova", "useFoldChange": False,
+                "lotelTest": 2, "modelConfigs": models}],
+           "bmdsConfigs": [{"inputCategory": "curvefit_prefilter", "modelConfigs": models}]}
+    path = os.path.join(tmp, "chain.json")
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    out = os.path.join(tmp, "out")
+    r = subprocess.run([BIN, "analyze", "--config", path, "--out", out],
+                       capture_output=True, text=True)
+    assert r.returncode == 3, r.stderr
+    with open(os.path.join(out, "summary.tsv")) as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    name = "example data 1_curvefitprefilter_nofoldfilter_BMD"
+    assert ran(rows) == [name]
+    assert skipped(rows) == [("", "preFilterConfigs[2]", "matches no result (inputCategory anova)")]
+    run = os.path.join(out, name)
+    will = read_tsv(os.path.join(run, "input", "prefilter.tsv"))
+    cf = read_tsv(os.path.join(run, "prefilter.tsv"))
+    w_passed = [x["Probe ID"] for x in will if x["Passed"] == "true"]
+    cf_passed = [x["Probe ID"] for x in cf if x["Passed"] == "true"]
+    assert [x["Probe ID"] for x in cf] == w_passed and 0 < len(cf_passed) <= len(w_passed)
+    bmd = read_tsv(os.path.join(run, "bmd.tsv"))
+    assert [x["Probe ID"] for x in bmd] == cf_passed
+    p = subprocess.run([BIN, "analyze", "--config", path, "--print-settings"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    line = json.loads(p.stdout.splitlines()[0])
+    assert line["input_settings"]["prefilter"]["method"] == "williams"
+    assert line["input_settings"]["prefilter"]["permutations"] == 200
+    assert line["settings"]["prefilter"]["method"] == "curvefit"
+    assert line["settings"]["category"]["type"] == "none"  # as a flags run without maps
 
 
 def test_etap():

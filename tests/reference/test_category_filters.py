@@ -16,6 +16,12 @@ BMDExpress 3"), each recomputed here from the input files with numpy/scipy:
     pass analyze's default filters; UP/DOWN from Best adverseDirection;
     numpy mean, median, SD (ddof 1) per direction against the
     "Genes Up/Down ..." columns;
+  * step-function filters: `bmdstream categories` on analyze's bmd.tsv
+    with --remove-step-function, --remove-step-function-bmd-lower or both;
+    each category's passed genes and every filter count column recomputed
+    from bmd.tsv's "Best Is Step Function" / "... Less Than Lowest Dose"
+    columns and the default filters (a count: the category's input genes
+    with a probe passing every filter up to that column);
   * de-duplication: `bmdstream categories` on analyze's bmd.tsv with a
     category map made from the run (a set of one category's passed genes
     first, a copy of another category last), with and without
@@ -260,3 +266,100 @@ def test_deduplicate_gene_sets(run):
     by_id = {r["GO/Pathway/Gene Set/Gene ID"]: r for r in full}
     for r in dedup:
         assert r == by_id[r["GO/Pathway/Gene Set/Gene ID"]]
+
+
+def read_category_map():
+    sets = {}
+    with open(CAT_MAP, newline="") as f:
+        rows = csv.reader(f, delimiter="\t")
+        next(rows)
+        for row in rows:
+            sets.setdefault(row[0].strip(), set()).add(row[2].strip())
+    return sets
+
+
+# the flag, the column BMDExpress names its count (CategoryAnalysisResult.generateColumnHeader)
+STEP_FILTERS = {
+    "--remove-step-function": ("Best Is Step Function", "Genes Not Step Function"),
+    "--remove-step-function-bmd-lower": ("Best Is Step Function Less Than Lowest Dose",
+                                         "Genes Not Step Function with BMD Less Than Lowest Dose"),
+}
+DEFAULT_COLUMNS = ["Genes with BMD <= Highest Dose", "Genes with BMD p-Value >= ",
+                   "Genes with BMD/BMDL <= ", "Genes with BMDU/BMDL <= "]
+
+
+def default_stages(r, highest):
+    """analyze's default filters one by one, in BMDExpress's order."""
+    bmd, bmdl, bmdu = num(r["Best BMD"]), num(r["Best BMDL"]), num(r["Best BMDU"])
+    if r["Best Model"] in ("", "none") or not math.isfinite(bmd):
+        return [False] * 4
+    return [not bmd > highest, num(r["Best fitPValue"]) >= 0.1, bmd / bmdl <= 20,
+            bmdu / bmdl <= 40]
+
+
+@pytest.mark.parametrize("flags", [["--remove-step-function"],
+                                   ["--remove-step-function-bmd-lower"],
+                                   ["--remove-step-function", "--remove-step-function-bmd-lower"]])
+def test_step_function_filters(run, flags):
+    doses, _ = read_expression()
+    highest = max(doses)
+    pmap = read_probe_map()
+    sets = read_category_map()
+    bmd_tsv = os.path.join(run, "bmd.tsv")
+    out = os.path.join(os.path.dirname(run), "step" + "".join(f[-5:] for f in flags))
+    lower = STEP_FILTERS["--remove-step-function-bmd-lower"][0]
+    if "--remove-step-function-bmd-lower" in flags:
+        # example data 1 has no probe stepping in the first interval with its
+        # BMD below the lowest dose (the flag is false throughout): mark every
+        # other step-function probe so in a copy of bmd.tsv
+        table = read_table(bmd_tsv)
+        assert all(r[lower] in ("false", "") for r in table)
+        steps = [r for r in table if r["Best Is Step Function"] == "true"]
+        for r in steps[::2]:
+            r[lower] = "true"
+        os.makedirs(out, exist_ok=True)
+        bmd_tsv = os.path.join(out, "bmd-marked.tsv")
+        with open(bmd_tsv, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(table[0].keys()), delimiter="\t",
+                               lineterminator="\n")
+            w.writeheader()
+            w.writerows(table)
+    flag_cols = [STEP_FILTERS[f][0] for f in flags]
+    # per gene (probes of one gene only: promiscuous ones are removed), the
+    # furthest filter stage any of its probes reaches
+    stage, removed = {}, 0
+    for r in read_table(bmd_tsv):
+        genes = pmap.get(r["Probe ID"], [])
+        if len(genes) != 1:
+            continue
+        passed = default_stages(r, highest)
+        if all(passed):
+            for col in flag_cols:
+                assert r[col] in ("true", "false"), (r["Probe ID"], col, r[col])
+            steps = [r[col] == "false" for col in flag_cols]
+            removed += not all(steps)
+            passed += steps
+        else:
+            passed += [False] * len(flag_cols)
+        reach = next((i for i, ok in enumerate(passed) if not ok), len(passed))
+        stage[genes[0]] = max(stage.get(genes[0], 0), reach)
+    rows = categories(out, bmd_tsv, CAT_MAP, *flags)
+    columns = DEFAULT_COLUMNS + [STEP_FILTERS[f][1] for f in flags]
+    head = list(rows[0].keys())
+    i = head.index("Input Genes")
+    assert head[i + 1:i + 1 + len(columns) + 1] == columns + ["Genes That Passed All Filters"]
+    n_all = len(columns)
+    want_ids = sorted(cid for cid, genes in sets.items() if any(g in stage for g in genes))
+    assert sorted(r["GO/Pathway/Gene Set/Gene ID"] for r in rows) == want_ids
+    lost = 0
+    for row in rows:
+        genes = [g for g in sets[row["GO/Pathway/Gene Set/Gene ID"]] if g in stage]
+        assert int(row["Input Genes"]) == len(genes)
+        for k, col in enumerate(columns):
+            assert int(row[col]) == sum(stage[g] > k for g in genes), (row["GO/Pathway/Gene Set/Gene ID"], col)
+        passed = sorted(g for g in genes if stage[g] == n_all)
+        assert sorted(g for g in row["Entrez Gene IDs"].split(";") if g) == passed
+        assert int(row["Genes That Passed All Filters"]) == len(passed)
+        lost += int(row[DEFAULT_COLUMNS[-1]]) - len(passed)
+    # the check is not empty: the filters remove probes, and genes from categories
+    assert removed >= 1 and lost >= 1, (removed, lost)

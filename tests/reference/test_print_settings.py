@@ -150,7 +150,8 @@ def bmdexpress_config(tmp):
         "categoryAnalysisConfigs": [
             {"@type": "defined", "probeFilePath": PROBE_MAP, "categoryFilePath": CAT_MAP,
              "removePromiscuousProbes": True, "removeBMDGreaterHighDose": True,
-             "bmdPValueCutoff": 0.1, "bmduBMDLRatioMin": 40.0, "bmdRSquaredCutoff": 0.6}],
+             "bmdPValueCutoff": 0.1, "bmduBMDLRatioMin": 40.0, "bmdRSquaredCutoff": 0.6,
+             "removeStepFunction": False, "removeStepFunctionWithBMDLower": True}],
     }
     path = os.path.join(tmp, "analyze.json")
     with open(path, "w") as f:
@@ -166,6 +167,7 @@ CONFIG_FLAGS = ["--prefilter", "williams", "--p-cutoff", "0.01", "--mtc", "--kee
                 "--hill-k-fraction", "1", "--flagged-hill", "3", "--limit-use", "2",
                 "--variance", "nonconstant", "--bmr", "1.349", "--limits", "wald",
                 "--bmd-bmdl-max", "none", "--r-squared-min", "0.6",
+                "--remove-step-function-bmd-lower",
                 "--probe-map", PROBE_MAP, "--category-map", CAT_MAP]
 
 
@@ -216,3 +218,34 @@ def test_curvefit_config_equals_flags():
     s = json.loads(printed("bmdstream analyze", "--config", path))["settings"]["prefilter"][
         "curvefit"]
     assert s["poly2_bmr_factor"] == 1.021
+
+
+def test_import_does_not_publish_chained_curvefit():
+    """A curve fit on the Williams results (inputCategory) is a run of two
+    prefilters, which one pipeline job cannot hold: bmdstream-import names
+    it as not published and prints only the other run (the ANOVA one);
+    analyze prints both, the chained one with the Williams settings too."""
+    tmp = tempfile.mkdtemp(prefix="print_settings_")
+    models = [{"@type": "hill"}, {"@type": "power"}]
+    cfg = {"expressionDataConfigs": [{"inputFileName": EXPR}],
+           "preFilterConfigs": [
+               {"@type": "williams", "numberOfPermutations": 100},
+               {"@type": "curvefit", "inputCategory": "williams", "modelConfigs": models},
+               {"@type": "anova"}]}
+    path = os.path.join(tmp, "chained.json")
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    r = run("bmdstream-import", "--print-settings", "--config", path)
+    assert r.returncode == 0, r.stderr
+    (line,) = r.stdout.splitlines()
+    assert json.loads(line)["name"] == "example data 1_oneway_0.05_NOMTC_foldfilter2.0"
+    assert ("not published: example data 1_curvefitprefilter_foldfilter2.0 (example data 1 > "
+            "example data 1_williams_0.05_NOMTC_foldfilter2.0 > "
+            "example data 1_curvefitprefilter_foldfilter2.0): its curve-fit prefilter takes "
+            "another prefilter's result") in r.stderr
+    lines = [json.loads(x) for x in printed("bmdstream analyze", "--config", path).splitlines()]
+    assert [x["name"] for x in lines] == ["example data 1_curvefitprefilter_foldfilter2.0",
+                                          "example data 1_oneway_0.05_NOMTC_foldfilter2.0"]
+    assert lines[0]["input_settings"]["prefilter"]["method"] == "williams"
+    assert lines[0]["input_settings"]["prefilter"]["permutations"] == 100
+    assert "input_settings" not in lines[1]

@@ -64,35 +64,37 @@ static void test_etap(void **state) {
   bs_bmdx_config_destroy(cfg);
 }
 
-/* DTT's gene-level section asks for the step-function filter, which would
- * change the result and which we do not have: that section is skipped,
- * kept with its reason naming the option (bs_category_config_parse's
- * policy), and the rest of the file stands. */
+/* DTT: the curve-fit prefilter takes the Williams results
+ * (inputCategory), the gene-level section's step-function filter runs,
+ * the GO section without GO files is skipped. */
 static void test_dtt(void **state) {
   (void)state;
   char err[512];
   bs_bmdx_config *cfg = bs_bmdx_config_read(CONFIGS "analyze-DTT.json", err, sizeof err);
   assert_non_null(cfg);
-  assert_int_equal(cfg->n_category, 0);
   assert_int_equal(cfg->n_prefilter, 2); /* williams, curvefit */
   assert_int_equal(cfg->prefilter_at[0], 0);
   assert_int_equal(cfg->prefilter_at[1], 1);
+  assert_null(cfg->prefilter[0].input_category);
   assert_string_equal(cfg->prefilter[1].type, "curvefit");
+  assert_string_equal(cfg->prefilter[1].input_category, "williams");
   assert_string_equal(cfg->prefilter[1].name_suffix, "_curvefitprefilter_nofoldfilter");
-  /* skipped, list by list: maConfigs[0], then both category sections (GO
-   * without GO files, and gene with the step-function filter) */
-  assert_int_equal(cfg->n_skipped, 3);
+  /* the gene-level section runs, with removeStepFunctionWithBMDLower only */
+  assert_int_equal(cfg->n_category, 1);
+  assert_int_equal(cfg->category_at[0], 1);
+  assert_false(cfg->category[0].options.filter_on[BMD_CAT_FILTER_STEP]);
+  assert_true(cfg->category[0].options.filter_on[BMD_CAT_FILTER_STEP_LOW_DOSE]);
+  /* CategoryMapTool's name parts: removeBMDGreaterHighDose _true, BMD/BMDL
+   * 10.0 as "#.####" -> _ratio10, conflicting probe sets 0.5 -> _conf0.5
+   * (the step-function filters add none) */
+  assert_string_equal(cfg->category[0].name_suffix, "_true_ratio10_conf0.5");
+  /* skipped, list by list: maConfigs[0], then GO without GO files */
+  assert_int_equal(cfg->n_skipped, 2);
   assert_string_equal(cfg->skipped[0].list, "maConfigs");
   assert_string_equal(cfg->skipped[0].input_category, "curvefit_prefilter");
   assert_string_equal(cfg->skipped[1].list, "categoryAnalysisConfigs");
   assert_int_equal(cfg->skipped[1].index, 0);
   assert_non_null(strstr(cfg->skipped[1].reason, "goOboFile"));
-  assert_string_equal(cfg->skipped[2].list, "categoryAnalysisConfigs");
-  assert_int_equal(cfg->skipped[2].index, 1);
-  assert_non_null(strstr(cfg->skipped[2].reason, "removeStepFunctionWithBMDLower"));
-  /* CategoryMapTool's name parts: removeBMDGreaterHighDose _true, BMD/BMDL
-   * 10.0 as "#.####" -> _ratio10, conflicting probe sets 0.5 -> _conf0.5 */
-  assert_string_equal(cfg->skipped[2].name_suffix, "_true_ratio10_conf0.5");
   assert_string_equal(cfg->skipped[1].name_suffix, "_GO_biological_process_true_ratio10_conf0.5");
   bs_bmdx_config_destroy(cfg);
 }

@@ -108,13 +108,13 @@ static bmd_annotation *make_annotation(void) {
 
 /* Highest dose 100, lowest positive dose 1. */
 static const bmd_cat_probe PROBES[] = {
-    {"pA", 10, 5, 20, 0.5, 0.9, 2.0, 1, "Hill"},
-    {"pB", 20, 10, 40, 0.3, 0.8, -3.0, -1, "Power"},
-    {"pC", 5, 4, 8, 0.2, 0.7, 1.5, 1, "Linear"},
-    {"pD", 200, 100, 400, 0.9, 0.9, 2.0, 1, "Hill"}, /* BMD > highest dose */
-    {"pE", 1, 0.5, 2, 0.9, 0.9, 2.0, 1, "Hill"},     /* promiscuous */
-    {"pF", 50, 25, 100, 0.6, 0.4, -1.4, -1, "Exp3"},
-    {"pX", 3, 2, 4, 0.9, 0.9, 2.0, 1, "Hill"}, /* not in the map */
+    {"pA", 10, 5, 20, 0.5, 0.9, 2.0, 1, "Hill", 0, 0},
+    {"pB", 20, 10, 40, 0.3, 0.8, -3.0, -1, "Power", 0, 0},
+    {"pC", 5, 4, 8, 0.2, 0.7, 1.5, 1, "Linear", 0, 0},
+    {"pD", 200, 100, 400, 0.9, 0.9, 2.0, 1, "Hill", 0, 0}, /* BMD > highest dose */
+    {"pE", 1, 0.5, 2, 0.9, 0.9, 2.0, 1, "Hill", 0, 0},     /* promiscuous */
+    {"pF", 50, 25, 100, 0.6, 0.4, -1.4, -1, "Exp3", 0, 0},
+    {"pX", 3, 2, 4, 0.9, 0.9, 2.0, 1, "Hill", 0, 0}, /* not in the map */
 };
 #define N_PROBES (sizeof(PROBES) / sizeof(PROBES[0]))
 
@@ -285,9 +285,9 @@ static void test_ties_and_gene_level(void **state) {
   assert_int_equal(bmd_annotation_add_category_gene(a, "S", "set", "B"), 0);
   assert_int_equal(bmd_annotation_add_category_gene(a, "S", "set", "A"), 0);
   assert_int_equal(bmd_annotation_add_category_gene(a, "S", "set", "C"), 0);
-  bmd_cat_probe p[] = {{"p1", 7, 6, 8, 0.5, 0.9, 2, 1, "Hill"},
-                       {"p2", 7, 5, 9, 0.5, 0.9, 2, 1, "Hill"},
-                       {"p3", 1, 0.5, 2, 0.5, 0.9, 2, 1, "Hill"}};
+  bmd_cat_probe p[] = {{"p1", 7, 6, 8, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p2", 7, 5, 9, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p3", 1, 0.5, 2, 0.5, 0.9, 2, 1, "Hill", 0, 0}};
   bmd_category_options o = bmd_category_options_default();
   char err[128];
   bmd_category_analysis *ca = bmd_category_run(a, p, 3, NULL, 0, 100, 1, &o, err, sizeof(err));

@@ -71,8 +71,8 @@ static void test_refusals_and_warnings(void **state) {
   expect("{\"@type\": \"go\", \"goCategory\": \"universal\", \"goOboFile\": \"a.obo\","
          " \"goExtra\": 1}",
          -1, "cat[0]: unknown key \"goExtra\"");
-  expect("{\"@type\": \"go\", \"goCategory\": \"universal\", \"removeStepFunction\": true}", -1,
-         "\"removeStepFunction\" is not supported");
+  expect("{\"@type\": \"gene\", \"removeStepFunction\": \"true\"}", -1,
+         "cat[0]: \"removeStepFunction\" must be true, false or null");
   /* REACTOME pathways run (from Reactome's file); BioPlanet does not */
   expect("{\"@type\": \"pathway\", \"signalingPathway\": \"REACTOME\","
          " \"pathwayAnnotationFile\": \"NCBI2Reactome.txt\", \"pathwaySpecies\": \"Homo sapiens\"}",
@@ -80,11 +80,6 @@ static void test_refusals_and_warnings(void **state) {
   expect("{\"@type\": \"pathway\", \"signalingPathway\": \"BioPlanet\"}", -1,
          "cat[0]: \"signalingPathway\": \"BioPlanet\" is not supported: only REACTOME");
   expect("{\"@type\": \"pathway\", \"pathwayFile\": \"x\"}", -1, "unknown key \"pathwayFile\"");
-  /* the gene-level entry of analyze-DTT.json */
-  expect("{\"@type\": \"gene\", \"removePromiscuousProbes\": false, \"bmdRSquaredCutoff\": 0.6,"
-         " \"bmdBMDLRatioMin\": 10.0, \"removeStepFunction\": false,"
-         " \"removeStepFunctionWithBMDLower\": true}",
-         -1, "\"removeStepFunctionWithBMDLower\" is not supported");
   expect("{\"@type\": \"gene\", \"correlationCutoffForConflictingProbeSets\": \"0.5\"}", -1,
          "\"correlationCutoffForConflictingProbeSets\" must be a number or null");
   expect("{\"@type\": \"gene\", \"williamsPrefilterPValueMaxValue\": 0.05}", -1,
@@ -138,12 +133,36 @@ static void test_conflicts_dedup(void **state) {
   json_decref(j);
 }
 
+/* The step-function filters of analyze-DTT.json's gene-level entry: each
+ * key its own filter (not AnalyzeRunner's, which sets the BMD-lower one
+ * from removeStepFunction: false here, so BMDExpress's CLI would run
+ * neither). */
+static void test_step_function(void **state) {
+  (void)state;
+  json_t *j = parse("{\"@type\": \"gene\", \"removePromiscuousProbes\": false,"
+                    " \"bmdRSquaredCutoff\": 0.6, \"bmdBMDLRatioMin\": 10.0,"
+                    " \"removeStepFunction\": false, \"removeStepFunctionWithBMDLower\": true}");
+  bs_category_config c;
+  char err[256];
+  assert_int_equal(bs_category_config_parse(j, "x", &c, err, sizeof(err)), 0);
+  assert_false(c.options.filter_on[BMD_CAT_FILTER_STEP]);
+  assert_true(c.options.filter_on[BMD_CAT_FILTER_STEP_LOW_DOSE]);
+  json_decref(j);
+  j = parse("{\"@type\": \"gene\", \"removeStepFunction\": true,"
+            " \"removeStepFunctionWithBMDLower\": null}");
+  assert_int_equal(bs_category_config_parse(j, "x", &c, err, sizeof(err)), 0);
+  assert_true(c.options.filter_on[BMD_CAT_FILTER_STEP]);
+  assert_false(c.options.filter_on[BMD_CAT_FILTER_STEP_LOW_DOSE]);
+  json_decref(j);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defined),
       cmocka_unit_test(test_refusals_and_warnings),
       cmocka_unit_test(test_sizes_and_direction),
       cmocka_unit_test(test_conflicts_dedup),
+      cmocka_unit_test(test_step_function),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,7 +42,9 @@ static bmd_category_analysis *make_analysis(void) {
                                 0.9,
                                 i % 2 ? -2.0 : 2.0,
                                 i % 2 ? -1 : 1,
-                                i % 3 ? "Hill" : "Power"};
+                                i % 3 ? "Hill" : "Power",
+                                0,
+                                0};
   }
   assert_int_equal(bmd_annotation_add_category_gene(annot, "S2", "set two", "G10"), 0);
   bmd_category_options o = bmd_category_options_default();

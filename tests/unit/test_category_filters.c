@@ -3,8 +3,8 @@
  * statistics on small hand-made cases (docs/categories.md, "The filters of
  * BMDExpress 3"): the N-fold-below-lowest-dose and adverse-direction probe
  * filters, promiscuous probes, the up/down split of the statistics, the
- * conflicting-probe-set correlation (and its categories.tsv column) and
- * gene-set de-duplication. Every expected value is worked out in the
+ * conflicting-probe-set correlation (and its categories.tsv column),
+ * gene-set de-duplication and the step-function filters. Every expected value is worked out in the
  * comments from the inputs.
  */
 #include <setjmp.h>
@@ -55,10 +55,10 @@ static void test_low_dose_fold(void **state) {
   (void)state;
   const char *pr[] = {"p1", "p2", "p3", "p4"}, *ge[] = {"G1", "G2", "G3", "G4"};
   bmd_annotation *a = one_to_one(pr, ge, 4);
-  bmd_cat_probe p[] = {{"p1", 2, 1, 4, 0.5, 0.9, 2, 1, "Hill"},
-                       {"p2", 4, 2, 8, 0.5, 0.9, 2, 1, "Hill"},
-                       {"p3", 2.5, 1, 5, 0.5, 0.9, 2, 1, "Hill"},
-                       {"p4", 5, 2, 10, 0.5, 0.9, 2, 1, "Hill"}};
+  bmd_cat_probe p[] = {{"p1", 2, 1, 4, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p2", 4, 2, 8, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p3", 2.5, 1, 5, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p4", 5, 2, 10, 0.5, 0.9, 2, 1, "Hill", 0, 0}};
   bmd_category_options o = bmd_category_options_default();
   o.filter_on[BMD_CAT_FILTER_LOW_DOSE] = 1;
   o.low_dose_fold = 3;
@@ -89,10 +89,12 @@ static void test_direction_down(void **state) {
   const char *pr[] = {"p1", "p2", "p3", "p4", "p5", "p6"};
   const char *ge[] = {"G1", "G2", "G3", "G4", "G5", "G5"};
   bmd_annotation *a = one_to_one(pr, ge, 6);
-  bmd_cat_probe p[] = {
-      {"p1", 2, 1, 4, 0.5, 0.9, 2, 1, "Hill"},   {"p2", 4, 2, 8, 0.5, 0.9, -2, -1, "Hill"},
-      {"p3", 3, 1, 5, 0.5, 0.9, -2, -1, "Hill"}, {"p4", 5, 2, 10, 0.5, 0.9, 2, 1, "Hill"},
-      {"p5", 6, 3, 9, 0.5, 0.9, -2, -1, "Hill"}, {"p6", 8, 4, 12, 0.5, 0.9, 2, 1, "Hill"}};
+  bmd_cat_probe p[] = {{"p1", 2, 1, 4, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p2", 4, 2, 8, 0.5, 0.9, -2, -1, "Hill", 0, 0},
+                       {"p3", 3, 1, 5, 0.5, 0.9, -2, -1, "Hill", 0, 0},
+                       {"p4", 5, 2, 10, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p5", 6, 3, 9, 0.5, 0.9, -2, -1, "Hill", 0, 0},
+                       {"p6", 8, 4, 12, 0.5, 0.9, 2, 1, "Hill", 0, 0}};
   bmd_category_options o = bmd_category_options_default();
   o.filter_on[BMD_CAT_FILTER_DIRECTION] = 1;
   o.remove_direction = -1;
@@ -123,8 +125,8 @@ static void test_promiscuous(void **state) {
   const char *cg[] = {"G1", "G2", "G3"};
   for (int i = 0; i < 3; i++)
     assert_int_equal(bmd_annotation_add_category_gene(a, "S", "set", cg[i]), 0);
-  bmd_cat_probe p[] = {{"pP", 2, 1, 4, 0.5, 0.9, 2, 1, "Hill"},
-                       {"pQ", 4, 2, 8, 0.5, 0.9, 2, 1, "Hill"}};
+  bmd_cat_probe p[] = {{"pP", 2, 1, 4, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"pQ", 4, 2, 8, 0.5, 0.9, 2, 1, "Hill", 0, 0}};
   bmd_category_options o = bmd_category_options_default();
   char err[128];
   bmd_category_analysis *ca = bmd_category_run(a, p, 2, NULL, 0, 100, 1, &o, err, sizeof(err));
@@ -155,11 +157,13 @@ static void test_up_down_split(void **state) {
   const char *pr[] = {"p1", "p2", "p3", "p4", "p5", "p6", "p7"};
   const char *ge[] = {"G1", "G2", "G3", "G4", "G5", "G6", "G6"};
   bmd_annotation *a = one_to_one(pr, ge, 7);
-  bmd_cat_probe p[] = {
-      {"p1", 2, 1, 4, 0.5, 0.9, 2, 1, "Hill"},     {"p2", 4, 2, 8, 0.5, 0.9, 2, 1, "Hill"},
-      {"p3", 9, 3, 12, 0.5, 0.9, 2, 1, "Hill"},    {"p4", 6, 3, 9, 0.5, 0.9, -2, -1, "Hill"},
-      {"p5", 10, 5, 15, 0.5, 0.9, -2, -1, "Hill"}, {"p6", 1, 1, 2, 0.5, 0.9, 2, 1, "Hill"},
-      {"p7", 3, 1, 4, 0.5, 0.9, -2, -1, "Hill"}};
+  bmd_cat_probe p[] = {{"p1", 2, 1, 4, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p2", 4, 2, 8, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p3", 9, 3, 12, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p4", 6, 3, 9, 0.5, 0.9, -2, -1, "Hill", 0, 0},
+                       {"p5", 10, 5, 15, 0.5, 0.9, -2, -1, "Hill", 0, 0},
+                       {"p6", 1, 1, 2, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p7", 3, 1, 4, 0.5, 0.9, -2, -1, "Hill", 0, 0}};
   bmd_category_options o = bmd_category_options_default();
   char err[128];
   bmd_category_analysis *ca = bmd_category_run(a, p, 7, NULL, 0, 100, 1, &o, err, sizeof(err));
@@ -232,8 +236,8 @@ static void test_conflicting_probe_sets(void **state) {
   assert_int_equal(bmd_annotation_add_category_gene(a, "S", "set", "G2"), 0);
   const char *ids[] = {"p1", "p2", "p3", "p4", "p5", "p6"};
   const double v[] = {1, 2, 3, 4, 2, 4, 6, 8, 1, 3, 2, 5, 1, 2, 3, 5, 5, 4, 3, 2, 3, 3, 3, 3};
-  bmd_cat_probe p[] = {{"p1", 2, 1, 4, 0.5, 0.9, 2, 1, "Hill"},
-                       {"p4", 4, 2, 8, 0.5, 0.9, 2, 1, "Hill"}};
+  bmd_cat_probe p[] = {{"p1", 2, 1, 4, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p4", 4, 2, 8, 0.5, 0.9, 2, 1, "Hill", 0, 0}};
   bmd_category_options o = bmd_category_options_default();
   o.identify_conflicting = 1;
   o.conflict_r_cutoff = 0.9;
@@ -282,6 +286,88 @@ static void test_conflicting_probe_sets(void **state) {
 }
 
 /*
+ * The step-function filters (BMDStatatistics.checkStepFunction and
+ * checkStepFunctionWithBMDLower: a probe whose best model's flag is set
+ * is removed), after the fold-change filter and before the direction
+ * filter (CategoryMapTool.termsOut's order). Highest dose 100, lowest
+ * positive dose 10; probe pK -> GK, one category S:
+ *   p1 BMD 5   step, in the first interval with BMD 5 < 10 (both flags)
+ *   p2 BMD 20  step elsewhere (step flag only)
+ *   p3 BMD 30  no step
+ *   p4 BMD 200 no step, but BMD > highest dose: removed first
+ *   p5 BMD 8   no step
+ * removeStepFunctionWithBMDLower only: p1, p4 removed -> G2, G3, G5 pass
+ *   (BMDs 20, 30, 8: mean 58/3, median 20); "Genes with BMD <= Highest
+ *   Dose" 4, "Genes Not Step Function with BMD Less Than Lowest Dose" 3.
+ * removeStepFunction only: p1, p2, p4 removed -> G3, G5 (mean 19).
+ * both: the step filter leaves 2 and the BMD-lower one 2 (p1 is gone).
+ */
+static void test_step_function(void **state) {
+  (void)state;
+  const char *pr[] = {"p1", "p2", "p3", "p4", "p5"}, *ge[] = {"G1", "G2", "G3", "G4", "G5"};
+  bmd_annotation *a = one_to_one(pr, ge, 5);
+  bmd_cat_probe p[] = {{"p1", 5, 2, 10, 0.5, 0.9, 2, 1, "Hill", 1, 1},
+                       {"p2", 20, 10, 40, 0.5, 0.9, 2, 1, "Hill", 1, 0},
+                       {"p3", 30, 15, 60, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p4", 200, 100, 400, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p5", 8, 4, 16, 0.5, 0.9, 2, 1, "Hill", 0, 0}};
+  bmd_category_options o = bmd_category_options_default();
+  o.filter_on[BMD_CAT_FILTER_STEP_LOW_DOSE] = 1;
+  char err[256];
+  bmd_category_analysis *ca = bmd_category_run(a, p, 5, NULL, 0, 100, 10, &o, err, sizeof(err));
+  assert_non_null(ca);
+  const bmd_category_result *r = bmd_category_result_get(ca, 0);
+  assert_int_equal(r->n_after[BMD_CAT_FILTER_HIGH_DOSE], 4);
+  assert_int_equal(r->n_after[BMD_CAT_FILTER_STEP_LOW_DOSE], 3);
+  assert_int_equal(r->n, 3);
+  assert_near(r->bmd.mean, 58.0 / 3.0, TOL);
+  assert_near(r->bmd.median, 20, TOL);
+  /* the count column, after the high-dose one, before "Genes That Passed" */
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  assert_int_equal(bs_categories_tsv_write(f, ca, p, &o), 0);
+  fclose(f);
+  assert_non_null(strstr(buf, "\tInput Genes\tGenes with BMD <= Highest Dose\tGenes Not Step "
+                              "Function with BMD Less Than Lowest Dose\tGenes That Passed All "
+                              "Filters\t"));
+  assert_non_null(strstr(buf, "\nS\tset\t5\t5\t5\t4\t3\t3\t"));
+  assert_null(strstr(buf, "Genes Not Step Function\t"));
+  free(buf);
+  bmd_category_analysis_destroy(ca);
+
+  o.filter_on[BMD_CAT_FILTER_STEP_LOW_DOSE] = 0;
+  o.filter_on[BMD_CAT_FILTER_STEP] = 1;
+  ca = bmd_category_run(a, p, 5, NULL, 0, 100, 10, &o, err, sizeof(err));
+  r = bmd_category_result_get(ca, 0);
+  assert_int_equal(r->n_after[BMD_CAT_FILTER_STEP], 2);
+  assert_int_equal(r->n, 2);
+  assert_near(r->bmd.mean, 19, TOL);
+  bmd_category_analysis_destroy(ca);
+
+  o.filter_on[BMD_CAT_FILTER_STEP_LOW_DOSE] = 1;
+  ca = bmd_category_run(a, p, 5, NULL, 0, 100, 10, &o, err, sizeof(err));
+  r = bmd_category_result_get(ca, 0);
+  assert_int_equal(r->n_after[BMD_CAT_FILTER_STEP], 2);
+  assert_int_equal(r->n_after[BMD_CAT_FILTER_STEP_LOW_DOSE], 2);
+  assert_int_equal(r->n, 2);
+  bmd_category_analysis_destroy(ca);
+
+  /* an unknown flag (a table without the column) is refused, naming the
+   * probe; a probe without a best model needs none */
+  p[2].step_below_low_dose = -1;
+  assert_null(bmd_category_run(a, p, 5, NULL, 0, 100, 10, &o, err, sizeof(err)));
+  assert_non_null(strstr(err, "probe p3"));
+  assert_non_null(strstr(err, "Is Step Function Less Than Lowest Dose"));
+  p[2].bmd = NAN;
+  ca = bmd_category_run(a, p, 5, NULL, 0, 100, 10, &o, err, sizeof(err));
+  assert_non_null(ca);
+  assert_int_equal(bmd_category_result_get(ca, 0)->n, 1); /* G5 */
+  bmd_category_analysis_destroy(ca);
+  bmd_annotation_destroy(a);
+}
+
+/*
  * Gene-set de-duplication (CategoryAnalysisResults.deDuplicateGeneSets).
  * Probes: pK -> GK for K = 1..7; BMD probes p1, p2, p4, p6, p7 pass, p5
  * has BMD 200 > highest dose 100 (G5 gets no passed gene); p3 is not in
@@ -310,10 +396,12 @@ static void test_deduplicate(void **state) {
                          {"Sf", "G7"}, {"Sg", "G7"}, {"Sg", "G6"}, {"Sh", "G4"}};
   for (size_t i = 0; i < sizeof(cm) / sizeof(cm[0]); i++)
     assert_int_equal(bmd_annotation_add_category_gene(a, cm[i][0], cm[i][0], cm[i][1]), 0);
-  bmd_cat_probe p[] = {
-      {"p1", 1, 0.5, 2, 0.5, 0.9, 2, 1, "Hill"}, {"p2", 2, 1, 4, 0.5, 0.9, 2, 1, "Hill"},
-      {"p4", 4, 2, 8, 0.5, 0.9, 2, 1, "Hill"},   {"p5", 200, 100, 400, 0.5, 0.9, 2, 1, "Hill"},
-      {"p6", 6, 3, 12, 0.5, 0.9, 2, 1, "Hill"},  {"p7", 7, 3, 14, 0.5, 0.9, 2, 1, "Hill"}};
+  bmd_cat_probe p[] = {{"p1", 1, 0.5, 2, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p2", 2, 1, 4, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p4", 4, 2, 8, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p5", 200, 100, 400, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p6", 6, 3, 12, 0.5, 0.9, 2, 1, "Hill", 0, 0},
+                       {"p7", 7, 3, 14, 0.5, 0.9, 2, 1, "Hill", 0, 0}};
   bmd_category_options o = bmd_category_options_default();
   char err[128];
   bmd_category_analysis *ca = bmd_category_run(a, p, 6, NULL, 0, 100, 1, &o, err, sizeof(err));
@@ -342,7 +430,7 @@ int main(void) {
       cmocka_unit_test(test_low_dose_fold),        cmocka_unit_test(test_direction_down),
       cmocka_unit_test(test_promiscuous),          cmocka_unit_test(test_up_down_split),
       cmocka_unit_test(test_pearson_and_rounding), cmocka_unit_test(test_conflicting_probe_sets),
-      cmocka_unit_test(test_deduplicate),
+      cmocka_unit_test(test_deduplicate),          cmocka_unit_test(test_step_function),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,8 +50,25 @@ static void test_read(void **state) {
   assert_string_equal(p->probes[0].model, "Hill");
   assert_true(isnan(p->probes[1].bmd));
   assert_null(p->probes[1].model);
+  /* no step-function columns: the flags are unknown */
+  assert_int_equal(p->probes[0].step_function, -1);
+  assert_int_equal(p->probes[0].step_below_low_dose, -1);
   bs_cat_probes_destroy(p);
   bs_cat_probes_destroy(NULL);
+  /* with them: true 1, false 0, empty -1 */
+  path = write_file("step.tsv", "Probe ID\tBest Model\tBest BMD\tBest BMDL\tBest BMDU\t"
+                                "Best fitPValue\tBest RSquared\tBest adverseDirection\t"
+                                "Max Fold Change\tBest Is Step Function\t"
+                                "Best Is Step Function Less Than Lowest Dose\n"
+                                "p1\tHill\t1\t0.5\t2\t0.3\t0.9\t1\t2\ttrue\tfalse\n"
+                                "p2\tnone\t\t\t\t\t\t\t2\t\t\n");
+  p = bs_cat_probes_read_tsv(path, err, sizeof(err));
+  if (!p)
+    fail_msg("%s", err);
+  assert_int_equal(p->probes[0].step_function, 1);
+  assert_int_equal(p->probes[0].step_below_low_dose, 0);
+  assert_int_equal(p->probes[1].step_function, -1);
+  bs_cat_probes_destroy(p);
 }
 
 static void expect_error(const char *name, const char *text, const char *want) {
@@ -75,6 +92,11 @@ static void test_errors(void **state) {
   expect_error("dir.tsv", text, "dir.tsv:2: column \"Best adverseDirection\": not a number");
   snprintf(text, sizeof(text), "%s\tHill\t1\t0.5\t2\t0.3\t0.9\t1\t2\n", head);
   expect_error("noid.tsv", text, "noid.tsv:2: empty \"Probe ID\"");
+  expect_error("step.tsv",
+               "Probe ID\tBest Model\tBest BMD\tBest BMDL\tBest BMDU\tBest fitPValue\t"
+               "Best RSquared\tBest adverseDirection\tMax Fold Change\tBest Is Step Function\n"
+               "p1\tHill\t1\t0.5\t2\t0.3\t0.9\t1\t2\tyes\n",
+               "step.tsv:2: column \"Best Is Step Function\": expected true, false or empty");
 }
 
 /* bmd.tsv written by bs_bmd_tsv_write reads back as the adapter gives it. */
@@ -122,6 +144,8 @@ static void test_roundtrip_from_fits(void **state) {
     assert_true((isnan(x->fit_p) && isnan(y->fit_p)) || x->fit_p == y->fit_p);
     assert_true(x->max_fold_change == y->max_fold_change);
     assert_int_equal(x->direction, y->direction);
+    assert_int_equal(x->step_function, y->step_function);
+    assert_int_equal(x->step_below_low_dose, y->step_below_low_dose);
     if (x->model)
       assert_string_equal(x->model, y->model);
   }

@@ -87,7 +87,9 @@ static void test_sensitive_curves(void **state) {
                             0.9,
                             2.0,
                             1,
-                            bmd_model_label(b->model)};
+                            bmd_model_label(b->model),
+                            0,
+                            0};
   }
   bmd_category_options co = bmd_category_options_default();
   bmd_category_analysis *ca = bmd_category_run(an, cp, 4, NULL, 0, 30, 1, &co, err, sizeof(err));

@@ -104,9 +104,9 @@ static void test_gene_set(void **state) {
       assert_int_equal(bmd_annotation_add_category_gene(a, sets[s].id, sets[s].id, gid), 0);
       if (j < sets[s].n) {
         double b = sets[s].bmds[j];
-        p[np] = (bmd_cat_probe){pid[np], b, b / 2, b * 2, 0.5, 0.9, 2.0, 1, "Hill"};
+        p[np] = (bmd_cat_probe){pid[np], b, b / 2, b * 2, 0.5, 0.9, 2.0, 1, "Hill", 0, 0};
       } else {
-        p[np] = (bmd_cat_probe){pid[np], 500, 250, 1000, 0.5, 0.9, 2.0, 1, "Hill"};
+        p[np] = (bmd_cat_probe){pid[np], 500, 250, 1000, 0.5, 0.9, 2.0, 1, "Hill", 0, 0};
       }
       np++;
     }

@@ -65,6 +65,11 @@ typedef struct bmd_cat_probe {
   double max_fold_change; /* signed, from the prefilter / BMD step */
   int direction;          /* adverse direction: > 0 up, < 0 down, 0 unknown */
   const char *model;      /* best model name; NULL when none */
+  /* the best model's step-function flags (bmd/metrics.h): 1 yes, 0 no,
+   * -1 unknown (a table without them); a probe with an unknown flag is
+   * refused by bmd_category_run when the filter on that flag is on */
+  int step_function;       /* "Is Step Function" */
+  int step_below_low_dose; /* "Is Step Function Less Than Lowest Dose" */
 } bmd_cat_probe;
 
 /* The probe filters of §4.2 that our inputs carry, in BMDExpress's order. */
@@ -77,6 +82,8 @@ typedef enum bmd_cat_filter {
   BMD_CAT_FILTER_BMDU_BMDL,     /* BMDU/BMDL > r or NaN */
   BMD_CAT_FILTER_LOW_DOSE,      /* lowest positive dose / BMD > N */
   BMD_CAT_FILTER_FOLD_CHANGE,   /* |max fold change| < c */
+  BMD_CAT_FILTER_STEP,          /* the best model is a step function */
+  BMD_CAT_FILTER_STEP_LOW_DOSE, /* ... whose step is the first interval, BMD < lowest dose */
   BMD_CAT_FILTER_DIRECTION,     /* adverse direction equals remove_direction */
   BMD_CAT_FILTER_COUNT
 } bmd_cat_filter;

@@ -12,7 +12,11 @@
  *                without extension (outputName unused). We take the
  *                files in name order (Java's listFiles has none).
  *   prefilter    doPrefilter: each section on every data set, or on those
- *                named inputName (ignoring case).
+ *                named inputName (ignoring case); a curve fit with an
+ *                inputCategory (williams, anova, oriogen) on every result
+ *                of that prefilter made before it instead (or those named
+ *                inputName), fitting only the probes that passed it; the
+ *                run is then data set > prefilter > curve fit > ...
  *   BMD          doBMDSAnalysis / doMaAnalysis: each section on every
  *                result of its inputCategory (anova, williams, oriogen,
  *                curvefit_prefilter results, or the expression data sets),
@@ -44,6 +48,8 @@ typedef struct bs_bmdx_run {
   char *matrix;                     /* its file, resolved against basePath */
   size_t expression;                /* expressionDataConfigs index */
   size_t prefilter, bmds, category; /* cfg->prefilter/bmds/category index, or BS_BMDX_NONE */
+  size_t input_prefilter;           /* the prefilter whose passed probes `prefilter` (a curve fit
+                                     * with an inputCategory) takes; BS_BMDX_NONE: the data set */
   char *chain; /* "data set > prefilter result > BMD result > category result" */
 } bs_bmdx_run;
 

@@ -70,6 +70,16 @@ bs_status bs_step_prefilter(const bs_settings *s, const bmd_dataset *ds, unsigne
                             size_t errstr_size) __attribute__((warn_unused_result));
 void bs_prefilter_output_destroy(bs_prefilter_output *o);
 
+/* The same on rows[0..n_rows) of ds only (ascending; NULL: every row, as
+ * bs_step_prefilter): a curve fit on the probes another prefilter passed
+ * (bs/bmdx_plan.h). prefilter.tsv lists those rows; (*out)->result,
+ * values and stat are indexed by position in rows, (*out)->passed holds
+ * rows of ds. */
+bs_status bs_step_prefilter_rows(const bs_settings *s, const bmd_dataset *ds, const size_t *rows,
+                                 size_t n_rows, unsigned threads, const bs_export_target *to,
+                                 bs_prefilter_output **out, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
 /* ---- BMD ------------------------------------------------------------ */
 
 typedef void (*bs_step_progress_cb)(void *opaque, size_t done, size_t total);

@@ -51,6 +51,7 @@ typedef struct bs_bmdx_prefilter {
   int number_of_threads;          /* default 1 */
   char *input_name, *output_name; /* NULL when absent */
   /* curvefit (CurveFitPrefilterConfig) */
+  char *input_category; /* "williams", "anova", "oriogen": on those results; NULL: data sets */
   size_t n_models;
   char models[16][8];      /* modelConfigs, as bs_bmdx_bmds.models; required */
   int constant_variance;   /* default 1 */

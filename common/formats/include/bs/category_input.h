@@ -3,7 +3,9 @@
  * (bmd_cat_probe, bmd/category.h) from the BMD step: read from a
  * `bmd.tsv` (bs/bmd_export.h columns `Probe ID, Best Model, Best BMD,
  * Best BMDL, Best BMDU, Best fitPValue, Best RSquared, Best
- * adverseDirection, Max Fold Change`; other columns ignored, any order),
+ * adverseDirection, Max Fold Change`, and when present `Best Is Step
+ * Function`, `Best Is Step Function Less Than Lowest Dose` (absent: the
+ * flags are unknown, -1); other columns ignored, any order),
  * or adapted from bmd_probe_fit results in memory.
  */
 #ifndef BS_CATEGORY_INPUT_H
