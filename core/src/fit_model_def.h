@@ -44,7 +44,9 @@ struct bmd_model_def {
   int bmds2_exp_df;      /* 1: the AIC counts parameters as BMDS 2.x's
                           * exponential program does */
   double bmds2_bmdu_cap; /* the BMDU BMDS 2.x reports where the profile
-                          * never leaves the confidence region; 0 none */
+                          * never leaves the confidence region (as
+                          * BMDExpress 2.30 stored it: docs/fitting.md);
+                          * 0 none */
 
   /* m(x) and dm/dtheta in scaled units (fit_internal.h) */
   bmd_mean_fn mean;
