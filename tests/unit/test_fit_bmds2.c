@@ -188,10 +188,8 @@ static void test_default_is_bmds3(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_exp_count),
-      cmocka_unit_test(test_exp3_d_on_18),
-      cmocka_unit_test(test_bmdu_cap),
-      cmocka_unit_test(test_bounded_bmdu_kept),
+      cmocka_unit_test(test_exp_count),        cmocka_unit_test(test_exp3_d_on_18),
+      cmocka_unit_test(test_bmdu_cap),         cmocka_unit_test(test_bounded_bmdu_kept),
       cmocka_unit_test(test_default_is_bmds3),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
