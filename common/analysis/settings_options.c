@@ -90,6 +90,7 @@ static void bmd_options(const json_t *j, bs_settings *o) {
   b->fit.bmr = number(j, "bmd.bmr");
   b->fit.alpha = 1.0 - number(j, "bmd.confidence_level");
   b->fit.limit_method = (bmd_limit_method)choice(j, "bmd.limits"); /* profile, wald */
+  b->fit.compat = (bmd_compat)choice(j, "bmd.compat");             /* bmds3, bmds2 */
   /* bmdexpress3, bmdexpress2, pybmds (one fit with pybmds' restriction) */
   static const bmd_poly_fit poly_fits[] = {BMD_POLY_FIT_BMDX3, BMD_POLY_FIT_BMDX2,
                                            BMD_POLY_FIT_SINGLE};

@@ -31,6 +31,7 @@ static const char *const log_words[] = {"base2", "base10", "natural", "none", NU
 static const char *const variance_choices[] = {"constant", "nonconstant", NULL};
 static const char *const bmr_type_choices[] = {"sd", "rel", "abs", NULL};
 static const char *const poly_fit_choices[] = {"bmdexpress3", "bmdexpress2", "pybmds", NULL};
+static const char *const compat_choices[] = {"bmds3", "bmds2", NULL};
 static const char *const poly_test_choices[] = {"nested_chi2", "lowest_aic", NULL};
 static const char *const limits_choices[] = {"profile", "wald", NULL};
 static const char *const category_choices[] = {"none", "gene",    "defined", "gmt",
@@ -114,6 +115,11 @@ const bs_setting bs_settings_table[] = {
      NULL, NULL, NULL, NULL, NULL,
      "BMDL/BMDU: profile likelihood, or wald (the delta method on ln BMD, BMDExpress 3's "
      "Wald; not computed at all with selection.limit_use 3)"},
+    {"bmd.compat", BS_SETTING_CHOICE, "\"bmds3\"", 0, 0, 0, 0, compat_choices, "compat", NULL, NULL,
+     NULL, NULL, NULL, NULL,
+     "rules that differ between BMDS versions: bmds3 (BMDS 3, BMDExpress 3) or bmds2 (BMDS 2.x "
+     "as BMDExpress 2 runs it: the exponential models' AIC parameter count, an unbounded BMDU "
+     "reported as 1e10 or 1e7)"},
     {"bmd.poly.fit", BS_SETTING_CHOICE, "\"bmdexpress3\"", 0, 0, 0, 0, poly_fit_choices, "poly-fit",
      NULL, NULL, NULL, NULL, NULL, NULL,
      "polynomials of degree >= 2: bmdexpress3 fitted up and down, monotone above degree 2, "

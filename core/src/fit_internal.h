@@ -165,6 +165,10 @@ int bmd_wald_limits(const bmd_problem *p, const double *th, const int *at_bound,
 /* ---- AOD (fit_aod.c) ---- */
 double bmd_chi2_sf(double x, double df);
 
+/* BMDS 2.x's AIC parameter count of an exponential model at the scaled
+ * maximum th (bmd.compat bmds2; fit_bmds2.c). */
+int bmd_bmds2_exp_n_free(const bmd_problem *p, const double *th);
+
 /* A polynomial of degree >= 2 fitted up and down, the lower BMD kept
  * (opt->poly_fit BMDX2 or BMDX3; fit_poly_directions.c). */
 int bmd_fit_poly_directions(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,

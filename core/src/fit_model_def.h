@@ -40,6 +40,13 @@ struct bmd_model_def {
   int log_c;       /* index of ln c (Exp 4/5: the fit carries ln c, the user
                     * sees c; the profile restarts it); -1 none */
   size_t n_starts; /* mean-parameter starts the multi-start fit keeps */
+  /* BMDS 2.x (bmd_fit_options.compat BMDS2; fit_bmds2.c) */
+  int bmds2_exp_df;      /* 1: the AIC counts parameters as BMDS 2.x's
+                          * exponential program does */
+  double bmds2_bmdu_cap; /* the BMDU BMDS 2.x reports where the profile
+                          * never leaves the confidence region (as
+                          * BMDExpress 2.30 stored it: docs/fitting.md);
+                          * 0 none */
 
   /* m(x) and dm/dtheta in scaled units (fit_internal.h) */
   bmd_mean_fn mean;

@@ -127,6 +127,7 @@ const bmd_model_def bmd_hill_def = {
     .shape = 3,
     .log_c = -1,
     .n_starts = 5,
+    .bmds2_bmdu_cap = 1e10,
     .mean = bmd_hill_mean,
     .bounds = hill_bounds,
     .starts = hill_starts,

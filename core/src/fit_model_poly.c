@@ -208,6 +208,7 @@ const bmd_model_def bmd_linear_def = {
     .shape = -1,
     .log_c = -1,
     .n_starts = 2,
+    .bmds2_bmdu_cap = 1e10, /* Poly 2-4: none seen (docs/fitting.md) */
     .mean = bmd_poly_mean,
     .bounds = poly_bounds,
     .starts = poly_starts,

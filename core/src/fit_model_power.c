@@ -104,6 +104,7 @@ const bmd_model_def bmd_power_def = {
     .shape = 2,
     .log_c = -1,
     .n_starts = 3,
+    .bmds2_bmdu_cap = 1e7,
     .mean = bmd_power_mean,
     .bounds = power_bounds,
     .starts = power_starts,

@@ -5,6 +5,9 @@
  *
  *   AIC = -2 LL + 2 p,  p = parameters not within 1e-6 of a bound
  *   Test 4: 2 (LL_A3 - LL_fit) on df = k_A3 - p  (p-value NAN if df <= 0)
+ * With opt->compat BMDS2, BMDS 2.x's rules: an exponential model's p as
+ * its exponential program counts it (fit_bmds2.c), and an unbounded BMDU
+ * reported as the model's BMDS 2.x stand-in (bmd_model_def.bmds2_bmdu_cap).
  */
 #include "fit_model_def.h"
 
@@ -30,7 +33,8 @@ bmd_fit_options bmd_fit_options_default(void) {
                                            .alpha = 0.05,
                                            .compute_limits = 1,
                                            .limit_method = BMD_LIMITS_PROFILE,
-                                           .count_all_bounded = 0};
+                                           .count_all_bounded = 0,
+                                           .compat = BMD_COMPAT_BMDS3};
   return defaults;
 }
 
@@ -339,6 +343,8 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
     out->at_bound[j] = at_lb || at_ub;
     n_free += !out->bounded[j];
   }
+  if (opt->compat == BMD_COMPAT_BMDS2 && def->bmds2_exp_df)
+    n_free = bmd_bmds2_exp_n_free(&p, best);
   out->n_free = opt->count_all_bounded ? (int)p.n_par : n_free;
   out->loglik = bmd_loglik_from_nll(&p, nll_best);
   out->aic = -2.0 * out->loglik + 2.0 * out->n_free;
@@ -375,6 +381,8 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
       bmd_theta_to_user(&p, thl, out->bmdl_params);
     if (isfinite(xu) || isfinite(ru))
       bmd_theta_to_user(&p, thu, out->bmdu_params);
+    if (opt->compat == BMD_COMPAT_BMDS2 && (out->limits_status & 16) && def->bmds2_bmdu_cap > 0)
+      out->bmdu = def->bmds2_bmdu_cap;
   }
 done:
   free(buf);

@@ -53,6 +53,7 @@ static void test_defaults(void **state) {
   assert_string_equal(json_string_value(bs_settings_get(s, "category.type")), "none");
   assert_true(json_is_null(bs_settings_get(s, "category.filters.r_squared_min")));
   assert_int_equal(json_integer_value(bs_settings_get(s, "plots.curves")), 10);
+  assert_string_equal(json_string_value(bs_settings_get(s, "bmd.compat")), "bmds3");
   /* every table entry is present */
   for (size_t i = 0; i < bs_settings_table_count; i++)
     assert_non_null(bs_settings_get(s, bs_settings_table[i].path));
@@ -198,7 +199,7 @@ static void test_options(void **state) {
       " \"fold_filter\": 1.5, \"permutations\": 100, \"seed\": 7, \"log_base\": \"10\"},"
       " \"bmd\": {\"models\": [\"hill\", \"exp3\"], \"variance\": \"nonconstant\","
       " \"bmr_type\": \"rel\", \"bmr\": 0.1, \"confidence_level\": 0.9, \"limits\": \"wald\","
-      " \"poly\": {\"fit\": \"bmdexpress2\", \"poly2_bmr\": 1.5},"
+      " \"compat\": \"bmds2\", \"poly\": {\"fit\": \"bmdexpress2\", \"poly2_bmr\": 1.5},"
       " \"restrict\": {\"power\": false, \"hill\": true},"
       " \"selection\": {\"poly_test\": \"lowest_aic\", \"limit_use\": 3, \"flagged_hill\": 4}},"
       " \"category\": {\"type\": \"gmt\", \"filters\": {\"fit_p_min\": null,"
@@ -220,6 +221,7 @@ static void test_options(void **state) {
   assert_int_equal(o.bmd.fit.bmr_type, BMD_BMR_REL);
   assert_true(fabs(o.bmd.fit.alpha - 0.1) < 1e-15);
   assert_int_equal(o.bmd.fit.poly_fit, BMD_POLY_FIT_BMDX2);
+  assert_int_equal(o.bmd.fit.compat, BMD_COMPAT_BMDS2);
   assert_false(o.bmd.fit.poly2_monotone);
   assert_true(o.bmd.fit.poly2_bmr == 1.5);
   assert_false(o.bmd.fit.compute_limits); /* limit use 3: do not compute */
@@ -248,13 +250,16 @@ static void test_choice_orders_match_enums(void **state) {
   (void)state;
   const bs_setting *v = bs_setting_find("bmd.variance"), *b = bs_setting_find("bmd.bmr_type"),
                    *t = bs_setting_find("category.type"), *l = bs_setting_find("last_step"),
-                   *p = bs_setting_find("bmd.selection.poly_test");
+                   *p = bs_setting_find("bmd.selection.poly_test"),
+                   *c = bs_setting_find("bmd.compat");
   assert_string_equal(v->choices[BMD_VARIANCE_NONCONSTANT], "nonconstant");
   assert_string_equal(b->choices[BMD_BMR_ABS], "abs");
   assert_string_equal(t->choices[BS_CATEGORY_DEFINED], "defined");
   assert_string_equal(t->choices[BS_CATEGORY_GMT], "gmt");
   assert_string_equal(l->choices[BS_STEP_BMD], "bmd");
   assert_string_equal(p->choices[BMD_POLY_LOWEST_AIC], "lowest_aic");
+  assert_string_equal(c->choices[BMD_COMPAT_BMDS3], "bmds3");
+  assert_string_equal(c->choices[BMD_COMPAT_BMDS2], "bmds2");
   for (int base = BMD_LOG_NONE; base <= BMD_LOG_NATURAL; base++)
     assert_int_equal(bs_settings_log_base_parse(bs_settings_log_base_name((bmd_log_base)base)),
                      base);

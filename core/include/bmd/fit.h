@@ -60,6 +60,16 @@ typedef enum bmd_poly_fit {
  *            ("Wald") limits (2; docs/fitting.md). */
 typedef enum bmd_limit_method { BMD_LIMITS_PROFILE = 0, BMD_LIMITS_WALD } bmd_limit_method;
 
+/* Rules that differ between BMDS versions (docs/fitting.md, "BMDS 2.x
+ * compatibility"):
+ *   BMDS3  BMDS 3 / pybmds / BMDExpress 3 (the default);
+ *   BMDS2  BMDS 2.x as BMDExpress 2 runs it: the exponential models' AIC
+ *          counts every parameter but one sitting on b = 0, c = 0 or d = 1
+ *          (d on its upper bound 18 is counted), and an unbounded BMDU is
+ *          reported as BMDS 2.x's stand-in value (1e10 Hill and Linear,
+ *          1e7 Power and Exp 2-5; limits_status keeps bit 16). */
+typedef enum bmd_compat { BMD_COMPAT_BMDS3 = 0, BMD_COMPAT_BMDS2 } bmd_compat;
+
 typedef enum bmd_fit_status {
   BMD_FIT_OK = 0,        /* optimiser converged (ftol/xtol reached) */
   BMD_FIT_MAXEVAL,       /* stopped at the evaluation limit; values kept */
@@ -102,6 +112,7 @@ typedef struct bmd_fit_options {
   int compute_limits;            /* 1 (default): BMDL and BMDU */
   bmd_limit_method limit_method; /* how: profile (default) or Wald */
   int count_all_bounded;         /* 1: AIC counts parameters on a bound too */
+  bmd_compat compat;             /* default BMDS3 */
 } bmd_fit_options;
 
 bmd_fit_options bmd_fit_options_default(void);
