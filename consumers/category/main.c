@@ -31,8 +31,6 @@
 #include "bs/steps.h"
 #include "inputs.h"
 
-static const char *const type_names[] = {"none", "gene", "defined", "gmt"};
-
 /* What the category result's natural key hashes (new reference). */
 static json_t *result_key(const json_t *settings, const json_t *annotation) {
   return json_pack("{s:O, s:O, s:O, s:O}", "category", json_object_get(settings, "category"),
@@ -81,7 +79,14 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   if (st != BS_OK)
     goto done;
 
-  const char *type = type_names[ev.s.category_type];
+  /* the settings' own name of the type (category.type: none .. pathway) */
+  const char *type =
+      json_string_value(json_object_get(json_object_get(ev.settings, "category"), "type"));
+  if (!type) {
+    snprintf(errstr, errstr_size, "settings: category.type is missing");
+    st = BS_ERR_PERMANENT;
+    goto done;
+  }
   int64_t cat_id = 0;
   if (!(key = result_key(ev.settings, ev.annotation))) {
     snprintf(errstr, errstr_size, "out of memory");
