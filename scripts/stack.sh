@@ -8,6 +8,13 @@
 #   scripts/stack.sh status  say what runs; exit 1 if something is down
 #   scripts/stack.sh env     print the settings as `export` lines
 #   scripts/stack.sh reset   down, then delete all stack data
+#   scripts/stack.sh rotate-kafka PRINCIPAL
+#                            a new Kafka password for PRINCIPAL (e.g.
+#                            bmdstream-bmd): its credentials file, the
+#                            broker's PLAIN user and its SCRAM credential;
+#                            Kafka is restarted (PLAIN users live in the
+#                            broker's JAAS configuration); restart that
+#                            principal's programs afterwards
 #
 # Services: Apache Kafka 4.1 (single-node KRaft, broker+controller in one
 # JVM, from the Maven jars), PostgreSQL 15 (initdb/pg_ctl), S3Proxy
@@ -286,6 +293,36 @@ kafka_answers() {
     kcat -F "$KCRED/bmdstream-admin.properties" -L -b "127.0.0.1:$KAFKA_PORT" -m 2 >/dev/null 2>&1
 }
 
+kafka_java_tool() { # class args...: one of Kafka's Java tools, as the admin
+  local class=$1
+  shift
+  java -Xmx256m -Dlog4j2.configurationFile="$ST/kafka/tools-log4j2.properties" \
+    -cp "$BS_JARS/kafka/*" "$class" --bootstrap-server "127.0.0.1:$KAFKA_PORT" \
+    --command-config "$KCRED/bmdstream-admin.java.properties" "$@"
+}
+
+rotate_kafka() {
+  local p=${1:-}
+  case " $KAFKA_PRINCIPALS " in
+  *" $p "*) [ -n "$p" ] || die "usage: $0 rotate-kafka PRINCIPAL" ;;
+  *) die "rotate-kafka: '$p' is not one of: $KAFKA_PRINCIPALS" ;;
+  esac
+  pid_alive "$ST/kafka/kafka.pid" || die "rotate-kafka: Kafka is not running"
+  rm -f "$ST/secrets/kafka-$p"
+  local pw
+  pw=$(secret "kafka-$p")
+  # The SCRAM credential first (online), while the admin's password holds.
+  if [ "$p" != bmdstream-admin ]; then
+    kafka_java_tool kafka.admin.ConfigCommand --alter --entity-type users --entity-name "$p" \
+      --add-config "SCRAM-SHA-512=[password=$pw]" >"$ST/kafka/rotate.log" 2>&1 ||
+      die "rotate-kafka: the SCRAM credential was not changed; see $ST/kafka/rotate.log"
+  fi
+  stop_pidfile Kafka "$ST/kafka/kafka.pid"
+  kafka_up
+  wait_until Kafka "$UP_TIMEOUT" "$ST/kafka/kafka.pid" kafka_answers
+  say "stack: $p has a new Kafka password ($KCRED/$p.properties); restart its programs"
+}
+
 # ---- S3Proxy -------------------------------------------------------------
 
 s3_up() {
@@ -381,13 +418,14 @@ up) up ;;
 down) down ;;
 status) status ;;
 env) print_env ;;
+rotate-kafka) rotate_kafka "${2:-}" ;;
 reset)
   down
   [ -L "$ST/pg" ] && rm -rf "$(readlink "$ST/pg")"
   rm -rf "$ST"
   ;;
 *)
-  say "usage: $0 up|down|status|env|reset"
+  say "usage: $0 up|down|status|env|reset|rotate-kafka PRINCIPAL"
   exit 2
   ;;
 esac
