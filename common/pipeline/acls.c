@@ -71,7 +71,8 @@ static void operator(acl_list *l) {
   static const rd_kafka_AclOperation_t on_topics[] = {RD_KAFKA_ACL_OPERATION_CREATE,
                                                       RD_KAFKA_ACL_OPERATION_DESCRIBE,
                                                       RD_KAFKA_ACL_OPERATION_DESCRIBE_CONFIGS};
-  add(l, who, RD_KAFKA_RESOURCE_BROKER, NULL, RD_KAFKA_ACL_OPERATION_DESCRIBE);
+  /* No DESCRIBE on the cluster: without it ListGroups answers only the
+   * groups below, so `bmdstream lag` sees its deployment's groups. */
   for (int t = 0; t < BS_TOPIC_COUNT; t++)
     for (size_t k = 0; k < sizeof(on_topics) / sizeof(on_topics[0]); k++)
       topic(l, who, (bs_topic)t, on_topics[k]);

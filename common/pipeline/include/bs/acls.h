@@ -8,7 +8,7 @@
  *                         job-events and dead-letter
  *   bmdstream-tracker     read job-events and every stage's output, its
  *                         group; write dead-letter
- *   bmdstream-operator    describe the cluster; create and describe (and
+ *   bmdstream-operator    create and describe (and
  *                         the configs of) every topic; read dead-letter;
  *                         describe the four consumer groups (`bmdstream
  *                         topics`, `lag`, the runbook's dead-letter look)
