@@ -2,6 +2,7 @@
 # bmdstream-entrypoint - what a bmdstream container runs. The steps are the
 # ones scripts/demo.sh runs against the local stack:
 #   migrate            bmdstream migrate (safe twice and concurrently)
+#   acl                bmdstream acl (apply: the programs' Kafka permissions)
 #   topics             bmdstream topics (idempotent)
 #   tracker|prefilter|bmd|category
 #                      the consumer bmdstream-<stage>, after migrate has run
@@ -14,9 +15,9 @@ migrate)
   shift
   exec bmdstream migrate --sql-dir "${BMDSTREAM_SQL_DIR:-/usr/share/bmdstream/sql}" "$@"
   ;;
-topics)
+acl | topics)
   shift
-  exec bmdstream topics "$@"
+  exec bmdstream "$cmd" "$@"
   ;;
 tracker | prefilter | bmd | category)
   shift
@@ -27,7 +28,7 @@ bmdstream)
   exec bmdstream "$@"
   ;;
 help | --help | -h)
-  echo "usage: migrate | topics | tracker | prefilter | bmd | category | bmdstream ARGS..."
+  echo "usage: migrate | acl | topics | tracker | prefilter | bmd | category | bmdstream ARGS..."
   ;;
 *)
   echo "bmdstream-entrypoint: unknown command '$cmd'" >&2

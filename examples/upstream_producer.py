@@ -115,12 +115,36 @@ def wait(args, conf, job_id):
         consumer.close()
 
 
+def properties(path):
+    """librdkafka properties from a file of "name=value" lines ('#' comments),
+    the format kcat -F and bmdstream's kafka_credentials read."""
+    if not path:
+        return {}
+    props = {}
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if "=" not in line:
+                sys.exit(f"upstream_producer: {path}:{n}: expected 'property=value'")
+            name, value = line.split("=", 1)
+            props[name.strip()] = value.strip()
+    return props
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bootstrap", required=True, help="Kafka bootstrap servers")
     ap.add_argument("--topic-prefix", default="", help="the deployment's topic prefix")
     ap.add_argument("-X", dest="kafka", action="append", default=[], metavar="PROP=VALUE",
                     help="a librdkafka property, e.g. security.protocol=SASL_SSL")
+    ap.add_argument("--kafka-config", metavar="FILE",
+                    help="librdkafka properties (as kcat -F reads them), e.g. the SASL "
+                    "credentials of the principal allowed to write experiment-imported")
+    ap.add_argument("--follow-kafka-config", metavar="FILE",
+                    help="the properties --wait reads job-events with (default: "
+                    "--kafka-config); the importing principal may not read job-events")
     ap.add_argument("--user", required=True)
     ap.add_argument("--project", type=int, required=True)
     matrix = ap.add_mutually_exclusive_group(required=True)
@@ -135,15 +159,16 @@ def main():
                     help="follow the job until it ends (0: do not)")
     ap.add_argument("analysis", nargs="*", help="bmdstream analysis flags, after --")
     args = ap.parse_args()
-    conf = {"bootstrap.servers": args.bootstrap}
+    conf = {"bootstrap.servers": args.bootstrap, **properties(args.kafka_config)}
     conf.update(kv.split("=", 1) for kv in args.kafka)
+    follow = dict(conf, **properties(args.follow_kafka_config))
 
     data = register(args)
     job_id = str(uuid.uuid4())
     data = {"job_id": job_id, **data}
     publish(args, conf, envelope(data))
     print(job_id, flush=True)
-    return wait(args, conf, job_id) if args.wait > 0 else 0
+    return wait(args, follow, job_id) if args.wait > 0 else 0
 
 
 if __name__ == "__main__":

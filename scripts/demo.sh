@@ -19,11 +19,12 @@ eval "$settings"
 
 say "== migrations"
 "$bin/bmdstream" migrate
-say "== topics"
+say "== Kafka permissions of each program (as bmdstream-admin), then the topics (as bmdstream-operator)"
+"$bin/bmdstream" acl apply
 "$bin/bmdstream" topics
 
 say "== Kafka answers: topics in the cluster metadata"
-kcat -L -b "$BMDSTREAM_KAFKA_BOOTSTRAP" -m 5 | grep -E '^  topic "' | grep -v '__consumer_offsets' >&2
+kcat -F "$BMDSTREAM_KAFKA_CREDENTIALS/bmdstream-operator.properties" -L -b "$BMDSTREAM_KAFKA_BOOTSTRAP" -m 5 | grep -E '^  topic "' | grep -v '__consumer_offsets' >&2
 say "== PostgreSQL answers: the tables"
 psql "$BMDSTREAM_DATABASE_URL" -qAtc \
   "SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public'" >&2

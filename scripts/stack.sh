@@ -8,6 +8,13 @@
 #   scripts/stack.sh status  say what runs; exit 1 if something is down
 #   scripts/stack.sh env     print the settings as `export` lines
 #   scripts/stack.sh reset   down, then delete all stack data
+#   scripts/stack.sh rotate-kafka PRINCIPAL
+#                            a new Kafka password for PRINCIPAL (e.g.
+#                            bmdstream-bmd): its credentials file, the
+#                            broker's PLAIN user and its SCRAM credential;
+#                            Kafka is restarted (PLAIN users live in the
+#                            broker's JAAS configuration); restart that
+#                            principal's programs afterwards
 #
 # Services: Apache Kafka 4.1 (single-node KRaft, broker+controller in one
 # JVM, from the Maven jars), PostgreSQL 15 (initdb/pg_ctl), S3Proxy
@@ -69,6 +76,7 @@ print_env() {
   pgpass=$(secret pg)
   cat <<ENV
 export BMDSTREAM_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
+export BMDSTREAM_KAFKA_CREDENTIALS=$KCRED
 export BMDSTREAM_DATABASE_URL=postgresql://bmdstream:$pgpass@127.0.0.1:$PG_PORT/bmdstream
 export BMDSTREAM_OBJECT_STORE=s3
 export BMDSTREAM_S3_ENDPOINT=http://127.0.0.1:$S3_PORT
@@ -146,17 +154,80 @@ pg_down() {
 
 # ---- Kafka ---------------------------------------------------------------
 
+# Every client authenticates as its own principal (SASL on the client
+# listener), and the broker's StandardAuthorizer allows each only what
+# `bmdstream acl apply` grants it (docs/security.md). The mechanism is
+# SASL/PLAIN: SCRAM-SHA-512 is enabled too and each principal has SCRAM
+# credentials, but Debian 12's librdkafka 2.0.2 cannot use SCRAM against
+# Kafka 4 (it repeats the client nonce, which Kafka 4 checks strictly;
+# fixed in librdkafka 2.6.1, confluentinc/librdkafka#4895), so our C
+# programs and kcat use PLAIN; Kafka's Java tools use SCRAM. PLAIN sends the
+# password inside the connection: on 127.0.0.1 here, under TLS (SASL_SSL)
+# anywhere else. The controller listener uses PLAIN with a user known only
+# to this JVM (KRaft keeps SCRAM credentials in the metadata the controller
+# serves).
+KAFKA_PRINCIPALS="bmdstream-admin bmdstream-operator bmdstream-import bmdstream-prefilter bmdstream-bmd bmdstream-category bmdstream-tracker"
+KCRED=$ST/kafka/credentials
+
+kafka_credentials() { # one librdkafka properties file per principal, mode 0600
+  mkdir -p "$KCRED"
+  chmod 700 "$KCRED"
+  local p
+  for p in $KAFKA_PRINCIPALS; do
+    (
+      umask 077
+      cat >"$KCRED/$p.properties" <<PROPS
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=PLAIN
+sasl.username=$p
+sasl.password=$(secret "kafka-$p")
+PROPS
+    )
+  done
+  # The same admin identity for Kafka's Java tools (--command-config).
+  (
+    umask 077
+    cat >"$KCRED/bmdstream-admin.java.properties" <<PROPS
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="bmdstream-admin" password="$(secret kafka-bmdstream-admin)";
+PROPS
+  )
+}
+
+plain_users() { # the PLAIN user database of the client listener (JAAS options)
+  local p
+  for p in $KAFKA_PRINCIPALS; do
+    printf ' user_%s="%s"' "$p" "$(secret "kafka-$p")"
+  done
+}
+
 kafka_config() {
   mkdir -p "$ST/kafka/data"
-  cat >"$ST/kafka/server.properties" <<PROPS
+  local ctl admin
+  ctl=$(secret kafka-controller)
+  admin=$(secret kafka-bmdstream-admin)
+  (
+    umask 077
+    cat >"$ST/kafka/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CTRL_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CTRL_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CTRL_PORT
-inter.broker.listener.name=PLAINTEXT
+listeners=CLIENTS://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CTRL_PORT
+advertised.listeners=CLIENTS://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CTRL_PORT
+inter.broker.listener.name=CLIENTS
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENTS:SASL_PLAINTEXT
+listener.name.clients.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=PLAIN
+listener.name.clients.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="bmdstream-admin" password="$admin"$(plain_users);
+listener.name.clients.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="controller" password="$ctl" user_controller="$ctl";
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:bmdstream-admin;User:controller
+allow.everyone.if.no.acl.found=false
 log.dirs=$ST/kafka/data
 num.partitions=3
 offsets.topic.replication.factor=1
@@ -171,6 +242,7 @@ auto.create.topics.enable=false
 num.network.threads=2
 num.io.threads=2
 PROPS
+  )
   cat >"$ST/kafka/log4j2.properties" <<'PROPS'
 status = warn
 appender.out.type = Console
@@ -189,13 +261,24 @@ PROPS
 kafka_up() {
   pid_alive "$ST/kafka/kafka.pid" && return 0
   [ -d "$BS_JARS/kafka" ] || die "Kafka jars missing; run scripts/setup.sh"
+  # A data directory formatted before authentication (no credentials kept)
+  # has no SCRAM users: it is formatted again (the stack's data is disposable).
+  if [ -d "$ST/kafka/data" ] && ! [ -d "$KCRED" ]; then
+    say "stack: Kafka data predates authentication; formatting it again"
+    rm -rf "$ST/kafka/data"
+  fi
   kafka_config
-  local cp="$BS_JARS/kafka/*"
+  kafka_credentials
+  local cp="$BS_JARS/kafka/*" p scram=()
   if ! [ -f "$ST/kafka/cluster.id" ]; then
     java -Xmx256m -cp "$cp" kafka.tools.StorageTool random-uuid >"$ST/kafka/cluster.id" 2>/dev/null
   fi
+  # The principals' SCRAM credentials are written with the first metadata.
+  for p in $KAFKA_PRINCIPALS; do
+    scram+=(--add-scram "SCRAM-SHA-512=[name=$p,password=$(secret "kafka-$p")]")
+  done
   java -Xmx256m -Dlog4j2.configurationFile="$ST/kafka/tools-log4j2.properties" -cp "$cp" \
-    kafka.tools.StorageTool format --standalone --ignore-formatted \
+    kafka.tools.StorageTool format --standalone --ignore-formatted "${scram[@]}" \
     -t "$(cat "$ST/kafka/cluster.id")" -c "$ST/kafka/server.properties" >"$ST/kafka/format.log" 2>&1 ||
     die "Kafka storage format failed; see $ST/kafka/format.log"
   nohup java -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
@@ -207,7 +290,37 @@ kafka_up() {
 
 kafka_answers() {
   grep -q 'Kafka Server started' "$ST/kafka/server.log" &&
-    kcat -L -b "127.0.0.1:$KAFKA_PORT" -m 2 >/dev/null 2>&1
+    kcat -F "$KCRED/bmdstream-admin.properties" -L -b "127.0.0.1:$KAFKA_PORT" -m 2 >/dev/null 2>&1
+}
+
+kafka_java_tool() { # class args...: one of Kafka's Java tools, as the admin
+  local class=$1
+  shift
+  java -Xmx256m -Dlog4j2.configurationFile="$ST/kafka/tools-log4j2.properties" \
+    -cp "$BS_JARS/kafka/*" "$class" --bootstrap-server "127.0.0.1:$KAFKA_PORT" \
+    --command-config "$KCRED/bmdstream-admin.java.properties" "$@"
+}
+
+rotate_kafka() {
+  local p=${1:-}
+  case " $KAFKA_PRINCIPALS " in
+  *" $p "*) [ -n "$p" ] || die "usage: $0 rotate-kafka PRINCIPAL" ;;
+  *) die "rotate-kafka: '$p' is not one of: $KAFKA_PRINCIPALS" ;;
+  esac
+  pid_alive "$ST/kafka/kafka.pid" || die "rotate-kafka: Kafka is not running"
+  rm -f "$ST/secrets/kafka-$p"
+  local pw
+  pw=$(secret "kafka-$p")
+  # The SCRAM credential first (online), while the admin's password holds.
+  if [ "$p" != bmdstream-admin ]; then
+    kafka_java_tool kafka.admin.ConfigCommand --alter --entity-type users --entity-name "$p" \
+      --add-config "SCRAM-SHA-512=[password=$pw]" >"$ST/kafka/rotate.log" 2>&1 ||
+      die "rotate-kafka: the SCRAM credential was not changed; see $ST/kafka/rotate.log"
+  fi
+  stop_pidfile Kafka "$ST/kafka/kafka.pid"
+  kafka_up
+  wait_until Kafka "$UP_TIMEOUT" "$ST/kafka/kafka.pid" kafka_answers
+  say "stack: $p has a new Kafka password ($KCRED/$p.properties); restart its programs"
 }
 
 # ---- S3Proxy -------------------------------------------------------------
@@ -305,13 +418,14 @@ up) up ;;
 down) down ;;
 status) status ;;
 env) print_env ;;
+rotate-kafka) rotate_kafka "${2:-}" ;;
 reset)
   down
   [ -L "$ST/pg" ] && rm -rf "$(readlink "$ST/pg")"
   rm -rf "$ST"
   ;;
 *)
-  say "usage: $0 up|down|status|env|reset"
+  say "usage: $0 up|down|status|env|reset|rotate-kafka PRINCIPAL"
   exit 2
   ;;
 esac

@@ -8,6 +8,8 @@
 const bs_config_param bs_config_service_params[] = {
     {"database_url", BS_CFG_STRING, "", "PostgreSQL conninfo or postgresql:// URL", 1},
     {"kafka_bootstrap", BS_CFG_STRING, "127.0.0.1:9092", "Kafka bootstrap servers", 0},
+    {"kafka_credentials", BS_CFG_STRING, "",
+     "Kafka credentials: a properties file, or a directory of <principal>.properties", 0},
     {"topic_prefix", BS_CFG_STRING, "", "prefix of every topic name, e.g. 'lab1.'", 0},
     {"object_store", BS_CFG_STRING, "s3", "'s3', or file:///dir for a local directory", 0},
     {"s3_endpoint", BS_CFG_STRING, "http://127.0.0.1:9000", "S3 endpoint (path-style)", 0},

@@ -1,6 +1,7 @@
 /*
- * bus_admin.c - topic creation through the Admin API (CreateTopics), with
- * TOPIC_ALREADY_EXISTS counted as success so it can run any number of times.
+ * bus_admin.c - an Admin API client (open, wait for the answer, close),
+ * and topic creation through it (CreateTopics), with TOPIC_ALREADY_EXISTS
+ * counted as success so it can run any number of times.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,27 +10,72 @@
 #include "bs/log.h"
 #include "bus_internal.h"
 
-bs_status bs_bus_create_topics(const bs_bus_options *opt, const char *const *names, size_t n,
-                               int partitions, int replication_factor, int timeout_ms, int *created,
-                               char *errstr, size_t errstr_size) {
-  bus_fatal fatal = {0};
-  rd_kafka_t *rk = NULL;
-  rd_kafka_NewTopic_t **topics = NULL;
-  rd_kafka_AdminOptions_t *aopts = NULL;
-  rd_kafka_queue_t *queue = NULL;
-  rd_kafka_event_t *ev = NULL;
-  bs_status st = BS_ERR_PERMANENT;
+bs_status bus_admin_open(const bs_bus_options *opt, rd_kafka_admin_op_t op, int timeout_ms,
+                         bus_admin *a, char *errstr, size_t errstr_size) {
   char why[512];
-  rd_kafka_conf_t *conf = bus_conf_new(opt, NULL, 0, NULL, 0, &fatal, errstr, errstr_size);
+  *a = (bus_admin){.timeout_ms = timeout_ms, .bootstrap = opt->bootstrap};
+  rd_kafka_conf_t *conf = bus_conf_new(opt, NULL, 0, NULL, 0, &a->fatal, errstr, errstr_size);
   if (!conf)
     return BS_ERR_PERMANENT;
-  rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
-  if (!rk) {
+  a->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+  if (!a->rk) {
     rd_kafka_conf_destroy(conf);
     snprintf(errstr, errstr_size, "kafka admin: %s", why);
     return BS_ERR_PERMANENT;
   }
-  topics = calloc(n ? n : 1, sizeof(*topics));
+  a->aopts = rd_kafka_AdminOptions_new(a->rk, op);
+  if (!a->aopts ||
+      rd_kafka_AdminOptions_set_request_timeout(a->aopts, timeout_ms, why, sizeof(why)) ||
+      (op == RD_KAFKA_ADMIN_OP_CREATETOPICS &&
+       rd_kafka_AdminOptions_set_operation_timeout(a->aopts, timeout_ms, why, sizeof(why)))) {
+    snprintf(errstr, errstr_size, "kafka admin: %s", a->aopts ? why : "out of memory");
+    bus_admin_close(a);
+    return BS_ERR_PERMANENT;
+  }
+  a->queue = rd_kafka_queue_new(a->rk);
+  return BS_OK;
+}
+
+bs_status bus_admin_wait(bus_admin *a, const char *what, rd_kafka_event_t **ev, char *errstr,
+                         size_t errstr_size) {
+  /* The request timeout bounds the answer; allow a margin for connecting. */
+  *ev = rd_kafka_queue_poll(a->queue, a->timeout_ms + 5000);
+  if (!*ev) {
+    snprintf(errstr, errstr_size, "kafka admin: no %s answer within %d ms from %s", what,
+             a->timeout_ms + 5000, a->bootstrap ? a->bootstrap : "?");
+    return BS_ERR_RETRIABLE;
+  }
+  rd_kafka_resp_err_t err = rd_kafka_event_error(*ev);
+  if (err) {
+    snprintf(errstr, errstr_size, "kafka %s: %s (%s)", what, rd_kafka_event_error_string(*ev),
+             rd_kafka_err2name(err));
+    return bs_bus_status(bs_bus_classify(err));
+  }
+  return BS_OK;
+}
+
+void bus_admin_close(bus_admin *a) {
+  if (a->queue)
+    rd_kafka_queue_destroy(a->queue);
+  if (a->aopts)
+    rd_kafka_AdminOptions_destroy(a->aopts);
+  if (a->rk)
+    rd_kafka_destroy(a->rk);
+  *a = (bus_admin){0};
+}
+
+bs_status bs_bus_create_topics(const bs_bus_options *opt, const char *const *names, size_t n,
+                               int partitions, int replication_factor, int timeout_ms, int *created,
+                               char *errstr, size_t errstr_size) {
+  bus_admin a;
+  rd_kafka_event_t *ev = NULL;
+  char why[512];
+  bs_status st =
+      bus_admin_open(opt, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms, &a, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  st = BS_ERR_PERMANENT;
+  rd_kafka_NewTopic_t **topics = calloc(n ? n : 1, sizeof(*topics));
   if (!topics) {
     snprintf(errstr, errstr_size, "kafka admin: out of memory");
     goto fail;
@@ -41,33 +87,13 @@ bs_status bs_bus_create_topics(const bs_bus_options *opt, const char *const *nam
       goto fail;
     }
   }
-  aopts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-  if (rd_kafka_AdminOptions_set_request_timeout(aopts, timeout_ms, why, sizeof(why)) ||
-      rd_kafka_AdminOptions_set_operation_timeout(aopts, timeout_ms, why, sizeof(why))) {
-    snprintf(errstr, errstr_size, "kafka admin: %s", why);
+  rd_kafka_CreateTopics(a.rk, topics, n, a.aopts, a.queue);
+  st = bus_admin_wait(&a, "CreateTopics", &ev, errstr, errstr_size);
+  if (st != BS_OK)
     goto fail;
-  }
-  queue = rd_kafka_queue_new(rk);
-  rd_kafka_CreateTopics(rk, topics, n, aopts, queue);
-  /* The request timeout bounds the answer; allow a margin for connecting. */
-  ev = rd_kafka_queue_poll(queue, timeout_ms + 5000);
-  if (!ev) {
-    snprintf(errstr, errstr_size, "kafka admin: no CreateTopics answer within %d ms from %s",
-             timeout_ms + 5000, opt->bootstrap ? opt->bootstrap : "?");
-    st = BS_ERR_RETRIABLE;
-    goto fail;
-  }
-  if (rd_kafka_event_error(ev)) {
-    rd_kafka_resp_err_t err = rd_kafka_event_error(ev);
-    snprintf(errstr, errstr_size, "kafka CreateTopics: %s (%s)", rd_kafka_event_error_string(ev),
-             rd_kafka_err2name(err));
-    st = bs_bus_status(bs_bus_classify(err));
-    goto fail;
-  }
   const rd_kafka_CreateTopics_result_t *res = rd_kafka_event_CreateTopics_result(ev);
   size_t nres = 0;
   const rd_kafka_topic_result_t **results = rd_kafka_CreateTopics_result_topics(res, &nres);
-  st = BS_OK;
   for (size_t i = 0; i < nres; i++) {
     const char *name = rd_kafka_topic_result_name(results[i]);
     rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
@@ -87,17 +113,13 @@ bs_status bs_bus_create_topics(const bs_bus_options *opt, const char *const *nam
 fail:
   if (ev)
     rd_kafka_event_destroy(ev);
-  if (queue)
-    rd_kafka_queue_destroy(queue);
-  if (aopts)
-    rd_kafka_AdminOptions_destroy(aopts);
   if (topics) {
     for (size_t i = 0; i < n; i++)
       if (topics[i])
         rd_kafka_NewTopic_destroy(topics[i]);
     free(topics);
   }
-  rd_kafka_destroy(rk);
+  bus_admin_close(&a);
   return st;
 }
 

@@ -12,21 +12,29 @@
 bs_status bs_bus_options_from_config(const bs_config *cfg, const char *client_id,
                                      const char *group_id, bs_bus_properties *props,
                                      bs_bus_options *opt, char *errstr, size_t errstr_size) {
+  props->n = 0;
+  /* The credentials file first, so that kafka.* settings override it. */
+  const char *credentials = bs_config_get(cfg, "kafka_credentials");
+  if (credentials && *credentials) {
+    bs_status st = bs_bus_load_credentials(credentials, bs_bus_principal(client_id), props, errstr,
+                                           errstr_size);
+    if (st != BS_OK)
+      return st;
+  }
   size_t n = bs_config_kafka_count(cfg);
-  if (n > BS_BUS_MAX_PROPERTIES) {
-    snprintf(errstr, errstr_size, "%zu kafka.* properties: at most %d are supported", n,
+  if (props->n + n > BS_BUS_MAX_PROPERTIES) {
+    snprintf(errstr, errstr_size, "%zu kafka.* properties: at most %d are supported", props->n + n,
              BS_BUS_MAX_PROPERTIES);
     return BS_ERR_PERMANENT;
   }
-  for (size_t i = 0; i < n; i++)
-    bs_config_kafka_get(cfg, i, &props->items[i].key, &props->items[i].value);
-  props->n = n;
+  for (size_t i = 0; i < n; i++, props->n++)
+    bs_config_kafka_get(cfg, i, &props->items[props->n].key, &props->items[props->n].value);
   *opt = (bs_bus_options){.bootstrap = bs_config_get(cfg, "kafka_bootstrap"),
                           .client_id = client_id,
                           .group_id = group_id,
                           .topic_prefix = bs_config_get(cfg, "topic_prefix"),
                           .properties = props->items,
-                          .nproperties = n};
+                          .nproperties = props->n};
   return BS_OK;
 }
 

@@ -33,4 +33,24 @@ void bus_errstr(char *errstr, size_t errstr_size, const char *what, rd_kafka_res
 /* Runs rd_kafka_fatal_error into f when err is __FATAL. */
 void bus_check_fatal(rd_kafka_t *rk, rd_kafka_resp_err_t err, bus_fatal *f);
 
+/* An Admin API client: a producer handle, the request's options (request
+ * timeout; for CreateTopics the operation timeout too) and its queue. */
+typedef struct bus_admin {
+  rd_kafka_t *rk;
+  rd_kafka_AdminOptions_t *aopts;
+  rd_kafka_queue_t *queue;
+  bus_fatal fatal;
+  int timeout_ms;
+  const char *bootstrap;
+} bus_admin;
+
+bs_status bus_admin_open(const bs_bus_options *opt, rd_kafka_admin_op_t op, int timeout_ms,
+                         bus_admin *a, char *errstr, size_t errstr_size);
+/* Waits for the request's answer (the request timeout plus 5 s) into *ev,
+ * which the caller destroys; an error of the whole request is named with
+ * what ("CreateTopics"). */
+bs_status bus_admin_wait(bus_admin *a, const char *what, rd_kafka_event_t **ev, char *errstr,
+                         size_t errstr_size);
+void bus_admin_close(bus_admin *a);
+
 #endif

@@ -10,6 +10,7 @@ int bs_cmd_categories(int argc, char **argv);
 int bs_cmd_fit(int argc, char **argv);
 int bs_cmd_migrate(int argc, char **argv);
 int bs_cmd_topics(int argc, char **argv);
+int bs_cmd_acl(int argc, char **argv);
 int bs_cmd_user(int argc, char **argv);
 int bs_cmd_project(int argc, char **argv);
 int bs_cmd_lag(int argc, char **argv);

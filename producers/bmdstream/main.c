@@ -23,6 +23,7 @@ static const bs_command commands[] = {
     {"fit", bs_cmd_fit, "fit dose-response models to one dataset, print JSON"},
     {"migrate", bs_cmd_migrate, "apply the SQL migrations to the database"},
     {"topics", bs_cmd_topics, "create the pipeline's Kafka topics"},
+    {"acl", bs_cmd_acl, "create (or print) the Kafka permissions of each program"},
     {"user", bs_cmd_user, "create a user (password on stdin) or check a password"},
     {"project", bs_cmd_project, "create or list a user's projects"},
     {"lag", bs_cmd_lag, "consumer-group lag per partition (exit 3 above --max-lag)"},

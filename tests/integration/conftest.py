@@ -12,6 +12,36 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 
+def kafka_credentials(principal):
+    """The stack's credentials file of a Kafka principal (scripts/stack.sh
+    writes one per principal under BMDSTREAM_KAFKA_CREDENTIALS), or None
+    when the stack runs without authentication."""
+    where = os.environ.get("BMDSTREAM_KAFKA_CREDENTIALS")
+    if not where:
+        return None
+    return os.path.join(where, f"{principal}.properties") if os.path.isdir(where) else where
+
+
+def java_auth():
+    """--command-config for Kafka's Java tools, as the admin principal."""
+    path = kafka_credentials("bmdstream-admin")
+    return ["--command-config", path.replace(".properties", ".java.properties")] if path else []
+
+
+def as_principal(env, principal):
+    """env with our programs' Kafka credentials those of principal (e.g. a
+    test running `bmdstream lag` on a group of its own, which only the
+    admin may describe)."""
+    path = kafka_credentials(principal)
+    return dict(env, BMDSTREAM_KAFKA_CREDENTIALS=path) if path else env
+
+
+# kcat, the independent client of the tests, acts as the admin principal
+# (a super user): it reads and writes any topic the tests look at.
+if kafka_credentials("bmdstream-admin"):
+    os.environ.setdefault("KCAT_CONFIG", kafka_credentials("bmdstream-admin"))
+
+
 def require(var):
     value = os.environ.get(var)
     if not value:

@@ -45,7 +45,7 @@ def consumer_group_command(bootstrap, groups):
     assert glob.glob(os.path.join(JARS, "*.jar")), "Kafka jars missing (scripts/setup.sh)"
     args = ["java", "-Xmx256m", "-cp", os.path.join(JARS, "*"),
             "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
-            "--bootstrap-server", bootstrap, "--describe"]
+            "--bootstrap-server", bootstrap, *java_auth(), "--describe"]
     for g in groups:
         args += ["--group", g]
     out = subprocess.run(args, capture_output=True, text=True, timeout=120)
@@ -73,7 +73,8 @@ class Deployment:
 
     def setup(self, partitions=3):
         assert s3(self.env, "PUT", "/" + self.bucket) == "200"
-        for args, stdin in [(["migrate"], ""), (["topics", "--partitions", str(partitions)], ""),
+        for args, stdin in [(["migrate"], ""), (["acl", "apply"], ""),
+                            (["topics", "--partitions", str(partitions)], ""),
                             (["user", "add", "--username", "ana", "--email", "ana@x"],
                              "password-ana\n")]:
             out = self.bm(*args, stdin=stdin)

@@ -6,7 +6,9 @@
  * committed offsets; a restarted consumer resumes right after the committed
  * offsets; committed equals the high watermark at the end (lag 0); a
  * dead-lettered message keeps its bytes and carries origin headers.
- * Topic names are unique per run and deleted afterwards.
+ * Topic names are unique per run and deleted afterwards. With
+ * BMDSTREAM_KAFKA_CREDENTIALS (the stack's), the clients authenticate as
+ * the admin principal (the topics and groups are this test's own).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,15 +37,30 @@ static char *topic(bs_topic t) {
   return names[t];
 }
 
+/* The admin's credentials (if any), then the consumers' session timeout. */
+static bs_bus_properties props;
+static size_t ncredentials;
+
 static bs_bus_options options(const char *group_id) {
-  static const bs_bus_property props[] = {{"kafka.session.timeout.ms", "10000"}};
   bs_bus_options o = {.bootstrap = bootstrap,
                       .client_id = "it-bus",
                       .group_id = group_id,
                       .topic_prefix = prefix,
-                      .properties = group_id ? props : NULL,
-                      .nproperties = group_id ? 1 : 0};
+                      .properties = props.items,
+                      .nproperties = group_id ? props.n : ncredentials};
   return o;
+}
+
+static void load_credentials(void) {
+  const char *where = getenv("BMDSTREAM_KAFKA_CREDENTIALS");
+  char err[512];
+  if (where && *where &&
+      bs_bus_load_credentials(where, "bmdstream-admin", &props, err, sizeof(err)) != BS_OK) {
+    fprintf(stderr, "test_bus_kafka: %s\n", err);
+    exit(1);
+  }
+  ncredentials = props.n;
+  props.items[props.n++] = (bs_bus_property){"session.timeout.ms", "10000"};
 }
 
 static void test_create_topics_twice(void **state) {
@@ -340,6 +357,8 @@ static int delete_topics(void **state) {
   char why[256];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, why, sizeof(why));
+  for (size_t i = 0; i < ncredentials; i++)
+    rd_kafka_conf_set(conf, props.items[i].key, props.items[i].value, why, sizeof(why));
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
   if (!rk)
     return 0;
@@ -359,6 +378,7 @@ static int delete_topics(void **state) {
 
 int main(void) {
   bootstrap = bs_test_env_or_exit("BMDSTREAM_KAFKA_BOOTSTRAP");
+  load_credentials();
   snprintf(prefix, sizeof(prefix), "it%d-%ld.", (int)getpid(), (long)time(NULL));
   snprintf(group, sizeof(group), "%sgroup", prefix);
   const struct CMUnitTest tests[] = {

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from conftest import kcat_produce
+from conftest import as_principal, java_auth, kcat_produce
 
 ROOT = os.environ["BS_SOURCE_DIR"]
 JARS = os.path.join(os.environ.get("BMDSTREAM_STATE_DIR", os.path.join(ROOT, ".state")),
@@ -25,7 +25,7 @@ def consumer_group_command(bootstrap, group):
     out = subprocess.run(
         ["java", "-Xmx256m", "-cp", os.path.join(JARS, "*"),
          "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
-         "--bootstrap-server", bootstrap, "--describe", "--group", group],
+         "--bootstrap-server", bootstrap, *java_auth(), "--describe", "--group", group],
         capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     rows = {}
@@ -37,10 +37,16 @@ def consumer_group_command(bootstrap, group):
     return rows
 
 
+# The groups and topics of these tests are the tests' own, outside any
+# deployment's ACLs: `bmdstream` acts as the admin principal here (the
+# deployment test at the end runs it as the operator).
+ADMIN = as_principal(os.environ, "bmdstream-admin")
+
+
 def ours(bmdstream, bootstrap, group, *extra):
     out = subprocess.run([bmdstream, "lag", "--group", group, "--json",
                           "--kafka-bootstrap", bootstrap, *extra],
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60, env=ADMIN)
     return out, (json.loads(out.stdout) if out.stdout.strip() else None)
 
 
@@ -54,7 +60,8 @@ def rows_of(report):
 def topic(bmdstream, kafka_bootstrap):
     prefix = f"lag{uuid.uuid4().hex[:8]}."
     made = subprocess.run([bmdstream, "topics", "--topic-prefix", prefix, "--partitions", "3",
-                           "--kafka-bootstrap", kafka_bootstrap], capture_output=True, text=True)
+                           "--kafka-bootstrap", kafka_bootstrap], capture_output=True, text=True,
+                          env=ADMIN)
     assert made.returncode == 0, made.stderr
     name = prefix + "job-events"
     for i in range(30):

@@ -128,6 +128,8 @@ def dep(bmdstream, fresh_database, kafka_bootstrap):
     d = Deployment(fresh_database(), kafka_bootstrap)
     assert s3(d.env, "PUT", "/" + d.bucket) == "200"
     assert d.bm("migrate").returncode == 0
+    acl = d.bm("acl", "apply")  # the admin grants each program its topics
+    assert acl.returncode == 0, acl.stderr
     made = d.bm("topics", "--partitions", "3")
     assert made.returncode == 0, made.stderr
     assert d.bm("user", "add", "--username", "ana", "--email", "ana@x",

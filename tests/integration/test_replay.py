@@ -4,23 +4,30 @@ offset, an offset, a time), and a time window re-published with its
 headers and origin."""
 import datetime
 import json
+import os
 import subprocess
 import time
 import uuid
 
 import pytest
 
-from conftest import kcat_consume, kcat_produce
+from conftest import as_principal, kcat_consume, kcat_produce
+
+# `bmdstream replay` acts as the admin principal (it resets groups and
+# re-publishes into any topic); the groups and topics here are the tests'
+# own, so `lag` and `topics` run as the admin too.
+ADMIN = as_principal(os.environ, "bmdstream-admin")
 
 
 def run(bmdstream, bootstrap, prefix, *args):
     return subprocess.run([bmdstream, "replay", *args, "--kafka-bootstrap", bootstrap,
-                           "--topic-prefix", prefix], capture_output=True, text=True, timeout=120)
+                           "--topic-prefix", prefix], capture_output=True, text=True, timeout=120,
+                          env=ADMIN)
 
 
 def lag(bmdstream, bootstrap, group):
     out = subprocess.run([bmdstream, "lag", "--group", group, "--json", "--kafka-bootstrap",
-                          bootstrap], capture_output=True, text=True, timeout=60)
+                          bootstrap], capture_output=True, text=True, timeout=60, env=ADMIN)
     assert out.returncode == 0, out.stderr
     (g,) = json.loads(out.stdout)["groups"]
     return g
@@ -30,7 +37,8 @@ def lag(bmdstream, bootstrap, group):
 def deployment(bmdstream, kafka_bootstrap):
     prefix = f"rp{uuid.uuid4().hex[:8]}."
     made = subprocess.run([bmdstream, "topics", "--topic-prefix", prefix, "--partitions", "2",
-                           "--kafka-bootstrap", kafka_bootstrap], capture_output=True, text=True)
+                           "--kafka-bootstrap", kafka_bootstrap], capture_output=True, text=True,
+                          env=ADMIN)
     assert made.returncode == 0, made.stderr
     return prefix
 
@@ -91,7 +99,7 @@ def test_reset_refused_while_the_group_is_live(bmdstream, kafka_bootstrap, deplo
         while time.time() < deadline:
             out = subprocess.run([bmdstream, "lag", "--group", group, "--json",
                                   "--kafka-bootstrap", kafka_bootstrap],
-                                 capture_output=True, text=True)
+                                 capture_output=True, text=True, env=ADMIN)
             if out.returncode == 0 and json.loads(out.stdout)["groups"][0]["members"] == 1:
                 break
             time.sleep(0.5)

@@ -9,6 +9,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -16,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import event, free_port, kcat_consume, psql
+from conftest import event, free_port, kafka_credentials, kcat_consume, psql
 from deploy import BIN, JARS, MATRICES, ROOT, STAGES, Deployment, s3
 
 RUNBOOK = os.path.join(ROOT, "docs", "runbook.md")
@@ -26,7 +27,8 @@ FAST = ["--models", "linear,power"]
 FENCE = re.compile(r"^```(?P<info>[^\n]*)\n(?P<body>.*?)^```[ \t]*$", re.M | re.S)
 # The blocks the test below runs; every unskipped block must be one.
 RUN = {"watch-lag", "scale-out", "add-partitions", "scale-in", "replay-experiment",
-       "reset-group", "dead-letters", "redrive", "rotate-database", "users", "migrate"}
+       "reset-group", "dead-letters", "redrive", "rotate-database", "users", "migrate",
+       "rotate-kafka"}
 
 
 def blocks():
@@ -254,6 +256,30 @@ def test_runbook_commands_work_as_written(fresh_database, kafka_bootstrap):
                     break
             d.env["BMDSTREAM_DATABASE_URL"] = d.url = old_url
         assert psql(old_url, "SELECT 1").strip() == "1"
+
+        # Rotating a Kafka password (last: it restarts the shared broker):
+        # the old password is refused, the new one works, and the stages,
+        # restarted, finish a job.
+        if kafka_credentials("bmdstream-tracker"):
+            creds = kafka_credentials("bmdstream-tracker")
+            old_creds = os.path.join(cwd, "tracker-old.properties")
+            shutil.copy(creds, old_creds)
+            out, _ = rb.sh("rotate-kafka", STACK=os.path.join(ROOT, "scripts", "stack.sh"),
+                           PRINCIPAL="bmdstream-tracker")
+            assert "bmdstream-tracker has a new Kafka password" in out
+            assert open(creds).read() != open(old_creds).read()
+            for path, ok in ((old_creds, False), (creds, True)):
+                meta = subprocess.run(["kcat", "-F", path, "-L", "-b", kafka_bootstrap, "-m", "10",
+                                       "-t", d.prefix + "job-events"],
+                                      capture_output=True, text=True, timeout=60)
+                assert (meta.returncode == 0) == ok, meta.stderr
+                assert ok or "Invalid username or password" in meta.stderr, meta.stderr
+            d.kill_all()
+            for s in STAGES:
+                d.start(s)
+            d.wait_healthy(STAGES)
+            job = d.import_matrix(MATRICES[0], *FAST)
+            assert d.wait_jobs([job])[job][0] == "COMPLETED"
         print(f"runbook: {len(RUN)} blocks run in {time.time() - t_start:.0f} s")
     finally:
         d.kill_all()

@@ -53,9 +53,9 @@ def tracker(bmdstream, fresh_database, kafka_bootstrap):
     url = fresh_database()
     prefix = f"t{uuid.uuid4().hex[:8]}."
     env = dict(os.environ, BMDSTREAM_DATABASE_URL=url, BMDSTREAM_TOPIC_PREFIX=prefix,
-               BMDSTREAM_GROUP_ID=prefix + "tracker",
                BMDSTREAM_KAFKA_BOOTSTRAP=kafka_bootstrap)
     assert run(bmdstream, "migrate", env=env).returncode == 0
+    assert run(bmdstream, "acl", "apply", env=env).returncode == 0
     made = run(bmdstream, "topics", "--partitions", "2", env=env)
     assert made.returncode == 0, made.stderr
     assert run(bmdstream, "user", "add", "--username", "ana", "--email", "ana@x", env=env,

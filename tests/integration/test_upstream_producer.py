@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import kcat_consume
+from conftest import kafka_credentials, kcat_consume
 from deploy import ANALYSIS, BIN, CATEGORY_MAP, MATRICES, PROBE_MAP, ROOT, STAGES, Deployment, s3
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
@@ -37,7 +37,14 @@ def dep(fresh_database, kafka_bootstrap):
 
 
 def example(d, *args, timeout=900):
+    # It publishes as the importer's principal and follows the job's events
+    # as the admin (the importer may only write experiment-imported).
+    auth = []
+    if kafka_credentials("bmdstream-import"):
+        auth = ["--kafka-config", kafka_credentials("bmdstream-import"),
+                "--follow-kafka-config", kafka_credentials("bmdstream-admin")]
     return d.run(sys.executable, EXAMPLE, "--bootstrap", d.bootstrap, "--topic-prefix", d.prefix,
+                 *auth,
                  "--import-bin", os.path.join(BIN, "bmdstream-import"), *args, timeout=timeout)
 
 

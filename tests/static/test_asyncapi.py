@@ -3,8 +3,8 @@
 which must also refuse broken copies of it; and true to the code: the
 topics of common/pipeline/topics.c, the payload of each its JSON Schema in
 schemas/, the dead-letter and replay headers the producers write, the
-consumer groups of the stage table, and no security scheme while the
-brokers listen PLAINTEXT without authentication."""
+consumer groups of the stage table, and the security schemes the brokers'
+SASL listeners take."""
 import os
 import re
 import shutil
@@ -150,12 +150,18 @@ def test_consumer_groups_are_the_stages(doc):
     assert groups == {f"bmdstream-{s}" for s in stages + ["tracker"]}
 
 
-def test_no_security_scheme_while_the_brokers_are_plaintext(doc):
-    assert "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT" in \
-        source("scripts/stack.sh")
-    assert "PLAINTEXT:PLAINTEXT" in source("docker/compose.yaml")
-    assert "securitySchemes" not in doc.get("components", {})
-    for server in doc["servers"].values():
+def test_security_schemes_are_the_brokers(doc):
+    """The servers name the SASL mechanisms the brokers' client listeners
+    take (scripts/stack.sh, docker/compose.yaml)."""
+    stack = source("scripts/stack.sh")
+    assert "listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENTS:SASL_PLAINTEXT" in stack
+    assert "listener.name.clients.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512" in stack
+    assert "KAFKA_LISTENER_NAME_CLIENTS_SASL_ENABLED_MECHANISMS: PLAIN" in \
+        source("docker/compose.yaml")
+    schemes = doc["components"]["securitySchemes"]
+    assert {k: v["type"] for k, v in schemes.items()} == {"saslPlain": "plain",
+                                                          "saslScram512": "scramSha512"}
+    for name, server in doc["servers"].items():
         assert server["protocol"] == "kafka"  # kafka-secure would be TLS
-        assert "security" not in server
-        assert "PLAINTEXT" in server["description"]
+        assert "SASL_PLAINTEXT" in server["description"]
+        assert server["security"][0]["$ref"] == "#/components/securitySchemes/saslPlain"

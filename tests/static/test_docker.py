@@ -52,9 +52,17 @@ def test_environment_names_real_settings(compose):
     usage = subprocess.run([os.path.join(BIN, "bmdstream"), "migrate", "--help"],
                            capture_output=True, text=True, check=True).stdout
     flags = set(re.findall(r"--([a-z0-9-]+)", usage))
-    env = compose["x-bmdstream-env"]
+    env = dict(compose["x-bmdstream-env"])
+    for svc in compose["services"].values():  # our programs' own, e.g. their principal
+        if svc.get("image") == "bmdstream:latest" and isinstance(svc.get("environment"), dict):
+            env.update(svc["environment"])
+    props = subprocess.run(["kcat", "-X", "list"], capture_output=True, text=True).stdout
     for var in env:
         assert var.startswith("BMDSTREAM_")
+        if var.startswith("BMDSTREAM_RDKAFKA_"):  # a librdkafka property, '_' as '.'
+            prop = var[len("BMDSTREAM_RDKAFKA_"):].lower().replace("_", ".")
+            assert re.search(rf"^{re.escape(prop)}\s", props, re.M), f"{var}: no {prop}"
+            continue
         flag = var[len("BMDSTREAM_"):].lower().replace("_", "-")
         assert flag in flags, f"{var} is not a setting"
 
@@ -75,7 +83,7 @@ def test_entrypoint_runs_the_stack_script_steps(tmp_path):
     env = dict(os.environ, PATH=BIN + ":" + os.environ["PATH"],
                BMDSTREAM_SQL_DIR=os.path.join(ROOT, "sql"))
     demo = open(os.path.join(ROOT, "scripts", "demo.sh")).read()
-    for step in ("migrate", "topics"):
+    for step in ("migrate", "acl", "topics"):
         assert f'"$bin/bmdstream" {step}' in demo  # what the stack script runs
         out = subprocess.run([entry, step, "--help"], env=env, capture_output=True, text=True)
         assert out.returncode == 0, out.stderr

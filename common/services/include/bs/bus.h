@@ -74,15 +74,40 @@ typedef struct bs_bus_options {
 /* The most kafka.* properties bs_bus_options_from_config passes on. */
 #define BS_BUS_MAX_PROPERTIES 64
 
+/* The largest Kafka credentials file read (bytes). */
+#define BS_BUS_CREDENTIALS_MAX 4096
+
 /* Storage for the properties bs_bus_options_from_config hands over: the
- * caller keeps it (usually on its stack) as long as it uses the options. */
+ * caller keeps it (usually on its stack) as long as it uses the options.
+ * text holds the strings of a credentials file's properties. */
 typedef struct bs_bus_properties {
   bs_bus_property items[BS_BUS_MAX_PROPERTIES];
   size_t n;
+  char text[BS_BUS_CREDENTIALS_MAX];
 } bs_bus_properties;
 
+/* The Kafka principal a client authenticates as (docs/security.md): the
+ * pipeline's programs each as themselves ("bmdstream-import",
+ * "bmdstream-prefilter", "bmdstream-bmd", "bmdstream-category",
+ * "bmdstream-tracker"), `bmdstream acl` and `bmdstream replay` (which
+ * resets groups and re-publishes into any topic) as "bmdstream-admin",
+ * every other `bmdstream` command (topics, lag) as "bmdstream-operator". */
+const char *bs_bus_principal(const char *client_id);
+
+/* Appends the librdkafka properties of a credentials file to *props: path
+ * is the file, or a directory holding "<principal>.properties". Lines are
+ * "property=value" (librdkafka names, e.g. sasl.username), '#' comments,
+ * as kcat -F reads them. A missing file, a malformed line, more than
+ * BS_BUS_CREDENTIALS_MAX bytes or BS_BUS_MAX_PROPERTIES properties is
+ * BS_ERR_PERMANENT with the file and line named; values are never put in
+ * errstr or the log. */
+bs_status bs_bus_load_credentials(const char *path, const char *principal, bs_bus_properties *props,
+                                  char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
 /* Fills *opt from the shared settings of cfg (kafka_bootstrap,
- * topic_prefix and the kafka.* properties; bs/config.h) with client_id and
+ * topic_prefix, the credentials file of kafka_credentials for the client's
+ * principal, then the kafka.* properties, which win; bs/config.h) with client_id and
  * group_id as given (NULL allowed). The properties are listed in *props and
  * opt->properties points there; every string stays borrowed from cfg or
  * the arguments. A caller may change fields of *opt afterwards (e.g. a
@@ -216,5 +241,24 @@ bs_status bs_bus_create_pipeline_topics(const bs_bus_options *opt, int partition
                                         int replication_factor, int timeout_ms,
                                         int created[BS_TOPIC_COUNT], char *errstr,
                                         size_t errstr_size) __attribute__((warn_unused_result));
+
+/* ---- ACLs (Admin API) ---------------------------------------------------- */
+
+/* One permission: principal ("User:bmdstream-bmd") may do operation on the
+ * resource (a topic, a group, or the cluster "kafka-cluster") of that
+ * literal name, from any host. */
+typedef struct bs_bus_acl {
+  rd_kafka_ResourceType_t resource; /* RD_KAFKA_RESOURCE_TOPIC, _GROUP or _BROKER */
+  char name[256];
+  char principal[128];
+  rd_kafka_AclOperation_t operation;
+} bs_bus_acl;
+
+/* Creates the ALLOW bindings with CreateAcls (existing ones are kept, so
+ * it can run any number of times); needs a principal allowed to alter the
+ * cluster's ACLs. The first refused binding is named in errstr. */
+bs_status bs_bus_create_acls(const bs_bus_options *opt, const bs_bus_acl *acls, size_t n,
+                             int timeout_ms, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 #endif
