@@ -123,6 +123,24 @@ bs_status bs_signer_open_user(bs_db *db, const char *path, bs_signer **out, int6
   return BS_OK;
 }
 
+bs_status bs_signer_from_pem(const char *private_pem, bs_signer **out, char *errstr,
+                             size_t errstr_size) {
+  bs_signer *s = calloc(1, sizeof(*s));
+  BIO *bio = s ? BIO_new_mem_buf(private_pem, -1) : NULL;
+  *out = NULL;
+  if (bio)
+    s->pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+  BIO_free(bio);
+  if (!s || !s->pkey || EVP_PKEY_get_id(s->pkey) != EVP_PKEY_ED25519 ||
+      key_id_of(s->pkey, s->key_id) != 0) {
+    snprintf(errstr, errstr_size, "not a PEM Ed25519 private key");
+    bs_signer_destroy(s);
+    return BS_ERR_PERMANENT;
+  }
+  *out = s;
+  return BS_OK;
+}
+
 void bs_signer_destroy(bs_signer *signer) {
   if (!signer)
     return;
@@ -130,7 +148,9 @@ void bs_signer_destroy(bs_signer *signer) {
   free(signer);
 }
 
-const char *bs_signer_key_id(const bs_signer *signer) { return signer->key_id; }
+const char *bs_signer_key_id(const bs_signer *signer) {
+  return signer->key_id;
+}
 
 bs_status bs_signer_sign(const bs_signer *signer, json_t *envelope, char *errstr,
                          size_t errstr_size) {
@@ -196,8 +216,7 @@ static char *pem_text(EVP_PKEY *pkey, int private) {
   return text;
 }
 
-int bs_signature_generate(char **private_pem, char **public_pem, char *errstr,
-                          size_t errstr_size) {
+int bs_signature_generate(char **private_pem, char **public_pem, char *errstr, size_t errstr_size) {
   EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
   *private_pem = pkey ? pem_text(pkey, 1) : NULL;
   *public_pem = pkey ? pem_text(pkey, 0) : NULL;

@@ -53,9 +53,9 @@ static int one(const char *line, size_t len, const bs_signer *signer, char *errs
 
 int bs_cmd_event(int argc, char **argv) {
   int rc = 1;
-  bs_config *cfg = bs_cli_config("event", "canonical|sign [options]  (JSON lines on stdin)",
-                                 event_params, sizeof(event_params) / sizeof(event_params[0]),
-                                 &argc, argv, &rc);
+  bs_config *cfg =
+      bs_cli_config("event", "canonical|sign [options]  (JSON lines on stdin)", event_params,
+                    sizeof(event_params) / sizeof(event_params[0]), &argc, argv, &rc);
   if (!cfg)
     return rc;
   const char *action = argc == 2 ? argv[1] : "";

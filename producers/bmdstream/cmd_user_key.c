@@ -127,8 +127,7 @@ int bs_cmd_user_key(int argc, char **argv) {
   if (add && (!(pem = read_pem(bs_config_get(cfg, "public_key"))) ||
               bs_signature_key_id(pem, key_id, errstr, sizeof(errstr)) != 0)) {
     if (pem)
-      fprintf(stderr, "bmdstream user key add: %s: %s\n", bs_config_get(cfg, "public_key"),
-              errstr);
+      fprintf(stderr, "bmdstream user key add: %s: %s\n", bs_config_get(cfg, "public_key"), errstr);
     goto done;
   }
   rc = 1;

@@ -176,3 +176,18 @@ def test_group_readable_key_is_refused(tmp_path):
     out = subprocess.run([str(BIN / "bmdstream"), "event", "sign", "--signing-key", str(path)],
                          input=b"{}\n", capture_output=True, timeout=60)
     assert out.returncode == 2 and b"readable by group or others" in out.stderr, out.stderr
+
+
+def test_published_examples_verify():
+    """schemas/examples/experiment-imported.json and `bmdstream topics
+    --print-example experiment-imported` are signed with RFC 8032 §7.1
+    TEST 1's key; its public key d75a9801...511a verifies both."""
+    pub = Ed25519PublicKey.from_public_bytes(bytes.fromhex(
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"))
+    printed = subprocess.run([str(BIN / "bmdstream"), "topics", "--print-example",
+                              "experiment-imported"], capture_output=True, timeout=60, check=True)
+    for text in ((SRC / "schemas" / "examples" / "experiment-imported.json").read_text(),
+                 printed.stdout.decode()):
+        ev = json.loads(text)
+        assert ev.pop("bskeyid") == "21fe31dfa154a261626bf854046fd227"
+        pub.verify(base64.b64decode(ev.pop("bssignature")), rfc8785.dumps(ev))

@@ -45,6 +45,9 @@ bs_status bs_signer_new(const char *path, bs_signer **out, char *errstr, size_t 
  * key id, when the key is not registered or is revoked. */
 bs_status bs_signer_open_user(bs_db *db, const char *path, bs_signer **out, int64_t *user_id,
                               char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+/* A signer from PEM text (e.g. the published example key); no file. */
+bs_status bs_signer_from_pem(const char *private_pem, bs_signer **out, char *errstr,
+                             size_t errstr_size) __attribute__((warn_unused_result));
 /* Safe on NULL; wipes the key. */
 void bs_signer_destroy(bs_signer *signer);
 /* The key id of the signer's public key (borrowed). */
