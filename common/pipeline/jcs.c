@@ -33,7 +33,9 @@ static void put(jcs_buf *b, const char *s, size_t n) {
   b->text[b->len] = '\0';
 }
 
-static void puts_(jcs_buf *b, const char *s) { put(b, s, strlen(s)); }
+static void puts_(jcs_buf *b, const char *s) {
+  put(b, s, strlen(s));
+}
 
 /* ---- numbers -------------------------------------------------------------- */
 
