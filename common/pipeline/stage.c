@@ -319,7 +319,7 @@ static void handle_message(bs_stage *s, rd_kafka_message_t *msg) {
       return;
     }
     bs_warn("transient failure, retrying in %lld s: %s", backoff / 1000, errstr);
-    if (s->def->report_jobs) {
+    if (s->def->report_jobs && !s->unproven) {
       char msgtext[2300];
       snprintf(msgtext, sizeof(msgtext), "waiting to retry in %lld s: %s", backoff / 1000, errstr);
       bs_envelope env;
