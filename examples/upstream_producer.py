@@ -14,39 +14,51 @@ without a job id. The example then:
   1. gives the analysis a job id of its own (a UUID); the first stage and
      the job tracker create the job (QUEUED) when they see the event;
   2. wraps the data in a CloudEvents 1.0 envelope (structured JSON mode, no
-     Kafka headers) and produces it to `<prefix>experiment-imported` with
-     the experiment id as the key, idempotently, waiting for the broker's
-     acknowledgement;
+     Kafka headers), signs it with the user's Ed25519 key (RFC 8785 canonical
+     form of the envelope, attributes `bskeyid` and `bssignature`;
+     docs/security.md: the first stage refuses an unsigned event) and
+     produces it to `<prefix>experiment-imported` with the experiment id as
+     the key, idempotently, waiting for the broker's acknowledgement;
   3. prints the job id; with --wait, follows the job on `job-events` until a
      COMPLETED (exit 0) or FAILED (exit 1) event for it.
 
     python3 examples/upstream_producer.py --bootstrap 127.0.0.1:9092 \\
-        --user ana --project 7 --matrix-key "projects/7/uploads/example data 1.txt" \\
+        --key ana.key --project 7 --matrix-key "projects/7/uploads/example data 1.txt" \\
         --probe-map probe_map.txt --category-map category_map.txt --wait 900 \\
         -- --prefilter anova --p-cutoff 0.05
 
-`bmdstream-import` reads the database and object store settings from the
-environment (BMDSTREAM_DATABASE_URL, BMDSTREAM_S3_*; README.md,
-"Configuration"). Arguments after `--` are bmdstream's analysis flags
-(`bmdstream settings --help`).
+The key is the user's private key file (`bmdstream user key generate`, its
+public half registered with `bmdstream user key add`); --key, else
+BMDSTREAM_SIGNING_KEY. `bmdstream-import` proves the user with the same key
+and reads the database and object store settings from the environment
+(BMDSTREAM_DATABASE_URL, BMDSTREAM_S3_*; README.md, "Configuration").
+Arguments after `--` are bmdstream's analysis flags (`bmdstream settings
+--help`). Needs the PyPI packages confluent-kafka, cryptography, rfc8785.
 """
 import argparse
+import base64
 import datetime
+import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
 import uuid
 
+import rfc8785
 from confluent_kafka import Consumer, KafkaException, Producer
+from cryptography.hazmat.primitives import serialization
 
 SOURCE = "/lab/upstream-producer"  # CloudEvents source: names this producer
 
 
 def register(args):
     """Stores the experiment with bmdstream-import; the event's data."""
-    cmd = [args.import_bin, "--register-only", "--user", args.user,
+    cmd = [args.import_bin, "--register-only", "--key", args.key,
            "--project", str(args.project)]
+    if args.user:
+        cmd += ["--user", args.user]
     cmd += ["--matrix", args.matrix] if args.matrix else ["--matrix-key", args.matrix_key]
     for flag, value in (("--probe-map", args.probe_map), ("--category-map", args.category_map),
                         ("--gmt", args.gmt)):
@@ -71,6 +83,19 @@ def envelope(data):
         "datacontenttype": "application/json",
         "data": data,
     }
+
+
+def sign(event, key_path):
+    """Adds bskeyid and bssignature: Ed25519 over the RFC 8785 form of the
+    envelope as it is without them (docs/security.md)."""
+    with open(key_path, "rb") as f:
+        key = serialization.load_pem_private_key(f.read(), password=None)
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                        serialization.PublicFormat.Raw)
+    signature = key.sign(rfc8785.dumps(event))
+    event["bskeyid"] = hashlib.sha256(raw).digest()[:16].hex()
+    event["bssignature"] = base64.b64encode(signature).decode()
+    return event
 
 
 def publish(args, conf, event):
@@ -145,7 +170,10 @@ def main():
     ap.add_argument("--follow-kafka-config", metavar="FILE",
                     help="the properties --wait reads job-events with (default: "
                     "--kafka-config); the importing principal may not read job-events")
-    ap.add_argument("--user", required=True)
+    ap.add_argument("--key", default=os.environ.get("BMDSTREAM_SIGNING_KEY"),
+                    help="the user's Ed25519 private key file (PEM); default "
+                    "$BMDSTREAM_SIGNING_KEY")
+    ap.add_argument("--user", help="optional: must name the key's owner")
     ap.add_argument("--project", type=int, required=True)
     matrix = ap.add_mutually_exclusive_group(required=True)
     matrix.add_argument("--matrix", help="a local BMDExpress expression file")
@@ -159,6 +187,8 @@ def main():
                     help="follow the job until it ends (0: do not)")
     ap.add_argument("analysis", nargs="*", help="bmdstream analysis flags, after --")
     args = ap.parse_args()
+    if not args.key:
+        ap.error("--key FILE (or BMDSTREAM_SIGNING_KEY) is required: events are signed")
     conf = {"bootstrap.servers": args.bootstrap, **properties(args.kafka_config)}
     conf.update(kv.split("=", 1) for kv in args.kafka)
     follow = dict(conf, **properties(args.follow_kafka_config))
@@ -166,7 +196,7 @@ def main():
     data = register(args)
     job_id = str(uuid.uuid4())
     data = {"job_id": job_id, **data}
-    publish(args, conf, envelope(data))
+    publish(args, conf, sign(envelope(data), args.key))
     print(job_id, flush=True)
     return wait(args, follow, job_id) if args.wait > 0 else 0
 

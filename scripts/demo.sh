@@ -46,8 +46,15 @@ printf '%s\n' "$demo_pw" | "$bin/bmdstream" user add --username demo --email dem
   --full-name "Demo User" >/dev/null 2>&1 || true # exists from an earlier run
 project=$("$bin/bmdstream" project add --user demo --name "S1500+ example $(date -u +%FT%TZ)" \
   --description "BMDExpress example data 1 with the MSigDB Hallmark gene sets")
+# The demo user's signing key (docs/security.md): made once and kept with the
+# stack's state; bmdstream-import proves the user with it and signs the event.
+demo_key=$BS_STATE/demo-signing.key
+[ -f "$demo_key" ] || "$bin/bmdstream" user key generate --out "$demo_key" >"$demo_key.pub"
+if ! added=$("$bin/bmdstream" user key add --username demo --public-key "$demo_key.pub" 2>&1); then
+  case $added in *"registered already"*) ;; *) die "$added" ;; esac
+fi
 data=$BS_ROOT/tests/data/bmdexpress
-job=$("$bin/bmdstream-import" --user demo --project "$project" \
+job=$("$bin/bmdstream-import" --user demo --key "$demo_key" --project "$project" \
   --matrix "$data/example data 1.txt" \
   --probe-map "$data/Probe Map File_Human_S1500+ Probe to Entrez Gene.txt" \
   --category-map "$data/Category Map File_ MsigDB Hallmark Gene Sets.txt" \

@@ -104,8 +104,9 @@ bs_status bs_rerun_project_experiments(bs_db *db, int64_t project_id, int64_t **
 }
 
 bs_status bs_rerun_submit(bs_db *db, bs_producer *producer, const char *topic_prefix,
-                          const char *source, const json_t *data, const char *job_type,
-                          char job_id_out[37], char *errstr, size_t errstr_size) {
+                          const char *source, const bs_signer *signer, const json_t *data,
+                          const char *job_type, char job_id_out[37], char *errstr,
+                          size_t errstr_size) {
   uuid_t u;
   uuid_generate_random(u);
   uuid_unparse_lower(u, job_id_out);
@@ -126,8 +127,12 @@ bs_status bs_rerun_submit(bs_db *db, bs_producer *producer, const char *topic_pr
   json_t *event = NULL;
   st = bs_envelope_new(BS_TOPIC_EXPERIMENT_IMPORTED, source, NULL, NULL, ev_data, &event, errstr,
                        errstr_size);
-  if (st != BS_OK)
+  if (st == BS_OK && signer)
+    st = bs_signer_sign(signer, event, errstr, errstr_size);
+  if (st != BS_OK) {
+    json_decref(event);
     return st;
+  }
   char *text = bs_envelope_dumps(event);
   json_decref(event);
   char topic[256], key[32];

@@ -18,6 +18,7 @@
 #include "bs/job_results.h"
 #include "bs/jobs.h"
 #include "bs/log.h"
+#include "bs/signature.h"
 #include "bs/stages.h"
 #include "stage_internal.h"
 
@@ -178,9 +179,17 @@ static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char 
   *error_class = "permanent";
   bs_status st = bs_envelope_decode(msg->payload, msg->len, bs_topic_from_name(base), &env, errstr,
                                     errstr_size);
+  s->unproven = 0;
   if (st != BS_OK)
     return st;
-  if (s->def->authorize)
+  /* An experiment-imported event is a user's word: it must carry a valid
+   * signature of one of that user's keys (docs/security.md). Later events
+   * are the pipeline's own. */
+  if (env.topic == BS_TOPIC_EXPERIMENT_IMPORTED) {
+    st = bs_signature_check_event(s->db, &env, errstr, errstr_size);
+    s->unproven = st != BS_OK;
+  }
+  if (st == BS_OK && s->def->authorize)
     st = bs_project_authorize(s->db, env.user_id, env.project_id, errstr, errstr_size);
   if (st == BS_OK && s->def->report_jobs) /* the first stage may create the job */
     st =
@@ -310,7 +319,7 @@ static void handle_message(bs_stage *s, rd_kafka_message_t *msg) {
       return;
     }
     bs_warn("transient failure, retrying in %lld s: %s", backoff / 1000, errstr);
-    if (s->def->report_jobs) {
+    if (s->def->report_jobs && !s->unproven) {
       char msgtext[2300];
       snprintf(msgtext, sizeof(msgtext), "waiting to retry in %lld s: %s", backoff / 1000, errstr);
       bs_envelope env;

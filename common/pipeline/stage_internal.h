@@ -32,6 +32,8 @@ struct bs_stage {
   char source[64];            /* CloudEvents source, "/bmdstream/<name>" */
   long long last_progress_ms; /* throttle for bs_stage_progress */
   int jobs_in_flight;
+  int unproven; /* the message in hand failed its signature check
+                   (bs/signature.h): its data names no job to report */
 };
 
 extern volatile sig_atomic_t bs_stage_stop_requested;
@@ -43,7 +45,8 @@ void bs_stage_report_job(bs_stage *s, const json_t *data, const char *status, do
                          const rd_kafka_message_t *origin);
 
 /* Dead-letters msg (original bytes + origin headers), records it in
- * dead_letters, and reports the job FAILED. Returns BS_OK when the record
+ * dead_letters, and reports the job FAILED (not when s->unproven: an
+ * unsigned or forged event must not fail anyone's job). Returns BS_OK when the record
  * is safely on the dead-letter topic, so its offset may be stored. */
 bs_status bs_stage_dead_letter(bs_stage *s, const rd_kafka_message_t *msg, bs_status cls,
                                const char *error_class, const char *error_message);

@@ -90,7 +90,7 @@ bs_status bs_stage_dead_letter(bs_stage *s, const rd_kafka_message_t *msg, bs_st
   json_t *root = json_loadb(msg->payload, msg->len, 0, NULL);
   json_t *data = root ? json_object_get(root, "data") : NULL;
   const char *job_id = data ? json_string_value(json_object_get(data, "job_id")) : NULL;
-  if (data && json_is_object(data))
+  if (data && json_is_object(data) && !s->unproven)
     bs_stage_report_job(s, data, "FAILED", 0, "failed", error_class, error_message, msg);
 
   /* And the table, for operators (best effort: the topic has it too). */

@@ -4,7 +4,10 @@
  *   replay experiment --project P --experiment E [--set path=value]...
  *   replay project --project P [--set path=value]...
  *       re-emit experiment-imported from each experiment's last job (a new
- *       job each); with --set a new result version is made beside the old
+ *       job each); with --set a new result version is made beside the old;
+ *       signed with --signing-key (or BMDSTREAM_SIGNING_KEY), a key of the
+ *       experiments' owner, since the first stage verifies every
+ *       experiment-imported event
  *   replay reset-group --group G --topic T (--to-earliest | --to-offset N |
  *                      --to-datetime 2026-01-02T03:04:05Z) [--force]
  *       move a consumer group's committed offsets (refused while it has
@@ -31,6 +34,10 @@ static const bs_config_param replay_params[] = {
     {"project", BS_CFG_INT, "0", "project id", 0},
     {"experiment", BS_CFG_INT, "0", "experiment id", 0},
     {"set", BS_CFG_STRING, NULL, "override a setting: path=value (repeat with commas)", 0},
+    {"signing_key", BS_CFG_STRING, NULL,
+     "experiment/project: the experiments' owner's private key file (PEM, mode 0600); a re-run "
+     "is signed as an import is (docs/security.md)",
+     0},
     {"group", BS_CFG_STRING, NULL, "consumer group to reset", 0},
     {"topic", BS_CFG_STRING, NULL, "topic (without the prefix)", 0},
     {"to_earliest", BS_CFG_BOOL, "false", "reset to the earliest offset", 0},
@@ -55,10 +62,17 @@ static int rerun(const bs_config *cfg, const int64_t *experiments, size_t n) {
   int64_t project = bs_config_get_int(cfg, "project");
   bs_db *db = bs_cli_db("replay", cfg);
   bs_producer *prod = NULL;
+  bs_signer *signer = NULL;
+  int64_t owner = 0;
   bs_bus_properties props;
   bs_bus_options opt;
   if (!db)
     return 1;
+  if (!dry && bs_signer_open_user(db, bs_config_get(cfg, "signing_key"), &signer, &owner, errstr,
+                                  sizeof(errstr)) != BS_OK) {
+    fprintf(stderr, "bmdstream replay: %s (--signing-key FILE or BMDSTREAM_SIGNING_KEY)\n", errstr);
+    goto done;
+  }
   if (!dry && (bs_bus_options_from_config(cfg, "bmdstream-replay", NULL, &props, &opt, errstr,
                                           sizeof(errstr)) != BS_OK ||
                bs_producer_new(&opt, &prod, errstr, sizeof(errstr)) != BS_OK)) {
@@ -83,8 +97,14 @@ static int rerun(const bs_config *cfg, const int64_t *experiments, size_t n) {
       free(text);
     } else {
       char job[37];
-      if (bs_rerun_submit(db, prod, bs_config_get(cfg, "topic_prefix"), "/bmdstream/replay", data,
-                          "replay", job, errstr, sizeof(errstr)) != BS_OK) {
+      int64_t user = (int64_t)json_integer_value(json_object_get(data, "user_id"));
+      if (user != owner)
+        snprintf(errstr, sizeof(errstr),
+                 "belongs to user %" PRId64 ", not to the signing key's owner (user %" PRId64 ")",
+                 user, owner);
+      if (user != owner ||
+          bs_rerun_submit(db, prod, bs_config_get(cfg, "topic_prefix"), "/bmdstream/replay", signer,
+                          data, "replay", job, errstr, sizeof(errstr)) != BS_OK) {
         fprintf(stderr, "bmdstream replay: experiment %" PRId64 ": %s\n", experiments[i], errstr);
         json_decref(data);
         goto done;
@@ -96,6 +116,7 @@ static int rerun(const bs_config *cfg, const int64_t *experiments, size_t n) {
   rc = 0;
 done:
   bs_producer_destroy(prod);
+  bs_signer_destroy(signer);
   bs_db_destroy(db);
   return rc;
 }

@@ -18,6 +18,7 @@
 
 #include "bs/bus.h"
 #include "bs/envelope.h"
+#include "bs/signature.h"
 #include "cli.h"
 #include "examples.h"
 
@@ -44,7 +45,22 @@ static int print_example(const char *name) {
     fprintf(stderr, "bmdstream topics: %s\n", err);
     return 1;
   }
-  char *text = json_dumps(ev, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+  /* experiment-imported is signed (docs/security.md): here with the
+   * published example key, RFC 8032 §7.1 TEST 1, which no user may own */
+  bs_signer *signer = NULL;
+  if (t == BS_TOPIC_EXPERIMENT_IMPORTED &&
+      (bs_signer_from_pem(BS_EXAMPLE_SIGNING_KEY, &signer, err, sizeof(err)) != BS_OK ||
+       bs_signer_sign(signer, ev, err, sizeof(err)) != BS_OK)) {
+    fprintf(stderr, "bmdstream topics: %s\n", err);
+    bs_signer_destroy(signer);
+    json_decref(ev);
+    return 1;
+  }
+  /* a signed example in 17 significant digits: every double reads back as
+   * itself, so the signature still verifies */
+  int digits = signer ? 17 : 15;
+  bs_signer_destroy(signer);
+  char *text = json_dumps(ev, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(digits));
   printf("%s\n", text ? text : "");
   free(text);
   json_decref(ev);

@@ -1,6 +1,7 @@
 /*
  * cmd_user.c - `bmdstream user add|check|passwd`: create a user (password
  * read from stdin, hashed with Argon2id), check a password, or replace it.
+ * `bmdstream user key ...` manages signing keys (cmd_user_key.c).
  *
  *   printf '%s\n' "$PASSWORD" | bmdstream user add --username ana \
  *       --email ana@lab.example --full-name "Ana Lab" --role analyst
@@ -22,10 +23,12 @@ static const bs_config_param user_params[] = {
 };
 
 int bs_cmd_user(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "key") == 0) /* signing keys: cmd_user_key.c */
+    return bs_cmd_user_key(argc - 1, argv + 1);
   int rc = 1;
   bs_config *cfg =
-      bs_cli_config("user", "add|check|passwd [options]  (password on stdin)", user_params,
-                    sizeof(user_params) / sizeof(user_params[0]), &argc, argv, &rc);
+      bs_cli_config("user", "add|check|passwd [options]  (password on stdin); key --help",
+                    user_params, sizeof(user_params) / sizeof(user_params[0]), &argc, argv, &rc);
   if (!cfg)
     return rc;
   bs_db *db = NULL;

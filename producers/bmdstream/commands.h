@@ -12,6 +12,8 @@ int bs_cmd_migrate(int argc, char **argv);
 int bs_cmd_topics(int argc, char **argv);
 int bs_cmd_acl(int argc, char **argv);
 int bs_cmd_user(int argc, char **argv);
+int bs_cmd_user_key(int argc, char **argv);
+int bs_cmd_event(int argc, char **argv);
 int bs_cmd_project(int argc, char **argv);
 int bs_cmd_lag(int argc, char **argv);
 int bs_cmd_replay(int argc, char **argv);

@@ -53,13 +53,14 @@ static int publish(bs_config *cfg, const bs_bmdx_config *bc, const bs_bmdx_plan 
   bs_db *db = NULL;
   bs_objstore *store = NULL;
   bs_producer *producer = NULL;
+  bs_signer *signer = NULL;
   bs_bus_properties props;
   bs_bus_options bo;
   bs_objstore_options so = bs_objstore_options_from_config(cfg);
   int rc = 1;
   if (bs_objstore_new(&so, &store, err, sizeof err) != BS_OK ||
       bs_db_connect(bs_config_get(cfg, "database_url"), &db, err, sizeof err) != BS_OK ||
-      bs_user_find(db, bs_config_get(cfg, "user"), &user_id, err, sizeof err) != BS_OK ||
+      bs_import_identity(cfg, db, &signer, &user_id, err, sizeof err) != BS_OK ||
       bs_project_authorize(db, user_id, project, err, sizeof err) != BS_OK ||
       bs_bus_options_from_config(cfg, "bmdstream-import", NULL, &props, &bo, err, sizeof err) !=
           BS_OK ||
@@ -98,7 +99,7 @@ static int publish(bs_config *cfg, const bs_bmdx_config *bc, const bs_bmdx_plan 
       json_t *data = bs_import_event_data(store, user_id, project, experiment, key, ds, settings[i],
                                           &files[i], tag, err, sizeof err);
       int ok = data && bs_rerun_submit(db, producer, bs_config_get(cfg, "topic_prefix"),
-                                       "/bmdstream/import", data, "analysis", jobs[i], err,
+                                       "/bmdstream/import", signer, data, "analysis", jobs[i], err,
                                        sizeof err) == BS_OK;
       json_decref(data);
       if (!ok) {
@@ -116,6 +117,7 @@ done:
   if (rc != 0)
     fprintf(stderr, "bmdstream-import: %s\n", err);
   bs_producer_destroy(producer);
+  bs_signer_destroy(signer);
   bs_objstore_destroy(store);
   bs_db_destroy(db);
   return rc;
@@ -178,9 +180,8 @@ int bs_import_config(bs_config *cfg, const char *path, const json_t *flags) {
     }
     goto done;
   }
-  const char *user = bs_config_get(cfg, "user");
-  if (rc == 0 && (!user || !*user || bs_config_get_int(cfg, "project") <= 0))
-    rc = bad("--user and --project are required (see --help)%s%s", "", "");
+  if (rc == 0 && bs_config_get_int(cfg, "project") <= 0)
+    rc = bad("--project is required (see --help)%s%s", "", "");
   if (rc != 0)
     goto done;
   bs_log_init("bmdstream-import", bs_log_level_parse(bs_config_get(cfg, "log_level")));

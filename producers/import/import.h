@@ -13,6 +13,7 @@
 #include "bs/db.h"
 #include "bs/objstore.h"
 #include "bs/settings.h"
+#include "bs/signature.h"
 
 extern const bs_config_param bs_import_params[];
 extern const size_t bs_import_params_count;
@@ -46,6 +47,13 @@ json_t *bs_import_event_data(bs_objstore *store, int64_t user_id, int64_t projec
  * 3 when sections were skipped (named on stderr), 1 on a failure, 2 on a
  * bad config or command line. */
 int bs_import_config(bs_config *cfg, const char *path, const json_t *flags);
+
+/* The importing user: the owner of the signing key (--key FILE or
+ * BMDSTREAM_SIGNING_KEY), loaded into *signer (new); --user, if given,
+ * must name that owner. PERMANENT with errstr otherwise (no key, a key
+ * that is not registered or is revoked, another user's name). */
+bs_status bs_import_identity(const bs_config *cfg, bs_db *db, bs_signer **signer, int64_t *user_id,
+                             char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
 
 /* Follows job_id until it is COMPLETED or FAILED, drawing a progress bar
  * on stderr (when it is a terminal, else one line per change). Returns 0

@@ -4,12 +4,14 @@
  *   1. reads a BMDExpress expression file (--matrix, plain or gzip), or an
  *      object an upstream system already uploaded (--matrix-key: BMDExpress
  *      text, gzip or matrix.bin);
- *   2. checks that --user owns --project;
+ *   2. proves the user by the signing key (--key; identity.c) and checks
+ *      that the key's owner owns --project;
  *   3. inserts the experiment row, stores projects/{p}/experiments/{e}/
  *      matrix.bin, then the treatment and probe-response rows;
  *   4. uploads the annotation files (probe map, category map or GMT) next
  *      to the matrix;
- *   5. creates the job (QUEUED) and publishes experiment-imported with
+ *   5. creates the job (QUEUED) and publishes experiment-imported, signed
+ *      with the key (bs/signature.h), with
  *      every analysis setting filled in (bs/settings.h: the same flags as
  *      `bmdstream analyze`, the same JSON; --print-settings prints it and
  *      exits) and the annotation keys;
@@ -93,15 +95,15 @@ int main(int argc, char **argv) {
   bs_db *db = NULL;
   bs_objstore *store = NULL;
   bs_producer *producer = NULL;
+  bs_signer *signer = NULL;
   bmd_dataset *ds = NULL;
   json_t *data = NULL;
-  const char *user = bs_config_get(cfg, "user"), *file = bs_config_get(cfg, "matrix"),
-             *mkey = bs_config_get(cfg, "matrix_key");
+  const char *file = bs_config_get(cfg, "matrix"), *mkey = bs_config_get(cfg, "matrix_key");
   int64_t project = bs_config_get_int(cfg, "project"), user_id = 0, experiment = 0;
   int base = bs_settings_log_base_parse(
       json_string_value(bs_settings_get(settings, "prefilter.log_base")));
-  if (!user || !*user || project <= 0 || (!file == !mkey)) {
-    fprintf(stderr, "bmdstream-import: --user, --project and one of --matrix/--matrix-key are "
+  if (project <= 0 || (!file == !mkey)) {
+    fprintf(stderr, "bmdstream-import: --project and one of --matrix/--matrix-key are "
                     "required (see --help)\n");
     rc = 2;
     goto done;
@@ -118,7 +120,7 @@ int main(int argc, char **argv) {
     rc = fail(errstr);
     goto done;
   }
-  if (bs_user_find(db, user, &user_id, errstr, sizeof(errstr)) != BS_OK ||
+  if (bs_import_identity(cfg, db, &signer, &user_id, errstr, sizeof(errstr)) != BS_OK ||
       bs_project_authorize(db, user_id, project, errstr, sizeof(errstr)) != BS_OK) {
     rc = fail(errstr);
     goto done;
@@ -181,8 +183,8 @@ int main(int argc, char **argv) {
   if (bs_bus_options_from_config(cfg, "bmdstream-import", NULL, &props, &bo, errstr,
                                  sizeof(errstr)) != BS_OK ||
       bs_producer_new(&bo, &producer, errstr, sizeof(errstr)) != BS_OK ||
-      bs_rerun_submit(db, producer, bs_config_get(cfg, "topic_prefix"), "/bmdstream/import", data,
-                      "analysis", job, errstr, sizeof(errstr)) != BS_OK) {
+      bs_rerun_submit(db, producer, bs_config_get(cfg, "topic_prefix"), "/bmdstream/import", signer,
+                      data, "analysis", job, errstr, sizeof(errstr)) != BS_OK) {
     rc = fail(errstr);
     goto done;
   }
@@ -196,6 +198,7 @@ done:
   json_decref(settings);
   bmd_dataset_destroy(ds);
   bs_producer_destroy(producer);
+  bs_signer_destroy(signer);
   bs_objstore_destroy(store);
   bs_db_destroy(db);
   bs_config_destroy(cfg);

@@ -12,7 +12,14 @@
 extern char **environ;
 
 const bs_config_param bs_import_params[] = {
-    {"user", BS_CFG_STRING, NULL, "the importing user's username (must own the project)", 0},
+    {"signing_key", BS_CFG_STRING, NULL,
+     "the user's Ed25519 private key file (PEM, mode 0600; `bmdstream user key generate`): it "
+     "proves the user and signs the event. --key FILE is the same flag",
+     0},
+    {"user", BS_CFG_STRING, NULL,
+     "the importing user's username: optional, and if given it must be the key's owner (who must "
+     "own the project)",
+     0},
     {"project", BS_CFG_INT, "0", "project id", 0},
     {"name", BS_CFG_STRING, NULL, "experiment name (default: the file name)", 0},
     {"matrix", BS_CFG_STRING, NULL, "BMDExpress expression file (tab-delimited, gzip ok)", 0},
@@ -35,10 +42,12 @@ const bs_config_param bs_import_params[] = {
 const size_t bs_import_params_count = sizeof(bs_import_params) / sizeof(bs_import_params[0]);
 
 static void usage(const bs_config *cfg) {
-  printf("usage: bmdstream-import --user NAME --project ID (--matrix FILE | --matrix-key KEY)\n"
+  printf("usage: bmdstream-import --key FILE --project ID (--matrix FILE | --matrix-key KEY)\n"
          "         [--probe-map FILE (--category-map FILE | --gmt FILE)] [analysis flags]\n"
-         "       bmdstream-import --user NAME --project ID --config FILE.json [analysis flags]\n\n"
+         "       bmdstream-import --key FILE --project ID --config FILE.json [analysis flags]\n\n"
          "Imports an expression matrix and starts its analysis; prints the job id.\n"
+         "The user is the owner of the signing key (--key FILE or BMDSTREAM_SIGNING_KEY),\n"
+         "who signs the event with it; --user NAME, if given, must name that owner.\n"
          "With --register-only: stores it and prints the event's data instead.\n"
          "With --config FILE.json (a BMDExpress 3 analyze config): one experiment per\n"
          "expression file, one job per run of the config (as `bmdstream analyze --config`),\n"
@@ -98,6 +107,9 @@ int bs_import_parse(int argc, char **argv, bs_config **cfg_out, json_t **setting
       return 0;
     }
   *bmdx = take_bmdx_config(&argc, argv);
+  for (int i = 1; i < argc; i++) /* --key FILE: the short name of --signing-key */
+    if (strcmp(argv[i], "--key") == 0)
+      argv[i] = (char *)"--signing-key";
   int bad = bs_settings_take_flags(sparse, BS_SECTION_ALL, &argc, argv, errstr, sizeof(errstr)) ||
             bs_config_load_env(cfg, environ, errstr, sizeof(errstr)) ||
             bs_config_load_args(cfg, &argc, argv, errstr, sizeof(errstr));

@@ -111,10 +111,77 @@ def free_port():
         return s.getsockname()[1]
 
 
-def event(topic, data, event_id=None):
-    """A CloudEvents envelope built here, independently of our encoder."""
+def user_key(user_id):
+    """The test signing key of a user id: Ed25519 from a fixed seed (test
+    keys, no secret; each test's database numbers its users from 1)."""
+    import hashlib
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    seed = hashlib.sha256(f"bmdstream test user {user_id}".encode()).digest()
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+_KEY_DIR = []
+
+
+def key_files(user_id):
+    """(private, public) PEM files of user_key(user_id), the private one
+    mode 0600, for `bmdstream user key add` and `bmdstream-import --key`."""
+    import tempfile
+    from cryptography.hazmat.primitives import serialization as ser
+    if not _KEY_DIR:
+        _KEY_DIR.append(tempfile.mkdtemp(prefix="bs-test-keys-"))
+    priv, pub = (os.path.join(_KEY_DIR[0], f"user{user_id}.{ext}") for ext in ("key", "pub"))
+    if not os.path.exists(priv):
+        k = user_key(user_id)
+        with open(pub, "wb") as f:
+            f.write(k.public_key().public_bytes(ser.Encoding.PEM,
+                                                ser.PublicFormat.SubjectPublicKeyInfo))
+        fd = os.open(priv + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(k.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8,
+                                    ser.NoEncryption()))
+        os.replace(priv + ".tmp", priv)
+    return priv, pub
+
+
+def key_id(user_id):
+    """bskeyid of user_key(user_id): SHA-256 of the raw public key, first
+    16 bytes in hex (docs/security.md)."""
+    import hashlib
+    from cryptography.hazmat.primitives import serialization as ser
+    raw = user_key(user_id).public_key().public_bytes(ser.Encoding.Raw, ser.PublicFormat.Raw)
+    return hashlib.sha256(raw).digest()[:16].hex()
+
+
+def register_key(bm, username, user_id):
+    """Registers user_key(user_id) for username with `bmdstream user key
+    add` (bm runs bmdstream with the test's environment); checks the key id
+    it prints against key_id's; the private key file, for --key."""
+    priv, pub = key_files(user_id)
+    out = bm("user", "key", "add", "--username", username, "--public-key", pub)
+    assert out.returncode == 0 and out.stdout.strip() == key_id(user_id), out.stderr
+    return priv
+
+
+def sign(envelope, user_id):
+    """Signs envelope in place as an upstream system does, with rfc8785
+    and cryptography (independent of our C signer): Ed25519 over the RFC
+    8785 form of the envelope without bskeyid/bssignature."""
+    import base64
+    import rfc8785
+    envelope.pop("bssignature", None)
+    envelope.pop("bskeyid", None)
+    sig = user_key(user_id).sign(rfc8785.dumps(envelope))
+    envelope.update(bskeyid=key_id(user_id), bssignature=base64.b64encode(sig).decode())
+    return envelope
+
+
+def event(topic, data, event_id=None, signed=True):
+    """A CloudEvents envelope built here, independently of our encoder;
+    experiment-imported is signed with user_key(data["user_id"]) unless
+    signed=False."""
     import datetime
-    return {
+    ev = {
         "specversion": "1.0",
         "id": event_id or str(uuid.uuid4()),
         "type": f"bmdstream.{topic}.v1",
@@ -125,6 +192,9 @@ def event(topic, data, event_id=None):
         "datacontenttype": "application/json",
         "data": data,
     }
+    if signed and topic == "experiment-imported" and isinstance(data.get("user_id"), int):
+        sign(ev, data["user_id"])
+    return ev
 
 
 def kcat_produce(bootstrap, topic, key, value):

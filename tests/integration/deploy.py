@@ -9,7 +9,7 @@ import subprocess
 import time
 import uuid
 
-from conftest import free_port, psql, require
+from conftest import free_port, psql, register_key, require
 
 BIN = os.environ["BS_BIN_DIR"]
 ROOT = os.environ["BS_SOURCE_DIR"]
@@ -81,6 +81,8 @@ class Deployment:
             assert out.returncode == 0, out.stderr
         self.project = int(self.bm("project", "add", "--user", "ana", "--name", "p").stdout)
         self.ana = int(self.sql("SELECT id FROM users WHERE username = 'ana'"))
+        # ana's imports sign with her key (bmdstream-import --key)
+        self.env["BMDSTREAM_SIGNING_KEY"] = register_key(self.bm, "ana", self.ana)
         return self
 
     def run(self, *args, stdin="", env=None, timeout=600):

@@ -30,7 +30,8 @@ import uuid
 
 import pytest
 
-from conftest import event, free_port, kcat_consume, kcat_produce, psql, require
+from conftest import (event, free_port, kcat_consume, kcat_produce, psql, register_key,
+                      require)
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from event_schemas import event_errors  # noqa: E402
@@ -139,6 +140,10 @@ def dep(bmdstream, fresh_database, kafka_bootstrap):
     d.project = int(d.bm("project", "add", "--user", "ana", "--name", "p").stdout)
     d.bob_project = int(d.bm("project", "add", "--user", "bob", "--name", "q").stdout)
     d.ana = int(d.sql("SELECT id FROM users WHERE username = 'ana'"))
+    d.bob = int(d.sql("SELECT id FROM users WHERE username = 'bob'"))
+    # ana's imports and re-runs sign with her key (bmdstream-import --key)
+    d.env["BMDSTREAM_SIGNING_KEY"] = register_key(d.bm, "ana", d.ana)
+    register_key(d.bm, "bob", d.bob)
     for s in STAGES:
         d.start(s)
     yield d

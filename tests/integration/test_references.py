@@ -25,7 +25,7 @@ import uuid
 
 import pytest
 
-from conftest import event, kcat_consume, kcat_produce
+from conftest import event, kcat_consume, kcat_produce, key_files, register_key
 from deploy import MATRICES, Deployment
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -33,8 +33,9 @@ from test_metrics import get, scrape  # noqa: E402
 
 
 def import_as(d, user, project, *extra):
+    key = key_files(d.bob if user == "bob" else d.ana)[0]  # the user's signing key
     out = d.run(os.path.join(os.environ["BS_BIN_DIR"], "bmdstream-import"), "--user", user,
-                "--project", str(project), "--matrix", MATRICES[0],
+                "--key", key, "--project", str(project), "--matrix", MATRICES[0],
                 "--probe-map", os.path.join(os.environ["BS_TEST_DATA"], "bmdexpress",
                                             "Probe Map File_Human_S1500+ Probe to Entrez Gene.txt"),
                 "--category-map", os.path.join(os.environ["BS_TEST_DATA"], "bmdexpress",
@@ -63,6 +64,7 @@ def dep(fresh_database, kafka_bootstrap):
                 stdin="password-bob\n").returncode == 0
     d.bob_project = int(d.bm("project", "add", "--user", "bob", "--name", "q").stdout)
     d.bob = int(d.sql("SELECT id FROM users WHERE username = 'bob'"))
+    register_key(d.bm, "bob", d.bob)
     try:
         for s in ("tracker", "prefilter", "bmd", "category"):
             d.start(s)

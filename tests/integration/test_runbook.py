@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import event, free_port, kafka_credentials, kcat_consume, psql
+from conftest import event, free_port, kafka_credentials, kcat_consume, key_id, psql
 from deploy import BIN, JARS, MATRICES, ROOT, STAGES, Deployment, s3
 
 RUNBOOK = os.path.join(ROOT, "docs", "runbook.md")
@@ -28,7 +28,7 @@ FENCE = re.compile(r"^```(?P<info>[^\n]*)\n(?P<body>.*?)^```[ \t]*$", re.M | re.
 # The blocks the test below runs; every unskipped block must be one.
 RUN = {"watch-lag", "scale-out", "add-partitions", "scale-in", "replay-experiment",
        "reset-group", "dead-letters", "redrive", "rotate-database", "users", "migrate",
-       "rotate-kafka"}
+       "rotate-kafka", "rotate-signing-key"}
 
 
 def blocks():
@@ -227,6 +227,17 @@ def test_runbook_commands_work_as_written(fresh_database, kafka_bootstrap):
         # Users: a password replaced and checked.
         out, _ = rb.sh("users", USERNAME="ana", PW="rotated-password-1")
         assert "password changed" in out and "password ok" in out
+
+        # Rotating ana's signing key: the new key imports (below, with the
+        # new database password), the old one is refused.
+        old_key = d.env["BMDSTREAM_SIGNING_KEY"]
+        out, after_env = rb.sh("rotate-signing-key", USERNAME="ana", OLD_KEY_ID=key_id(d.ana),
+                               NEW_KEY=os.path.join(cwd, "ana-2.key"))
+        assert f"revoked {key_id(d.ana)}" in out
+        d.env["BMDSTREAM_SIGNING_KEY"] = after_env["BMDSTREAM_SIGNING_KEY"]
+        stale = d.run(os.path.join(BIN, "bmdstream-import"), "--key", old_key, "--project",
+                      str(d.project), "--matrix", MATRICES[0])
+        assert stale.returncode != 0 and "not an active key" in stale.stderr, stale.stderr
 
         # Rotating the database password: the old URL stops working, the
         # new one works, and an instance restarted with it is healthy.

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from conftest import event, free_port, kcat_consume, kcat_produce, psql
+from conftest import event, free_port, kcat_consume, kcat_produce, psql, register_key
 
 EXAMPLES = os.path.join(os.environ["BS_SOURCE_DIR"], "schemas", "examples")
 
@@ -63,6 +63,8 @@ def tracker(bmdstream, fresh_database, kafka_bootstrap):
     project = int(run(bmdstream, "project", "add", "--user", "ana", "--name", "p",
                       env=env).stdout)
     user = int(psql(url, "SELECT id FROM users WHERE username = 'ana'"))
+    # the tracker verifies experiment-imported: ana's events are signed
+    register_key(lambda *a: run(bmdstream, *a, env=env), "ana", user)
     port = free_port()
     binary = os.path.join(os.environ["BS_BIN_DIR"], "bmdstream-tracker")
     proc = subprocess.Popen([binary, "--metrics-port", str(port), "--log-level", "info"],

@@ -7,8 +7,8 @@ S3Proxy) with the four consumers running:
   job it names (the stages create it): jobs row COMPLETED at 1.0, the
   category result of the Hallmark map (50 categories), the job's files
   listed by `bmdstream results`; the published record (read back with kcat)
-  has the experiment id as its key, no headers, and validates against the
-  published schema;
+  has the experiment id as its key, no headers, ana's key id and a
+  signature, and validates against the published schema;
 - an expression file outside the user's project is refused before anything
   is published.
 """
@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import kafka_credentials, kcat_consume
+from conftest import kafka_credentials, kcat_consume, key_id
 from deploy import ANALYSIS, BIN, CATEGORY_MAP, MATRICES, PROBE_MAP, ROOT, STAGES, Deployment, s3
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
@@ -54,8 +54,9 @@ def test_the_example_event_completes_a_job(dep):
         d.start(s)
     key = f"projects/{d.project}/uploads/example data 1.txt"
     assert s3(d.env, "PUT", f"/{d.bucket}/{quote(key)}", data=MATRICES[0]) == "200"
-    out = example(d, "--user", "ana", "--project", str(d.project), "--matrix-key", key,
-                  "--probe-map", PROBE_MAP, "--category-map", CATEGORY_MAP, "--wait", "800",
+    # the key by --key (the environment's BMDSTREAM_SIGNING_KEY would do too)
+    out = example(d, "--key", d.env["BMDSTREAM_SIGNING_KEY"], "--project", str(d.project),
+                  "--matrix-key", key, "--probe-map", PROBE_MAP, "--category-map", CATEGORY_MAP, "--wait", "800",
                   "--", *ANALYSIS)
     assert out.returncode == 0, out.stderr
     job = out.stdout.strip()
@@ -79,6 +80,7 @@ def test_the_example_event_completes_a_job(dep):
     assert event_errors("experiment-imported", event) == []
     assert event["source"] == "/lab/upstream-producer"
     assert event["data"]["job_id"] == job
+    assert event["bskeyid"] == key_id(d.ana) and len(event["bssignature"]) == 88
     assert event["data"]["matrix_key"] == f"projects/{d.project}/experiments/{experiment}/matrix.bin"
     done = [json.loads(r["payload"]) for r in kcat_consume(d.bootstrap, d.prefix + "category-done")]
     assert [e["data"]["job_id"] for e in done] == [job]

@@ -17,6 +17,7 @@
 
 #include "bs/bus.h"
 #include "bs/db.h"
+#include "bs/signature.h"
 
 /* Applies "path=value" (e.g. "bmd.bmr=1.349", "prefilter.method=anova",
  * "bmd.models=hill,exp5") to data.parameters through the settings module
@@ -42,11 +43,12 @@ bs_status bs_rerun_project_experiments(bs_db *db, int64_t project_id, int64_t **
     __attribute__((warn_unused_result));
 
 /* Creates the job (QUEUED, type job_type) and publishes experiment-imported
- * for data (borrowed; job_id is set on a copy). job_id_out receives the new
- * job id. */
+ * for data (borrowed; job_id is set on a copy), signed by signer (borrowed;
+ * bs/signature.h: the first stage refuses an unsigned event, so NULL only
+ * for tests of that refusal). job_id_out receives the new job id. */
 bs_status bs_rerun_submit(bs_db *db, bs_producer *producer, const char *topic_prefix,
-                          const char *source, const json_t *data, const char *job_type,
-                          char job_id_out[37], char *errstr, size_t errstr_size)
-    __attribute__((warn_unused_result));
+                          const char *source, const bs_signer *signer, const json_t *data,
+                          const char *job_type, char job_id_out[37], char *errstr,
+                          size_t errstr_size) __attribute__((warn_unused_result));
 
 #endif
