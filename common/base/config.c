@@ -168,7 +168,7 @@ int bs_config_set(bs_config *cfg, const char *name, const char *value, const cha
   return 0;
 }
 
-static char *trim(char *s) {
+char *bs_config_trim(char *s) {
   while (isspace((unsigned char)*s))
     s++;
   size_t n = strlen(s);
@@ -192,7 +192,7 @@ int bs_config_load_file(bs_config *cfg, const char *path, char *errstr, size_t e
       rc = -1;
       break;
     }
-    char *s = trim(line);
+    char *s = bs_config_trim(line);
     if (!*s || *s == '#')
       continue;
     char *eq = strchr(s, '=');
@@ -203,7 +203,8 @@ int bs_config_load_file(bs_config *cfg, const char *path, char *errstr, size_t e
     }
     *eq = '\0';
     char inner[512];
-    if (bs_config_set(cfg, trim(s), trim(eq + 1), "file", inner, sizeof(inner)) != 0) {
+    if (bs_config_set(cfg, bs_config_trim(s), bs_config_trim(eq + 1), "file", inner,
+                      sizeof(inner)) != 0) {
       snprintf(errstr, errstr_size, "%s:%d: %s", path, lineno, inner);
       rc = -1;
       break;

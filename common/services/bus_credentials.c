@@ -13,7 +13,6 @@
  * so that secrets reach the programs through a file (mode 0600) named in
  * the configuration or the environment, never through the command line.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,15 +32,6 @@ const char *bs_bus_principal(const char *client_id) {
       (strcmp(client_id, "bmdstream-acl") == 0 || strcmp(client_id, "bmdstream-replay") == 0))
     return "bmdstream-admin";
   return "bmdstream-operator";
-}
-
-static char *trim(char *s) {
-  while (isspace((unsigned char)*s))
-    s++;
-  size_t n = strlen(s);
-  while (n > 0 && isspace((unsigned char)s[n - 1]))
-    s[--n] = '\0';
-  return s;
 }
 
 /* The file's path: path itself, or path/<principal>.properties. */
@@ -69,7 +59,7 @@ static bs_status parse(char *text, const char *file, bs_bus_properties *props, c
     if (next)
       *next++ = '\0';
     lineno++;
-    char *s = trim(line);
+    char *s = bs_config_trim(line);
     if (!*s || *s == '#')
       continue;
     char *eq = strchr(s, '=');
@@ -83,8 +73,8 @@ static bs_status parse(char *text, const char *file, bs_bus_properties *props, c
                BS_BUS_MAX_PROPERTIES);
       return BS_ERR_PERMANENT;
     }
-    props->items[props->n].key = trim(s);
-    props->items[props->n].value = trim(eq + 1);
+    props->items[props->n].key = bs_config_trim(s);
+    props->items[props->n].value = bs_config_trim(eq + 1);
     props->n++;
   }
   return BS_OK;

@@ -76,6 +76,10 @@ void bs_config_kafka_get(const bs_config *cfg, size_t i, const char **key, const
 
 /* Prints every key, its value (secrets masked) and its source. */
 void bs_config_dump(const bs_config *cfg, FILE *out);
+
+/* s without its leading and trailing white space (isspace), in place: what
+ * a "key = value" line of a settings or credentials file is cut with. */
+char *bs_config_trim(char *s);
 /* Prints the tables as --help text. */
 void bs_config_usage(const bs_config *cfg, FILE *out);
 
