@@ -9,7 +9,7 @@ import subprocess
 import time
 import uuid
 
-from conftest import free_port, psql, register_key, require
+from conftest import free_port, java_auth, psql, register_key, require
 
 BIN = os.environ["BS_BIN_DIR"]
 ROOT = os.environ["BS_SOURCE_DIR"]
