@@ -10,24 +10,45 @@
 
 #include "bs/objstore.h"
 
-bs_status bs_event_settings(const json_t *data, json_t **settings, bs_settings *s, char *errstr,
-                            size_t errstr_size) {
+/* params (borrowed, data.<field>), an object of settings, normalized
+ * into *settings (new reference) and as core options into *s; a bad
+ * setting's message after `context` ("" for the run's own settings, which
+ * name themselves as they always have). */
+static bs_status settings_of(const json_t *params, const char *field, const char *context,
+                             json_t **settings, bs_settings *s, char *errstr, size_t errstr_size) {
   *settings = NULL;
-  const json_t *params = json_object_get(data, "parameters");
   if (!json_is_object(params)) {
-    snprintf(errstr, errstr_size, "data.parameters: %s", params ? "not an object" : "missing");
+    snprintf(errstr, errstr_size, "data.%s: %s", field, params ? "not an object" : "missing");
     return BS_ERR_PERMANENT;
   }
   json_t *norm = NULL;
-  bs_status st = bs_settings_normalize(params, &norm, errstr, errstr_size);
+  char inner[1024];
+  bs_status st = bs_settings_normalize(params, &norm, inner, sizeof(inner));
   if (st == BS_OK)
-    st = bs_settings_options(norm, s, errstr, errstr_size);
+    st = bs_settings_options(norm, s, inner, sizeof(inner));
   if (st != BS_OK) {
     json_decref(norm);
+    snprintf(errstr, errstr_size, "%s%s", context, inner);
     return st;
   }
   *settings = norm;
   return BS_OK;
+}
+
+bs_status bs_event_settings(const json_t *data, json_t **settings, bs_settings *s, char *errstr,
+                            size_t errstr_size) {
+  return settings_of(json_object_get(data, "parameters"), "parameters", "", settings, s, errstr,
+                     errstr_size);
+}
+
+bs_status bs_event_input_settings(const json_t *data, json_t **settings, bs_settings *s,
+                                  char *errstr, size_t errstr_size) {
+  const json_t *params = json_object_get(data, "input_parameters");
+  *settings = NULL;
+  if (!params || json_is_null(params))
+    return BS_OK;
+  return settings_of(params, "input_parameters", "data.input_parameters: ", settings, s, errstr,
+                     errstr_size);
 }
 
 /* One key of the annotation object: NULL, or a key of the project. */

@@ -7,7 +7,12 @@
  *   data.annotation  the object keys of the annotation files,
  *                    {"probe_map_key": str|null, "category_map_key":
  *                    str|null, "gmt_key": str|null}, on
- *                    experiment-imported, prefilter-done and bmd-done.
+ *                    experiment-imported, prefilter-done and bmd-done;
+ *   data.input_parameters  on experiment-imported only, optional: the
+ *                    settings of the prefilter whose passed probes the
+ *                    run's prefilter takes (a BMDExpress curve fit on a
+ *                    Williams or ANOVA result, inputCategory); the
+ *                    prefilter stage runs it first.
  */
 #ifndef BS_EVENT_DATA_H
 #define BS_EVENT_DATA_H
@@ -26,6 +31,14 @@
  * as core options into *s. PERMANENT with errstr naming the setting. */
 bs_status bs_event_settings(const json_t *data, json_t **settings, bs_settings *s, char *errstr,
                             size_t errstr_size) __attribute__((warn_unused_result));
+
+/* data.input_parameters (data borrowed) as bs_event_settings reads
+ * data.parameters: into *settings (new reference) and *s; *settings NULL
+ * when absent or null (the run's prefilter takes the data set). PERMANENT
+ * with errstr naming data.input_parameters and the setting. */
+bs_status bs_event_input_settings(const json_t *data, json_t **settings, bs_settings *s,
+                                  char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /* data.annotation as events carry it into *annotation (new reference:
  * the three keys, null where absent or null; an absent object is all
