@@ -403,3 +403,19 @@ int bs_settings_from_bmdx_run(const bs_bmdx_config *cfg, const bs_bmdx_run *r, c
   json_decref(sparse);
   return rc;
 }
+
+int bs_settings_from_bmdx_input(const bs_bmdx_config *cfg, const bs_bmdx_run *r,
+                                const json_t *flags, const bs_analysis_inputs *files,
+                                json_t **input, char *errstr, size_t errstr_size) {
+  *input = NULL;
+  if (r->input_prefilter == BS_BMDX_NONE)
+    return 0;
+  bs_bmdx_run up = *r;
+  up.prefilter = r->input_prefilter;
+  up.input_prefilter = up.bmds = up.category = BS_BMDX_NONE;
+  bs_bmdx_analysis unused;
+  int rc = bs_settings_from_bmdx_run(cfg, &up, flags, files, input, &unused, errstr, errstr_size);
+  if (rc == 0)
+    bs_bmdx_analysis_free(&unused);
+  return rc;
+}

@@ -10,24 +10,45 @@
 
 #include "bs/objstore.h"
 
-bs_status bs_event_settings(const json_t *data, json_t **settings, bs_settings *s, char *errstr,
-                            size_t errstr_size) {
+/* params (borrowed, data.<field>), an object of settings, normalized
+ * into *settings (new reference) and as core options into *s; a bad
+ * setting's message after `context` ("" for the run's own settings, which
+ * name themselves as they always have). */
+static bs_status settings_of(const json_t *params, const char *field, const char *context,
+                             json_t **settings, bs_settings *s, char *errstr, size_t errstr_size) {
   *settings = NULL;
-  const json_t *params = json_object_get(data, "parameters");
   if (!json_is_object(params)) {
-    snprintf(errstr, errstr_size, "data.parameters: %s", params ? "not an object" : "missing");
+    snprintf(errstr, errstr_size, "data.%s: %s", field, params ? "not an object" : "missing");
     return BS_ERR_PERMANENT;
   }
   json_t *norm = NULL;
-  bs_status st = bs_settings_normalize(params, &norm, errstr, errstr_size);
+  char inner[1024];
+  bs_status st = bs_settings_normalize(params, &norm, inner, sizeof(inner));
   if (st == BS_OK)
-    st = bs_settings_options(norm, s, errstr, errstr_size);
+    st = bs_settings_options(norm, s, inner, sizeof(inner));
   if (st != BS_OK) {
     json_decref(norm);
+    snprintf(errstr, errstr_size, "%s%s", context, inner);
     return st;
   }
   *settings = norm;
   return BS_OK;
+}
+
+bs_status bs_event_settings(const json_t *data, json_t **settings, bs_settings *s, char *errstr,
+                            size_t errstr_size) {
+  return settings_of(json_object_get(data, "parameters"), "parameters", "", settings, s, errstr,
+                     errstr_size);
+}
+
+bs_status bs_event_input_settings(const json_t *data, json_t **settings, bs_settings *s,
+                                  char *errstr, size_t errstr_size) {
+  const json_t *params = json_object_get(data, "input_parameters");
+  *settings = NULL;
+  if (!params || json_is_null(params))
+    return BS_OK;
+  return settings_of(params, "input_parameters", "data.input_parameters: ", settings, s, errstr,
+                     errstr_size);
 }
 
 /* One key of the annotation object: NULL, or a key of the project. */
@@ -51,8 +72,11 @@ static bs_status annotation_key(const json_t *v, const char *name, int64_t proje
 
 bs_status bs_event_annotation(const json_t *data, int64_t project_id, json_t **annotation,
                               bs_analysis_inputs *keys, char *errstr, size_t errstr_size) {
-  static const char *names[] = {"probe_map_key", "category_map_key", "gmt_key"};
-  const char **slots[] = {&keys->probe_map, &keys->category_map, &keys->gmt};
+  /* the GO and Reactome keys (the last three) are written on only when
+   * given, so that an annotation without them hashes as it always has */
+  static const char *names[] = {"probe_map_key", "category_map_key",   "gmt_key",
+                                "go_obo_key",    "go_annotations_key", "pathway_annotations_key"};
+  const char **slots[] = {&keys->probe_map, &keys->category_map, &keys->gmt, NULL, NULL, NULL};
   *annotation = NULL;
   memset(keys, 0, sizeof(*keys));
   const json_t *in = json_object_get(data, "annotation");
@@ -65,11 +89,11 @@ bs_status bs_event_annotation(const json_t *data, int64_t project_id, json_t **a
     snprintf(errstr, errstr_size, "out of memory");
     return BS_ERR_RETRIABLE;
   }
-  for (size_t i = 0; i < 3; i++) {
+  for (size_t i = 0; i < 6; i++) {
     const char *key = NULL;
     bs_status st = annotation_key(json_object_get(in, names[i]), names[i], project_id, &key, errstr,
                                   errstr_size);
-    if (st == BS_OK &&
+    if (st == BS_OK && (slots[i] || key) &&
         json_object_set_new(out, names[i], key ? json_string(key) : json_null()) != 0) {
       snprintf(errstr, errstr_size, "out of memory");
       st = BS_ERR_RETRIABLE;
@@ -79,10 +103,18 @@ bs_status bs_event_annotation(const json_t *data, int64_t project_id, json_t **a
       memset(keys, 0, sizeof(*keys));
       return st;
     }
-    *slots[i] = json_string_value(json_object_get(out, names[i]));
+    if (slots[i])
+      *slots[i] = json_string_value(json_object_get(out, names[i]));
   }
   *annotation = out;
   return BS_OK;
+}
+
+void bs_event_ontology_keys(const json_t *annotation, bs_ontology_keys *keys) {
+  keys->go_obo = json_string_value(json_object_get(annotation, "go_obo_key"));
+  keys->go_annotations = json_string_value(json_object_get(annotation, "go_annotations_key"));
+  keys->pathway_annotations =
+      json_string_value(json_object_get(annotation, "pathway_annotations_key"));
 }
 
 json_t *bs_event_data_next(const bs_envelope *in, const json_t *settings,

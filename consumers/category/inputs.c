@@ -88,24 +88,37 @@ static bs_status fetch(bs_objstore *store, const char *key, char path[64], char 
 }
 
 bs_status bs_annotation_files_fetch(bs_objstore *store, const bs_analysis_inputs *keys,
-                                    bs_annotation_files *files, char *errstr, size_t errstr_size) {
+                                    const bs_ontology_keys *ontology, bs_annotation_files *files,
+                                    char *errstr, size_t errstr_size) {
   memset(files, 0, sizeof(*files));
+  const char *from[] = {keys->probe_map,  keys->category_map,       keys->gmt,
+                        ontology->go_obo, ontology->go_annotations, ontology->pathway_annotations};
+  char *into[] = {files->probe_map, files->category_map,   files->gmt,
+                  files->go_obo,    files->go_annotations, files->pathway_annotations};
   bs_status st = BS_OK;
-  if (keys->probe_map)
-    st = fetch(store, keys->probe_map, files->probe_map, errstr, errstr_size);
-  if (st == BS_OK && keys->category_map)
-    st = fetch(store, keys->category_map, files->category_map, errstr, errstr_size);
-  if (st == BS_OK && keys->gmt)
-    st = fetch(store, keys->gmt, files->gmt, errstr, errstr_size);
+  for (size_t i = 0; st == BS_OK && i < 6; i++)
+    if (from[i])
+      st = fetch(store, from[i], into[i], errstr, errstr_size);
   files->paths.probe_map = files->probe_map[0] ? files->probe_map : NULL;
   files->paths.category_map = files->category_map[0] ? files->category_map : NULL;
   files->paths.gmt = files->gmt[0] ? files->gmt : NULL;
   return st;
 }
 
+void bs_annotation_files_use(const bs_annotation_files *files, bs_settings *s) {
+  if (files->go_obo[0])
+    snprintf(s->go.obo, sizeof(s->go.obo), "%s", files->go_obo);
+  if (files->go_annotations[0])
+    snprintf(s->go.annotations, sizeof(s->go.annotations), "%s", files->go_annotations);
+  if (files->pathway_annotations[0])
+    snprintf(s->pathway.annotations, sizeof(s->pathway.annotations), "%s",
+             files->pathway_annotations);
+}
+
 void bs_annotation_files_remove(bs_annotation_files *files) {
-  char *paths[] = {files->probe_map, files->category_map, files->gmt};
-  for (size_t i = 0; i < 3; i++)
+  char *paths[] = {files->probe_map, files->category_map,   files->gmt,
+                   files->go_obo,    files->go_annotations, files->pathway_annotations};
+  for (size_t i = 0; i < 6; i++)
     if (paths[i][0])
       unlink(paths[i]);
   memset(files, 0, sizeof(*files));

@@ -12,6 +12,7 @@
 
 #include "bmd/probes.h"
 #include "bs/db.h"
+#include "bs/event_data.h"
 #include "bs/objstore.h"
 #include "bs/settings.h"
 
@@ -27,13 +28,23 @@ bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t project_i
 typedef struct bs_annotation_files {
   char probe_map[64], category_map[64], gmt[64]; /* "" when not fetched */
   bs_analysis_inputs paths;                      /* pointing into the above, NULL when "" */
+  /* the GO and Reactome objects (data.annotation.*_key), "" when not fetched */
+  char go_obo[64], go_annotations[64], pathway_annotations[64];
 } bs_annotation_files;
 
-/* Fetches keys (borrowed) into files; a missing object is PERMANENT.
- * Call bs_annotation_files_remove afterwards, whatever the result. */
+/* Fetches keys and ontology (borrowed) into files; a missing object is
+ * PERMANENT. Call bs_annotation_files_remove afterwards, whatever the
+ * result. */
 bs_status bs_annotation_files_fetch(bs_objstore *store, const bs_analysis_inputs *keys,
-                                    bs_annotation_files *files, char *errstr, size_t errstr_size)
+                                    const bs_ontology_keys *ontology, bs_annotation_files *files,
+                                    char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
+
+/* The fetched GO and Reactome copies in place of the paths the settings
+ * name (s->go.obo, s->go.annotations, s->pathway.annotations); a file
+ * not fetched (no key: an upstream event naming a path the consumer's
+ * machine holds) leaves the settings' path. */
+void bs_annotation_files_use(const bs_annotation_files *files, bs_settings *s);
 void bs_annotation_files_remove(bs_annotation_files *files);
 
 #endif

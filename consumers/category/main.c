@@ -8,8 +8,10 @@
  * experiment and project made from its prefilter result (and the
  * annotation keys lie under the project's prefix), then the experiment's matrix, every probe's fit
  * rebuilt from the BMD result's probe_stats.json.gz and the annotation objects (fetched into
- * temporary files) go into the category step (bs/steps.h), the same function on the same values as
- * `bmdstream analyze`, so that both write the same bytes:
+ * temporary files; the GO and Reactome copies, data.annotation.go_obo_key, go_annotations_key and
+ * pathway_annotations_key, read in place of the paths the settings name) go into the category step
+ * (bs/steps.h), the same function on the same values as `bmdstream analyze`, so that both write the
+ * same bytes:
  *   1. upsert the category_results row (natural key: BMD result + hash of
  *      {category, tpod, plots, annotation}) for its id;
  *   2. the step writes its exports under projects/{p}/exports/category/{id}/:
@@ -71,10 +73,14 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   if (st == BS_OK)
     st = bs_category_load_fits(db, store, in->project_id, bmd_id, ev.ds, &fits, &n, errstr,
                                errstr_size);
+  bs_ontology_keys ontology;
+  bs_event_ontology_keys(ev.annotation, &ontology);
   if (st == BS_OK)
-    st = bs_annotation_files_fetch(store, &ev.keys, &files, errstr, errstr_size);
-  if (st == BS_OK)
+    st = bs_annotation_files_fetch(store, &ev.keys, &ontology, &files, errstr, errstr_size);
+  if (st == BS_OK) {
+    bs_annotation_files_use(&files, &ev.s);
     st = bs_step_annotation_load(&ev.s, &files.paths, ev.ds, &annot, errstr, errstr_size);
+  }
   bs_annotation_files_remove(&files);
   if (st != BS_OK)
     goto done;

@@ -95,24 +95,6 @@ static int log_base_of(const json_t *settings) {
       json_string_value(bs_settings_get(settings, "prefilter.log_base")));
 }
 
-/* The settings of the prefilter whose result r's curve fit takes (its own
- * section's, flags over them), into *input; NULL when r takes a data set. */
-static int input_settings(const bs_bmdx_config *cfg, const bs_bmdx_run *r, const json_t *flags,
-                          const bs_analysis_inputs *files, json_t **input, char *errstr,
-                          size_t errstr_size) {
-  *input = NULL;
-  if (r->input_prefilter == BS_BMDX_NONE)
-    return 0;
-  bs_bmdx_run up = *r;
-  up.prefilter = r->input_prefilter;
-  up.input_prefilter = up.bmds = up.category = BS_BMDX_NONE;
-  bs_bmdx_analysis unused;
-  int rc = bs_settings_from_bmdx_run(cfg, &up, flags, files, input, &unused, errstr, errstr_size);
-  if (rc == 0)
-    bs_bmdx_analysis_free(&unused);
-  return rc;
-}
-
 /* OUT/<run>/input/: r's input prefilter (settings input) on ds; *rows its
  * passed rows. 0, else 1 (stderr says why). */
 static int run_input(const analyze_args *one, const json_t *input, const bmd_dataset *ds,
@@ -154,7 +136,8 @@ int bs_analyze_config_run(const analyze_args *a, const json_t *flags) {
   for (size_t i = 0; i < n && rc == 0; i++)
     if (bs_settings_from_bmdx_run(cfg, &plan->runs[i], flags, &a->io.files, &settings[i], &files[i],
                                   err, sizeof err) != 0 ||
-        input_settings(cfg, &plan->runs[i], flags, &a->io.files, &inputs[i], err, sizeof err) != 0)
+        bs_settings_from_bmdx_input(cfg, &plan->runs[i], flags, &a->io.files, &inputs[i], err,
+                                    sizeof err) != 0)
       rc = bs_cli_bad("analyze", "%s: %s: %s", a->config, plan->runs[i].name, err);
   if (rc == 0 && a->io.print_settings) {
     for (size_t i = 0; i < n; i++)

@@ -6,8 +6,10 @@
  * normalized settings object per job, flags over the config's). Runs of
  * the same prefilter are separate jobs: their prefilter results are
  * computed once per job, not shared. A run whose curve fit takes another
- * prefilter's result (data set > williams > curve fit) is not published:
- * a job has one prefilter stage, which takes the data set.
+ * prefilter's result (data set > williams > curve fit) carries that
+ * prefilter's settings as data.input_parameters (its section's, flags
+ * over them, as `analyze --config` makes them): the prefilter stage runs
+ * it first, then the run's prefilter on the probes it passed.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -36,18 +38,10 @@ static int log_base_of(const json_t *settings) {
       json_string_value(bs_settings_get(settings, "prefilter.log_base")));
 }
 
-/* Why run r cannot be one job, or NULL when it can. */
-static const char *not_one_job(const bs_bmdx_run *r) {
-  return r->input_prefilter == BS_BMDX_NONE
-             ? NULL
-             : "its curve-fit prefilter takes another prefilter's result (inputCategory), and a "
-               "pipeline job has one prefilter stage, on the data set; run the config with "
-               "bmdstream analyze --config";
-}
-
 /* Imports every data set, publishes every run; job ids on stdout. */
 static int publish(bs_config *cfg, const bs_bmdx_config *bc, const bs_bmdx_plan *plan,
-                   json_t **settings, const bs_analysis_inputs *files, char (*jobs)[37]) {
+                   json_t **settings, json_t **inputs, const bs_analysis_inputs *files,
+                   char (*jobs)[37]) {
   char err[2048];
   int64_t project = bs_config_get_int(cfg, "project"), user_id = 0;
   bs_db *db = NULL;
@@ -92,12 +86,17 @@ static int publish(bs_config *cfg, const bs_bmdx_config *bc, const bs_bmdx_plan 
             experiment, ds->n_probes, ds->n_samples, set->name, key);
     for (size_t i = 0; i < plan->n_runs; i++) {
       const bs_bmdx_run *r = &plan->runs[i];
-      if (strcmp(r->matrix, set->matrix) != 0 || r->expression != set->expression || not_one_job(r))
+      if (strcmp(r->matrix, set->matrix) != 0 || r->expression != set->expression)
         continue;
       char tag[32];
       snprintf(tag, sizeof tag, "-%zu", i + 1); /* each run's annotation files apart */
       json_t *data = bs_import_event_data(store, user_id, project, experiment, key, ds, settings[i],
                                           &files[i], tag, err, sizeof err);
+      if (data && inputs[i] && json_object_set(data, "input_parameters", inputs[i]) != 0) {
+        json_decref(data);
+        data = NULL;
+        snprintf(err, sizeof err, "out of memory building the event");
+      }
       int ok = data && bs_rerun_submit(db, producer, bs_config_get(cfg, "topic_prefix"),
                                        "/bmdstream/import", signer, data, "analysis", jobs[i], err,
                                        sizeof err) == BS_OK;
@@ -145,33 +144,29 @@ int bs_import_config(bs_config *cfg, const char *path, const json_t *flags) {
   }
   size_t n = plan->n_runs;
   json_t **settings = calloc(n ? n : 1, sizeof *settings);
+  json_t **inputs = calloc(n ? n : 1, sizeof *inputs); /* NULL: the run takes a data set */
   bs_bmdx_analysis *an = calloc(n ? n : 1, sizeof *an);
   bs_analysis_inputs *files = calloc(n ? n : 1, sizeof *files);
   char(*jobs)[37] = calloc(n ? n : 1, sizeof *jobs);
   bs_analysis_inputs given = {bs_config_get(cfg, "probe_map"), bs_config_get(cfg, "category_map"),
                               bs_config_get(cfg, "gmt")};
-  int rc = settings && an && files && jobs ? 0 : bad("out of memory%s%s", "", "");
+  int rc = settings && inputs && an && files && jobs ? 0 : bad("out of memory%s%s", "", "");
   for (size_t i = 0; i < n && rc == 0; i++) {
     if (bs_settings_from_bmdx_run(bc, &plan->runs[i], flags, &given, &settings[i], &an[i], err,
-                                  sizeof err) != 0)
+                                  sizeof err) != 0 ||
+        bs_settings_from_bmdx_input(bc, &plan->runs[i], flags, &given, &inputs[i], err,
+                                    sizeof err) != 0)
       rc = bad("%s: %s", plan->runs[i].name, err);
     else
       bs_bmdx_run_files(&plan->runs[i], &an[i], &given, &files[i]);
   }
-  size_t refused = 0;
-  for (size_t i = 0; i < n && rc == 0; i++)
-    if (not_one_job(&plan->runs[i])) {
-      fprintf(stderr, "bmdstream-import: %s: not published: %s (%s): %s\n", path,
-              plan->runs[i].name, plan->runs[i].chain, not_one_job(&plan->runs[i]));
-      refused++;
-    }
   if (rc == 0 && bs_config_get_bool(cfg, "print_settings")) {
     for (size_t i = 0; i < n; i++) {
-      if (not_one_job(&plan->runs[i]))
-        continue;
       json_t *line =
           json_pack("{s:s, s:s, s:s, s:O}", "name", plan->runs[i].name, "matrix",
                     plan->runs[i].matrix, "chain", plan->runs[i].chain, "settings", settings[i]);
+      if (line && inputs[i])
+        json_object_set(line, "input_settings", inputs[i]);
       char *text = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
       if (text)
         printf("%s\n", text);
@@ -191,7 +186,7 @@ int bs_import_config(bs_config *cfg, const char *path, const json_t *flags) {
     fprintf(stderr, "bmdstream-import: %s: skipped: %s%s%s%s: %s\n", path, plan->skips[i].name,
             plan->skips[i].name[0] ? " (" : "", plan->skips[i].section,
             plan->skips[i].name[0] ? ")" : "", plan->skips[i].reason);
-  rc = publish(cfg, bc, plan, settings, files, jobs);
+  rc = publish(cfg, bc, plan, settings, inputs, files, jobs);
   if (rc == 0 && bs_config_get_bool(cfg, "wait")) {
     bs_db *db = NULL;
     if (bs_db_connect(bs_config_get(cfg, "database_url"), &db, err, sizeof err) != BS_OK) {
@@ -199,19 +194,21 @@ int bs_import_config(bs_config *cfg, const char *path, const json_t *flags) {
       rc = 1;
     }
     for (size_t i = 0; i < n && db; i++)
-      if (!not_one_job(&plan->runs[i]) && bs_import_wait(db, jobs[i]) != 0)
+      if (bs_import_wait(db, jobs[i]) != 0)
         rc = 1;
     bs_db_destroy(db);
   }
-  if (rc == 0 && (plan->n_skips > 0 || refused > 0))
+  if (rc == 0 && plan->n_skips > 0)
     rc = EXIT_SKIPPED;
 done:
   for (size_t i = 0; i < n; i++) {
     json_decref(settings ? settings[i] : NULL);
+    json_decref(inputs ? inputs[i] : NULL);
     if (an)
       bs_bmdx_analysis_free(&an[i]);
   }
   free(settings);
+  free(inputs);
   free(an);
   free(files);
   free(jobs);

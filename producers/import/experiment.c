@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bs/experiments.h"
 #include "bs/matrix_bin.h"
@@ -44,6 +45,40 @@ static int upload(bs_objstore *store, const char *path, const char *key, char *e
                                                                                             : -1;
 }
 
+/* The GO and Reactome files the settings name (category.go.obo,
+ * category.go.annotations, category.pathway.annotations: paths on this
+ * machine) uploaded next to the matrix, their keys into annotation as
+ * go_obo_key, go_annotations_key, pathway_annotations_key: the category
+ * stage reads its own copies, not the paths. Only the files the settings'
+ * category type reads. */
+static int add_ontology(bs_objstore *store, const json_t *settings, const char *dir,
+                        const char *tag, json_t *annotation, char *errstr, size_t errstr_size) {
+  static const struct {
+    const char *type, *setting, *stem, *ext, *field;
+  } files[] = {
+      {"go", "category.go.obo", "go", ".obo", "go_obo_key"},
+      {"go", "category.go.annotations", "go_annotations", ".txt", "go_annotations_key"},
+      {"pathway", "category.pathway.annotations", "pathway_annotations", ".txt",
+       "pathway_annotations_key"},
+  };
+  const char *type = json_string_value(bs_settings_get(settings, "category.type"));
+  for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    const char *path = json_string_value(bs_settings_get(settings, files[i].setting));
+    if (!type || strcmp(type, files[i].type) != 0 || !path || !*path)
+      continue;
+    char name[64], key[256];
+    snprintf(name, sizeof name, "%s%s%s", files[i].stem, tag, files[i].ext);
+    snprintf(key, sizeof key, "%s/%s", dir, name);
+    if (upload(store, path, key, errstr, errstr_size) != 0)
+      return -1;
+    if (json_object_set_new(annotation, files[i].field, json_string(key)) != 0) {
+      snprintf(errstr, errstr_size, "out of memory building the event");
+      return -1;
+    }
+  }
+  return 0;
+}
+
 json_t *bs_import_event_data(bs_objstore *store, int64_t user_id, int64_t project,
                              int64_t experiment, const char *matrix_key, const bmd_dataset *ds,
                              const json_t *settings, const bs_analysis_inputs *files,
@@ -66,5 +101,10 @@ json_t *bs_import_event_data(bs_objstore *store, int64_t user_id, int64_t projec
       "category_map_key", cm && *cm ? cmap : NULL, "gmt_key", gm && *gm ? gmt : NULL);
   if (!data)
     snprintf(errstr, errstr_size, "out of memory building the event");
+  else if (add_ontology(store, settings, dir, tag, json_object_get(data, "annotation"), errstr,
+                        errstr_size) != 0) {
+    json_decref(data);
+    data = NULL;
+  }
   return data;
 }

@@ -34,8 +34,11 @@ int bs_import_store_experiment(bs_db *db, bs_objstore *store, int64_t project, c
                                char *errstr, size_t errstr_size);
 
 /* The local annotation files uploaded next to the experiment's matrix, as
- * <kind><tag>.txt / gene_sets<tag>.gmt, and the experiment-imported data
- * (new reference) with settings and the annotation keys. NULL with errstr. */
+ * <kind><tag>.txt / gene_sets<tag>.gmt, and the GO and Reactome files the
+ * settings name for a go or pathway run (go<tag>.obo,
+ * go_annotations<tag>.txt, pathway_annotations<tag>.txt), and the
+ * experiment-imported data (new reference) with settings and the
+ * annotation keys. NULL with errstr. */
 json_t *bs_import_event_data(bs_objstore *store, int64_t user_id, int64_t project,
                              int64_t experiment, const char *matrix_key, const bmd_dataset *ds,
                              const json_t *settings, const bs_analysis_inputs *files,

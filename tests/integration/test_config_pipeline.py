@@ -16,7 +16,12 @@ beside the config. For each config:
   * every job ends COMPLETED, with a result of each step up to its run's
     last step (job_results), and every file it exported (prefilter.tsv,
     bmd.tsv, categories.tsv) is byte-identical to the offline run's (a run
-    whose category type is none writes no categories.tsv, there as here).
+    whose category type is none writes no categories.tsv, there as here);
+  * a run whose curve fit takes another prefilter's result (analyze-DTT:
+    inputCategory williams) carries that prefilter's settings as the job's
+    input_parameters, and the input prefilter's table (input/prefilter.tsv
+    under the prefilter result's prefix) is byte-identical to the offline
+    run's OUT/<run>/input/prefilter.tsv.
 """
 import json
 import os
@@ -58,15 +63,16 @@ def offline(tmp, path):
     return runs, out, r.returncode
 
 
-def exported(d, job, step, local):
-    """The job's export of the step, fetched from S3 into local."""
+def exported(d, job, step, local, name=None):
+    """The job's export of the step (name: another file under its prefix),
+    fetched from S3 into local."""
     prefix = d.sql(f"SELECT export_prefix FROM job_results WHERE job_id = '{job}'"
                    f" AND stage = '{step}'")
     if step == "category":  # the category step's files are under its result's key
         prefix = d.sql("SELECT c.results_s3_key FROM category_results c JOIN job_results j"
                        f" ON c.id = j.result_id WHERE j.job_id = '{job}' AND j.stage = '{step}'")
     assert prefix, (job, step)
-    code = s3(d.env, "GET", f"/{d.bucket}/{prefix}/{EXPORTS[step]}", local)
+    code = s3(d.env, "GET", f"/{d.bucket}/{prefix}/{name or EXPORTS[step]}", local)
     assert code in ("200", "404"), (prefix, code)
     if code == "404":
         return None
@@ -108,6 +114,12 @@ def test_config_through_the_pipeline(dep, tmp_path, name):
         assert done[job][0] == "COMPLETED", (run["name"], done[job])
         carried = json.loads(d.sql(f"SELECT parameters FROM jobs WHERE id = '{job}'"))
         assert carried["parameters"] == run["settings"], run["name"]
+        assert carried.get("input_parameters") == run.get("input_settings"), run["name"]
+        if "input_settings" in run:  # the input prefilter's table, as analyze writes it
+            mine = exported(d, job, "prefilter", str(tmp_path / f"{job}-input.tsv"),
+                            "input/prefilter.tsv")
+            theirs = offline_file(os.path.join(out, run["name"], "input", "prefilter.tsv"))
+            assert mine is not None and mine == theirs, run["name"]
         last = STEPS.index(run["settings"]["last_step"])
         stages = d.sql(f"SELECT stage FROM job_results WHERE job_id = '{job}'").split()
         assert sorted(stages) == sorted(STEPS[:last + 1]), (run["name"], stages)

@@ -48,6 +48,15 @@ int bs_settings_from_bmdx_run(const bs_bmdx_config *cfg, const struct bs_bmdx_ru
                               json_t **settings, bs_bmdx_analysis *a, char *errstr,
                               size_t errstr_size) __attribute__((warn_unused_result));
 
+/* The settings of the prefilter whose result run r's prefilter takes
+ * (r->input_prefilter: its own section's, flags over them, as
+ * bs_settings_from_bmdx_run makes them) into *input (new reference);
+ * *input NULL when r takes a data set. -1 with errstr. */
+int bs_settings_from_bmdx_input(const bs_bmdx_config *cfg, const struct bs_bmdx_run *r,
+                                const json_t *flags, const struct bs_analysis_inputs *files,
+                                json_t **input, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
 /* The annotation files of run r: files given beside the config (flags,
  * may be NULL) over the run's own (a, from its section); none for a run
  * that ends before the category step. A category map or GMT given

@@ -6,8 +6,16 @@
  *                    passed on unchanged from stage to stage;
  *   data.annotation  the object keys of the annotation files,
  *                    {"probe_map_key": str|null, "category_map_key":
- *                    str|null, "gmt_key": str|null}, on
- *                    experiment-imported, prefilter-done and bmd-done.
+ *                    str|null, "gmt_key": str|null}, and when given the
+ *                    copies of the GO and Reactome files the settings
+ *                    name ("go_obo_key", "go_annotations_key",
+ *                    "pathway_annotations_key"), on experiment-imported,
+ *                    prefilter-done and bmd-done;
+ *   data.input_parameters  on experiment-imported only, optional: the
+ *                    settings of the prefilter whose passed probes the
+ *                    run's prefilter takes (a BMDExpress curve fit on a
+ *                    Williams or ANOVA result, inputCategory); the
+ *                    prefilter stage runs it first.
  */
 #ifndef BS_EVENT_DATA_H
 #define BS_EVENT_DATA_H
@@ -27,14 +35,33 @@
 bs_status bs_event_settings(const json_t *data, json_t **settings, bs_settings *s, char *errstr,
                             size_t errstr_size) __attribute__((warn_unused_result));
 
+/* data.input_parameters (data borrowed) as bs_event_settings reads
+ * data.parameters: into *settings (new reference) and *s; *settings NULL
+ * when absent or null (the run's prefilter takes the data set). PERMANENT
+ * with errstr naming data.input_parameters and the setting. */
+bs_status bs_event_input_settings(const json_t *data, json_t **settings, bs_settings *s,
+                                  char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
 /* data.annotation as events carry it into *annotation (new reference:
- * the three keys, null where absent or null; an absent object is all
- * null) and its keys into *keys (borrowed from *annotation; NULL for
- * null). PERMANENT when a key is not a string, is not a valid object key,
+ * the three keys, null where absent or null, an absent object all null;
+ * the GO and Reactome keys only where given) and its first three keys
+ * into *keys (borrowed from *annotation; NULL for null; the others:
+ * bs_event_ontology_keys). PERMANENT when a key is not a string, is not a valid object key,
  * or names an object outside the event's project ("projects/<id>/..."). */
 bs_status bs_event_annotation(const json_t *data, int64_t project_id, json_t **annotation,
                               bs_analysis_inputs *keys, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
+
+/* The object keys of the GO and Reactome files (borrowed from
+ * annotation, as bs_event_annotation made it; NULL when absent): the
+ * pipeline's copies of the files the settings name as category.go.obo,
+ * category.go.annotations and category.pathway.annotations. */
+typedef struct bs_ontology_keys {
+  const char *go_obo, *go_annotations, *pathway_annotations;
+} bs_ontology_keys;
+
+void bs_event_ontology_keys(const json_t *annotation, bs_ontology_keys *keys);
 
 /* The next event's data (new reference; NULL when out of memory): the
  * job, user, project and experiment ids of in, the settings and, unless

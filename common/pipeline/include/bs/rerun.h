@@ -33,7 +33,9 @@ bs_status bs_rerun_override_list(json_t *data, const char *list, char *errstr, s
     __attribute__((warn_unused_result));
 
 /* The data of the experiment's last job (new reference), NOT_FOUND if the
- * experiment never had one. */
+ * experiment never had one: the whole stored data, so a chained run's
+ * input_parameters and the annotation keys (GO and Reactome copies too)
+ * go into the new job unchanged; --set overrides data.parameters only. */
 bs_status bs_rerun_last_data(bs_db *db, int64_t project_id, int64_t experiment_id, json_t **data,
                              char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
 
