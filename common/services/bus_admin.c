@@ -64,6 +64,13 @@ void bus_admin_close(bus_admin *a) {
   *a = (bus_admin){0};
 }
 
+/* A name ending in "dead-letter" (any prefix). */
+static int is_dead_letter(const char *name) {
+  static const char suffix[] = "dead-letter";
+  size_t n = strlen(name), k = sizeof(suffix) - 1;
+  return n >= k && strcmp(name + n - k, suffix) == 0;
+}
+
 bs_status bs_bus_create_topics(const bs_bus_options *opt, const char *const *names, size_t n,
                                int partitions, int replication_factor, int timeout_ms, int *created,
                                char *errstr, size_t errstr_size) {
@@ -82,6 +89,14 @@ bs_status bs_bus_create_topics(const bs_bus_options *opt, const char *const *nam
   }
   for (size_t i = 0; i < n; i++) {
     topics[i] = rd_kafka_NewTopic_new(names[i], partitions, replication_factor, why, sizeof(why));
+    /* The dead-letter topic holds a refused record with its dlq.* headers:
+     * up to 2 MiB, where the broker's default is 1 MiB (bus_producer.c). */
+    if (topics[i] && is_dead_letter(names[i]) &&
+        rd_kafka_NewTopic_set_config(topics[i], "max.message.bytes", "2097152") !=
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+      snprintf(errstr, errstr_size, "topic %s: max.message.bytes not accepted", names[i]);
+      goto fail;
+    }
     if (!topics[i]) {
       snprintf(errstr, errstr_size, "topic %s: %s", names[i], why);
       goto fail;

@@ -53,6 +53,10 @@ bs_status bs_producer_new(const bs_bus_options *opt, bs_producer **out, char *er
       {"partitioner", "murmur2_random"}, /* the Java client's, for the same key->partition */
       {"linger.ms", "5"},
       {"compression.type", "lz4"},
+      /* a dead letter is the refused record's bytes plus dlq.* headers, so
+       * it can exceed the 1,000,000 bytes a record may have on the way in;
+       * the dead-letter topic takes up to 2 MiB (bs_bus_create_topics) */
+      {"message.max.bytes", "2097152"},
   };
   static const bus_kv enforced[] = {{"enable.idempotence", "true"}};
   bs_producer *p = calloc(1, sizeof(*p));

@@ -36,6 +36,30 @@ int bs_password_verify(const char *encoded, const char *password) {
   return -1;
 }
 
+/* A name people type (username, email, full name, project name): at most
+ * max characters of UTF-8 (the column's VARCHAR(max); PostgreSQL counts
+ * characters), none a control character (U+0000-U+001F, U+007F: they
+ * corrupt terminals, logs and TSV exports). -1 with errstr naming field. */
+static int check_name(const char *field, const char *value, size_t max, char *errstr,
+                      size_t errstr_size) {
+  if (!value)
+    return 0;
+  size_t chars = 0;
+  for (const unsigned char *c = (const unsigned char *)value; *c; c++) {
+    if (*c < 0x20 || *c == 0x7f) {
+      snprintf(errstr, errstr_size, "%s: control character 0x%02x at byte %zu", field, *c,
+               (size_t)(c - (const unsigned char *)value));
+      return -1;
+    }
+    chars += (*c & 0xc0) != 0x80; /* count lead bytes only */
+  }
+  if (chars > max) {
+    snprintf(errstr, errstr_size, "%s: %zu characters, at most %zu", field, chars, max);
+    return -1;
+  }
+  return 0;
+}
+
 /* The hash of a new password (at least 8 characters); -1 with errstr. */
 static int new_password_hash(const char *password, char *hash, size_t hash_size, char *errstr,
                              size_t errstr_size) {
@@ -49,7 +73,10 @@ static int new_password_hash(const char *password, char *hash, size_t hash_size,
 bs_status bs_user_add(bs_db *db, const bs_user_fields *fields, const char *password,
                       int64_t *user_id, char *errstr, size_t errstr_size) {
   char hash[256];
-  if (new_password_hash(password, hash, sizeof(hash), errstr, errstr_size) != 0)
+  if (check_name("username", fields->username, 255, errstr, errstr_size) != 0 ||
+      check_name("email", fields->email, 255, errstr, errstr_size) != 0 ||
+      check_name("full name", fields->full_name, 255, errstr, errstr_size) != 0 ||
+      new_password_hash(password, hash, sizeof(hash), errstr, errstr_size) != 0)
     return BS_ERR_PERMANENT;
   const bs_db_param params[] = {BS_DB_TEXT(fields->username), BS_DB_TEXT(fields->email),
                                 BS_DB_TEXT(hash), BS_DB_TEXT(fields->full_name),
@@ -115,6 +142,8 @@ bs_status bs_user_set_password(bs_db *db, const char *username, const char *pass
 
 bs_status bs_project_add(bs_db *db, int64_t user_id, const char *name, const char *description,
                          int64_t *project_id, char *errstr, size_t errstr_size) {
+  if (check_name("project name", name, 255, errstr, errstr_size) != 0)
+    return BS_ERR_PERMANENT;
   const bs_db_param params[] = {BS_DB_INT64(user_id), BS_DB_TEXT(name), BS_DB_TEXT(description)};
   return bs_db_query_id(db,
                         "INSERT INTO bmd_projects (user_id, name, description) "
