@@ -209,10 +209,13 @@ done:
   return rc;
 }
 
-int bs_analyze_run_dataset(const analyze_args *a, const json_t *settings, const bmd_dataset *ds) {
+/* The settings of a run and the file:// store at its --out directory
+ * (made if missing); 1 with the reason on stderr. */
+static int open_run(const analyze_args *a, const json_t *settings, bs_settings *s,
+                    bs_objstore **store) {
   char err[2048], abs[PATH_MAX], url[PATH_MAX + 8];
-  bs_settings s;
-  if (bs_settings_options(settings, &s, err, sizeof(err)) != BS_OK) {
+  *store = NULL;
+  if (bs_settings_options(settings, s, err, sizeof(err)) != BS_OK) {
     fprintf(stderr, "bmdstream analyze: %s\n", err);
     return 1;
   }
@@ -222,11 +225,18 @@ int bs_analyze_run_dataset(const analyze_args *a, const json_t *settings, const 
   }
   snprintf(url, sizeof(url), "file://%s", abs);
   bs_objstore_options so = {.url = url};
-  bs_objstore *store = NULL;
-  int rc = 1;
-  if (bs_objstore_new(&so, &store, err, sizeof(err)) != BS_OK)
+  if (bs_objstore_new(&so, store, err, sizeof(err)) != BS_OK) {
     fprintf(stderr, "bmdstream analyze: --out %s: %s\n", a->io.out, err);
-  else
+    return 1;
+  }
+  return 0;
+}
+
+int bs_analyze_run_dataset(const analyze_args *a, const json_t *settings, const bmd_dataset *ds) {
+  bs_settings s;
+  bs_objstore *store = NULL;
+  int rc = open_run(a, settings, &s, &store);
+  if (rc == 0)
     rc = run_steps(a, &s, settings, ds, store);
   bs_objstore_destroy(store);
   return rc;
@@ -234,27 +244,15 @@ int bs_analyze_run_dataset(const analyze_args *a, const json_t *settings, const 
 
 int bs_analyze_prefilter_rows(const analyze_args *a, const json_t *settings, const bmd_dataset *ds,
                               size_t **rows, size_t *n_rows) {
-  char err[2048], abs[PATH_MAX], url[PATH_MAX + 8];
+  char err[2048];
   bs_settings s;
   bs_objstore *store = NULL;
   bs_prefilter_output *pre = NULL;
   int rc = 1;
   *rows = NULL;
   *n_rows = 0;
-  if (bs_settings_options(settings, &s, err, sizeof(err)) != BS_OK) {
-    fprintf(stderr, "bmdstream analyze: %s\n", err);
-    return 1;
-  }
-  if (bs_analyze_make_dir(a->io.out, abs) != 0) {
-    fprintf(stderr, "bmdstream analyze: --out %s: %s\n", a->io.out, strerror(errno));
-    return 1;
-  }
-  snprintf(url, sizeof(url), "file://%s", abs);
-  bs_objstore_options so = {.url = url};
-  if (bs_objstore_new(&so, &store, err, sizeof(err)) != BS_OK) {
-    fprintf(stderr, "bmdstream analyze: --out %s: %s\n", a->io.out, err);
+  if (open_run(a, settings, &s, &store) != 0)
     goto done;
-  }
   bs_export_target to = {store, ""};
   if (bs_step_prefilter(&s, ds, a->threads, &to, &pre, err, sizeof(err)) != BS_OK) {
     fprintf(stderr, "bmdstream analyze: prefilter: %s\n", err);

@@ -20,7 +20,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -29,7 +28,7 @@ from conftest import event, kafka_credentials, kcat_consume, psql
 from deploy import Deployment
 
 sys.path.insert(0, os.path.dirname(__file__))
-from test_metrics import get, scrape  # noqa: E402
+from test_metrics import get, scrape, wait_for  # noqa: E402
 
 
 @pytest.fixture
@@ -100,16 +99,6 @@ def dead_letters(d):
         out.append((h["dlq.stage"], h["dlq.error.class"], h["dlq.error.msg"],
                     h["dlq.topic"].endswith("experiment-imported")))
     return out
-
-
-def wait_for(check, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = check()
-        if v:
-            return v
-        time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def test_oversized_and_deeply_nested_events(dep):
