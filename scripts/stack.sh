@@ -15,6 +15,11 @@
 #                            Kafka is restarted (PLAIN users live in the
 #                            broker's JAAS configuration); restart that
 #                            principal's programs afterwards
+#   scripts/stack.sh rotate-pg PRINCIPAL
+#                            a new PostgreSQL password for PRINCIPAL's role
+#                            (e.g. bmdstream-bmd -> bmdstream_bmd), online:
+#                            the role's password and its credentials file;
+#                            connections made before keep working
 #
 # Services: Apache Kafka 4.1 (single-node KRaft, broker+controller in one
 # JVM, from the Maven jars), PostgreSQL 15 (initdb/pg_ctl), S3Proxy
@@ -78,6 +83,7 @@ print_env() {
 export BMDSTREAM_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
 export BMDSTREAM_KAFKA_CREDENTIALS=$KCRED
 export BMDSTREAM_DATABASE_URL=postgresql://bmdstream:$pgpass@127.0.0.1:$PG_PORT/bmdstream
+export BMDSTREAM_DATABASE_CREDENTIALS=$PGCRED
 export BMDSTREAM_OBJECT_STORE=s3
 export BMDSTREAM_S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 export BMDSTREAM_S3_BUCKET=$S3_BUCKET
@@ -132,14 +138,64 @@ pg_up() {
   as_pg "$PG_BIN/pg_ctl" -D "$PGD/data" -l "$PGD/server.log" -w -t "$UP_TIMEOUT" \
     -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PGD -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     start >/dev/null || die "PostgreSQL did not start; see $PGD/server.log"
-  # The application role and database (idempotent).
+  # The application role and database (idempotent). bmdstream owns the
+  # schema and runs the migrations, which make the program roles
+  # (CREATEROLE; sql/0005_roles.sql); each program role gets its LOGIN and
+  # password here, and its credentials file.
   local pw
   pw=$(secret pg)
   as_pg psql -h "$PGD" -p "$PG_PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 <<SQL >/dev/null
-SELECT 'CREATE ROLE bmdstream LOGIN CREATEDB' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bmdstream')\gexec
-ALTER ROLE bmdstream CREATEDB PASSWORD '$pw';
+SELECT 'CREATE ROLE bmdstream LOGIN CREATEDB CREATEROLE' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bmdstream')\gexec
+ALTER ROLE bmdstream CREATEDB CREATEROLE PASSWORD '$pw';
 SELECT 'CREATE DATABASE bmdstream OWNER bmdstream' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'bmdstream')\gexec
+$(pg_role_sql)
 SQL
+  pg_credentials
+}
+
+# The program principals and their roles: bmdstream-bmd -> bmdstream_bmd;
+# the admin is the owner, bmdstream.
+PG_PRINCIPALS="bmdstream-admin bmdstream-import bmdstream-prefilter bmdstream-bmd bmdstream-category bmdstream-tracker"
+PGCRED=$ST/pg-credentials
+
+pg_role_of() {
+  if [ "$1" = bmdstream-admin ]; then echo bmdstream; else echo "$1" | tr - _; fi
+}
+
+pg_role_sql() { # each program role, with LOGIN and its password
+  local p r
+  for p in $PG_PRINCIPALS; do
+    [ "$p" = bmdstream-admin ] && continue
+    r=$(pg_role_of "$p")
+    printf "SELECT 'CREATE ROLE %s' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%s')\\gexec\n" "$r" "$r"
+    printf "ALTER ROLE %s LOGIN PASSWORD '%s';\n" "$r" "$(secret "pg-$p")"
+  done
+}
+
+pg_credentials() { # one libpq keyword file per principal, mode 0600
+  mkdir -p "$PGCRED"
+  chmod 700 "$PGCRED"
+  local p pw
+  for p in $PG_PRINCIPALS; do
+    if [ "$p" = bmdstream-admin ]; then pw=$(secret pg); else pw=$(secret "pg-$p"); fi
+    (umask 077 && printf 'user=%s password=%s\n' "$(pg_role_of "$p")" "$pw" >"$PGCRED/$p.conninfo")
+  done
+}
+
+rotate_pg() {
+  local p=${1:-}
+  case " $PG_PRINCIPALS " in
+  *" $p "*) [ -n "$p" ] && [ "$p" != bmdstream-admin ] || die "usage: $0 rotate-pg PRINCIPAL" ;;
+  *) die "rotate-pg: '$p' is not one of: ${PG_PRINCIPALS#bmdstream-admin }" ;;
+  esac
+  pg_make_dir
+  pg_running || die "rotate-pg: PostgreSQL is not running"
+  rm -f "$ST/secrets/pg-$p"
+  as_pg psql -h "$PGD" -p "$PG_PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 \
+    -c "ALTER ROLE $(pg_role_of "$p") PASSWORD '$(secret "pg-$p")'" >/dev/null ||
+    die "rotate-pg: the password of $(pg_role_of "$p") was not changed"
+  pg_credentials
+  say "stack: $p has a new PostgreSQL password ($PGCRED/$p.conninfo); its new connections use it"
 }
 
 pg_answers() {
@@ -419,13 +475,14 @@ down) down ;;
 status) status ;;
 env) print_env ;;
 rotate-kafka) rotate_kafka "${2:-}" ;;
+rotate-pg) rotate_pg "${2:-}" ;;
 reset)
   down
   [ -L "$ST/pg" ] && rm -rf "$(readlink "$ST/pg")"
   rm -rf "$ST"
   ;;
 *)
-  say "usage: $0 up|down|status|env|reset|rotate-kafka PRINCIPAL"
+  say "usage: $0 up|down|status|env|reset|rotate-kafka PRINCIPAL|rotate-pg PRINCIPAL"
   exit 2
   ;;
 esac

@@ -7,6 +7,10 @@
 
 const bs_config_param bs_config_service_params[] = {
     {"database_url", BS_CFG_STRING, "", "PostgreSQL conninfo or postgresql:// URL", 1},
+    {"database_credentials", BS_CFG_STRING, "",
+     "PostgreSQL credentials: a file, or a directory of <principal>.conninfo (libpq keywords, "
+     "e.g. user=... password=...) overriding the URL's",
+     0},
     {"kafka_bootstrap", BS_CFG_STRING, "127.0.0.1:9092", "Kafka bootstrap servers", 0},
     {"kafka_credentials", BS_CFG_STRING, "",
      "Kafka credentials: a properties file, or a directory of <principal>.properties", 0},

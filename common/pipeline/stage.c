@@ -353,7 +353,7 @@ static bs_status open_services(bs_stage *s, char *errstr, size_t errstr_size) {
   }
   if (st != BS_OK)
     return st;
-  st = bs_db_connect(bs_config_get(cfg, "database_url"), &s->db, errstr, errstr_size);
+  st = bs_db_connect_from_config(cfg, s->client, &s->db, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   bs_bus_properties props;

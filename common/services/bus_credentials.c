@@ -13,11 +13,10 @@
  * so that secrets reach the programs through a file (mode 0600) named in
  * the configuration or the environment, never through the command line.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "bs/credentials_file.h"
 #include "bus_internal.h"
 
 const char *bs_bus_principal(const char *client_id) {
@@ -32,22 +31,6 @@ const char *bs_bus_principal(const char *client_id) {
       (strcmp(client_id, "bmdstream-acl") == 0 || strcmp(client_id, "bmdstream-replay") == 0))
     return "bmdstream-admin";
   return "bmdstream-operator";
-}
-
-/* The file's path: path itself, or path/<principal>.properties. */
-static int file_of(const char *path, const char *principal, char *file, size_t size) {
-  struct stat st;
-  int n = (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-              ? snprintf(file, size, "%s/%s.properties", path, principal)
-              : snprintf(file, size, "%s", path);
-  return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-static size_t read_all(FILE *f, char *buf, size_t size, int *too_big) {
-  size_t len = fread(buf, 1, size - 1, f);
-  *too_big = len == size - 1 && fgetc(f) != EOF;
-  buf[len] = '\0';
-  return len;
 }
 
 /* Splits text in place into properties appended to props. */
@@ -83,24 +66,8 @@ static bs_status parse(char *text, const char *file, bs_bus_properties *props, c
 bs_status bs_bus_load_credentials(const char *path, const char *principal, bs_bus_properties *props,
                                   char *errstr, size_t errstr_size) {
   char file[1024];
-  if (file_of(path, principal, file, sizeof(file)) != 0) {
-    snprintf(errstr, errstr_size, "kafka_credentials: path too long");
-    return BS_ERR_PERMANENT;
-  }
-  FILE *f = fopen(file, "r");
-  if (!f) {
-    snprintf(errstr, errstr_size, "kafka_credentials: %s (principal %s): %s", file, principal,
-             strerror(errno));
-    return BS_ERR_PERMANENT;
-  }
-  int too_big = 0;
-  read_all(f, props->text, sizeof(props->text), &too_big);
-  int failed = ferror(f);
-  fclose(f);
-  if (failed || too_big) {
-    snprintf(errstr, errstr_size, "kafka_credentials: %s: %s", file,
-             failed ? "read error" : "larger than 4096 bytes");
-    return BS_ERR_PERMANENT;
-  }
-  return parse(props->text, file, props, errstr, errstr_size);
+  bs_status st = bs_credentials_file_read("kafka_credentials", path, principal, ".properties",
+                                          props->text, sizeof(props->text), file, sizeof(file),
+                                          errstr, errstr_size);
+  return st != BS_OK ? st : parse(props->text, file, props, errstr, errstr_size);
 }

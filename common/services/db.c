@@ -54,14 +54,8 @@ static void notice_cb(void *arg, const char *message) {
   bs_debug("postgres: %s", message);
 }
 
-bs_status bs_db_connect(const char *conninfo, bs_db **out, char *errstr, size_t errstr_size) {
-  *out = NULL;
-  bs_db *db = calloc(1, sizeof(*db));
-  if (!db) {
-    snprintf(errstr, errstr_size, "out of memory");
-    return BS_ERR_RETRIABLE;
-  }
-  /* A malformed conninfo will not get better by retrying. */
+/* A malformed conninfo will not get better by retrying. */
+static bs_status check_conninfo(const char *conninfo, char *errstr, size_t errstr_size) {
   char *parse_error = NULL;
   PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &parse_error);
   if (!opts) {
@@ -69,11 +63,25 @@ bs_status bs_db_connect(const char *conninfo, bs_db **out, char *errstr, size_t 
              parse_error ? parse_error : "out of memory");
     one_line(errstr);
     PQfreemem(parse_error);
-    free(db);
     return BS_ERR_PERMANENT;
   }
   PQconninfoFree(opts);
-  db->conn = PQconnectdb(conninfo ? conninfo : "");
+  return BS_OK;
+}
+
+bs_status bs_db_connect_params(const char *const *keywords, const char *const *values,
+                               bs_db **out, char *errstr, size_t errstr_size) {
+  *out = NULL;
+  /* values[0] is the URL or conninfo that the later keywords refine */
+  bs_status st = check_conninfo(values[0], errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  bs_db *db = calloc(1, sizeof(*db));
+  if (!db) {
+    snprintf(errstr, errstr_size, "out of memory");
+    return BS_ERR_RETRIABLE;
+  }
+  db->conn = PQconnectdbParams(keywords, values, 1);
   if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
     snprintf(errstr, errstr_size, "database connection failed: %s",
              db->conn ? PQerrorMessage(db->conn) : "out of memory");
@@ -84,6 +92,11 @@ bs_status bs_db_connect(const char *conninfo, bs_db **out, char *errstr, size_t 
   PQsetNoticeProcessor(db->conn, notice_cb, NULL);
   *out = db;
   return BS_OK;
+}
+
+bs_status bs_db_connect(const char *conninfo, bs_db **out, char *errstr, size_t errstr_size) {
+  const char *keywords[] = {"dbname", NULL}, *values[] = {conninfo ? conninfo : "", NULL};
+  return bs_db_connect_params(keywords, values, out, errstr, errstr_size);
 }
 
 void bs_db_destroy(bs_db *db) {

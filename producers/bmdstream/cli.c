@@ -49,7 +49,7 @@ bs_config *bs_cli_config(const char *name, const char *synopsis, const bs_config
 bs_db *bs_cli_db(const char *name, const bs_config *cfg) {
   char errstr[1024];
   bs_db *db = NULL;
-  if (bs_db_connect(bs_config_get(cfg, "database_url"), &db, errstr, sizeof(errstr)) != BS_OK) {
+  if (bs_db_connect_from_config(cfg, "bmdstream", &db, errstr, sizeof(errstr)) != BS_OK) {
     fprintf(stderr, "bmdstream %s: %s\n", name, errstr);
     return NULL;
   }

@@ -53,7 +53,7 @@ static int publish(bs_config *cfg, const bs_bmdx_config *bc, const bs_bmdx_plan 
   bs_objstore_options so = bs_objstore_options_from_config(cfg);
   int rc = 1;
   if (bs_objstore_new(&so, &store, err, sizeof err) != BS_OK ||
-      bs_db_connect(bs_config_get(cfg, "database_url"), &db, err, sizeof err) != BS_OK ||
+      bs_db_connect_from_config(cfg, "bmdstream-import", &db, err, sizeof err) != BS_OK ||
       bs_import_identity(cfg, db, &signer, &user_id, err, sizeof err) != BS_OK ||
       bs_project_authorize(db, user_id, project, err, sizeof err) != BS_OK ||
       bs_bus_options_from_config(cfg, "bmdstream-import", NULL, &props, &bo, err, sizeof err) !=
@@ -189,7 +189,7 @@ int bs_import_config(bs_config *cfg, const char *path, const json_t *flags) {
   rc = publish(cfg, bc, plan, settings, inputs, files, jobs);
   if (rc == 0 && bs_config_get_bool(cfg, "wait")) {
     bs_db *db = NULL;
-    if (bs_db_connect(bs_config_get(cfg, "database_url"), &db, err, sizeof err) != BS_OK) {
+    if (bs_db_connect_from_config(cfg, "bmdstream-import", &db, err, sizeof err) != BS_OK) {
       fprintf(stderr, "bmdstream-import: %s\n", err);
       rc = 1;
     }

@@ -116,7 +116,7 @@ int main(int argc, char **argv) {
   }
   bs_objstore_options so = bs_objstore_options_from_config(cfg);
   if (bs_objstore_new(&so, &store, errstr, sizeof(errstr)) != BS_OK ||
-      bs_db_connect(bs_config_get(cfg, "database_url"), &db, errstr, sizeof(errstr)) != BS_OK) {
+      bs_db_connect_from_config(cfg, "bmdstream-import", &db, errstr, sizeof(errstr)) != BS_OK) {
     rc = fail(errstr);
     goto done;
   }

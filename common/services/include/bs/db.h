@@ -23,6 +23,36 @@ typedef struct bs_db bs_db;
 bs_status bs_db_connect(const char *conninfo, bs_db **out, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/* Connects with libpq keywords and values (NULL-terminated arrays, as
+ * PQconnectdbParams takes them, with expand_dbname): values[0] is the
+ * "dbname" conninfo or URL, expanded; later keywords override it. */
+bs_status bs_db_connect_params(const char *const *keywords, const char *const *values,
+                               bs_db **out, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* The principal a program connects as: "bmdstream-import",
+ * "bmdstream-prefilter", "bmdstream-bmd", "bmdstream-category",
+ * "bmdstream-tracker" as themselves, every `bmdstream` command as
+ * "bmdstream-admin" (the owner of the schema). */
+const char *bs_db_principal(const char *program);
+
+/* Connects program (a client id as above) to url as its own role: with
+ * credentials (the database_credentials setting: a file, or a directory of
+ * "<principal>.conninfo" holding libpq keywords such as
+ * "user=bmdstream_bmd password=...") the file's keywords override the
+ * URL's; without, the URL alone. A missing or malformed file is
+ * BS_ERR_PERMANENT naming the file, never its contents. */
+bs_status bs_db_connect_as(const char *url, const char *credentials, const char *program,
+                           bs_db **out, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* bs_db_connect_as with the settings database_url and
+ * database_credentials of cfg (bs/config.h). */
+struct bs_config;
+bs_status bs_db_connect_from_config(const struct bs_config *cfg, const char *program, bs_db **out,
+                                    char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
 /* Closes the connection; NULL is safe. */
 void bs_db_destroy(bs_db *db);
 
