@@ -106,7 +106,7 @@ bs_status bs_signer_open_user(bs_db *db, const char *path, bs_signer **out, int6
   bs_status st = bs_signer_new(path, &s, errstr, errstr_size);
   if (st != BS_OK)
     return st;
-  st = bs_user_key_active(db, s->key_id, user_id, &pem, errstr, errstr_size);
+  st = bs_user_key_active(db, s->key_id, NULL, user_id, &pem, errstr, errstr_size);
   free(pem);
   if (st == BS_ERR_NOT_FOUND) {
     snprintf(errstr, errstr_size,
@@ -139,6 +139,25 @@ bs_status bs_signer_from_pem(const char *private_pem, bs_signer **out, char *err
   }
   *out = s;
   return BS_OK;
+}
+
+bs_status bs_signer_new_session(bs_db *db, int64_t user_id, int minutes, bs_signer **out,
+                                char *errstr, size_t errstr_size) {
+  char *private_pem = NULL, *public_pem = NULL, key_id[BS_KEY_ID_SIZE];
+  *out = NULL;
+  if (bs_signature_generate(&private_pem, &public_pem, errstr, errstr_size) != 0)
+    return BS_ERR_PERMANENT;
+  bs_status st = bs_signature_key_id(public_pem, key_id, errstr, errstr_size) == 0
+                     ? bs_user_key_add_session(db, user_id, key_id, public_pem, minutes, errstr,
+                                               errstr_size)
+                     : BS_ERR_PERMANENT;
+  if (st == BS_OK)
+    st = bs_signer_from_pem(private_pem, out, errstr, errstr_size);
+  /* the private half lives only in this process */
+  memset(private_pem, 0, strlen(private_pem));
+  free(private_pem);
+  free(public_pem);
+  return st;
 }
 
 void bs_signer_destroy(bs_signer *signer) {
@@ -293,7 +312,8 @@ bs_status bs_signature_check_event(bs_db *db, const bs_envelope *env, char *errs
   }
   int64_t owner = 0;
   char *pem = NULL;
-  bs_status st = bs_user_key_active(db, json_string_value(kid), &owner, &pem, why, sizeof(why));
+  bs_status st = bs_user_key_active(db, json_string_value(kid), env->time, &owner, &pem, why,
+                                      sizeof(why));
   if (st == BS_ERR_NOT_FOUND || (st == BS_OK && owner != env->user_id)) {
     snprintf(errstr, errstr_size,
              BS_FORBIDDEN_PREFIX "%s %.64s is not an active key of data.user_id %" PRId64,

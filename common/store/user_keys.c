@@ -23,12 +23,26 @@ bs_status bs_user_key_add(bs_db *db, int64_t user_id, const char *key_id, const 
   return st;
 }
 
+bs_status bs_user_key_add_session(bs_db *db, int64_t user_id, const char *key_id,
+                                  const char *public_pem, int minutes, char *errstr,
+                                  size_t errstr_size) {
+  const bs_db_param params[] = {BS_DB_INT64(user_id), BS_DB_TEXT(key_id), BS_DB_TEXT(public_pem),
+                                BS_DB_INT64(minutes)};
+  return bs_db_query(db,
+                     "INSERT INTO user_keys (user_id, key_id, public_key, expires_at) "
+                     "VALUES ($1::bigint, $2, $3, CURRENT_TIMESTAMP + make_interval(mins => "
+                     "$4::int))",
+                     4, params, NULL, errstr, errstr_size);
+}
+
 bs_status bs_user_key_list(bs_db *db, int64_t user_id, PGresult **res, char *errstr,
                            size_t errstr_size) {
   const bs_db_param params[] = {BS_DB_INT64(user_id)};
   return bs_db_query(db,
                      "SELECT key_id, to_char(created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS'), "
-                     "coalesce(to_char(revoked_at, 'YYYY-MM-DD\"T\"HH24:MI:SS'), '') "
+                     "coalesce(to_char(revoked_at, 'YYYY-MM-DD\"T\"HH24:MI:SS'), ''), "
+                     "coalesce(to_char(expires_at AT TIME ZONE 'UTC', "
+                     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
                      "FROM user_keys WHERE user_id = $1::bigint ORDER BY id",
                      1, params, res, errstr, errstr_size);
 }
@@ -47,16 +61,18 @@ bs_status bs_user_key_revoke(bs_db *db, int64_t user_id, const char *key_id, cha
   return st;
 }
 
-bs_status bs_user_key_active(bs_db *db, const char *key_id, int64_t *user_id, char **public_pem,
-                             char *errstr, size_t errstr_size) {
-  const bs_db_param params[] = {BS_DB_TEXT(key_id)};
+bs_status bs_user_key_active(bs_db *db, const char *key_id, const char *at, int64_t *user_id,
+                             char **public_pem, char *errstr, size_t errstr_size) {
+  const bs_db_param params[] = {BS_DB_TEXT(key_id), BS_DB_TEXT(at)};
   PGresult *res = NULL;
   *public_pem = NULL;
   bs_status st = bs_db_query_row(db,
                                  "SELECT k.user_id, k.public_key FROM user_keys k "
                                  "JOIN users u ON u.id = k.user_id WHERE k.key_id = $1 "
-                                 "AND k.revoked_at IS NULL AND u.enabled IS NOT FALSE",
-                                 1, params, &res, errstr, errstr_size);
+                                 "AND k.revoked_at IS NULL AND u.enabled IS NOT FALSE AND "
+                                 "(k.expires_at IS NULL OR k.expires_at >= "
+                                 "coalesce($2::timestamptz, CURRENT_TIMESTAMP))",
+                                 2, params, &res, errstr, errstr_size);
   if (st == BS_ERR_NOT_FOUND)
     snprintf(errstr, errstr_size, "no active key %.64s", key_id);
   if (st != BS_OK)

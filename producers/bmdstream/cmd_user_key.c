@@ -86,10 +86,12 @@ static int list(bs_db *db, int64_t user_id) {
     fprintf(stderr, "bmdstream user key list: %s\n", errstr);
     return 1;
   }
-  printf("key_id\tcreated\trevoked\n");
+  printf("key_id\tcreated\trevoked\texpires\n"); /* expires: a password login's session key */
   for (int i = 0; i < PQntuples(res); i++) {
     const char *revoked = PQgetvalue(res, i, 2);
-    printf("%s\t%s\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), *revoked ? revoked : "-");
+    const char *expires = PQgetvalue(res, i, 3);
+    printf("%s\t%s\t%s\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+           *revoked ? revoked : "-", *expires ? expires : "-");
   }
   PQclear(res);
   return 0;

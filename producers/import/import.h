@@ -51,10 +51,15 @@ json_t *bs_import_event_data(bs_objstore *store, int64_t user_id, int64_t projec
  * bad config or command line. */
 int bs_import_config(bs_config *cfg, const char *path, const json_t *flags);
 
-/* The importing user: the owner of the signing key (--key FILE or
- * BMDSTREAM_SIGNING_KEY), loaded into *signer (new); --user, if given,
- * must name that owner. PERMANENT with errstr otherwise (no key, a key
- * that is not registered or is revoked, another user's name). */
+/* The importing user, proved by one of
+ *   - the signing key (--key FILE or BMDSTREAM_SIGNING_KEY): its owner,
+ *     loaded into *signer (new); --user, if given, must name that owner;
+ *   - a password (--user NAME and no key: password.c): checked against
+ *     the user's Argon2id hash, then *signer is a new session key of that
+ *     user (bs_signer_new_session, BS_IMPORT_SESSION_MINUTES).
+ * PERMANENT with errstr otherwise (no key and no user, a key that is not
+ * registered or is revoked, another user's name, a wrong password). */
+#define BS_IMPORT_SESSION_MINUTES 60
 bs_status bs_import_identity(const bs_config *cfg, bs_db *db, bs_signer **signer, int64_t *user_id,
                              char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
 
@@ -62,5 +67,11 @@ bs_status bs_import_identity(const bs_config *cfg, bs_db *db, bs_signer **signer
  * on stderr (when it is a terminal, else one line per change). Returns 0
  * when COMPLETED, 1 when FAILED, 2 when the database is lost. */
 int bs_import_wait(bs_db *db, const char *job_id);
+
+/* The password for user: the first line of the file at path (mode 0600)
+ * when path is set, else typed at the terminal without echo, else the
+ * first line of standard input. -1 with errstr. */
+int bs_import_read_password(const char *path, const char *user, char *buf, size_t size,
+                            char *errstr, size_t errstr_size);
 
 #endif

@@ -17,8 +17,13 @@ const bs_config_param bs_import_params[] = {
      "proves the user and signs the event. --key FILE is the same flag",
      0},
     {"user", BS_CFG_STRING, NULL,
-     "the importing user's username: optional, and if given it must be the key's owner (who must "
-     "own the project)",
+     "the importing user's username: with a signing key it must be the key's owner; without one "
+     "the user's password is asked for (a session key signs the events). The user must own the "
+     "project",
+     0},
+    {"password_file", BS_CFG_STRING, NULL,
+     "with --user and no signing key: a file (mode 0600) whose first line is the password; "
+     "without it the password is typed at the terminal (no echo) or read from standard input",
      0},
     {"project", BS_CFG_INT, "0", "project id", 0},
     {"name", BS_CFG_STRING, NULL, "experiment name (default: the file name)", 0},
@@ -42,12 +47,15 @@ const bs_config_param bs_import_params[] = {
 const size_t bs_import_params_count = sizeof(bs_import_params) / sizeof(bs_import_params[0]);
 
 static void usage(const bs_config *cfg) {
-  printf("usage: bmdstream-import --key FILE --project ID (--matrix FILE | --matrix-key KEY)\n"
+  printf("usage: bmdstream-import (--key FILE | --user NAME) --project ID (--matrix FILE | "
+         "--matrix-key KEY)\n"
          "         [--probe-map FILE (--category-map FILE | --gmt FILE)] [analysis flags]\n"
          "       bmdstream-import --key FILE --project ID --config FILE.json [analysis flags]\n\n"
          "Imports an expression matrix and starts its analysis; prints the job id.\n"
          "The user is the owner of the signing key (--key FILE or BMDSTREAM_SIGNING_KEY),\n"
          "who signs the event with it; --user NAME, if given, must name that owner.\n"
+         "Without a key, --user NAME logs in with NAME's password (asked at the terminal,\n"
+         "or --password-file FILE) and a session key, valid for an hour, signs the event.\n"
          "With --register-only: stores it and prints the event's data instead.\n"
          "With --config FILE.json (a BMDExpress 3 analyze config): one experiment per\n"
          "expression file, one job per run of the config (as `bmdstream analyze --config`),\n"

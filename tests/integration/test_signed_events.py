@@ -16,10 +16,21 @@ result written and an existing job left as it was:
 bmdstream-import refuses before writing anything: without a key, with a
 revoked key, with --user naming someone else than the key's owner, with a
 key file others can read. The tracker, which reads experiment-imported to
-make jobs, refuses the same events."""
+make jobs, refuses the same events.
+
+A password login (--user and no key): a wrong password, an unknown user or
+a password file others can read are refused with nothing written; the
+right password, from a file or typed at a terminal (a pty here, checked
+not to echo), registers a session key of the user valid for 60 minutes
+that signs the event, and the job completes. The same event once its
+session key has expired is refused as forbidden."""
 import copy
 import json
 import os
+import pty
+import re
+import select
+import signal
 import stat
 import time
 import uuid
@@ -80,8 +91,8 @@ def test_user_key_commands_and_import(dep, tmp_path):
 
     experiments = d.sql("SELECT count(*) FROM dose_response_experiments")
     # refused before anything is written
-    none = importer(d, "--user", "ana", env=env)
-    assert none.returncode != 0 and "a signing key is required" in none.stderr, none.stderr
+    none = importer(d, env=env)
+    assert none.returncode != 0 and "who imports?" in none.stderr, none.stderr
     other = importer(d, "--user", "bob", "--key", priv, env=env)
     assert other.returncode != 0 and "--user bob is not the owner" in other.stderr, other.stderr
     loose = str(tmp_path / "loose.key")
@@ -103,9 +114,9 @@ def test_user_key_commands_and_import(dep, tmp_path):
 
     # list, revoke, and a revoked key imports nothing
     listed = d.bm("user", "key", "list", "--username", "ana").stdout.splitlines()
-    assert listed[0] == "key_id\tcreated\trevoked"
+    assert listed[0] == "key_id\tcreated\trevoked\texpires"
     assert [r.split("\t")[0] for r in listed[1:]] == [key_id(d.ana), kid]
-    assert all(r.endswith("\t-") for r in listed[1:])
+    assert all(r.endswith("\t-\t-") for r in listed[1:])
     rev = d.bm("user", "key", "revoke", "--username", "ana", "--key-id", kid)
     assert rev.returncode == 0 and rev.stdout.strip() == f"revoked {kid}", rev.stderr
     twice = d.bm("user", "key", "revoke", "--username", "ana", "--key-id", kid)
@@ -113,7 +124,7 @@ def test_user_key_commands_and_import(dep, tmp_path):
     bobs = d.bm("user", "key", "revoke", "--username", "bob", "--key-id", key_id(d.ana))
     assert bobs.returncode == 1  # bob cannot revoke ana's key
     listed = d.bm("user", "key", "list", "--username", "ana").stdout.splitlines()
-    assert not listed[2].endswith("\t-")
+    assert not listed[2].endswith("\t-\t-")
     revoked = importer(d, "--key", priv, env=env)
     assert revoked.returncode != 0 and "not an active key" in revoked.stderr, revoked.stderr
     assert d.sql("SELECT count(*) FROM dose_response_experiments") == \
@@ -209,3 +220,111 @@ def test_forged_events_are_refused(dep):
         samples, _ = scrape(d.ports[stage])
         got = sum(get(samples, "bmdstream_messages_failed_total", **{"class": "forbidden"}))
         assert got == len(attacks), (stage, got)
+
+
+def typed_at_a_terminal(d, env, password, *args):
+    """bmdstream-import run on a pseudo-terminal, the password typed at its
+    prompt: (exit status, everything the terminal showed)."""
+    argv = [os.path.join(BIN, "bmdstream-import"), "--project", str(d.project),
+            "--matrix", MATRICES[0], *ANALYSIS, *args]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(argv[0], argv, env)
+    shown, sent = b"", False
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break  # the child closed the terminal
+            if not chunk:
+                break
+            shown += chunk
+        if not sent and b"Password for ana: " in shown:
+            os.write(fd, password.encode() + b"\n")
+            sent = True
+    done, status = os.waitpid(pid, os.WNOHANG)
+    while not done and time.time() < deadline + 10:
+        time.sleep(0.2)
+        done, status = os.waitpid(pid, os.WNOHANG)
+    if not done:  # still waiting for its password: a failure, not a hang
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+def test_password_login(dep, tmp_path):
+    d = dep
+    env = {k: v for k, v in d.env.items() if k != "BMDSTREAM_SIGNING_KEY"}
+    before = {t: d.sql(f"SELECT count(*) FROM {t}")
+              for t in ("dose_response_experiments", "user_keys", "jobs")}
+    for args, stdin, words in [
+            (["--user", "ana"], "wrong-password\n", "wrong username or password"),
+            (["--user", "nobody"], "password-ana\n", "wrong username or password"),
+            (["--user", "ana"], "", "no password on standard input")]:
+        out = d.run(os.path.join(BIN, "bmdstream-import"), "--project", str(d.project),
+                    "--matrix", MATRICES[0], *ANALYSIS, *args, stdin=stdin, env=env)
+        assert out.returncode != 0 and words in out.stderr, (args, out.stderr)
+    loose = tmp_path / "loose.pw"
+    loose.write_text("password-ana\n")
+    os.chmod(loose, 0o644)
+    out = importer(d, "--user", "ana", "--password-file", str(loose), env=env)
+    assert out.returncode != 0 and "readable by group or others" in out.stderr, out.stderr
+    assert {t: d.sql(f"SELECT count(*) FROM {t}") for t in before} == before
+
+    # The right password, from a file: a session key of ana's signs the event.
+    pw = tmp_path / "ana.pw"
+    pw.write_text("password-ana\n")
+    os.chmod(pw, 0o600)
+    ok = importer(d, "--user", "ana", "--password-file", str(pw), env=env)
+    assert ok.returncode == 0, ok.stderr
+    job = ok.stdout.strip()
+    assert d.wait_jobs([job], timeout=300)[job][0] == "COMPLETED"
+    sessions = d.sql(f"SELECT key_id, round(extract(epoch FROM expires_at - created_at) / 60) "
+                     f"FROM user_keys WHERE user_id = {d.ana} AND expires_at IS NOT NULL")
+    kid, minutes = sessions.split("|")
+    assert minutes == "60", sessions
+    imported = [json.loads(r["payload"]) for r in kcat_consume(d.bootstrap,
+                                                                d.prefix + "experiment-imported")]
+    signed = [e for e in imported if e["data"]["job_id"] == job]
+    assert len(signed) == 1 and signed[0]["bskeyid"] == kid, signed
+    listed = d.bm("user", "key", "list", "--username", "ana").stdout.splitlines()
+    assert any(r.startswith(kid + "\t") and not r.endswith("\t-") for r in listed), listed
+
+    # Typed at a terminal, not echoed.
+    code, shown = typed_at_a_terminal(d, env, "password-ana", "--user", "ana")
+    assert code == 0, shown
+    assert "Password for ana: " in shown and "password-ana" not in shown, shown
+    typed_job = [ln.strip() for ln in shown.splitlines()
+                 if re.fullmatch(r"[0-9a-f-]{36}", ln.strip())]  # stdout: the job id
+    assert len(typed_job) == 1, shown
+    typed_job = typed_job[0]
+    assert d.wait_jobs([typed_job], timeout=300)[typed_job][0] == "COMPLETED"
+
+    # Once the session key has expired, the same signed event is refused.
+    forbidden = {}
+    for stage in ("prefilter", "tracker"):
+        samples, _ = scrape(d.ports[stage])
+        forbidden[stage] = sum(get(samples, "bmdstream_messages_failed_total",
+                                   **{"class": "forbidden"}))
+    d.sql(f"UPDATE user_keys SET expires_at = '{signed[0]['time']}'::timestamptz"
+          f" - interval '1 second' WHERE key_id = '{kid}'")
+    results = d.sql("SELECT count(*) FROM prefilter_results")
+    kcat_produce(d.bootstrap, d.prefix + "experiment-imported",
+                 str(signed[0]["data"]["experiment_id"]), json.dumps(signed[0]))
+    deadline = time.time() + 60
+    refused = []
+    while time.time() < deadline and len(refused) < 2:
+        refused = [r for r in dead_letters(d) if r[0] == job]
+        time.sleep(1)
+    assert sorted(r[1:3] for r in refused) == [("prefilter", "forbidden"),
+                                                ("tracker", "forbidden")], refused
+    assert all(f"bskeyid {kid} is not an active key" in r[3] for r in refused), refused
+    for stage in ("prefilter", "tracker"):
+        samples, _ = scrape(d.ports[stage])
+        got = sum(get(samples, "bmdstream_messages_failed_total", **{"class": "forbidden"}))
+        assert got == forbidden[stage] + 1, (stage, got)
+    assert d.sql("SELECT count(*) FROM prefilter_results") == results

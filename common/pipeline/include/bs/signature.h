@@ -45,6 +45,11 @@ bs_status bs_signer_new(const char *path, bs_signer **out, char *errstr, size_t 
  * key id, when the key is not registered or is revoked. */
 bs_status bs_signer_open_user(bs_db *db, const char *path, bs_signer **out, int64_t *user_id,
                               char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+/* A password login's signer: a new Ed25519 key pair whose public half is
+ * registered as a session key of user_id for `minutes`
+ * (bs_user_key_add_session); the private half is kept only in *out. */
+bs_status bs_signer_new_session(bs_db *db, int64_t user_id, int minutes, bs_signer **out,
+                                char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
 /* A signer from PEM text (e.g. the published example key); no file. */
 bs_status bs_signer_from_pem(const char *private_pem, bs_signer **out, char *errstr,
                              size_t errstr_size) __attribute__((warn_unused_result));

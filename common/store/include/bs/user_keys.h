@@ -26,10 +26,18 @@ bs_status bs_user_key_list(bs_db *db, int64_t user_id, PGresult **res, char *err
 bs_status bs_user_key_revoke(bs_db *db, int64_t user_id, const char *key_id, char *errstr,
                              size_t errstr_size) __attribute__((warn_unused_result));
 
+/* Registers a password login's session key (docs/security.md): it signs
+ * events stamped until `minutes` from now, then no more. */
+bs_status bs_user_key_add_session(bs_db *db, int64_t user_id, const char *key_id,
+                                  const char *public_pem, int minutes, char *errstr,
+                                  size_t errstr_size) __attribute__((warn_unused_result));
+
 /* The owner and PEM (*public_pem malloc'd; free()) of an active key of an
- * enabled user; NOT_FOUND when the key id is unknown, revoked or its user
- * disabled. */
-bs_status bs_user_key_active(bs_db *db, const char *key_id, int64_t *user_id, char **public_pem,
-                             char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+ * enabled user at time `at` (RFC 3339; NULL: now): a session key only
+ * until its expiry. NOT_FOUND when the key id is unknown, revoked,
+ * expired at that time or its user disabled. */
+bs_status bs_user_key_active(bs_db *db, const char *key_id, const char *at, int64_t *user_id,
+                             char **public_pem, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 #endif
