@@ -40,9 +40,9 @@ bs_status bs_db_connect_as(const char *url, const char *credentials, const char 
     return bs_db_connect(url, out, errstr, errstr_size);
   char text[4096], file[1024];
   const char *principal = bs_db_principal(program);
-  bs_status st = bs_credentials_file_read("database_credentials", credentials, principal,
-                                          ".conninfo", text, sizeof(text), file, sizeof(file),
-                                          errstr, errstr_size);
+  bs_status st =
+      bs_credentials_file_read("database_credentials", credentials, principal, ".conninfo", text,
+                               sizeof(text), file, sizeof(file), errstr, errstr_size);
   if (st != BS_OK)
     return st;
   char *parse_error = NULL;

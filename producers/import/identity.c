@@ -12,20 +12,19 @@
 #include "import.h"
 
 /* --user NAME and no key: the password, then a session key. */
-static bs_status by_password(const bs_config *cfg, bs_db *db, const char *user,
-                             bs_signer **signer, int64_t *user_id, char *errstr,
-                             size_t errstr_size) {
+static bs_status by_password(const bs_config *cfg, bs_db *db, const char *user, bs_signer **signer,
+                             int64_t *user_id, char *errstr, size_t errstr_size) {
   char password[1024];
-  if (bs_import_read_password(bs_config_get(cfg, "password_file"), user, password,
-                              sizeof(password), errstr, errstr_size) != 0)
+  if (bs_import_read_password(bs_config_get(cfg, "password_file"), user, password, sizeof(password),
+                              errstr, errstr_size) != 0)
     return BS_ERR_PERMANENT;
   bs_status st = bs_user_check_password(db, user, password, errstr, errstr_size);
   memset(password, 0, sizeof(password));
   if (st == BS_OK)
     st = bs_user_find(db, user, user_id, errstr, errstr_size);
   if (st == BS_OK)
-    st = bs_signer_new_session(db, *user_id, BS_IMPORT_SESSION_MINUTES, signer, errstr,
-                               errstr_size);
+    st =
+        bs_signer_new_session(db, *user_id, BS_IMPORT_SESSION_MINUTES, signer, errstr, errstr_size);
   return st == BS_ERR_NOT_FOUND ? BS_ERR_PERMANENT : st;
 }
 

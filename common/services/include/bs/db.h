@@ -26,8 +26,8 @@ bs_status bs_db_connect(const char *conninfo, bs_db **out, char *errstr, size_t 
 /* Connects with libpq keywords and values (NULL-terminated arrays, as
  * PQconnectdbParams takes them, with expand_dbname): values[0] is the
  * "dbname" conninfo or URL, expanded; later keywords override it. */
-bs_status bs_db_connect_params(const char *const *keywords, const char *const *values,
-                               bs_db **out, char *errstr, size_t errstr_size)
+bs_status bs_db_connect_params(const char *const *keywords, const char *const *values, bs_db **out,
+                               char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
 /* The principal a program connects as: "bmdstream-import",
