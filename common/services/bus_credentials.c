@@ -66,8 +66,8 @@ static bs_status parse(char *text, const char *file, bs_bus_properties *props, c
 bs_status bs_bus_load_credentials(const char *path, const char *principal, bs_bus_properties *props,
                                   char *errstr, size_t errstr_size) {
   char file[1024];
-  bs_status st = bs_credentials_file_read("kafka_credentials", path, principal, ".properties",
-                                          props->text, sizeof(props->text), file, sizeof(file),
-                                          errstr, errstr_size);
+  bs_status st =
+      bs_credentials_file_read("kafka_credentials", path, principal, ".properties", props->text,
+                               sizeof(props->text), file, sizeof(file), errstr, errstr_size);
   return st != BS_OK ? st : parse(props->text, file, props, errstr, errstr_size);
 }

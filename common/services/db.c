@@ -69,8 +69,8 @@ static bs_status check_conninfo(const char *conninfo, char *errstr, size_t errst
   return BS_OK;
 }
 
-bs_status bs_db_connect_params(const char *const *keywords, const char *const *values,
-                               bs_db **out, char *errstr, size_t errstr_size) {
+bs_status bs_db_connect_params(const char *const *keywords, const char *const *values, bs_db **out,
+                               char *errstr, size_t errstr_size) {
   *out = NULL;
   /* values[0] is the URL or conninfo that the later keywords refine */
   bs_status st = check_conninfo(values[0], errstr, errstr_size);
