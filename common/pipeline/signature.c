@@ -147,10 +147,10 @@ bs_status bs_signer_new_session(bs_db *db, int64_t user_id, int minutes, bs_sign
   *out = NULL;
   if (bs_signature_generate(&private_pem, &public_pem, errstr, errstr_size) != 0)
     return BS_ERR_PERMANENT;
-  bs_status st = bs_signature_key_id(public_pem, key_id, errstr, errstr_size) == 0
-                     ? bs_user_key_add_session(db, user_id, key_id, public_pem, minutes, errstr,
-                                               errstr_size)
-                     : BS_ERR_PERMANENT;
+  bs_status st =
+      bs_signature_key_id(public_pem, key_id, errstr, errstr_size) == 0
+          ? bs_user_key_add_session(db, user_id, key_id, public_pem, minutes, errstr, errstr_size)
+          : BS_ERR_PERMANENT;
   if (st == BS_OK)
     st = bs_signer_from_pem(private_pem, out, errstr, errstr_size);
   /* the private half lives only in this process */
@@ -312,8 +312,8 @@ bs_status bs_signature_check_event(bs_db *db, const bs_envelope *env, char *errs
   }
   int64_t owner = 0;
   char *pem = NULL;
-  bs_status st = bs_user_key_active(db, json_string_value(kid), env->time, &owner, &pem, why,
-                                      sizeof(why));
+  bs_status st =
+      bs_user_key_active(db, json_string_value(kid), env->time, &owner, &pem, why, sizeof(why));
   if (st == BS_ERR_NOT_FOUND || (st == BS_OK && owner != env->user_id)) {
     snprintf(errstr, errstr_size,
              BS_FORBIDDEN_PREFIX "%s %.64s is not an active key of data.user_id %" PRId64,

@@ -49,7 +49,8 @@ bs_status bs_signer_open_user(bs_db *db, const char *path, bs_signer **out, int6
  * registered as a session key of user_id for `minutes`
  * (bs_user_key_add_session); the private half is kept only in *out. */
 bs_status bs_signer_new_session(bs_db *db, int64_t user_id, int minutes, bs_signer **out,
-                                char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+                                char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 /* A signer from PEM text (e.g. the published example key); no file. */
 bs_status bs_signer_from_pem(const char *private_pem, bs_signer **out, char *errstr,
                              size_t errstr_size) __attribute__((warn_unused_result));
