@@ -21,8 +21,13 @@ PORT0=${BMDSTREAM_METRICS_PORT0:-9400}
 alive() { pid_alive "$DIR/$1.pid" "bmdstream-$1"; }
 
 start() {
-  local bin=${1:-$BS_ROOT/build}/bin i=0
+  local bin=${1:-$BS_ROOT/build}/bin i=0 url=${BMDSTREAM_DATABASE_URL:-}
   mkdir -p "$DIR"
+  # With database_credentials each consumer logs in as its own role
+  # (docs/security.md): it gets the URL without the owner's login.
+  if [ -n "${BMDSTREAM_DATABASE_CREDENTIALS:-}" ]; then
+    url=$(printf '%s' "$url" | sed -E 's|^(postgres(ql)?://)[^@/]*@|\1|')
+  fi
   for s in "${STAGES[@]}"; do
     # One killed a moment ago still holds its metrics port and instance
     # number (bs/instance.h): let it finish exiting, then start anew.
@@ -32,7 +37,8 @@ start() {
     fi
     if ! alive "$s"; then
       [ -x "$bin/bmdstream-$s" ] || die "$bin/bmdstream-$s is missing; build first"
-      nohup "$bin/bmdstream-$s" --metrics-port $((PORT0 + i)) >"$DIR/$s.log" 2>&1 </dev/null &
+      BMDSTREAM_DATABASE_URL=$url nohup "$bin/bmdstream-$s" --metrics-port $((PORT0 + i)) \
+        >"$DIR/$s.log" 2>&1 </dev/null &
       echo $! >"$DIR/$s.pid"
     fi
     i=$((i + 1))

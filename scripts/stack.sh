@@ -153,19 +153,17 @@ SQL
   pg_credentials
 }
 
-# The program principals and their roles: bmdstream-bmd -> bmdstream_bmd;
-# the admin is the owner, bmdstream.
-PG_PRINCIPALS="bmdstream-admin bmdstream-import bmdstream-prefilter bmdstream-bmd bmdstream-category bmdstream-tracker"
+# The program principals and their roles: bmdstream-bmd -> bmdstream_bmd.
+# The administrator (the `bmdstream` commands) is the owner, bmdstream,
+# whom BMDSTREAM_DATABASE_URL names.
+PG_PRINCIPALS="bmdstream-import bmdstream-prefilter bmdstream-bmd bmdstream-category bmdstream-tracker"
 PGCRED=$ST/pg-credentials
 
-pg_role_of() {
-  if [ "$1" = bmdstream-admin ]; then echo bmdstream; else echo "$1" | tr - _; fi
-}
+pg_role_of() { echo "$1" | tr - _; }
 
 pg_role_sql() { # each program role, with LOGIN and its password
   local p r
   for p in $PG_PRINCIPALS; do
-    [ "$p" = bmdstream-admin ] && continue
     r=$(pg_role_of "$p")
     printf "SELECT 'CREATE ROLE %s' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%s')\\gexec\n" "$r" "$r"
     printf "ALTER ROLE %s LOGIN PASSWORD '%s';\n" "$r" "$(secret "pg-$p")"
@@ -175,18 +173,18 @@ pg_role_sql() { # each program role, with LOGIN and its password
 pg_credentials() { # one libpq keyword file per principal, mode 0600
   mkdir -p "$PGCRED"
   chmod 700 "$PGCRED"
-  local p pw
+  local p
   for p in $PG_PRINCIPALS; do
-    if [ "$p" = bmdstream-admin ]; then pw=$(secret pg); else pw=$(secret "pg-$p"); fi
-    (umask 077 && printf 'user=%s password=%s\n' "$(pg_role_of "$p")" "$pw" >"$PGCRED/$p.conninfo")
+    (umask 077 && printf 'user=%s password=%s\n' "$(pg_role_of "$p")" "$(secret "pg-$p")" \
+      >"$PGCRED/$p.conninfo")
   done
 }
 
 rotate_pg() {
   local p=${1:-}
   case " $PG_PRINCIPALS " in
-  *" $p "*) [ -n "$p" ] && [ "$p" != bmdstream-admin ] || die "usage: $0 rotate-pg PRINCIPAL" ;;
-  *) die "rotate-pg: '$p' is not one of: ${PG_PRINCIPALS#bmdstream-admin }" ;;
+  *" $p "*) [ -n "$p" ] || die "usage: $0 rotate-pg PRINCIPAL" ;;
+  *) die "rotate-pg: '$p' is not one of: $PG_PRINCIPALS" ;;
   esac
   pg_make_dir
   pg_running || die "rotate-pg: PostgreSQL is not running"

@@ -10,8 +10,9 @@
  *
  * Its keywords override the URL's (PQconnectdbParams with expand_dbname:
  * later keywords win), so one URL serves every program and each logs in
- * as its own role (sql/0004_roles.sql; docs/security.md, "PostgreSQL
- * roles").
+ * as its own role (sql/0005_roles.sql; docs/security.md, "PostgreSQL
+ * roles"). The `bmdstream` commands are the administrator's: they connect
+ * with the URL alone, which then names the schema's owner.
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,16 +31,17 @@ const char *bs_db_principal(const char *program) {
   for (size_t i = 0; program && i < sizeof(themselves) / sizeof(themselves[0]); i++)
     if (strcmp(program, themselves[i]) == 0)
       return themselves[i];
-  return "bmdstream-admin"; /* the `bmdstream` commands: migrate, user, project, replay, ... */
+  return BS_DB_ADMIN; /* the `bmdstream` commands: migrate, user, project, replay, ... */
 }
 
 bs_status bs_db_connect_as(const char *url, const char *credentials, const char *program,
                            bs_db **out, char *errstr, size_t errstr_size) {
   *out = NULL;
-  if (!credentials || !*credentials)
+  const char *principal = bs_db_principal(program);
+  /* the administrator is who database_url names: the schema's owner */
+  if (!credentials || !*credentials || strcmp(principal, BS_DB_ADMIN) == 0)
     return bs_db_connect(url, out, errstr, errstr_size);
   char text[4096], file[1024];
-  const char *principal = bs_db_principal(program);
   bs_status st =
       bs_credentials_file_read("database_credentials", credentials, principal, ".conninfo", text,
                                sizeof(text), file, sizeof(file), errstr, errstr_size);
@@ -49,9 +51,11 @@ bs_status bs_db_connect_as(const char *url, const char *credentials, const char 
   PQconninfoOption *opts = PQconninfoParse(text, &parse_error);
   memset(text, 0, sizeof(text));
   if (!opts) {
-    /* libpq's message names the keyword, never a value */
-    snprintf(errstr, errstr_size, "database_credentials: %s: %s", file,
-             parse_error ? parse_error : "out of memory");
+    /* not libpq's message: it may quote the file's text, a password */
+    snprintf(errstr, errstr_size,
+             "database_credentials: %s: not libpq connection keywords "
+             "(user=NAME password=SECRET ...)",
+             file);
     PQfreemem(parse_error);
     return BS_ERR_PERMANENT;
   }

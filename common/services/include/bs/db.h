@@ -30,18 +30,21 @@ bs_status bs_db_connect_params(const char *const *keywords, const char *const *v
                                char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+#define BS_DB_ADMIN "bmdstream-admin"
+
 /* The principal a program connects as: "bmdstream-import",
  * "bmdstream-prefilter", "bmdstream-bmd", "bmdstream-category",
  * "bmdstream-tracker" as themselves, every `bmdstream` command as
  * "bmdstream-admin" (the owner of the schema). */
 const char *bs_db_principal(const char *program);
 
-/* Connects program (a client id as above) to url as its own role: with
- * credentials (the database_credentials setting: a file, or a directory of
- * "<principal>.conninfo" holding libpq keywords such as
- * "user=bmdstream_bmd password=...") the file's keywords override the
- * URL's; without, the URL alone. A missing or malformed file is
- * BS_ERR_PERMANENT naming the file, never its contents. */
+/* Connects program (a client id as above) to url as its own role. The
+ * admin connects with url alone (it names the schema's owner). Another
+ * program with credentials (the database_credentials setting: a file, or
+ * a directory of "<principal>.conninfo" holding libpq keywords such as
+ * "user=bmdstream_bmd password=...") takes the file's keywords over the
+ * URL's; without credentials, the URL alone. A missing or malformed file
+ * is BS_ERR_PERMANENT naming the file, never its contents. */
 bs_status bs_db_connect_as(const char *url, const char *credentials, const char *program,
                            bs_db **out, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
