@@ -24,7 +24,8 @@
 # Services: Apache Kafka 4.1 (single-node KRaft, broker+controller in one
 # JVM, from the Maven jars), PostgreSQL 15 (initdb/pg_ctl), S3Proxy
 # (aws-v4 authorization, filesystem backend, the project bucket created).
-# Ports are taken from BMDSTREAM_KAFKA_PORT (9092; controller = +1),
+# Ports are taken from BMDSTREAM_KAFKA_PORT (9092; controller = +1, the
+# broker's JMX metrics = +2, read-only, password in the state dir),
 # BMDSTREAM_PG_PORT (55432) and BMDSTREAM_S3_PORT (9000).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -32,6 +33,7 @@ set -euo pipefail
 ST=$BS_STATE/stack
 KAFKA_PORT=${BMDSTREAM_KAFKA_PORT:-9092}
 KAFKA_CTRL_PORT=$((KAFKA_PORT + 1))
+KAFKA_JMX_PORT=$((KAFKA_PORT + 2))
 PG_PORT=${BMDSTREAM_PG_PORT:-55432}
 S3_PORT=${BMDSTREAM_S3_PORT:-9000}
 S3_BUCKET=${BMDSTREAM_S3_BUCKET:-bmdstream}
@@ -82,6 +84,8 @@ print_env() {
   cat <<ENV
 export BMDSTREAM_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
 export BMDSTREAM_KAFKA_CREDENTIALS=$KCRED
+export BMDSTREAM_KAFKA_JMX=127.0.0.1:$KAFKA_JMX_PORT
+export BMDSTREAM_KAFKA_JMX_PASSWORD_FILE=$ST/secrets/kafka-jmx
 export BMDSTREAM_DATABASE_URL=postgresql://bmdstream:$pgpass@127.0.0.1:$PG_PORT/bmdstream
 export BMDSTREAM_DATABASE_CREDENTIALS=$PGCRED
 export BMDSTREAM_OBJECT_STORE=s3
@@ -312,6 +316,21 @@ PROPS
     >"$ST/kafka/tools-log4j2.properties"
 }
 
+# The broker's own metrics (JMX on 127.0.0.1:$KAFKA_JMX_PORT, read-only
+# user "monitor" with a generated password) count what Kafka refuses before
+# our programs see anything: failed authentications
+# (socket-server-metrics failed-authentication-total) and denied requests
+# (authorizer-metrics); the attack suite reads them with Kafka's JmxTool.
+# (Java hashes jmx.password in place on first use: the clear password is
+# the secret kafka-jmx, BMDSTREAM_KAFKA_JMX_PASSWORD_FILE.)
+kafka_jmx_files() {
+  (
+    umask 077
+    printf 'monitor %s\n' "$(secret kafka-jmx)" >"$ST/kafka/jmx.password"
+    printf 'monitor readonly\n' >"$ST/kafka/jmx.access"
+  )
+}
+
 kafka_up() {
   pid_alive "$ST/kafka/kafka.pid" && return 0
   [ -d "$BS_JARS/kafka" ] || die "Kafka jars missing; run scripts/setup.sh"
@@ -335,8 +354,15 @@ kafka_up() {
     kafka.tools.StorageTool format --standalone --ignore-formatted "${scram[@]}" \
     -t "$(cat "$ST/kafka/cluster.id")" -c "$ST/kafka/server.properties" >"$ST/kafka/format.log" 2>&1 ||
     die "Kafka storage format failed; see $ST/kafka/format.log"
+  kafka_jmx_files
   nohup java -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -XX:InitiatingHeapOccupancyPercent=35 -Djava.awt.headless=true \
+    -Dcom.sun.management.jmxremote=true -Dcom.sun.management.jmxremote.host=127.0.0.1 \
+    -Dcom.sun.management.jmxremote.port="$KAFKA_JMX_PORT" \
+    -Dcom.sun.management.jmxremote.rmi.port="$KAFKA_JMX_PORT" -Djava.rmi.server.hostname=127.0.0.1 \
+    -Dcom.sun.management.jmxremote.ssl=false -Dcom.sun.management.jmxremote.authenticate=true \
+    -Dcom.sun.management.jmxremote.password.file="$ST/kafka/jmx.password" \
+    -Dcom.sun.management.jmxremote.access.file="$ST/kafka/jmx.access" \
     -Dlog4j2.configurationFile="$ST/kafka/log4j2.properties" -cp "$cp" \
     kafka.Kafka "$ST/kafka/server.properties" >"$ST/kafka/server.log" 2>&1 </dev/null &
   echo $! >"$ST/kafka/kafka.pid"

@@ -97,7 +97,7 @@ def dead_letters(d):
     for rec in kcat_consume(d.bootstrap, d.prefix + "dead-letter"):
         h = dict(zip(rec["headers"][::2], rec["headers"][1::2]))
         out.append((h["dlq.stage"], h["dlq.error.class"], h["dlq.error.msg"],
-                    h["dlq.topic"].endswith("experiment-imported")))
+                    h["dlq.topic"].endswith("experiment-imported"), h["dlq.topic"]))
     return out
 
 
@@ -150,3 +150,42 @@ def test_job_event_forged_by_a_pipeline_principal(dep):
     assert failed(d, "tracker", "forbidden") == fails + 1
     assert psql(d.url, f"SELECT status, progress FROM jobs WHERE id = '{bob_job}'").strip() \
         == "QUEUED|0"
+
+
+def test_oversized_and_deeply_nested_events_to_later_stages(dep):
+    """The same two attacks on prefilter-done (written with the prefilter
+    stage's principal, read by the BMD stage and the tracker) and on
+    bmd-done (the BMD stage's principal; the category stage and the
+    tracker): each reader refuses each event as permanent, counted, and
+    nothing is written."""
+    d = dep
+    for s in ("bmd", "category"):
+        d.start(s)
+    d.wait_healthy(["bmd", "category"])
+    before = counts(d)
+    readers = {"prefilter-done": ("bmd", "tracker"), "bmd-done": ("category", "tracker")}
+    fails = {s: failed(d, s, "permanent") for s in ("bmd", "category", "tracker")}
+    writer = {"prefilter-done": "bmdstream-prefilter", "bmd-done": "bmdstream-bmd"}
+    data = {"user_id": d.ana, "project_id": d.project, "experiment_id": 1,
+            "prefilter_result_id": 1, "bmd_result_id": 1, "parameters": {}, "annotation": {}}
+    for topic in readers:
+        big = event(topic, dict(data, job_id=str(uuid.uuid4()), padding="x" * 1_020_000))
+        text = json.dumps(big)
+        assert 1_000_000 < len(text) < 1_040_000
+        produce(d, writer[topic], topic, "1", text)
+        deep = json.dumps(event(topic, dict(data, job_id=str(uuid.uuid4()))))
+        deep = deep.replace('"parameters": {}', '"parameters": ' + "[" * 5000 + "]" * 5000)
+        produce(d, writer[topic], topic, "1", deep)
+
+    def later():
+        recs = [r for r in dead_letters(d) if not r[3]]
+        return len(recs) >= 8 and recs
+    recs = wait_for(later, 120, "eight dead letters (two events, two topics, two readers each)")
+    for topic, stages in readers.items():
+        for stage in stages:
+            mine = [r for r in recs if r[0] == stage and r[4].endswith(topic)]
+            assert len(mine) == 2 and all(r[1] == "permanent" for r in mine), (topic, mine)
+    for stage in ("bmd", "category"):
+        assert failed(d, stage, "permanent") == fails[stage] + 2, stage
+    assert failed(d, "tracker", "permanent") == fails["tracker"] + 4
+    assert counts(d) == before

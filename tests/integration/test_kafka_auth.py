@@ -7,11 +7,17 @@ The clients here are kcat (an independent client) with each principal's
 credentials file, and our own programs. For each refusal the test checks
 the broker's answer (authentication failed, or topic/group authorization
 failed) and that nothing reached the topic (its end offsets stay 0).
-The grants themselves are compared with what Kafka's own AclCommand lists.
+The grants themselves are compared with what Kafka's own AclCommand lists,
+and the refusals are counted where Kafka counts them: the broker's own
+metrics (JMX, read with Kafka's JmxTool as the stack's read-only
+"monitor" user) count more failed authentications after a refused login
+and more TOPIC_AUTHORIZATION_FAILED answers after a refused write.
 """
 import glob
 import os
+import re
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -159,3 +165,63 @@ def test_grants_are_what_kafka_lists(deployment):
     assert {a for a in theirs if a[3].startswith(prefix)} == \
         {a for a in ours if a[2] != "cluster"}
     assert not any(a[2] == "cluster" for a in ours)
+
+
+def broker_counts():
+    """{(metric, labels): value} of the broker's refusal counters."""
+    where = require("BMDSTREAM_KAFKA_JMX")
+    password = open(require("BMDSTREAM_KAFKA_JMX_PASSWORD_FILE")).read().strip()
+    out = {}
+    for name, attr in [("kafka.server:type=socket-server-metrics,listener=CLIENTS,"
+                        "networkProcessor=*", "failed-authentication-total"),
+                       ("kafka.network:type=RequestMetrics,name=ErrorsPerSec,request=*,"
+                        "error=TOPIC_AUTHORIZATION_FAILED", "Count")]:
+        run = subprocess.run(
+            ["java", "-Xmx128m", "-cp", os.path.join(JARS, "*"), "org.apache.kafka.tools.JmxTool",
+             "--jmx-url", f"service:jmx:rmi:///jndi/rmi://{where}/jmxrmi",
+             "--jmx-auth-prop", f"monitor={password}", "--object-name", name,
+             "--attributes", attr, "--one-time", "true", "--report-format", "properties"],
+            capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        for line in run.stdout.splitlines():
+            m = re.match(r"(.+):([\w-]+)=([0-9.E+-]+)$", line)
+            if m:
+                out[(m.group(1), m.group(2))] = float(m.group(3))
+    return out
+
+
+def failed_logins(c):
+    return sum(v for (k, a), v in c.items() if a == "failed-authentication-total")
+
+
+def denied(c, request):
+    return sum(v for (k, a), v in c.items() if f"request={request}," in k)
+
+
+def test_refusals_are_counted_by_the_broker(deployment, tmp_path):
+    bootstrap, prefix = deployment
+    before = broker_counts()
+    bad = tmp_path / "bad.properties"
+    good = open(kafka_credentials("bmdstream-bmd")).read()
+    bad.write_text("\n".join(line if not line.startswith("sasl.password=") else
+                             "sasl.password=not-the-password" for line in good.splitlines()))
+    wrong = subprocess.run(["kcat", "-F", str(bad), "-L", "-b", bootstrap, "-m", "10"],
+                           capture_output=True, timeout=60)
+    assert b"Authentication failed" in wrong.stderr, wrong.stderr
+    # the BMD stage's principal writing the importer's topic
+    out = produce(bootstrap, prefix + "experiment-imported", "bmdstream-bmd")
+    assert b"Topic authorization failed" in out.stderr, out.stderr
+    deadline = time.time() + 30
+    while True:  # the broker updates its meters as it answers
+        after = broker_counts()
+        done = failed_logins(after) > failed_logins(before) and \
+            denied(after, "Produce") + denied(after, "Metadata") > \
+            denied(before, "Produce") + denied(before, "Metadata")
+        if done or time.time() > deadline:
+            break
+        time.sleep(1)
+    # (kcat tries again while its -m 10 lasts: one refusal or more each)
+    assert failed_logins(after) > failed_logins(before), (before, after)
+    assert denied(after, "Produce") + denied(after, "Metadata") > \
+        denied(before, "Produce") + denied(before, "Metadata"), (before, after)
+    assert end_offsets(bootstrap, prefix + "experiment-imported") == [0]
