@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -28,7 +29,7 @@ FENCE = re.compile(r"^```(?P<info>[^\n]*)\n(?P<body>.*?)^```[ \t]*$", re.M | re.
 # The blocks the test below runs; every unskipped block must be one.
 RUN = {"watch-lag", "scale-out", "add-partitions", "scale-in", "replay-experiment",
        "reset-group", "dead-letters", "redrive", "rotate-database", "users", "migrate",
-       "rotate-kafka", "rotate-signing-key"}
+       "rotate-kafka", "rotate-signing-key", "rotate-database-role"}
 
 
 def blocks():
@@ -267,6 +268,40 @@ def test_runbook_commands_work_as_written(fresh_database, kafka_bootstrap):
                     break
             d.env["BMDSTREAM_DATABASE_URL"] = d.url = old_url
         assert psql(old_url, "SELECT 1").strip() == "1"
+
+        # Rotating a program's database role: the tracker's old password is
+        # refused, the new one works, and the tracker restarted with its new
+        # file keeps the jobs current. (In a copy of the credentials
+        # directory; the role's password is put back afterwards.)
+        creds_dir = os.environ.get("BMDSTREAM_DATABASE_CREDENTIALS")
+        if creds_dir:
+            copy_dir = os.path.join(cwd, "pg-credentials")
+            shutil.copytree(creds_dir, copy_dir)
+            old_file = open(os.path.join(creds_dir, "bmdstream-tracker.conninfo")).read()
+            old_pw = re.search(r"password=(\S+)", old_file).group(1)
+            try:
+                rb.sh("rotate-database-role", DIR=copy_dir, PRINCIPAL="bmdstream-tracker")
+                new_file = open(os.path.join(copy_dir, "bmdstream-tracker.conninfo")).read()
+                assert new_file != old_file and "user=bmdstream_tracker " in new_file
+                assert stat.S_IMODE(os.stat(os.path.join(copy_dir,
+                                                         "bmdstream-tracker.conninfo")).st_mode) \
+                    == 0o600
+                host = re.sub(r"^postgresql://[^@]*@", "", d.url)
+                new_pw = re.search(r"password=(\S+)", new_file).group(1)
+                for pw, ok in ((old_pw, False), (new_pw, True)):
+                    r = subprocess.run(["psql", f"postgresql://bmdstream_tracker:{pw}@{host}",
+                                        "-qAtc", "SELECT current_user"],
+                                       capture_output=True, text=True)
+                    assert (r.returncode == 0) == ok, r.stderr
+                assert d.stop("tracker") == 0
+                d.env["BMDSTREAM_DATABASE_CREDENTIALS"] = copy_dir
+                d.start("tracker")
+                d.wait_healthy(["tracker"])
+                job = d.import_matrix(MATRICES[0], *FAST)
+                wait_for(lambda: d.job(job)[0] != "QUEUED", 60, "the tracker with its new file")
+            finally:
+                psql(d.url, f"ALTER ROLE bmdstream_tracker PASSWORD '{old_pw}'")
+                d.env["BMDSTREAM_DATABASE_CREDENTIALS"] = creds_dir
 
         # Rotating a Kafka password (last: it restarts the shared broker):
         # the old password is refused, the new one works, and the stages,
