@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bs/bus.h"
 #include "bs/config.h"
 #include "bs/credentials_file.h"
 #include "bs/db.h"
@@ -25,13 +26,12 @@
 #define MAX_KEYWORDS 64
 
 const char *bs_db_principal(const char *program) {
-  static const char *const themselves[] = {"bmdstream-import", "bmdstream-prefilter",
-                                           "bmdstream-bmd", "bmdstream-category",
-                                           "bmdstream-tracker"};
-  for (size_t i = 0; program && i < sizeof(themselves) / sizeof(themselves[0]); i++)
-    if (strcmp(program, themselves[i]) == 0)
-      return themselves[i];
-  return BS_DB_ADMIN; /* the `bmdstream` commands: migrate, user, project, replay, ... */
+  /* the programs are their Kafka principals; every `bmdstream` command,
+   * the operator's included, is the administrator's in the database */
+  const char *principal = bs_bus_principal(program);
+  return strcmp(principal, "bmdstream-admin") == 0 || strcmp(principal, "bmdstream-operator") == 0
+             ? BS_DB_ADMIN
+             : principal;
 }
 
 bs_status bs_db_connect_as(const char *url, const char *credentials, const char *program,
