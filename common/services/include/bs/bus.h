@@ -236,7 +236,9 @@ bs_status bs_bus_create_topics(const bs_bus_options *opt, const char *const *nam
                                char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
-/* Creates the six pipeline topics, opt->topic_prefix applied. */
+/* Creates the pipeline topics, opt->topic_prefix applied: each with
+ * `partitions`, the work topic (bs/topics.h) with at least
+ * BS_WORK_TOPIC_PARTITIONS. */
 bs_status bs_bus_create_pipeline_topics(const bs_bus_options *opt, int partitions,
                                         int replication_factor, int timeout_ms,
                                         int created[BS_TOPIC_COUNT], char *errstr,
