@@ -33,10 +33,10 @@ static bmd_probes_options probes_options(const bs_settings *s, unsigned threads,
 }
 
 /* rows[0..n) fitted into a new array *fits; defer_across as bmd/probes.h. */
-static bs_status fit_rows(const bs_settings *s, const bmd_dataset *ds, const size_t *rows,
-                          size_t n, unsigned threads, bs_step_progress_cb progress,
-                          void *progress_opaque, int defer_across, bmd_probe_fit **fits,
-                          char *errstr, size_t errstr_size) {
+static bs_status fit_rows(const bs_settings *s, const bmd_dataset *ds, const size_t *rows, size_t n,
+                          unsigned threads, bs_step_progress_cb progress, void *progress_opaque,
+                          int defer_across, bmd_probe_fit **fits, char *errstr,
+                          size_t errstr_size) {
   bmd_dataset view = bs_step_dataset(s, ds);
   bmd_probes_options opt = probes_options(s, threads, progress, progress_opaque);
   opt.defer_across = defer_across;
@@ -58,8 +58,8 @@ static bs_status put_tsv(const bs_settings *s, const bmd_dataset *ds, const bmd_
                          size_t n, const bs_export_target *to, char *errstr, size_t errstr_size) {
   bmd_probes_options opt = probes_options(s, 1, NULL, NULL);
   tsv_args args = {ds, fits, n, &opt};
-  return bs_export_render_put(to, "bmd.tsv", "text/tab-separated-values", render_tsv, &args,
-                              errstr, errstr_size);
+  return bs_export_render_put(to, "bmd.tsv", "text/tab-separated-values", render_tsv, &args, errstr,
+                              errstr_size);
 }
 
 bs_status bs_step_bmd(const bs_settings *s, const bmd_dataset *ds, const size_t *rows, size_t n,
@@ -83,8 +83,7 @@ bs_status bs_step_bmd_chunk(const bs_settings *s, const bmd_dataset *ds, const s
                             size_t n, unsigned threads, bs_step_progress_cb progress,
                             void *progress_opaque, bmd_probe_fit **fits, char *errstr,
                             size_t errstr_size) {
-  return fit_rows(s, ds, rows, n, threads, progress, progress_opaque, 1, fits, errstr,
-                  errstr_size);
+  return fit_rows(s, ds, rows, n, threads, progress, progress_opaque, 1, fits, errstr, errstr_size);
 }
 
 bs_status bs_step_bmd_gather(const bs_settings *s, const bmd_dataset *ds, bmd_probe_fit *fits,

@@ -110,8 +110,8 @@ static bs_status send_event(bs_stage *s, const bs_envelope *in, bs_topic t, cons
   }
   bs_topic_full_name(s->prefix, t, topic, sizeof(topic));
   snprintf(key, sizeof(key), "%" PRId64, in->experiment_id);
-  st = bs_producer_send(s->producer, topic, key, strlen(key), text, strlen(text), NULL, 0, partition,
-                        errstr, errstr_size);
+  st = bs_producer_send(s->producer, topic, key, strlen(key), text, strlen(text), NULL, 0,
+                        partition, errstr, errstr_size);
   free(text);
   return st;
 }
@@ -123,8 +123,7 @@ static bs_status emit_next(bs_stage *s, const bs_envelope *in, bs_stage_output *
     return BS_OK;
   json_t *data = out->data;
   out->data = NULL; /* stolen by send_event */
-  return send_event(s, in, (bs_topic)s->def->output, out->event_key, -1, data, errstr,
-                    errstr_size);
+  return send_event(s, in, (bs_topic)s->def->output, out->event_key, -1, data, errstr, errstr_size);
 }
 
 bs_status bs_stage_work_partitions(bs_stage *stage, int *n, char *errstr, size_t errstr_size) {

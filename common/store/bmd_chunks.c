@@ -113,8 +113,8 @@ bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, 
                              char *errstr, size_t errstr_size) {
   *last = 0;
   char key[256];
-  snprintf(key, sizeof(key), "projects/%" PRId64 "/results/%" PRId64 "/chunks/%zu.fits",
-           project_id, result_id, chunk->index);
+  snprintf(key, sizeof(key), "projects/%" PRId64 "/results/%" PRId64 "/chunks/%zu.fits", project_id,
+           result_id, chunk->index);
   size_t len = sizeof(chunk_header) + chunk->len * sizeof(*fits);
   unsigned char *buf = malloc(len);
   if (!buf) {
@@ -135,8 +135,7 @@ bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, 
   if (st != BS_OK)
     return st;
 
-  const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_INT64(chunk->index),
-                                BS_DB_TEXT(key)};
+  const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_INT64(chunk->index), BS_DB_TEXT(key)};
   PGresult *marked = NULL, *left = NULL;
   st = bs_db_begin(db, errstr, errstr_size);
   if (st == BS_OK) /* one chunk of the result at a time from here to COMMIT */

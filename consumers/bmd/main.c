@@ -64,8 +64,8 @@ static probe_cache cache;
 
 static bs_status load_probes(bs_stage *stage, const bs_envelope *in, int64_t prefilter_id,
                              char *errstr, size_t errstr_size) {
-  if (cache.ds && cache.project_id == in->project_id &&
-      cache.experiment_id == in->experiment_id && cache.prefilter_id == prefilter_id)
+  if (cache.ds && cache.project_id == in->project_id && cache.experiment_id == in->experiment_id &&
+      cache.prefilter_id == prefilter_id)
     return BS_OK;
   bmd_dataset_destroy(cache.ds);
   free(cache.rows);
@@ -138,8 +138,7 @@ static bs_status gather(bs_stage *stage, const bs_envelope *in, const bs_event_i
   bs_stage_export_prefix(bs_stage_info_find("bmd"), in->project_id, result_id, prefix,
                          sizeof(prefix));
   bs_export_target to = {store, prefix};
-  bs_status st =
-      bs_step_bmd_gather(&ev->s, cache.ds, fits, cache.nrows, &to, errstr, errstr_size);
+  bs_status st = bs_step_bmd_gather(&ev->s, cache.ds, fits, cache.nrows, &to, errstr, errstr_size);
   if (st == BS_OK && bs_stage_stopping(stage)) {
     snprintf(errstr, errstr_size, "shutting down before the results were stored");
     st = BS_ERR_RETRIABLE;
@@ -174,8 +173,8 @@ static bs_status fit_whole(bs_stage *stage, const bs_envelope *in, const bs_even
   bmd_probe_fit *fits = NULL;
   progress_ctx pc = {stage, in, 0, 1};
   unsigned threads = (unsigned)bs_config_get_int(bs_stage_config(stage), "threads");
-  bs_status st = bs_step_bmd_chunk(&ev->s, cache.ds, cache.rows, cache.nrows, threads,
-                                   on_progress, &pc, &fits, errstr, errstr_size);
+  bs_status st = bs_step_bmd_chunk(&ev->s, cache.ds, cache.rows, cache.nrows, threads, on_progress,
+                                   &pc, &fits, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   return gather(stage, in, ev, prefilter_id, result_id, fits, out, errstr, errstr_size);
@@ -320,8 +319,8 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
     goto done;
   long chunk_size = bs_config_get_int(bs_stage_config(stage), "chunk_size");
   if (chunk_size > 0)
-    st = plan(stage, in, &ev, prefilter_id, result_id, (size_t)chunk_size, out, errstr,
-              errstr_size);
+    st =
+        plan(stage, in, &ev, prefilter_id, result_id, (size_t)chunk_size, out, errstr, errstr_size);
   else
     st = fit_whole(stage, in, &ev, prefilter_id, result_id, out, errstr, errstr_size);
 done:
