@@ -104,8 +104,8 @@ bs_status bs_step_bmd_chunk(const bs_settings *s, const bmd_dataset *ds, const s
                             void *progress_opaque, bmd_probe_fit **fits, char *errstr,
                             size_t errstr_size) __attribute__((warn_unused_result));
 bs_status bs_step_bmd_gather(const bs_settings *s, const bmd_dataset *ds, bmd_probe_fit *fits,
-                             size_t n, const bs_export_target *to, char *errstr,
-                             size_t errstr_size) __attribute__((warn_unused_result));
+                             size_t n, const bs_export_target *to, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /* ---- category ------------------------------------------------------- */
 
