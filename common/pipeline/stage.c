@@ -110,8 +110,12 @@ static bs_status send_event(bs_stage *s, const bs_envelope *in, bs_topic t, cons
   }
   bs_topic_full_name(s->prefix, t, topic, sizeof(topic));
   snprintf(key, sizeof(key), "%" PRId64, in->experiment_id);
-  st = bs_producer_send(s->producer, topic, key, strlen(key), text, strlen(text), NULL, 0,
-                        partition, errstr, errstr_size);
+  if (partition < 0)
+    st = bs_producer_send(s->producer, topic, key, strlen(key), text, strlen(text), NULL, 0, -1,
+                          errstr, errstr_size);
+  else /* no headers either */
+    st = bs_producer_send_to(s->producer, topic, partition, key, strlen(key), text, strlen(text),
+                             -1, errstr, errstr_size);
   free(text);
   return st;
 }

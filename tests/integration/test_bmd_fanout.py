@@ -32,7 +32,8 @@ def test_two_workers_one_killed_mid_chunk(dep):  # noqa: F811
     # Chunks of about 6 probes, one thread per worker: many chunks, each a
     # moment's work, so a kill lands in the middle of one.
     d.env.update(BMDSTREAM_CHUNK_SIZE="6", BMDSTREAM_THREADS="1")
-    assert d.stop("bmd") == 0
+    d.procs["bmd"].kill()  # the fixture's, started with the defaults
+    d.procs.pop("bmd").wait(timeout=60)
     d.start("bmd")
     d.start("bmd", "bmd2")
     deadline = time.time() + 120
