@@ -58,6 +58,9 @@ def test_two_workers_one_killed_mid_chunk(dep):  # noqa: F811
     d.procs.pop("bmd2").wait(timeout=60)
     killed_at = chunks(d)
     assert killed_at[0] < killed_at[1]
+    # it had a chunk in hand: its last word is that it was processing one
+    last = d.log("bmd2").strip().splitlines()[-1]
+    assert "bmd-chunks" in last and last.endswith("processing"), last
 
     jobs = d.wait_jobs([job])
     assert jobs[job][0] == "COMPLETED", jobs[job]
