@@ -17,6 +17,7 @@ Not a test: ctest runs it only with the label "bench" (ctest -L bench).
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -68,8 +69,8 @@ def run(binary, matrix, workers, base_url, bootstrap, logs):
     def start(stage, tag, *flags):
         log = open(os.path.join(logs, f"{prefix}{tag}.log"), "w")
         procs.append(subprocess.Popen(
-            [os.path.join(binary, f"bmdstream-{stage}"), "--log-level", "notice",
-             "--metrics-port", str(free_port()), *flags],
+            [os.path.join(binary, f"bmdstream-{stage}"), "--log-level",
+             "info" if stage == "bmd" else "notice", "--metrics-port", str(free_port()), *flags],
             env=env, stdout=log, stderr=subprocess.STDOUT))
 
     try:
@@ -96,6 +97,7 @@ def run(binary, matrix, workers, base_url, bootstrap, logs):
             time.sleep(1)
         else:
             raise RuntimeError(f"the {workers} BMD workers did not all join")
+        load = os.getloadavg()[0]
         t0 = time.time()
         out = subprocess.run([os.path.join(binary, "bmdstream-import"), "--user", "ana",
                               "--project", project, "--matrix", matrix, *ANALYSIS],
@@ -127,6 +129,16 @@ def run(binary, matrix, workers, base_url, bootstrap, logs):
         passed = int(psql(url, "SELECT num_passed FROM prefilter_results"))
         fits = last_chunk - chunks_out
         total = t1 - t0
+        # per worker, from its log: chunks fitted, seconds fitting and storing them
+        per_worker, gather = [], ""
+        for w in range(workers):
+            text = open(os.path.join(logs, f"{prefix}bmd{w}.log")).read()
+            done = re.findall(r"chunk \d+ of \d+, (\d+) probes, fitted in ([\d.]+) s, "
+                              r"stored in ([\d.]+) s", text)
+            per_worker.append({"chunks": len(done), "probes": sum(int(x[0]) for x in done),
+                               "fitting_s": round(sum(float(x[1]) for x in done), 2),
+                               "storing_s": round(sum(float(x[2]) for x in done), 2)})
+            gather += " ".join(re.findall(r"(?:loaded in|bmd.tsv in|and rows in) [\d.]+ s", text))
         return {
             "workers": workers, "probes_passed": passed, "chunks": n_chunks,
             "end_to_end_s": total,
@@ -140,6 +152,9 @@ def run(binary, matrix, workers, base_url, bootstrap, logs):
             "outside_analysis_s": total - fits,
             "probes_per_s": 20000 / total,
             "fitted_probes_per_s": passed / fits,
+            "load_average_at_start": load,
+            "per_worker": per_worker,
+            "gather": gather,
         }
     finally:
         for p in procs:

@@ -34,10 +34,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "bs/bmd_chunks.h"
 #include "bs/event_data.h"
 #include "bs/experiments.h"
+#include "bs/log.h"
 #include "bs/results.h"
 #include "bs/stage.h"
 #include "bs/stages.h"
@@ -61,6 +63,12 @@ typedef struct probe_cache {
 } probe_cache;
 
 static probe_cache cache;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static bs_status load_probes(bs_stage *stage, const bs_envelope *in, int64_t prefilter_id,
                              char *errstr, size_t errstr_size) {
@@ -138,7 +146,9 @@ static bs_status gather(bs_stage *stage, const bs_envelope *in, const bs_event_i
   bs_stage_export_prefix(bs_stage_info_find("bmd"), in->project_id, result_id, prefix,
                          sizeof(prefix));
   bs_export_target to = {store, prefix};
+  double t0 = now_s();
   bs_status st = bs_step_bmd_gather(&ev->s, cache.ds, fits, cache.nrows, &to, errstr, errstr_size);
+  double t1 = now_s();
   if (st == BS_OK && bs_stage_stopping(stage)) {
     snprintf(errstr, errstr_size, "shutting down before the results were stored");
     st = BS_ERR_RETRIABLE;
@@ -150,6 +160,10 @@ static bs_status gather(bs_stage *stage, const bs_envelope *in, const bs_event_i
                                       cache.nrows, errstr, errstr_size);
   free(fits);
   if (st == BS_OK)
+    bs_info("BMD result %" PRId64 ": %zu probes gathered: bmd.tsv in %.2f s, probe statistics "
+            "and rows in %.2f s",
+            result_id, cache.nrows, t1 - t0, now_s() - t1);
+  if (st == BS_OK)
     st = done_event(in, ev, prefilter_id, result_id, cache.nrows, out, errstr, errstr_size);
   return st;
 }
@@ -159,10 +173,12 @@ static bs_status gather_chunks(bs_stage *stage, const bs_envelope *in, const bs_
                                int64_t prefilter_id, int64_t result_id, bs_stage_output *out,
                                char *errstr, size_t errstr_size) {
   bmd_probe_fit *fits = NULL;
+  double t0 = now_s();
   bs_status st = bs_bmd_chunks_load(bs_stage_db(stage), bs_stage_objstore(stage), result_id,
                                     cache.rows, cache.nrows, &fits, errstr, errstr_size);
   if (st != BS_OK)
     return st;
+  bs_info("BMD result %" PRId64 ": every chunk's fits loaded in %.2f s", result_id, now_s() - t0);
   return gather(stage, in, ev, prefilter_id, result_id, fits, out, errstr, errstr_size);
 }
 
@@ -258,8 +274,10 @@ static bs_status fit_chunk(bs_stage *stage, const bs_envelope *in, const bs_even
   bmd_probe_fit *fits = NULL;
   progress_ctx pc = {stage, in, chunk.count - left, chunk.count};
   unsigned threads = (unsigned)bs_config_get_int(bs_stage_config(stage), "threads");
+  double t0 = now_s();
   st = bs_step_bmd_chunk(&ev->s, cache.ds, cache.rows + chunk.first, chunk.len, threads,
                          on_progress, &pc, &fits, errstr, errstr_size);
+  double t1 = now_s();
   if (st == BS_OK && bs_stage_stopping(stage)) {
     snprintf(errstr, errstr_size, "shutting down before chunk %zu was stored", chunk.index);
     st = BS_ERR_RETRIABLE;
@@ -271,6 +289,9 @@ static bs_status fit_chunk(bs_stage *stage, const bs_envelope *in, const bs_even
   free(fits);
   if (st != BS_OK)
     return st;
+  bs_info("BMD result %" PRId64
+          ": chunk %zu of %zu, %zu probes, fitted in %.3f s, stored in %.3f s",
+          result_id, chunk.index, chunk.count, chunk.len, t1 - t0, now_s() - t1);
   if (last)
     return gather_chunks(stage, in, ev, prefilter_id, result_id, out, errstr, errstr_size);
   if ((st = bs_bmd_chunks_remaining(db, result_id, &left, errstr, errstr_size)) != BS_OK)
