@@ -57,7 +57,7 @@ def run(binary, matrix, workers, base_url, bootstrap, logs):
     bucket = f"bs-bench-{uuid.uuid4().hex[:10]}"
     env = dict(os.environ, BMDSTREAM_DATABASE_URL=url, BMDSTREAM_TOPIC_PREFIX=prefix,
                BMDSTREAM_S3_BUCKET=bucket, BMDSTREAM_KAFKA_BOOTSTRAP=bootstrap)
-    procs = []
+    procs, workers_procs = [], []
 
     def bm(*args, stdin=""):
         out = subprocess.run([os.path.join(binary, "bmdstream"), *args], input=stdin,
@@ -86,6 +86,7 @@ def run(binary, matrix, workers, base_url, bootstrap, logs):
             start(stage, stage)
         for w in range(workers):
             start("bmd", f"bmd{w}", "--threads", "1")
+            workers_procs.append(procs[-1])
         # every worker owns its share of the work topic before the clock starts
         deadline = time.time() + 120
         while time.time() < deadline:
@@ -112,6 +113,7 @@ def run(binary, matrix, workers, base_url, bootstrap, logs):
                 break
             time.sleep(0.2)
         t1 = time.time()
+        cpu = [cpu_seconds(p.pid) for p in workers_procs]
         if not row.startswith("COMPLETED"):
             raise RuntimeError(f"job {job}: {row}")
         imported = min(event_ms(bootstrap, prefix + "experiment-imported")) / 1000
@@ -136,6 +138,7 @@ def run(binary, matrix, workers, base_url, bootstrap, logs):
             done = re.findall(r"chunk \d+ of \d+, (\d+) probes, fitted in ([\d.]+) s, "
                               r"stored in ([\d.]+) s", text)
             per_worker.append({"chunks": len(done), "probes": sum(int(x[0]) for x in done),
+                               "cpu_s": round(cpu[w], 2),
                                "fitting_s": round(sum(float(x[1]) for x in done), 2),
                                "storing_s": round(sum(float(x[2]) for x in done), 2)})
             gather += " ".join(re.findall(r"(?:loaded in|bmd.tsv in|and rows in) [\d.]+ s", text))
@@ -165,6 +168,13 @@ def run(binary, matrix, workers, base_url, bootstrap, logs):
             except subprocess.TimeoutExpired:
                 p.kill()
         drop_database(base_url, name)
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of a live process (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def bm_result(bm):
@@ -202,6 +212,12 @@ def main():
         print(f"speed-up end to end ({two['workers']} vs {one['workers']} workers): "
               f"{one['end_to_end_s'] / two['end_to_end_s']:.2f}; "
               f"of the BMD fits: {one['bmd_fits_s'] / two['bmd_fits_s']:.2f}")
+        # What the split allows on free cores: the fits' CPU time divided
+        # by the busiest worker's (the load average says how free they were).
+        cpu = [w["cpu_s"] for w in two["per_worker"]]
+        print(f"CPU seconds of the {two['workers']} workers: {cpu}; of the 1: "
+              f"{one['per_worker'][0]['cpu_s']}; the split's bound on the fits' speed-up: "
+              f"{sum(cpu) / max(cpu):.2f}")
     print(f"logs: {logs}")
 
 
