@@ -12,7 +12,8 @@
 # the pybmds comparison over all 300 ToxRefDB datasets, ~33 min), whose
 # short forms run instead (60 ToxRefDB datasets); scripts/test.sh -L large
 # runs the long forms; scripts/test.sh -L soak runs the fault suite's soak
-# (200 faults).
+# (200 faults); scripts/test.sh -L bench the pipeline benchmark (1 vs 2 BMD
+# workers, bench/bench_pipeline.py).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -40,6 +41,6 @@ export BMDSTREAM_TEST_REQUIRE_STACK=1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 if [ $# -eq 0 ]; then
-  set -- -LE 'large|soak'
+  set -- -LE 'large|soak|bench'
 fi
 ctest --test-dir "$builddir" --output-on-failure --no-tests=error "$@"

@@ -21,16 +21,25 @@ static int render_tsv(FILE *out, const void *arg) {
   return bs_bmd_tsv_write(out, a->ds, a->fits, a->n, a->opt->model_mask, a->opt->fit.variance);
 }
 
-bs_status bs_step_bmd(const bs_settings *s, const bmd_dataset *ds, const size_t *rows, size_t n,
-                      unsigned threads, bs_step_progress_cb progress, void *progress_opaque,
-                      const bs_export_target *to, bmd_probe_fit **fits, char *errstr,
-                      size_t errstr_size) {
-  bmd_dataset view = bs_step_dataset(s, ds);
+/* The core options of the settings for the BMD step. */
+static bmd_probes_options probes_options(const bs_settings *s, unsigned threads,
+                                         bs_step_progress_cb progress, void *progress_opaque) {
   bmd_probes_options opt = s->bmd;
   opt.fit.log_base = s->log_base;
   opt.threads = threads;
   opt.progress = progress;
   opt.progress_opaque = progress_opaque;
+  return opt;
+}
+
+/* rows[0..n) fitted into a new array *fits; defer_across as bmd/probes.h. */
+static bs_status fit_rows(const bs_settings *s, const bmd_dataset *ds, const size_t *rows, size_t n,
+                          unsigned threads, bs_step_progress_cb progress, void *progress_opaque,
+                          int defer_across, bmd_probe_fit **fits, char *errstr,
+                          size_t errstr_size) {
+  bmd_dataset view = bs_step_dataset(s, ds);
+  bmd_probes_options opt = probes_options(s, threads, progress, progress_opaque);
+  opt.defer_across = defer_across;
   *fits = NULL;
   bmd_probe_fit *f = calloc(n ? n : 1, sizeof(*f));
   if (!f) {
@@ -41,13 +50,48 @@ bs_status bs_step_bmd(const bs_settings *s, const bmd_dataset *ds, const size_t 
     free(f);
     return BS_ERR_PERMANENT;
   }
-  tsv_args args = {ds, f, n, &opt};
-  bs_status st = bs_export_render_put(to, "bmd.tsv", "text/tab-separated-values", render_tsv, &args,
-                                      errstr, errstr_size);
+  *fits = f;
+  return BS_OK;
+}
+
+static bs_status put_tsv(const bs_settings *s, const bmd_dataset *ds, const bmd_probe_fit *fits,
+                         size_t n, const bs_export_target *to, char *errstr, size_t errstr_size) {
+  bmd_probes_options opt = probes_options(s, 1, NULL, NULL);
+  tsv_args args = {ds, fits, n, &opt};
+  return bs_export_render_put(to, "bmd.tsv", "text/tab-separated-values", render_tsv, &args, errstr,
+                              errstr_size);
+}
+
+bs_status bs_step_bmd(const bs_settings *s, const bmd_dataset *ds, const size_t *rows, size_t n,
+                      unsigned threads, bs_step_progress_cb progress, void *progress_opaque,
+                      const bs_export_target *to, bmd_probe_fit **fits, char *errstr,
+                      size_t errstr_size) {
+  bmd_probe_fit *f = NULL;
+  bs_status st =
+      fit_rows(s, ds, rows, n, threads, progress, progress_opaque, 0, &f, errstr, errstr_size);
+  if (st == BS_OK)
+    st = put_tsv(s, ds, f, n, to, errstr, errstr_size);
   if (st != BS_OK) {
     free(f);
     return st;
   }
   *fits = f;
   return BS_OK;
+}
+
+bs_status bs_step_bmd_chunk(const bs_settings *s, const bmd_dataset *ds, const size_t *rows,
+                            size_t n, unsigned threads, bs_step_progress_cb progress,
+                            void *progress_opaque, bmd_probe_fit **fits, char *errstr,
+                            size_t errstr_size) {
+  return fit_rows(s, ds, rows, n, threads, progress, progress_opaque, 1, fits, errstr, errstr_size);
+}
+
+bs_status bs_step_bmd_gather(const bs_settings *s, const bmd_dataset *ds, bmd_probe_fit *fits,
+                             size_t n, const bs_export_target *to, char *errstr,
+                             size_t errstr_size) {
+  bmd_dataset view = bs_step_dataset(s, ds);
+  bmd_probes_options opt = probes_options(s, 1, NULL, NULL);
+  if (bmd_probes_finish(&view, fits, n, &opt, errstr, errstr_size) != 0)
+    return BS_ERR_RETRIABLE; /* out of memory */
+  return put_tsv(s, ds, fits, n, to, errstr, errstr_size);
 }

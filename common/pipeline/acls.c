@@ -53,6 +53,10 @@ static void stages(acl_list *l) {
     if (s->input < 0)
       continue; /* the importer only writes */
     topic(l, who, s->input, RD_KAFKA_ACL_OPERATION_READ);
+    if (s->work >= 0) { /* its work items: it publishes them and its instances fit them */
+      topic(l, who, (bs_topic)s->work, RD_KAFKA_ACL_OPERATION_WRITE);
+      topic(l, who, (bs_topic)s->work, RD_KAFKA_ACL_OPERATION_READ);
+    }
     topic(l, who, BS_TOPIC_JOB_EVENTS, RD_KAFKA_ACL_OPERATION_WRITE);
     consumer(l, who);
   }

@@ -92,18 +92,14 @@ static const char *error_class_of(bs_status st, const char *errstr) {
   return bs_err_is_forbidden(errstr) ? "forbidden" : "permanent";
 }
 
-/* Sends the next event for `in` and waits for its delivery. */
-static bs_status emit_next(bs_stage *s, const bs_envelope *in, bs_stage_output *out, char *errstr,
-                           size_t errstr_size) {
-  if (s->def->output < 0 || !out->data)
-    return BS_OK;
+/* Sends data (stolen) as an event of topic t for `in`, keyed by its
+ * experiment, to partition (-1: the key's), and waits for its delivery. */
+static bs_status send_event(bs_stage *s, const bs_envelope *in, bs_topic t, const char *event_key,
+                            int32_t partition, json_t *data, char *errstr, size_t errstr_size) {
   char id[37], topic[256], key[32];
-  bs_event_id((bs_topic)s->def->output, out->event_key, id);
+  bs_event_id(t, event_key, id);
   json_t *event = NULL;
-  json_t *data = out->data;
-  out->data = NULL; /* stolen by bs_envelope_new */
-  bs_status st = bs_envelope_new((bs_topic)s->def->output, s->source, id, NULL, data, &event,
-                                 errstr, errstr_size);
+  bs_status st = bs_envelope_new(t, s->source, id, NULL, data, &event, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   char *text = bs_envelope_dumps(event);
@@ -112,12 +108,70 @@ static bs_status emit_next(bs_stage *s, const bs_envelope *in, bs_stage_output *
     snprintf(errstr, errstr_size, "out of memory encoding the next event");
     return BS_ERR_RETRIABLE;
   }
-  bs_topic_full_name(s->prefix, (bs_topic)s->def->output, topic, sizeof(topic));
+  bs_topic_full_name(s->prefix, t, topic, sizeof(topic));
   snprintf(key, sizeof(key), "%" PRId64, in->experiment_id);
-  st = bs_producer_send(s->producer, topic, key, strlen(key), text, strlen(text), NULL, 0, -1,
-                        errstr, errstr_size);
+  if (partition < 0)
+    st = bs_producer_send(s->producer, topic, key, strlen(key), text, strlen(text), NULL, 0, -1,
+                          errstr, errstr_size);
+  else /* no headers either */
+    st = bs_producer_send_to(s->producer, topic, partition, key, strlen(key), text, strlen(text),
+                             -1, errstr, errstr_size);
   free(text);
   return st;
+}
+
+/* Sends the next event for `in` and waits for its delivery. */
+static bs_status emit_next(bs_stage *s, const bs_envelope *in, bs_stage_output *out, char *errstr,
+                           size_t errstr_size) {
+  if (s->def->output < 0 || !out->data)
+    return BS_OK;
+  json_t *data = out->data;
+  out->data = NULL; /* stolen by send_event */
+  return send_event(s, in, (bs_topic)s->def->output, out->event_key, -1, data, errstr, errstr_size);
+}
+
+bs_status bs_stage_work_partitions(bs_stage *stage, int *n, char *errstr, size_t errstr_size) {
+  *n = 0;
+  if (!stage->info || stage->info->work < 0) {
+    snprintf(errstr, errstr_size, "stage %s has no work topic", stage->def->name);
+    return BS_ERR_PERMANENT;
+  }
+  if (stage->work_partitions <= 0) {
+    char topic[256];
+    bs_topic_full_name(stage->prefix, (bs_topic)stage->info->work, topic, sizeof(topic));
+    rd_kafka_t *rk = bs_producer_handle(stage->producer);
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err =
+        rkt ? rd_kafka_metadata(rk, 0, rkt, &md, 10000) : RD_KAFKA_RESP_ERR__INVALID_ARG;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 && !md->topics[0].err)
+      stage->work_partitions = md->topics[0].partition_cnt;
+    else if (err == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1)
+      err = md->topics[0].err;
+    if (md)
+      rd_kafka_metadata_destroy(md);
+    if (rkt)
+      rd_kafka_topic_destroy(rkt);
+    if (stage->work_partitions <= 0) {
+      snprintf(errstr, errstr_size, "work topic %s: no partitions known (%s)", topic,
+               rd_kafka_err2str(err));
+      return BS_ERR_RETRIABLE;
+    }
+  }
+  *n = stage->work_partitions;
+  return BS_OK;
+}
+
+bs_status bs_stage_publish_work(bs_stage *stage, const bs_envelope *in, const char *event_key,
+                                size_t index, json_t *data, char *errstr, size_t errstr_size) {
+  int n = 0;
+  bs_status st = bs_stage_work_partitions(stage, &n, errstr, errstr_size);
+  if (st != BS_OK) {
+    json_decref(data);
+    return st;
+  }
+  return send_event(stage, in, (bs_topic)stage->info->work, event_key, (int32_t)(index % (size_t)n),
+                    data, errstr, errstr_size);
 }
 
 /* The job's message once the handler is done: its own, else the stage
@@ -200,7 +254,9 @@ static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char 
     bs_envelope_clear(&env);
     return st;
   }
-  if (s->def->report_jobs)
+  /* A work item is part of a run that has started already. */
+  int work_item = s->info && s->info->work >= 0 && (int)env.topic == s->info->work;
+  if (s->def->report_jobs && !work_item)
     bs_stage_report_job(s, env.data, "RUNNING", s->progress_from,
                         s->info ? s->info->started : s->def->name, NULL, NULL, NULL);
   bs_stage_output out;
@@ -218,7 +274,12 @@ static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char 
   if (st == BS_OK) {
     st = emit_next(s, &env, &out, errstr, errstr_size);
   }
-  if (st == BS_OK && s->def->report_jobs) {
+  if (st == BS_OK && s->def->report_jobs && out.partial) {
+    double f = out.fraction < 0 ? 0 : out.fraction > 1 ? 1 : out.fraction;
+    bs_stage_report_job(s, env.data, "RUNNING",
+                        s->progress_from + (s->progress_to - s->progress_from) * f, message, NULL,
+                        NULL, NULL);
+  } else if (st == BS_OK && s->def->report_jobs) {
     const char *status = out.job_completed ? "COMPLETED" : s->info ? s->info->status : "RUNNING";
     bs_stage_report_job(s, env.data, status, strcmp(status, "COMPLETED") ? s->progress_to : 1.0,
                         message, NULL, NULL, NULL);
@@ -362,8 +423,21 @@ static bs_status open_services(bs_stage *s, char *errstr, size_t errstr_size) {
   opt.group_instance_id = bs_instance_id(s->instance);
   if (st == BS_OK)
     st = bs_producer_new(&opt, &s->producer, errstr, errstr_size);
+  /* With a work topic, range assignment: each topic's partitions split
+   * evenly over the instances, so each takes an equal share of the work
+   * (cooperative-sticky balances the count over both topics together).
+   * A kafka.* setting of the property, applied after, still wins. */
+  bs_bus_property consumer_props[BS_BUS_MAX_PROPERTIES + 1];
+  bs_bus_options copt = opt;
+  if (st == BS_OK && s->info && s->info->work >= 0) {
+    consumer_props[0] = (bs_bus_property){"partition.assignment.strategy", "range"};
+    for (size_t i = 0; i < opt.nproperties; i++)
+      consumer_props[i + 1] = opt.properties[i];
+    copt.properties = consumer_props;
+    copt.nproperties = opt.nproperties + 1;
+  }
   if (st == BS_OK)
-    st = bs_consumer_new(&opt, &s->consumer, errstr, errstr_size);
+    st = bs_consumer_new(&copt, &s->consumer, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   const char *names[BS_TOPIC_COUNT];
@@ -395,13 +469,17 @@ static int resolve_def(bs_stage *s, char *errstr, size_t errstr_size) {
     s->progress_to = info->progress_to;
   }
   if (info && def->ninputs == 0 && info->input >= 0) {
-    s->input = (bs_topic)info->input;
-    s->inputs = &s->input;
+    s->input[0] = (bs_topic)info->input;
     s->ninputs = 1;
+    if (info->work >= 0)
+      s->input[s->ninputs++] = (bs_topic)info->work;
+    s->inputs = s->input;
   }
+  size_t row_inputs = info ? 1 + (info->work >= 0) : 0;
   if (info &&
       (s->progress_from != info->progress_from || s->progress_to != info->progress_to ||
-       s->ninputs != 1 || (int)s->inputs[0] != info->input || def->output != (int)info->output)) {
+       s->ninputs != row_inputs || (int)s->inputs[0] != info->input ||
+       (row_inputs == 2 && (int)s->inputs[1] != info->work) || def->output != (int)info->output)) {
     bs_set_err(errstr, errstr_size,
                "stage %s: its definition (progress %g-%g, input %s, output %s) disagrees with the "
                "stage table, common/pipeline/stages.c (%g-%g, %s, %s)",

@@ -16,9 +16,10 @@ struct bs_stage {
   const bs_stage_info *info; /* def's row of the stage table; NULL: none */
   double progress_from;      /* def's, or else the row's */
   double progress_to;
-  const bs_topic *inputs; /* def's, or else the row's input: */
+  const bs_topic *inputs; /* def's, or else the row's input and work topic: */
   size_t ninputs;
-  bs_topic input;
+  bs_topic input[2];
+  int work_partitions; /* of the work topic; 0 until looked up */
   const bs_config *cfg;
   bs_db *db;
   bs_producer *producer;

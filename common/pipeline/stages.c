@@ -13,19 +13,20 @@
 
 /* name, input, output, progress from, to, status once done,
  * message when started, when done (with the count of done_count), the
- * job's result's id in the output, the id of the result it exported. */
+ * job's result's id in the output, the id of the result it exported, the
+ * topic of its work items. */
 const bs_stage_info bs_stage_infos[] = {
     {"import", -1, BS_TOPIC_EXPERIMENT_IMPORTED, 0.0, 0.0, "QUEUED", "queued",
-     "imported %lld probes; waiting for the prefilter", "num_probes", NULL, NULL},
+     "imported %lld probes; waiting for the prefilter", "num_probes", NULL, NULL, -1},
     {"prefilter", BS_TOPIC_EXPERIMENT_IMPORTED, BS_TOPIC_PREFILTER_DONE, 0.0, 0.15, "RUNNING",
      "prefilter started", "prefilter done: %lld probes passed", "num_passed", NULL,
-     "prefilter_result_id"},
+     "prefilter_result_id", -1},
     {"bmd", BS_TOPIC_PREFILTER_DONE, BS_TOPIC_BMD_DONE, 0.15, 0.85, "RUNNING",
      "BMD analysis started", "BMD analysis done: %lld probes fitted", "num_results",
-     "bmd_result_id", "bmd_result_id"},
+     "bmd_result_id", "bmd_result_id", BS_TOPIC_BMD_CHUNKS},
     {"category", BS_TOPIC_BMD_DONE, BS_TOPIC_CATEGORY_DONE, 0.85, 1.0, "COMPLETED",
      "category analysis started", "completed: %lld categories", "num_categories", "bmd_result_id",
-     "category_result_id"},
+     "category_result_id", -1},
 };
 const size_t bs_stage_infos_count = sizeof(bs_stage_infos) / sizeof(bs_stage_infos[0]);
 

@@ -7,8 +7,8 @@
 #include <string.h>
 
 static const char *const topic_names[BS_TOPIC_COUNT] = {
-    "experiment-imported", "prefilter-done", "bmd-done",
-    "category-done",       "job-events",     "dead-letter",
+    "experiment-imported", "prefilter-done", "bmd-done",   "category-done",
+    "job-events",          "dead-letter",    "bmd-chunks",
 };
 
 const char *bs_topic_name(bs_topic topic) {

@@ -151,6 +151,15 @@ bs_status bs_bus_create_pipeline_topics(const bs_bus_options *opt, int partition
     }
     ptrs[t] = names[t];
   }
-  return bs_bus_create_topics(opt, ptrs, BS_TOPIC_COUNT, partitions, replication_factor, timeout_ms,
-                              created, errstr, errstr_size);
+  /* The work topic last, with at least BS_WORK_TOPIC_PARTITIONS: its
+   * chunks spread evenly over the workers (docs/architecture.md). */
+  _Static_assert(BS_TOPIC_BMD_CHUNKS == BS_TOPIC_COUNT - 1, "the work topic is the last");
+  bs_status st = bs_bus_create_topics(opt, ptrs, BS_TOPIC_COUNT - 1, partitions, replication_factor,
+                                      timeout_ms, created, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  int work = partitions > BS_WORK_TOPIC_PARTITIONS ? partitions : BS_WORK_TOPIC_PARTITIONS;
+  return bs_bus_create_topics(opt, ptrs + BS_TOPIC_BMD_CHUNKS, 1, work, replication_factor,
+                              timeout_ms, created ? created + BS_TOPIC_BMD_CHUNKS : NULL, errstr,
+                              errstr_size);
 }

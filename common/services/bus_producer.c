@@ -123,9 +123,10 @@ static int64_t now_ms(void) {
 
 /* Produces with hdrs (stolen: freed here on failure, owned by librdkafka
  * on success) and waits for the delivery report. */
-static bs_status send_wait(bs_producer *p, const char *topic, const void *key, size_t key_len,
-                           const void *value, size_t value_len, rd_kafka_headers_t *hdrs,
-                           int timeout_ms, char *errstr, size_t errstr_size) {
+static bs_status send_wait(bs_producer *p, const char *topic, int32_t partition, const void *key,
+                           size_t key_len, const void *value, size_t value_len,
+                           rd_kafka_headers_t *hdrs, int timeout_ms, char *errstr,
+                           size_t errstr_size) {
   if (bs_producer_fatal(p, errstr, errstr_size)) {
     headers_destroy(hdrs);
     return BS_ERR_RETRIABLE;
@@ -137,7 +138,7 @@ static bs_status send_wait(bs_producer *p, const char *topic, const void *key, s
     return BS_ERR_RETRIABLE;
   }
   rd_kafka_resp_err_t err = rd_kafka_producev(
-      p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key_len),
+      p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(key, key_len),
       RD_KAFKA_V_VALUE((void *)value, value_len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
       RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(d), RD_KAFKA_V_END);
   if (err) {
@@ -181,7 +182,15 @@ bs_status bs_producer_send(bs_producer *p, const char *topic, const void *key, s
       rd_kafka_header_add(hdrs, headers[i].name, -1, headers[i].value,
                           headers[i].value ? (ssize_t)headers[i].size : 0);
   }
-  return send_wait(p, topic, key, key_len, value, value_len, hdrs, timeout_ms, errstr, errstr_size);
+  return send_wait(p, topic, RD_KAFKA_PARTITION_UA, key, key_len, value, value_len, hdrs,
+                   timeout_ms, errstr, errstr_size);
+}
+
+bs_status bs_producer_send_to(bs_producer *p, const char *topic, int32_t partition, const void *key,
+                              size_t key_len, const void *value, size_t value_len, int timeout_ms,
+                              char *errstr, size_t errstr_size) {
+  return send_wait(p, topic, partition, key, key_len, value, value_len, NULL, timeout_ms, errstr,
+                   errstr_size);
 }
 
 bs_status bs_producer_dead_letter(bs_producer *p, const char *dlq_topic,
@@ -212,8 +221,8 @@ bs_status bs_producer_dead_letter(bs_producer *p, const char *dlq_topic,
   rd_kafka_header_add(hdrs, "dlq.error.class", -1, cls, -1);
   rd_kafka_header_add(hdrs, "dlq.error.msg", -1, emsg, (ssize_t)elen);
   rd_kafka_header_add(hdrs, "dlq.ts", -1, ts, -1);
-  bs_status st = send_wait(p, dlq_topic, msg->key, msg->key_len, msg->payload, msg->len, hdrs,
-                           timeout_ms, errstr, errstr_size);
+  bs_status st = send_wait(p, dlq_topic, RD_KAFKA_PARTITION_UA, msg->key, msg->key_len,
+                           msg->payload, msg->len, hdrs, timeout_ms, errstr, errstr_size);
   if (st == BS_OK)
     bs_notice("dead-lettered %s [%" PRId32 "] offset %" PRId64 " to %s: %s: %.*s",
               msg->rkt ? rd_kafka_topic_name(msg->rkt) : "?", msg->partition, msg->offset,

@@ -81,8 +81,10 @@ bs_status bs_results_upsert_bmd(bs_db *db, int64_t project_id, int64_t experimen
 }
 
 /* One COPY text row per probe, for the staging table (NULL when out of
- * memory: bs_copy_text_send reports it). */
-static bs_copy_text *copy_rows(const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n) {
+ * memory: bs_copy_text_send reports it); each probe's models from its
+ * entry of all, the probe statistics' array (bs_bmd_probe_json). */
+static bs_copy_text *copy_rows(const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n,
+                               const json_t *all) {
   bs_copy_text *copy = bs_copy_text_new();
   for (size_t i = 0; copy && i < n; i++) {
     const bmd_probe_fit *pf = &fits[i];
@@ -99,12 +101,10 @@ static bs_copy_text *copy_rows(const bmd_dataset *ds, const bmd_probe_fit *fits,
       bs_copy_text_add_int(copy, best->increasing ? 1 : -1);
     else
       bs_copy_text_add_null(copy);
-    json_t *j = bs_bmd_probe_json(ds, pf);
-    char *text = json_dumps(json_object_get(j, "models"), JSON_COMPACT);
+    char *text = json_dumps(json_object_get(json_array_get(all, i), "models"), JSON_COMPACT);
     bs_copy_text_add_str(copy, text ? text : "[]");
     bs_copy_text_end_row(copy);
     free(text);
-    json_decref(j);
   }
   return copy;
 }
@@ -118,24 +118,28 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
   for (size_t i = 0; i < n; i++)
     json_array_append_new(all, bs_bmd_probe_json(ds, &fits[i]));
   char *text = json_dumps(all, JSON_COMPACT);
-  json_decref(all);
   void *gz = NULL;
   size_t gz_len = 0;
   if (!text || bs_gzip_compress(text, strlen(text), &gz, &gz_len) != 0) {
     free(text);
+    json_decref(all);
     snprintf(errstr, errstr_size, "out of memory encoding probe statistics");
     return BS_ERR_RETRIABLE;
   }
   free(text);
   bs_status st = bs_objstore_put(store, key, gz, gz_len, "application/gzip", errstr, errstr_size);
   free(gz);
-  if (st != BS_OK)
+  if (st != BS_OK) {
+    json_decref(all);
     return st;
+  }
+  bs_copy_text *copy = copy_rows(ds, fits, n, all); /* models taken from all: built once */
+  json_decref(all);
 
   /* 2. The rows, in one transaction with the result's key and count. */
   const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_TEXT(key), BS_DB_INT64(n)};
   return bs_results_store_rows(
-      db, copy_rows(ds, fits, n), "stat_staging",
+      db, copy, "stat_staging",
       "probe_id varchar(255), best_model varchar(50), best_bmd float8, best_bmdl float8, "
       "best_bmdu float8, best_fit_p_value float8, best_aic float8, direction smallint, "
       "models jsonb",

@@ -1,29 +1,45 @@
 /*
- * bmdstream-bmd - the BMD stage: prefilter-done -> model fits -> bmd-done.
+ * bmdstream-bmd - the BMD stage: prefilter-done -> model fits -> bmd-done,
+ * one experiment spread over every instance of the stage
+ * (docs/architecture.md, "One experiment over many BMD workers").
  *
- * For each event (settings and annotation keys carried on as they came;
- * an event whose last_step is "prefilter" is acknowledged and nothing
- * more): check that data.prefilter_result_id is a result of the event's
- * experiment and project, load the experiment's matrix.bin, take the
- * probes that prefilter result passed, then
+ * On prefilter-done (settings and annotation keys carried on as they
+ * came; an event whose last_step is "prefilter" is acknowledged and
+ * nothing more): check that data.prefilter_result_id is a result of the
+ * event's experiment and project, take the probes that prefilter result
+ * passed in the experiment's matrix.bin, then
  *   1. upsert the bmd_results row (natural key: experiment, prefilter
  *      result, method, name = "bmd-" + hash of parameters.bmd) for its id;
- *   2. the BMD step (bs/steps.h, as `bmdstream analyze` runs it, on this
- *      program's threads): every model fitted to each probe, the best one
- *      selected, bmd.tsv under projects/{p}/exports/bmd/{id}/;
- *   3. store projects/{p}/results/{id}/probe_stats.json.gz, then the
+ *   2. plan its chunks (bs/bmd_chunks.h: about chunk_size probes each, a
+ *      multiple of the work topic's partitions) and publish each chunk not
+ *      yet done to bmd-chunks. A plan already done (a rerun, a redelivered
+ *      event) is gathered at once (4).
+ * On a bmd-chunks event (any instance, the same group):
+ *   3. fit the chunk's probes (bs_step_bmd_chunk, as `bmdstream analyze`
+ *      fits them, on this program's threads), store its fits as one object
+ *      and mark the chunk done in one transaction that counts the chunks
+ *      left; the one that marks the last gathers. A chunk already done is
+ *      not fitted again (redelivery): it gathers when none is left.
+ *   4. gather: every chunk's fits in probe order, the steps across probes,
+ *      bmd.tsv under projects/{p}/exports/bmd/{id}/, then
+ *      projects/{p}/results/{id}/probe_stats.json.gz and the
  *      probe_stat_results rows, the result's key and count in one
- *      transaction (ON CONFLICT DO NOTHING);
- *   4. emit bmd-done, its id derived from the result id. With last_step
- *      "bmd" this stage ends the job.
- * Progress goes to job-events as probes are fitted.
+ *      transaction (ON CONFLICT DO NOTHING): byte for byte what fitting the
+ *      whole experiment at once gives. Then bmd-done, its id derived from
+ *      the result id. With last_step "bmd" this stage ends the job.
+ * With chunk_size 0 the prefilter-done handler fits the whole experiment
+ * itself (1, then 3 and 4 over every probe). Progress goes to job-events
+ * as chunks are done.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
+#include "bs/bmd_chunks.h"
 #include "bs/event_data.h"
 #include "bs/experiments.h"
+#include "bs/log.h"
 #include "bs/results.h"
 #include "bs/stage.h"
 #include "bs/stages.h"
@@ -31,28 +47,266 @@
 
 static const bs_config_param bmd_params[] = {
     {"threads", BS_CFG_INT, "2", "threads fitting probes", 0},
+    {"chunk_size", BS_CFG_INT, "200",
+     "probes per chunk of an experiment shared by the stage's instances (about: the chunks are "
+     "a multiple of the work topic's partitions); 0: each experiment whole in one instance",
+     0},
 };
+
+/* The experiment's matrix and the rows its prefilter result passed, kept
+ * from one event to the next: the chunks of one experiment need the
+ * same (a matrix and a prefilter result never change once stored). */
+typedef struct probe_cache {
+  int64_t project_id, experiment_id, prefilter_id;
+  bmd_dataset *ds;
+  size_t *rows, nrows;
+} probe_cache;
+
+static probe_cache cache;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bs_status load_probes(bs_stage *stage, const bs_envelope *in, int64_t prefilter_id,
+                             char *errstr, size_t errstr_size) {
+  if (cache.ds && cache.project_id == in->project_id && cache.experiment_id == in->experiment_id &&
+      cache.prefilter_id == prefilter_id)
+    return BS_OK;
+  bmd_dataset_destroy(cache.ds);
+  free(cache.rows);
+  cache = (probe_cache){0};
+  bs_db *db = bs_stage_db(stage);
+  bmd_dataset *ds = NULL;
+  size_t *rows = NULL, nrows = 0;
+  bs_status st = bs_experiment_load_matrix(db, bs_stage_objstore(stage), in->project_id,
+                                           in->experiment_id, &ds, errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_results_passed_probes(db, prefilter_id, ds, &rows, &nrows, errstr, errstr_size);
+  if (st != BS_OK) {
+    bmd_dataset_destroy(ds);
+    return st;
+  }
+  cache = (probe_cache){in->project_id, in->experiment_id, prefilter_id, ds, rows, nrows};
+  return BS_OK;
+}
 
 typedef struct progress_ctx {
   bs_stage *stage;
   const bs_envelope *in;
+  size_t chunks_done, chunks; /* before this one; of the result */
 } progress_ctx;
 
+/* fraction = (chunks done + done / total of this chunk's probes) / chunks */
 static void on_progress(void *opaque, size_t done, size_t total) {
   progress_ctx *p = opaque;
   char msg[128];
-  snprintf(msg, sizeof(msg), "fitted %zu of %zu probes", done, total);
-  bs_stage_progress(p->stage, p->in, (double)done / (double)(total ? total : 1), msg);
+  double part = (double)done / (double)(total ? total : 1);
+  snprintf(msg, sizeof(msg), "fitting chunk %zu of %zu: %zu of %zu probes", p->chunks_done + 1,
+           p->chunks, done, total);
+  bs_stage_progress(p->stage, p->in, ((double)p->chunks_done + part) / (double)p->chunks, msg);
+}
+
+/* The job stays RUNNING: chunks_left of chunks to fit. */
+static void partial(bs_stage_output *out, size_t chunks, size_t chunks_left, const char *what) {
+  out->partial = 1;
+  out->fraction = (double)(chunks - chunks_left) / (double)(chunks ? chunks : 1);
+  snprintf(out->message, sizeof(out->message), "%s; %zu of %zu chunks fitted", what,
+           chunks - chunks_left, chunks);
+}
+
+/* bmd-done for result_id of nrows probes. */
+static bs_status done_event(const bs_envelope *in, const bs_event_inputs *ev, int64_t prefilter_id,
+                            int64_t result_id, size_t nrows, bs_stage_output *out, char *errstr,
+                            size_t errstr_size) {
+  out->data = bs_event_data_next(in, ev->settings, ev->annotation);
+  if (!out->data ||
+      json_object_set_new(out->data, "prefilter_result_id", json_integer(prefilter_id)) != 0 ||
+      json_object_set_new(out->data, "bmd_result_id", json_integer(result_id)) != 0 ||
+      json_object_set_new(out->data, "num_results", json_integer((json_int_t)nrows)) != 0) {
+    snprintf(errstr, errstr_size, "out of memory building bmd-done");
+    return BS_ERR_RETRIABLE;
+  }
+  snprintf(out->event_key, sizeof(out->event_key), "bmd_result=%" PRId64, result_id);
+  out->result_id = result_id;
+  out->job_completed = ev->s.last_step == BS_STEP_BMD;
+  snprintf(out->message, sizeof(out->message), "BMD analysis done: %zu probes fitted%s", nrows,
+           out->job_completed ? "; completed (last step: bmd)" : "");
+  return BS_OK;
+}
+
+/* Step 4 on fits[0..cache.nrows) (taken: freed here), then bmd-done. */
+static bs_status gather(bs_stage *stage, const bs_envelope *in, const bs_event_inputs *ev,
+                        int64_t prefilter_id, int64_t result_id, bmd_probe_fit *fits,
+                        bs_stage_output *out, char *errstr, size_t errstr_size) {
+  bs_objstore *store = bs_stage_objstore(stage);
+  char prefix[128], key[256];
+  bs_stage_export_prefix(bs_stage_info_find("bmd"), in->project_id, result_id, prefix,
+                         sizeof(prefix));
+  bs_export_target to = {store, prefix};
+  double t0 = now_s();
+  bs_status st = bs_step_bmd_gather(&ev->s, cache.ds, fits, cache.nrows, &to, errstr, errstr_size);
+  double t1 = now_s();
+  if (st == BS_OK && bs_stage_stopping(stage)) {
+    snprintf(errstr, errstr_size, "shutting down before the results were stored");
+    st = BS_ERR_RETRIABLE;
+  }
+  snprintf(key, sizeof(key), "projects/%" PRId64 "/results/%" PRId64 "/probe_stats.json.gz",
+           in->project_id, result_id);
+  if (st == BS_OK)
+    st = bs_results_store_probe_stats(bs_stage_db(stage), store, key, result_id, cache.ds, fits,
+                                      cache.nrows, errstr, errstr_size);
+  free(fits);
+  if (st == BS_OK)
+    bs_info("BMD result %" PRId64 ": %zu probes gathered: bmd.tsv in %.2f s, probe statistics "
+            "and rows in %.2f s",
+            result_id, cache.nrows, t1 - t0, now_s() - t1);
+  if (st == BS_OK)
+    st = done_event(in, ev, prefilter_id, result_id, cache.nrows, out, errstr, errstr_size);
+  return st;
+}
+
+/* Step 4 from the stored chunks. */
+static bs_status gather_chunks(bs_stage *stage, const bs_envelope *in, const bs_event_inputs *ev,
+                               int64_t prefilter_id, int64_t result_id, bs_stage_output *out,
+                               char *errstr, size_t errstr_size) {
+  bmd_probe_fit *fits = NULL;
+  double t0 = now_s();
+  bs_status st = bs_bmd_chunks_load(bs_stage_db(stage), bs_stage_objstore(stage), result_id,
+                                    cache.rows, cache.nrows, &fits, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  bs_info("BMD result %" PRId64 ": every chunk's fits loaded in %.2f s", result_id, now_s() - t0);
+  return gather(stage, in, ev, prefilter_id, result_id, fits, out, errstr, errstr_size);
+}
+
+/* Steps 3 and 4 on every probe at once (chunk_size 0). */
+static bs_status fit_whole(bs_stage *stage, const bs_envelope *in, const bs_event_inputs *ev,
+                           int64_t prefilter_id, int64_t result_id, bs_stage_output *out,
+                           char *errstr, size_t errstr_size) {
+  bmd_probe_fit *fits = NULL;
+  progress_ctx pc = {stage, in, 0, 1};
+  unsigned threads = (unsigned)bs_config_get_int(bs_stage_config(stage), "threads");
+  bs_status st = bs_step_bmd_chunk(&ev->s, cache.ds, cache.rows, cache.nrows, threads, on_progress,
+                                   &pc, &fits, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  return gather(stage, in, ev, prefilter_id, result_id, fits, out, errstr, errstr_size);
+}
+
+/* Step 2. */
+static bs_status plan(bs_stage *stage, const bs_envelope *in, const bs_event_inputs *ev,
+                      int64_t prefilter_id, int64_t result_id, size_t chunk_size,
+                      bs_stage_output *out, char *errstr, size_t errstr_size) {
+  bs_db *db = bs_stage_db(stage);
+  int partitions = 0;
+  bs_status st = bs_stage_work_partitions(stage, &partitions, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  size_t count = bs_bmd_chunk_count(cache.nrows, chunk_size, (size_t)partitions), left = 0;
+  st = bs_bmd_chunks_plan(db, result_id, cache.nrows, &count, &left, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  if (left == 0)
+    return gather_chunks(stage, in, ev, prefilter_id, result_id, out, errstr, errstr_size);
+  for (size_t i = 0; i < count && st == BS_OK; i++) {
+    bs_bmd_chunk chunk;
+    st = bs_bmd_chunk_get(db, result_id, i, &chunk, errstr, errstr_size);
+    if (st != BS_OK || chunk.done)
+      continue;
+    char event_key[128];
+    snprintf(event_key, sizeof(event_key), "bmd_result=%" PRId64 "/chunk=%zu", result_id, i);
+    json_t *data = bs_event_data_next(in, ev->settings, ev->annotation);
+    if (!data || json_object_set_new(data, "prefilter_result_id", json_integer(prefilter_id)) ||
+        json_object_set_new(data, "bmd_result_id", json_integer(result_id)) ||
+        json_object_set_new(data, "chunk_index", json_integer((json_int_t)i)) ||
+        json_object_set_new(data, "chunk_count", json_integer((json_int_t)count))) {
+      json_decref(data);
+      snprintf(errstr, errstr_size, "out of memory building chunk %zu", i);
+      return BS_ERR_RETRIABLE;
+    }
+    st = bs_stage_publish_work(stage, in, event_key, i, data, errstr, errstr_size);
+  }
+  if (st == BS_OK) {
+    char what[128];
+    snprintf(what, sizeof(what), "%zu probes in %zu chunks", cache.nrows, count);
+    partial(out, count, left, what);
+  }
+  return st;
+}
+
+/* Step 3 (and 4 for the last chunk). */
+static bs_status fit_chunk(bs_stage *stage, const bs_envelope *in, const bs_event_inputs *ev,
+                           int64_t prefilter_id, bs_stage_output *out, char *errstr,
+                           size_t errstr_size) {
+  bs_db *db = bs_stage_db(stage);
+  int64_t result_id = json_integer_value(json_object_get(in->data, "bmd_result_id"));
+  json_int_t index = json_integer_value(json_object_get(in->data, "chunk_index"));
+  bs_status st = bs_results_check_bmd(db, result_id, prefilter_id, in->project_id,
+                                      in->experiment_id, errstr, errstr_size);
+  bs_bmd_chunk chunk;
+  if (st == BS_OK && index < 0) {
+    snprintf(errstr, errstr_size, "data.chunk_index %lld is negative", (long long)index);
+    st = BS_ERR_PERMANENT;
+  }
+  if (st == BS_OK)
+    st = bs_bmd_chunk_get(db, result_id, (size_t)index, &chunk, errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND)
+    st = BS_ERR_PERMANENT;
+  if (st == BS_OK && chunk.first + chunk.len > cache.nrows) {
+    snprintf(errstr, errstr_size, "chunk %zu of BMD result %" PRId64 " is beyond its %zu probes",
+             chunk.index, result_id, cache.nrows);
+    st = BS_ERR_PERMANENT;
+  }
+  size_t left = 0;
+  if (st == BS_OK)
+    st = bs_bmd_chunks_remaining(db, result_id, &left, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  if (chunk.done) { /* redelivered: gather if nothing is left (the gatherer may have died) */
+    if (left == 0)
+      return gather_chunks(stage, in, ev, prefilter_id, result_id, out, errstr, errstr_size);
+    partial(out, chunk.count, left, "chunk fitted before");
+    return BS_OK;
+  }
+  bmd_probe_fit *fits = NULL;
+  progress_ctx pc = {stage, in, chunk.count - left, chunk.count};
+  unsigned threads = (unsigned)bs_config_get_int(bs_stage_config(stage), "threads");
+  double t0 = now_s();
+  st = bs_step_bmd_chunk(&ev->s, cache.ds, cache.rows + chunk.first, chunk.len, threads,
+                         on_progress, &pc, &fits, errstr, errstr_size);
+  double t1 = now_s();
+  if (st == BS_OK && bs_stage_stopping(stage)) {
+    snprintf(errstr, errstr_size, "shutting down before chunk %zu was stored", chunk.index);
+    st = BS_ERR_RETRIABLE;
+  }
+  int last = 0;
+  if (st == BS_OK)
+    st = bs_bmd_chunk_store(db, bs_stage_objstore(stage), in->project_id, result_id, &chunk, fits,
+                            &last, errstr, errstr_size);
+  free(fits);
+  if (st != BS_OK)
+    return st;
+  bs_info("BMD result %" PRId64
+          ": chunk %zu of %zu, %zu probes, fitted in %.3f s, stored in %.3f s",
+          result_id, chunk.index, chunk.count, chunk.len, t1 - t0, now_s() - t1);
+  if (last)
+    return gather_chunks(stage, in, ev, prefilter_id, result_id, out, errstr, errstr_size);
+  if ((st = bs_bmd_chunks_remaining(db, result_id, &left, errstr, errstr_size)) != BS_OK)
+    return st;
+  char what[96];
+  snprintf(what, sizeof(what), "fitted chunk %zu (%zu probes)", chunk.index, chunk.len);
+  partial(out, chunk.count, left, what);
+  return BS_OK;
 }
 
 static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs_stage_output *out,
                         char *errstr, size_t errstr_size) {
   (void)opaque;
   bs_db *db = bs_stage_db(stage);
-  bs_objstore *store = bs_stage_objstore(stage);
   bs_event_inputs ev = {0};
-  size_t *rows = NULL, nrows = 0;
-  bmd_probe_fit *fits = NULL;
   int64_t prefilter_id = json_integer_value(json_object_get(in->data, "prefilter_result_id"));
   bs_status st = bs_event_inputs_read(in, &ev, errstr, errstr_size);
   if (st != BS_OK || ev.s.last_step == BS_STEP_PREFILTER) {
@@ -63,12 +317,13 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   st = bs_results_check_prefilter(db, prefilter_id, in->project_id, in->experiment_id, errstr,
                                   errstr_size);
   if (st == BS_OK)
-    st = bs_experiment_load_matrix(db, store, in->project_id, in->experiment_id, &ev.ds, errstr,
-                                   errstr_size);
-  if (st == BS_OK)
-    st = bs_results_passed_probes(db, prefilter_id, ev.ds, &rows, &nrows, errstr, errstr_size);
+    st = load_probes(stage, in, prefilter_id, errstr, errstr_size);
   if (st != BS_OK)
     goto done;
+  if (in->topic == BS_TOPIC_BMD_CHUNKS) {
+    st = fit_chunk(stage, in, &ev, prefilter_id, out, errstr, errstr_size);
+    goto done;
+  }
 
   const json_t *bmd_settings = json_object_get(ev.settings, "bmd");
   char hash[65], name[80];
@@ -83,51 +338,21 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
                              bmd_settings, &result_id, errstr, errstr_size);
   if (st != BS_OK)
     goto done;
-
-  char prefix[128], key[256];
-  bs_stage_export_prefix(bs_stage_info_find("bmd"), in->project_id, result_id, prefix,
-                         sizeof(prefix));
-  bs_export_target to = {store, prefix};
-  progress_ctx pc = {stage, in};
-  unsigned threads = (unsigned)bs_config_get_int(bs_stage_config(stage), "threads");
-  st = bs_step_bmd(&ev.s, ev.ds, rows, nrows, threads, on_progress, &pc, &to, &fits, errstr,
-                   errstr_size);
-  if (st != BS_OK)
-    goto done;
-  if (bs_stage_stopping(stage)) {
-    snprintf(errstr, errstr_size, "shutting down before the results were stored");
-    st = BS_ERR_RETRIABLE;
-    goto done;
-  }
-  snprintf(key, sizeof(key), "projects/%" PRId64 "/results/%" PRId64 "/probe_stats.json.gz",
-           in->project_id, result_id);
-  st = bs_results_store_probe_stats(db, store, key, result_id, ev.ds, fits, nrows, errstr,
-                                    errstr_size);
-  if (st != BS_OK)
-    goto done;
-
-  out->data = bs_event_data_next(in, ev.settings, ev.annotation);
-  if (!out->data ||
-      json_object_set_new(out->data, "prefilter_result_id", json_integer(prefilter_id)) != 0 ||
-      json_object_set_new(out->data, "bmd_result_id", json_integer(result_id)) != 0 ||
-      json_object_set_new(out->data, "num_results", json_integer((json_int_t)nrows)) != 0) {
-    snprintf(errstr, errstr_size, "out of memory building bmd-done");
-    st = BS_ERR_RETRIABLE;
-    goto done;
-  }
-  snprintf(out->event_key, sizeof(out->event_key), "bmd_result=%" PRId64, result_id);
-  out->result_id = result_id;
-  out->job_completed = ev.s.last_step == BS_STEP_BMD;
-  snprintf(out->message, sizeof(out->message), "BMD analysis done: %zu probes fitted%s", nrows,
-           out->job_completed ? "; completed (last step: bmd)" : "");
+  long chunk_size = bs_config_get_int(bs_stage_config(stage), "chunk_size");
+  if (chunk_size > 0)
+    st =
+        plan(stage, in, &ev, prefilter_id, result_id, (size_t)chunk_size, out, errstr, errstr_size);
+  else
+    st = fit_whole(stage, in, &ev, prefilter_id, result_id, out, errstr, errstr_size);
 done:
-  free(fits);
-  free(rows);
   bs_event_inputs_clear(&ev);
   return st;
 }
 
 int main(int argc, char **argv) {
-  return bs_stage_main(argc, argv, "bmd", handle, bmd_params,
-                       sizeof(bmd_params) / sizeof(bmd_params[0]));
+  int rc = bs_stage_main(argc, argv, "bmd", handle, bmd_params,
+                         sizeof(bmd_params) / sizeof(bmd_params[0]));
+  bmd_dataset_destroy(cache.ds);
+  free(cache.rows);
+  return rc;
 }

@@ -196,21 +196,28 @@ int bmd_probes_fit(const bmd_dataset *ds, const size_t *probes, size_t n,
     snprintf(errstr, errstr_size, "%s", w.errstr);
     return -1;
   }
+  if (opt->defer_across)
+    return 0;
+  return bmd_probes_finish(ds, out, w.n, opt, errstr, errstr_size);
+}
+
+int bmd_probes_finish(const bmd_dataset *ds, bmd_probe_fit *out, size_t n,
+                      const bmd_probes_options *opt, char *errstr, size_t errstr_size) {
   /* Flagged-Hill options 4 and 5 look across probes. */
   if (opt->select.flagged_hill == BMD_HILL_MODIFY_BMD ||
       opt->select.flagged_hill == BMD_HILL_NEXT_BEST) {
-    bmd_select_result *sel = malloc((w.n ? w.n : 1) * sizeof(*sel));
+    bmd_select_result *sel = malloc((n ? n : 1) * sizeof(*sel));
     if (!sel) {
       snprintf(errstr, errstr_size, "out of memory");
       return -1;
     }
-    for (size_t i = 0; i < w.n; i++)
+    for (size_t i = 0; i < n; i++)
       sel[i] = out[i].best;
-    bmd_select_fix_flagged_hill(sel, w.n, opt->select.flagged_hill_fraction);
+    bmd_select_fix_flagged_hill(sel, n, opt->select.flagged_hill_fraction);
     /* the probes whose BMDs were replaced get their best metrics again */
     bmd_suffstat *ss = bmd_suffstat_new(ds->n_groups);
     bmd_metrics_options mo = {ds->log_base, opt->step_threshold};
-    for (size_t i = 0; ss && i < w.n; i++) {
+    for (size_t i = 0; ss && i < n; i++) {
       int replaced = out[i].best.needs_hill_fix;
       out[i].best = sel[i];
       if (replaced) {

@@ -58,6 +58,13 @@ json_t *bs_example_data(bs_topic topic) {
     json_object_set_new(data, "num_results", json_integer(1204));
     params = example_settings();
     break;
+  case BS_TOPIC_BMD_CHUNKS:
+    json_object_set_new(data, "prefilter_result_id", json_integer(81));
+    json_object_set_new(data, "bmd_result_id", json_integer(99));
+    json_object_set_new(data, "chunk_index", json_integer(3));
+    json_object_set_new(data, "chunk_count", json_integer(12));
+    params = example_settings();
+    break;
   case BS_TOPIC_CATEGORY_DONE:
     json_object_set_new(data, "prefilter_result_id", json_integer(81));
     json_object_set_new(data, "bmd_result_id", json_integer(99));

@@ -99,6 +99,8 @@ def test_unauthenticated_and_wrong_password_are_refused(deployment, tmp_path):
     ("bmdstream-prefilter", "experiment-imported", False),
     ("bmdstream-bmd", "job-events", True),
     ("bmdstream-bmd", "category-done", False),
+    ("bmdstream-bmd", "bmd-chunks", True),  # its work items (12 partitions)
+    ("bmdstream-prefilter", "bmd-chunks", False),
     ("bmdstream-category", "category-done", True),
     ("bmdstream-tracker", "job-events", False),
     ("bmdstream-tracker", "dead-letter", True),
@@ -108,7 +110,7 @@ def test_unauthenticated_and_wrong_password_are_refused(deployment, tmp_path):
 def test_write_only_where_granted(deployment, principal, topic, allowed):
     bootstrap, prefix = deployment
     before = end_offsets(bootstrap, prefix + topic)
-    out = produce(bootstrap, prefix + topic, principal)
+    out = produce(bootstrap, prefix + topic, principal, ["-p", "0"])  # the partition counted
     after = end_offsets(bootstrap, prefix + topic)
     if allowed:
         assert after == [before[0] + 1], out.stderr
@@ -121,6 +123,8 @@ def test_write_only_where_granted(deployment, principal, topic, allowed):
     ("bmdstream-bmd", "prefilter-done", "bmdstream-bmd", True),
     ("bmdstream-bmd", "experiment-imported", None, False),
     ("bmdstream-bmd", "prefilter-done", "bmdstream-category", False),
+    ("bmdstream-bmd", "bmd-chunks", "bmdstream-bmd", True),
+    ("bmdstream-category", "bmd-chunks", "bmdstream-category", False),
     ("bmdstream-import", "experiment-imported", None, False),
     ("bmdstream-tracker", "category-done", "bmdstream-tracker", True),
     ("bmdstream-operator", "dead-letter", None, True),

@@ -23,7 +23,8 @@ from referencing import Registry, Resource
 SRC = pathlib.Path(os.environ.get("BS_SOURCE_DIR", pathlib.Path(__file__).parents[2]))
 BIN = pathlib.Path(os.environ.get("BS_BIN_DIR", SRC / "build" / "bin"))
 SCHEMAS = SRC / "schemas"
-TOPICS = ["experiment-imported", "prefilter-done", "bmd-done", "category-done", "job-events"]
+TOPICS = ["experiment-imported", "prefilter-done", "bmd-done", "bmd-chunks", "category-done",
+          "job-events"]
 
 
 def _load_all():

@@ -1,6 +1,8 @@
 /*
  * test_probes.c - the many-probe BMD driver: results equal single fits,
- * do not depend on the thread count, and report progress.
+ * do not depend on the thread count, and report progress; fitted in
+ * chunks with the across-probe steps deferred, then finished whole, they
+ * equal one fit of every probe.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -112,10 +114,62 @@ static void test_matches_single_fits(void **state) {
   bmd_dataset_destroy(ds);
 }
 
+/* Flagged-Hill options 4 and 5 look across probes: chunks fitted with
+ * defer_across, concatenated, then bmd_probes_finish, give exactly the
+ * whole fit's results (the BMD stage's fan-out, docs/architecture.md). */
+static void test_chunks_then_finish_equal_whole(void **state) {
+  (void)state;
+  enum { N = 24 };
+  bmd_dataset *ds = make_dataset(N);
+  static const bmd_flagged_hill options[] = {BMD_HILL_MODIFY_BMD, BMD_HILL_NEXT_BEST,
+                                             BMD_HILL_INCLUDE};
+  static const size_t bounds[] = {0, 7, 15, N}; /* three chunks of unequal size */
+  char err[256];
+  for (size_t o = 0; o < sizeof(options) / sizeof(options[0]); o++) {
+    bmd_probes_options opt = bmd_probes_options_default();
+    opt.model_mask = (1u << BMD_MODEL_HILL) | (1u << BMD_MODEL_POWER) | (1u << BMD_MODEL_LINEAR) |
+                     (1u << BMD_MODEL_EXP3);
+    opt.select.flagged_hill = options[o];
+    opt.select.hill_k_fraction = 50.0; /* flag many Hill fits: the option has work to do */
+    bmd_probe_fit *whole = calloc(N, sizeof(*whole)), *parts = calloc(N, sizeof(*parts));
+    size_t rows[N];
+    for (size_t i = 0; i < N; i++)
+      rows[i] = i;
+    assert_int_equal(bmd_probes_fit(ds, rows, N, &opt, whole, err, sizeof(err)), 0);
+    opt.defer_across = 1;
+    for (size_t c = 0; c + 1 < sizeof(bounds) / sizeof(bounds[0]); c++)
+      assert_int_equal(bmd_probes_fit(ds, rows + bounds[c], bounds[c + 1] - bounds[c], &opt,
+                                      parts + bounds[c], err, sizeof(err)),
+                       0);
+    size_t deferred = 0;
+    for (size_t i = 0; i < N; i++)
+      deferred += parts[i].best.needs_hill_fix != 0;
+    /* options 4 and 5 leave flagged Hill fits for the finish */
+    assert_true(options[o] == BMD_HILL_INCLUDE ? deferred == 0 : deferred > 0);
+    assert_int_equal(bmd_probes_finish(ds, parts, N, &opt, err, sizeof(err)), 0);
+    for (size_t i = 0; i < N; i++) {
+      assert_int_equal(parts[i].probe, whole[i].probe);
+      assert_int_equal(parts[i].best.best, whole[i].best.best);
+      assert_int_equal(parts[i].best.best_model, whole[i].best.best_model);
+      assert_int_equal(parts[i].best.hill_flag, whole[i].best.hill_flag);
+      assert_int_equal(parts[i].best.needs_hill_fix, 0);
+      assert_memory_equal(&parts[i].best.bmd, &whole[i].best.bmd, sizeof(double));
+      assert_memory_equal(&parts[i].best.bmdl, &whole[i].best.bmdl, sizeof(double));
+      assert_memory_equal(&parts[i].best.bmdu, &whole[i].best.bmdu, sizeof(double));
+      assert_memory_equal(&parts[i].best_metrics, &whole[i].best_metrics,
+                          sizeof(whole[i].best_metrics));
+    }
+    free(whole);
+    free(parts);
+  }
+  bmd_dataset_destroy(ds);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_thread_count_invariance),
       cmocka_unit_test(test_matches_single_fits),
+      cmocka_unit_test(test_chunks_then_finish_equal_whole),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

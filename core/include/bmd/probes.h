@@ -31,6 +31,9 @@ typedef struct bmd_probes_options {
   double step_threshold; /* for the step-function metric: BMDExpress's 0.75 */
   bmd_progress_cb progress;
   void *progress_opaque;
+  int defer_across; /* 1: leave the steps that look across probes (flagged-Hill
+                       options 4 and 5) to bmd_probes_finish, for a driver
+                       that fits the probes in chunks and gathers them */
 } bmd_probes_options;
 
 /* BMDExpress's defaults: all ten models, constant variance, BMR 1 SD. */
@@ -55,6 +58,17 @@ typedef struct bmd_probe_fit {
 int bmd_probes_fit(const bmd_dataset *ds, const size_t *probes, size_t n,
                    const bmd_probes_options *opt, bmd_probe_fit *out, char *errstr,
                    size_t errstr_size) __attribute__((warn_unused_result));
+
+/* The steps of bmd_probes_fit that look across probes (flagged-Hill
+ * options 4 and 5: a flagged Hill's BMDs from the lowest unflagged Hill
+ * BMD of all probes), on out[0..n), every probe's fits, in the order
+ * bmd_probes_fit would have given them, fitted with defer_across set.
+ * bmd_probes_fit without defer_across runs it itself; fitting in chunks
+ * then finishing the whole gives the same out. Returns 0, or -1 with
+ * errstr filled (out of memory). */
+int bmd_probes_finish(const bmd_dataset *ds, bmd_probe_fit *out, size_t n,
+                      const bmd_probes_options *opt, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /* Per-dose statistics of one probe row (n, mean, SD with n - 1). */
 int bmd_probe_suffstat(const bmd_dataset *ds, size_t probe, bmd_suffstat *ss);

@@ -92,6 +92,21 @@ bs_status bs_step_bmd(const bs_settings *s, const bmd_dataset *ds, const size_t 
                       const bs_export_target *to, bmd_probe_fit **fits, char *errstr,
                       size_t errstr_size) __attribute__((warn_unused_result));
 
+/* The BMD step in chunks (one experiment spread over many workers,
+ * docs/architecture.md): bs_step_bmd_chunk fits rows[0..n) as bs_step_bmd
+ * does but leaves out the steps that look across probes and writes no
+ * export; bs_step_bmd_gather takes the fits of every chunk, concatenated
+ * in the order of the whole rows array (fits[0..n), changed in place),
+ * runs those steps (bmd_probes_finish) and puts bmd.tsv. The two give
+ * exactly what bs_step_bmd gives for the whole array. */
+bs_status bs_step_bmd_chunk(const bs_settings *s, const bmd_dataset *ds, const size_t *rows,
+                            size_t n, unsigned threads, bs_step_progress_cb progress,
+                            void *progress_opaque, bmd_probe_fit **fits, char *errstr,
+                            size_t errstr_size) __attribute__((warn_unused_result));
+bs_status bs_step_bmd_gather(const bs_settings *s, const bmd_dataset *ds, bmd_probe_fit *fits,
+                             size_t n, const bs_export_target *to, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
 /* ---- category ------------------------------------------------------- */
 
 /* How the category step's files are made, for `bmdstream categories`,

@@ -54,6 +54,11 @@ typedef struct bs_stage_output {
   int64_t result_id;   /* recorded on the job; 0 for none */
   char message[256];   /* progress message for the job, e.g. "812 of 2977 passed" */
   int job_completed;   /* 1: this stage ends the job (COMPLETED) */
+  int partial;         /* 1: the event's work goes on elsewhere (work items,
+                          bs_stage_publish_work): no output; the job stays
+                          RUNNING at `fraction` (0..1) of this stage's part,
+                          with message */
+  double fraction;
 } bs_stage_output;
 
 /* The stage's work on one event (borrowed). Returns BS_OK with out
@@ -121,6 +126,24 @@ void bs_stage_progress(bs_stage *stage, const bs_envelope *in, double fraction,
  * (bs/error.h); RETRIABLE when the database is unreachable. */
 bs_status bs_stage_check_job(bs_stage *stage, const bs_envelope *in, int may_create, char *errstr,
                              size_t errstr_size) __attribute__((warn_unused_result));
+
+/* A stage with a work topic (its row's `work`, bs/stages.h) consumes it
+ * besides its input, in the same group: every instance takes a share of
+ * its partitions (range assignment, so each topic's partitions are split
+ * evenly). Work items are events like any other (the job's ids in data,
+ * in->data's of the event that made them), handled by the same handler
+ * (in->topic says which).
+ *
+ * bs_stage_work_partitions: the work topic's partition count (looked up
+ * once); RETRIABLE when the broker cannot say.
+ * bs_stage_publish_work: publishes data (stolen) as a work item for the
+ * job of in, to partition index % that count, its event id derived from
+ * event_key; waits for its delivery. */
+bs_status bs_stage_work_partitions(bs_stage *stage, int *n, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+bs_status bs_stage_publish_work(bs_stage *stage, const bs_envelope *in, const char *event_key,
+                                size_t index, json_t *data, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /* Non-zero once shutdown was requested (long handlers may stop early and
  * return BS_ERR_RETRIABLE: the message is then re-delivered). */

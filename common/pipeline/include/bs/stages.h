@@ -30,6 +30,10 @@ typedef struct bs_stage_info {
   const char *result_key; /* the output data's id of the job's result; NULL: none */
   const char *export_key; /* the output data's id of the result whose exports the
                              stage wrote (bs_stage_export_prefix); NULL: none */
+  int work;               /* a bs_topic of work items the stage publishes to
+                             itself: its instances share them as one group
+                             (docs/architecture.md, "one experiment over many
+                             BMD workers"); -1 for none */
 } bs_stage_info;
 
 /* The rows, in pipeline order. */

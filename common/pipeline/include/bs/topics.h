@@ -16,8 +16,14 @@ typedef enum {
   BS_TOPIC_CATEGORY_DONE,
   BS_TOPIC_JOB_EVENTS,
   BS_TOPIC_DEAD_LETTER,
+  BS_TOPIC_BMD_CHUNKS, /* the BMD stage's work items: chunks of one experiment's probes */
   BS_TOPIC_COUNT
 } bs_topic;
+
+/* The least number of partitions of a work topic (BS_TOPIC_BMD_CHUNKS):
+ * as many workers as partitions share it, and 12 splits evenly over 1, 2,
+ * 3, 4, 6 or 12 of them. */
+#define BS_WORK_TOPIC_PARTITIONS 12
 
 /* The unprefixed name, e.g. "bmd-done"; NULL for an out-of-range value. */
 const char *bs_topic_name(bs_topic topic);

@@ -150,6 +150,12 @@ bs_status bs_producer_send(bs_producer *p, const char *topic, const void *key, s
                            size_t nheaders, int timeout_ms, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/* bs_producer_send without headers, to the given partition of topic
+ * (the caller chooses it: work items spread evenly, bs/stage.h). */
+bs_status bs_producer_send_to(bs_producer *p, const char *topic, int32_t partition, const void *key,
+                              size_t key_len, const void *value, size_t value_len, int timeout_ms,
+                              char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+
 /* Republishes `msg` (borrowed) on `dlq_topic` with its original key, value
  * and headers, plus the origin headers
  *   dlq.topic, dlq.partition, dlq.offset, dlq.stage, dlq.error.class,
@@ -236,7 +242,9 @@ bs_status bs_bus_create_topics(const bs_bus_options *opt, const char *const *nam
                                char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
-/* Creates the six pipeline topics, opt->topic_prefix applied. */
+/* Creates the pipeline topics, opt->topic_prefix applied: each with
+ * `partitions`, the work topic (bs/topics.h) with at least
+ * BS_WORK_TOPIC_PARTITIONS. */
 bs_status bs_bus_create_pipeline_topics(const bs_bus_options *opt, int partitions,
                                         int replication_factor, int timeout_ms,
                                         int created[BS_TOPIC_COUNT], char *errstr,

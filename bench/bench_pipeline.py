@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""The pipeline benchmark on the real stack (issue 14 item 3): the seeded
+synthetic experiment of gen_experiment.py (20,000 probes, about 5,000
+responsive) through importer, prefilter, BMD and category stages, once with
+1 and once with 2 BMD workers of one thread each (--threads 1), each run in
+its own deployment (database, bucket, topic prefix). Prints, per run, the
+time end to end (import started -> job COMPLETED) and per stage (from the
+Kafka timestamps of the stage events and the chunks' done times), probes/s,
+the BMD fits' span and the time outside it; then the speed-up.
+
+Needs the stack (scripts/stack.sh up; its environment loaded) and a build:
+
+    .state/venv/bin/python bench/bench_pipeline.py [--workers 1,2] [--bin build/bin]
+
+Not a test: ctest runs it only with the label "bench" (ctest -L bench).
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from conftest import (drop_database, free_port, kcat_consume, psql, register_key,  # noqa: E402
+                      with_database)
+
+EMPTY_SHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+# Four models and the ANOVA prefilter: the settings of the pipeline tests.
+ANALYSIS = ["--prefilter", "anova", "--p-cutoff", "0.05", "--fold-filter", "1.5",
+            "--models", "hill,power,linear,exp3"]
+
+
+def s3_put_bucket(env, bucket):
+    args = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--aws-sigv4",
+            "aws:amz:us-east-1:s3", "--user",
+            f"{env['BMDSTREAM_S3_ACCESS_KEY']}:{env['BMDSTREAM_S3_SECRET_KEY']}",
+            "-H", f"x-amz-content-sha256: {EMPTY_SHA}", "-X", "PUT",
+            env["BMDSTREAM_S3_ENDPOINT"] + "/" + bucket]
+    return subprocess.run(args, capture_output=True, text=True).stdout
+
+
+def event_ms(bootstrap, topic):
+    """Kafka timestamps (ms) of a topic's events."""
+    return [e["ts"] for e in kcat_consume(bootstrap, topic)]
+
+
+def run(binary, matrix, workers, base_url, bootstrap, logs):
+    name = "bs_bench_" + uuid.uuid4().hex[:10]
+    psql(base_url, f"CREATE DATABASE {name}")
+    url = with_database(base_url, name)
+    prefix = f"bench{uuid.uuid4().hex[:8]}."
+    bucket = f"bs-bench-{uuid.uuid4().hex[:10]}"
+    env = dict(os.environ, BMDSTREAM_DATABASE_URL=url, BMDSTREAM_TOPIC_PREFIX=prefix,
+               BMDSTREAM_S3_BUCKET=bucket, BMDSTREAM_KAFKA_BOOTSTRAP=bootstrap)
+    procs, workers_procs = [], []
+
+    def bm(*args, stdin=""):
+        out = subprocess.run([os.path.join(binary, "bmdstream"), *args], input=stdin,
+                             capture_output=True, text=True, env=env, timeout=600)
+        if out.returncode != 0:
+            raise RuntimeError(f"bmdstream {' '.join(args)}: {out.stderr}")
+        return out.stdout
+
+    def start(stage, tag, *flags):
+        log = open(os.path.join(logs, f"{prefix}{tag}.log"), "w")
+        procs.append(subprocess.Popen(
+            [os.path.join(binary, f"bmdstream-{stage}"), "--log-level",
+             "info" if stage == "bmd" else "notice", "--metrics-port", str(free_port()), *flags],
+            env=env, stdout=log, stderr=subprocess.STDOUT))
+
+    try:
+        assert s3_put_bucket(env, bucket) == "200"
+        bm("migrate")
+        bm("acl", "apply")
+        bm("topics", "--partitions", "3")
+        bm("user", "add", "--username", "ana", "--email", "ana@x", stdin="password-ana\n")
+        project = bm("project", "add", "--user", "ana", "--name", "bench").strip()
+        ana = int(psql(url, "SELECT id FROM users WHERE username = 'ana'"))
+        env["BMDSTREAM_SIGNING_KEY"] = register_key(bm_result(bm), "ana", ana)
+        for stage in ("tracker", "prefilter", "category"):
+            start(stage, stage)
+        for w in range(workers):
+            start("bmd", f"bmd{w}", "--threads", "1")
+            workers_procs.append(procs[-1])
+        # every worker owns its share of the work topic before the clock starts
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            lag = json.loads(bm("lag", "--group", f"{prefix}bmdstream-bmd", "--json"))
+            owners = {p["consumer_id"] for g in lag["groups"] for p in g["partitions"]
+                      if p["consumer_id"] and p["topic"].endswith("bmd-chunks")}
+            if len(owners) == workers:
+                break
+            time.sleep(1)
+        else:
+            raise RuntimeError(f"the {workers} BMD workers did not all join")
+        load = os.getloadavg()[0]
+        t0 = time.time()
+        out = subprocess.run([os.path.join(binary, "bmdstream-import"), "--user", "ana",
+                              "--project", project, "--matrix", matrix, *ANALYSIS],
+                             capture_output=True, text=True, env=env, timeout=600)
+        if out.returncode != 0:
+            raise RuntimeError(out.stderr)
+        job = out.stdout.strip()
+        while True:
+            row = psql(url, f"SELECT status, coalesce(error_message, '') FROM jobs "
+                            f"WHERE id = '{job}'").strip()
+            if row.startswith("COMPLETED") or row.startswith("FAILED"):
+                break
+            time.sleep(0.2)
+        t1 = time.time()
+        cpu = [cpu_seconds(p.pid) for p in workers_procs]
+        if not row.startswith("COMPLETED"):
+            raise RuntimeError(f"job {job}: {row}")
+        imported = min(event_ms(bootstrap, prefix + "experiment-imported")) / 1000
+        prefiltered = min(event_ms(bootstrap, prefix + "prefilter-done")) / 1000
+        bmd_done = min(event_ms(bootstrap, prefix + "bmd-done")) / 1000
+        category_done = min(event_ms(bootstrap, prefix + "category-done")) / 1000
+        chunks_out = min(event_ms(bootstrap, prefix + "bmd-chunks")) / 1000
+        last_chunk = float(psql(url, "SELECT extract(epoch FROM max(done_at)) FROM bmd_chunks"))
+        # done_at is the database's local time without zone: as epoch seconds
+        # it is off by the zone's offset, which the database tells
+        offset = float(psql(url, "SELECT extract(epoch FROM now()::timestamp) - "
+                                 "extract(epoch FROM now())"))
+        last_chunk -= offset
+        n_chunks = int(psql(url, "SELECT count(*) FROM bmd_chunks"))
+        passed = int(psql(url, "SELECT num_passed FROM prefilter_results"))
+        fits = last_chunk - chunks_out
+        total = t1 - t0
+        # per worker, from its log: chunks fitted, seconds fitting and storing them
+        per_worker, gather = [], ""
+        for w in range(workers):
+            text = open(os.path.join(logs, f"{prefix}bmd{w}.log")).read()
+            done = re.findall(r"chunk \d+ of \d+, (\d+) probes, fitted in ([\d.]+) s, "
+                              r"stored in ([\d.]+) s", text)
+            per_worker.append({"chunks": len(done), "probes": sum(int(x[0]) for x in done),
+                               "cpu_s": round(cpu[w], 2),
+                               "fitting_s": round(sum(float(x[1]) for x in done), 2),
+                               "storing_s": round(sum(float(x[2]) for x in done), 2)})
+            gather += " ".join(re.findall(r"(?:loaded in|bmd.tsv in|and rows in) [\d.]+ s", text))
+        return {
+            "workers": workers, "probes_passed": passed, "chunks": n_chunks,
+            "end_to_end_s": total,
+            "import_s": imported - t0,
+            "prefilter_s": prefiltered - imported,
+            "bmd_s": bmd_done - prefiltered,
+            "bmd_fits_s": fits,
+            "bmd_gather_s": bmd_done - last_chunk,
+            "category_s": category_done - bmd_done,
+            "completed_after_category_s": t1 - category_done,
+            "outside_analysis_s": total - fits,
+            "probes_per_s": 20000 / total,
+            "fitted_probes_per_s": passed / fits,
+            "load_average_at_start": load,
+            "per_worker": per_worker,
+            "gather": gather,
+        }
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        drop_database(base_url, name)
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of a live process (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bm_result(bm):
+    """register_key's runner: bmdstream with the deployment's environment,
+    answering a CompletedProcess."""
+    def call(*args, stdin=""):
+        try:
+            out = bm(*args, stdin=stdin)
+            return subprocess.CompletedProcess(args, 0, out, "")
+        except RuntimeError as e:
+            return subprocess.CompletedProcess(args, 1, "", str(e))
+    return call
+
+
+def main():
+    ap = argparse.ArgumentParser(description="pipeline benchmark: 1 vs 2 BMD workers")
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "bin"))
+    ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--seed", type=int, default=14)
+    a = ap.parse_args()
+    base_url = os.environ["BMDSTREAM_DATABASE_URL"]
+    bootstrap = os.environ["BMDSTREAM_KAFKA_BOOTSTRAP"]
+    logs = tempfile.mkdtemp(prefix="bs-bench-")
+    matrix = os.path.join(logs, "synthetic-20000.txt")
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_experiment.py"), matrix,
+                    "--seed", str(a.seed)], check=True)
+    results = []
+    for w in (int(x) for x in a.workers.split(",")):
+        r = run(a.bin, matrix, w, base_url, bootstrap, logs)
+        results.append(r)
+        print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in r.items()}),
+              flush=True)
+    if len(results) >= 2:
+        one, two = results[0], results[1]
+        print(f"speed-up end to end ({two['workers']} vs {one['workers']} workers): "
+              f"{one['end_to_end_s'] / two['end_to_end_s']:.2f}; "
+              f"of the BMD fits: {one['bmd_fits_s'] / two['bmd_fits_s']:.2f}")
+        # What the split allows on free cores: the fits' CPU time divided
+        # by the busiest worker's (the load average says how free they were).
+        cpu = [w["cpu_s"] for w in two["per_worker"]]
+        print(f"CPU seconds of the {two['workers']} workers: {cpu}; of the 1: "
+              f"{one['per_worker'][0]['cpu_s']}; the split's bound on the fits' speed-up: "
+              f"{sum(cpu) / max(cpu):.2f}")
+    print(f"logs: {logs}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""One experiment spread over two BMD workers (docs/architecture.md, "One
+experiment over many BMD workers"), on the real stack:
+
+- two `bmdstream-bmd` instances of one thread each, chunks of a few probes,
+  share the experiment's chunks (both fit some);
+- one is SIGKILLed while chunks remain; after the group rebalances (its
+  static membership's session times out) the other picks its chunks up
+  and the job completes;
+- every probe the prefilter passed has its row exactly once, every chunk
+  is done once, bmd-done carries one event id, and every export equals
+  `bmdstream analyze`'s for the same matrix and flags, byte for byte.
+"""
+import json
+import os
+import signal
+import time
+
+from conftest import kcat_consume
+from test_pipeline import (ANALYSIS, CATEGORY_MAP, MATRICES, PROBE_MAP, dep,  # noqa: F401
+                           import_matrix, pipeline_exports, s3)
+
+
+def chunks(d):
+    """(chunks done, chunks) of the only BMD result; (0, 0) before its plan."""
+    row = d.sql("SELECT count(*) FILTER (WHERE done_at IS NOT NULL), count(*) FROM bmd_chunks")
+    done, total = row.split("|")
+    return int(done), int(total)
+
+
+def test_two_workers_one_killed_mid_chunk(dep):  # noqa: F811
+    d = dep
+    # Chunks of about 6 probes, one thread per worker: many chunks, each a
+    # moment's work, so a kill lands in the middle of one.
+    d.env.update(BMDSTREAM_CHUNK_SIZE="6", BMDSTREAM_THREADS="1")
+    d.procs["bmd"].kill()  # the fixture's, started with the defaults
+    d.procs.pop("bmd").wait(timeout=60)
+    d.start("bmd")
+    d.start("bmd", "bmd2")
+    deadline = time.time() + 120
+    owners = set()
+    while time.time() < deadline and len(owners) < 2:
+        g = json.loads(d.bm("lag", "--group", f"{d.prefix}bmdstream-bmd", "--json").stdout)
+        owners = {p["consumer_id"] for p in g["groups"][0]["partitions"]
+                  if p["consumer_id"] and p["topic"].endswith("bmd-chunks")}
+        time.sleep(1)
+    assert len(owners) == 2, g  # the two instances share the work topic
+    assert all("static group member" in d.log(n) for n in ("bmd", "bmd2"))
+
+    job = import_matrix(d, MATRICES[0])
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        done, total = chunks(d)
+        if total and done >= 2:
+            break
+        time.sleep(0.1)
+    assert total and 2 <= done < total, (done, total)
+    d.procs["bmd2"].send_signal(signal.SIGKILL)  # in the middle of a chunk
+    d.procs.pop("bmd2").wait(timeout=60)
+    killed_at = chunks(d)
+    assert killed_at[0] < killed_at[1]
+    # it had a chunk in hand: its last word is that it was processing one
+    last = d.log("bmd2").strip().splitlines()[-1]
+    assert "bmd-chunks" in last and last.endswith("processing"), last
+
+    jobs = d.wait_jobs([job])
+    assert jobs[job][0] == "COMPLETED", jobs[job]
+    assert chunks(d) == (total, total)
+    assert total % 12 == 0  # a multiple of the work topic's partitions
+    # Every probe's row exactly once.
+    n = d.sql("SELECT num_passed FROM prefilter_results")
+    assert d.sql("SELECT num_results FROM bmd_results") == n
+    assert d.sql("SELECT count(*) FROM probe_stat_results") == n
+    assert d.sql("SELECT count(DISTINCT probe_id) FROM probe_stat_results") == n
+    assert d.sql("SELECT count(*) FROM prefilter_result_details d WHERE passed AND NOT EXISTS"
+                 " (SELECT 1 FROM probe_stat_results s WHERE s.probe_id = d.probe_id)") == "0"
+    assert d.sql("SELECT sum(n_rows) FROM bmd_chunks") == n
+    # Both workers fitted chunks (the log context names each message's topic).
+    for name in ("bmd", "bmd2"):
+        assert "bmd-chunks" in d.log(name), name
+    events = kcat_consume(d.bootstrap, d.prefix + "bmd-done")
+    assert len({json.loads(e["payload"])["id"] for e in events}) == 1
+    chunk_events = kcat_consume(d.bootstrap, d.prefix + "bmd-chunks")
+    assert len({json.loads(e["payload"])["id"] for e in chunk_events}) == total
+    assert {e["partition"] for e in chunk_events} == set(range(12))
+    assert kcat_consume(d.bootstrap, d.prefix + "dead-letter") == []
+
+    # The exports are analyze's, byte for byte.
+    files = ["--probe-map", PROBE_MAP, "--category-map", CATEGORY_MAP]
+    out_dir = f"/tmp/{d.prefix}analyze"
+    an = d.bm("analyze", "--matrix", MATRICES[0], "--out", out_dir, *ANALYSIS, *files)
+    assert an.returncode == 0, an.stderr
+    offline = sorted(os.path.relpath(os.path.join(r, f), out_dir)
+                     for r, _, fs in os.walk(out_dir) for f in fs)
+    online = pipeline_exports(d, 1)
+    assert sorted(online) == offline
+    for name, key in online.items():
+        got = f"/tmp/{d.prefix}got"
+        assert s3(d.env, "GET", f"/{d.bucket}/{key}", got) == "200"
+        with open(got, "rb") as a, open(os.path.join(out_dir, name), "rb") as b:
+            assert a.read() == b.read(), name
