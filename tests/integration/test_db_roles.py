@@ -140,6 +140,7 @@ EXPECTED = {
         "prefilter_result_details": {"SELECT": None},
         "bmd_results": {"SELECT": None, "INSERT": None, "UPDATE": None},
         "probe_stat_results": {"SELECT": None, "INSERT": None},
+        "bmd_chunks": {"SELECT": None, "INSERT": None, "UPDATE": None},
     },
     "bmdstream_category": {
         "bmd_projects": {"SELECT": ("id", "user_id")},

@@ -1,7 +1,7 @@
 /*
  * bs/bmd_chunks.h - the chunks of a BMD result fitted by many workers
  * (docs/architecture.md, "One experiment over many BMD workers";
- * sql/0004_bmd_chunks.sql).
+ * sql/0006_bmd_chunks.sql).
  *
  * A result's probes -- the rows its prefilter passed, ascending, n of
  * them -- are split into `count` chunks, chunk i the rows

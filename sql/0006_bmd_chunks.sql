@@ -1,4 +1,4 @@
--- 0004_bmd_chunks.sql - the chunk plan of a BMD result fitted by many
+-- 0006_bmd_chunks.sql - the chunk plan of a BMD result fitted by many
 -- workers (docs/architecture.md, "One experiment over many BMD workers").
 -- A result's probes (the rows its prefilter passed, ascending) are split
 -- into n_chunks ranges [first_row, first_row + n_rows) of that array, one
@@ -17,3 +17,6 @@ CREATE TABLE bmd_chunks (
     done_at TIMESTAMP,
     CONSTRAINT ux_bmd_chunks_natural PRIMARY KEY (bmd_result_id, chunk_index)
 );
+
+-- Only the BMD stage plans, fits and gathers chunks (sql/0005_roles.sql).
+GRANT SELECT, INSERT, UPDATE ON bmd_chunks TO bmdstream_bmd;
