@@ -32,6 +32,14 @@
 /* NLL below the target by more than this: clearly inside the region */
 #define PROFILE_INSIDE_MARGIN 1e-3
 
+/* the starts prof_eval spends on a point */
+typedef enum prof_starts {
+  PROF_QUICK,   /* the nearest solved point only */
+  PROF_FULL,    /* all of them (prof_eval) */
+  PROF_RECHECK, /* the nearest and the lowest point: a point solved fully
+                 * before, looked at again once another search has run */
+} prof_starts;
+
 typedef struct prof_point {
   double x;
   double nll;
@@ -66,8 +74,13 @@ static void try_start(const bmd_problem *p, double x, const double *start, doubl
  * on the worse branch); the lowest one (the best branch found anywhere,
  * e.g. by the other limit's search); the MLE. Then restarts of the shape
  * parameter: profiles of Hill and Exp 5 have several local optima.
+ * PROF_QUICK stops after the nearest start (a quick value: an upper bound
+ * of the profile, so a point it puts inside the region is inside);
+ * PROF_RECHECK, for a point already solved with every start, adds only the
+ * lowest point (with its amplitude re-solved), the one start another
+ * search can have changed.
  */
-static double prof_eval(prof_state *s, double x) {
+static double prof_eval(prof_state *s, double x, prof_starts starts) {
   const bmd_problem *p = s->p;
   size_t near = 0, other = SIZE_MAX, inside = SIZE_MAX, lowest = SIZE_MAX;
   double dn = HUGE_VAL, dother = HUGE_VAL, dinside = HUGE_VAL, flow = HUGE_VAL;
@@ -101,14 +114,14 @@ static double prof_eval(prof_state *s, double x) {
    * already proves clearly inside the region (a feasible solution below
    * the target) keeps that solution, since the search uses only the side
    * of the target a point lies on, and the value near the target */
-  if (fbest < s->target - PROFILE_INSIDE_MARGIN)
+  if (starts == PROF_QUICK || fbest < s->target - PROFILE_INSIDE_MARGIN)
     goto done;
   size_t more[4] = {other, inside, lowest, 0};
   for (size_t m = 0; m < 4; m++) {
     int seen = more[m] == SIZE_MAX;
     for (size_t t = 0; t < n_tried && !seen; t++)
       seen = tried[t] == more[m];
-    if (seen)
+    if (seen || (starts == PROF_RECHECK && m != 2))
       continue;
     tried[n_tried++] = more[m];
     try_start(p, x, s->pts[more[m]].th, best, &fbest);
@@ -121,6 +134,8 @@ static double prof_eval(prof_state *s, double x) {
     if (m >= 2 && p->n_mean > 1 && bmd_profile_reshape(p, x, th, 1, 1, th[1]) == 0)
       try_start(p, x, th, best, &fbest);
   }
+  if (starts == PROF_RECHECK)
+    goto done;
   /* the model's shape parameter (Power n, Hill n, Exp 3/5 d), if any */
   int si = p->def->shape;
   if (si >= 0) {
@@ -184,7 +199,8 @@ done:
  * jump of the profile (its ends were solved on different branches): NAN,
  * with *x_in, *f_in the inside end.
  */
-static double refine(prof_state *s, double *x_in, double *f_in, double x_out, double f_out) {
+static double refine_with(prof_state *s, double *x_in, double *f_in, double x_out, double f_out,
+                          prof_starts starts) {
   double a = log(*x_in), fa = *f_in, b = log(x_out), fb = f_out;
   double fa_true = fa, fb_true = fb; /* Illinois halves fa, fb */
   int side = 0;
@@ -192,7 +208,7 @@ static double refine(prof_state *s, double *x_in, double *f_in, double x_out, do
     double c = (a * fb - b * fa) / (fb - fa);
     if (!isfinite(c) || c <= fmin(a, b) || c >= fmax(a, b))
       c = 0.5 * (a + b);
-    double fc = prof_eval(s, exp(c));
+    double fc = prof_eval(s, exp(c), starts);
     if (!isfinite(fc))
       fc = 1.0; /* treat failures as outside */
     if (fabs(fc) < 1e-5)
@@ -216,6 +232,47 @@ static double refine(prof_state *s, double *x_in, double *f_in, double x_out, do
   *x_in = exp(a);
   *f_in = fa_true;
   return NAN;
+}
+
+/*
+ * Root in the bracket from *x_in to x_out as refine_with, the bracket's
+ * outside end and its inner points valued by the nearest start alone (a
+ * quick value: an upper bound of the profile, so every point it puts
+ * inside the region is inside). What is left open is the outside: the
+ * quick root gets the full set of starts, and stands if they do not put
+ * it inside by more than the tolerance (1e-5), the test every point of a
+ * fully searched bracket passes. Otherwise the root, now known inside,
+ * becomes the inside end; x_out gets the full starts too, and if they put
+ * it inside (*out_inside = 1, *f_out its value, NAN returned) the walk
+ * goes on past it; else the bracket is searched again with full starts at
+ * every point, as refine_with does.
+ */
+static double refine(prof_state *s, double *x_in, double *f_in, double x_out, double *f_out,
+                     int *out_inside) {
+  double a = *x_in, fa = *f_in;
+  double root = refine_with(s, &a, &fa, x_out, *f_out, PROF_QUICK);
+  *out_inside = 0;
+  if (isfinite(root)) {
+    double f = prof_eval(s, root, PROF_FULL);
+    if (f > -1e-5)
+      return root;
+    a = root;
+    fa = f;
+  }
+  /* a lies between *x_in and x_out (the quick search moves the inside end
+   * only inwards from x_out), and inside */
+  if (isfinite(fa) && fa < 0 && a < fmax(*x_in, x_out) && a > fmin(*x_in, x_out)) {
+    *x_in = a;
+    *f_in = fa;
+  }
+  double f = prof_eval(s, x_out, PROF_FULL);
+  if (isfinite(f) && f <= 0) {
+    *out_inside = 1;
+    *f_out = f;
+    return NAN;
+  }
+  *f_out = isfinite(f) ? f : 1.0; /* failures as outside */
+  return refine_with(s, x_in, f_in, x_out, *f_out, PROF_FULL);
 }
 
 /* the cached point closest to x */
@@ -249,14 +306,20 @@ static double walk(prof_state *s, double *x_in, double *f_in, double r0, double 
   int down = r0 < 1.0;
   *jump = 0;
   for (double r = r0, x = *x_in * r0; down ? x > x_end : x < x_end; r = pow(r, 1.25), x *= r) {
-    double f = prof_eval(s, x);
+    /* the quick value; the full starts where it fails or is outside */
+    double f = prof_eval(s, x, PROF_QUICK);
+    if (!isfinite(f))
+      f = prof_eval(s, x, PROF_FULL);
     *last_finite = isfinite(f);
     if (!*last_finite)
       continue;
     if (f > 0) {
-      double root = refine(s, x_in, f_in, x, f);
-      *jump = isnan(root);
-      return root;
+      int out_inside;
+      double root = refine(s, x_in, f_in, x, &f, &out_inside);
+      if (!out_inside) {
+        *jump = isnan(root);
+        return root;
+      }
     }
     *x_in = x;
     *f_in = f;
@@ -325,7 +388,7 @@ int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_ha
    * warm starts: if one of them puts it inside the region (a branch only
    * that search found), its walk goes on from there */
   if (isfinite(*xl)) {
-    double f = prof_eval(&st, *xl);
+    double f = prof_eval(&st, *xl, PROF_RECHECK);
     if (f < -1e-4)
       *xl = find_limit(&st, *xl, f, 0.99, xbmd * 1e-6, &reach_l, &finite_l);
   }
