@@ -186,7 +186,8 @@ int main(int argc, char **argv) {
   getrusage(RUSAGE_SELF, &ru);
   printf("probes=%zu samples=%zu threads=%d models=10 variance=%s elapsed_s=%.3f probes_per_s=%.1f "
          "fits_per_s=%.1f failed=%d peak_rss_mb=%.1f\n",
-         np, ns, threads, variance == BMD_VARIANCE_CONSTANT ? "constant" : "nonconstant", el, np / el, fits / el, failed, ru.ru_maxrss / 1024.0);
+         np, ns, threads, variance == BMD_VARIANCE_CONSTANT ? "constant" : "nonconstant", el,
+         np / el, fits / el, failed, ru.ru_maxrss / 1024.0);
   printf("per_fit_s_six_models_first_%zu_probes=%.6g\n", nsmall, per_fit);
   free(jobs);
   free(tid);

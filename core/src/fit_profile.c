@@ -235,23 +235,19 @@ static double refine_with(prof_state *s, double *x_in, double *f_in, double x_ou
 }
 
 /*
- * Root in the bracket from *x_in to x_out as refine_with, the bracket's
- * outside end and its inner points valued by the nearest start alone (a
- * quick value: an upper bound of the profile, so every point it puts
- * inside the region is inside). What is left open is the outside: the
- * quick root gets the full set of starts, and stands if they do not put
- * it inside by more than the tolerance (1e-5), the test every point of a
+ * Root in the bracket from *x_in to x_out (both ends solved with the full
+ * starts) as refine_with, its inner points valued by the nearest start
+ * alone: a quick value, an upper bound of the profile, so every point it
+ * puts inside the region is inside. What is left open is the outside: the
+ * quick root gets the full set of starts, and stands if they do not put it
+ * inside by more than the tolerance (1e-5), the test every point of a
  * fully searched bracket passes. Otherwise the root, now known inside,
- * becomes the inside end; x_out gets the full starts too, and if they put
- * it inside (*out_inside = 1, *f_out its value, NAN returned) the walk
- * goes on past it; else the bracket is searched again with full starts at
- * every point, as refine_with does.
+ * becomes the inside end, and the bracket is searched again with the full
+ * starts at every point, as before the quick values.
  */
-static double refine(prof_state *s, double *x_in, double *f_in, double x_out, double *f_out,
-                     int *out_inside) {
+static double refine(prof_state *s, double *x_in, double *f_in, double x_out, double f_out) {
   double a = *x_in, fa = *f_in;
-  double root = refine_with(s, &a, &fa, x_out, *f_out, PROF_QUICK);
-  *out_inside = 0;
+  double root = refine_with(s, &a, &fa, x_out, f_out, PROF_QUICK);
   if (isfinite(root)) {
     double f = prof_eval(s, root, PROF_FULL);
     if (f > -1e-5)
@@ -259,20 +255,13 @@ static double refine(prof_state *s, double *x_in, double *f_in, double x_out, do
     a = root;
     fa = f;
   }
-  /* a lies between *x_in and x_out (the quick search moves the inside end
-   * only inwards from x_out), and inside */
+  /* a lies between *x_in and x_out and inside (the quick search moves the
+   * inside end only towards x_out) */
   if (isfinite(fa) && fa < 0 && a < fmax(*x_in, x_out) && a > fmin(*x_in, x_out)) {
     *x_in = a;
     *f_in = fa;
   }
-  double f = prof_eval(s, x_out, PROF_FULL);
-  if (isfinite(f) && f <= 0) {
-    *out_inside = 1;
-    *f_out = f;
-    return NAN;
-  }
-  *f_out = isfinite(f) ? f : 1.0; /* failures as outside */
-  return refine_with(s, x_in, f_in, x_out, *f_out, PROF_FULL);
+  return refine_with(s, x_in, f_in, x_out, f_out, PROF_FULL);
 }
 
 /* the cached point closest to x */
@@ -306,20 +295,14 @@ static double walk(prof_state *s, double *x_in, double *f_in, double r0, double 
   int down = r0 < 1.0;
   *jump = 0;
   for (double r = r0, x = *x_in * r0; down ? x > x_end : x < x_end; r = pow(r, 1.25), x *= r) {
-    /* the quick value; the full starts where it fails or is outside */
-    double f = prof_eval(s, x, PROF_QUICK);
-    if (!isfinite(f))
-      f = prof_eval(s, x, PROF_FULL);
+    double f = prof_eval(s, x, PROF_FULL);
     *last_finite = isfinite(f);
     if (!*last_finite)
       continue;
     if (f > 0) {
-      int out_inside;
-      double root = refine(s, x_in, f_in, x, &f, &out_inside);
-      if (!out_inside) {
-        *jump = isnan(root);
-        return root;
-      }
+      double root = refine(s, x_in, f_in, x, f);
+      *jump = isnan(root);
+      return root;
     }
     *x_in = x;
     *f_in = f;
