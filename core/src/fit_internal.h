@@ -116,10 +116,6 @@ void bmd_clamp(const bmd_problem *p, double *th);
 int bmd_optim_mle(const bmd_problem *p, double *th, double *nll);
 /* Maximum likelihood subject to the BMR equation at scaled dose xb. */
 int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll);
-/* The same for a BMR in standard deviations with the equation solved for
- * ln alpha (fit_profile_reduced.c); BMD_FIT_FAILED (th unchanged) for
- * another BMR, a start that cannot meet it, or ln alpha out of its box. */
-int bmd_optim_profile_reduced(const bmd_problem *p, double xb, double *th, double *nll);
 
 /* Sets th[j] = value and moves th[k] so that th meets the BMR constraint at
  * xb (a restart for the profile); 0, or -1 if that fails. */

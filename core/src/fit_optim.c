@@ -275,11 +275,6 @@ int bmd_profile_reshape(const bmd_problem *p, double xb, double *th, size_t j, s
 }
 
 int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll) {
-  /* a BMR in SDs: the equation solved for ln alpha, no constraint left
-   * (fit_profile_reduced.c); the constrained form where that fails */
-  int st_reduced = bmd_optim_profile_reduced(p, xb, th, nll);
-  if (st_reduced != BMD_FIT_FAILED)
-    return st_reduced;
   opt_ctx ctx = {.p = p, .xb = xb};
   /* SLSQP only: COBYLA as a fallback was slow and could spin on NaN; the
    * caller restarts from other shapes instead */

@@ -43,6 +43,7 @@ typedef enum prof_starts {
 typedef struct prof_point {
   double x;
   double nll;
+  int quick; /* solved from the nearest start only (PROF_QUICK) */
   double th[BMD_MAX_PARAMS];
 } prof_point;
 
@@ -67,7 +68,8 @@ static void try_start(const bmd_problem *p, double x, const double *start, doubl
 /*
  * Profile value at x minus the target; the solution is cached. Warm
  * starts, each a cached solution: the nearest on the log scale; the
- * nearest on the other side of x (between a point inside the region and
+ * nearest solved with every start (when the nearest is a quick point,
+ * below); the nearest on the other side of x (between a point inside the region and
  * one outside it, the inside solution is the continuation that a jump in
  * the profile, the optimiser losing its branch, would otherwise hide); the
  * nearest inside the region (after a jump the nearest points may all lie
@@ -75,29 +77,39 @@ static void try_start(const bmd_problem *p, double x, const double *start, doubl
  * e.g. by the other limit's search); the MLE. Then restarts of the shape
  * parameter: profiles of Hill and Exp 5 have several local optima.
  * PROF_QUICK stops after the nearest start (a quick value: an upper bound
- * of the profile, so a point it puts inside the region is inside);
+ * of the profile, so a point it puts inside the region is inside); the
+ * other side and the inside are taken among the points solved with every
+ * start, as if the quick points were not there, so that a full solve next
+ * to quick points still starts from both ends of their bracket;
  * PROF_RECHECK, for a point already solved with every start, adds only the
  * lowest point (with its amplitude re-solved), the one start another
  * search can have changed.
  */
 static double prof_eval(prof_state *s, double x, prof_starts starts) {
   const bmd_problem *p = s->p;
-  size_t near = 0, other = SIZE_MAX, inside = SIZE_MAX, lowest = SIZE_MAX;
-  double dn = HUGE_VAL, dother = HUGE_VAL, dinside = HUGE_VAL, flow = HUGE_VAL;
+  size_t near = 0, near_full = 0, other = SIZE_MAX, inside = SIZE_MAX, lowest = SIZE_MAX;
+  double dn = HUGE_VAL, dnf = HUGE_VAL, dother = HUGE_VAL, dinside = HUGE_VAL, flow = HUGE_VAL;
   for (size_t i = 0; i < s->n_pts; i++) {
     double d = fabs(log(s->pts[i].x / x));
     if (d < dn) {
       dn = d;
       near = i;
     }
+    if (!s->pts[i].quick && d < dnf) {
+      dnf = d;
+      near_full = i;
+    }
   }
+  /* the other side and the inside among the points solved with every
+   * start (a quick point's solution is its neighbour's branch carried on:
+   * the nearest start, tried already) */
   for (size_t i = 0; i < s->n_pts; i++) {
     double d = fabs(log(s->pts[i].x / x));
-    if ((s->pts[i].x < x) != (s->pts[near].x < x) && d < dother) {
+    if (!s->pts[i].quick && (s->pts[i].x < x) != (s->pts[near_full].x < x) && d < dother) {
       dother = d;
       other = i;
     }
-    if (s->pts[i].nll < s->target && d < dinside) {
+    if (!s->pts[i].quick && s->pts[i].nll < s->target && d < dinside) {
       dinside = d;
       inside = i;
     }
@@ -107,7 +119,7 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
     }
   }
   double best[BMD_MAX_PARAMS], fbest = HUGE_VAL;
-  size_t tried[5] = {near};
+  size_t tried[6] = {near};
   size_t n_tried = 1;
   try_start(p, x, s->pts[near].th, best, &fbest);
   /* more starts can only lower the value: a point the nearest start
@@ -116,12 +128,12 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
    * of the target a point lies on, and the value near the target */
   if (starts == PROF_QUICK || fbest < s->target - PROFILE_INSIDE_MARGIN)
     goto done;
-  size_t more[4] = {other, inside, lowest, 0};
-  for (size_t m = 0; m < 4; m++) {
+  size_t more[5] = {near_full, other, inside, lowest, 0};
+  for (size_t m = 0; m < 5; m++) {
     int seen = more[m] == SIZE_MAX;
     for (size_t t = 0; t < n_tried && !seen; t++)
       seen = tried[t] == more[m];
-    if (seen || (starts == PROF_RECHECK && m != 2))
+    if (seen || (starts == PROF_RECHECK && m != 3))
       continue;
     tried[n_tried++] = more[m];
     try_start(p, x, s->pts[more[m]].th, best, &fbest);
@@ -131,7 +143,7 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
      * the BMR elsewhere with a variance far too small */
     double th[BMD_MAX_PARAMS];
     memcpy(th, s->pts[more[m]].th, sizeof(th));
-    if (m >= 2 && p->n_mean > 1 && bmd_profile_reshape(p, x, th, 1, 1, th[1]) == 0)
+    if (m >= 3 && p->n_mean > 1 && bmd_profile_reshape(p, x, th, 1, 1, th[1]) == 0)
       try_start(p, x, th, best, &fbest);
   }
   if (starts == PROF_RECHECK)
@@ -187,6 +199,7 @@ done:
   prof_point *pt = &s->pts[slot];
   pt->x = x;
   pt->nll = fbest;
+  pt->quick = starts == PROF_QUICK;
   memcpy(pt->th, best, sizeof(best));
   return fbest - s->target;
 }
