@@ -12,7 +12,9 @@
  * out from the BMD, as BMDS's profile walk finds it (profiles can be
  * non-monotone): steps from x 0.85 (down to 1e-6 BMD) and x 1.2 (up to
  * 2^10 max dose), each ratio raised to the power 1.25 after every step,
- * bracket it, then Illinois regula falsi on ln x refines it; a bracket
+ * bracket it, then Illinois regula falsi on ln x refines it (its inner
+ * points from the nearest start only, the root it finds then checked with
+ * every start: see refine); a bracket
  * whose ends lie on different branches (a jump) sends the walk on, and the
  * lower limit is looked at again once the upper search has run. When the
  * walk ends with the profile still below the
