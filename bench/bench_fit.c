@@ -1,10 +1,11 @@
 /*
  * bench_fit.c - throughput of the full BMD analysis: every probe of a
  * BMDExpress expression file (first row sample ids, second row "Dose",
- * then one probe per row, tab-separated), ten models, constant variance,
- * 1 SD BMR, profile BMDL/BMDU, no prefilter, on T threads.
+ * then one probe per row, tab-separated), ten models, constant (default)
+ * or non-constant variance, 1 SD BMR, profile BMDL/BMDU, no prefilter, on
+ * T threads.
  *
- *   bench_fit FILE [THREADS=2] [MAX_PROBES=0 (all)]
+ *   bench_fit FILE [THREADS=2] [MAX_PROBES=0 (all)] [constant|nonconstant]
  *
  * Prints probes per second, fits per second, peak memory, and the mean
  * time per fit of the six models pybmds also has (Hill, Power, Linear,
@@ -30,6 +31,7 @@ typedef struct job {
   size_t first, step;
   size_t fits;
   int failed;
+  bmd_variance variance;
 } job;
 
 static double now(void) {
@@ -41,6 +43,7 @@ static double now(void) {
 static void *worker(void *arg) {
   job *j = arg;
   bmd_fit_options opt = bmd_fit_options_default();
+  opt.variance = j->variance;
   bmd_select_options so = bmd_select_options_default();
   bmd_fit_result res[BMD_MODEL_COUNT];
   char err[256];
@@ -112,8 +115,17 @@ static int read_matrix(const char *path, double **dose, double **values, size_t 
 int main(int argc, char **argv) {
   gsl_set_error_handler_off();
   if (argc < 2) {
-    fprintf(stderr, "usage: bench_fit FILE [THREADS] [MAX_PROBES]\n");
+    fprintf(stderr, "usage: bench_fit FILE [THREADS] [MAX_PROBES] [constant|nonconstant]\n");
     return 2;
+  }
+  bmd_variance variance = BMD_VARIANCE_CONSTANT;
+  if (argc > 4) {
+    if (strcmp(argv[4], "nonconstant") == 0) {
+      variance = BMD_VARIANCE_NONCONSTANT;
+    } else if (strcmp(argv[4], "constant") != 0) {
+      fprintf(stderr, "bench_fit: variance '%s' is not constant or nonconstant\n", argv[4]);
+      return 2;
+    }
   }
   int threads = argc > 2 ? atoi(argv[2]) : 2;
   size_t maxp = argc > 3 ? (size_t)atol(argv[3]) : 0;
@@ -130,6 +142,7 @@ int main(int argc, char **argv) {
   const bmd_model six[] = {BMD_MODEL_HILL,  BMD_MODEL_POWER, BMD_MODEL_LINEAR,
                            BMD_MODEL_POLY2, BMD_MODEL_EXP3,  BMD_MODEL_EXP5};
   bmd_fit_options opt = bmd_fit_options_default();
+  opt.variance = variance;
   size_t nsmall = 20, nfit = 0, used = 0;
   double t0 = now();
   for (size_t p = 0; p < np && used < nsmall; p++) {
@@ -158,7 +171,7 @@ int main(int argc, char **argv) {
   pthread_t *tid = calloc((size_t)threads, sizeof(pthread_t));
   t0 = now();
   for (int t = 0; t < threads; t++) {
-    jobs[t] = (job){np, ns, dose, values, (size_t)t, (size_t)threads, 0, 0};
+    jobs[t] = (job){np, ns, dose, values, (size_t)t, (size_t)threads, 0, 0, variance};
     pthread_create(&tid[t], NULL, worker, &jobs[t]);
   }
   size_t fits = 0;
@@ -171,9 +184,10 @@ int main(int argc, char **argv) {
   double el = now() - t0;
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  printf("probes=%zu samples=%zu threads=%d models=10 elapsed_s=%.3f probes_per_s=%.1f "
+  printf("probes=%zu samples=%zu threads=%d models=10 variance=%s elapsed_s=%.3f probes_per_s=%.1f "
          "fits_per_s=%.1f failed=%d peak_rss_mb=%.1f\n",
-         np, ns, threads, el, np / el, fits / el, failed, ru.ru_maxrss / 1024.0);
+         np, ns, threads, variance == BMD_VARIANCE_CONSTANT ? "constant" : "nonconstant", el,
+         np / el, fits / el, failed, ru.ru_maxrss / 1024.0);
   printf("per_fit_s_six_models_first_%zu_probes=%.6g\n", nsmall, per_fit);
   free(jobs);
   free(tid);

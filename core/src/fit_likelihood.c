@@ -32,6 +32,7 @@ double bmd_nll(const bmd_problem *p, const double *th, double *grad) {
   double rho = p->ncv ? th[k] : 0.0;
   double l = th[p->n_par - 1];
   double ln_d = p->ncv ? log(p->scale_y) : 0.0;
+  double sig2_cv = p->ncv ? 0.0 : exp(l); /* constant variance: one sigma^2 */
   double nll = 0.0;
   double gm[BMD_MAX_PARAMS];
   if (grad)
@@ -47,7 +48,7 @@ double bmd_nll(const bmd_problem *p, const double *th, double *grad) {
       lam = log(am) + ln_d; /* bmd_ncv_log_abs_mean, ln D hoisted */
       lsig += rho * lam;
     }
-    double sig2 = exp(lsig);
+    double sig2 = p->ncv ? exp(lsig) : sig2_cv;
     double r = p->yb[i] - m;
     double q = (p->nn[i] - 1.0) * p->s2[i] + p->nn[i] * r * r;
     nll += 0.5 * p->nn[i] * lsig + 0.5 * q / sig2;

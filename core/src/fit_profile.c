@@ -12,7 +12,9 @@
  * out from the BMD, as BMDS's profile walk finds it (profiles can be
  * non-monotone): steps from x 0.85 (down to 1e-6 BMD) and x 1.2 (up to
  * 2^10 max dose), each ratio raised to the power 1.25 after every step,
- * bracket it, then Illinois regula falsi on ln x refines it; a bracket
+ * bracket it, then Illinois regula falsi on ln x refines it (its inner
+ * points from the nearest start only, the root it finds then checked with
+ * every start: see refine); a bracket
  * whose ends lie on different branches (a jump) sends the walk on, and the
  * lower limit is looked at again once the upper search has run. When the
  * walk ends with the profile still below the
@@ -32,9 +34,18 @@
 /* NLL below the target by more than this: clearly inside the region */
 #define PROFILE_INSIDE_MARGIN 1e-3
 
+/* the starts prof_eval spends on a point */
+typedef enum prof_starts {
+  PROF_QUICK,   /* the nearest solved point only */
+  PROF_FULL,    /* all of them (prof_eval) */
+  PROF_RECHECK, /* the nearest and the lowest point: a point solved fully
+                 * before, looked at again once another search has run */
+} prof_starts;
+
 typedef struct prof_point {
   double x;
   double nll;
+  int quick; /* solved from the nearest start only (PROF_QUICK) */
   double th[BMD_MAX_PARAMS];
 } prof_point;
 
@@ -59,32 +70,48 @@ static void try_start(const bmd_problem *p, double x, const double *start, doubl
 /*
  * Profile value at x minus the target; the solution is cached. Warm
  * starts, each a cached solution: the nearest on the log scale; the
- * nearest on the other side of x (between a point inside the region and
+ * nearest solved with every start (when the nearest is a quick point,
+ * below); the nearest on the other side of x (between a point inside the region and
  * one outside it, the inside solution is the continuation that a jump in
  * the profile, the optimiser losing its branch, would otherwise hide); the
  * nearest inside the region (after a jump the nearest points may all lie
  * on the worse branch); the lowest one (the best branch found anywhere,
  * e.g. by the other limit's search); the MLE. Then restarts of the shape
  * parameter: profiles of Hill and Exp 5 have several local optima.
+ * PROF_QUICK stops after the nearest start (a quick value: an upper bound
+ * of the profile, so a point it puts inside the region is inside); the
+ * other side and the inside are taken among the points solved with every
+ * start, as if the quick points were not there, so that a full solve next
+ * to quick points still starts from both ends of their bracket;
+ * PROF_RECHECK, for a point already solved with every start, adds only the
+ * lowest point (with its amplitude re-solved), the one start another
+ * search can have changed.
  */
-static double prof_eval(prof_state *s, double x) {
+static double prof_eval(prof_state *s, double x, prof_starts starts) {
   const bmd_problem *p = s->p;
-  size_t near = 0, other = SIZE_MAX, inside = SIZE_MAX, lowest = SIZE_MAX;
-  double dn = HUGE_VAL, dother = HUGE_VAL, dinside = HUGE_VAL, flow = HUGE_VAL;
+  size_t near = 0, near_full = 0, other = SIZE_MAX, inside = SIZE_MAX, lowest = SIZE_MAX;
+  double dn = HUGE_VAL, dnf = HUGE_VAL, dother = HUGE_VAL, dinside = HUGE_VAL, flow = HUGE_VAL;
   for (size_t i = 0; i < s->n_pts; i++) {
     double d = fabs(log(s->pts[i].x / x));
     if (d < dn) {
       dn = d;
       near = i;
     }
+    if (!s->pts[i].quick && d < dnf) {
+      dnf = d;
+      near_full = i;
+    }
   }
+  /* the other side and the inside among the points solved with every
+   * start (a quick point's solution is its neighbour's branch carried on:
+   * the nearest start, tried already) */
   for (size_t i = 0; i < s->n_pts; i++) {
     double d = fabs(log(s->pts[i].x / x));
-    if ((s->pts[i].x < x) != (s->pts[near].x < x) && d < dother) {
+    if (!s->pts[i].quick && (s->pts[i].x < x) != (s->pts[near_full].x < x) && d < dother) {
       dother = d;
       other = i;
     }
-    if (s->pts[i].nll < s->target && d < dinside) {
+    if (!s->pts[i].quick && s->pts[i].nll < s->target && d < dinside) {
       dinside = d;
       inside = i;
     }
@@ -94,21 +121,21 @@ static double prof_eval(prof_state *s, double x) {
     }
   }
   double best[BMD_MAX_PARAMS], fbest = HUGE_VAL;
-  size_t tried[5] = {near};
+  size_t tried[6] = {near};
   size_t n_tried = 1;
   try_start(p, x, s->pts[near].th, best, &fbest);
   /* more starts can only lower the value: a point the nearest start
    * already proves clearly inside the region (a feasible solution below
    * the target) keeps that solution, since the search uses only the side
    * of the target a point lies on, and the value near the target */
-  if (fbest < s->target - PROFILE_INSIDE_MARGIN)
+  if (starts == PROF_QUICK || fbest < s->target - PROFILE_INSIDE_MARGIN)
     goto done;
-  size_t more[4] = {other, inside, lowest, 0};
-  for (size_t m = 0; m < 4; m++) {
+  size_t more[5] = {near_full, other, inside, lowest, 0};
+  for (size_t m = 0; m < 5; m++) {
     int seen = more[m] == SIZE_MAX;
     for (size_t t = 0; t < n_tried && !seen; t++)
       seen = tried[t] == more[m];
-    if (seen)
+    if (seen || (starts == PROF_RECHECK && m != 3))
       continue;
     tried[n_tried++] = more[m];
     try_start(p, x, s->pts[more[m]].th, best, &fbest);
@@ -118,9 +145,11 @@ static double prof_eval(prof_state *s, double x) {
      * the BMR elsewhere with a variance far too small */
     double th[BMD_MAX_PARAMS];
     memcpy(th, s->pts[more[m]].th, sizeof(th));
-    if (m >= 2 && p->n_mean > 1 && bmd_profile_reshape(p, x, th, 1, 1, th[1]) == 0)
+    if (m >= 3 && p->n_mean > 1 && bmd_profile_reshape(p, x, th, 1, 1, th[1]) == 0)
       try_start(p, x, th, best, &fbest);
   }
+  if (starts == PROF_RECHECK)
+    goto done;
   /* the model's shape parameter (Power n, Hill n, Exp 3/5 d), if any */
   int si = p->def->shape;
   if (si >= 0) {
@@ -172,6 +201,7 @@ done:
   prof_point *pt = &s->pts[slot];
   pt->x = x;
   pt->nll = fbest;
+  pt->quick = starts == PROF_QUICK;
   memcpy(pt->th, best, sizeof(best));
   return fbest - s->target;
 }
@@ -184,7 +214,8 @@ done:
  * jump of the profile (its ends were solved on different branches): NAN,
  * with *x_in, *f_in the inside end.
  */
-static double refine(prof_state *s, double *x_in, double *f_in, double x_out, double f_out) {
+static double refine_with(prof_state *s, double *x_in, double *f_in, double x_out, double f_out,
+                          prof_starts starts) {
   double a = log(*x_in), fa = *f_in, b = log(x_out), fb = f_out;
   double fa_true = fa, fb_true = fb; /* Illinois halves fa, fb */
   int side = 0;
@@ -192,7 +223,7 @@ static double refine(prof_state *s, double *x_in, double *f_in, double x_out, do
     double c = (a * fb - b * fa) / (fb - fa);
     if (!isfinite(c) || c <= fmin(a, b) || c >= fmax(a, b))
       c = 0.5 * (a + b);
-    double fc = prof_eval(s, exp(c));
+    double fc = prof_eval(s, exp(c), starts);
     if (!isfinite(fc))
       fc = 1.0; /* treat failures as outside */
     if (fabs(fc) < 1e-5)
@@ -216,6 +247,36 @@ static double refine(prof_state *s, double *x_in, double *f_in, double x_out, do
   *x_in = exp(a);
   *f_in = fa_true;
   return NAN;
+}
+
+/*
+ * Root in the bracket from *x_in to x_out (both ends solved with the full
+ * starts) as refine_with, its inner points valued by the nearest start
+ * alone: a quick value, an upper bound of the profile, so every point it
+ * puts inside the region is inside. What is left open is the outside: the
+ * quick root gets the full set of starts, and stands if they do not put it
+ * inside by more than the tolerance (1e-5), the test every point of a
+ * fully searched bracket passes. Otherwise the root, now known inside,
+ * becomes the inside end, and the bracket is searched again with the full
+ * starts at every point, as before the quick values.
+ */
+static double refine(prof_state *s, double *x_in, double *f_in, double x_out, double f_out) {
+  double a = *x_in, fa = *f_in;
+  double root = refine_with(s, &a, &fa, x_out, f_out, PROF_QUICK);
+  if (isfinite(root)) {
+    double f = prof_eval(s, root, PROF_FULL);
+    if (f > -1e-5)
+      return root;
+    a = root;
+    fa = f;
+  }
+  /* a lies between *x_in and x_out and inside (the quick search moves the
+   * inside end only towards x_out) */
+  if (isfinite(fa) && fa < 0 && a < fmax(*x_in, x_out) && a > fmin(*x_in, x_out)) {
+    *x_in = a;
+    *f_in = fa;
+  }
+  return refine_with(s, x_in, f_in, x_out, f_out, PROF_FULL);
 }
 
 /* the cached point closest to x */
@@ -249,7 +310,7 @@ static double walk(prof_state *s, double *x_in, double *f_in, double r0, double 
   int down = r0 < 1.0;
   *jump = 0;
   for (double r = r0, x = *x_in * r0; down ? x > x_end : x < x_end; r = pow(r, 1.25), x *= r) {
-    double f = prof_eval(s, x);
+    double f = prof_eval(s, x, PROF_FULL);
     *last_finite = isfinite(f);
     if (!*last_finite)
       continue;
@@ -325,7 +386,7 @@ int bmd_profile_limits(const bmd_problem *p, const double *th_hat, double nll_ha
    * warm starts: if one of them puts it inside the region (a branch only
    * that search found), its walk goes on from there */
   if (isfinite(*xl)) {
-    double f = prof_eval(&st, *xl);
+    double f = prof_eval(&st, *xl, PROF_RECHECK);
     if (f < -1e-4)
       *xl = find_limit(&st, *xl, f, 0.99, xbmd * 1e-6, &reach_l, &finite_l);
   }
