@@ -13,10 +13,11 @@ experiment over many BMD workers"), on the real stack:
 import json
 import os
 import signal
+import subprocess
 import time
 
-from conftest import kcat_consume
-from test_pipeline import (ANALYSIS, CATEGORY_MAP, MATRICES, PROBE_MAP, dep,  # noqa: F401
+from conftest import as_principal, kcat_consume
+from test_pipeline import (ANALYSIS, BIN, CATEGORY_MAP, MATRICES, PROBE_MAP, dep,  # noqa: F401
                            import_matrix, pipeline_exports, s3)
 
 
@@ -39,7 +40,12 @@ def test_two_workers_one_killed_mid_chunk(dep):  # noqa: F811
     deadline = time.time() + 120
     owners = set()
     while time.time() < deadline and len(owners) < 2:
-        g = json.loads(d.bm("lag", "--group", f"{d.prefix}bmdstream-bmd", "--json").stdout)
+        # only the admin may describe another principal's group
+        lag = subprocess.run([os.path.join(BIN, "bmdstream"), "lag", "--group",
+                              f"{d.prefix}bmdstream-bmd", "--json"], capture_output=True,
+                             text=True, timeout=60, env=as_principal(d.env, "bmdstream-admin"))
+        assert lag.returncode == 0, lag.stderr
+        g = json.loads(lag.stdout)
         owners = {p["consumer_id"] for p in g["groups"][0]["partitions"]
                   if p["consumer_id"] and p["topic"].endswith("bmd-chunks")}
         time.sleep(1)
@@ -50,9 +56,13 @@ def test_two_workers_one_killed_mid_chunk(dep):  # noqa: F811
     deadline = time.time() + 600
     while time.time() < deadline:
         done, total = chunks(d)
-        if total and done >= 2:
+        # bmd2 in the middle of a chunk (not still planning them, when the
+        # prefilter-done event was its)
+        lines = d.log("bmd2").strip().splitlines()
+        if total and done >= 2 and lines and "bmd-chunks" in lines[-1] \
+                and lines[-1].endswith("processing"):
             break
-        time.sleep(0.1)
+        time.sleep(0.05)
     assert total and 2 <= done < total, (done, total)
     d.procs["bmd2"].send_signal(signal.SIGKILL)  # in the middle of a chunk
     d.procs.pop("bmd2").wait(timeout=60)

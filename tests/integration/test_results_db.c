@@ -138,8 +138,8 @@ static void test_result_tables(void **state) {
   fits[1].probe = 3;
   fits[1].best.best = -1;
   for (int round = 0; round < 2; round++)
-    if (bs_results_store_probe_stats(db, store, "r/probe_stats.json.gz", bmd[0], ds, fits, 2, err,
-                                     sizeof(err)) != BS_OK)
+    if (bs_results_store_probe_stats(db, store, "r/probe_stats.json.gz", bmd[0], ds, fits, 2, NULL,
+                                     err, sizeof(err)) != BS_OK)
       fail_msg("store probe stats: %s", err);
   query_one(db,
             "SELECT string_agg(concat_ws('|', probe_id, coalesce(best_model, 'NULL'), best_bmd, "
