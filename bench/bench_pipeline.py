@@ -26,8 +26,8 @@ import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-from conftest import (drop_database, free_port, kcat_consume, psql, register_key,  # noqa: E402
-                      with_database)
+from conftest import (as_principal, drop_database, free_port, kcat_consume, psql,  # noqa: E402
+                      register_key, with_database)
 
 EMPTY_SHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 # Four models and the ANOVA prefilter: the settings of the pipeline tests.
@@ -59,9 +59,9 @@ def run(binary, matrix, workers, base_url, bootstrap, logs):
                BMDSTREAM_S3_BUCKET=bucket, BMDSTREAM_KAFKA_BOOTSTRAP=bootstrap)
     procs, workers_procs = [], []
 
-    def bm(*args, stdin=""):
+    def bm(*args, stdin="", as_env=None):
         out = subprocess.run([os.path.join(binary, "bmdstream"), *args], input=stdin,
-                             capture_output=True, text=True, env=env, timeout=600)
+                             capture_output=True, text=True, env=as_env or env, timeout=600)
         if out.returncode != 0:
             raise RuntimeError(f"bmdstream {' '.join(args)}: {out.stderr}")
         return out.stdout
@@ -90,7 +90,9 @@ def run(binary, matrix, workers, base_url, bootstrap, logs):
         # every worker owns its share of the work topic before the clock starts
         deadline = time.time() + 120
         while time.time() < deadline:
-            lag = json.loads(bm("lag", "--group", f"{prefix}bmdstream-bmd", "--json"))
+            # only the admin may describe another principal's group
+            lag = json.loads(bm("lag", "--group", f"{prefix}bmdstream-bmd", "--json",
+                                as_env=as_principal(env, "bmdstream-admin")))
             owners = {p["consumer_id"] for g in lag["groups"] for p in g["partitions"]
                       if p["consumer_id"] and p["topic"].endswith("bmd-chunks")}
             if len(owners) == workers:
@@ -141,7 +143,7 @@ def run(binary, matrix, workers, base_url, bootstrap, logs):
                                "cpu_s": round(cpu[w], 2),
                                "fitting_s": round(sum(float(x[1]) for x in done), 2),
                                "storing_s": round(sum(float(x[2]) for x in done), 2)})
-            gather += " ".join(re.findall(r"(?:loaded in|bmd.tsv in|and rows in) [\d.]+ s", text))
+            gather += " ".join(re.findall(r"(?:loaded in|bmd.tsv in|and \d+ rows in) [\d.]+ s", text))
         return {
             "workers": workers, "probes_passed": passed, "chunks": n_chunks,
             "end_to_end_s": total,

@@ -1,6 +1,7 @@
 /*
  * bmd_chunks.c - the chunk plan of a BMD result, each chunk's fits as an
- * object, and the gather's load of them all (see bs/bmd_chunks.h).
+ * object with its final probe_stat_results rows, and the gather's load of
+ * them all (see bs/bmd_chunks.h).
  *
  * A chunk's object is its fits as this build lays them out in memory,
  * behind a header: "BMDCHNK1", the size of one fit (uint32), 0 (uint32),
@@ -14,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "bs/results.h"
 
 static const char chunk_magic[8] = {'B', 'M', 'D', 'C', 'H', 'N', 'K', '1'};
 
@@ -109,9 +112,18 @@ bs_status bs_bmd_chunks_remaining(bs_db *db, int64_t result_id, size_t *remainin
 }
 
 bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, int64_t result_id,
-                             const bs_bmd_chunk *chunk, const bmd_probe_fit *fits, int *last,
-                             char *errstr, size_t errstr_size) {
+                             const bmd_dataset *ds, const bs_bmd_chunk *chunk,
+                             const bmd_probe_fit *fits, int *last, char *errstr,
+                             size_t errstr_size) {
   *last = 0;
+  /* the probes whose rows the steps across probes cannot change */
+  unsigned char *final_rows = malloc(chunk->len ? chunk->len : 1);
+  if (!final_rows) {
+    snprintf(errstr, errstr_size, "out of memory for chunk %zu's rows", chunk->index);
+    return BS_ERR_RETRIABLE;
+  }
+  for (size_t i = 0; i < chunk->len; i++)
+    final_rows[i] = (unsigned char)bs_results_probe_row_final(&fits[i]);
   char key[256];
   snprintf(key, sizeof(key), "projects/%" PRId64 "/results/%" PRId64 "/chunks/%zu.fits", project_id,
            result_id, chunk->index);
@@ -132,8 +144,10 @@ bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, 
   bs_status st =
       bs_objstore_put(store, key, buf, len, "application/octet-stream", errstr, errstr_size);
   free(buf);
-  if (st != BS_OK)
+  if (st != BS_OK) {
+    free(final_rows);
     return st;
+  }
 
   const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_INT64(chunk->index), BS_DB_TEXT(key)};
   PGresult *marked = NULL, *left = NULL;
@@ -147,12 +161,16 @@ bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, 
                      "WHERE bmd_result_id = $1::bigint AND chunk_index = $2::int "
                      "AND done_at IS NULL RETURNING 1",
                      3, params, &marked, errstr, errstr_size);
+  if (st == BS_OK && PQntuples(marked) == 1) /* its final rows, done with it: exactly once */
+    st = bs_results_load_probe_rows(db, result_id, ds, fits, chunk->len, final_rows, errstr,
+                                    errstr_size);
   if (st == BS_OK)
     st = bs_db_query_row(db,
                          "SELECT count(*) FILTER (WHERE done_at IS NULL) FROM bmd_chunks "
                          "WHERE bmd_result_id = $1::bigint",
                          1, params, &left, errstr, errstr_size);
   st = bs_db_end(db, st, errstr, errstr_size);
+  free(final_rows);
   if (st == BS_OK)
     *last = PQntuples(marked) == 1 && int_at(left, 0, 0) == 0;
   PQclear(marked);

@@ -80,13 +80,17 @@ bs_status bs_results_upsert_bmd(bs_db *db, int64_t project_id, int64_t experimen
   return st;
 }
 
-/* One COPY text row per probe, for the staging table (NULL when out of
- * memory: bs_copy_text_send reports it); each probe's models from its
- * entry of all, the probe statistics' array (bs_bmd_probe_json). */
+/* One COPY text row per probe i with rows[i] nonzero (rows NULL: every
+ * probe), for the staging table (NULL when out of memory:
+ * bs_copy_text_send reports it); each probe's models from its entry of
+ * all, the probe statistics' array (bs_bmd_probe_json), or, all NULL,
+ * from its own. */
 static bs_copy_text *copy_rows(const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n,
-                               const json_t *all) {
+                               const json_t *all, const unsigned char *rows) {
   bs_copy_text *copy = bs_copy_text_new();
   for (size_t i = 0; copy && i < n; i++) {
+    if (rows && !rows[i])
+      continue;
     const bmd_probe_fit *pf = &fits[i];
     const bmd_select_result *b = &pf->best;
     const bmd_fit_result *best = b->best >= 0 ? &pf->fits[b->best] : NULL;
@@ -101,7 +105,10 @@ static bs_copy_text *copy_rows(const bmd_dataset *ds, const bmd_probe_fit *fits,
       bs_copy_text_add_int(copy, best->increasing ? 1 : -1);
     else
       bs_copy_text_add_null(copy);
-    char *text = json_dumps(json_object_get(json_array_get(all, i), "models"), JSON_COMPACT);
+    json_t *own = all ? NULL : bs_bmd_probe_json(ds, pf);
+    char *text =
+        json_dumps(json_object_get(all ? json_array_get(all, i) : own, "models"), JSON_COMPACT);
+    json_decref(own);
     bs_copy_text_add_str(copy, text ? text : "[]");
     bs_copy_text_end_row(copy);
     free(text);
@@ -109,9 +116,35 @@ static bs_copy_text *copy_rows(const bmd_dataset *ds, const bmd_probe_fit *fits,
   return copy;
 }
 
+static const char stat_staging_columns[] =
+    "probe_id varchar(255), best_model varchar(50), best_bmd float8, best_bmdl float8, "
+    "best_bmdu float8, best_fit_p_value float8, best_aic float8, direction smallint, "
+    "models jsonb";
+
+static const char stat_insert_sql[] =
+    "INSERT INTO probe_stat_results (bmd_result_id, probe_id, best_model, best_bmd, "
+    "best_bmdl, best_bmdu, best_fit_p_value, best_aic, direction, models) "
+    "SELECT $1::bigint, * FROM stat_staging ON CONFLICT DO NOTHING";
+
+int bs_results_probe_row_final(const bmd_probe_fit *fit) {
+  return !fit->best.needs_hill_fix;
+}
+
+bs_status bs_results_load_probe_rows(bs_db *db, int64_t result_id, const bmd_dataset *ds,
+                                     const bmd_probe_fit *fits, size_t n, const unsigned char *rows,
+                                     char *errstr, size_t errstr_size) {
+  const bs_db_param params[] = {BS_DB_INT64(result_id)};
+  bs_copy_text *copy = copy_rows(ds, fits, n, NULL, rows);
+  bs_status st = bs_copy_text_load(copy, db, "stat_staging", stat_staging_columns, stat_insert_sql,
+                                   1, params, errstr, errstr_size);
+  bs_copy_text_destroy(copy);
+  return st;
+}
+
 bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char *key,
                                        int64_t result_id, const bmd_dataset *ds,
-                                       const bmd_probe_fit *fits, size_t n, char *errstr,
+                                       const bmd_probe_fit *fits, size_t n,
+                                       const unsigned char *rows, char *errstr,
                                        size_t errstr_size) {
   /* 1. The object: a JSON array of per-probe results, gzip'd. */
   json_t *all = json_array();
@@ -133,21 +166,14 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
     json_decref(all);
     return st;
   }
-  bs_copy_text *copy = copy_rows(ds, fits, n, all); /* models taken from all: built once */
+  bs_copy_text *copy = copy_rows(ds, fits, n, all, rows); /* models taken from all: built once */
   json_decref(all);
 
   /* 2. The rows, in one transaction with the result's key and count. */
   const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_TEXT(key), BS_DB_INT64(n)};
-  return bs_results_store_rows(
-      db, copy, "stat_staging",
-      "probe_id varchar(255), best_model varchar(50), best_bmd float8, best_bmdl float8, "
-      "best_bmdu float8, best_fit_p_value float8, best_aic float8, direction smallint, "
-      "models jsonb",
-      "INSERT INTO probe_stat_results (bmd_result_id, probe_id, best_model, best_bmd, "
-      "best_bmdl, best_bmdu, best_fit_p_value, best_aic, direction, models) "
-      "SELECT $1::bigint, * FROM stat_staging ON CONFLICT DO NOTHING",
-      result_id,
-      "UPDATE bmd_results SET results_s3_key = $2, num_results = $3::int "
-      "WHERE id = $1::bigint",
-      3, params, errstr, errstr_size);
+  return bs_results_store_rows(db, copy, "stat_staging", stat_staging_columns, stat_insert_sql,
+                               result_id,
+                               "UPDATE bmd_results SET results_s3_key = $2, num_results = $3::int "
+                               "WHERE id = $1::bigint",
+                               3, params, errstr, errstr_size);
 }

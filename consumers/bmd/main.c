@@ -17,19 +17,22 @@
  * On a bmd-chunks event (any instance, the same group):
  *   3. fit the chunk's probes (bs_step_bmd_chunk, as `bmdstream analyze`
  *      fits them, on this program's threads), store its fits as one object
- *      and mark the chunk done in one transaction that counts the chunks
- *      left; the one that marks the last gathers. A chunk already done is
- *      not fitted again (redelivery): it gathers when none is left.
+ *      and, in one transaction that counts the chunks left, mark the chunk
+ *      done and write the probe_stat_results rows of its probes that the
+ *      steps across probes cannot change (every probe but those awaiting
+ *      flagged-Hill option 4 or 5's values; ON CONFLICT DO NOTHING); the
+ *      one that marks the last gathers. A chunk already done is not fitted
+ *      again (redelivery): it gathers when none is left.
  *   4. gather: every chunk's fits in probe order, the steps across probes,
  *      bmd.tsv under projects/{p}/exports/bmd/{id}/, then
- *      projects/{p}/results/{id}/probe_stats.json.gz and the
- *      probe_stat_results rows, the result's key and count in one
- *      transaction (ON CONFLICT DO NOTHING): byte for byte what fitting the
- *      whole experiment at once gives. Then bmd-done, its id derived from
- *      the result id. With last_step "bmd" this stage ends the job.
+ *      projects/{p}/results/{id}/probe_stats.json.gz and the rows the
+ *      chunks left, the result's key and count in one transaction (ON
+ *      CONFLICT DO NOTHING): byte for byte what fitting the whole
+ *      experiment at once gives. Then bmd-done, its id derived from the
+ *      result id. With last_step "bmd" this stage ends the job.
  * With chunk_size 0 the prefilter-done handler fits the whole experiment
- * itself (1, then 3 and 4 over every probe). Progress goes to job-events
- * as chunks are done.
+ * itself (1, then 3 and 4 over every probe, 4 writing every row). Progress
+ * goes to job-events as chunks are done.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -137,15 +140,34 @@ static bs_status done_event(const bs_envelope *in, const bs_event_inputs *ev, in
   return BS_OK;
 }
 
-/* Step 4 on fits[0..cache.nrows) (taken: freed here), then bmd-done. */
+/* Step 4 on fits[0..cache.nrows) (taken: freed here), then bmd-done.
+ * from_chunks: the chunks wrote the rows that were final when fitted
+ * (bs_bmd_chunk_store); only the others are written here. */
 static bs_status gather(bs_stage *stage, const bs_envelope *in, const bs_event_inputs *ev,
                         int64_t prefilter_id, int64_t result_id, bmd_probe_fit *fits,
-                        bs_stage_output *out, char *errstr, size_t errstr_size) {
+                        int from_chunks, bs_stage_output *out, char *errstr, size_t errstr_size) {
   bs_objstore *store = bs_stage_objstore(stage);
   char prefix[128], key[256];
   bs_stage_export_prefix(bs_stage_info_find("bmd"), in->project_id, result_id, prefix,
                          sizeof(prefix));
   bs_export_target to = {store, prefix};
+  /* which rows to write, told before the steps across probes clear the
+   * mark they go by */
+  unsigned char *rows = NULL;
+  size_t nwrite = cache.nrows;
+  if (from_chunks) {
+    rows = malloc(cache.nrows ? cache.nrows : 1);
+    if (!rows) {
+      free(fits);
+      snprintf(errstr, errstr_size, "out of memory for %zu probes' rows", cache.nrows);
+      return BS_ERR_RETRIABLE;
+    }
+    nwrite = 0;
+    for (size_t i = 0; i < cache.nrows; i++) {
+      rows[i] = (unsigned char)!bs_results_probe_row_final(&fits[i]);
+      nwrite += rows[i];
+    }
+  }
   double t0 = now_s();
   bs_status st = bs_step_bmd_gather(&ev->s, cache.ds, fits, cache.nrows, &to, errstr, errstr_size);
   double t1 = now_s();
@@ -157,12 +179,13 @@ static bs_status gather(bs_stage *stage, const bs_envelope *in, const bs_event_i
            in->project_id, result_id);
   if (st == BS_OK)
     st = bs_results_store_probe_stats(bs_stage_db(stage), store, key, result_id, cache.ds, fits,
-                                      cache.nrows, errstr, errstr_size);
+                                      cache.nrows, rows, errstr, errstr_size);
   free(fits);
+  free(rows);
   if (st == BS_OK)
     bs_info("BMD result %" PRId64 ": %zu probes gathered: bmd.tsv in %.2f s, probe statistics "
-            "and rows in %.2f s",
-            result_id, cache.nrows, t1 - t0, now_s() - t1);
+            "and %zu rows in %.2f s",
+            result_id, cache.nrows, t1 - t0, nwrite, now_s() - t1);
   if (st == BS_OK)
     st = done_event(in, ev, prefilter_id, result_id, cache.nrows, out, errstr, errstr_size);
   return st;
@@ -179,7 +202,7 @@ static bs_status gather_chunks(bs_stage *stage, const bs_envelope *in, const bs_
   if (st != BS_OK)
     return st;
   bs_info("BMD result %" PRId64 ": every chunk's fits loaded in %.2f s", result_id, now_s() - t0);
-  return gather(stage, in, ev, prefilter_id, result_id, fits, out, errstr, errstr_size);
+  return gather(stage, in, ev, prefilter_id, result_id, fits, 1, out, errstr, errstr_size);
 }
 
 /* Steps 3 and 4 on every probe at once (chunk_size 0). */
@@ -193,7 +216,7 @@ static bs_status fit_whole(bs_stage *stage, const bs_envelope *in, const bs_even
                                    &pc, &fits, errstr, errstr_size);
   if (st != BS_OK)
     return st;
-  return gather(stage, in, ev, prefilter_id, result_id, fits, out, errstr, errstr_size);
+  return gather(stage, in, ev, prefilter_id, result_id, fits, 0, out, errstr, errstr_size);
 }
 
 /* Step 2. */
@@ -284,8 +307,8 @@ static bs_status fit_chunk(bs_stage *stage, const bs_envelope *in, const bs_even
   }
   int last = 0;
   if (st == BS_OK)
-    st = bs_bmd_chunk_store(db, bs_stage_objstore(stage), in->project_id, result_id, &chunk, fits,
-                            &last, errstr, errstr_size);
+    st = bs_bmd_chunk_store(db, bs_stage_objstore(stage), in->project_id, result_id, cache.ds,
+                            &chunk, fits, &last, errstr, errstr_size);
   free(fits);
   if (st != BS_OK)
     return st;

@@ -3,7 +3,8 @@
  * run and its details (COPY through a staging table, idempotent), the
  * passed probes read back, the BMD result upsert (with and without a
  * prefilter result), probe statistics with the object in a file:// store,
- * and the category result upsert.
+ * a chunk's final rows written with its done mark and the gather's the
+ * others, and the category result upsert.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "bs/accounts.h"
+#include "bs/bmd_chunks.h"
 #include "bs/experiments.h"
 #include "bs/results.h"
 #include "test_stack.h"
@@ -138,8 +140,8 @@ static void test_result_tables(void **state) {
   fits[1].probe = 3;
   fits[1].best.best = -1;
   for (int round = 0; round < 2; round++)
-    if (bs_results_store_probe_stats(db, store, "r/probe_stats.json.gz", bmd[0], ds, fits, 2, err,
-                                     sizeof(err)) != BS_OK)
+    if (bs_results_store_probe_stats(db, store, "r/probe_stats.json.gz", bmd[0], ds, fits, 2, NULL,
+                                     err, sizeof(err)) != BS_OK)
       fail_msg("store probe stats: %s", err);
   query_one(db,
             "SELECT string_agg(concat_ws('|', probe_id, coalesce(best_model, 'NULL'), best_bmd, "
@@ -151,6 +153,41 @@ static void test_result_tables(void **state) {
             "SELECT results_s3_key || '|' || num_results FROM bmd_results WHERE num_results > 0",
             got, sizeof(got));
   assert_string_equal(got, "r/probe_stats.json.gz|2");
+
+  /* the same fits as one chunk of another result, the first awaiting
+   * flagged-Hill option 4/5's values: the chunk writes the second's row
+   * with its done mark (once, redelivered too), the gather the first's */
+  fits[0].best.needs_hill_fix = 1;
+  assert_int_equal(bs_results_probe_row_final(&fits[0]), 0);
+  assert_int_equal(bs_results_probe_row_final(&fits[1]), 1);
+  size_t count = 1, left = 0;
+  bs_bmd_chunk chunk;
+  assert_int_equal(bs_bmd_chunks_plan(db, bmd[2], 2, &count, &left, err, sizeof(err)), BS_OK);
+  assert_int_equal(bs_bmd_chunk_get(db, bmd[2], 0, &chunk, err, sizeof(err)), BS_OK);
+  char chunk_rows[256];
+  snprintf(chunk_rows, sizeof(chunk_rows),
+           "SELECT string_agg(probe_id, ';' ORDER BY probe_id) FROM probe_stat_results "
+           "WHERE bmd_result_id = %lld",
+           (long long)bmd[2]);
+  for (int round = 0; round < 2; round++) {
+    int last = -1;
+    if (bs_bmd_chunk_store(db, store, project, bmd[2], ds, &chunk, fits, &last, err, sizeof(err)) !=
+        BS_OK)
+      fail_msg("store chunk: %s", err);
+    assert_int_equal(last, round == 0); /* the redelivery marks nothing */
+    query_one(db, chunk_rows, got, sizeof(got));
+    assert_string_equal(got, "line\nbreak");
+  }
+  fits[0].best.needs_hill_fix = 0; /* as the steps across probes leave it */
+  const unsigned char deferred[2] = {1, 0};
+  for (int round = 0; round < 2; round++)
+    if (bs_results_store_probe_stats(db, store, "r2/probe_stats.json.gz", bmd[2], ds, fits, 2,
+                                     deferred, err, sizeof(err)) != BS_OK)
+      fail_msg("store the gather's probe stats: %s", err);
+  query_one(db, chunk_rows, got, sizeof(got));
+  assert_string_equal(got, "line\nbreak;tab\tand\\back");
+  query_one(db, "SELECT count(*) FROM probe_stat_results", got, sizeof(got));
+  assert_string_equal(got, "4");
 
   /* category result: upserted on (BMD result, settings) */
   int64_t cat[2];

@@ -7,8 +7,9 @@
  * them -- are split into `count` chunks, chunk i the rows
  * [first, first + len) of that array. Its fits are stored once as an
  * object (projects/{p}/results/{id}/chunks/{i}.fits) and the chunk marked
- * done in the database; the gather loads every chunk's fits back, in the
- * order of the whole array.
+ * done in the database with the probe_stat_results rows the steps across
+ * probes cannot change; the gather loads every chunk's fits back, in the
+ * order of the whole array, and writes the other rows.
  */
 #ifndef BS_BMD_CHUNKS_H
 #define BS_BMD_CHUNKS_H
@@ -58,14 +59,17 @@ bs_status bs_bmd_chunk_get(bs_db *db, int64_t result_id, size_t index, bs_bmd_ch
 bs_status bs_bmd_chunks_remaining(bs_db *db, int64_t result_id, size_t *remaining, char *errstr,
                                   size_t errstr_size) __attribute__((warn_unused_result));
 
-/* Stores the chunk's fits[0..chunk->len) as its object, then in one
- * transaction, the result's row locked (so that the chunks of one result
- * are recorded one at a time): marks the chunk done unless it is, and
- * counts those left. *last is 1 for the one call whose chunk was the last
- * not done: its caller gathers. */
+/* Stores the chunk's fits[0..chunk->len) (of rows of ds) as its object,
+ * then in one transaction, the result's row locked (so that the chunks of
+ * one result are recorded one at a time): marks the chunk done unless it
+ * is and, when it marks it, writes the probe_stat_results rows of its
+ * probes whose rows are final (bs_results_probe_row_final; the others
+ * are the gather's), then counts the chunks left. *last is 1 for the one
+ * call whose chunk was the last not done: its caller gathers. */
 bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, int64_t result_id,
-                             const bs_bmd_chunk *chunk, const bmd_probe_fit *fits, int *last,
-                             char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+                             const bmd_dataset *ds, const bs_bmd_chunk *chunk,
+                             const bmd_probe_fit *fits, int *last, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /* Every chunk's fits of result_id, all done, into a new array *fits of n
  * (free), in the order of rows[0..n), the result's rows: each fit's probe

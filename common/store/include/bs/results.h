@@ -47,11 +47,28 @@ bs_status bs_results_upsert_bmd(bs_db *db, int64_t project_id, int64_t experimen
     __attribute__((warn_unused_result));
 
 /* Stores the fits: probe_stats.json.gz under key (S3 first), then in one
- * transaction the probe_stat_results rows, the result's key and count. */
+ * transaction the probe_stat_results rows of the probes i with rows[i]
+ * nonzero (rows NULL: of every probe; ON CONFLICT DO NOTHING), the
+ * result's key and count (n). */
 bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char *key,
                                        int64_t result_id, const bmd_dataset *ds,
-                                       const bmd_probe_fit *fits, size_t n, char *errstr,
-                                       size_t errstr_size) __attribute__((warn_unused_result));
+                                       const bmd_probe_fit *fits, size_t n,
+                                       const unsigned char *rows, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* 1 when fit's probe_stat_results row is final before the steps across
+ * probes (bmd_probes_finish): they change only a selection that awaits
+ * flagged-Hill option 4 or 5's values (best.needs_hill_fix), so every
+ * other probe's row may be written by the chunk that fitted it. */
+int bs_results_probe_row_final(const bmd_probe_fit *fit);
+
+/* Inside the caller's transaction: the probe_stat_results rows of the
+ * probes i of fits[0..n) with rows[i] nonzero (NULL: every one), ON
+ * CONFLICT DO NOTHING, through a staging table dropped at COMMIT. */
+bs_status bs_results_load_probe_rows(bs_db *db, int64_t result_id, const bmd_dataset *ds,
+                                     const bmd_probe_fit *fits, size_t n, const unsigned char *rows,
+                                     char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /* The prefilter_results row of (experiment, settings hash), created if
  * absent (name "<method>-<hash>", settings: parameters.prefilter, stored
