@@ -26,7 +26,11 @@
 # (aws-v4 authorization, filesystem backend, the project bucket created).
 # Ports are taken from BMDSTREAM_KAFKA_PORT (9092; controller = +1, the
 # broker's JMX metrics = +2, read-only, password in the state dir),
-# BMDSTREAM_PG_PORT (55432) and BMDSTREAM_S3_PORT (9000).
+# BMDSTREAM_PG_PORT (25432) and BMDSTREAM_S3_PORT (9000). Keep them below
+# Linux's ephemeral range (32768-60999): a client reconnecting to a port
+# in it while nothing listens there (a fault test's stopped server) can be
+# given that very port as its own and connect to itself, and the server
+# then cannot bind it again ("Address already in use").
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -34,7 +38,7 @@ ST=$BS_STATE/stack
 KAFKA_PORT=${BMDSTREAM_KAFKA_PORT:-9092}
 KAFKA_CTRL_PORT=$((KAFKA_PORT + 1))
 KAFKA_JMX_PORT=$((KAFKA_PORT + 2))
-PG_PORT=${BMDSTREAM_PG_PORT:-55432}
+PG_PORT=${BMDSTREAM_PG_PORT:-25432}
 S3_PORT=${BMDSTREAM_S3_PORT:-9000}
 S3_BUCKET=${BMDSTREAM_S3_BUCKET:-bmdstream}
 UP_TIMEOUT=${BMDSTREAM_UP_TIMEOUT:-90}
