@@ -415,10 +415,33 @@ rotate_kafka() {
 
 # ---- S3Proxy -------------------------------------------------------------
 
+# S3Proxy's filesystem backend writes an object to "<key>-<UUID>" and
+# renames it when complete, with its metadata in extended attributes; a
+# S3Proxy killed mid-upload (the fault tests) leaves that temporary file,
+# which has no user.content-md5 attribute, and every later listing of the
+# bucket then fails (500, "Unable to get size of extended attribute").
+# Before S3Proxy starts, such leftovers are removed: the upload they belong
+# to never completed, so no one was told it succeeded.
+s3_remove_partial_uploads() {
+  python3 - "$ST/s3/data" <<'PY'
+import os, re, sys
+partial = re.compile(r"-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+for root, _, files in os.walk(sys.argv[1]):
+    for name in files:
+        path = os.path.join(root, name)
+        # (Java keeps the attribute "content-md5" as user.user.content-md5)
+        if partial.search(name) and not any(a.endswith("content-md5")
+                                            for a in os.listxattr(path)):
+            os.remove(path)
+            print(f"stack: removed S3Proxy's partial upload {path}", file=sys.stderr)
+PY
+}
+
 s3_up() {
   pid_alive "$ST/s3/s3proxy.pid" && return 0
   [ -d "$BS_JARS/s3proxy" ] || die "S3Proxy jars missing; run scripts/setup.sh"
   mkdir -p "$ST/s3/data"
+  s3_remove_partial_uploads
   (
     umask 077
     cat >"$ST/s3/s3proxy.conf" <<PROPS
