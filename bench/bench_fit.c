@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include "bmd/fit.h"
@@ -33,6 +32,21 @@ typedef struct job {
   int failed;
   bmd_variance variance;
 } job;
+
+/* Peak resident memory of this process in MB: VmHWM of /proc/self/status,
+ * which starts afresh at exec (getrusage's ru_maxrss keeps the peak of the
+ * process that exec'd us, e.g. a Python driver's) */
+static double peak_rss_mb(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  double kb = -1;
+  while (f && fgets(line, sizeof(line), f))
+    if (sscanf(line, "VmHWM: %lf kB", &kb) == 1)
+      break;
+  if (f)
+    fclose(f);
+  return kb / 1024.0;
+}
 
 static double now(void) {
   struct timespec ts;
@@ -182,12 +196,10 @@ int main(int argc, char **argv) {
     failed += jobs[t].failed;
   }
   double el = now() - t0;
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
   printf("probes=%zu samples=%zu threads=%d models=10 variance=%s elapsed_s=%.3f probes_per_s=%.1f "
          "fits_per_s=%.1f failed=%d peak_rss_mb=%.1f\n",
          np, ns, threads, variance == BMD_VARIANCE_CONSTANT ? "constant" : "nonconstant", el,
-         np / el, fits / el, failed, ru.ru_maxrss / 1024.0);
+         np / el, fits / el, failed, peak_rss_mb());
   printf("per_fit_s_six_models_first_%zu_probes=%.6g\n", nsmall, per_fit);
   free(jobs);
   free(tid);
