@@ -115,7 +115,18 @@ void bmd_clamp(const bmd_problem *p, double *th);
 /* Local maximum likelihood from th (in/out); returns the bmd_fit_status. */
 int bmd_optim_mle(const bmd_problem *p, double *th, double *nll);
 /* Maximum likelihood subject to the BMR equation at scaled dose xb. */
-int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll);
+int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll, double nll_near);
+
+/* One profile point with an SD BMR, the BMR equation solved for ln alpha
+ * (fit_profile_reduced.c): from th (its ln alpha is not read), th and
+ * *nll of the minimum found, with its status; BMD_FIT_FAILED when it
+ * found no point meeting the equation with ln alpha inside its box;
+ * BMD_PROFILE_START_INFINITE when the NLL at th put on the equation is not
+ * finite (a restart whose curve overflows: no method would start anywhere
+ * else). */
+#define BMD_PROFILE_START_INFINITE (-2)
+#define BMD_PROFILE_START_FAR (-3)
+int bmd_profile_reduced(const bmd_problem *p, double xb, double *th, double *nll, double nll_near);
 
 /* Sets th[j] = value and moves th[k] so that th meets the BMR constraint at
  * xb (a restart for the profile); 0, or -1 if that fails. */

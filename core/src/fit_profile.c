@@ -33,6 +33,14 @@
 #define PROFILE_CACHE 160
 /* NLL below the target by more than this: clearly inside the region */
 #define PROFILE_INSIDE_MARGIN 1e-3
+/* a start's NLL on the BMR equation more than this above the target:
+ * absurdly far from any optimum (a step curve restarted at a dose below
+ * its step, sigma^2 ~ 0), solved with the BMR equation as a constraint,
+ * not in the reduced form (bmd_optim_profile): from such a start scoring
+ * ran into another basin than SLSQP (ALDOA_232 Hill BMDL 490 -> 542,
+ * CENPA_1247 15.4 -> 16.1 in example data 1, where SciPy's profile finds
+ * 531 and 15.8 inside the region) */
+#define PROFILE_NEAR 1e9
 
 /* the starts prof_eval spends on a point */
 typedef enum prof_starts {
@@ -56,12 +64,15 @@ typedef struct prof_state {
   double target; /* NLL_hat + chi2 / 2 */
 } prof_state;
 
-/* One profile solve at x from th; the better solution is kept in best. */
-static void try_start(const bmd_problem *p, double x, const double *start, double *best,
+/* One profile solve at x from th; the better solution is kept in best.
+ * A start within PROFILE_NEAR of the target once on the BMR equation may
+ * be solved in the reduced form (bmd_optim_profile). */
+static void try_start(const prof_state *s, double x, const double *start, double *best,
                       double *fbest) {
   double th[BMD_MAX_PARAMS], f;
   memcpy(th, start, sizeof(th));
-  if (bmd_optim_profile(p, x, th, &f) != BMD_FIT_FAILED && f < *fbest) {
+  if (bmd_optim_profile(s->p, x, th, &f, s->target + PROFILE_NEAR) != BMD_FIT_FAILED &&
+      f < *fbest) {
     *fbest = f;
     memcpy(best, th, sizeof(th));
   }
@@ -123,7 +134,7 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
   double best[BMD_MAX_PARAMS], fbest = HUGE_VAL;
   size_t tried[6] = {near};
   size_t n_tried = 1;
-  try_start(p, x, s->pts[near].th, best, &fbest);
+  try_start(s, x, s->pts[near].th, best, &fbest);
   /* more starts can only lower the value: a point the nearest start
    * already proves clearly inside the region (a feasible solution below
    * the target) keeps that solution, since the search uses only the side
@@ -138,7 +149,7 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
     if (seen || (starts == PROF_RECHECK && m != 3))
       continue;
     tried[n_tried++] = more[m];
-    try_start(p, x, s->pts[more[m]].th, best, &fbest);
+    try_start(s, x, s->pts[more[m]].th, best, &fbest);
     /* a far start (the lowest point, the MLE) also with its amplitude
      * (index 1) re-solved from the BMR equation at x: the usual
      * projection moves ln alpha, which can leave a curve that reaches
@@ -146,7 +157,7 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
     double th[BMD_MAX_PARAMS];
     memcpy(th, s->pts[more[m]].th, sizeof(th));
     if (m >= 3 && p->n_mean > 1 && bmd_profile_reshape(p, x, th, 1, 1, th[1]) == 0)
-      try_start(p, x, th, best, &fbest);
+      try_start(s, x, th, best, &fbest);
   }
   if (starts == PROF_RECHECK)
     goto done;
@@ -164,7 +175,7 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
       memcpy(th, s->pts[near].th, sizeof(th));
       if (bmd_profile_reshape(p, x, th, (size_t)si, 1, v) != 0)
         th[si] = v;
-      try_start(p, x, th, best, &fbest);
+      try_start(s, x, th, best, &fbest);
     }
   }
   /* Exp 4/5 (the models with ln c) follow a ridge (c -> e^20, b -> 0):
@@ -177,7 +188,7 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
       memcpy(th, fbest < HUGE_VAL ? best : s->pts[near].th, sizeof(th));
       if (bmd_profile_reshape(p, x, th, (size_t)lc, 1, p->sign * lcs[r]) != 0)
         continue;
-      try_start(p, x, th, best, &fbest);
+      try_start(s, x, th, best, &fbest);
     }
   }
 done:
