@@ -19,6 +19,14 @@
 int bs_bmd_tsv_write(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n,
                      unsigned model_mask, bmd_variance variance);
 
+/* The two halves of bs_bmd_tsv_write, for a file written in pieces (a BMD
+ * result's chunks, bs/bmd_pieces.h): the header line, which depends on the
+ * settings only, and the rows, each of which depends on its probe only.
+ * write_rows returns 0, or -1 on a write error or out of memory. */
+void bs_bmd_tsv_write_header(FILE *out, const bmd_dataset *ds, unsigned model_mask,
+                             bmd_variance variance);
+int bs_bmd_tsv_write_rows(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n);
+
 /* values[0..r->n_params) of r's model as a new JSON object keyed by
  * parameter name (bmd_fit_param_name): the fit's own r->params, or the
  * profile solutions at a limit. */
