@@ -405,6 +405,23 @@ static void handle_message(bs_stage *s, rd_kafka_message_t *msg) {
     bs_warn("offset not stored: %s", errstr);
 }
 
+/* The topics the stage publishes to, known to its producer from the
+ * start (bs_producer_warm): its output, its work items, job events. */
+static void warm_producer(bs_stage *s) {
+  char full[3][256];
+  const char *names[3];
+  size_t n = 0;
+  if (s->info)
+    bs_topic_full_name(s->prefix, s->info->output, full[n++], sizeof(full[0]));
+  if (s->info && s->info->work >= 0)
+    bs_topic_full_name(s->prefix, (bs_topic)s->info->work, full[n++], sizeof(full[0]));
+  if (s->def->report_jobs)
+    bs_topic_full_name(s->prefix, BS_TOPIC_JOB_EVENTS, full[n++], sizeof(full[0]));
+  for (size_t i = 0; i < n; i++)
+    names[i] = full[i];
+  bs_producer_warm(s->producer, names, n);
+}
+
 static bs_status open_services(bs_stage *s, char *errstr, size_t errstr_size) {
   const bs_config *cfg = s->cfg;
   bs_status st = BS_OK;
@@ -440,6 +457,7 @@ static bs_status open_services(bs_stage *s, char *errstr, size_t errstr_size) {
     st = bs_consumer_new(&copt, &s->consumer, errstr, errstr_size);
   if (st != BS_OK)
     return st;
+  warm_producer(s);
   const char *names[BS_TOPIC_COUNT];
   char full[BS_TOPIC_COUNT][256];
   for (size_t i = 0; i < s->ninputs; i++) {

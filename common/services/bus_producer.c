@@ -20,6 +20,8 @@
 struct bs_producer {
   rd_kafka_t *rk;
   bus_fatal fatal;
+  rd_kafka_topic_t *warm[BS_PRODUCER_MAX_WARM]; /* bs_producer_warm's topics, kept known */
+  size_t nwarm;
 };
 
 typedef struct delivery {
@@ -89,6 +91,8 @@ fail:
 void bs_producer_destroy(bs_producer *p) {
   if (!p)
     return;
+  for (size_t i = 0; i < p->nwarm; i++)
+    rd_kafka_topic_destroy(p->warm[i]);
   if (p->rk) {
     rd_kafka_resp_err_t err = rd_kafka_flush(p->rk, 10000);
     if (err)
@@ -104,6 +108,15 @@ int bs_producer_fatal(bs_producer *p, char *errstr, size_t errstr_size) {
     return 0;
   snprintf(errstr, errstr_size, "%s", p->fatal.reason);
   return 1;
+}
+
+void bs_producer_warm(bs_producer *p, const char *const *topics, size_t n) {
+  /* a new topic handle has librdkafka query the topic's leader at once */
+  for (size_t i = 0; i < n && p->nwarm < BS_PRODUCER_MAX_WARM; i++) {
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(p->rk, topics[i], NULL);
+    if (rkt)
+      p->warm[p->nwarm++] = rkt;
+  }
 }
 
 rd_kafka_t *bs_producer_handle(bs_producer *p) {

@@ -383,11 +383,50 @@ static void test_category_from_json_same_bytes(void **state) {
   json_decref(all);
   json_error_t jerr;
   json_t *root = json_loads(text, 0, &jerr);
-  free(text);
   char err[512];
   assert_int_equal(bs_bmd_probes_from_json(fx->ds, root, &back, &m, err, sizeof(err)), 0);
   json_decref(root);
   assert_int_equal(m, n);
+  /* the same from the text, one entry at a time (the category stage's
+   * way), spaces around the tokens too; anything but the array refused */
+  bmd_probe_fit *streamed = NULL;
+  size_t ms = 0;
+  assert_int_equal(
+      bs_bmd_probes_from_json_text(fx->ds, text, strlen(text), &streamed, &ms, err, sizeof(err)),
+      0);
+  assert_int_equal(ms, n);
+  assert_memory_equal(streamed, back, n * sizeof(*back));
+  free(streamed);
+  char *spaced = malloc(strlen(text) + 4 * n + 8);
+  char *w = spaced;
+  for (const char *r = text; *r; r++) {
+    if (*r == '[' && r == text)
+      *w++ = ' ';
+    *w++ = *r;
+    if (r == text || (*r == ',' && r[1] == '{'))
+      *w++ = '\n';
+  }
+  strcpy(w, " \n");
+  assert_int_equal(bs_bmd_probes_from_json_text(fx->ds, spaced, strlen(spaced), &streamed, &ms, err,
+                                                sizeof(err)),
+                   0);
+  assert_int_equal(ms, n);
+  assert_memory_equal(streamed, back, n * sizeof(*back));
+  free(streamed);
+  free(spaced);
+  assert_int_equal(bs_bmd_probes_from_json_text(fx->ds, " [ ] ", 5, &streamed, &ms, err, 512), 0);
+  assert_int_equal(ms, 0);
+  free(streamed);
+  const char *bad[] = {"", "[", "{}", "[]x", "[1]", "[{\"probe_id\":\"p0\"", "[{}]"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    assert_int_equal(bs_bmd_probes_from_json_text(fx->ds, bad[i], strlen(bad[i]), &streamed, &ms,
+                                                  err, sizeof(err)),
+                     -1);
+  size_t tlen = strlen(text);
+  text[tlen - 1] = ','; /* "...}," instead of "...}]" */
+  assert_int_equal(
+      bs_bmd_probes_from_json_text(fx->ds, text, tlen, &streamed, &ms, err, sizeof(err)), -1);
+  free(text);
   /* every field the category inputs and the curve plots read, bit for bit */
   for (size_t i = 0; i < n; i++) {
     const bmd_probe_fit *x = &fits[i], *y = &back[i];

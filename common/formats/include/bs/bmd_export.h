@@ -62,6 +62,15 @@ int bs_bmd_probes_from_json(const bmd_dataset *ds, const json_t *array, bmd_prob
                             size_t *n, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/* The same from the array's text[0..len) (a JSON array of objects,
+ * whitespace allowed around its tokens), one entry parsed at a time: what
+ * bs_bmd_probes_from_json gives for the array parsed whole, without
+ * holding the whole array's JSON tree (a BMD result's probe_stats.json
+ * is tens of MB of text). Anything but such an array is an error. */
+int bs_bmd_probes_from_json_text(const bmd_dataset *ds, const char *text, size_t len,
+                                 bmd_probe_fit **fits, size_t *n, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
 /* A number for JSON: null when not finite. New reference. */
 json_t *bs_json_number(double v);
 

@@ -141,6 +141,17 @@ bs_status bs_producer_new(const bs_bus_options *opt, bs_producer **out, char *er
 /* Flushes (up to 10 s) and destroys; NULL-safe. */
 void bs_producer_destroy(bs_producer *p);
 
+/* Makes the producer know topics[0..n) (full names) before its first
+ * message to them: librdkafka asks for their leaders now, in the
+ * background, and keeps them up to date while the producer lives. Without
+ * it the first message to a topic waits for its leader to be found (about
+ * a second in librdkafka 2.0: unknown topics are looked at by a 1 s
+ * timer). Best effort: a topic that does not exist is only looked up
+ * again when a message goes to it. At most BS_PRODUCER_MAX_WARM topics
+ * are kept; the rest are ignored. */
+#define BS_PRODUCER_MAX_WARM 8
+void bs_producer_warm(bs_producer *p, const char *const *topics, size_t n);
+
 /* Produces one message to `topic` (the full, prefixed name) and waits for
  * its delivery report, serving the producer's callbacks meanwhile.
  * timeout_ms < 0 waits for the report however long message.timeout.ms
