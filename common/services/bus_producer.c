@@ -53,7 +53,10 @@ bs_status bs_producer_new(const bs_bus_options *opt, bs_producer **out, char *er
                           size_t errstr_size) {
   static const bus_kv defaults[] = {
       {"partitioner", "murmur2_random"}, /* the Java client's, for the same key->partition */
-      {"linger.ms", "5"},
+      /* every send waits for its delivery report (send_wait): there is
+       * never a second message to batch with, and a linger is only delay
+       * on each event of the pipeline's path */
+      {"linger.ms", "0"},
       {"compression.type", "lz4"},
       /* a dead letter is the refused record's bytes plus dlq.* headers, so
        * it can exceed the 1,000,000 bytes a record may have on the way in;

@@ -36,6 +36,7 @@
 #include "bs/matrix_import.h"
 #include "bs/objstore.h"
 #include "bs/rerun.h"
+#include "bs/topics.h"
 #include "import.h"
 
 #define MAX_MATRIX_BYTES ((size_t)4 << 30)
@@ -114,6 +115,23 @@ int main(int argc, char **argv) {
     rc = 2;
     goto done;
   }
+  /* The producer first: it connects, gets its idempotence id and finds
+   * experiment-imported's leader in the background while the matrix is
+   * read and stored, instead of after. */
+  bs_bus_properties props;
+  bs_bus_options bo;
+  char topic[256];
+  if (!register_only) {
+    if (bs_bus_options_from_config(cfg, "bmdstream-import", NULL, &props, &bo, errstr,
+                                   sizeof(errstr)) != BS_OK ||
+        bs_producer_new(&bo, &producer, errstr, sizeof(errstr)) != BS_OK) {
+      rc = fail(errstr);
+      goto done;
+    }
+    bs_topic_full_name(bs_config_get(cfg, "topic_prefix"), BS_TOPIC_EXPERIMENT_IMPORTED, topic,
+                       sizeof(topic));
+    bs_producer_warm(producer, (const char *const[]){topic}, 1);
+  }
   bs_objstore_options so = bs_objstore_options_from_config(cfg);
   if (bs_objstore_new(&so, &store, errstr, sizeof(errstr)) != BS_OK ||
       bs_db_connect_from_config(cfg, "bmdstream-import", &db, errstr, sizeof(errstr)) != BS_OK) {
@@ -177,13 +195,8 @@ int main(int argc, char **argv) {
     goto done;
   }
 
-  bs_bus_properties props;
-  bs_bus_options bo;
   char job[37];
-  if (bs_bus_options_from_config(cfg, "bmdstream-import", NULL, &props, &bo, errstr,
-                                 sizeof(errstr)) != BS_OK ||
-      bs_producer_new(&bo, &producer, errstr, sizeof(errstr)) != BS_OK ||
-      bs_rerun_submit(db, producer, bs_config_get(cfg, "topic_prefix"), "/bmdstream/import", signer,
+  if (bs_rerun_submit(db, producer, bs_config_get(cfg, "topic_prefix"), "/bmdstream/import", signer,
                       data, "analysis", job, errstr, sizeof(errstr)) != BS_OK) {
     rc = fail(errstr);
     goto done;
