@@ -273,6 +273,14 @@ static bs_status plan(bs_stage *stage, const bs_envelope *in, const bs_event_inp
     }
     st = bs_stage_publish_work(stage, in, event_key, i, data, errstr, errstr_size);
   }
+  /* every chunk published, delivered at once (also after a failure: none
+   * is left pending for the next event) */
+  char werr[512];
+  bs_status wst = bs_stage_publish_work_wait(stage, werr, sizeof(werr));
+  if (st == BS_OK && wst != BS_OK) {
+    snprintf(errstr, errstr_size, "%s", werr);
+    st = wst;
+  }
   if (st == BS_OK) {
     char what[128];
     snprintf(what, sizeof(what), "%zu probes in %zu chunks", cache.nrows, count);

@@ -167,6 +167,20 @@ bs_status bs_producer_send_to(bs_producer *p, const char *topic, int32_t partiti
                               size_t key_len, const void *value, size_t value_len, int timeout_ms,
                               char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
 
+/* A batch: bs_producer_send_batched produces one message to the given
+ * partition of topic (no headers; key and value copied) without waiting;
+ * bs_producer_wait_batch waits for the delivery report of every message
+ * so produced since the last wait (timeout_ms < 0: however long
+ * message.timeout.ms makes it) and answers the first failure among them.
+ * Many events at once (a stage's work items) pay one round trip to the
+ * broker, not one each. */
+bs_status bs_producer_send_batched(bs_producer *p, const char *topic, int32_t partition,
+                                   const void *key, size_t key_len, const void *value,
+                                   size_t value_len, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+bs_status bs_producer_wait_batch(bs_producer *p, int timeout_ms, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
 /* Republishes `msg` (borrowed) on `dlq_topic` with its original key, value
  * and headers, plus the origin headers
  *   dlq.topic, dlq.partition, dlq.offset, dlq.stage, dlq.error.class,
