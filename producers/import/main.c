@@ -7,10 +7,12 @@
  *   2. proves the user by the signing key (--key; identity.c) and checks
  *      that the key's owner owns --project;
  *   3. inserts the experiment row, stores projects/{p}/experiments/{e}/
- *      matrix.bin, then the treatment and probe-response rows;
+ *      matrix.bin and, meanwhile, the treatment and probe-response rows,
+ *      then sets the experiment's matrix key (experiment.c);
  *   4. uploads the annotation files (probe map, category map or GMT) next
  *      to the matrix;
- *   5. creates the job (QUEUED) and publishes experiment-imported, signed
+ *   5. creates the job (QUEUED) and publishes experiment-imported (the
+ *      producer made before step 1, so that it is connected by now), signed
  *      with the key (bs/signature.h), with
  *      every analysis setting filled in (bs/settings.h: the same flags as
  *      `bmdstream analyze`, the same JSON; --print-settings prints it and
