@@ -50,7 +50,9 @@ int bs_bmd_piece_render(const bmd_dataset *ds, const bmd_probe_fit *fits, const 
   int rc = f ? write_json(f, ds, fits, probes, piece) : -1;
   if (f && fclose(f) != 0)
     rc = -1;
-  if (rc == 0 && bs_gzip_compress(text, len, &piece->json_gz, &piece->json_gz_len) != 0)
+  /* level 1: a third of level 6's time for a sixth more bytes (24 MB of a
+   * 5,000-probe result's JSON: 6.7 MB against 5.7 MB), in every chunk */
+  if (rc == 0 && bs_gzip_compress_level(text, len, 1, &piece->json_gz, &piece->json_gz_len) != 0)
     rc = -1;
   free(text);
   if (rc == 0) {

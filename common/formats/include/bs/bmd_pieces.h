@@ -11,7 +11,8 @@
  *     piece of the probes [first, first + len) holding
  *     (first == 0 ? "[" : ",") p_first "," ... "," p_{first+len-1}
  *     as one gzip member (RFC 1952 §2.2: members one after another are
- *     one file to every gzip reader); the gather appends a member "]";
+ *     one file to every gzip reader; zlib level 1); the gather appends a
+ *     member "]";
  *   bmd.tsv = the header (bs_bmd_tsv_write_header) then each piece's
  *     rows (bs_bmd_tsv_write_rows of its probes).
  * A piece with no probe holds nothing.
