@@ -10,7 +10,10 @@ the BMD fits' span and the time outside it; then the speed-up.
 
 Needs the stack (scripts/stack.sh up; its environment loaded) and a build:
 
-    .state/venv/bin/python bench/bench_pipeline.py [--workers 1,2] [--bin build/bin]
+    .state/venv/bin/python bench/bench_pipeline.py [--workers 1,2] [--bin build/bin] [--keep]
+
+--keep keeps each run's database and names it and its bucket, so that two
+builds' results can be compared (the bucket is never removed).
 
 Not a test: ctest runs it only with the label "bench" (ctest -L bench).
 """
