@@ -10,7 +10,10 @@ the BMD fits' span and the time outside it; then the speed-up.
 
 Needs the stack (scripts/stack.sh up; its environment loaded) and a build:
 
-    .state/venv/bin/python bench/bench_pipeline.py [--workers 1,2] [--bin build/bin]
+    .state/venv/bin/python bench/bench_pipeline.py [--workers 1,2] [--bin build/bin] [--keep]
+
+--keep keeps each run's database and names it and its bucket, so that two
+builds' results can be compared (the bucket is never removed).
 
 Not a test: ctest runs it only with the label "bench" (ctest -L bench).
 """
@@ -49,7 +52,7 @@ def event_ms(bootstrap, topic):
     return [e["ts"] for e in kcat_consume(bootstrap, topic)]
 
 
-def run(binary, matrix, workers, base_url, bootstrap, logs):
+def run(binary, matrix, workers, base_url, bootstrap, logs, keep=False):
     name = "bs_bench_" + uuid.uuid4().hex[:10]
     psql(base_url, f"CREATE DATABASE {name}")
     url = with_database(base_url, name)
@@ -160,6 +163,7 @@ def run(binary, matrix, workers, base_url, bootstrap, logs):
             "load_average_at_start": load,
             "per_worker": per_worker,
             "gather": gather,
+            **({"database": name, "bucket": bucket} if keep else {}),
         }
     finally:
         for p in procs:
@@ -169,7 +173,8 @@ def run(binary, matrix, workers, base_url, bootstrap, logs):
                 p.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 p.kill()
-        drop_database(base_url, name)
+        if not keep:
+            drop_database(base_url, name)
 
 
 def cpu_seconds(pid):
@@ -196,6 +201,9 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "bin"))
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--seed", type=int, default=14)
+    ap.add_argument("--keep", action="store_true",
+                    help="keep each run's database (and name it and its bucket), to compare "
+                         "the results of two builds")
     a = ap.parse_args()
     base_url = os.environ["BMDSTREAM_DATABASE_URL"]
     bootstrap = os.environ["BMDSTREAM_KAFKA_BOOTSTRAP"]
@@ -205,7 +213,7 @@ def main():
                     "--seed", str(a.seed)], check=True)
     results = []
     for w in (int(x) for x in a.workers.split(",")):
-        r = run(a.bin, matrix, w, base_url, bootstrap, logs)
+        r = run(a.bin, matrix, w, base_url, bootstrap, logs, a.keep)
         results.append(r)
         print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in r.items()}),
               flush=True)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "bs/bmd_export.h"
+#include "bs/bmd_pieces.h"
 #include "steps_internal.h"
 
 typedef struct tsv_args {
@@ -86,12 +87,39 @@ bs_status bs_step_bmd_chunk(const bs_settings *s, const bmd_dataset *ds, const s
   return fit_rows(s, ds, rows, n, threads, progress, progress_opaque, 1, fits, errstr, errstr_size);
 }
 
+typedef struct pieces_args {
+  const bmd_dataset *ds;
+  const bs_bmd_piece *pieces;
+  size_t count;
+  const bmd_probes_options *opt;
+} pieces_args;
+
+static int render_pieces_tsv(FILE *out, const void *arg) {
+  const pieces_args *a = arg;
+  return bs_bmd_pieces_tsv_write(out, a->ds, a->pieces, a->count, a->opt->model_mask,
+                                 a->opt->fit.variance);
+}
+
 bs_status bs_step_bmd_gather(const bs_settings *s, const bmd_dataset *ds, bmd_probe_fit *fits,
-                             size_t n, const bs_export_target *to, char *errstr,
-                             size_t errstr_size) {
+                             size_t n, bs_bmd_piece *pieces, size_t count,
+                             const bs_export_target *to, char *errstr, size_t errstr_size) {
   bmd_dataset view = bs_step_dataset(s, ds);
   bmd_probes_options opt = probes_options(s, 1, NULL, NULL);
   if (bmd_probes_finish(&view, fits, n, &opt, errstr, errstr_size) != 0)
     return BS_ERR_RETRIABLE; /* out of memory */
-  return put_tsv(s, ds, fits, n, to, errstr, errstr_size);
+  for (size_t i = 0; i < count; i++) {
+    bs_bmd_piece *p = &pieces[i];
+    if (p->first > n || p->len > n - p->first) {
+      snprintf(errstr, errstr_size, "BMD: piece %zu is beyond the %zu probes", i, n);
+      return BS_ERR_PERMANENT;
+    }
+    if (!p->rendered && bs_bmd_piece_render(ds, fits + p->first, NULL, p) != 0) {
+      snprintf(errstr, errstr_size, "BMD: out of memory rendering probes %zu to %zu", p->first,
+               p->first + p->len);
+      return BS_ERR_RETRIABLE;
+    }
+  }
+  pieces_args args = {ds, pieces, count, &opt};
+  return bs_export_render_put(to, "bmd.tsv", "text/tab-separated-values", render_pieces_tsv, &args,
+                              errstr, errstr_size);
 }

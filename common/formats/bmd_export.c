@@ -270,3 +270,90 @@ done:
   free(out);
   return rc;
 }
+
+static size_t skip_space(const char *text, size_t len, size_t at) {
+  while (at < len && (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r'))
+    at++;
+  return at;
+}
+
+int bs_bmd_probes_from_json_text(const bmd_dataset *ds, const char *text, size_t len,
+                                 bmd_probe_fit **fits, size_t *n, char *errstr,
+                                 size_t errstr_size) {
+  *fits = NULL;
+  *n = 0;
+  bmd_probe_index *index = bmd_probe_index_new(ds);
+  bmd_probe_fit *out = NULL;
+  size_t count = 0, cap = 0, at = skip_space(text, len, 0);
+  int rc = -1;
+  if (!index) {
+    snprintf(errstr, errstr_size, "out of memory");
+    goto done;
+  }
+  if (at == len || text[at] != '[') {
+    snprintf(errstr, errstr_size, "not a JSON array of probe results");
+    goto done;
+  }
+  at = skip_space(text, len, at + 1);
+  int closed = at < len && text[at] == ']';
+  if (closed)
+    at++;
+  while (!closed) {
+    /* one entry, then "," or "]" */
+    json_error_t jerr;
+    json_t *o = json_loadb(text + at, len - at, JSON_DISABLE_EOF_CHECK, &jerr);
+    if (!o) {
+      snprintf(errstr, errstr_size, "entry %zu: not JSON (%s)", count, jerr.text);
+      goto done;
+    }
+    at += jerr.position;
+    if (count == cap) {
+      cap = cap ? 2 * cap : 1024;
+      bmd_probe_fit *grown = realloc(out, cap * sizeof(*out));
+      if (!grown) {
+        json_decref(o);
+        snprintf(errstr, errstr_size, "out of memory for %zu probe results", cap);
+        goto done;
+      }
+      out = grown;
+    }
+    /* the first row of that id, as bs_bmd_probe_from_json finds it */
+    size_t row = bmd_probe_index_find(index, json_string_value(json_object_get(o, "probe_id")));
+    char inner[512];
+    int bad = probe_from_json(ds, o, row, &out[count], inner, sizeof(inner));
+    json_decref(o);
+    if (bad) {
+      snprintf(errstr, errstr_size, "entry %zu: %s", count, inner);
+      goto done;
+    }
+    count++;
+    at = skip_space(text, len, at);
+    if (at < len && text[at] == ',') {
+      at = skip_space(text, len, at + 1);
+      continue;
+    }
+    if (at < len && text[at] == ']') {
+      at++;
+      closed = 1;
+      continue;
+    }
+    snprintf(errstr, errstr_size, "entry %zu: neither \",\" nor \"]\" after it", count - 1);
+    goto done;
+  }
+  if (skip_space(text, len, at) != len) {
+    snprintf(errstr, errstr_size, "text after the array of probe results");
+    goto done;
+  }
+  *fits = out ? out : calloc(1, sizeof(*out));
+  if (!*fits) {
+    snprintf(errstr, errstr_size, "out of memory");
+    goto done;
+  }
+  *n = count;
+  out = NULL;
+  rc = 0;
+done:
+  bmd_probe_index_destroy(index);
+  free(out);
+  return rc;
+}

@@ -165,18 +165,21 @@ static void best_row(FILE *out, const bmd_probe_fit *pf) {
   put_num(out, fabs(pf->max_fold_change));
 }
 
-int bs_bmd_tsv_write(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n,
-                     unsigned model_mask, bmd_variance variance) {
-  bmd_suffstat *ss = bmd_suffstat_new(ds->n_groups);
-  double *residuals = malloc((ds->n_groups ? ds->n_groups : 1) * sizeof(double));
-  int rc = -1;
-  if (!ss || !residuals)
-    goto done;
+void bs_bmd_tsv_write_header(FILE *out, const bmd_dataset *ds, unsigned model_mask,
+                             bmd_variance variance) {
   fprintf(out, "Probe ID");
   for (int m = 0; m < BMD_MODEL_COUNT; m++)
     if (model_mask & (1u << m))
       model_header(out, (bmd_model)m, variance, ds->n_groups);
   fputs(best_header, out);
+}
+
+int bs_bmd_tsv_write_rows(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n) {
+  bmd_suffstat *ss = bmd_suffstat_new(ds->n_groups);
+  double *residuals = malloc((ds->n_groups ? ds->n_groups : 1) * sizeof(double));
+  int rc = -1;
+  if (!ss || !residuals)
+    goto done;
   for (size_t i = 0; i < n; i++) {
     const bmd_probe_fit *pf = &fits[i];
     bmd_probe_suffstat(ds, pf->probe, ss);
@@ -191,4 +194,10 @@ done:
   bmd_suffstat_destroy(ss);
   free(residuals);
   return rc;
+}
+
+int bs_bmd_tsv_write(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n,
+                     unsigned model_mask, bmd_variance variance) {
+  bs_bmd_tsv_write_header(out, ds, model_mask, variance);
+  return bs_bmd_tsv_write_rows(out, ds, fits, n);
 }

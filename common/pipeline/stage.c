@@ -93,9 +93,12 @@ static const char *error_class_of(bs_status st, const char *errstr) {
 }
 
 /* Sends data (stolen) as an event of topic t for `in`, keyed by its
- * experiment, to partition (-1: the key's), and waits for its delivery. */
+ * experiment, to partition (-1: the key's), and waits for its delivery;
+ * batched (a partition given): only produces it, in the producer's batch
+ * (bs_producer_wait_batch). */
 static bs_status send_event(bs_stage *s, const bs_envelope *in, bs_topic t, const char *event_key,
-                            int32_t partition, json_t *data, char *errstr, size_t errstr_size) {
+                            int32_t partition, int batched, json_t *data, char *errstr,
+                            size_t errstr_size) {
   char id[37], topic[256], key[32];
   bs_event_id(t, event_key, id);
   json_t *event = NULL;
@@ -110,7 +113,10 @@ static bs_status send_event(bs_stage *s, const bs_envelope *in, bs_topic t, cons
   }
   bs_topic_full_name(s->prefix, t, topic, sizeof(topic));
   snprintf(key, sizeof(key), "%" PRId64, in->experiment_id);
-  if (partition < 0)
+  if (partition >= 0 && batched)
+    st = bs_producer_send_batched(s->producer, topic, partition, key, strlen(key), text,
+                                  strlen(text), errstr, errstr_size);
+  else if (partition < 0)
     st = bs_producer_send(s->producer, topic, key, strlen(key), text, strlen(text), NULL, 0, -1,
                           errstr, errstr_size);
   else /* no headers either */
@@ -127,7 +133,8 @@ static bs_status emit_next(bs_stage *s, const bs_envelope *in, bs_stage_output *
     return BS_OK;
   json_t *data = out->data;
   out->data = NULL; /* stolen by send_event */
-  return send_event(s, in, (bs_topic)s->def->output, out->event_key, -1, data, errstr, errstr_size);
+  return send_event(s, in, (bs_topic)s->def->output, out->event_key, -1, 0, data, errstr,
+                    errstr_size);
 }
 
 bs_status bs_stage_work_partitions(bs_stage *stage, int *n, char *errstr, size_t errstr_size) {
@@ -171,7 +178,11 @@ bs_status bs_stage_publish_work(bs_stage *stage, const bs_envelope *in, const ch
     return st;
   }
   return send_event(stage, in, (bs_topic)stage->info->work, event_key, (int32_t)(index % (size_t)n),
-                    data, errstr, errstr_size);
+                    1, data, errstr, errstr_size);
+}
+
+bs_status bs_stage_publish_work_wait(bs_stage *stage, char *errstr, size_t errstr_size) {
+  return bs_producer_wait_batch(stage->producer, -1, errstr, errstr_size);
 }
 
 /* The job's message once the handler is done: its own, else the stage
@@ -405,6 +416,23 @@ static void handle_message(bs_stage *s, rd_kafka_message_t *msg) {
     bs_warn("offset not stored: %s", errstr);
 }
 
+/* The topics the stage publishes to, known to its producer from the
+ * start (bs_producer_warm): its output, its work items, job events. */
+static void warm_producer(bs_stage *s) {
+  char full[3][256];
+  const char *names[3];
+  size_t n = 0;
+  if (s->info)
+    bs_topic_full_name(s->prefix, s->info->output, full[n++], sizeof(full[0]));
+  if (s->info && s->info->work >= 0)
+    bs_topic_full_name(s->prefix, (bs_topic)s->info->work, full[n++], sizeof(full[0]));
+  if (s->def->report_jobs)
+    bs_topic_full_name(s->prefix, BS_TOPIC_JOB_EVENTS, full[n++], sizeof(full[0]));
+  for (size_t i = 0; i < n; i++)
+    names[i] = full[i];
+  bs_producer_warm(s->producer, names, n);
+}
+
 static bs_status open_services(bs_stage *s, char *errstr, size_t errstr_size) {
   const bs_config *cfg = s->cfg;
   bs_status st = BS_OK;
@@ -440,6 +468,7 @@ static bs_status open_services(bs_stage *s, char *errstr, size_t errstr_size) {
     st = bs_consumer_new(&copt, &s->consumer, errstr, errstr_size);
   if (st != BS_OK)
     return st;
+  warm_producer(s);
   const char *names[BS_TOPIC_COUNT];
   char full[BS_TOPIC_COUNT][256];
   for (size_t i = 0; i < s->ninputs; i++) {

@@ -56,6 +56,13 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
       error = rd_kafka_incremental_assign(rk, parts);
     else
       ret = rd_kafka_assign(rk, parts);
+    /* librdkafka keeps a partition's pause across a revoke and a new
+     * assignment: a partition paused for a retry (bs/stage.h), lost while
+     * paused and assigned again after the retry's resume would never be
+     * fetched. Assigned partitions start resumed; a stage still waiting to
+     * retry pauses them again on its next poll. */
+    if (!error && ret == RD_KAFKA_RESP_ERR_NO_ERROR)
+      rd_kafka_resume_partitions(rk, parts);
     break;
   case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
     bs_info("rebalance (%s): revoked %d partition(s)%s", coop ? "cooperative" : "eager", parts->cnt,

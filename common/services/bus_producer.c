@@ -5,7 +5,11 @@
  * Each message carries a heap-allocated delivery slot as its opaque. The
  * delivery-report callback runs inside rd_kafka_poll on the caller's
  * thread, fills the slot, and frees it when the waiter gave up (time-out),
- * so a late report never writes to freed memory.
+ * so a late report never writes to freed memory. Messages of a batch
+ * (bs_producer_send_batched) carry a slot that points at the producer's
+ * batch counter instead: the callback counts them down, keeps the first
+ * failure and frees the slot; bs_producer_wait_batch waits for the count
+ * to reach 0.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,9 +21,18 @@
 #include "bs/log.h"
 #include "bus_internal.h"
 
+typedef struct batch {
+  size_t pending;          /* batched messages without a delivery report yet */
+  rd_kafka_resp_err_t err; /* the first failure among them */
+  char topic[256];         /* its topic */
+} batch;
+
 struct bs_producer {
   rd_kafka_t *rk;
   bus_fatal fatal;
+  batch batch;
+  rd_kafka_topic_t *warm[BS_PRODUCER_MAX_WARM]; /* bs_producer_warm's topics, kept known */
+  size_t nwarm;
 };
 
 typedef struct delivery {
@@ -28,12 +41,23 @@ typedef struct delivery {
   rd_kafka_resp_err_t err;
   int32_t partition;
   int64_t offset;
+  batch *batch; /* a batched message's: counted down there, the slot freed */
 } delivery;
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque) {
   delivery *d = msg->_private;
   if (!d)
     return;
+  if (d->batch) {
+    batch *b = d->batch;
+    b->pending--;
+    if (msg->err && !b->err) {
+      b->err = msg->err;
+      snprintf(b->topic, sizeof(b->topic), "%s", rd_kafka_topic_name(msg->rkt));
+    }
+    free(d);
+    return;
+  }
   if (d->abandoned) {
     if (msg->err)
       bs_warn("late delivery failure on %s: %s", rd_kafka_topic_name(msg->rkt),
@@ -51,7 +75,10 @@ bs_status bs_producer_new(const bs_bus_options *opt, bs_producer **out, char *er
                           size_t errstr_size) {
   static const bus_kv defaults[] = {
       {"partitioner", "murmur2_random"}, /* the Java client's, for the same key->partition */
-      {"linger.ms", "5"},
+      /* every send waits for its delivery report (send_wait): there is
+       * never a second message to batch with, and a linger is only delay
+       * on each event of the pipeline's path */
+      {"linger.ms", "0"},
       {"compression.type", "lz4"},
       /* a dead letter is the refused record's bytes plus dlq.* headers, so
        * it can exceed the 1,000,000 bytes a record may have on the way in;
@@ -89,6 +116,8 @@ fail:
 void bs_producer_destroy(bs_producer *p) {
   if (!p)
     return;
+  for (size_t i = 0; i < p->nwarm; i++)
+    rd_kafka_topic_destroy(p->warm[i]);
   if (p->rk) {
     rd_kafka_resp_err_t err = rd_kafka_flush(p->rk, 10000);
     if (err)
@@ -104,6 +133,15 @@ int bs_producer_fatal(bs_producer *p, char *errstr, size_t errstr_size) {
     return 0;
   snprintf(errstr, errstr_size, "%s", p->fatal.reason);
   return 1;
+}
+
+void bs_producer_warm(bs_producer *p, const char *const *topics, size_t n) {
+  /* a new topic handle has librdkafka query the topic's leader at once */
+  for (size_t i = 0; i < n && p->nwarm < BS_PRODUCER_MAX_WARM; i++) {
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(p->rk, topics[i], NULL);
+    if (rkt)
+      p->warm[p->nwarm++] = rkt;
+  }
 }
 
 rd_kafka_t *bs_producer_handle(bs_producer *p) {
@@ -166,6 +204,56 @@ static bs_status send_wait(bs_producer *p, const char *topic, int32_t partition,
     bus_check_fatal(p->rk, err, &p->fatal);
     char what[300];
     snprintf(what, sizeof(what), "kafka delivery to %s", topic);
+    bus_errstr(errstr, errstr_size, what, err);
+    return bs_bus_status(bs_bus_classify(err));
+  }
+  return BS_OK;
+}
+
+bs_status bs_producer_send_batched(bs_producer *p, const char *topic, int32_t partition,
+                                   const void *key, size_t key_len, const void *value,
+                                   size_t value_len, char *errstr, size_t errstr_size) {
+  if (bs_producer_fatal(p, errstr, errstr_size))
+    return BS_ERR_RETRIABLE;
+  delivery *d = calloc(1, sizeof(*d));
+  if (!d) {
+    snprintf(errstr, errstr_size, "kafka produce: out of memory");
+    return BS_ERR_RETRIABLE;
+  }
+  d->batch = &p->batch;
+  rd_kafka_resp_err_t err = rd_kafka_producev(
+      p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(key, key_len),
+      RD_KAFKA_V_VALUE((void *)value, value_len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_OPAQUE(d), RD_KAFKA_V_END);
+  if (err) {
+    free(d);
+    bus_check_fatal(p->rk, err, &p->fatal);
+    char what[300];
+    snprintf(what, sizeof(what), "kafka produce to %s", topic);
+    bus_errstr(errstr, errstr_size, what, err);
+    return bs_bus_status(bs_bus_classify(err));
+  }
+  p->batch.pending++;
+  return BS_OK;
+}
+
+bs_status bs_producer_wait_batch(bs_producer *p, int timeout_ms, char *errstr, size_t errstr_size) {
+  int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ms() + timeout_ms;
+  while (p->batch.pending > 0 && now_ms() < deadline)
+    rd_kafka_poll(p->rk, 50);
+  if (p->batch.pending > 0) {
+    snprintf(errstr, errstr_size,
+             "kafka produce: %zu message(s) without a delivery report "
+             "within %d ms",
+             p->batch.pending, timeout_ms);
+    return BS_ERR_RETRIABLE; /* their reports still count down the batch */
+  }
+  rd_kafka_resp_err_t err = p->batch.err;
+  p->batch.err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (err) {
+    bus_check_fatal(p->rk, err, &p->fatal);
+    char what[300];
+    snprintf(what, sizeof(what), "kafka delivery to %s", p->batch.topic);
     bus_errstr(errstr, errstr_size, what, err);
     return bs_bus_status(bs_bus_classify(err));
   }

@@ -291,10 +291,14 @@ bs_status bs_objstore_list(bs_objstore *s, const char *prefix, bs_objstore_list_
 
 /* gzip: deflate with a gzip wrapper (windowBits 15 + 16). */
 int bs_gzip_compress(const void *buf, size_t len, void **out, size_t *out_len) {
+  return bs_gzip_compress_level(buf, len, 6, out, out_len);
+}
+
+int bs_gzip_compress_level(const void *buf, size_t len, int level, void **out, size_t *out_len) {
   z_stream z;
   memset(&z, 0, sizeof(z));
   *out = NULL;
-  if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+  if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
     return -1;
   size_t cap = deflateBound(&z, (uLong)len) + 32;
   unsigned char *dst = malloc(cap);

@@ -4,10 +4,14 @@
  * them all (see bs/bmd_chunks.h).
  *
  * A chunk's object is its fits as this build lays them out in memory,
- * behind a header: "BMDCHNK1", the size of one fit (uint32), 0 (uint32),
- * the count (uint64), all host order. Workers and the gather of one
- * deployment run one build; another build's object (the size differs) is
- * refused, never misread.
+ * then its piece of the result's files (bs/bmd_pieces.h): the gzip member
+ * of probe_stats.json and the bmd.tsv rows, behind a header: "BMDCHNK2",
+ * the size of one fit (uint32), 1 when the piece is rendered (uint32),
+ * the count (uint64), the member's and the rows' sizes (uint64), all host
+ * order. A chunk with a probe that awaits the steps across probes stores
+ * no piece (the gather renders it once they are done). Workers and the
+ * gather of one deployment run one build; another build's object (the
+ * size of a fit or the magic differs) is refused, never misread.
  */
 #include "bs/bmd_chunks.h"
 
@@ -16,15 +20,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs/bmd_export.h"
 #include "bs/results.h"
 
-static const char chunk_magic[8] = {'B', 'M', 'D', 'C', 'H', 'N', 'K', '1'};
+static const char chunk_magic[8] = {'B', 'M', 'D', 'C', 'H', 'N', 'K', '2'};
 
 typedef struct chunk_header {
   char magic[8];
   uint32_t fit_size;
-  uint32_t reserved;
+  uint32_t rendered;
   uint64_t n;
+  uint64_t json_gz_len;
+  uint64_t tsv_len;
 } chunk_header;
 
 size_t bs_bmd_chunk_count(size_t n, size_t size, size_t partitions) {
@@ -111,40 +118,87 @@ bs_status bs_bmd_chunks_remaining(bs_db *db, int64_t result_id, size_t *remainin
   return st;
 }
 
+/* The chunk's object: header, fits, then its piece when rendered. A new
+ * buffer *out (free), NULL when out of memory. */
+static unsigned char *chunk_object(const bs_bmd_chunk *chunk, const bmd_probe_fit *fits,
+                                   const bs_bmd_piece *piece, size_t *out_len) {
+  chunk_header h;
+  memset(&h, 0, sizeof(h));
+  memcpy(h.magic, chunk_magic, sizeof(h.magic));
+  h.fit_size = (uint32_t)sizeof(*fits);
+  h.rendered = (uint32_t)piece->rendered;
+  h.n = chunk->len;
+  h.json_gz_len = piece->json_gz_len;
+  h.tsv_len = piece->tsv_len;
+  size_t fits_len = chunk->len * sizeof(*fits);
+  size_t len = sizeof(h) + fits_len + piece->json_gz_len + piece->tsv_len;
+  unsigned char *buf = malloc(len);
+  if (!buf)
+    return NULL;
+  memcpy(buf, &h, sizeof(h));
+  if (fits_len)
+    memcpy(buf + sizeof(h), fits, fits_len);
+  if (piece->json_gz_len)
+    memcpy(buf + sizeof(h) + fits_len, piece->json_gz, piece->json_gz_len);
+  if (piece->tsv_len)
+    memcpy(buf + sizeof(h) + fits_len + piece->json_gz_len, piece->tsv, piece->tsv_len);
+  *out_len = len;
+  return buf;
+}
+
+/* The chunk's probes as JSON (bs_bmd_probe_json), its rows final or not
+ * and its piece (rendered when every row is final). */
+static bs_status chunk_render(const bmd_dataset *ds, const bs_bmd_chunk *chunk,
+                              const bmd_probe_fit *fits, json_t **probes,
+                              unsigned char **final_rows, bs_bmd_piece *piece, char *errstr,
+                              size_t errstr_size) {
+  int all_final = 1;
+  *probes = json_array();
+  *final_rows = malloc(chunk->len ? chunk->len : 1);
+  for (size_t i = 0; *probes && *final_rows && i < chunk->len; i++) {
+    (*final_rows)[i] = (unsigned char)bs_results_probe_row_final(&fits[i]);
+    all_final &= (*final_rows)[i];
+    json_t *o = bs_bmd_probe_json(ds, &fits[i]);
+    if (!o || json_array_append_new(*probes, o) != 0) {
+      json_decref(*probes);
+      *probes = NULL;
+    }
+  }
+  piece->first = chunk->first;
+  piece->len = chunk->len;
+  if (!*probes || !*final_rows ||
+      (all_final && bs_bmd_piece_render(ds, fits, *probes, piece) != 0)) {
+    snprintf(errstr, errstr_size, "out of memory rendering chunk %zu", chunk->index);
+    return BS_ERR_RETRIABLE;
+  }
+  return BS_OK;
+}
+
 bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, int64_t result_id,
                              const bmd_dataset *ds, const bs_bmd_chunk *chunk,
                              const bmd_probe_fit *fits, int *last, char *errstr,
                              size_t errstr_size) {
   *last = 0;
-  /* the probes whose rows the steps across probes cannot change */
-  unsigned char *final_rows = malloc(chunk->len ? chunk->len : 1);
-  if (!final_rows) {
-    snprintf(errstr, errstr_size, "out of memory for chunk %zu's rows", chunk->index);
-    return BS_ERR_RETRIABLE;
-  }
-  for (size_t i = 0; i < chunk->len; i++)
-    final_rows[i] = (unsigned char)bs_results_probe_row_final(&fits[i]);
+  /* the probes whose rows the steps across probes cannot change, their
+   * JSON (for the rows and the piece) and the piece */
+  json_t *probes = NULL;
+  unsigned char *final_rows = NULL, *buf = NULL;
+  bs_bmd_piece piece = {0};
+  size_t len = 0;
+  bs_status st = chunk_render(ds, chunk, fits, &probes, &final_rows, &piece, errstr, errstr_size);
   char key[256];
   snprintf(key, sizeof(key), "projects/%" PRId64 "/results/%" PRId64 "/chunks/%zu.fits", project_id,
            result_id, chunk->index);
-  size_t len = sizeof(chunk_header) + chunk->len * sizeof(*fits);
-  unsigned char *buf = malloc(len);
-  if (!buf) {
-    snprintf(errstr, errstr_size, "out of memory for chunk %zu's fits", chunk->index);
-    return BS_ERR_RETRIABLE;
+  if (st == BS_OK && !(buf = chunk_object(chunk, fits, &piece, &len))) {
+    snprintf(errstr, errstr_size, "out of memory for chunk %zu's object", chunk->index);
+    st = BS_ERR_RETRIABLE;
   }
-  chunk_header h;
-  memset(&h, 0, sizeof(h));
-  memcpy(h.magic, chunk_magic, sizeof(h.magic));
-  h.fit_size = (uint32_t)sizeof(*fits);
-  h.n = chunk->len;
-  memcpy(buf, &h, sizeof(h));
-  if (chunk->len)
-    memcpy(buf + sizeof(h), fits, chunk->len * sizeof(*fits));
-  bs_status st =
-      bs_objstore_put(store, key, buf, len, "application/octet-stream", errstr, errstr_size);
+  bs_bmd_piece_clear(&piece);
+  if (st == BS_OK)
+    st = bs_objstore_put(store, key, buf, len, "application/octet-stream", errstr, errstr_size);
   free(buf);
   if (st != BS_OK) {
+    json_decref(probes);
     free(final_rows);
     return st;
   }
@@ -162,7 +216,7 @@ bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, 
                      "AND done_at IS NULL RETURNING 1",
                      3, params, &marked, errstr, errstr_size);
   if (st == BS_OK && PQntuples(marked) == 1) /* its final rows, done with it: exactly once */
-    st = bs_results_load_probe_rows(db, result_id, ds, fits, chunk->len, final_rows, errstr,
+    st = bs_results_load_probe_rows(db, result_id, ds, fits, chunk->len, probes, final_rows, errstr,
                                     errstr_size);
   if (st == BS_OK)
     st = bs_db_query_row(db,
@@ -171,6 +225,7 @@ bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, 
                          1, params, &left, errstr, errstr_size);
   st = bs_db_end(db, st, errstr, errstr_size);
   free(final_rows);
+  json_decref(probes);
   if (st == BS_OK)
     *last = PQntuples(marked) == 1 && int_at(left, 0, 0) == 0;
   PQclear(marked);
@@ -178,12 +233,24 @@ bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, 
   return st;
 }
 
+/* size bytes at src into a new buffer *dst (NULL when size is 0). */
+static int copy_out(const unsigned char *src, size_t size, void **dst) {
+  *dst = NULL;
+  if (size == 0)
+    return 0;
+  if (!(*dst = malloc(size)))
+    return -1;
+  memcpy(*dst, src, size);
+  return 0;
+}
+
 /* Chunk row `row` of res (index, first_row, n_rows, fits_key) read from
  * its object into fits[first..first + len), each fit's probe checked
- * against rows. */
+ * against rows, and its piece into *piece (rendered 0 when the chunk
+ * stored none). */
 static bs_status load_one(bs_objstore *store, PGresult *res, int row, int64_t result_id,
-                          const size_t *rows, size_t n, bmd_probe_fit *fits, char *errstr,
-                          size_t errstr_size) {
+                          const size_t *rows, size_t n, bmd_probe_fit *fits, bs_bmd_piece *piece,
+                          char *errstr, size_t errstr_size) {
   size_t index = int_at(res, row, 0), first = int_at(res, row, 1), len = int_at(res, row, 2);
   const char *key = PQgetvalue(res, row, 3);
   if (PQgetisnull(res, row, 3) || first > n || len > n - first) {
@@ -191,26 +258,46 @@ static bs_status load_one(bs_objstore *store, PGresult *res, int row, int64_t re
              result_id, index);
     return BS_ERR_PERMANENT;
   }
+  piece->first = first;
+  piece->len = len;
   void *buf = NULL;
-  size_t got = 0, want = sizeof(chunk_header) + len * sizeof(*fits);
-  bs_status st = bs_objstore_get(store, key, want, &buf, &got, errstr, errstr_size);
+  size_t got = 0, fits_len = len * sizeof(*fits), want = sizeof(chunk_header) + fits_len;
+  /* the piece's text: far less than 1 GiB for any chunk */
+  bs_status st =
+      bs_objstore_get(store, key, want + ((size_t)1 << 30), &buf, &got, errstr, errstr_size);
   if (st == BS_ERR_NOT_FOUND)
     st = BS_ERR_PERMANENT;
   if (st != BS_OK)
     return st;
   chunk_header h;
+  memset(&h, 0, sizeof(h));
   if (got >= sizeof(h))
     memcpy(&h, buf, sizeof(h));
-  if (got != want || memcmp(h.magic, chunk_magic, sizeof(h.magic)) != 0 ||
-      h.fit_size != sizeof(*fits) || h.n != len) {
+  if (got < want || memcmp(h.magic, chunk_magic, sizeof(h.magic)) != 0 ||
+      h.fit_size != sizeof(*fits) || h.n != len || h.rendered > 1 || h.json_gz_len > got - want ||
+      h.tsv_len != got - want - h.json_gz_len) {
     snprintf(errstr, errstr_size,
-             "%s: not the fits of chunk %zu as this build stores them (%zu bytes, %zu expected)",
+             "%s: not the fits of chunk %zu as this build stores them (%zu bytes, %zu of fits "
+             "expected)",
              key, index, got, want);
     free(buf);
     return BS_ERR_PERMANENT;
   }
+  const unsigned char *at = (const unsigned char *)buf + sizeof(h);
   if (len)
-    memcpy(fits + first, (const unsigned char *)buf + sizeof(h), len * sizeof(*fits));
+    memcpy(fits + first, at, fits_len);
+  if (h.rendered) {
+    if (copy_out(at + fits_len, h.json_gz_len, &piece->json_gz) != 0 ||
+        copy_out(at + fits_len + h.json_gz_len, h.tsv_len, (void **)&piece->tsv) != 0) {
+      bs_bmd_piece_clear(piece);
+      free(buf);
+      snprintf(errstr, errstr_size, "out of memory for chunk %zu's piece", index);
+      return BS_ERR_RETRIABLE;
+    }
+    piece->json_gz_len = h.json_gz_len;
+    piece->tsv_len = h.tsv_len;
+    piece->rendered = 1;
+  }
   free(buf);
   for (size_t i = first; i < first + len; i++)
     if (fits[i].probe != rows[i]) {
@@ -221,9 +308,18 @@ static bs_status load_one(bs_objstore *store, PGresult *res, int row, int64_t re
   return BS_OK;
 }
 
+void bs_bmd_pieces_destroy(bs_bmd_piece *pieces, size_t count) {
+  for (size_t i = 0; pieces && i < count; i++)
+    bs_bmd_piece_clear(&pieces[i]);
+  free(pieces);
+}
+
 bs_status bs_bmd_chunks_load(bs_db *db, bs_objstore *store, int64_t result_id, const size_t *rows,
-                             size_t n, bmd_probe_fit **fits, char *errstr, size_t errstr_size) {
+                             size_t n, bmd_probe_fit **fits, bs_bmd_piece **pieces, size_t *count,
+                             char *errstr, size_t errstr_size) {
   *fits = NULL;
+  *pieces = NULL;
+  *count = 0;
   const bs_db_param params[] = {BS_DB_INT64(result_id)};
   PGresult *res = NULL;
   bs_status st = bs_db_query(db,
@@ -232,14 +328,22 @@ bs_status bs_bmd_chunks_load(bs_db *db, bs_objstore *store, int64_t result_id, c
                              1, params, &res, errstr, errstr_size);
   if (st != BS_OK)
     return st;
+  size_t nchunks = (size_t)PQntuples(res);
   bmd_probe_fit *f = calloc(n ? n : 1, sizeof(*f));
+  bs_bmd_piece *p = calloc(nchunks ? nchunks : 1, sizeof(*p));
   size_t covered = 0;
-  if (!f) {
+  if (!f || !p) {
     snprintf(errstr, errstr_size, "out of memory for %zu probe fits", n);
     st = BS_ERR_RETRIABLE;
   }
-  for (int r = 0; st == BS_OK && r < PQntuples(res); r++) {
-    st = load_one(store, res, r, result_id, rows, n, f, errstr, errstr_size);
+  for (int r = 0; st == BS_OK && r < (int)nchunks; r++) {
+    st = load_one(store, res, r, result_id, rows, n, f, &p[r], errstr, errstr_size);
+    /* the chunks in index order cover the rows in order, each once */
+    if (st == BS_OK && p[r].first != covered) {
+      snprintf(errstr, errstr_size, "BMD result %" PRId64 ": chunk %d starts at row %zu, not %zu",
+               result_id, r, p[r].first, covered);
+      st = BS_ERR_PERMANENT;
+    }
     covered += int_at(res, r, 2);
   }
   if (st == BS_OK && covered != n) {
@@ -250,8 +354,11 @@ bs_status bs_bmd_chunks_load(bs_db *db, bs_objstore *store, int64_t result_id, c
   PQclear(res);
   if (st != BS_OK) {
     free(f);
+    bs_bmd_pieces_destroy(p, nchunks);
     return st;
   }
   *fits = f;
+  *pieces = p;
+  *count = nchunks;
   return BS_OK;
 }

@@ -41,11 +41,10 @@ static bs_copy_text *copy_rows(const bmd_dataset *ds) {
   return copy;
 }
 
-bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd_dataset *ds,
-                                     const char *matrix_key, char *errstr, size_t errstr_size) {
-  bs_status st = bs_db_begin(db, errstr, errstr_size);
-  if (st != BS_OK)
-    return st;
+/* Inside the caller's transaction: treatments and probe responses. */
+static bs_status store_rows(bs_db *db, int64_t experiment_id, const bmd_dataset *ds, char *errstr,
+                            size_t errstr_size) {
+  bs_status st = BS_OK;
   for (size_t s = 0; st == BS_OK && s < ds->n_samples; s++) {
     char idx[32];
     snprintf(idx, sizeof(idx), "%zu", s);
@@ -68,15 +67,35 @@ bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd
                            1, params, errstr, errstr_size);
     bs_copy_text_destroy(copy);
   }
-  if (st == BS_OK) {
-    const bs_db_param params[] = {BS_DB_INT64(experiment_id), BS_DB_TEXT(matrix_key)};
-    st = bs_db_query(db,
+  return st;
+}
+
+bs_status bs_experiment_set_matrix_key(bs_db *db, int64_t experiment_id, const char *matrix_key,
+                                       char *errstr, size_t errstr_size) {
+  const bs_db_param params[] = {BS_DB_INT64(experiment_id), BS_DB_TEXT(matrix_key)};
+  return bs_db_query(db,
                      "UPDATE dose_response_experiments SET expression_matrix_s3_key = $2 "
                      "WHERE id = $1::bigint",
                      2, params, NULL, errstr, errstr_size);
-  }
-  st = bs_db_end(db, st, errstr, errstr_size);
-  return st;
+}
+
+bs_status bs_experiment_store_rows(bs_db *db, int64_t experiment_id, const bmd_dataset *ds,
+                                   char *errstr, size_t errstr_size) {
+  bs_status st = bs_db_begin(db, errstr, errstr_size);
+  if (st == BS_OK)
+    st = store_rows(db, experiment_id, ds, errstr, errstr_size);
+  return bs_db_end(db, st, errstr, errstr_size);
+}
+
+bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd_dataset *ds,
+                                     const char *matrix_key, char *errstr, size_t errstr_size) {
+  bs_status st = bs_db_begin(db, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  st = store_rows(db, experiment_id, ds, errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_experiment_set_matrix_key(db, experiment_id, matrix_key, errstr, errstr_size);
+  return bs_db_end(db, st, errstr, errstr_size);
 }
 
 bs_status bs_experiment_load_matrix(bs_db *db, bs_objstore *store, int64_t project_id,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bs/bmd_export.h"
+#include "bs/bmd_pieces.h"
 #include "bs/db_copy.h"
 #include "bs/results.h"
 #include "results_internal.h"
@@ -131,10 +132,10 @@ int bs_results_probe_row_final(const bmd_probe_fit *fit) {
 }
 
 bs_status bs_results_load_probe_rows(bs_db *db, int64_t result_id, const bmd_dataset *ds,
-                                     const bmd_probe_fit *fits, size_t n, const unsigned char *rows,
-                                     char *errstr, size_t errstr_size) {
+                                     const bmd_probe_fit *fits, size_t n, const json_t *probes,
+                                     const unsigned char *rows, char *errstr, size_t errstr_size) {
   const bs_db_param params[] = {BS_DB_INT64(result_id)};
-  bs_copy_text *copy = copy_rows(ds, fits, n, NULL, rows);
+  bs_copy_text *copy = copy_rows(ds, fits, n, probes, rows);
   bs_status st = bs_copy_text_load(copy, db, "stat_staging", stat_staging_columns, stat_insert_sql,
                                    1, params, errstr, errstr_size);
   bs_copy_text_destroy(copy);
@@ -144,32 +145,33 @@ bs_status bs_results_load_probe_rows(bs_db *db, int64_t result_id, const bmd_dat
 bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char *key,
                                        int64_t result_id, const bmd_dataset *ds,
                                        const bmd_probe_fit *fits, size_t n,
-                                       const unsigned char *rows, char *errstr,
-                                       size_t errstr_size) {
-  /* 1. The object: a JSON array of per-probe results, gzip'd. */
-  json_t *all = json_array();
-  for (size_t i = 0; i < n; i++)
-    json_array_append_new(all, bs_bmd_probe_json(ds, &fits[i]));
-  char *text = json_dumps(all, JSON_COMPACT);
+                                       const unsigned char *rows, const bs_bmd_piece *pieces,
+                                       size_t count, char *errstr, size_t errstr_size) {
+  /* 1. The object: a JSON array of per-probe results, gzip'd, joined from
+   * the pieces (bs/bmd_pieces.h), or rendered here as one piece. */
+  bs_bmd_piece whole = {0, n, 0, NULL, 0, NULL, 0};
   void *gz = NULL;
   size_t gz_len = 0;
-  if (!text || bs_gzip_compress(text, strlen(text), &gz, &gz_len) != 0) {
-    free(text);
-    json_decref(all);
+  int rc = 0;
+  if (!pieces) {
+    rc = bs_bmd_piece_render(ds, fits, NULL, &whole);
+    pieces = &whole;
+    count = 1;
+  }
+  if (rc == 0)
+    rc = bs_bmd_pieces_json_gz(pieces, count, n, &gz, &gz_len);
+  bs_bmd_piece_clear(&whole);
+  if (rc != 0) {
     snprintf(errstr, errstr_size, "out of memory encoding probe statistics");
     return BS_ERR_RETRIABLE;
   }
-  free(text);
   bs_status st = bs_objstore_put(store, key, gz, gz_len, "application/gzip", errstr, errstr_size);
   free(gz);
-  if (st != BS_OK) {
-    json_decref(all);
+  if (st != BS_OK)
     return st;
-  }
-  bs_copy_text *copy = copy_rows(ds, fits, n, all, rows); /* models taken from all: built once */
-  json_decref(all);
 
   /* 2. The rows, in one transaction with the result's key and count. */
+  bs_copy_text *copy = copy_rows(ds, fits, n, NULL, rows);
   const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_TEXT(key), BS_DB_INT64(n)};
   return bs_results_store_rows(db, copy, "stat_staging", stat_staging_columns, stat_insert_sql,
                                result_id,

@@ -17,7 +17,9 @@
  * On a bmd-chunks event (any instance, the same group):
  *   3. fit the chunk's probes (bs_step_bmd_chunk, as `bmdstream analyze`
  *      fits them, on this program's threads), store its fits as one object
- *      and, in one transaction that counts the chunks left, mark the chunk
+ *      with its piece of bmd.tsv and probe_stats.json.gz rendered
+ *      (bs/bmd_pieces.h) and, in one transaction that counts the chunks
+ *      left, mark the chunk
  *      done and write the probe_stat_results rows of its probes that the
  *      steps across probes cannot change (every probe but those awaiting
  *      flagged-Hill option 4 or 5's values; ON CONFLICT DO NOTHING); the
@@ -25,14 +27,14 @@
  *      again (redelivery): it gathers when none is left.
  *   4. gather: every chunk's fits in probe order, the steps across probes,
  *      bmd.tsv under projects/{p}/exports/bmd/{id}/, then
- *      projects/{p}/results/{id}/probe_stats.json.gz and the rows the
- *      chunks left, the result's key and count in one transaction (ON
- *      CONFLICT DO NOTHING): byte for byte what fitting the whole
- *      experiment at once gives. Then bmd-done, its id derived from the
- *      result id. With last_step "bmd" this stage ends the job.
- * With chunk_size 0 the prefilter-done handler fits the whole experiment
- * itself (1, then 3 and 4 over every probe, 4 writing every row). Progress
- * goes to job-events as chunks are done.
+ *      projects/{p}/results/{id}/probe_stats.json.gz, both joined from
+ *      the pieces the chunks rendered when fitted (bs/bmd_pieces.h; a
+ *      chunk with a probe awaiting the steps across probes renders none:
+ *      the gather does, after them), and the rows the chunks left, the result's key and count in
+ * one transaction (ON CONFLICT DO NOTHING): byte for byte what fitting the whole experiment at once
+ * gives. Then bmd-done, its id derived from the result id. With last_step "bmd" this stage ends the
+ * job. With chunk_size 0 the prefilter-done handler fits the whole experiment itself (1, then 3 and
+ * 4 over every probe, 4 writing every row). Progress goes to job-events as chunks are done.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -140,12 +142,14 @@ static bs_status done_event(const bs_envelope *in, const bs_event_inputs *ev, in
   return BS_OK;
 }
 
-/* Step 4 on fits[0..cache.nrows) (taken: freed here), then bmd-done.
- * from_chunks: the chunks wrote the rows that were final when fitted
- * (bs_bmd_chunk_store); only the others are written here. */
+/* Step 4 on fits[0..cache.nrows) and pieces[0..count) (both taken: freed
+ * here), then bmd-done. from_chunks: the chunks wrote the rows that were
+ * final when fitted (bs_bmd_chunk_store); only the others are written
+ * here. */
 static bs_status gather(bs_stage *stage, const bs_envelope *in, const bs_event_inputs *ev,
                         int64_t prefilter_id, int64_t result_id, bmd_probe_fit *fits,
-                        int from_chunks, bs_stage_output *out, char *errstr, size_t errstr_size) {
+                        bs_bmd_piece *pieces, size_t count, int from_chunks, bs_stage_output *out,
+                        char *errstr, size_t errstr_size) {
   bs_objstore *store = bs_stage_objstore(stage);
   char prefix[128], key[256];
   bs_stage_export_prefix(bs_stage_info_find("bmd"), in->project_id, result_id, prefix,
@@ -154,11 +158,12 @@ static bs_status gather(bs_stage *stage, const bs_envelope *in, const bs_event_i
   /* which rows to write, told before the steps across probes clear the
    * mark they go by */
   unsigned char *rows = NULL;
-  size_t nwrite = cache.nrows;
+  size_t nwrite = cache.nrows, rendered = 0;
   if (from_chunks) {
     rows = malloc(cache.nrows ? cache.nrows : 1);
     if (!rows) {
       free(fits);
+      bs_bmd_pieces_destroy(pieces, count);
       snprintf(errstr, errstr_size, "out of memory for %zu probes' rows", cache.nrows);
       return BS_ERR_RETRIABLE;
     }
@@ -168,8 +173,11 @@ static bs_status gather(bs_stage *stage, const bs_envelope *in, const bs_event_i
       nwrite += rows[i];
     }
   }
+  for (size_t i = 0; i < count; i++)
+    rendered += pieces[i].rendered ? pieces[i].len : 0;
   double t0 = now_s();
-  bs_status st = bs_step_bmd_gather(&ev->s, cache.ds, fits, cache.nrows, &to, errstr, errstr_size);
+  bs_status st = bs_step_bmd_gather(&ev->s, cache.ds, fits, cache.nrows, pieces, count, &to, errstr,
+                                    errstr_size);
   double t1 = now_s();
   if (st == BS_OK && bs_stage_stopping(stage)) {
     snprintf(errstr, errstr_size, "shutting down before the results were stored");
@@ -179,13 +187,14 @@ static bs_status gather(bs_stage *stage, const bs_envelope *in, const bs_event_i
            in->project_id, result_id);
   if (st == BS_OK)
     st = bs_results_store_probe_stats(bs_stage_db(stage), store, key, result_id, cache.ds, fits,
-                                      cache.nrows, rows, errstr, errstr_size);
+                                      cache.nrows, rows, pieces, count, errstr, errstr_size);
   free(fits);
   free(rows);
+  bs_bmd_pieces_destroy(pieces, count);
   if (st == BS_OK)
-    bs_info("BMD result %" PRId64 ": %zu probes gathered: bmd.tsv in %.2f s, probe statistics "
-            "and %zu rows in %.2f s",
-            result_id, cache.nrows, t1 - t0, nwrite, now_s() - t1);
+    bs_info("BMD result %" PRId64 ": %zu probes gathered (%zu rendered by their chunks): bmd.tsv "
+            "in %.2f s, probe statistics and %zu rows in %.2f s",
+            result_id, cache.nrows, rendered, t1 - t0, nwrite, now_s() - t1);
   if (st == BS_OK)
     st = done_event(in, ev, prefilter_id, result_id, cache.nrows, out, errstr, errstr_size);
   return st;
@@ -196,13 +205,17 @@ static bs_status gather_chunks(bs_stage *stage, const bs_envelope *in, const bs_
                                int64_t prefilter_id, int64_t result_id, bs_stage_output *out,
                                char *errstr, size_t errstr_size) {
   bmd_probe_fit *fits = NULL;
+  bs_bmd_piece *pieces = NULL;
+  size_t count = 0;
   double t0 = now_s();
-  bs_status st = bs_bmd_chunks_load(bs_stage_db(stage), bs_stage_objstore(stage), result_id,
-                                    cache.rows, cache.nrows, &fits, errstr, errstr_size);
+  bs_status st =
+      bs_bmd_chunks_load(bs_stage_db(stage), bs_stage_objstore(stage), result_id, cache.rows,
+                         cache.nrows, &fits, &pieces, &count, errstr, errstr_size);
   if (st != BS_OK)
     return st;
   bs_info("BMD result %" PRId64 ": every chunk's fits loaded in %.2f s", result_id, now_s() - t0);
-  return gather(stage, in, ev, prefilter_id, result_id, fits, 1, out, errstr, errstr_size);
+  return gather(stage, in, ev, prefilter_id, result_id, fits, pieces, count, 1, out, errstr,
+                errstr_size);
 }
 
 /* Steps 3 and 4 on every probe at once (chunk_size 0). */
@@ -216,7 +229,15 @@ static bs_status fit_whole(bs_stage *stage, const bs_envelope *in, const bs_even
                                    &pc, &fits, errstr, errstr_size);
   if (st != BS_OK)
     return st;
-  return gather(stage, in, ev, prefilter_id, result_id, fits, 0, out, errstr, errstr_size);
+  bs_bmd_piece *whole = calloc(1, sizeof(*whole)); /* rendered by the gather */
+  if (!whole) {
+    free(fits);
+    snprintf(errstr, errstr_size, "out of memory");
+    return BS_ERR_RETRIABLE;
+  }
+  whole->len = cache.nrows;
+  return gather(stage, in, ev, prefilter_id, result_id, fits, whole, 1, 0, out, errstr,
+                errstr_size);
 }
 
 /* Step 2. */
@@ -251,6 +272,14 @@ static bs_status plan(bs_stage *stage, const bs_envelope *in, const bs_event_inp
       return BS_ERR_RETRIABLE;
     }
     st = bs_stage_publish_work(stage, in, event_key, i, data, errstr, errstr_size);
+  }
+  /* every chunk published, delivered at once (also after a failure: none
+   * is left pending for the next event) */
+  char werr[512];
+  bs_status wst = bs_stage_publish_work_wait(stage, werr, sizeof(werr));
+  if (st == BS_OK && wst != BS_OK) {
+    snprintf(errstr, errstr_size, "%s", werr);
+    st = wst;
   }
   if (st == BS_OK) {
     char what[128];

@@ -21,7 +21,6 @@ bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t project_i
   PGresult *res = NULL;
   void *gz = NULL, *text = NULL;
   size_t gz_len = 0, len = 0;
-  json_t *root = NULL;
   bs_status st = bs_db_query_row(db, "SELECT results_s3_key FROM bmd_results WHERE id = $1::bigint",
                                  1, params, &res, errstr, errstr_size);
   if (st == BS_ERR_NOT_FOUND) {
@@ -49,19 +48,12 @@ bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t project_i
     snprintf(errstr, errstr_size, "%s: %s", key, inner);
     goto done;
   }
-  json_error_t jerr;
-  root = json_loadb(text, len, 0, &jerr);
-  if (!root) {
-    snprintf(errstr, errstr_size, "%s: not JSON (%s)", key, jerr.text);
-    goto done;
-  }
-  if (bs_bmd_probes_from_json(ds, root, fits, n, inner, sizeof(inner)) != 0) {
+  if (bs_bmd_probes_from_json_text(ds, text, len, fits, n, inner, sizeof(inner)) != 0) {
     snprintf(errstr, errstr_size, "%s: %s", key, inner);
     goto done;
   }
   st = BS_OK;
 done:
-  json_decref(root);
   free(text);
   free(gz);
   PQclear(res);

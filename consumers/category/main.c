@@ -24,9 +24,11 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "bs/event_data.h"
 #include "bs/experiments.h"
+#include "bs/log.h"
 #include "bs/results.h"
 #include "bs/stage.h"
 #include "bs/stages.h"
@@ -38,6 +40,12 @@ static json_t *result_key(const json_t *settings, const json_t *annotation) {
   return json_pack("{s:O, s:O, s:O, s:O}", "category", json_object_get(settings, "category"),
                    "tpod", json_object_get(settings, "tpod"), "plots",
                    json_object_get(settings, "plots"), "annotation", annotation);
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs_stage_output *out,
@@ -65,6 +73,7 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
     st = BS_ERR_PERMANENT;
     goto done;
   }
+  double t0 = now_s(), t1 = t0, t2 = t0;
   st = bs_results_check_bmd(db, bmd_id, prefilter_id, in->project_id, in->experiment_id, errstr,
                             errstr_size);
   if (st == BS_OK)
@@ -107,11 +116,16 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   bs_stage_export_prefix(bs_stage_info_find("category"), in->project_id, cat_id, prefix,
                          sizeof(prefix));
   bs_export_target to = {store, prefix};
+  t1 = now_s();
   st = bs_step_category(&ev.s, ev.settings, ev.ds, fits, n, annot, &to, &co, errstr, errstr_size);
+  t2 = now_s();
   if (st == BS_OK)
     st = bs_results_store_categories(db, cat_id, co->ca, co->tpod, prefix, errstr, errstr_size);
   if (st != BS_OK)
     goto done;
+  bs_info("category result %" PRId64 ": %zu probes' fits and the annotation loaded in %.2f s, "
+          "analysis and exports in %.2f s, rows in %.2f s",
+          cat_id, n, t1 - t0, t2 - t1, now_s() - t2);
   size_t n_categories = co->ca ? bmd_category_n_results(co->ca) : 0;
   out->data = bs_event_data_next(in, ev.settings, NULL);
   if (!out->data ||

@@ -26,13 +26,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bs/event_data.h"
 #include "bs/experiments.h"
+#include "bs/log.h"
 #include "bs/results.h"
 #include "bs/stage.h"
 #include "bs/stages.h"
 #include "bs/steps.h"
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static const bs_config_param prefilter_params[] = {
     {"threads", BS_CFG_INT, "2", "threads for the Williams permutations", 0},
@@ -107,11 +115,13 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
     st = BS_ERR_PERMANENT;
   if (st == BS_OK && bs_settings_check_inputs(ev.settings, &ev.keys, errstr, errstr_size) != 0)
     st = BS_ERR_PERMANENT;
+  double t0 = now_s();
   if (st == BS_OK)
     st = bs_experiment_load_matrix(db, store, in->project_id, in->experiment_id, &ev.ds, errstr,
                                    errstr_size);
   if (st != BS_OK)
     goto done;
+  double t1 = now_s();
   int64_t prefilter_id = 0;
   key = prefilter_key(ev.settings, input);
   st = key ? bs_results_upsert_prefilter(db, in->project_id, in->experiment_id, ev.s.method->name,
@@ -131,10 +141,14 @@ static bs_status handle(void *opaque, bs_stage *stage, const bs_envelope *in, bs
   if (st == BS_OK)
     st = bs_step_prefilter_rows(&ev.s, ev.ds, ipo ? ipo->passed : NULL, ipo ? ipo->n_passed : 0,
                                 threads, &to, &po, errstr, errstr_size);
+  double t2 = now_s();
   if (st == BS_OK)
     st = store_details(db, prefilter_id, ev.ds, ipo, po, prefix, errstr, errstr_size);
   if (st != BS_OK)
     goto done;
+  bs_info("prefilter result %" PRId64 ": matrix loaded in %.2f s, %zu probes tested and "
+          "prefilter.tsv stored in %.2f s, rows in %.2f s",
+          prefilter_id, t1 - t0, ev.ds->n_probes, t2 - t1, now_s() - t2);
   out->data = bs_event_data_next(in, ev.settings, ev.annotation);
   if (!out->data ||
       json_object_set_new(out->data, "prefilter_result_id",

@@ -5,6 +5,7 @@
  * config.c once per expression file and once per run.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,22 @@
 #include "bs/experiments.h"
 #include "bs/matrix_bin.h"
 #include "import.h"
+
+typedef struct put_job {
+  bs_objstore *store;
+  const char *key;
+  const void *bin;
+  size_t len;
+  bs_status st;
+  char errstr[512];
+} put_job;
+
+static void *put_thread(void *arg) {
+  put_job *j = arg;
+  j->st = bs_objstore_put(j->store, j->key, j->bin, j->len, "application/octet-stream", j->errstr,
+                          sizeof(j->errstr));
+  return NULL;
+}
 
 int bs_import_store_experiment(bs_db *db, bs_objstore *store, int64_t project, const char *name,
                                const bmd_dataset *ds, int64_t *experiment, char key[256],
@@ -26,14 +43,25 @@ int bs_import_store_experiment(bs_db *db, bs_objstore *store, int64_t project, c
     snprintf(errstr, errstr_size, "out of memory encoding matrix.bin");
     return -1;
   }
-  int rc =
-      bs_objstore_put(store, key, bin, len, "application/octet-stream", errstr, errstr_size) ==
-                  BS_OK &&
-              bs_experiment_store_matrix(db, *experiment, ds, key, errstr, errstr_size) == BS_OK
-          ? 0
-          : -1;
+  /* matrix.bin goes up while the rows go in (the store and the database
+   * are separate connections); the key is set once both are done, so that
+   * an experiment's key always names a stored object */
+  put_job job = {store, key, bin, len, BS_ERR_RETRIABLE, ""};
+  pthread_t thread;
+  int threaded = pthread_create(&thread, NULL, put_thread, &job) == 0;
+  if (!threaded)
+    put_thread(&job);
+  bs_status st = bs_experiment_store_rows(db, *experiment, ds, errstr, errstr_size);
+  if (threaded)
+    pthread_join(thread, NULL);
   free(bin);
-  return rc;
+  if (st == BS_OK && job.st != BS_OK) {
+    snprintf(errstr, errstr_size, "%s", job.errstr);
+    st = job.st;
+  }
+  if (st == BS_OK)
+    st = bs_experiment_set_matrix_key(db, *experiment, key, errstr, errstr_size);
+  return st == BS_OK ? 0 : -1;
 }
 
 /* Uploads a local annotation file to key; NULL path: nothing. */

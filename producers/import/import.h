@@ -28,7 +28,8 @@ extern const size_t bs_import_params_count;
 int bs_import_parse(int argc, char **argv, bs_config **cfg, json_t **settings, const char **bmdx);
 
 /* The experiment's rows and projects/{p}/experiments/{e}/matrix.bin for ds
- * (named name); its id into *experiment and the object key into key. */
+ * (named name), the object uploaded while the rows go in, the key set once
+ * both are done; its id into *experiment and the object key into key. */
 int bs_import_store_experiment(bs_db *db, bs_objstore *store, int64_t project, const char *name,
                                const bmd_dataset *ds, int64_t *experiment, char key[256],
                                char *errstr, size_t errstr_size);

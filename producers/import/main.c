@@ -7,10 +7,12 @@
  *   2. proves the user by the signing key (--key; identity.c) and checks
  *      that the key's owner owns --project;
  *   3. inserts the experiment row, stores projects/{p}/experiments/{e}/
- *      matrix.bin, then the treatment and probe-response rows;
+ *      matrix.bin and, meanwhile, the treatment and probe-response rows,
+ *      then sets the experiment's matrix key (experiment.c);
  *   4. uploads the annotation files (probe map, category map or GMT) next
  *      to the matrix;
- *   5. creates the job (QUEUED) and publishes experiment-imported, signed
+ *   5. creates the job (QUEUED) and publishes experiment-imported (the
+ *      producer made before step 1, so that it is connected by now), signed
  *      with the key (bs/signature.h), with
  *      every analysis setting filled in (bs/settings.h: the same flags as
  *      `bmdstream analyze`, the same JSON; --print-settings prints it and
@@ -36,6 +38,7 @@
 #include "bs/matrix_import.h"
 #include "bs/objstore.h"
 #include "bs/rerun.h"
+#include "bs/topics.h"
 #include "import.h"
 
 #define MAX_MATRIX_BYTES ((size_t)4 << 30)
@@ -114,6 +117,23 @@ int main(int argc, char **argv) {
     rc = 2;
     goto done;
   }
+  /* The producer first: it connects, gets its idempotence id and finds
+   * experiment-imported's leader in the background while the matrix is
+   * read and stored, instead of after. */
+  bs_bus_properties props;
+  bs_bus_options bo;
+  char topic[256];
+  if (!register_only) {
+    if (bs_bus_options_from_config(cfg, "bmdstream-import", NULL, &props, &bo, errstr,
+                                   sizeof(errstr)) != BS_OK ||
+        bs_producer_new(&bo, &producer, errstr, sizeof(errstr)) != BS_OK) {
+      rc = fail(errstr);
+      goto done;
+    }
+    bs_topic_full_name(bs_config_get(cfg, "topic_prefix"), BS_TOPIC_EXPERIMENT_IMPORTED, topic,
+                       sizeof(topic));
+    bs_producer_warm(producer, (const char *const[]){topic}, 1);
+  }
   bs_objstore_options so = bs_objstore_options_from_config(cfg);
   if (bs_objstore_new(&so, &store, errstr, sizeof(errstr)) != BS_OK ||
       bs_db_connect_from_config(cfg, "bmdstream-import", &db, errstr, sizeof(errstr)) != BS_OK) {
@@ -177,13 +197,8 @@ int main(int argc, char **argv) {
     goto done;
   }
 
-  bs_bus_properties props;
-  bs_bus_options bo;
   char job[37];
-  if (bs_bus_options_from_config(cfg, "bmdstream-import", NULL, &props, &bo, errstr,
-                                 sizeof(errstr)) != BS_OK ||
-      bs_producer_new(&bo, &producer, errstr, sizeof(errstr)) != BS_OK ||
-      bs_rerun_submit(db, producer, bs_config_get(cfg, "topic_prefix"), "/bmdstream/import", signer,
+  if (bs_rerun_submit(db, producer, bs_config_get(cfg, "topic_prefix"), "/bmdstream/import", signer,
                       data, "analysis", job, errstr, sizeof(errstr)) != BS_OK) {
     rc = fail(errstr);
     goto done;

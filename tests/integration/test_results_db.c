@@ -141,7 +141,7 @@ static void test_result_tables(void **state) {
   fits[1].best.best = -1;
   for (int round = 0; round < 2; round++)
     if (bs_results_store_probe_stats(db, store, "r/probe_stats.json.gz", bmd[0], ds, fits, 2, NULL,
-                                     err, sizeof(err)) != BS_OK)
+                                     NULL, 0, err, sizeof(err)) != BS_OK)
       fail_msg("store probe stats: %s", err);
   query_one(db,
             "SELECT string_agg(concat_ws('|', probe_id, coalesce(best_model, 'NULL'), best_bmd, "
@@ -182,7 +182,7 @@ static void test_result_tables(void **state) {
   const unsigned char deferred[2] = {1, 0};
   for (int round = 0; round < 2; round++)
     if (bs_results_store_probe_stats(db, store, "r2/probe_stats.json.gz", bmd[2], ds, fits, 2,
-                                     deferred, err, sizeof(err)) != BS_OK)
+                                     deferred, NULL, 0, err, sizeof(err)) != BS_OK)
       fail_msg("store the gather's probe stats: %s", err);
   query_one(db, chunk_rows, got, sizeof(got));
   assert_string_equal(got, "line\nbreak;tab\tand\\back");

@@ -45,9 +45,9 @@ static int setup(void **state) {
   m->mc = rd_kafka_mock_cluster_new(m->rk, 1);
   assert_non_null(m->mc);
   snprintf(m->bootstrap, sizeof(m->bootstrap), "%s", rd_kafka_mock_cluster_bootstraps(m->mc));
-  const char *topics[][2] = {
-      {"in", "2"}, {"resume", "1"}, {"eager", "1"}, {"dead-letter", "1"}, {"fatal", "1"}};
-  for (size_t i = 0; i < 5; i++)
+  const char *topics[][2] = {{"in", "2"},          {"resume", "1"}, {"eager", "1"},
+                             {"dead-letter", "1"}, {"fatal", "1"},  {"batch", "2"}};
+  for (size_t i = 0; i < 6; i++)
     assert_int_equal(rd_kafka_mock_topic_create(m->mc, topics[i][0], atoi(topics[i][1]), 1),
                      RD_KAFKA_RESP_ERR_NO_ERROR);
   *state = m;
@@ -149,6 +149,50 @@ static void test_produce_consume_commit(void **state) {
     if (count[part])
       assert_int_equal(committed(c, "in", part), last[part] + 1);
   bs_consumer_destroy(c);
+  bs_producer_destroy(p);
+}
+
+/* A batch: six messages produced without waiting, to partitions 0 and 1
+ * in turn, delivered once waited for; a message to a partition the topic
+ * does not have fails the wait. */
+static void test_batched_send(void **state) {
+  mock *m = *state;
+  char err[512], val[32];
+  bs_bus_options po = options(m, NULL), o = options(m, "g-batch");
+  bs_producer *p = NULL;
+  bs_consumer *c = NULL;
+  assert_int_equal(bs_producer_new(&po, &p, err, sizeof(err)), BS_OK);
+  bs_producer_warm(p, (const char *const[]){"batch"}, 1);
+  for (int i = 0; i < 6; i++) {
+    snprintf(val, sizeof(val), "{\"i\":%d}", i);
+    assert_int_equal(
+        bs_producer_send_batched(p, "batch", i % 2, "k", 1, val, strlen(val), err, sizeof(err)),
+        BS_OK);
+  }
+  if (bs_producer_wait_batch(p, 10000, err, sizeof(err)) != BS_OK)
+    fail_msg("wait: %s", err);
+  assert_int_equal(bs_consumer_new(&o, &c, err, sizeof(err)), BS_OK);
+  const char *topics[] = {"batch"};
+  assert_int_equal(bs_consumer_subscribe(c, topics, 1, err, sizeof(err)), BS_OK);
+  int count[2] = {0, 0};
+  for (int i = 0; i < 6; i++) {
+    rd_kafka_message_t *msg = next(c);
+    assert_true(msg->partition == 0 || msg->partition == 1);
+    count[msg->partition]++;
+    rd_kafka_message_destroy(msg);
+  }
+  assert_int_equal(count[0], 3);
+  assert_int_equal(count[1], 3);
+  bs_consumer_destroy(c);
+  /* partition 7 of 2 */
+  bs_status st = bs_producer_send_batched(p, "batch", 7, "k", 1, "{}", 2, err, sizeof(err));
+  if (st == BS_OK)
+    st = bs_producer_wait_batch(p, 10000, err, sizeof(err));
+  assert_int_not_equal(st, BS_OK);
+  /* the failure is answered once: the next batch starts clean */
+  assert_int_equal(bs_producer_send_batched(p, "batch", 0, "k", 1, "{}", 2, err, sizeof(err)),
+                   BS_OK);
+  assert_int_equal(bs_producer_wait_batch(p, 10000, err, sizeof(err)), BS_OK);
   bs_producer_destroy(p);
 }
 
@@ -430,6 +474,7 @@ int main(void) {
       cmocka_unit_test(test_fatal_producer),
       cmocka_unit_test(test_destroy_before_first_assignment),
       cmocka_unit_test(test_produce_consume_commit),
+      cmocka_unit_test(test_batched_send),
       cmocka_unit_test(test_resume_after_committed_offset),
       cmocka_unit_test(test_eager_protocol),
       cmocka_unit_test(test_dead_letter_headers),

@@ -27,7 +27,9 @@
 #include <unistd.h>
 
 #include "bmd/prefilter_method.h"
+#include "bs/bmd_chunks.h"
 #include "bs/bmd_export.h"
+#include "bs/bmd_pieces.h"
 #include "bs/objstore.h"
 #include "bs/steps.h"
 
@@ -381,11 +383,50 @@ static void test_category_from_json_same_bytes(void **state) {
   json_decref(all);
   json_error_t jerr;
   json_t *root = json_loads(text, 0, &jerr);
-  free(text);
   char err[512];
   assert_int_equal(bs_bmd_probes_from_json(fx->ds, root, &back, &m, err, sizeof(err)), 0);
   json_decref(root);
   assert_int_equal(m, n);
+  /* the same from the text, one entry at a time (the category stage's
+   * way), spaces around the tokens too; anything but the array refused */
+  bmd_probe_fit *streamed = NULL;
+  size_t ms = 0;
+  assert_int_equal(
+      bs_bmd_probes_from_json_text(fx->ds, text, strlen(text), &streamed, &ms, err, sizeof(err)),
+      0);
+  assert_int_equal(ms, n);
+  assert_memory_equal(streamed, back, n * sizeof(*back));
+  free(streamed);
+  char *spaced = malloc(strlen(text) + 4 * n + 8);
+  char *w = spaced;
+  for (const char *r = text; *r; r++) {
+    if (*r == '[' && r == text)
+      *w++ = ' ';
+    *w++ = *r;
+    if (r == text || (*r == ',' && r[1] == '{'))
+      *w++ = '\n';
+  }
+  strcpy(w, " \n");
+  assert_int_equal(bs_bmd_probes_from_json_text(fx->ds, spaced, strlen(spaced), &streamed, &ms, err,
+                                                sizeof(err)),
+                   0);
+  assert_int_equal(ms, n);
+  assert_memory_equal(streamed, back, n * sizeof(*back));
+  free(streamed);
+  free(spaced);
+  assert_int_equal(bs_bmd_probes_from_json_text(fx->ds, " [ ] ", 5, &streamed, &ms, err, 512), 0);
+  assert_int_equal(ms, 0);
+  free(streamed);
+  const char *bad[] = {"", "[", "{}", "[]x", "[1]", "[{\"probe_id\":\"p0\"", "[{}]"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    assert_int_equal(bs_bmd_probes_from_json_text(fx->ds, bad[i], strlen(bad[i]), &streamed, &ms,
+                                                  err, sizeof(err)),
+                     -1);
+  size_t tlen = strlen(text);
+  text[tlen - 1] = ','; /* "...}," instead of "...}]" */
+  assert_int_equal(
+      bs_bmd_probes_from_json_text(fx->ds, text, tlen, &streamed, &ms, err, sizeof(err)), -1);
+  free(text);
   /* every field the category inputs and the curve plots read, bit for bit */
   for (size_t i = 0; i < n; i++) {
     const bmd_probe_fit *x = &fits[i], *y = &back[i];
@@ -425,6 +466,86 @@ static void test_category_from_json_same_bytes(void **state) {
   }
   free(fits);
   free(back);
+}
+
+/* probe_stats.json's text of fits[0..n) rendered whole (new string). */
+static char *whole_json(const fixture *fx, const bmd_probe_fit *fits, size_t n) {
+  json_t *all = json_array();
+  for (size_t i = 0; i < n; i++)
+    json_array_append_new(all, bs_bmd_probe_json(fx->ds, &fits[i]));
+  char *text = json_dumps(all, JSON_COMPACT);
+  json_decref(all);
+  return text;
+}
+
+/* The BMD step in `count` chunks, their pieces of bmd.tsv and
+ * probe_stats.json.gz rendered by the chunks (every other one: the rest
+ * by the gather, as for a chunk with a probe awaiting flagged-Hill option
+ * 4/5) and joined: the same bytes as the step on the whole array, empty
+ * chunks (more chunks than probes) and no probe at all included. */
+static void test_bmd_in_pieces_same_bytes(void **state) {
+  fixture *fx = *state;
+  bs_settings s = settings("anova", BS_CATEGORY_NONE);
+  bs_export_target whole = {fx->store, "whole"};
+  bs_prefilter_output *po = NULL;
+  bmd_probe_fit *fits = NULL;
+  char err[512];
+  assert_int_equal(bs_step_prefilter(&s, fx->ds, 1, &whole, &po, err, sizeof(err)), BS_OK);
+  size_t n = po->n_passed;
+  assert_true(n >= 4);
+  assert_int_equal(
+      bs_step_bmd(&s, fx->ds, po->passed, n, 1, NULL, NULL, &whole, &fits, err, sizeof(err)),
+      BS_OK);
+  char *want = whole_json(fx, fits, n);
+  const size_t counts[] = {1, 3, n + 2};
+  for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+    size_t count = counts[c];
+    bmd_probe_fit *all = calloc(n, sizeof(*all));
+    bs_bmd_piece *pieces = calloc(count, sizeof(*pieces));
+    for (size_t i = 0; i < count; i++) {
+      bmd_probe_fit *part = NULL;
+      bs_bmd_chunk_range(n, count, i, &pieces[i].first, &pieces[i].len);
+      assert_int_equal(bs_step_bmd_chunk(&s, fx->ds, po->passed + pieces[i].first, pieces[i].len, 1,
+                                         NULL, NULL, &part, err, sizeof(err)),
+                       BS_OK);
+      memcpy(all + pieces[i].first, part, pieces[i].len * sizeof(*part));
+      if (i % 2 == 0)
+        assert_int_equal(bs_bmd_piece_render(fx->ds, part, NULL, &pieces[i]), 0);
+      free(part);
+    }
+    char prefix[32];
+    snprintf(prefix, sizeof(prefix), "pieces%zu", count);
+    bs_export_target to = {fx->store, prefix};
+    assert_int_equal(bs_step_bmd_gather(&s, fx->ds, all, n, pieces, count, &to, err, sizeof(err)),
+                     BS_OK);
+    assert_same(fx, "whole", prefix, "bmd.tsv");
+    void *gz = NULL, *text = NULL;
+    size_t gz_len = 0, len = 0;
+    assert_int_equal(bs_bmd_pieces_json_gz(pieces, count, n, &gz, &gz_len), 0);
+    assert_int_equal(bs_gzip_decompress(gz, gz_len, 1 << 24, &text, &len, err, sizeof(err)), 0);
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(text, want, len);
+    free(gz);
+    free(text);
+    for (size_t i = 0; i < count; i++)
+      bs_bmd_piece_clear(&pieces[i]);
+    free(pieces);
+    free(all);
+  }
+  /* no probe: "[]" */
+  bs_bmd_piece none = {0, 0, 0, NULL, 0, NULL, 0};
+  void *gz = NULL, *text = NULL;
+  size_t gz_len = 0, len = 0;
+  assert_int_equal(bs_bmd_piece_render(fx->ds, NULL, NULL, &none), 0);
+  assert_int_equal(bs_bmd_pieces_json_gz(&none, 1, 0, &gz, &gz_len), 0);
+  assert_int_equal(bs_gzip_decompress(gz, gz_len, 1 << 10, &text, &len, err, sizeof(err)), 0);
+  assert_int_equal(len, 2);
+  assert_memory_equal(text, "[]", 2);
+  free(gz);
+  free(text);
+  free(want);
+  free(fits);
+  bs_prefilter_output_destroy(po);
 }
 
 /* Category type none: no analysis, the curve plots of the lowest BMDs
@@ -523,6 +644,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_prefilter_columns, setup, teardown),
       cmocka_unit_test_setup_teardown(test_steps_twice_same_bytes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_category_from_json_same_bytes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bmd_in_pieces_same_bytes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_category_none_and_gene_level, setup, teardown),
       cmocka_unit_test_setup_teardown(test_steps_from_settings_json, setup, teardown),
   };

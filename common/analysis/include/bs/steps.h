@@ -37,6 +37,7 @@
 #include "bmd/dataset.h"
 #include "bmd/prefilter.h"
 #include "bmd/probes.h"
+#include "bs/bmd_pieces.h"
 #include "bs/error.h"
 #include "bs/objstore.h"
 #include "bs/settings.h"
@@ -97,14 +98,19 @@ bs_status bs_step_bmd(const bs_settings *s, const bmd_dataset *ds, const size_t 
  * does but leaves out the steps that look across probes and writes no
  * export; bs_step_bmd_gather takes the fits of every chunk, concatenated
  * in the order of the whole rows array (fits[0..n), changed in place),
- * runs those steps (bmd_probes_finish) and puts bmd.tsv. The two give
- * exactly what bs_step_bmd gives for the whole array. */
+ * runs those steps (bmd_probes_finish), renders each of pieces[0..count)
+ * (bs/bmd_pieces.h: probes [first, first + len) of fits) not rendered yet
+ * from the fits so finished, and puts bmd.tsv joined from the pieces (a
+ * chunk renders its piece when fitted, unless a probe of it awaits those
+ * steps). The two give exactly what bs_step_bmd gives for the whole
+ * array. */
 bs_status bs_step_bmd_chunk(const bs_settings *s, const bmd_dataset *ds, const size_t *rows,
                             size_t n, unsigned threads, bs_step_progress_cb progress,
                             void *progress_opaque, bmd_probe_fit **fits, char *errstr,
                             size_t errstr_size) __attribute__((warn_unused_result));
 bs_status bs_step_bmd_gather(const bs_settings *s, const bmd_dataset *ds, bmd_probe_fit *fits,
-                             size_t n, const bs_export_target *to, char *errstr, size_t errstr_size)
+                             size_t n, bs_bmd_piece *pieces, size_t count,
+                             const bs_export_target *to, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
 /* ---- category ------------------------------------------------------- */

@@ -19,6 +19,14 @@
 int bs_bmd_tsv_write(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n,
                      unsigned model_mask, bmd_variance variance);
 
+/* The two halves of bs_bmd_tsv_write, for a file written in pieces (a BMD
+ * result's chunks, bs/bmd_pieces.h): the header line, which depends on the
+ * settings only, and the rows, each of which depends on its probe only.
+ * write_rows returns 0, or -1 on a write error or out of memory. */
+void bs_bmd_tsv_write_header(FILE *out, const bmd_dataset *ds, unsigned model_mask,
+                             bmd_variance variance);
+int bs_bmd_tsv_write_rows(FILE *out, const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n);
+
 /* values[0..r->n_params) of r's model as a new JSON object keyed by
  * parameter name (bmd_fit_param_name): the fit's own r->params, or the
  * profile solutions at a limit. */
@@ -52,6 +60,15 @@ int bs_bmd_probe_from_json(const bmd_dataset *ds, const json_t *o, bmd_probe_fit
  * (free), *n entries. 0, or -1 with errstr naming the entry. */
 int bs_bmd_probes_from_json(const bmd_dataset *ds, const json_t *array, bmd_probe_fit **fits,
                             size_t *n, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* The same from the array's text[0..len) (a JSON array of objects,
+ * whitespace allowed around its tokens), one entry parsed at a time: what
+ * bs_bmd_probes_from_json gives for the array parsed whole, without
+ * holding the whole array's JSON tree (a BMD result's probe_stats.json
+ * is tens of MB of text). Anything but such an array is an error. */
+int bs_bmd_probes_from_json_text(const bmd_dataset *ds, const char *text, size_t len,
+                                 bmd_probe_fit **fits, size_t *n, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
 /* A number for JSON: null when not finite. New reference. */

@@ -138,11 +138,16 @@ bs_status bs_stage_check_job(bs_stage *stage, const bs_envelope *in, int may_cre
  * once); RETRIABLE when the broker cannot say.
  * bs_stage_publish_work: publishes data (stolen) as a work item for the
  * job of in, to partition index % that count, its event id derived from
- * event_key; waits for its delivery. */
+ * event_key, without waiting for its delivery; bs_stage_publish_work_wait
+ * waits for every work item published so (all of them: one round trip to
+ * the broker, not one per item) and fails when one was not delivered.
+ * Call it before the handler returns: its output follows its work items. */
 bs_status bs_stage_work_partitions(bs_stage *stage, int *n, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 bs_status bs_stage_publish_work(bs_stage *stage, const bs_envelope *in, const char *event_key,
                                 size_t index, json_t *data, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+bs_status bs_stage_publish_work_wait(bs_stage *stage, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
 /* Non-zero once shutdown was requested (long handlers may stop early and

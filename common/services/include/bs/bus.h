@@ -141,6 +141,17 @@ bs_status bs_producer_new(const bs_bus_options *opt, bs_producer **out, char *er
 /* Flushes (up to 10 s) and destroys; NULL-safe. */
 void bs_producer_destroy(bs_producer *p);
 
+/* Makes the producer know topics[0..n) (full names) before its first
+ * message to them: librdkafka asks for their leaders now, in the
+ * background, and keeps them up to date while the producer lives. Without
+ * it the first message to a topic waits for its leader to be found (about
+ * a second in librdkafka 2.0: unknown topics are looked at by a 1 s
+ * timer). Best effort: a topic that does not exist is only looked up
+ * again when a message goes to it. At most BS_PRODUCER_MAX_WARM topics
+ * are kept; the rest are ignored. */
+#define BS_PRODUCER_MAX_WARM 8
+void bs_producer_warm(bs_producer *p, const char *const *topics, size_t n);
+
 /* Produces one message to `topic` (the full, prefixed name) and waits for
  * its delivery report, serving the producer's callbacks meanwhile.
  * timeout_ms < 0 waits for the report however long message.timeout.ms
@@ -155,6 +166,20 @@ bs_status bs_producer_send(bs_producer *p, const char *topic, const void *key, s
 bs_status bs_producer_send_to(bs_producer *p, const char *topic, int32_t partition, const void *key,
                               size_t key_len, const void *value, size_t value_len, int timeout_ms,
                               char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+
+/* A batch: bs_producer_send_batched produces one message to the given
+ * partition of topic (no headers; key and value copied) without waiting;
+ * bs_producer_wait_batch waits for the delivery report of every message
+ * so produced since the last wait (timeout_ms < 0: however long
+ * message.timeout.ms makes it) and answers the first failure among them.
+ * Many events at once (a stage's work items) pay one round trip to the
+ * broker, not one each. */
+bs_status bs_producer_send_batched(bs_producer *p, const char *topic, int32_t partition,
+                                   const void *key, size_t key_len, const void *value,
+                                   size_t value_len, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+bs_status bs_producer_wait_batch(bs_producer *p, int timeout_ms, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /* Republishes `msg` (borrowed) on `dlq_topic` with its original key, value
  * and headers, plus the origin headers

@@ -128,8 +128,10 @@ int bs_objstore_check_project_key(const char *key, int64_t project_id, const cha
 /* The class of an HTTP status (and S3 error code, may be NULL). */
 bs_status bs_objstore_status_from_http(long http_status, const char *s3_code);
 
-/* gzip (RFC 1952) of buf into a new malloc'd buffer; 0 or -1. */
+/* gzip (RFC 1952) of buf into a new malloc'd buffer, at zlib's level 6;
+ * 0 or -1. _level: at the given level (1 fastest .. 9 smallest). */
 int bs_gzip_compress(const void *buf, size_t len, void **out, size_t *out_len);
+int bs_gzip_compress_level(const void *buf, size_t len, int level, void **out, size_t *out_len);
 /* gunzip, refusing output beyond max_len; concatenated members are read as
  * one stream, any other trailing bytes are an error. 0, or -1 with errstr. */
 int bs_gzip_decompress(const void *buf, size_t len, size_t max_len, void **out, size_t *out_len,

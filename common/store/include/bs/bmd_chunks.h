@@ -6,10 +6,12 @@
  * A result's probes -- the rows its prefilter passed, ascending, n of
  * them -- are split into `count` chunks, chunk i the rows
  * [first, first + len) of that array. Its fits are stored once as an
- * object (projects/{p}/results/{id}/chunks/{i}.fits) and the chunk marked
+ * object (projects/{p}/results/{id}/chunks/{i}.fits), with its piece of
+ * the result's files rendered (bs/bmd_pieces.h), and the chunk marked
  * done in the database with the probe_stat_results rows the steps across
- * probes cannot change; the gather loads every chunk's fits back, in the
- * order of the whole array, and writes the other rows.
+ * probes cannot change; the gather loads every chunk's fits and piece
+ * back, in the order of the whole array, joins the pieces and writes the
+ * other rows.
  */
 #ifndef BS_BMD_CHUNKS_H
 #define BS_BMD_CHUNKS_H
@@ -18,6 +20,7 @@
 #include <stdint.h>
 
 #include "bmd/probes.h"
+#include "bs/bmd_pieces.h"
 #include "bs/db.h"
 #include "bs/error.h"
 #include "bs/objstore.h"
@@ -60,6 +63,7 @@ bs_status bs_bmd_chunks_remaining(bs_db *db, int64_t result_id, size_t *remainin
                                   size_t errstr_size) __attribute__((warn_unused_result));
 
 /* Stores the chunk's fits[0..chunk->len) (of rows of ds) as its object,
+ * with its piece of the result's files when every row of it is final,
  * then in one transaction, the result's row locked (so that the chunks of
  * one result are recorded one at a time): marks the chunk done unless it
  * is and, when it marks it, writes the probe_stat_results rows of its
@@ -73,10 +77,17 @@ bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, 
 
 /* Every chunk's fits of result_id, all done, into a new array *fits of n
  * (free), in the order of rows[0..n), the result's rows: each fit's probe
- * must be its row. PERMANENT when a chunk is not done or its object is
- * missing, malformed or of another build (the size of a fit differs). */
+ * must be its row; and the chunks' pieces of the result's files
+ * (bs/bmd_pieces.h), in the same order, into a new array *pieces of
+ * *count (bs_bmd_pieces_destroy), a piece its chunk did not render
+ * (a probe of it awaited the steps across probes) with rendered 0.
+ * PERMANENT when a chunk is not done or its object is missing, malformed
+ * or of another build (the size of a fit differs). */
 bs_status bs_bmd_chunks_load(bs_db *db, bs_objstore *store, int64_t result_id, const size_t *rows,
-                             size_t n, bmd_probe_fit **fits, char *errstr, size_t errstr_size)
-    __attribute__((warn_unused_result));
+                             size_t n, bmd_probe_fit **fits, bs_bmd_piece **pieces, size_t *count,
+                             char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+
+/* Frees pieces[0..count) and what each holds. NULL is safe. */
+void bs_bmd_pieces_destroy(bs_bmd_piece *pieces, size_t count);
 
 #endif

@@ -25,6 +25,17 @@ bs_status bs_experiment_store_matrix(bs_db *db, int64_t experiment_id, const bmd
                                      const char *matrix_key, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/* The two halves of bs_experiment_store_matrix, each its own transaction,
+ * for an importer that uploads matrix.bin meanwhile and sets the key only
+ * once the object is stored: the treatments and probe responses (as
+ * above), then the matrix key. */
+bs_status bs_experiment_store_rows(bs_db *db, int64_t experiment_id, const bmd_dataset *ds,
+                                   char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+bs_status bs_experiment_set_matrix_key(bs_db *db, int64_t experiment_id, const char *matrix_key,
+                                       char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
 /* Loads an experiment's matrix: its row (which must belong to project_id),
  * then its matrix.bin from the store. A missing experiment, a missing or a
  * corrupt object are PERMANENT errors naming the key; an unreachable

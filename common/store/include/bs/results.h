@@ -13,6 +13,7 @@
 #include "bmd/category.h"
 #include "bmd/prefilter.h"
 #include "bmd/probes.h"
+#include "bs/bmd_pieces.h"
 #include "bs/db.h"
 #include "bs/objstore.h"
 
@@ -46,14 +47,17 @@ bs_status bs_results_upsert_bmd(bs_db *db, int64_t project_id, int64_t experimen
                                 int64_t *result_id, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
-/* Stores the fits: probe_stats.json.gz under key (S3 first), then in one
- * transaction the probe_stat_results rows of the probes i with rows[i]
- * nonzero (rows NULL: of every probe; ON CONFLICT DO NOTHING), the
- * result's key and count (n). */
+/* Stores the fits: probe_stats.json.gz under key (S3 first), joined from
+ * pieces[0..count) (bs/bmd_pieces.h, each rendered, in order; NULL: the
+ * file is rendered here from fits[0..n)), then in one transaction the
+ * probe_stat_results rows of the probes i with rows[i] nonzero (rows
+ * NULL: of every probe; ON CONFLICT DO NOTHING), the result's key and
+ * count (n). */
 bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char *key,
                                        int64_t result_id, const bmd_dataset *ds,
                                        const bmd_probe_fit *fits, size_t n,
-                                       const unsigned char *rows, char *errstr, size_t errstr_size)
+                                       const unsigned char *rows, const bs_bmd_piece *pieces,
+                                       size_t count, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
 /* 1 when fit's probe_stat_results row is final before the steps across
@@ -64,10 +68,12 @@ int bs_results_probe_row_final(const bmd_probe_fit *fit);
 
 /* Inside the caller's transaction: the probe_stat_results rows of the
  * probes i of fits[0..n) with rows[i] nonzero (NULL: every one), ON
- * CONFLICT DO NOTHING, through a staging table dropped at COMMIT. */
+ * CONFLICT DO NOTHING, through a staging table dropped at COMMIT. probes:
+ * NULL, or a JSON array of fits' bs_bmd_probe_json objects already built
+ * (borrowed), whose "models" the rows take. */
 bs_status bs_results_load_probe_rows(bs_db *db, int64_t result_id, const bmd_dataset *ds,
-                                     const bmd_probe_fit *fits, size_t n, const unsigned char *rows,
-                                     char *errstr, size_t errstr_size)
+                                     const bmd_probe_fit *fits, size_t n, const json_t *probes,
+                                     const unsigned char *rows, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
 /* The prefilter_results row of (experiment, settings hash), created if
