@@ -21,7 +21,8 @@
  *
  * The BMD decides, so both runs are fitted without limits first and only
  * the kept one is profiled for BMDL/BMDU (the fit is deterministic, so the
- * rerun reaches the same maximum).
+ * rerun reaches the same maximum; with a memo, bmd_fit_run_memo, it is
+ * taken from there instead of solved again).
  */
 #include "fit_model_def.h"
 

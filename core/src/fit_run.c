@@ -165,6 +165,7 @@ static void ncv_zero_crossing_starts(const bmd_problem *p, double *best, double 
  * halved until alpha lies in its box, when it does not; then the
  * non-constant-variance restarts. The best parameters and their NLL;
  * returns the best fit's status (BMD_FIT_FAILED when none converged).
+ * A problem the memo (may be NULL) remembers is not solved again.
  */
 static int multistart_mle(const bmd_problem *p, bmd_fit_memo *memo, double *best,
                           double *nll_best) {
