@@ -61,6 +61,7 @@ static void *worker(void *arg) {
   bmd_select_options so = bmd_select_options_default();
   bmd_fit_result res[BMD_MODEL_COUNT];
   char err[256];
+  bmd_fit_memo *memo = bmd_fit_memo_new(); /* as bmd_probes_fit: one per thread */
   for (size_t p = j->first; p < j->n_probes; p += j->step) {
     bmd_suffstat *ss = NULL;
     if (bmd_suffstat_from_individual(j->dose, j->values + p * j->n_samples, j->n_samples, &ss, err,
@@ -75,7 +76,7 @@ static void *worker(void *arg) {
       continue;
     }
     for (int m = 0; m < BMD_MODEL_COUNT; m++) {
-      if (bmd_fit_run(ss, (bmd_model)m, &opt, &aod, &res[m], err, sizeof(err)) != 0)
+      if (bmd_fit_run_memo(ss, (bmd_model)m, &opt, &aod, memo, &res[m], err, sizeof(err)) != 0)
         j->failed++;
       j->fits++;
     }
@@ -83,6 +84,7 @@ static void *worker(void *arg) {
     bmd_select_best(res, BMD_MODEL_COUNT, ss, &so, &sel);
     bmd_suffstat_destroy(ss);
   }
+  bmd_fit_memo_destroy(memo);
   return NULL;
 }
 

@@ -114,6 +114,17 @@ void bmd_clamp(const bmd_problem *p, double *th);
 /* ---- optimiser driver (fit_optim.c) ---- */
 /* Local maximum likelihood from th (in/out); returns the bmd_fit_status. */
 int bmd_optim_mle(const bmd_problem *p, double *th, double *nll);
+
+/* ---- memo of multi-start fits (fit_memo.c) ---- */
+/* The remembered multi-start fit of a problem equal to p in every field and
+ * data value: 1 and best (BMD_MAX_PARAMS), nll and status filled, or 0
+ * (always 0 for a NULL memo). */
+int bmd_fit_memo_get(const bmd_fit_memo *memo, const bmd_problem *p, double *best, double *nll,
+                     int *status);
+/* Remembers p's multi-start fit (copying p's data), replacing the oldest;
+ * nothing for a NULL memo. */
+void bmd_fit_memo_put(bmd_fit_memo *memo, const bmd_problem *p, const double *best, double nll,
+                      int status);
 /* Maximum likelihood subject to the BMR equation at scaled dose xb. */
 int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll, double nll_near);
 
@@ -183,7 +194,7 @@ int bmd_bmds2_exp_n_free(const bmd_problem *p, const double *th);
 /* A polynomial of degree >= 2 fitted up and down, the lower BMD kept
  * (opt->poly_fit BMDX2 or BMDX3; fit_poly_directions.c). */
 int bmd_fit_poly_directions(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
-                            const bmd_aod *aod, bmd_fit_result *out, char *errstr,
-                            size_t errstr_size);
+                            bmd_fit_memo *memo, const bmd_aod *aod, bmd_fit_result *out,
+                            char *errstr, size_t errstr_size);
 
 #endif

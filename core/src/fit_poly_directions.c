@@ -21,7 +21,8 @@
  *
  * The BMD decides, so both runs are fitted without limits first and only
  * the kept one is profiled for BMDL/BMDU (the fit is deterministic, so the
- * rerun reaches the same maximum).
+ * rerun reaches the same maximum; with a memo, bmd_fit_run_memo, it is
+ * taken from there instead of solved again).
  */
 #include "fit_model_def.h"
 
@@ -33,8 +34,8 @@ static int keep_down(const bmd_fit_result *up, const bmd_fit_result *down) {
 }
 
 int bmd_fit_poly_directions(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
-                            const bmd_aod *aod, bmd_fit_result *out, char *errstr,
-                            size_t errstr_size) {
+                            bmd_fit_memo *memo, const bmd_aod *aod, bmd_fit_result *out,
+                            char *errstr, size_t errstr_size) {
   const bmd_model_def *def = bmd_model_def_get(m);
   bmd_fit_options one = *opt;
   one.poly_fit = BMD_POLY_FIT_SINGLE;
@@ -45,10 +46,10 @@ int bmd_fit_poly_directions(const bmd_suffstat *ss, bmd_model m, const bmd_fit_o
   one.compute_limits = 0;
   bmd_fit_result up, down;
   one.direction = 1;
-  if (bmd_fit_run(ss, m, &one, aod, &up, errstr, errstr_size) != 0)
+  if (bmd_fit_run_memo(ss, m, &one, aod, memo, &up, errstr, errstr_size) != 0)
     return -1;
   one.direction = -1;
-  if (bmd_fit_run(ss, m, &one, aod, &down, errstr, errstr_size) != 0)
+  if (bmd_fit_run_memo(ss, m, &one, aod, memo, &down, errstr, errstr_size) != 0)
     return -1;
   int down_kept = keep_down(&up, &down);
   if (!opt->compute_limits || !isfinite(down_kept ? down.bmd : up.bmd)) {
@@ -57,5 +58,5 @@ int bmd_fit_poly_directions(const bmd_suffstat *ss, bmd_model m, const bmd_fit_o
   }
   one.direction = down_kept ? -1 : 1;
   one.compute_limits = 1;
-  return bmd_fit_run(ss, m, &one, aod, out, errstr, errstr_size);
+  return bmd_fit_run_memo(ss, m, &one, aod, memo, out, errstr, errstr_size);
 }

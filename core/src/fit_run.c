@@ -165,11 +165,15 @@ static void ncv_zero_crossing_starts(const bmd_problem *p, double *best, double 
  * halved until alpha lies in its box, when it does not; then the
  * non-constant-variance restarts. The best parameters and their NLL;
  * returns the best fit's status (BMD_FIT_FAILED when none converged).
+ * A problem the memo (may be NULL) remembers is not solved again.
  */
-static int multistart_mle(const bmd_problem *p, double *best, double *nll_best) {
+static int multistart_mle(const bmd_problem *p, bmd_fit_memo *memo, double *best,
+                          double *nll_best) {
+  int st_best = BMD_FIT_FAILED;
+  if (bmd_fit_memo_get(memo, p, best, nll_best, &st_best))
+    return st_best;
   double starts[16][BMD_MAX_PARAMS];
   size_t ns = p->def->starts(p, starts, p->def->n_starts);
-  int st_best = BMD_FIT_FAILED;
   for (size_t s = 0; s < 2 * ns; s++) {
     double th[BMD_MAX_PARAMS] = {0}, nll;
     memcpy(th, starts[s / 2], p->n_mean * sizeof(double));
@@ -187,6 +191,7 @@ static int multistart_mle(const bmd_problem *p, double *best, double *nll_best) 
     ncv_restarts(p, starts, ns, best, nll_best, &st_best);
   if (p->ncv && p->def->poly_degree == 1 && st_best != BMD_FIT_FAILED)
     ncv_zero_crossing_starts(p, best, nll_best, &st_best);
+  bmd_fit_memo_put(memo, p, best, *nll_best, st_best);
   return st_best;
 }
 
@@ -202,8 +207,8 @@ static int multistart_mle(const bmd_problem *p, double *best, double *nll_best) 
  * than Exp 2/3 on the same data, up to c = e^-20.
  */
 static void nested_exp_start(const bmd_problem *p, const bmd_suffstat *ss, bmd_model m,
-                             const bmd_fit_options *opt, double maxd, double *best,
-                             double *nll_best, int *st_best) {
+                             const bmd_fit_options *opt, double maxd, bmd_fit_memo *memo,
+                             double *best, double *nll_best, int *st_best) {
   const bmd_model_def *inner =
       bmd_model_def_get(m == BMD_MODEL_EXP5 ? BMD_MODEL_EXP3 : BMD_MODEL_EXP2);
   double *buf = malloc(3 * ss->n_groups * sizeof(double));
@@ -215,7 +220,7 @@ static void nested_exp_start(const bmd_problem *p, const bmd_suffstat *ss, bmd_m
   q.bmr = p->bmr;
   bmd_problem_bounds(&q, opt);
   double th_in[BMD_MAX_PARAMS], nll_in = HUGE_VAL;
-  if (multistart_mle(&q, th_in, &nll_in) != BMD_FIT_FAILED) {
+  if (multistart_mle(&q, memo, th_in, &nll_in) != BMD_FIT_FAILED) {
     /* (a, b[, d], variance...) -> (a, b, ln c = lower bound[, d], variance...) */
     double th[BMD_MAX_PARAMS] = {0}, nll;
     int lc = p->def->log_c;
@@ -256,6 +261,12 @@ static int variance_collapsed(const bmd_problem *p, const double *th) {
 
 int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt, const bmd_aod *aod,
                 bmd_fit_result *out, char *errstr, size_t errstr_size) {
+  return bmd_fit_run_memo(ss, m, opt, aod, NULL, out, errstr, errstr_size);
+}
+
+int bmd_fit_run_memo(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
+                     const bmd_aod *aod, bmd_fit_memo *memo, bmd_fit_result *out, char *errstr,
+                     size_t errstr_size) {
   double *buf = NULL;
   bmd_aod aod_local;
   const bmd_model_def *def = bmd_model_def_get(m);
@@ -264,7 +275,7 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
     return -1;
   }
   if (def->poly_degree >= 2 && opt->poly_fit != BMD_POLY_FIT_SINGLE)
-    return bmd_fit_poly_directions(ss, m, opt, aod, out, errstr, errstr_size);
+    return bmd_fit_poly_directions(ss, m, opt, memo, aod, out, errstr, errstr_size);
   if (!(opt->bmr > 0) || !(opt->alpha > 0 && opt->alpha < 0.5) ||
       (opt->limit_method != BMD_LIMITS_PROFILE && opt->limit_method != BMD_LIMITS_WALD)) {
     snprintf(errstr, errstr_size,
@@ -323,9 +334,9 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
   bmd_problem_bounds(&p, opt);
 
   double best[BMD_MAX_PARAMS], nll_best = HUGE_VAL;
-  int st_best = multistart_mle(&p, best, &nll_best);
+  int st_best = multistart_mle(&p, memo, best, &nll_best);
   if (def->log_c >= 0 && p.sign < 0 && st_best != BMD_FIT_FAILED)
-    nested_exp_start(&p, ss, m, opt, maxd, best, &nll_best, &st_best);
+    nested_exp_start(&p, ss, m, opt, maxd, memo, best, &nll_best, &st_best);
   out->status = st_best;
   if (st_best == BMD_FIT_FAILED)
     goto done;

@@ -101,7 +101,7 @@ typedef struct work {
   char errstr[256];
 } work;
 
-static void fit_one(work *w, size_t i, bmd_suffstat *ss) {
+static void fit_one(work *w, size_t i, bmd_suffstat *ss, bmd_fit_memo *memo) {
   bmd_probe_fit *pf = &w->out[i];
   const bmd_probes_options *opt = w->opt;
   memset(pf, 0, sizeof(*pf));
@@ -115,7 +115,7 @@ static void fit_one(work *w, size_t i, bmd_suffstat *ss) {
     if (!(opt->model_mask & (1u << m)))
       continue;
     bmd_fit_result *r = &pf->fits[pf->n_models++];
-    if (bmd_fit_run(ss, (bmd_model)m, &opt->fit, aodp, r, err, sizeof(err)) != 0) {
+    if (bmd_fit_run_memo(ss, (bmd_model)m, &opt->fit, aodp, memo, r, err, sizeof(err)) != 0) {
       memset(r, 0, sizeof(*r));
       r->model = (bmd_model)m;
       r->status = BMD_FIT_FAILED;
@@ -138,7 +138,10 @@ static void fit_one(work *w, size_t i, bmd_suffstat *ss) {
 static void *worker(void *arg) {
   work *w = arg;
   bmd_suffstat *ss = bmd_suffstat_new(w->ds->n_groups);
+  /* this thread's memo (NULL if out of memory: the fits are the same, slower) */
+  bmd_fit_memo *memo = bmd_fit_memo_new();
   if (!ss) {
+    bmd_fit_memo_destroy(memo);
     pthread_mutex_lock(&w->lock);
     w->failed = 1;
     snprintf(w->errstr, sizeof(w->errstr), "out of memory");
@@ -151,13 +154,14 @@ static void *worker(void *arg) {
     pthread_mutex_unlock(&w->lock);
     if (i >= w->n)
       break;
-    fit_one(w, i, ss);
+    fit_one(w, i, ss, memo);
     pthread_mutex_lock(&w->lock);
     w->done++;
     if (w->opt->progress)
       w->opt->progress(w->opt->progress_opaque, w->done, w->n);
     pthread_mutex_unlock(&w->lock);
   }
+  bmd_fit_memo_destroy(memo);
   bmd_suffstat_destroy(ss);
   return NULL;
 }

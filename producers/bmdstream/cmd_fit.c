@@ -289,6 +289,7 @@ int bs_cmd_fit(int argc, char **argv) {
   int rc = 1, c, k;
   bmd_suffstat *ss = NULL;
   bmd_fit_result *res = NULL;
+  bmd_fit_memo *memo = NULL;
   json_t *root = NULL;
   for (int i = 0; i < BMD_MODEL_COUNT; i++)
     models[n_models++] = i;
@@ -344,14 +345,16 @@ int bs_cmd_fit(int argc, char **argv) {
     goto done;
   }
   res = calloc(n_models, sizeof(*res));
-  if (!res)
+  memo = bmd_fit_memo_new();
+  if (!res || !memo)
     goto done;
   root = json_object();
   json_t *arr = json_array();
   json_object_set_new(root, "models", arr);
   for (size_t i = 0; i < n_models; i++) {
     char err[256];
-    if (bmd_fit_run(ss, (bmd_model)models[i], &opt, &aod, &res[i], err, sizeof(err)) != 0) {
+    if (bmd_fit_run_memo(ss, (bmd_model)models[i], &opt, &aod, memo, &res[i], err, sizeof(err)) !=
+        0) {
       fprintf(stderr, "bmdstream fit: %s: %s\n", data, err);
       goto done;
     }
@@ -378,6 +381,7 @@ int bs_cmd_fit(int argc, char **argv) {
   }
 done:
   json_decref(root);
+  bmd_fit_memo_destroy(memo);
   free(res);
   bmd_suffstat_destroy(ss);
   return rc;

@@ -183,6 +183,24 @@ int bmd_fit_run(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
                 bmd_fit_result *out, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/*
+ * A memo of recent maximum-likelihood fits, for fitting several models to
+ * one dataset: the Exp 2/3 fit nested in Exp 4/5 and a polynomial's kept
+ * direction fitted again for its limits are then not solved twice (the
+ * fit is deterministic; a problem counts as the same only if it is equal
+ * in every value). Owned by the caller, one per thread (not thread-safe);
+ * bmd_fit_memo_destroy(NULL) is safe. NULL from _new when out of memory.
+ */
+typedef struct bmd_fit_memo bmd_fit_memo;
+bmd_fit_memo *bmd_fit_memo_new(void);
+void bmd_fit_memo_destroy(bmd_fit_memo *memo);
+
+/* bmd_fit_run with a memo (borrowed, may be NULL: no memo); the results
+ * are the same. */
+int bmd_fit_run_memo(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options *opt,
+                     const bmd_aod *aod, bmd_fit_memo *memo, bmd_fit_result *out, char *errstr,
+                     size_t errstr_size) __attribute__((warn_unused_result));
+
 int bmd_aod_compute(const bmd_suffstat *ss, bmd_variance v, bmd_aod *out)
     __attribute__((warn_unused_result));
 
