@@ -12,8 +12,9 @@
 # the pybmds comparison over all 300 ToxRefDB datasets, ~33 min), whose
 # short forms run instead (60 ToxRefDB datasets); scripts/test.sh -L large
 # runs the long forms; scripts/test.sh -L soak runs the fault suite's soak
-# (200 faults); scripts/test.sh -L bench the pipeline benchmark (1 vs 2 BMD
-# workers, bench/bench_pipeline.py).
+# (200 faults); scripts/test.sh -L bench the benchmarks: the pipeline (1 vs
+# 2 BMD workers, bench/bench_pipeline.py) and the fitting with pybmds timed
+# in the same run (bench/bench_fit_pybmds.py).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
