@@ -159,6 +159,18 @@ static int64_t now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The status of err, a failure to produce to or deliver to topic
+ * (`doing`: "produce" or "delivery"): a fatal error is noted for
+ * bs_producer_fatal, errstr says "kafka <doing> to <topic>: ...". */
+static bs_status send_failed(bs_producer *p, rd_kafka_resp_err_t err, const char *doing,
+                             const char *topic, char *errstr, size_t errstr_size) {
+  bus_check_fatal(p->rk, err, &p->fatal);
+  char what[300];
+  snprintf(what, sizeof(what), "kafka %s to %s", doing, topic);
+  bus_errstr(errstr, errstr_size, what, err);
+  return bs_bus_status(bs_bus_classify(err));
+}
+
 /* Produces with hdrs (stolen: freed here on failure, owned by librdkafka
  * on success) and waits for the delivery report. */
 static bs_status send_wait(bs_producer *p, const char *topic, int32_t partition, const void *key,
@@ -182,11 +194,7 @@ static bs_status send_wait(bs_producer *p, const char *topic, int32_t partition,
   if (err) {
     headers_destroy(hdrs); /* not taken over on failure */
     free(d);
-    bus_check_fatal(p->rk, err, &p->fatal);
-    char what[300];
-    snprintf(what, sizeof(what), "kafka produce to %s", topic);
-    bus_errstr(errstr, errstr_size, what, err);
-    return bs_bus_status(bs_bus_classify(err));
+    return send_failed(p, err, "produce", topic, errstr, errstr_size);
   }
   int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ms() + timeout_ms;
   while (!d->done && now_ms() < deadline)
@@ -201,11 +209,7 @@ static bs_status send_wait(bs_producer *p, const char *topic, int32_t partition,
   bs_debug("delivered to %s [%" PRId32 "] at offset %" PRId64, topic, d->partition, d->offset);
   free(d);
   if (err) {
-    bus_check_fatal(p->rk, err, &p->fatal);
-    char what[300];
-    snprintf(what, sizeof(what), "kafka delivery to %s", topic);
-    bus_errstr(errstr, errstr_size, what, err);
-    return bs_bus_status(bs_bus_classify(err));
+    return send_failed(p, err, "delivery", topic, errstr, errstr_size);
   }
   return BS_OK;
 }
@@ -227,11 +231,7 @@ bs_status bs_producer_send_batched(bs_producer *p, const char *topic, int32_t pa
       RD_KAFKA_V_OPAQUE(d), RD_KAFKA_V_END);
   if (err) {
     free(d);
-    bus_check_fatal(p->rk, err, &p->fatal);
-    char what[300];
-    snprintf(what, sizeof(what), "kafka produce to %s", topic);
-    bus_errstr(errstr, errstr_size, what, err);
-    return bs_bus_status(bs_bus_classify(err));
+    return send_failed(p, err, "produce", topic, errstr, errstr_size);
   }
   p->batch.pending++;
   return BS_OK;
@@ -251,11 +251,7 @@ bs_status bs_producer_wait_batch(bs_producer *p, int timeout_ms, char *errstr, s
   rd_kafka_resp_err_t err = p->batch.err;
   p->batch.err = RD_KAFKA_RESP_ERR_NO_ERROR;
   if (err) {
-    bus_check_fatal(p->rk, err, &p->fatal);
-    char what[300];
-    snprintf(what, sizeof(what), "kafka delivery to %s", p->batch.topic);
-    bus_errstr(errstr, errstr_size, what, err);
-    return bs_bus_status(bs_bus_classify(err));
+    return send_failed(p, err, "delivery", p->batch.topic, errstr, errstr_size);
   }
   return BS_OK;
 }
