@@ -50,6 +50,18 @@ void bs_bmd_chunk_range(size_t n, size_t count, size_t index, size_t *first, siz
   *len = (size_t)(b - a);
 }
 
+/* Where result_id's chunk objects live: "projects/{p}/results/{id}/chunks/",
+ * chunk i's object "<that>{i}.fits". */
+static void chunks_prefix(int64_t project_id, int64_t result_id, char *buf, size_t size) {
+  snprintf(buf, size, "projects/%" PRId64 "/results/%" PRId64 "/chunks/", project_id, result_id);
+}
+
+static void chunk_key(int64_t project_id, int64_t result_id, size_t index, char *buf, size_t size) {
+  char prefix[128];
+  chunks_prefix(project_id, result_id, prefix, sizeof(prefix));
+  snprintf(buf, size, "%s%zu.fits", prefix, index);
+}
+
 static size_t int_at(PGresult *res, int row, int col) {
   return (size_t)strtoull(PQgetvalue(res, row, col), NULL, 10);
 }
@@ -87,8 +99,8 @@ bs_status bs_bmd_chunk_get(bs_db *db, int64_t result_id, size_t index, bs_bmd_ch
   const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_INT64(index)};
   PGresult *res = NULL;
   bs_status st = bs_db_query_row(db,
-                                 "SELECT n_chunks, first_row, n_rows, done_at IS NOT NULL "
-                                 "FROM bmd_chunks WHERE bmd_result_id = $1::bigint "
+                                 "SELECT n_chunks, first_row, n_rows, done_at IS NOT NULL, "
+                                 "marked_last FROM bmd_chunks WHERE bmd_result_id = $1::bigint "
                                  "AND chunk_index = $2::int",
                                  2, params, &res, errstr, errstr_size);
   if (st == BS_ERR_NOT_FOUND)
@@ -100,6 +112,7 @@ bs_status bs_bmd_chunk_get(bs_db *db, int64_t result_id, size_t index, bs_bmd_ch
   chunk->first = int_at(res, 0, 1);
   chunk->len = int_at(res, 0, 2);
   chunk->done = PQgetvalue(res, 0, 3)[0] == 't';
+  chunk->marked_last = PQgetvalue(res, 0, 4)[0] == 't';
   PQclear(res);
   return BS_OK;
 }
@@ -176,9 +189,10 @@ static bs_status chunk_render(const bmd_dataset *ds, const bs_bmd_chunk *chunk,
 
 bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, int64_t result_id,
                              const bmd_dataset *ds, const bs_bmd_chunk *chunk,
-                             const bmd_probe_fit *fits, int *last, char *errstr,
-                             size_t errstr_size) {
+                             const bmd_probe_fit *fits, int *last, int *result_complete,
+                             char *errstr, size_t errstr_size) {
   *last = 0;
+  *result_complete = 0;
   /* the probes whose rows the steps across probes cannot change, their
    * JSON (for the rows and the piece) and the piece */
   json_t *probes = NULL;
@@ -187,8 +201,7 @@ bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, 
   size_t len = 0;
   bs_status st = chunk_render(ds, chunk, fits, &probes, &final_rows, &piece, errstr, errstr_size);
   char key[256];
-  snprintf(key, sizeof(key), "projects/%" PRId64 "/results/%" PRId64 "/chunks/%zu.fits", project_id,
-           result_id, chunk->index);
+  chunk_key(project_id, result_id, chunk->index, key, sizeof(key));
   if (st == BS_OK && !(buf = chunk_object(chunk, fits, &piece, &len))) {
     snprintf(errstr, errstr_size, "out of memory for chunk %zu's object", chunk->index);
     st = BS_ERR_RETRIABLE;
@@ -204,14 +217,22 @@ bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, 
   }
 
   const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_INT64(chunk->index), BS_DB_TEXT(key)};
-  PGresult *marked = NULL, *left = NULL;
+  PGresult *locked = NULL, *marked = NULL, *left = NULL;
   st = bs_db_begin(db, errstr, errstr_size);
-  if (st == BS_OK) /* one chunk of the result at a time from here to COMMIT */
-    st = bs_db_query(db, "SELECT id FROM bmd_results WHERE id = $1::bigint FOR UPDATE", 1, params,
-                     NULL, errstr, errstr_size);
+  /* one chunk of the result at a time from here to COMMIT, and after the
+   * gather's last transaction if that came first: then the result is
+   * complete (its key is set), read here as committed */
+  if (st == BS_OK)
+    st = bs_db_query_row(db,
+                         "SELECT results_s3_key IS NOT NULL FROM bmd_results "
+                         "WHERE id = $1::bigint FOR UPDATE",
+                         1, params, &locked, errstr, errstr_size);
   if (st == BS_OK)
     st = bs_db_query(db,
-                     "UPDATE bmd_chunks SET done_at = now(), fits_key = $3 "
+                     "UPDATE bmd_chunks SET done_at = now(), fits_key = $3, "
+                     "marked_last = NOT EXISTS (SELECT 1 FROM bmd_chunks o "
+                     "WHERE o.bmd_result_id = $1::bigint AND o.chunk_index <> $2::int "
+                     "AND o.done_at IS NULL) "
                      "WHERE bmd_result_id = $1::bigint AND chunk_index = $2::int "
                      "AND done_at IS NULL RETURNING 1",
                      3, params, &marked, errstr, errstr_size);
@@ -226,8 +247,11 @@ bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, 
   st = bs_db_end(db, st, errstr, errstr_size);
   free(final_rows);
   json_decref(probes);
-  if (st == BS_OK)
+  if (st == BS_OK) {
     *last = PQntuples(marked) == 1 && int_at(left, 0, 0) == 0;
+    *result_complete = PQgetvalue(locked, 0, 0)[0] == 't';
+  }
+  PQclear(locked);
   PQclear(marked);
   PQclear(left);
   return st;
@@ -361,4 +385,53 @@ bs_status bs_bmd_chunks_load(bs_db *db, bs_objstore *store, int64_t result_id, c
   *pieces = p;
   *count = nchunks;
   return BS_OK;
+}
+
+/* Collects the keys a listing names (bs_objstore_list_cb). */
+typedef struct key_list {
+  char **keys;
+  size_t n, cap;
+  int out_of_memory;
+} key_list;
+
+static int collect_key_cb(void *opaque, const char *key, uint64_t size) {
+  (void)size;
+  key_list *l = opaque;
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 64;
+    char **keys = realloc(l->keys, cap * sizeof(*keys));
+    if (!keys) {
+      l->out_of_memory = 1;
+      return 1;
+    }
+    l->keys = keys;
+    l->cap = cap;
+  }
+  if (!(l->keys[l->n] = strdup(key))) {
+    l->out_of_memory = 1;
+    return 1;
+  }
+  l->n++;
+  return 0;
+}
+
+bs_status bs_bmd_chunks_delete(bs_objstore *store, int64_t project_id, int64_t result_id,
+                               size_t *deleted, char *errstr, size_t errstr_size) {
+  *deleted = 0;
+  char prefix[128];
+  chunks_prefix(project_id, result_id, prefix, sizeof(prefix));
+  /* listed first, deleted after: no listing runs over keys deleted under it */
+  key_list l = {0};
+  bs_status st = bs_objstore_list(store, prefix, collect_key_cb, &l, errstr, errstr_size);
+  if (st == BS_OK && l.out_of_memory) {
+    snprintf(errstr, errstr_size, "out of memory listing %s", prefix);
+    st = BS_ERR_RETRIABLE;
+  }
+  for (size_t i = 0; st == BS_OK && i < l.n; i++)
+    if ((st = bs_objstore_delete(store, l.keys[i], errstr, errstr_size)) == BS_OK)
+      (*deleted)++;
+  for (size_t i = 0; i < l.n; i++)
+    free(l.keys[i]);
+  free(l.keys);
+  return st;
 }

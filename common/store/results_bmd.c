@@ -81,6 +81,20 @@ bs_status bs_results_upsert_bmd(bs_db *db, int64_t project_id, int64_t experimen
   return st;
 }
 
+bs_status bs_results_bmd_complete(bs_db *db, int64_t result_id, int *complete, char *errstr,
+                                  size_t errstr_size) {
+  *complete = 0;
+  const bs_db_param params[] = {BS_DB_INT64(result_id)};
+  PGresult *res = NULL;
+  bs_status st = bs_db_query_row(
+      db, "SELECT results_s3_key IS NOT NULL FROM bmd_results WHERE id = $1::bigint", 1, params,
+      &res, errstr, errstr_size);
+  if (st == BS_OK)
+    *complete = PQgetvalue(res, 0, 0)[0] == 't';
+  PQclear(res);
+  return st;
+}
+
 /* One COPY text row per probe i with rows[i] nonzero (rows NULL: every
  * probe), for the staging table (NULL when out of memory:
  * bs_copy_text_send reports it); each probe's models from its entry of

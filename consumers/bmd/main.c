@@ -33,8 +33,16 @@
  *      the gather does, after them), and the rows the chunks left, the result's key and count in
  * one transaction (ON CONFLICT DO NOTHING): byte for byte what fitting the whole experiment at once
  * gives. Then bmd-done, its id derived from the result id. With last_step "bmd" this stage ends the
- * job. With chunk_size 0 the prefilter-done handler fits the whole experiment itself (1, then 3 and
- * 4 over every probe, 4 writing every row). Progress goes to job-events as chunks are done.
+ * job.
+ *   5. once the result is complete (its last transaction committed), the
+ *      chunk objects are garbage: deleted before bmd-done. A gather asked
+ *      for again (a late or redelivered chunk, a redelivered
+ *      prefilter-done, a re-run) finds the result complete, reads no
+ *      chunk, deletes what a late chunk left and emits bmd-done again: for
+ *      a prefilter-done always, for a chunk only when its job is not
+ *      finished (the gatherer may have died before emitting it). With chunk_size 0 the
+ * prefilter-done handler fits the whole experiment itself (1, then 3 and 4 over every probe, 4
+ * writing every row). Progress goes to job-events as chunks are done.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -44,6 +52,7 @@
 #include "bs/bmd_chunks.h"
 #include "bs/event_data.h"
 #include "bs/experiments.h"
+#include "bs/jobs.h"
 #include "bs/log.h"
 #include "bs/results.h"
 #include "bs/stage.h"
@@ -200,22 +209,89 @@ static bs_status gather(bs_stage *stage, const bs_envelope *in, const bs_event_i
   return st;
 }
 
-/* Step 4 from the stored chunks. */
-static bs_status gather_chunks(bs_stage *stage, const bs_envelope *in, const bs_event_inputs *ev,
-                               int64_t prefilter_id, int64_t result_id, bs_stage_output *out,
+/* Step 5: the chunk objects of result_id, complete, deleted (any left:
+ * the gather's own, or one a late chunk stored again). */
+static bs_status delete_chunks(bs_stage *stage, const bs_envelope *in, int64_t result_id,
                                char *errstr, size_t errstr_size) {
+  size_t deleted = 0;
+  double t0 = now_s();
+  bs_status st = bs_bmd_chunks_delete(bs_stage_objstore(stage), in->project_id, result_id, &deleted,
+                                      errstr, errstr_size);
+  if (st == BS_OK && deleted)
+    bs_info("BMD result %" PRId64 ": %zu chunk objects deleted in %.2f s", result_id, deleted,
+            now_s() - t0);
+  return st;
+}
+
+/* Step 4 for a result already complete: nothing is read or written
+ * again but leftover chunk objects deleted. For a prefilter-done (chunk
+ * NULL: a redelivery, a re-run with the same settings, a group moved back
+ * to re-process its input, docs/runbook.md) bmd-done again, as every
+ * stage answers its input. For a chunk's event nothing more, unless the
+ * chunk is the one marked done last, whose event's handler gathered and
+ * emitted bmd-done, and its job is not finished (COMPLETED or FAILED):
+ * that handler may have died between its last transaction and bmd-done,
+ * so bmd-done again (the same event id). Every other chunk's event after
+ * the gather (a work item published twice, a dead worker's chunks done
+ * but not committed, a late one) is answered by nothing. */
+static bs_status gathered_before(bs_stage *stage, const bs_envelope *in, const bs_event_inputs *ev,
+                                 int64_t prefilter_id, int64_t result_id, const bs_bmd_chunk *chunk,
+                                 bs_stage_output *out, char *errstr, size_t errstr_size) {
+  bs_status st = delete_chunks(stage, in, result_id, errstr, errstr_size);
+  bs_job_row job = {0};
+  int finished = 0;
+  if (st == BS_OK && chunk && chunk->marked_last && in->job_id && in->job_id[0]) {
+    st = bs_job_get(bs_stage_db(stage), in->job_id, &job, errstr, errstr_size);
+    finished = st == BS_OK && (job.status == BS_JOB_COMPLETED || job.status == BS_JOB_FAILED);
+  }
+  if (st != BS_OK)
+    return st;
+  if (!chunk || (chunk->marked_last && !finished)) {
+    bs_info("BMD result %" PRId64 ": complete before: bmd-done again, no chunk read", result_id);
+    return done_event(in, ev, prefilter_id, result_id, cache.nrows, out, errstr, errstr_size);
+  }
+  bs_info("BMD result %" PRId64 ": complete before%s%s: nothing to do for chunk %zu", result_id,
+          finished ? ", its job " : "", finished ? bs_job_status_name(job.status) : "",
+          chunk->index);
+  out->partial = 1;
+  out->fraction = 1;
+  snprintf(out->message, sizeof(out->message), "BMD result complete before: nothing to do");
+  return BS_OK;
+}
+
+/* Step 4 from the stored chunks, then step 5; a result complete before
+ * is not gathered again. chunk: the event's (NULL for a prefilter-done). */
+static bs_status gather_chunks(bs_stage *stage, const bs_envelope *in, const bs_event_inputs *ev,
+                               int64_t prefilter_id, int64_t result_id, const bs_bmd_chunk *chunk,
+                               bs_stage_output *out, char *errstr, size_t errstr_size) {
+  bs_db *db = bs_stage_db(stage);
   bmd_probe_fit *fits = NULL;
   bs_bmd_piece *pieces = NULL;
   size_t count = 0;
-  double t0 = now_s();
-  bs_status st =
-      bs_bmd_chunks_load(bs_stage_db(stage), bs_stage_objstore(stage), result_id, cache.rows,
-                         cache.nrows, &fits, &pieces, &count, errstr, errstr_size);
+  int complete = 0;
+  bs_status st = bs_results_bmd_complete(db, result_id, &complete, errstr, errstr_size);
   if (st != BS_OK)
     return st;
+  if (complete)
+    return gathered_before(stage, in, ev, prefilter_id, result_id, chunk, out, errstr, errstr_size);
+  double t0 = now_s();
+  st = bs_bmd_chunks_load(db, bs_stage_objstore(stage), result_id, cache.rows, cache.nrows, &fits,
+                          &pieces, &count, errstr, errstr_size);
+  if (st != BS_OK) {
+    /* a gather of the same result may have completed it meanwhile and
+     * deleted the objects this one was reading */
+    char cerr[512];
+    if (bs_results_bmd_complete(db, result_id, &complete, cerr, sizeof(cerr)) == BS_OK && complete)
+      return gathered_before(stage, in, ev, prefilter_id, result_id, chunk, out, errstr,
+                             errstr_size);
+    return st;
+  }
   bs_info("BMD result %" PRId64 ": every chunk's fits loaded in %.2f s", result_id, now_s() - t0);
-  return gather(stage, in, ev, prefilter_id, result_id, fits, pieces, count, 1, out, errstr,
-                errstr_size);
+  st = gather(stage, in, ev, prefilter_id, result_id, fits, pieces, count, 1, out, errstr,
+              errstr_size);
+  if (st == BS_OK) /* the result is complete: its chunk objects are garbage */
+    st = delete_chunks(stage, in, result_id, errstr, errstr_size);
+  return st;
 }
 
 /* Steps 3 and 4 on every probe at once (chunk_size 0). */
@@ -254,7 +330,7 @@ static bs_status plan(bs_stage *stage, const bs_envelope *in, const bs_event_inp
   if (st != BS_OK)
     return st;
   if (left == 0)
-    return gather_chunks(stage, in, ev, prefilter_id, result_id, out, errstr, errstr_size);
+    return gather_chunks(stage, in, ev, prefilter_id, result_id, NULL, out, errstr, errstr_size);
   for (size_t i = 0; i < count && st == BS_OK; i++) {
     bs_bmd_chunk chunk;
     st = bs_bmd_chunk_get(db, result_id, i, &chunk, errstr, errstr_size);
@@ -319,7 +395,8 @@ static bs_status fit_chunk(bs_stage *stage, const bs_envelope *in, const bs_even
     return st;
   if (chunk.done) { /* redelivered: gather if nothing is left (the gatherer may have died) */
     if (left == 0)
-      return gather_chunks(stage, in, ev, prefilter_id, result_id, out, errstr, errstr_size);
+      return gather_chunks(stage, in, ev, prefilter_id, result_id, &chunk, out, errstr,
+                           errstr_size);
     partial(out, chunk.count, left, "chunk fitted before");
     return BS_OK;
   }
@@ -334,18 +411,22 @@ static bs_status fit_chunk(bs_stage *stage, const bs_envelope *in, const bs_even
     snprintf(errstr, errstr_size, "shutting down before chunk %zu was stored", chunk.index);
     st = BS_ERR_RETRIABLE;
   }
-  int last = 0;
+  int last = 0, complete = 0;
   if (st == BS_OK)
     st = bs_bmd_chunk_store(db, bs_stage_objstore(stage), in->project_id, result_id, cache.ds,
-                            &chunk, fits, &last, errstr, errstr_size);
+                            &chunk, fits, &last, &complete, errstr, errstr_size);
   free(fits);
   if (st != BS_OK)
     return st;
   bs_info("BMD result %" PRId64
           ": chunk %zu of %zu, %zu probes, fitted in %.3f s, stored in %.3f s",
           result_id, chunk.index, chunk.count, chunk.len, t1 - t0, now_s() - t1);
+  chunk.marked_last = last;
   if (last)
-    return gather_chunks(stage, in, ev, prefilter_id, result_id, out, errstr, errstr_size);
+    return gather_chunks(stage, in, ev, prefilter_id, result_id, &chunk, out, errstr, errstr_size);
+  if (complete) /* fitted again after the gather: its object is garbage */
+    return gathered_before(stage, in, ev, prefilter_id, result_id, &chunk, out, errstr,
+                           errstr_size);
   if ((st = bs_bmd_chunks_remaining(db, result_id, &left, errstr, errstr_size)) != BS_OK)
     return st;
   char what[96];

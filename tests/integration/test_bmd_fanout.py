@@ -12,7 +12,13 @@ experiment over many BMD workers"), on the real stack:
 - flagged-Hill option 4 with a high flag threshold makes about 50 probes'
   best model a flagged Hill whose BMDs only the gather knows: their rows
   are the gather's, the others the chunks'; every row's best BMD is
-  analyze's.
+  analyze's;
+- the chunk objects exist while the chunks are fitted and none is left once
+  the job is COMPLETED; the result is gathered once: the chunks delivered
+  again after it (the dead worker's, done but not committed; those a
+  redelivered prefilter-done published again) read no chunk object, and
+  the gatherer's own chunk event sent again after the job completed emits
+  nothing.
 """
 import csv
 import json
@@ -21,8 +27,9 @@ import re
 import signal
 import subprocess
 import time
+from urllib.parse import quote
 
-from conftest import as_principal, kcat_consume
+from conftest import as_principal, kcat_consume, kcat_produce
 from test_pipeline import (ANALYSIS, BIN, CATEGORY_MAP, MATRICES, PROBE_MAP, dep,  # noqa: F401
                            import_matrix, pipeline_exports, s3)
 
@@ -37,6 +44,27 @@ def chunks(d):
     row = d.sql("SELECT count(*) FILTER (WHERE done_at IS NOT NULL), count(*) FROM bmd_chunks")
     done, total = row.split("|")
     return int(done), int(total)
+
+
+def chunk_objects(d):
+    """The keys of every chunk object in the deployment's bucket."""
+    listing = f"/tmp/{d.prefix}chunks.xml"
+    query = f"list-type=2&max-keys=1000&prefix={quote(f'projects/{d.project}/results/', safe='')}"
+    # S3Proxy's filesystem backend answers 500 to a listing that meets an
+    # upload in progress (fault_suite.list_keys): ask again
+    deadline = time.time() + 60
+    while s3(d.env, "GET", f"/{d.bucket}?{query}", listing) != "200":
+        assert time.time() < deadline, "the bucket could not be listed for 60 s"
+        time.sleep(0.5)
+    with open(listing) as f:
+        text = f.read()
+    assert "<IsTruncated>false</IsTruncated>" in text
+    return [k for k in re.findall(r"<Key>(.*?)</Key>", text) if "/chunks/" in k]
+
+
+def gathers(d):
+    """How many gathers read the chunk objects, over both workers."""
+    return sum(d.log(n).count("every chunk's fits loaded") for n in ("bmd", "bmd2"))
 
 
 def test_two_workers_one_killed_mid_chunk(dep):  # noqa: F811
@@ -79,6 +107,8 @@ def test_two_workers_one_killed_mid_chunk(dep):  # noqa: F811
     d.procs.pop("bmd2").wait(timeout=60)
     killed_at = chunks(d)
     assert killed_at[0] < killed_at[1]
+    # the done chunks' objects are there until the gather
+    assert len(chunk_objects(d)) >= killed_at[0] > 0
     # it had a chunk in hand: its last word is that it was processing one
     last = d.log("bmd2").strip().splitlines()[-1]
     assert "bmd-chunks" in last and last.endswith("processing"), last
@@ -86,6 +116,9 @@ def test_two_workers_one_killed_mid_chunk(dep):  # noqa: F811
     jobs = d.wait_jobs([job])
     assert jobs[job][0] == "COMPLETED", jobs[job]
     assert chunks(d) == (total, total)
+    # Deleted once the result was complete, before bmd-done.
+    assert chunk_objects(d) == []
+    assert re.search(rf"{total} chunk objects deleted", d.log("bmd")), d.log("bmd")[-2000:]
     assert total % 12 == 0  # a multiple of the work topic's partitions
     # Every probe's row exactly once.
     n = d.sql("SELECT num_passed FROM prefilter_results")
@@ -104,6 +137,26 @@ def test_two_workers_one_killed_mid_chunk(dep):  # noqa: F811
     assert len({json.loads(e["payload"])["id"] for e in chunk_events}) == total
     assert {e["partition"] for e in chunk_events} == set(range(12))
     assert kcat_consume(d.bootstrap, d.prefix + "dead-letter") == []
+
+    # One gather read the chunks. The event of the chunk marked done last
+    # (whose handler gathered and emitted bmd-done) sent again now, the job
+    # COMPLETED, finds the result complete: no chunk read, no bmd-done.
+    assert gathers(d) == 1, gathers(d)
+    last = int(d.sql("SELECT chunk_index FROM bmd_chunks WHERE marked_last"))
+    said = f"complete before, its job COMPLETED: nothing to do for chunk {last}"
+    before = d.log("bmd").count(said)
+    done_events = len(kcat_consume(d.bootstrap, d.prefix + "bmd-done"))
+    again = next(e for e in chunk_events
+                 if json.loads(e["payload"])["data"]["chunk_index"] == last)
+    kcat_produce(d.bootstrap, d.prefix + "bmd-chunks", again["key"], again["payload"])
+    deadline = time.time() + 120
+    while d.log("bmd").count(said) == before:
+        assert time.time() < deadline, d.log("bmd")[-2000:]
+        time.sleep(0.5)
+    assert gathers(d) == 1
+    assert len(kcat_consume(d.bootstrap, d.prefix + "bmd-done")) == done_events
+    assert chunk_objects(d) == []
+    assert d.jobs()[job][0] == "COMPLETED"
 
     # The exports are analyze's, byte for byte.
     files = ["--probe-map", PROBE_MAP, "--category-map", CATEGORY_MAP]

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bs/accounts.h"
 #include "bs/bmd_chunks.h"
@@ -169,15 +170,26 @@ static void test_result_tables(void **state) {
            "SELECT string_agg(probe_id, ';' ORDER BY probe_id) FROM probe_stat_results "
            "WHERE bmd_result_id = %lld",
            (long long)bmd[2]);
+  char chunk_path[512];
+  snprintf(chunk_path, sizeof(chunk_path), "%s/projects/%lld/results/%lld/chunks/0.fits", dir,
+           (long long)project, (long long)bmd[2]);
+  int complete = -1;
   for (int round = 0; round < 2; round++) {
     int last = -1;
-    if (bs_bmd_chunk_store(db, store, project, bmd[2], ds, &chunk, fits, &last, err, sizeof(err)) !=
-        BS_OK)
+    if (bs_bmd_chunk_store(db, store, project, bmd[2], ds, &chunk, fits, &last, &complete, err,
+                           sizeof(err)) != BS_OK)
       fail_msg("store chunk: %s", err);
     assert_int_equal(last, round == 0); /* the redelivery marks nothing */
+    assert_int_equal(complete, 0);
     query_one(db, chunk_rows, got, sizeof(got));
     assert_string_equal(got, "line\nbreak");
   }
+  assert_int_equal(access(chunk_path, F_OK), 0);
+  bs_bmd_chunk marked;
+  assert_int_equal(bs_bmd_chunk_get(db, bmd[2], 0, &marked, err, sizeof(err)), BS_OK);
+  assert_true(marked.done && marked.marked_last); /* the only one, so the last */
+  assert_int_equal(bs_results_bmd_complete(db, bmd[2], &complete, err, sizeof(err)), BS_OK);
+  assert_int_equal(complete, 0);
   fits[0].best.needs_hill_fix = 0; /* as the steps across probes leave it */
   const unsigned char deferred[2] = {1, 0};
   for (int round = 0; round < 2; round++)
@@ -186,6 +198,35 @@ static void test_result_tables(void **state) {
       fail_msg("store the gather's probe stats: %s", err);
   query_one(db, chunk_rows, got, sizeof(got));
   assert_string_equal(got, "line\nbreak;tab\tand\\back");
+  query_one(db, "SELECT count(*) FROM probe_stat_results", got, sizeof(got));
+  assert_string_equal(got, "4");
+  assert_int_equal(bs_results_bmd_complete(db, bmd[2], &complete, err, sizeof(err)), BS_OK);
+  assert_int_equal(complete, 1);
+
+  /* complete: its chunk objects deleted (again: none left, fine); a chunk
+   * fitted again after that (a late event) stores its object again and is
+   * told the result is complete, marking nothing, so that it deletes it */
+  size_t deleted = 0;
+  for (int round = 0; round < 2; round++) {
+    assert_int_equal(bs_bmd_chunks_delete(store, project, bmd[2], &deleted, err, sizeof(err)),
+                     BS_OK);
+    assert_int_equal(deleted, round == 0 ? 1 : 0);
+    assert_int_equal(access(chunk_path, F_OK), -1);
+  }
+  int last = -1;
+  assert_int_equal(bs_bmd_chunk_store(db, store, project, bmd[2], ds, &chunk, fits, &last,
+                                      &complete, err, sizeof(err)),
+                   BS_OK);
+  assert_int_equal(last, 0);
+  assert_int_equal(complete, 1);
+  assert_int_equal(access(chunk_path, F_OK), 0);
+  /* another result's deletion leaves it */
+  assert_int_equal(bs_bmd_chunks_delete(store, project, bmd[0], &deleted, err, sizeof(err)), BS_OK);
+  assert_int_equal(deleted, 0);
+  assert_int_equal(access(chunk_path, F_OK), 0);
+  assert_int_equal(bs_bmd_chunks_delete(store, project, bmd[2], &deleted, err, sizeof(err)), BS_OK);
+  assert_int_equal(deleted, 1);
+  assert_int_equal(access(chunk_path, F_OK), -1);
   query_one(db, "SELECT count(*) FROM probe_stat_results", got, sizeof(got));
   assert_string_equal(got, "4");
 

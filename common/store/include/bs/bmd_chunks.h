@@ -30,7 +30,9 @@ typedef struct bs_bmd_chunk {
   size_t count; /* chunks of the result */
   size_t first; /* the chunk's rows: [first, first + len) of the result's */
   size_t len;
-  int done; /* 1 once its fits are stored */
+  int done;        /* 1 once its fits are stored */
+  int marked_last; /* 1: the last of the result marked done (its event's
+                      handler gathers and emits bmd-done) */
 } bs_bmd_chunk;
 
 /* How many chunks n rows make with chunks of about `size` rows over
@@ -69,10 +71,25 @@ bs_status bs_bmd_chunks_remaining(bs_db *db, int64_t result_id, size_t *remainin
  * is and, when it marks it, writes the probe_stat_results rows of its
  * probes whose rows are final (bs_results_probe_row_final; the others
  * are the gather's), then counts the chunks left. *last is 1 for the one
- * call whose chunk was the last not done: its caller gathers. */
+ * call whose chunk was the last not done: its caller gathers.
+ * *result_complete is 1 when the gather had already committed the result
+ * (a chunk fitted again after the result was whole: a late or redelivered
+ * event): the object just stored is garbage that the gather's deletion of
+ * the chunk objects (bs_bmd_chunks_delete) may have missed, and the caller
+ * deletes it. */
 bs_status bs_bmd_chunk_store(bs_db *db, bs_objstore *store, int64_t project_id, int64_t result_id,
                              const bmd_dataset *ds, const bs_bmd_chunk *chunk,
-                             const bmd_probe_fit *fits, int *last, char *errstr, size_t errstr_size)
+                             const bmd_probe_fit *fits, int *last, int *result_complete,
+                             char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+
+/* Deletes every chunk object of result_id (every key under
+ * projects/{p}/results/{id}/chunks/, listed first), counting them in
+ * *deleted; none left is fine. Only once the result is complete
+ * (bs_results_bmd_complete): until then a gather, or a re-run that
+ * resumes the plan, needs them. The objects are fits and pieces of
+ * files already written whole, so nothing reads them afterwards. */
+bs_status bs_bmd_chunks_delete(bs_objstore *store, int64_t project_id, int64_t result_id,
+                               size_t *deleted, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
 /* Every chunk's fits of result_id, all done, into a new array *fits of n

@@ -47,6 +47,12 @@ bs_status bs_results_upsert_bmd(bs_db *db, int64_t project_id, int64_t experimen
                                 int64_t *result_id, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/* *complete is 1 when BMD result result_id is whole: the transaction that
+ * stores its last rows (bs_results_store_probe_stats) has set its key,
+ * after bmd.tsv and probe_stats.json.gz were stored; 0 before. */
+bs_status bs_results_bmd_complete(bs_db *db, int64_t result_id, int *complete, char *errstr,
+                                  size_t errstr_size) __attribute__((warn_unused_result));
+
 /* Stores the fits: probe_stats.json.gz under key (S3 first), joined from
  * pieces[0..count) (bs/bmd_pieces.h, each rendered, in order; NULL: the
  * file is rendered here from fits[0..n)), then in one transaction the
