@@ -246,6 +246,11 @@ def check_outcome(p):
         assert f"{prefix}experiments/{e}/matrix.bin" in keys, e
     # nothing left unconsumed (offsets are committed every 5 s)
     drained(d)
+    # every result complete, so no chunk object is left, whatever the
+    # faults interrupted (docs/architecture.md, "Chunk objects: what is
+    # deleted when")
+    left = [k for k in list_keys(d) if "/chunks/" in k]
+    assert not left, left
     # The dead-letter topic holds the bad input alone. Both groups that read
     # experiment-imported (the prefilter stage and the tracker) refuse it,
     # each once per delivery; delivery is at least once, so a fault between

@@ -11,7 +11,8 @@
  * done in the database with the probe_stat_results rows the steps across
  * probes cannot change; the gather loads every chunk's fits and piece
  * back, in the order of the whole array, joins the pieces and writes the
- * other rows.
+ * other rows. Once that has made the result complete, the chunk objects
+ * are deleted (bs_bmd_chunks_delete); the plan's rows stay.
  */
 #ifndef BS_BMD_CHUNKS_H
 #define BS_BMD_CHUNKS_H
