@@ -30,19 +30,22 @@
  *      projects/{p}/results/{id}/probe_stats.json.gz, both joined from
  *      the pieces the chunks rendered when fitted (bs/bmd_pieces.h; a
  *      chunk with a probe awaiting the steps across probes renders none:
- *      the gather does, after them), and the rows the chunks left, the result's key and count in
- * one transaction (ON CONFLICT DO NOTHING): byte for byte what fitting the whole experiment at once
- * gives. Then bmd-done, its id derived from the result id. With last_step "bmd" this stage ends the
- * job.
+ *      the gather does, after them), and the rows the chunks left, the
+ *      result's key and count in one transaction (ON CONFLICT DO NOTHING):
+ *      byte for byte what fitting the whole experiment at once gives.
+ *      Then step 5 and bmd-done, its id derived from the result id. With
+ *      last_step "bmd" this stage ends the job.
  *   5. once the result is complete (its last transaction committed), the
  *      chunk objects are garbage: deleted before bmd-done. A gather asked
  *      for again (a late or redelivered chunk, a redelivered
  *      prefilter-done, a re-run) finds the result complete, reads no
  *      chunk, deletes what a late chunk left and emits bmd-done again: for
- *      a prefilter-done always, for a chunk only when its job is not
- *      finished (the gatherer may have died before emitting it). With chunk_size 0 the
- * prefilter-done handler fits the whole experiment itself (1, then 3 and 4 over every probe, 4
- * writing every row). Progress goes to job-events as chunks are done.
+ *      a prefilter-done always, for a chunk only when it is the one marked
+ *      done last and its job is not finished (its gatherer may have died
+ *      before emitting it).
+ * With chunk_size 0 the prefilter-done handler fits the whole experiment
+ * itself (1, then 3 and 4 over every probe, 4 writing every row). Progress
+ * goes to job-events as chunks are done.
  */
 #include <inttypes.h>
 #include <stdio.h>
