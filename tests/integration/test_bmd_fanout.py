@@ -16,9 +16,10 @@ experiment over many BMD workers"), on the real stack:
 - the chunk objects exist while the chunks are fitted and none is left once
   the job is COMPLETED; the result is gathered once: the chunks delivered
   again after it (the dead worker's, done but not committed; those a
-  redelivered prefilter-done published again) read no chunk object, and
-  the gatherer's own chunk event sent again after the job completed emits
-  nothing.
+  redelivered prefilter-done published again) read no chunk object, the
+  gatherer's own chunk event sent again after the job completed emits
+  nothing, and the prefilter-done sent again is answered with bmd-done (the
+  same id) without a gather, the rows and exports unchanged.
 """
 import csv
 import json
@@ -157,6 +158,29 @@ def test_two_workers_one_killed_mid_chunk(dep):  # noqa: F811
     assert len(kcat_consume(d.bootstrap, d.prefix + "bmd-done")) == done_events
     assert chunk_objects(d) == []
     assert d.jobs()[job][0] == "COMPLETED"
+    # The prefilter-done sent again (as a crash before its offset was stored,
+    # or a group moved back, would deliver it): its plan is all done, the
+    # chunk objects are gone, and the result, complete, is answered with
+    # bmd-done (the same id) without a gather; nothing is dead-lettered.
+    said = "complete before: bmd-done again, no chunk read"
+    before = d.log("bmd").count(said)
+    pre = kcat_consume(d.bootstrap, d.prefix + "prefilter-done")
+    assert len({json.loads(e["payload"])["id"] for e in pre}) == 1
+    kcat_produce(d.bootstrap, d.prefix + "prefilter-done", pre[0]["key"], pre[0]["payload"])
+    deadline = time.time() + 120
+    while len(kcat_consume(d.bootstrap, d.prefix + "bmd-done")) == done_events:
+        assert time.time() < deadline, d.log("bmd")[-2000:]
+        time.sleep(0.5)
+    assert d.log("bmd").count(said) == before + 1
+    assert gathers(d) == 1
+    done_ids = {json.loads(e["payload"])["id"] for e in
+                kcat_consume(d.bootstrap, d.prefix + "bmd-done")}
+    assert len(done_ids) == 1
+    assert kcat_consume(d.bootstrap, d.prefix + "dead-letter") == []
+    assert chunk_objects(d) == []
+    assert d.sql("SELECT count(*) FROM probe_stat_results") == n
+    assert d.sql("SELECT count(DISTINCT probe_id) FROM probe_stat_results") == n
+    assert d.sql("SELECT num_results FROM bmd_results") == n
 
     # The exports are analyze's, byte for byte.
     files = ["--probe-map", PROBE_MAP, "--category-map", CATEGORY_MAP]
