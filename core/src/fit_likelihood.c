@@ -36,6 +36,15 @@
 static void add_information(const bmd_problem *p, double ni, double sig2, double m, double lam,
                             double rho, const double *gm, double *info) {
   size_t k = p->n_mean, np = p->n_par;
+  if (!p->ncv) {
+    /* dv_i/dtheta is 1 for l and 0 for the rest: the mean block and the
+     * l diagonal only (the same sums as below, without the zeros) */
+    for (size_t a = 0; a < k; a++)
+      for (size_t b = 0; b <= a; b++)
+        info[a * np + b] += ni * (gm[a] * gm[b] / sig2);
+    info[np * np - 1] += ni * 0.5;
+    return;
+  }
   double dm[BMD_MAX_PARAMS] = {0}, dv[BMD_MAX_PARAMS] = {0};
   double mm = fabs(m) < MIN_ABS_MEAN ? copysign(MIN_ABS_MEAN, m) : m;
   for (size_t j = 0; j < k; j++) {
