@@ -98,8 +98,8 @@ static void try_start(const prof_state *s, double x, const double *start, prof_b
  * nearest inside the region (after a jump the nearest points may all lie
  * on the worse branch); the lowest one (the best branch found anywhere,
  * e.g. by the other limit's search); the MLE. Then, for a model with a
- * dose-scale parameter (Hill k, Exp b), the nearest solution stretched
- * along the dose axis to x, and the curve made a step at dose 0; then
+ * dose-scale parameter with the lower bound 0 (Hill k), the curve made a
+ * step at dose 0; then
  * restarts of the shape parameter: profiles of Hill and Exp 5 have
  * several local optima. Each start after the first stops once it reaches
  * the basin of the best solution found so far (bmd_scoring_options.x_known).
@@ -175,30 +175,20 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
   }
   if (starts == PROF_RECHECK)
     goto done;
-  /* the nearest solution stretched along the dose axis to x (its
-   * dose-scale parameter times (x / x_near)^power): the same curve with
-   * its rise moved to x, still on the BMR equation, with the same
-   * variance (a step curve, Hill n = 18, whose step no other start moves
-   * far enough) */
   int ds = p->def->dose_scale;
-  if (ds >= 0 && s->pts[near].x != x) {
-    double th[BMD_MAX_PARAMS];
-    memcpy(th, s->pts[near].th, sizeof(th));
-    th[ds] *= pow(x / s->pts[near].x, p->def->dose_scale_power);
-    if (th[ds] >= p->lb[ds] && th[ds] <= p->ub[ds])
-      try_start(s, x, th, &b);
-  }
-  /* the rise moved to dose 0 (the dose-scale parameter on the bound that
-   * makes the curve a step there: Hill k on its lower bound, Exp b on its
-   * upper), the amplitude re-solved: such a step meets the BMR equation
+  /* the rise moved to dose 0, where a dose-scale parameter that divides
+   * the dose has the lower bound 0 (Hill k = 0: the curve is a step at
+   * dose 0), the amplitude re-solved: such a step meets the BMR equation
    * alike at every x, so where it lies inside the region the profile is
    * flat and no limit exists on that side (MAPK1IP1L_28298 Hill in example
-   * data 1, found before only by chance) */
-  if (ds >= 0) {
+   * data 1: found before only by chance with constant variance, missed
+   * for its BMDU with non-constant variance). Exp b on its upper bound is
+   * only near such a step, and as a start there it lost the better branch
+   * of TRUB2_16962 Exp 5's BMDU (non-constant variance) */
+  if (ds >= 0 && p->def->dose_scale_power > 0 && p->lb[ds] == 0.0) {
     double th[BMD_MAX_PARAMS];
     memcpy(th, s->pts[near].th, sizeof(th));
-    double step = p->def->dose_scale_power > 0 ? p->lb[ds] : p->ub[ds];
-    if (bmd_profile_reshape(p, x, th, (size_t)ds, 1, step) == 0)
+    if (bmd_profile_reshape(p, x, th, (size_t)ds, 1, 0.0) == 0)
       try_start(s, x, th, &b);
   }
   /* the model's shape parameter (Power n, Hill n, Exp 3/5 d), if any */
