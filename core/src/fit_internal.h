@@ -94,6 +94,10 @@ void bmd_user_to_theta(const bmd_problem *p, const double *user, double *th);
 /* Negative log-likelihood of the scaled data (no 2*pi, no Jacobian) and
  * its gradient (may be NULL). */
 double bmd_nll(const bmd_problem *p, const double *th, double *grad);
+/* bmd_nll with the gradient and, in the same pass over the groups, the
+ * expected information of theta (n_par x n_par, row-major); HUGE_VAL when
+ * the NLL or an entry of the information is not finite. */
+double bmd_nll_info(const bmd_problem *p, const double *th, double *grad, double *info);
 /* Log-likelihood of the original data from a scaled NLL. */
 double bmd_loglik_from_nll(const bmd_problem *p, double nll);
 /* Fills the variance parameters of th from its mean parameters; with
@@ -125,8 +129,13 @@ int bmd_fit_memo_get(const bmd_fit_memo *memo, const bmd_problem *p, double *bes
  * nothing for a NULL memo. */
 void bmd_fit_memo_put(bmd_fit_memo *memo, const bmd_problem *p, const double *best, double nll,
                       int status);
-/* Maximum likelihood subject to the BMR equation at scaled dose xb. */
-int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll, double nll_near);
+/* Maximum likelihood subject to the BMR equation at scaled dose xb, from
+ * th. A start whose NLL on the equation exceeds nll_near is solved with
+ * the equation as a constraint (SLSQP). th_known (NULL: none), nll_known:
+ * a solution at xb from another start; a reduced solve that enters its
+ * basin returns it (bmd_scoring_options.x_known). */
+int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll, double nll_near,
+                      const double *th_known, double nll_known);
 
 /* One profile point with an SD BMR, the BMR equation solved for ln alpha
  * (fit_profile_reduced.c): from th (its ln alpha is not read), th and
@@ -137,7 +146,8 @@ int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll, 
  * else). */
 #define BMD_PROFILE_START_INFINITE (-2)
 #define BMD_PROFILE_START_FAR (-3)
-int bmd_profile_reduced(const bmd_problem *p, double xb, double *th, double *nll, double nll_near);
+int bmd_profile_reduced(const bmd_problem *p, double xb, double *th, double *nll, double nll_near,
+                        const double *th_known, double nll_known);
 
 /* Sets th[j] = value and moves th[k] so that th meets the BMR constraint at
  * xb (a restart for the profile); 0, or -1 if that fails. */

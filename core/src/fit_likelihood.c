@@ -19,6 +19,11 @@
  *   dNLL/dm_i = -n_i (ybar_i - m_i) / sigma_i^2 + A_i rho / m_i
  *   dNLL/dl = sum A_i,  dNLL/drho = sum A_i lam_i,
  *   dNLL/dtheta_j = sum_i dNLL/dm_i dm_i/dtheta_j.
+ * Expected information (bmd_nll_info), with v_i = ln sigma_i^2:
+ *   I_ab = sum_i n_i [ (dm_i/dtheta_a)(dm_i/dtheta_b) / sigma_i^2
+ *                      + (dv_i/dtheta_a)(dv_i/dtheta_b) / 2 ],
+ *   dv_i/dtheta_j = rho (dm_i/dtheta_j) / m_i (mean parameters),
+ *   dv_i/drho = lam_i,  dv_i/dl = 1.
  */
 #include "fit_internal.h"
 
@@ -27,7 +32,38 @@
 
 #define MIN_ABS_MEAN 1e-12
 
+/* adds group i's share of the expected information (see the top) */
+static void add_information(const bmd_problem *p, double ni, double sig2, double m, double lam,
+                            double rho, const double *gm, double *info) {
+  size_t k = p->n_mean, np = p->n_par;
+  if (!p->ncv) {
+    /* dv_i/dtheta is 1 for l and 0 for the rest: the mean block and the
+     * l diagonal only (the same sums as below, without the zeros) */
+    for (size_t a = 0; a < k; a++)
+      for (size_t b = 0; b <= a; b++)
+        info[a * np + b] += ni * (gm[a] * gm[b] / sig2);
+    info[np * np - 1] += ni * 0.5;
+    return;
+  }
+  double dm[BMD_MAX_PARAMS] = {0}, dv[BMD_MAX_PARAMS] = {0};
+  double mm = fabs(m) < MIN_ABS_MEAN ? copysign(MIN_ABS_MEAN, m) : m;
+  for (size_t j = 0; j < k; j++) {
+    dm[j] = gm[j];
+    dv[j] = p->ncv ? rho * gm[j] / mm : 0.0;
+  }
+  if (p->ncv)
+    dv[k] = lam;
+  dv[np - 1] = 1.0;
+  for (size_t a = 0; a < np; a++)
+    for (size_t b = 0; b <= a; b++)
+      info[a * np + b] += ni * (dm[a] * dm[b] / sig2 + 0.5 * dv[a] * dv[b]);
+}
+
 double bmd_nll(const bmd_problem *p, const double *th, double *grad) {
+  return bmd_nll_info(p, th, grad, NULL);
+}
+
+double bmd_nll_info(const bmd_problem *p, const double *th, double *grad, double *info) {
   size_t k = p->n_mean;
   double rho = p->ncv ? th[k] : 0.0;
   double l = th[p->n_par - 1];
@@ -37,9 +73,11 @@ double bmd_nll(const bmd_problem *p, const double *th, double *grad) {
   double gm[BMD_MAX_PARAMS];
   if (grad)
     memset(grad, 0, p->n_par * sizeof(double));
+  if (info)
+    memset(info, 0, p->n_par * p->n_par * sizeof(double));
   for (size_t i = 0; i < p->n_groups; i++) {
     double m;
-    p->mean(th, p->x[i], p->aux, &m, grad ? gm : NULL);
+    p->mean(th, p->x[i], p->aux, &m, grad || info ? gm : NULL);
     double lam = 0.0, lsig = l;
     if (p->ncv) {
       double am = fabs(m);
@@ -63,6 +101,17 @@ double bmd_nll(const bmd_problem *p, const double *th, double *grad) {
       for (size_t j = 0; j < k; j++)
         grad[j] += dm * gm[j];
     }
+    if (info)
+      add_information(p, p->nn[i], sig2, m, lam, rho, gm, info);
+  }
+  if (info) {
+    size_t np = p->n_par;
+    for (size_t a = 0; a < np; a++)
+      for (size_t b = 0; b < a; b++)
+        info[b * np + a] = info[a * np + b];
+    for (size_t a = 0; a < np * np; a++)
+      if (!isfinite(info[a]))
+        return HUGE_VAL;
   }
   return isfinite(nll) ? nll : HUGE_VAL;
 }

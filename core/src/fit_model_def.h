@@ -39,6 +39,11 @@ struct bmd_model_def {
                     * restarted along the profile; -1 none */
   int log_c;       /* index of ln c (Exp 4/5: the fit carries ln c, the user
                     * sees c; the profile restarts it); -1 none */
+  int dose_scale;  /* index of the parameter that stretches the curve
+                    * along the dose axis, -1 none: with theta_j times
+                    * r^dose_scale_power the mean at r x is the old mean
+                    * at x (Hill k, power 1; Exp b, power -1) */
+  int dose_scale_power;
   size_t n_starts; /* mean-parameter starts the multi-start fit keeps */
   /* BMDS 2.x (bmd_fit_options.compat BMDS2; fit_bmds2.c) */
   int bmds2_exp_df;      /* 1: the AIC counts parameters as BMDS 2.x's

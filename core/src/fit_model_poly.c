@@ -207,6 +207,7 @@ const bmd_model_def bmd_linear_def = {
     .poly_degree = 1,
     .shape = -1,
     .log_c = -1,
+    .dose_scale = -1,
     .n_starts = 2,
     .bmds2_bmdu_cap = 1e10, /* Poly 2-4: none seen (docs/fitting.md) */
     .mean = bmd_poly_mean,
@@ -221,9 +222,9 @@ const bmd_model_def bmd_linear_def = {
 #define POLY_DEF(k, model, model_name, model_label, names)                                         \
   {                                                                                                \
     .id = model, .name = model_name, .label = model_label, .n_mean = (k) + 1,                      \
-    .param_names = names, .poly_degree = k, .shape = -1, .log_c = -1, .n_starts = 2,               \
-    .mean = bmd_poly_mean, .bounds = poly_bounds, .starts = poly_starts, .to_user = poly_to_user,  \
-    .from_user = poly_from_user, .bmd = poly_bmd                                                   \
+    .param_names = names, .poly_degree = k, .shape = -1, .log_c = -1, .dose_scale = -1,            \
+    .n_starts = 2, .mean = bmd_poly_mean, .bounds = poly_bounds, .starts = poly_starts,            \
+    .to_user = poly_to_user, .from_user = poly_from_user, .bmd = poly_bmd                          \
   }
 
 const bmd_model_def bmd_poly2_def = POLY_DEF(2, BMD_MODEL_POLY2, "poly2", "Poly 2", poly2_names);

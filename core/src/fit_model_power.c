@@ -103,6 +103,7 @@ const bmd_model_def bmd_power_def = {
     .param_names = power_names,
     .shape = 2,
     .log_c = -1,
+    .dose_scale = -1, /* a stretch of x^n is a change of v */
     .n_starts = 3,
     .bmds2_bmdu_cap = 1e7,
     .mean = bmd_power_mean,

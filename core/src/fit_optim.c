@@ -325,7 +325,8 @@ static int constrained_profile(const bmd_problem *p, double xb, double *th, doub
   return BMD_FIT_FAILED;
 }
 
-int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll, double nll_near) {
+int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll, double nll_near,
+                      const double *th_known, double nll_known) {
   bmd_clamp(p, th);
   /* the reduced problem with constant variance only: with non-constant
    * variance its scoring converged more slowly than the constrained SLSQP
@@ -334,7 +335,7 @@ int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll, 
   if (p->bmr_type == BMD_BMR_SD && !p->ncv) {
     double red[BMD_MAX_PARAMS];
     memcpy(red, th, sizeof(red));
-    int st = bmd_profile_reduced(p, xb, red, nll, nll_near);
+    int st = bmd_profile_reduced(p, xb, red, nll, nll_near, th_known, nll_known);
     if (st == BMD_PROFILE_START_INFINITE) {
       *nll = HUGE_VAL;
       return BMD_FIT_FAILED;

@@ -64,17 +64,27 @@ typedef struct prof_state {
   double target; /* NLL_hat + chi2 / 2 */
 } prof_state;
 
-/* One profile solve at x from th; the better solution is kept in best.
- * A start within PROFILE_NEAR of the target once on the BMR equation may
- * be solved in the reduced form (bmd_optim_profile). */
-static void try_start(const prof_state *s, double x, const double *start, double *best,
-                      double *fbest) {
+/* the best solution of a point's starts so far */
+typedef struct prof_best {
+  double th[BMD_MAX_PARAMS];
+  double nll;    /* HUGE_VAL: none yet */
+  int converged; /* its solve converged (a search stopped by max_iter on a
+                  * ridge may be short of the minimum) */
+} prof_best;
+
+/* One profile solve at x from th; the better solution is kept in b. A
+ * start within PROFILE_NEAR of the target once on the BMR equation may be
+ * solved in the reduced form (bmd_optim_profile), which stops once it
+ * reaches the basin of b's solution if that search converged. */
+static void try_start(const prof_state *s, double x, const double *start, prof_best *b) {
   double th[BMD_MAX_PARAMS], f;
   memcpy(th, start, sizeof(th));
-  if (bmd_optim_profile(s->p, x, th, &f, s->target + PROFILE_NEAR) != BMD_FIT_FAILED &&
-      f < *fbest) {
-    *fbest = f;
-    memcpy(best, th, sizeof(th));
+  const double *known = b->nll < HUGE_VAL && b->converged ? b->th : NULL;
+  int st = bmd_optim_profile(s->p, x, th, &f, s->target + PROFILE_NEAR, known, b->nll);
+  if (st != BMD_FIT_FAILED && f < b->nll) {
+    b->nll = f;
+    b->converged = st == BMD_FIT_OK;
+    memcpy(b->th, th, sizeof(th));
   }
 }
 
@@ -87,8 +97,12 @@ static void try_start(const prof_state *s, double x, const double *start, double
  * the profile, the optimiser losing its branch, would otherwise hide); the
  * nearest inside the region (after a jump the nearest points may all lie
  * on the worse branch); the lowest one (the best branch found anywhere,
- * e.g. by the other limit's search); the MLE. Then restarts of the shape
- * parameter: profiles of Hill and Exp 5 have several local optima.
+ * e.g. by the other limit's search); the MLE. Then, for a model with a
+ * dose-scale parameter with the lower bound 0 (Hill k), the curve made a
+ * step at dose 0; then
+ * restarts of the shape parameter: profiles of Hill and Exp 5 have
+ * several local optima. Each start after the first stops once it reaches
+ * the basin of the best solution found so far (bmd_scoring_options.x_known).
  * PROF_QUICK stops after the nearest start (a quick value: an upper bound
  * of the profile, so a point it puts inside the region is inside); the
  * other side and the inside are taken among the points solved with every
@@ -131,15 +145,15 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
       lowest = i;
     }
   }
-  double best[BMD_MAX_PARAMS], fbest = HUGE_VAL;
+  prof_best b = {.nll = HUGE_VAL};
   size_t tried[6] = {near};
   size_t n_tried = 1;
-  try_start(s, x, s->pts[near].th, best, &fbest);
+  try_start(s, x, s->pts[near].th, &b);
   /* more starts can only lower the value: a point the nearest start
    * already proves clearly inside the region (a feasible solution below
    * the target) keeps that solution, since the search uses only the side
    * of the target a point lies on, and the value near the target */
-  if (starts == PROF_QUICK || fbest < s->target - PROFILE_INSIDE_MARGIN)
+  if (starts == PROF_QUICK || b.nll < s->target - PROFILE_INSIDE_MARGIN)
     goto done;
   size_t more[5] = {near_full, other, inside, lowest, 0};
   for (size_t m = 0; m < 5; m++) {
@@ -149,7 +163,7 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
     if (seen || (starts == PROF_RECHECK && m != 3))
       continue;
     tried[n_tried++] = more[m];
-    try_start(s, x, s->pts[more[m]].th, best, &fbest);
+    try_start(s, x, s->pts[more[m]].th, &b);
     /* a far start (the lowest point, the MLE) also with its amplitude
      * (index 1) re-solved from the BMR equation at x: the usual
      * projection moves ln alpha, which can leave a curve that reaches
@@ -157,10 +171,26 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
     double th[BMD_MAX_PARAMS];
     memcpy(th, s->pts[more[m]].th, sizeof(th));
     if (m >= 3 && p->n_mean > 1 && bmd_profile_reshape(p, x, th, 1, 1, th[1]) == 0)
-      try_start(s, x, th, best, &fbest);
+      try_start(s, x, th, &b);
   }
   if (starts == PROF_RECHECK)
     goto done;
+  int ds = p->def->dose_scale;
+  /* the rise moved to dose 0, where a dose-scale parameter that divides
+   * the dose has the lower bound 0 (Hill k = 0: the curve is a step at
+   * dose 0), the amplitude re-solved: such a step meets the BMR equation
+   * alike at every x, so where it lies inside the region the profile is
+   * flat and no limit exists on that side (MAPK1IP1L_28298 Hill in example
+   * data 1: found before only by chance with constant variance, missed
+   * for its BMDU with non-constant variance). Exp b on its upper bound is
+   * only near such a step, and as a start there it lost the better branch
+   * of TRUB2_16962 Exp 5's BMDU (non-constant variance) */
+  if (ds >= 0 && p->def->dose_scale_power > 0 && p->lb[ds] == 0.0) {
+    double th[BMD_MAX_PARAMS];
+    memcpy(th, s->pts[near].th, sizeof(th));
+    if (bmd_profile_reshape(p, x, th, (size_t)ds, 1, 0.0) == 0)
+      try_start(s, x, th, &b);
+  }
   /* the model's shape parameter (Power n, Hill n, Exp 3/5 d), if any */
   int si = p->def->shape;
   if (si >= 0) {
@@ -175,7 +205,7 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
       memcpy(th, s->pts[near].th, sizeof(th));
       if (bmd_profile_reshape(p, x, th, (size_t)si, 1, v) != 0)
         th[si] = v;
-      try_start(s, x, th, best, &fbest);
+      try_start(s, x, th, &b);
     }
   }
   /* Exp 4/5 (the models with ln c) follow a ridge (c -> e^20, b -> 0):
@@ -185,14 +215,14 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
     static const double lcs[] = {0.5, 1.5, 3.0, 6.0};
     for (size_t r = 0; r < sizeof(lcs) / sizeof(lcs[0]); r++) {
       double th[BMD_MAX_PARAMS];
-      memcpy(th, fbest < HUGE_VAL ? best : s->pts[near].th, sizeof(th));
+      memcpy(th, b.nll < HUGE_VAL ? b.th : s->pts[near].th, sizeof(th));
       if (bmd_profile_reshape(p, x, th, (size_t)lc, 1, p->sign * lcs[r]) != 0)
         continue;
-      try_start(s, x, th, best, &fbest);
+      try_start(s, x, th, &b);
     }
   }
 done:
-  if (!(fbest < HUGE_VAL))
+  if (!(b.nll < HUGE_VAL))
     return NAN;
   /* cached; when the cache is full the point farthest from x (never the
    * MLE, entry 0) makes room, so that a root's solution is always there */
@@ -211,10 +241,10 @@ done:
   }
   prof_point *pt = &s->pts[slot];
   pt->x = x;
-  pt->nll = fbest;
+  pt->nll = b.nll;
   pt->quick = starts == PROF_QUICK;
-  memcpy(pt->th, best, sizeof(best));
-  return fbest - s->target;
+  memcpy(pt->th, b.th, sizeof(b.th));
+  return b.nll - s->target;
 }
 
 /*

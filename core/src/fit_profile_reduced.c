@@ -68,73 +68,39 @@ static int reduced_l(const reduced_ctx *c, double *th, double *dl) {
 }
 
 /*
- * Expected information of the reduced problem, n = n_par - 1 parameters
- * phi, with m_i and ln sigma_i^2 = l(phi) + rho lam_i differentiated
- * through l(phi):
- *   F_ab = sum_i n_i [ (dm_i/dphi_a)(dm_i/dphi_b) / sigma_i^2
- *                      + (d ln sigma_i^2/dphi_a)(d ln sigma_i^2/dphi_b) / 2 ],
- *   d ln sigma_i^2/dtheta_j = dl/dtheta_j + rho (dm_i/dtheta_j) / m_i,
- *   d ln sigma_i^2/drho = dl/drho + lam_i,  dm_i/drho = 0.
- * l moves with every mean parameter that moves m(xb) - m(0), and its
- * share of the information can exceed the mean's by orders of magnitude.
- * F is n x n, row-major; -1 where l(phi) is not defined.
+ * F(phi), its gradient and the expected information of the reduced
+ * problem (n = n_par - 1 parameters phi, F n x n row-major), all from one
+ * pass of bmd_nll_info over the groups. theta = (phi, l(phi)) has the
+ * Jacobian J = dtheta/dphi = [identity; dl/dphi'], so
+ *   grad F = J' grad NLL:   dF/dphi_a = dNLL/dphi_a + dNLL/dl dl/dphi_a,
+ *   F_ab = (J' I J)_ab = I_ab + I_al dl_b + dl_a I_lb + dl_a dl_b I_ll,
+ * with I the information of theta. l moves with every mean parameter that
+ * moves m(xb) - m(0), and its share of the information can exceed the
+ * mean's by orders of magnitude. HUGE_VAL where l(phi) is not defined or
+ * a value is not finite.
  */
-static int reduced_info(const reduced_ctx *c, const double *phi, double *F) {
+static double reduced_fgi(const reduced_ctx *c, const double *phi, double *grad, double *F) {
   const bmd_problem *p = c->p;
-  size_t k = p->n_mean, n = p->n_par - 1;
-  double th[BMD_MAX_PARAMS], dl[BMD_MAX_PARAMS], gm[BMD_MAX_PARAMS];
-  double dm[BMD_MAX_PARAMS] = {0}, ds[BMD_MAX_PARAMS];
-  memcpy(th, phi, n * sizeof(double));
-  if (reduced_l(c, th, dl) != 0)
-    return -1;
-  memset(F, 0, n * n * sizeof(double));
-  double l = th[p->n_par - 1], rho = p->ncv ? th[k] : 0.0;
-  for (size_t i = 0; i < p->n_groups; i++) {
-    double m;
-    p->mean(th, p->x[i], p->aux, &m, gm);
-    double lam = p->ncv ? bmd_ncv_log_abs_mean(p, m) : 0.0;
-    double sig2 = exp(l + rho * lam);
-    double mm = fabs(m) < 1e-12 ? copysign(1e-12, m) : m;
-    for (size_t j = 0; j < k; j++) {
-      dm[j] = gm[j];
-      ds[j] = dl[j] + (p->ncv ? rho * gm[j] / mm : 0.0);
-    }
-    if (p->ncv)
-      ds[k] = dl[k] + lam;
-    for (size_t a = 0; a < n; a++)
-      for (size_t b = 0; b <= a; b++)
-        F[a * n + b] += p->nn[i] * (dm[a] * dm[b] / sig2 + 0.5 * ds[a] * ds[b]);
-  }
-  for (size_t a = 0; a < n; a++)
-    for (size_t b = 0; b < a; b++)
-      F[b * n + a] = F[a * n + b];
-  for (size_t a = 0; a < n * n; a++)
-    if (!isfinite(F[a]))
-      return -1;
-  return 0;
-}
-
-/* F(phi) and its gradient in the reduced problem's own units (Fisher
- * scoring needs no preconditioning) */
-static double reduced_fg(const reduced_ctx *c, const double *phi, double *grad) {
-  const bmd_problem *p = c->p;
-  size_t n = p->n_par - 1;
+  size_t n = p->n_par - 1, np = p->n_par, v = n;
   double th[BMD_MAX_PARAMS], dl[BMD_MAX_PARAMS], g[BMD_MAX_PARAMS];
+  double I[BMD_MAX_PARAMS * BMD_MAX_PARAMS];
   memcpy(th, phi, n * sizeof(double));
   if (reduced_l(c, th, dl) != 0)
     return HUGE_VAL;
-  double f = bmd_nll(p, th, g);
-  for (size_t j = 0; j < n; j++)
-    grad[j] = g[j] + g[p->n_par - 1] * dl[j];
+  double f = bmd_nll_info(p, th, g, I);
+  if (!(f < HUGE_VAL))
+    return HUGE_VAL;
+  for (size_t a = 0; a < n; a++) {
+    grad[a] = g[a] + g[v] * dl[a];
+    for (size_t b = 0; b < n; b++)
+      F[a * n + b] = I[a * np + b] + I[a * np + v] * dl[b] + dl[a] * I[v * np + b] +
+                     dl[a] * dl[b] * I[v * np + v];
+  }
   return f;
 }
 
-static double scoring_fg_cb(void *ctx, const double *x, double *grad) {
-  return reduced_fg(ctx, x, grad);
-}
-
-static int scoring_info_cb(void *ctx, const double *x, double *F) {
-  return reduced_info(ctx, x, F);
+static double scoring_fgi_cb(void *ctx, const double *x, double *grad, double *F) {
+  return reduced_fgi(ctx, x, grad, F);
 }
 
 /* x with l(phi) set, if that l lies in its box and the NLL is finite:
@@ -152,7 +118,8 @@ static int reduced_accept(const reduced_ctx *c, double *x, double *nll) {
   return 0;
 }
 
-int bmd_profile_reduced(const bmd_problem *p, double xb, double *th, double *nll, double nll_near) {
+int bmd_profile_reduced(const bmd_problem *p, double xb, double *th, double *nll, double nll_near,
+                        const double *th_known, double nll_known) {
   reduced_ctx c = {.p = p, .xb = xb};
   size_t n = p->n_par - 1;
   double x[BMD_MAX_PARAMS], f;
@@ -165,10 +132,11 @@ int bmd_profile_reduced(const bmd_problem *p, double xb, double *th, double *nll
     return BMD_PROFILE_START_INFINITE;
   if (f_start > nll_near)
     return BMD_PROFILE_START_FAR;
-  bmd_scoring_problem sp = {
-      .n = n, .lb = p->lb, .ub = p->ub, .ctx = &c, .fg = scoring_fg_cb, .info = scoring_info_cb};
+  bmd_scoring_problem sp = {.n = n, .lb = p->lb, .ub = p->ub, .ctx = &c, .fgi = scoring_fgi_cb};
   bmd_scoring_options so = bmd_scoring_options_default();
   so.mu0 = REDUCED_MU0;
+  so.x_known = th_known; /* its first n entries are its phi */
+  so.f_known = nll_known;
   size_t evals;
   int st = bmd_scoring_minimize(&sp, &so, x, &f, &evals);
   if (st == BMD_FIT_FAILED || reduced_accept(&c, x, nll) != 0)

@@ -4,15 +4,16 @@
  * BMD_MAX_PARAMS parameters, each in a box), with Levenberg-Marquardt
  * damping. The likelihood's expected information is positive
  * semi-definite everywhere and close to the Hessian near a good fit, so
- * the steps converge about as fast as Newton's where it matters, at the
- * price of one information matrix (about one gradient) per iteration;
- * NLopt's SLSQP spends most of its time on its own bookkeeping for
- * problems this small.
+ * the steps converge about as fast as Newton's where it matters; the
+ * information comes with the gradient, from the same pass over the data
+ * (the fgi callback). NLopt's SLSQP spends most of its time on its own
+ * bookkeeping for problems this small.
  *
  * Iteration, from x in the box, f = f(x), g = grad f(x), F = information,
  * mu = mu0 (the options) at first:
  *   free set: j with lb_j < x_j < ub_j, or on a bound with -g_j pointing
- *             into the box;
+ *             into the box, and F_jj > 0 (a parameter the data carry no
+ *             information on stays where it is);
  *   step:     (F_FF + mu diag F_FF) d_F = -g_F,  d = 0 off the free set,
  *             x' = clamp(x + d), s = x' - x;
  *   accept:   when f(x') <= f - 1e-4 pred, pred = -(g's + s'F s / 2) > 0
@@ -28,7 +29,12 @@
  *             promising more (a point where the projected gradient
  *             vanishes); BMD_FIT_FAILED when no step up to mu = 1e10
  *             decreases f as its promise requires;
- *   max_iter  iterations: BMD_FIT_MAXEVAL, the last point kept.
+ *   max_iter  iterations: BMD_FIT_MAXEVAL, the last point kept;
+ *   known:    with a minimum known already (options x_known, f_known), an
+ *             iterate x with f(x) >= f_known and
+ *             (x - x_known)' F (x - x_known) < 1e-2 (a tenth of a standard
+ *             error away) is in its basin: the search ends there with
+ *             x_known, f_known and BMD_FIT_OK.
  */
 #include "fit_scoring.h"
 
@@ -40,7 +46,22 @@
 #define ARMIJO 1e-4
 /* damping below which a step is close to Newton's: its change of f
  * measures convergence */
-#define MILD_DAMPING 1e-3
+#define MILD_DAMPING_EXP (-4)
+/* the damping is 10^e, kept as the integer e so that comparisons with the
+ * levels above are exact (1e3 times 0.1 six times is 1.0000000000000002e-3,
+ * which "mu <= 1e-3" took for strong damping); below NO_DAMPING_EXP it is
+ * 0, a Newton step */
+#define NO_DAMPING_EXP (-10)
+#define LEAST_DAMPING_EXP (-4) /* the first damping after a rejected Newton step */
+#define MOST_DAMPING_EXP 10
+/* within this squared distance of the known minimum in the information's
+ * metric, (x - x_known)' F (x - x_known) (a tenth of a standard error),
+ * an iteration is in that minimum's basin */
+#define KNOWN_BASIN 1e-2
+
+static double damping(int e) {
+  return e < NO_DAMPING_EXP ? 0.0 : pow(10.0, e);
+}
 
 bmd_scoring_options bmd_scoring_options_default(void) {
   bmd_scoring_options o = {.ftol_rel = 1e-10, .xtol_rel = 1e-8, .max_iter = 100, .mu0 = 0.0};
@@ -81,6 +102,22 @@ static int damped_step(const double *F, const double *g, size_t n, const size_t 
   return 0;
 }
 
+/* x within KNOWN_BASIN of the known minimum, in the metric of the
+ * information F at x, and not below it (a point below the known minimum
+ * has found more than it) */
+static int in_known_basin(const bmd_scoring_options *opt, const double *F, const double *x,
+                          double f, size_t n) {
+  if (f < opt->f_known)
+    return 0;
+  double dx[BMD_MAX_PARAMS], q = 0.0;
+  for (size_t a = 0; a < n; a++)
+    dx[a] = x[a] - opt->x_known[a];
+  for (size_t a = 0; a < n; a++)
+    for (size_t b = 0; b < n; b++)
+      q += dx[a] * F[a * n + b] * dx[b];
+  return q < KNOWN_BASIN;
+}
+
 /* -(g's + s'F s / 2): the decrease the quadratic model promises for s */
 static double predicted_decrease(const double *F, const double *g, const double *s, size_t n) {
   double lin = 0.0, quad = 0.0;
@@ -96,10 +133,12 @@ int bmd_scoring_minimize(const bmd_scoring_problem *sp, const bmd_scoring_option
                          double *f_out, size_t *n_evals) {
   size_t n = sp->n, evals = 1;
   double g[BMD_MAX_PARAMS], F[BMD_MAX_PARAMS * BMD_MAX_PARAMS], d[BMD_MAX_PARAMS];
-  double xt[BMD_MAX_PARAMS], gt[BMD_MAX_PARAMS], s[BMD_MAX_PARAMS], mu = opt->mu0;
+  double xt[BMD_MAX_PARAMS], gt[BMD_MAX_PARAMS], s[BMD_MAX_PARAMS];
+  int mu_exp = opt->mu0 > 0 ? (int)lround(log10(opt->mu0)) : NO_DAMPING_EXP - 1;
   int status = BMD_FIT_MAXEVAL;
+  double Ft[BMD_MAX_PARAMS * BMD_MAX_PARAMS];
   clamp_into(n, sp->lb, sp->ub, x);
-  double f = sp->fg(sp->ctx, x, g);
+  double f = sp->fgi(sp->ctx, x, g, F);
   if (!isfinite(f)) {
     *n_evals = evals;
     return BMD_FIT_FAILED;
@@ -108,23 +147,28 @@ int bmd_scoring_minimize(const bmd_scoring_problem *sp, const bmd_scoring_option
     size_t idx[BMD_MAX_PARAMS], nf = 0;
     for (size_t j = 0; j < n; j++) {
       int at_lb = x[j] <= sp->lb[j] && g[j] > 0, at_ub = x[j] >= sp->ub[j] && g[j] < 0;
-      if (!at_lb && !at_ub)
+      /* a parameter the data carry no information on (Hill n with k = 0:
+       * a step at dose 0 whatever n) stays where it is */
+      int no_info = !(F[j * n + j] > 0);
+      if (!at_lb && !at_ub && !no_info)
         idx[nf++] = j;
     }
     if (nf == 0) {
       status = BMD_FIT_OK;
       break;
     }
-    if (sp->info(sp->ctx, x, F) != 0) {
-      status = BMD_FIT_FAILED;
-      break;
-    }
     double ft = HUGE_VAL, pred = 0.0, tiny = 1e-12 * (fabs(f) + 1.0);
     int accepted = 0, stationary = 0;
-    for (int first = 1; mu <= 1e10 && !accepted && !stationary; first = 0) {
+    if (opt->x_known && in_known_basin(opt, F, x, f, n)) {
+      memcpy(x, opt->x_known, n * sizeof(double));
+      f = opt->f_known;
+      status = BMD_FIT_OK;
+      break;
+    }
+    for (int first = 1; mu_exp <= MOST_DAMPING_EXP && !accepted && !stationary; first = 0) {
       if (!first)
-        mu = fmax(10.0 * mu, 1e-4);
-      if (damped_step(F, g, n, idx, nf, mu, d) != 0)
+        mu_exp = mu_exp < LEAST_DAMPING_EXP ? LEAST_DAMPING_EXP : mu_exp + 1;
+      if (damped_step(F, g, n, idx, nf, damping(mu_exp), d) != 0)
         continue;
       int clamped = 0;
       for (size_t j = 0; j < n; j++) {
@@ -139,7 +183,7 @@ int bmd_scoring_minimize(const bmd_scoring_problem *sp, const bmd_scoring_option
       stationary = !clamped && !(pred > tiny);
       if (stationary || !(pred > tiny))
         continue;
-      ft = sp->fg(sp->ctx, xt, gt);
+      ft = sp->fgi(sp->ctx, xt, gt, Ft);
       evals++;
       accepted = isfinite(ft) && ft <= f - ARMIJO * pred;
     }
@@ -153,14 +197,16 @@ int bmd_scoring_minimize(const bmd_scoring_problem *sp, const bmd_scoring_option
     }
     /* small changes mean convergence only from an undamped step (a
      * damped one is short by construction) */
-    int undamped = mu == 0.0, mild = mu <= MILD_DAMPING;
-    mu = mu * 0.1 < 1e-10 ? 0.0 : mu * 0.1;
+    int undamped = mu_exp < NO_DAMPING_EXP, mild = mu_exp <= MILD_DAMPING_EXP;
+    if (!undamped)
+      mu_exp--;
     int x_small = undamped;
     for (size_t j = 0; j < n; j++)
       x_small = x_small && fabs(s[j]) <= opt->xtol_rel * (fabs(xt[j]) + opt->xtol_rel);
     int f_small = mild && fabs(f - ft) <= opt->ftol_rel * (fabs(ft) + opt->ftol_rel);
     memcpy(x, xt, n * sizeof(double));
     memcpy(g, gt, n * sizeof(double));
+    memcpy(F, Ft, n * n * sizeof(double));
     f = ft;
     if (f_small || x_small)
       status = BMD_FIT_OK;

@@ -15,10 +15,10 @@ typedef struct bmd_scoring_problem {
   size_t n;              /* parameters, at most BMD_MAX_PARAMS */
   const double *lb, *ub; /* the box (borrowed) */
   void *ctx;             /* passed to the callbacks (borrowed) */
-  /* f(x) and its gradient (n entries); HUGE_VAL or NAN where undefined */
-  double (*fg)(void *ctx, const double *x, double *grad);
-  /* the n x n information matrix at x, row-major; 0, or -1 if undefined */
-  int (*info)(void *ctx, const double *x, double *F);
+  /* f(x), its gradient (n entries) and the n x n information matrix at
+   * x (row-major), computed together (they share the model's values);
+   * HUGE_VAL or NAN where any of them is undefined */
+  double (*fgi)(void *ctx, const double *x, double *grad, double *F);
 } bmd_scoring_problem;
 
 typedef struct bmd_scoring_options {
@@ -26,6 +26,14 @@ typedef struct bmd_scoring_options {
   double xtol_rel;
   int max_iter;
   double mu0; /* the first step's damping (0: a Newton step) */
+  /* a minimum found already (from another start), or NULL: an iterate
+   * that comes within a tenth of a standard error of it, in the metric of
+   * the information, and not below it, is in its basin, and the search
+   * stops there with x = x_known and f = f_known (multi-start solves: the
+   * other starts that end at the same minimum stop early instead of each
+   * converging to it again) */
+  const double *x_known;
+  double f_known;
 } bmd_scoring_options;
 
 bmd_scoring_options bmd_scoring_options_default(void);

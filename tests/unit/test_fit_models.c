@@ -3,11 +3,13 @@
  * every bmd_model has an entry at its own index, with a name that
  * bmd_model_parse maps back, a mean function, parameter names that match
  * n_mean, and bounds, starts, scaling and BMD functions; the facts agree
- * with each other (shape and ln c indices inside the mean parameters, a
- * polynomial's degree with its parameter count). Then, per model, on a small
- * increasing dataset: the box is a box, every start lies in it, the mean's
- * gradient at each start agrees with central differences, scaled -> user
- * -> scaled returns the parameters (relative 1e-12) and the BMD solves
+ * with each other (shape, ln c and dose-scale indices inside the mean
+ * parameters and distinct, a polynomial's degree with its parameter
+ * count). Then, per model, on a small increasing dataset: the box is a
+ * box, every start lies in it, the mean's gradient at each start agrees
+ * with central differences, scaled -> user -> scaled returns the
+ * parameters (relative 1e-12), the dose-scale parameter times r^power
+ * gives the mean at r x the value it had at x, and the BMD solves
  * s (m(x) - m(0)) = Delta (to 1e-9). Out of range, a model is an error,
  * never another model.
  */
@@ -17,6 +19,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bmd/fit.h"
@@ -72,6 +75,9 @@ static void test_facts_agree(void **state) {
     assert_true(d->shape >= -1 && d->shape < (int)d->n_mean);
     assert_true(d->log_c >= -1 && d->log_c < (int)d->n_mean);
     assert_true(d->shape < 0 || d->shape != d->log_c);
+    assert_true(d->dose_scale >= -1 && d->dose_scale < (int)d->n_mean);
+    assert_true(d->dose_scale < 0 || (d->dose_scale != d->shape && d->dose_scale != d->log_c &&
+                                      abs(d->dose_scale_power) == 1));
     assert_true(d->poly_degree >= 0);
     if (d->poly_degree > 0)
       assert_int_equal(d->n_mean, (size_t)d->poly_degree + 1);
@@ -192,6 +198,17 @@ static void test_functions_per_model(void **state) {
         for (size_t s = 0; s < ns; s++)
           for (size_t i = 1; i < 5; i++)
             check_gradient(d, starts[s], p.aux, p.x[i]);
+        /* the dose-scale parameter stretches the curve: with theta_j times
+         * r^power, the mean at r x is the mean at x */
+        if (d->dose_scale >= 0)
+          for (size_t i = 1; i < 5; i++) {
+            double r = 1.7, th_r[BMD_MAX_PARAMS], m_x, m_rx;
+            memcpy(th_r, starts[0], sizeof(th_r));
+            th_r[d->dose_scale] *= pow(r, d->dose_scale_power);
+            d->mean(starts[0], p.x[i], p.aux, &m_x, NULL);
+            d->mean(th_r, r * p.x[i], p.aux, &m_rx, NULL);
+            assert_true(fabs(m_rx - m_x) <= 1e-12 * fmax(1.0, fabs(m_x)));
+          }
         double m0, m1;
         d->mean(starts[0], 0.0, p.aux, &m0, NULL);
         d->mean(starts[0], 1.0, p.aux, &m1, NULL);
