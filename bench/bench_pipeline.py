@@ -10,7 +10,7 @@ the BMD fits' span and the time outside it; then the speed-up.
 
 Needs the stack (scripts/stack.sh up; its environment loaded) and a build:
 
-    .state/venv/bin/python bench/bench_pipeline.py [--workers 1,2] [--bin build/bin] [--keep]
+    .state/venv/bin/python bench/bench_pipeline.py [--workers 1,2] [--repeat N] [--bin build/bin] [--keep]
 
 --keep keeps each run's database and names it and its bucket, so that two
 builds' results can be compared (the bucket is never removed).
@@ -111,26 +111,30 @@ def run(binary, matrix, workers, base_url, bootstrap, logs, keep=False):
         if out.returncode != 0:
             raise RuntimeError(out.stderr)
         job = out.stdout.strip()
+        # polled once a second: each poll is a psql process, whose CPU the
+        # 2-worker run (both cores busy) would pay for; the end is the
+        # job's completed_at, not the poll that saw it
         while True:
             row = psql(url, f"SELECT status, coalesce(error_message, '') FROM jobs "
                             f"WHERE id = '{job}'").strip()
             if row.startswith("COMPLETED") or row.startswith("FAILED"):
                 break
-            time.sleep(0.2)
-        t1 = time.time()
+            time.sleep(1.0)
         cpu = [cpu_seconds(p.pid) for p in workers_procs]
         if not row.startswith("COMPLETED"):
             raise RuntimeError(f"job {job}: {row}")
+        # timestamps are the database's local time without zone: as epoch
+        # seconds they are off by the zone's offset, which the database tells
+        offset = float(psql(url, "SELECT extract(epoch FROM now()::timestamp) - "
+                                 "extract(epoch FROM now())"))
+        t1 = float(psql(url, f"SELECT extract(epoch FROM completed_at) FROM jobs "
+                             f"WHERE id = '{job}'")) - offset
         imported = min(event_ms(bootstrap, prefix + "experiment-imported")) / 1000
         prefiltered = min(event_ms(bootstrap, prefix + "prefilter-done")) / 1000
         bmd_done = min(event_ms(bootstrap, prefix + "bmd-done")) / 1000
         category_done = min(event_ms(bootstrap, prefix + "category-done")) / 1000
         chunks_out = min(event_ms(bootstrap, prefix + "bmd-chunks")) / 1000
         last_chunk = float(psql(url, "SELECT extract(epoch FROM max(done_at)) FROM bmd_chunks"))
-        # done_at is the database's local time without zone: as epoch seconds
-        # it is off by the zone's offset, which the database tells
-        offset = float(psql(url, "SELECT extract(epoch FROM now()::timestamp) - "
-                                 "extract(epoch FROM now())"))
         last_chunk -= offset
         n_chunks = int(psql(url, "SELECT count(*) FROM bmd_chunks"))
         passed = int(psql(url, "SELECT num_passed FROM prefilter_results"))
@@ -204,6 +208,10 @@ def main():
     ap.add_argument("--keep", action="store_true",
                     help="keep each run's database (and name it and its bucket), to compare "
                          "the results of two builds")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run every worker count this many times, the counts alternated, and "
+                         "compare medians (a single run's time varies by 10%% on a shared "
+                         "machine)")
     a = ap.parse_args()
     base_url = os.environ["BMDSTREAM_DATABASE_URL"]
     bootstrap = os.environ["BMDSTREAM_KAFKA_BOOTSTRAP"]
@@ -211,24 +219,45 @@ def main():
     matrix = os.path.join(logs, "synthetic-20000.txt")
     subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_experiment.py"), matrix,
                     "--seed", str(a.seed)], check=True)
-    results = []
-    for w in (int(x) for x in a.workers.split(",")):
-        r = run(a.bin, matrix, w, base_url, bootstrap, logs, a.keep)
-        results.append(r)
-        print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in r.items()}),
-              flush=True)
-    if len(results) >= 2:
-        one, two = results[0], results[1]
-        print(f"speed-up end to end ({two['workers']} vs {one['workers']} workers): "
-              f"{one['end_to_end_s'] / two['end_to_end_s']:.2f}; "
-              f"of the BMD fits: {one['bmd_fits_s'] / two['bmd_fits_s']:.2f}")
-        # What the split allows on free cores: the fits' CPU time divided
-        # by the busiest worker's (the load average says how free they were).
-        cpu = [w["cpu_s"] for w in two["per_worker"]]
-        print(f"CPU seconds of the {two['workers']} workers: {cpu}; of the 1: "
-              f"{one['per_worker'][0]['cpu_s']}; the split's bound on the fits' speed-up: "
-              f"{sum(cpu) / max(cpu):.2f}")
+    counts = [int(x) for x in a.workers.split(",")]
+    results = {w: [] for w in counts}
+    for rep in range(a.repeat):
+        # alternated, and the order reversed every other round, so that
+        # neither count always runs first
+        for w in (counts if rep % 2 == 0 else counts[::-1]):
+            r = run(a.bin, matrix, w, base_url, bootstrap, logs, a.keep)
+            results[w].append(r)
+            print(json.dumps({k: round(v, 2) if isinstance(v, float) else v
+                              for k, v in r.items()}), flush=True)
+    if len(counts) >= 2:
+        one, two = sorted(counts)[:2]
+        print(speed_up(results[one], results[two]))
     print(f"logs: {logs}")
+
+
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def speed_up(fewer, more):
+    """The speed-up of the runs with more workers over those with fewer,
+    from the medians of their times, and the bound the work's split puts
+    on the fits' speed-up (the fits' CPU time over the busiest worker's)."""
+    def med(runs, key):
+        return median([r[key] for r in runs])
+    lines = []
+    for key, what in (("end_to_end_s", "end to end"), ("bmd_fits_s", "of the BMD fits"),
+                      ("outside_analysis_s", "outside the fits")):
+        a, b = med(fewer, key), med(more, key)
+        lines.append(f"{what}: {a:.2f} s with {fewer[0]['workers']}, {b:.2f} s with "
+                     f"{more[0]['workers']} (medians of {len(fewer)} and {len(more)} runs)"
+                     + (f": speed-up {a / b:.2f}" if key != "outside_analysis_s" else ""))
+    cpu = [w["cpu_s"] for w in more[-1]["per_worker"]]
+    lines.append(f"CPU seconds of the {more[-1]['workers']} workers (last run): {cpu}; the "
+                 f"split's bound on the fits' speed-up: {sum(cpu) / max(cpu):.2f}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
