@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -185,6 +186,35 @@ static void test_result_tables(void **state) {
     assert_string_equal(got, "line\nbreak");
   }
   assert_int_equal(access(chunk_path, F_OK), 0);
+  /* the object gives back the fits as stored (it is compressed) and no
+   * piece (a probe awaits the steps across probes); a damaged one is
+   * refused, naming its key */
+  const size_t chunk_probes[2] = {1, 3};
+  bmd_probe_fit *back = NULL;
+  bs_bmd_piece *pieces = NULL;
+  size_t n_pieces = 0;
+  if (bs_bmd_chunks_load(db, store, bmd[2], chunk_probes, 2, &back, &pieces, &n_pieces, err,
+                         sizeof(err)) != BS_OK)
+    fail_msg("load chunk: %s", err);
+  assert_int_equal(n_pieces, 1);
+  assert_int_equal(pieces[0].rendered, 0);
+  assert_memory_equal(back, fits, sizeof(fits));
+  free(back);
+  bs_bmd_pieces_destroy(pieces, n_pieces);
+  FILE *object = fopen(chunk_path, "r+b");
+  assert_non_null(object);
+  assert_int_equal(fseek(object, -6, SEEK_END), 0); /* in the gzip trailer's CRC-32 */
+  int byte = fgetc(object);
+  assert_int_equal(fseek(object, -6, SEEK_END), 0);
+  fputc(byte ^ 0x5a, object);
+  fclose(object);
+  back = NULL;
+  pieces = NULL;
+  assert_int_equal(bs_bmd_chunks_load(db, store, bmd[2], chunk_probes, 2, &back, &pieces,
+                                      &n_pieces, err, sizeof(err)),
+                   BS_ERR_PERMANENT);
+  assert_non_null(strstr(err, "chunks/0.fits: not the fits of chunk 0"));
+  assert_null(back);
   bs_bmd_chunk marked;
   assert_int_equal(bs_bmd_chunk_get(db, bmd[2], 0, &marked, err, sizeof(err)), BS_OK);
   assert_true(marked.done && marked.marked_last); /* the only one, so the last */
