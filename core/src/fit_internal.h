@@ -29,6 +29,15 @@
  * degree for polynomials (bmd_problem.aux). */
 typedef void (*bmd_mean_fn)(const double *th, double x, int aux, double *m, double *grad);
 
+/* The same for every dose group at once: m[i] = m(x[i]) and, if gm is not
+ * NULL, gm[i] = dm/dtheta at x[i], with lx[i] = ln x[i] for x[i] > 0.
+ * Bit for bit the values of bmd_mean_fn dose by dose; what does not depend
+ * on the dose (Hill ln k, Exp 4/5 c - 1) is computed once per call and
+ * the doses' logarithms are taken from lx (for the likelihood's pass over
+ * the groups: a model's transcendental functions were most of its cost). */
+typedef void (*bmd_means_fn)(const double *th, const double *x, const double *lx, size_t n,
+                             int aux, double *m, double (*gm)[BMD_MAX_PARAMS]);
+
 /* A model's definition (fit_model_def.h). */
 typedef struct bmd_model_def bmd_model_def;
 
@@ -42,6 +51,8 @@ typedef struct bmd_problem {
   int aux;  /* passed to mean(): sign, or polynomial degree */
   double maxd, scale_y;
   const double *x;  /* scaled doses (borrowed from the workspace) */
+  const double *lx; /* ln x[i] where x[i] > 0 (0 at dose 0), or NULL: for
+                     * def->means (the workspace's too) */
   const double *nn; /* group sizes */
   const double *yb; /* scaled group means */
   const double *s2; /* scaled sample variances */
@@ -61,6 +72,14 @@ void bmd_exp2_mean(const double *th, double x, int aux, double *m, double *grad)
 void bmd_exp3_mean(const double *th, double x, int aux, double *m, double *grad);
 void bmd_exp4_mean(const double *th, double x, int aux, double *m, double *grad);
 void bmd_exp5_mean(const double *th, double x, int aux, double *m, double *grad);
+void bmd_hill_means(const double *th, const double *x, const double *lx, size_t n, int aux,
+                    double *m, double (*gm)[BMD_MAX_PARAMS]);
+void bmd_power_means(const double *th, const double *x, const double *lx, size_t n, int aux,
+                     double *m, double (*gm)[BMD_MAX_PARAMS]);
+void bmd_exp4_means(const double *th, const double *x, const double *lx, size_t n, int aux,
+                    double *m, double (*gm)[BMD_MAX_PARAMS]);
+void bmd_exp5_means(const double *th, const double *x, const double *lx, size_t n, int aux,
+                    double *m, double (*gm)[BMD_MAX_PARAMS]);
 
 /* ---- helpers for the models' starting values (fit_models.c) ---- */
 /* Weighted least squares of y on two regressors (1, f): returns 0 and
@@ -82,8 +101,9 @@ void bmd_problem_bounds(bmd_problem *p, const bmd_fit_options *opt);
 int bmd_param_scale_free(const bmd_problem *p, size_t j);
 /* The problem a fit of model m to ss was solved in (doses over the highest
  * dose, responses over max(1, |control mean|)); buf is the caller's
- * workspace of 3 ss->n_groups doubles. -1 if m is not a model or the
+ * workspace of BMD_PROBLEM_BUF(ss->n_groups) doubles. -1 if m is not a model or the
  * highest dose is not positive. */
+#define BMD_PROBLEM_BUF(groups) (4 * (groups)) /* x, ybar, s^2, ln x */
 int bmd_problem_of_fit(bmd_problem *p, const bmd_suffstat *ss, bmd_model m, bmd_variance v,
                        int increasing, double *buf);
 /* Scaled theta -> user-facing parameters, and back. */

@@ -25,12 +25,15 @@
  *   dv_i/dtheta_j = rho (dm_i/dtheta_j) / m_i (mean parameters),
  *   dv_i/drho = lam_i,  dv_i/dl = 1.
  */
-#include "fit_internal.h"
+#include "fit_model_def.h"
 
 #include <math.h>
 #include <string.h>
 
 #define MIN_ABS_MEAN 1e-12
+/* dose groups whose means bmd_nll_info takes at once (on the stack); a
+ * problem with more takes them dose by dose */
+#define MEANS_AT_ONCE 32
 
 /* adds group i's share of the expected information (see the top) */
 static void add_information(const bmd_problem *p, double ni, double sig2, double m, double lam,
@@ -70,14 +73,25 @@ double bmd_nll_info(const bmd_problem *p, const double *th, double *grad, double
   double ln_d = p->ncv ? log(p->scale_y) : 0.0;
   double sig2_cv = p->ncv ? 0.0 : exp(l); /* constant variance: one sigma^2 */
   double nll = 0.0;
-  double gm[BMD_MAX_PARAMS];
+  double gm1[BMD_MAX_PARAMS];
+  int derivs = grad || info;
   if (grad)
     memset(grad, 0, p->n_par * sizeof(double));
   if (info)
     memset(info, 0, p->n_par * p->n_par * sizeof(double));
+  /* every group's mean at once where the model can (bmd_means_fn: the
+   * same values, its dose-free parts computed once), else dose by dose */
+  double ms[MEANS_AT_ONCE], gms[MEANS_AT_ONCE][BMD_MAX_PARAMS];
+  int at_once = p->def && p->def->means && p->lx && p->n_groups <= MEANS_AT_ONCE;
+  if (at_once)
+    p->def->means(th, p->x, p->lx, p->n_groups, p->aux, ms, derivs ? gms : NULL);
   for (size_t i = 0; i < p->n_groups; i++) {
     double m;
-    p->mean(th, p->x[i], p->aux, &m, grad || info ? gm : NULL);
+    double *gm = at_once ? gms[i] : gm1;
+    if (at_once)
+      m = ms[i];
+    else
+      p->mean(th, p->x[i], p->aux, &m, derivs ? gm : NULL);
     double lam = 0.0, lsig = l;
     if (p->ncv) {
       double am = fabs(m);

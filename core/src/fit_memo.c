@@ -95,6 +95,7 @@ void bmd_fit_memo_put(bmd_fit_memo *memo, const bmd_problem *p, const double *be
   memcpy(e->data + 2 * G, p->yb, G * sizeof(double));
   memcpy(e->data + 3 * G, p->s2, G * sizeof(double));
   e->p.x = e->data;
+  e->p.lx = NULL; /* derived from x (compared instead), never read here */
   e->p.nn = e->data + G;
   e->p.yb = e->data + 2 * G;
   e->p.s2 = e->data + 3 * G;

@@ -55,6 +55,7 @@ struct bmd_model_def {
 
   /* m(x) and dm/dtheta in scaled units (fit_internal.h) */
   bmd_mean_fn mean;
+  bmd_means_fn means; /* the same for all groups at once, or NULL */
   /* box of the mean parameters p->lb[0..n_mean), p->ub[0..n_mean) of the
    * scaled problem (p->sign, p->ncv set); the variance parameters' box is
    * common (bmd_problem_bounds) */

@@ -89,6 +89,39 @@ void bmd_exp4_mean(const double *th, double x, int aux, double *m, double *grad)
   }
 }
 
+/* bmd_exp5_mean for every group: c - 1 once (d given: Exp 4's 1). */
+static void exp45_means(const double *th, double d, const double *x, size_t count, double *m,
+                        double (*gm)[BMD_MAX_PARAMS]) {
+  double a = th[0], b = th[1], cm1 = expm1(th[2]);
+  for (size_t i = 0; i < count; i++) {
+    double t, tb, td;
+    power_term(b, x[i], d, &t, &tb, &td);
+    double E = exp(-t), G = -expm1(-t);
+    m[i] = a * (1.0 + cm1 * G);
+    if (gm) {
+      gm[i][0] = 1.0 + cm1 * G;
+      gm[i][1] = a * cm1 * E * tb;
+      gm[i][2] = a * (cm1 + 1.0) * G;
+      gm[i][3] = a * cm1 * E * td;
+    }
+  }
+}
+
+void bmd_exp5_means(const double *th, const double *x, const double *lx, size_t count, int aux,
+                    double *m, double (*gm)[BMD_MAX_PARAMS]) {
+  (void)lx;
+  (void)aux;
+  exp45_means(th, th[3], x, count, m, gm);
+}
+
+/* Exp 4: Exp 5 with d = 1 (its gm[i][3], dm/dd, is not a parameter's) */
+void bmd_exp4_means(const double *th, const double *x, const double *lx, size_t count, int aux,
+                    double *m, double (*gm)[BMD_MAX_PARAMS]) {
+  (void)lx;
+  (void)aux;
+  exp45_means(th, 1.0, x, count, m, gm);
+}
+
 /* Exp 2/3: least squares of ln(mean) on x^d over a grid of d (Exp 3). */
 static size_t exp23_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
   int has_d = p->def->shape >= 0;
@@ -250,21 +283,22 @@ static const char *const exp5_names[] = {"a", "b", "c", "d", NULL};
 
 /* The exponential family: Exp 2-5 differ in their parameters, the index
  * of the shape d and of ln c (-1: none), their starts and their BMD. */
-#define EXP_DEF(model, model_name, model_label, n, names, d, c, starts_n, mean_fn, starts_fn,      \
-                bmd_fn)                                                                            \
+#define EXP_DEF(model, model_name, model_label, n, names, d, c, starts_n, mean_fn, means_fn,      \
+                starts_fn, bmd_fn)                                                                 \
   {                                                                                                \
     .id = model, .name = model_name, .label = model_label, .n_mean = n, .param_names = names,      \
     .log_alpha = 1, .shape = d, .log_c = c, .dose_scale = 1, /* b x */ .dose_scale_power = -1,     \
     .n_starts = starts_n, .bmds2_exp_df = 1, .bmds2_bmdu_cap = 1e7, .mean = mean_fn,               \
+    .means = means_fn,                                                                             \
     .bounds = exp_bounds, .starts = starts_fn, .to_user = exp_to_user, .from_user = exp_from_user, \
     .bmd = bmd_fn                                                                                  \
   }
 
 const bmd_model_def bmd_exp2_def = EXP_DEF(BMD_MODEL_EXP2, "exp2", "Exp 2", 2, exp2_names, -1, -1,
-                                           2, bmd_exp2_mean, exp23_starts, exp23_bmd);
+                                           2, bmd_exp2_mean, NULL, exp23_starts, exp23_bmd);
 const bmd_model_def bmd_exp3_def = EXP_DEF(BMD_MODEL_EXP3, "exp3", "Exp 3", 3, exp3_names, 2, -1, 4,
-                                           bmd_exp3_mean, exp23_starts, exp23_bmd);
+                                           bmd_exp3_mean, NULL, exp23_starts, exp23_bmd);
 const bmd_model_def bmd_exp4_def = EXP_DEF(BMD_MODEL_EXP4, "exp4", "Exp 4", 3, exp4_names, -1, 2, 3,
-                                           bmd_exp4_mean, exp45_starts, exp45_bmd);
+                                           bmd_exp4_mean, bmd_exp4_means, exp45_starts, exp45_bmd);
 const bmd_model_def bmd_exp5_def = EXP_DEF(BMD_MODEL_EXP5, "exp5", "Exp 5", 4, exp5_names, 3, 2, 5,
-                                           bmd_exp5_mean, exp45_starts, exp45_bmd);
+                                           bmd_exp5_mean, bmd_exp5_means, exp45_starts, exp45_bmd);

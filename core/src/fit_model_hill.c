@@ -41,6 +41,34 @@ void bmd_hill_mean(const double *th, double x, int sign, double *m, double *grad
   }
 }
 
+/* bmd_hill_mean for every group (bmd_means_fn): ln k once, ln x from lx. */
+void bmd_hill_means(const double *th, const double *x, const double *lx, size_t count, int sign,
+                    double *m, double (*gm)[BMD_MAX_PARAMS]) {
+  (void)sign;
+  double g = th[0], v = th[1], k = th[2], n = th[3];
+  double lk = k > 0.0 ? log(k) : 0.0;
+  for (size_t i = 0; i < count; i++) {
+    double f, dk = 0.0, dn = 0.0;
+    if (x[i] <= 0.0) {
+      f = 0.0;
+    } else if (k <= 0.0) {
+      f = 1.0;
+    } else {
+      f = 1.0 / (1.0 + exp(n * (lk - lx[i])));
+      double ff = f * (1.0 - f);
+      dk = -v * ff * n / k;
+      dn = v * ff * (lx[i] - lk);
+    }
+    m[i] = g + v * f;
+    if (gm) {
+      gm[i][0] = 1.0;
+      gm[i][1] = f;
+      gm[i][2] = dk;
+      gm[i][3] = dn;
+    }
+  }
+}
+
 /* Grid over (k, n), linear least squares for (g, v) at each node. */
 static size_t hill_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
   double scores[16];
@@ -131,6 +159,7 @@ const bmd_model_def bmd_hill_def = {
     .n_starts = 5,
     .bmds2_bmdu_cap = 1e10,
     .mean = bmd_hill_mean,
+    .means = bmd_hill_means,
     .bounds = hill_bounds,
     .starts = hill_starts,
     .to_user = hill_to_user,

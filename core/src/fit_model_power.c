@@ -32,6 +32,26 @@ void bmd_power_mean(const double *th, double x, int sign, double *m, double *gra
   }
 }
 
+/* bmd_power_mean for every group (bmd_means_fn): ln x from lx. */
+void bmd_power_means(const double *th, const double *x, const double *lx, size_t count, int sign,
+                     double *m, double (*gm)[BMD_MAX_PARAMS]) {
+  (void)sign;
+  double g = th[0], v = th[1], n = th[2];
+  for (size_t i = 0; i < count; i++) {
+    double xn = 0.0, dn = 0.0;
+    if (x[i] > 0.0) {
+      xn = pow(x[i], n);
+      dn = v * xn * lx[i];
+    }
+    m[i] = g + v * xn;
+    if (gm) {
+      gm[i][0] = 1.0;
+      gm[i][1] = xn;
+      gm[i][2] = dn;
+    }
+  }
+}
+
 /* Grid over n, linear least squares for (g, v). */
 static size_t power_starts(const bmd_problem *p, double (*starts)[BMD_MAX_PARAMS], size_t max) {
   double scores[16];
@@ -107,6 +127,7 @@ const bmd_model_def bmd_power_def = {
     .n_starts = 3,
     .bmds2_bmdu_cap = 1e7,
     .mean = bmd_power_mean,
+    .means = bmd_power_means,
     .bounds = power_bounds,
     .starts = power_starts,
     .to_user = power_to_user,

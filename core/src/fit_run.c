@@ -57,20 +57,23 @@ static void problem_setup(bmd_problem *p, const bmd_suffstat *ss, const bmd_mode
 }
 
 /* The problem in the units the optimiser works in: doses over the
- * highest dose, responses over D = max(1, |control mean|) (buf: 3 G
- * doubles, borrowed by p). */
+ * highest dose, responses over D = max(1, |control mean|) (buf:
+ * BMD_PROBLEM_BUF(G) doubles, borrowed by p), and the doses' logarithms
+ * for the models' means (bmd_means_fn). */
 static void problem_scaled(bmd_problem *p, const bmd_suffstat *ss, const bmd_model_def *def,
                            int ncv, int sign, double maxd, double *buf) {
   size_t G = ss->n_groups;
   problem_setup(p, ss, def, ncv, sign);
   double D = fabs(ss->mean[0]) < 1.0 ? 1.0 : fabs(ss->mean[0]);
-  double *x = buf, *yb = buf + G, *s2 = buf + 2 * G;
+  double *x = buf, *yb = buf + G, *s2 = buf + 2 * G, *lx = buf + 3 * G;
   for (size_t i = 0; i < G; i++) {
     x[i] = ss->dose[i] / maxd;
+    lx[i] = x[i] > 0.0 ? log(x[i]) : 0.0;
     yb[i] = ss->mean[i] / D;
     s2[i] = (ss->sd[i] / D) * (ss->sd[i] / D);
   }
   p->x = x;
+  p->lx = lx;
   p->nn = ss->n;
   p->yb = yb;
   p->s2 = s2;
@@ -211,7 +214,7 @@ static void nested_exp_start(const bmd_problem *p, const bmd_suffstat *ss, bmd_m
                              double *best, double *nll_best, int *st_best) {
   const bmd_model_def *inner =
       bmd_model_def_get(m == BMD_MODEL_EXP5 ? BMD_MODEL_EXP3 : BMD_MODEL_EXP2);
-  double *buf = malloc(3 * ss->n_groups * sizeof(double));
+  double *buf = malloc(BMD_PROBLEM_BUF(ss->n_groups) * sizeof(double));
   if (!buf)
     return;
   bmd_problem q;
@@ -313,7 +316,7 @@ int bmd_fit_run_memo(const bmd_suffstat *ss, bmd_model m, const bmd_fit_options 
   }
 
   bmd_problem p;
-  buf = malloc(3 * G * sizeof(double));
+  buf = malloc(BMD_PROBLEM_BUF(G) * sizeof(double));
   if (!buf) {
     snprintf(errstr, errstr_size, "out of memory");
     return -1;
@@ -429,7 +432,7 @@ int bmd_problem_of_fit(bmd_problem *p, const bmd_suffstat *ss, bmd_model m, bmd_
 
 double bmd_fit_loglik(const bmd_suffstat *ss, bmd_model m, bmd_variance v, int increasing,
                       const double *params) {
-  double *buf = malloc((ss->n_groups ? 3 * ss->n_groups : 1) * sizeof(double));
+  double *buf = malloc((ss->n_groups ? BMD_PROBLEM_BUF(ss->n_groups) : 1) * sizeof(double));
   bmd_problem p;
   if (!buf || bmd_problem_of_fit(&p, ss, m, v, increasing, buf) != 0) {
     free(buf);

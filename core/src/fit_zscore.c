@@ -34,7 +34,7 @@ static double mean_variance(const bmd_problem *p, const double *th, const bmd_in
 double bmd_fit_zscore(const bmd_fit_result *r, const bmd_suffstat *ss, double bottom, double top) {
   if (!isfinite(r->loglik) || !isfinite(bottom) || !isfinite(top) || ss->n_groups == 0)
     return NAN;
-  double *buf = malloc(3 * ss->n_groups * sizeof(double));
+  double *buf = malloc(BMD_PROBLEM_BUF(ss->n_groups) * sizeof(double));
   bmd_problem p;
   double z = NAN;
   if (!buf || bmd_problem_of_fit(&p, ss, r->model, r->variance, r->increasing, buf) != 0)

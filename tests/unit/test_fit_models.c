@@ -11,7 +11,8 @@
  * parameters (relative 1e-12), the dose-scale parameter times r^power
  * gives the mean at r x the value it had at x, and the BMD solves
  * s (m(x) - m(0)) = Delta (to 1e-9). Out of range, a model is an error,
- * never another model.
+ * never another model. A model's means for all groups at once
+ * (bmd_means_fn) are its mean's values dose by dose, bit for bit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -222,12 +223,58 @@ static void test_functions_per_model(void **state) {
   }
 }
 
+
+/* means() against mean() dose by dose, bit for bit (memcmp): random
+ * parameters in a wide box, doses with 0 among them, both signs, and the
+ * edges each model's mean treats apart (Hill k = 0, Exp b = 0). */
+static void test_means_match_mean_bit_for_bit(void **state) {
+  (void)state;
+  static const double x[] = {0.0, 1e-6, 0.003125, 0.0625, 0.25, 0.5, 1.0, 2.0};
+  enum { G = sizeof(x) / sizeof(x[0]) };
+  double lx[G];
+  for (size_t i = 0; i < G; i++)
+    lx[i] = x[i] > 0.0 ? log(x[i]) : 0.0;
+  srand(14);
+  int with_means = 0;
+  for (int m = 0; m < BMD_MODEL_COUNT; m++) {
+    const bmd_model_def *d = bmd_models[m];
+    if (!d->means)
+      continue;
+    with_means++;
+    for (int trial = 0; trial < 200; trial++) {
+      double th[BMD_MAX_PARAMS];
+      for (size_t j = 0; j < BMD_MAX_PARAMS; j++)
+        th[j] = 20.0 * rand() / RAND_MAX - 5.0;
+      if (d->shape >= 0)
+        th[d->shape] = 1.0 + 17.0 * rand() / RAND_MAX;
+      if (d->dose_scale >= 0 && trial % 10 == 0)
+        th[d->dose_scale] = 0.0;
+      else if (d->dose_scale >= 0)
+        th[d->dose_scale] = fabs(th[d->dose_scale]);
+      int aux = trial % 2 ? 1 : -1;
+      double ms[G], gms[G][BMD_MAX_PARAMS], ms_only[G];
+      memset(gms, 0, sizeof(gms));
+      d->means(th, x, lx, G, aux, ms, gms);
+      d->means(th, x, lx, G, aux, ms_only, NULL);
+      for (size_t i = 0; i < G; i++) {
+        double m1, g1[BMD_MAX_PARAMS];
+        d->mean(th, x[i], aux, &m1, g1);
+        assert_memory_equal(&ms[i], &m1, sizeof(double));
+        assert_memory_equal(&ms_only[i], &m1, sizeof(double));
+        assert_memory_equal(gms[i], g1, d->n_mean * sizeof(double));
+      }
+    }
+  }
+  assert_true(with_means >= 4); /* Hill, Power, Exp 4, Exp 5 */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_model_has_its_entry),
       cmocka_unit_test(test_facts_agree),
       cmocka_unit_test(test_out_of_range_is_an_error),
       cmocka_unit_test(test_functions_per_model),
+      cmocka_unit_test(test_means_match_mean_bit_for_bit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
