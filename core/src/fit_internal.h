@@ -35,8 +35,8 @@ typedef void (*bmd_mean_fn)(const double *th, double x, int aux, double *m, doub
  * on the dose (Hill ln k, Exp 4/5 c - 1) is computed once per call and
  * the doses' logarithms are taken from lx (for the likelihood's pass over
  * the groups: a model's transcendental functions were most of its cost). */
-typedef void (*bmd_means_fn)(const double *th, const double *x, const double *lx, size_t n,
-                             int aux, double *m, double (*gm)[BMD_MAX_PARAMS]);
+typedef void (*bmd_means_fn)(const double *th, const double *x, const double *lx, size_t n, int aux,
+                             double *m, double (*gm)[BMD_MAX_PARAMS]);
 
 /* A model's definition (fit_model_def.h). */
 typedef struct bmd_model_def bmd_model_def;
@@ -154,6 +154,10 @@ void bmd_fit_memo_put(bmd_fit_memo *memo, const bmd_problem *p, const double *be
  * the equation as a constraint (SLSQP). th_known (NULL: none), nll_known:
  * a solution at xb from another start; a reduced solve that enters its
  * basin returns it (bmd_scoring_options.x_known). */
+/* The profile point at xb by SLSQP with the BMR equation as a constraint
+ * alone (not the reduced form): th in/out, *nll; a status as
+ * bmd_optim_profile's. */
+int bmd_optim_profile_constrained(const bmd_problem *p, double xb, double *th, double *nll);
 int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll, double nll_near,
                       const double *th_known, double nll_known);
 

@@ -283,15 +283,14 @@ static const char *const exp5_names[] = {"a", "b", "c", "d", NULL};
 
 /* The exponential family: Exp 2-5 differ in their parameters, the index
  * of the shape d and of ln c (-1: none), their starts and their BMD. */
-#define EXP_DEF(model, model_name, model_label, n, names, d, c, starts_n, mean_fn, means_fn,      \
+#define EXP_DEF(model, model_name, model_label, n, names, d, c, starts_n, mean_fn, means_fn,       \
                 starts_fn, bmd_fn)                                                                 \
   {                                                                                                \
     .id = model, .name = model_name, .label = model_label, .n_mean = n, .param_names = names,      \
     .log_alpha = 1, .shape = d, .log_c = c, .dose_scale = 1, /* b x */ .dose_scale_power = -1,     \
     .n_starts = starts_n, .bmds2_exp_df = 1, .bmds2_bmdu_cap = 1e7, .mean = mean_fn,               \
-    .means = means_fn,                                                                             \
-    .bounds = exp_bounds, .starts = starts_fn, .to_user = exp_to_user, .from_user = exp_from_user, \
-    .bmd = bmd_fn                                                                                  \
+    .means = means_fn, .bounds = exp_bounds, .starts = starts_fn, .to_user = exp_to_user,          \
+    .from_user = exp_from_user, .bmd = bmd_fn                                                      \
   }
 
 const bmd_model_def bmd_exp2_def = EXP_DEF(BMD_MODEL_EXP2, "exp2", "Exp 2", 2, exp2_names, -1, -1,

@@ -325,6 +325,11 @@ static int constrained_profile(const bmd_problem *p, double xb, double *th, doub
   return BMD_FIT_FAILED;
 }
 
+int bmd_optim_profile_constrained(const bmd_problem *p, double xb, double *th, double *nll) {
+  bmd_clamp(p, th);
+  return constrained_profile(p, xb, th, nll);
+}
+
 int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll, double nll_near,
                       const double *th_known, double nll_known) {
   bmd_clamp(p, th);

@@ -33,6 +33,9 @@
 #define PROFILE_CACHE 160
 /* NLL below the target by more than this: clearly inside the region */
 #define PROFILE_INSIDE_MARGIN 1e-3
+/* NLL above the target by less than this (2 dLL within 2 of chi^2): a
+ * point whose solve stopped at its iteration cap is finished (try_start) */
+#define PROFILE_POLISH_BAND 1.0
 /* a start's NLL on the BMR equation more than this above the target:
  * absurdly far from any optimum (a step curve restarted at a dose below
  * its step, sigma^2 ~ 0), solved with the BMR equation as a constraint,
@@ -81,6 +84,24 @@ static void try_start(const prof_state *s, double x, const double *start, prof_b
   memcpy(th, start, sizeof(th));
   const double *known = b->nll < HUGE_VAL && b->converged ? b->th : NULL;
   int st = bmd_optim_profile(s->p, x, th, &f, s->target + PROFILE_NEAR, known, b->nll);
+  /* a reduced solve stopped by its iteration cap (crawling along a ridge,
+   * e.g. an Exp 5 curve saturated at the BMR, whose b and d the data no
+   * longer see) where the value decides the search, from just inside the
+   * region to PROFILE_POLISH_BAND outside it: finished by SLSQP with the
+   * BMR equation as a constraint (TMEM5_7211 and MED21_4109 Exp 5, example
+   * data 1: their BMDUs, 585 and 714, were such points; SciPy's profile is
+   * flat at 2 dLL 2.24 and 1.84 beyond them, the limits unbounded) */
+  if (st == BMD_FIT_MAXEVAL && f < s->target + PROFILE_POLISH_BAND &&
+      f > s->target - PROFILE_INSIDE_MARGIN) {
+    double th2[BMD_MAX_PARAMS], f2;
+    memcpy(th2, th, sizeof(th2));
+    int st2 = bmd_optim_profile_constrained(s->p, x, th2, &f2);
+    if (st2 != BMD_FIT_FAILED && f2 < f) {
+      memcpy(th, th2, sizeof(th));
+      f = f2;
+      st = st2;
+    }
+  }
   if (st != BMD_FIT_FAILED && f < b->nll) {
     b->nll = f;
     b->converged = st == BMD_FIT_OK;
@@ -172,6 +193,13 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
     memcpy(th, s->pts[more[m]].th, sizeof(th));
     if (m >= 3 && p->n_mean > 1 && bmd_profile_reshape(p, x, th, 1, 1, th[1]) == 0)
       try_start(s, x, th, &b);
+    /* and (Exp 4/5) with ln c re-solved instead: the curve keeps its
+     * shape and its rise is scaled to the BMR, so that a curve saturated
+     * below x meets it with its plateau (TMEM5_7211 Exp 5's BMDU) */
+    int lcx = p->def->log_c;
+    memcpy(th, s->pts[more[m]].th, sizeof(th));
+    if (m >= 3 && lcx >= 0 && bmd_profile_reshape(p, x, th, (size_t)lcx, (size_t)lcx, th[lcx]) == 0)
+      try_start(s, x, th, &b);
   }
   if (starts == PROF_RECHECK)
     goto done;
@@ -207,6 +235,24 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
         th[si] = v;
       try_start(s, x, th, &b);
     }
+  }
+  /* Exp 5: a steep step (d on its upper bound) from the control's mean to
+   * the highest dose's (ln c = ln(ybar_last / ybar_0) in its box), b
+   * re-solved so that the step meets the BMR at x. Between two doses such
+   * a step fits alike wherever it lies, so the profile is flat there; the
+   * walk, warm-started from the smooth curves its first points found,
+   * does not reach it (BZW2_28613 Exp 5 BMDL 695 instead of 499,
+   * C1orf112_24242, TIMP1_13877, UHRF1_17708, example data 1; SciPy's
+   * profile puts the old limits inside the region) */
+  int lnc = p->def->log_c;
+  if (lnc >= 0 && si >= 0 && p->yb[p->n_groups - 1] / p->yb[0] > 0.0) {
+    double th[BMD_MAX_PARAMS];
+    memcpy(th, s->pts[near].th, sizeof(th));
+    th[si] = p->ub[si];
+    double v = log(p->yb[p->n_groups - 1] / p->yb[0]);
+    v = fmin(fmax(v, p->lb[lnc]), p->ub[lnc]);
+    if (bmd_profile_reshape(p, x, th, (size_t)lnc, 1, v) == 0)
+      try_start(s, x, th, &b);
   }
   /* Exp 4/5 (the models with ln c) follow a ridge (c -> e^20, b -> 0):
    * restart from moderate c with b re-solved from the BMR equation */

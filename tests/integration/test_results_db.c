@@ -210,8 +210,8 @@ static void test_result_tables(void **state) {
   fclose(object);
   back = NULL;
   pieces = NULL;
-  assert_int_equal(bs_bmd_chunks_load(db, store, bmd[2], chunk_probes, 2, &back, &pieces,
-                                      &n_pieces, err, sizeof(err)),
+  assert_int_equal(bs_bmd_chunks_load(db, store, bmd[2], chunk_probes, 2, &back, &pieces, &n_pieces,
+                                      err, sizeof(err)),
                    BS_ERR_PERMANENT);
   assert_non_null(strstr(err, "chunks/0.fits: not the fits of chunk 0"));
   assert_null(back);

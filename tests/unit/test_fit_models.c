@@ -223,7 +223,6 @@ static void test_functions_per_model(void **state) {
   }
 }
 
-
 /* means() against mean() dose by dose, bit for bit (memcmp): random
  * parameters in a wide box, doses with 0 among them, both signs, and the
  * edges each model's mean treats apart (Hill k = 0, Exp b = 0). */
