@@ -20,7 +20,7 @@
  *   H_ij = (grad_j(theta + h_i e_i) - grad_j(theta - h_i e_i)) / (2 h_i),
  *   h_i = 1e-5 max(|theta_i|, 1e-3),   then symmetrised (H + H') / 2,
  *
- * and g' H^-1 g = |L^-1 g|^2 with H = L L' (Cholesky, written out below:
+ * and g' H^-1 g = |L^-1 g|^2 with H = L L' (Cholesky, fit_cholesky.c:
  * GSL's would call its error handler on every indefinite H, and core must
  * not depend on how a program set that handler).
  */
@@ -57,31 +57,6 @@ static int nll_hessian(const bmd_problem *p, const double *th, const size_t *fre
   return 0;
 }
 
-/*
- * Cholesky factor of the n x n matrix H in place (lower triangle):
- *   L_jj = sqrt(H_jj - sum_{k<j} L_jk^2),
- *   L_ij = (H_ij - sum_{k<j} L_ik L_jk) / L_jj   (i > j).
- * -1 when H is not positive definite.
- */
-static int cholesky(double *H, size_t n) {
-  for (size_t j = 0; j < n; j++) {
-    double d = H[j * n + j];
-    for (size_t k = 0; k < j; k++)
-      d -= H[j * n + k] * H[j * n + k];
-    if (!(d > 0))
-      return -1;
-    d = sqrt(d);
-    H[j * n + j] = d;
-    for (size_t i = j + 1; i < n; i++) {
-      double v = H[i * n + j];
-      for (size_t k = 0; k < j; k++)
-        v -= H[i * n + k] * H[j * n + k];
-      H[i * n + j] = v / d;
-    }
-  }
-  return 0;
-}
-
 int bmd_information_factor(const bmd_problem *p, const double *th, const int *at_bound,
                            bmd_information *info) {
   info->n = 0;
@@ -89,7 +64,7 @@ int bmd_information_factor(const bmd_problem *p, const double *th, const int *at
     if (!at_bound[i])
       info->free_idx[info->n++] = i;
   if (info->n == 0 || nll_hessian(p, th, info->free_idx, info->n, info->L) != 0 ||
-      cholesky(info->L, info->n) != 0)
+      bmd_cholesky(info->L, info->n) != 0)
     return -1;
   return 0;
 }
@@ -97,13 +72,11 @@ int bmd_information_factor(const bmd_problem *p, const double *th, const int *at
 /* y = L^-1 g over the free entries by forward substitution, then y'y. */
 double bmd_information_variance(const bmd_information *info, const double *g) {
   size_t n = info->n;
-  double y[BMD_MAX_PARAMS], v = 0;
-  for (size_t a = 0; a < n; a++) {
-    double s = g[info->free_idx[a]];
-    for (size_t k = 0; k < a; k++)
-      s -= info->L[a * n + k] * y[k];
-    y[a] = s / info->L[a * n + a];
+  double b[BMD_MAX_PARAMS] = {0}, y[BMD_MAX_PARAMS], v = 0;
+  for (size_t a = 0; a < n; a++)
+    b[a] = g[info->free_idx[a]];
+  bmd_cholesky_forward(info->L, n, b, y);
+  for (size_t a = 0; a < n; a++)
     v += y[a] * y[a];
-  }
   return v;
 }

@@ -106,6 +106,13 @@ int bmd_param_scale_free(const bmd_problem *p, size_t j);
 #define BMD_PROBLEM_BUF(groups) (4 * (groups)) /* x, ybar, s^2, ln x */
 int bmd_problem_of_fit(bmd_problem *p, const bmd_suffstat *ss, bmd_model m, bmd_variance v,
                        int increasing, double *buf);
+/* Small dense linear algebra (fit_cholesky.c), row-major n x n, n <=
+ * BMD_MAX_PARAMS: the Cholesky factor L of A in A's lower triangle (-1 when
+ * a pivot is not positive and finite: A not positive definite), then
+ * L y = b (y may not alias b) and L' x = y in place. */
+int bmd_cholesky(double *A, size_t n);
+void bmd_cholesky_forward(const double *L, size_t n, const double *b, double *y);
+void bmd_cholesky_backward(const double *L, size_t n, double *x);
 /* Scaled theta -> user-facing parameters, and back. */
 void bmd_theta_to_user(const bmd_problem *p, const double *th, double *user);
 void bmd_user_to_theta(const bmd_problem *p, const double *user, double *th);

@@ -38,6 +38,8 @@
  */
 #include "fit_scoring.h"
 
+#include "fit_internal.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -71,48 +73,6 @@ static void clamp_into(size_t n, const double *lb, const double *ub, double *x) 
     x[j] = fmin(fmax(x[j], lb[j]), ub[j]);
 }
 
-/*
- * Solves A s = b for a symmetric positive definite A (n x n, row-major,
- * n <= BMD_MAX_PARAMS; A is overwritten) by its Cholesky factor A = L L':
- *   L_jj = sqrt(A_jj - sum_{k<j} L_jk^2),
- *   L_ij = (A_ij - sum_{k<j} L_ik L_jk) / L_jj        (i > j),
- * then L y = b forwards and L' s = y backwards. -1 when a pivot is not
- * positive and finite (A not positive definite in floating point). For
- * the 2 to 6 parameters of a fit this is a few dozen flops; GSL's
- * general routines (cholesky_decomp1 and two BLAS triangular solves) cost
- * more in their calls than in the arithmetic.
- */
-static int spd_solve(double *A, const double *b, size_t n, double *s) {
-  for (size_t j = 0; j < n; j++) {
-    double d = A[j * n + j];
-    for (size_t k = 0; k < j; k++)
-      d -= A[j * n + k] * A[j * n + k];
-    if (!(d > 0.0) || !isfinite(d))
-      return -1;
-    double ljj = sqrt(d);
-    A[j * n + j] = ljj;
-    for (size_t i = j + 1; i < n; i++) {
-      double v = A[i * n + j];
-      for (size_t k = 0; k < j; k++)
-        v -= A[i * n + k] * A[j * n + k];
-      A[i * n + j] = v / ljj;
-    }
-  }
-  for (size_t i = 0; i < n; i++) { /* L y = b */
-    double v = b[i];
-    for (size_t k = 0; k < i; k++)
-      v -= A[i * n + k] * s[k];
-    s[i] = v / A[i * n + i];
-  }
-  for (size_t i = n; i-- > 0;) { /* L' s = y */
-    double v = s[i];
-    for (size_t k = i + 1; k < n; k++)
-      v -= A[k * n + i] * s[k];
-    s[i] = v / A[i * n + i];
-  }
-  return 0;
-}
-
 /* Solves (F_FF + mu diag F_FF) d_F = -g_F over the free set (idx, nf);
  * -1 when that matrix is not positive definite. */
 static int damped_step(const double *F, const double *g, size_t n, const size_t *idx, size_t nf,
@@ -125,8 +85,10 @@ static int damped_step(const double *F, const double *g, size_t n, const size_t 
     A[a * nf + a] *= 1.0 + mu;
     b[a] = -g[idx[a]];
   }
-  if (spd_solve(A, b, nf, s) != 0)
+  if (bmd_cholesky(A, nf) != 0)
     return -1;
+  bmd_cholesky_forward(A, nf, b, s);
+  bmd_cholesky_backward(A, nf, s);
   for (size_t a = 0; a < nf; a++) {
     if (!isfinite(s[a]))
       return -1;
