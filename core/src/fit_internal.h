@@ -161,12 +161,12 @@ void bmd_fit_memo_put(bmd_fit_memo *memo, const bmd_problem *p, const double *be
  * the equation as a constraint (SLSQP). th_known (NULL: none), nll_known:
  * a solution at xb from another start; a reduced solve that enters its
  * basin returns it (bmd_scoring_options.x_known). */
+int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll, double nll_near,
+                      const double *th_known, double nll_known);
 /* The profile point at xb by SLSQP with the BMR equation as a constraint
  * alone (not the reduced form): th in/out, *nll; a status as
  * bmd_optim_profile's. */
 int bmd_optim_profile_constrained(const bmd_problem *p, double xb, double *th, double *nll);
-int bmd_optim_profile(const bmd_problem *p, double xb, double *th, double *nll, double nll_near,
-                      const double *th_known, double nll_known);
 
 /* One profile point with an SD BMR, the BMR equation solved for ln alpha
  * (fit_profile_reduced.c): from th (its ln alpha is not read), th and

@@ -17,6 +17,7 @@
 #include "fit_model_def.h"
 
 #include <math.h>
+#include <string.h>
 
 /* t = (b x)^d and dt/db, dt/dd (x >= 0, b >= 0). */
 static void power_term(double b, double x, double d, double *t, double *dtdb, double *dtdd) {
@@ -63,39 +64,14 @@ void bmd_exp2_mean(const double *th, double x, int aux, double *m, double *grad)
  *   dm/da = c - (c - 1) E, dm/db = a (c - 1) E dt/db,
  *   dm/dlc = a c (1 - E),   dm/dd = a (c - 1) E dt/dd.
  */
-void bmd_exp5_mean(const double *th, double x, int aux, double *m, double *grad) {
-  (void)aux;
-  double a = th[0], b = th[1], cm1 = expm1(th[2]), d = th[3], t, tb, td;
-  power_term(b, x, d, &t, &tb, &td);
-  /* c - (c - 1) E = 1 + (c - 1) (1 - E), with c - 1 and 1 - E from
-   * expm1: no cancellation when c is large and t small */
-  double E = exp(-t), G = -expm1(-t);
-  *m = a * (1.0 + cm1 * G);
-  if (grad) {
-    grad[0] = 1.0 + cm1 * G;
-    grad[1] = a * cm1 * E * tb;
-    grad[2] = a * (cm1 + 1.0) * G;
-    grad[3] = a * cm1 * E * td;
-  }
-}
-
-void bmd_exp4_mean(const double *th, double x, int aux, double *m, double *grad) {
-  double t5[4] = {th[0], th[1], th[2], 1.0}, g5[4];
-  bmd_exp5_mean(t5, x, aux, m, grad ? g5 : NULL);
-  if (grad) {
-    grad[0] = g5[0];
-    grad[1] = g5[1];
-    grad[2] = g5[2];
-  }
-}
-
-/* bmd_exp5_mean for every group: c - 1 once (d given: Exp 4's 1). */
 static void exp45_means(const double *th, double d, const double *x, size_t count, double *m,
                         double (*gm)[BMD_MAX_PARAMS]) {
-  double a = th[0], b = th[1], cm1 = expm1(th[2]);
+  double a = th[0], b = th[1], cm1 = expm1(th[2]); /* c - 1 once a call */
   for (size_t i = 0; i < count; i++) {
     double t, tb, td;
     power_term(b, x[i], d, &t, &tb, &td);
+    /* c - (c - 1) E = 1 + (c - 1) (1 - E), with c - 1 and 1 - E from
+     * expm1: no cancellation when c is large and t small */
     double E = exp(-t), G = -expm1(-t);
     m[i] = a * (1.0 + cm1 * G);
     if (gm) {
@@ -107,11 +83,20 @@ static void exp45_means(const double *th, double d, const double *x, size_t coun
   }
 }
 
+/* every group at once (bmd_means_fn) and one dose */
 void bmd_exp5_means(const double *th, const double *x, const double *lx, size_t count, int aux,
                     double *m, double (*gm)[BMD_MAX_PARAMS]) {
   (void)lx;
   (void)aux;
   exp45_means(th, th[3], x, count, m, gm);
+}
+
+void bmd_exp5_mean(const double *th, double x, int aux, double *m, double *grad) {
+  (void)aux;
+  double gm[1][BMD_MAX_PARAMS];
+  exp45_means(th, th[3], &x, 1, m, grad ? gm : NULL);
+  if (grad)
+    memcpy(grad, gm[0], 4 * sizeof(double));
 }
 
 /* Exp 4: Exp 5 with d = 1 (its gm[i][3], dm/dd, is not a parameter's) */
@@ -120,6 +105,14 @@ void bmd_exp4_means(const double *th, const double *x, const double *lx, size_t 
   (void)lx;
   (void)aux;
   exp45_means(th, 1.0, x, count, m, gm);
+}
+
+void bmd_exp4_mean(const double *th, double x, int aux, double *m, double *grad) {
+  (void)aux;
+  double gm[1][BMD_MAX_PARAMS];
+  exp45_means(th, 1.0, &x, 1, m, grad ? gm : NULL);
+  if (grad)
+    memcpy(grad, gm[0], 3 * sizeof(double));
 }
 
 /* Exp 2/3: least squares of ln(mean) on x^d over a grid of d (Exp 3). */

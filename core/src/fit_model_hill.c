@@ -11,6 +11,7 @@
 #include "fit_model_def.h"
 
 #include <math.h>
+#include <string.h>
 
 /*
  * Hill: m(x) = g + v * f,  f = x^n / (k^n + x^n) = 1 / (1 + exp(n (ln k - ln x)))
@@ -18,30 +19,14 @@
  *   dm/dn = v f (1 - f) (ln x - ln k);   f = 0 at x = 0, f = 1 when k = 0.
  */
 void bmd_hill_mean(const double *th, double x, int sign, double *m, double *grad) {
-  (void)sign;
-  double g = th[0], v = th[1], k = th[2], n = th[3];
-  double f, dk = 0.0, dn = 0.0;
-  if (x <= 0.0) {
-    f = 0.0;
-  } else if (k <= 0.0) {
-    f = 1.0;
-  } else {
-    double lx = log(x), lk = log(k);
-    f = 1.0 / (1.0 + exp(n * (lk - lx)));
-    double ff = f * (1.0 - f);
-    dk = -v * ff * n / k;
-    dn = v * ff * (lx - lk);
-  }
-  *m = g + v * f;
-  if (grad) {
-    grad[0] = 1.0;
-    grad[1] = f;
-    grad[2] = dk;
-    grad[3] = dn;
-  }
+  double lx = x > 0.0 ? log(x) : 0.0, gm[1][BMD_MAX_PARAMS];
+  bmd_hill_means(th, &x, &lx, 1, sign, m, grad ? gm : NULL);
+  if (grad)
+    memcpy(grad, gm[0], 4 * sizeof(double));
 }
 
-/* bmd_hill_mean for every group (bmd_means_fn): ln k once, ln x from lx. */
+/* every group at once (bmd_means_fn; bmd_hill_mean is one dose of it): ln k
+ * once a call, ln x from lx */
 void bmd_hill_means(const double *th, const double *x, const double *lx, size_t count, int sign,
                     double *m, double (*gm)[BMD_MAX_PARAMS]) {
   (void)sign;

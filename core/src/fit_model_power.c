@@ -12,27 +12,20 @@
 #include "fit_model_def.h"
 
 #include <math.h>
+#include <string.h>
 
 /*
  * Power: m(x) = g + v x^n;  dm/dg = 1, dm/dv = x^n, dm/dn = v x^n ln x.
  */
 void bmd_power_mean(const double *th, double x, int sign, double *m, double *grad) {
-  (void)sign;
-  double g = th[0], v = th[1], n = th[2];
-  double xn = 0.0, dn = 0.0;
-  if (x > 0.0) {
-    xn = pow(x, n);
-    dn = v * xn * log(x);
-  }
-  *m = g + v * xn;
-  if (grad) {
-    grad[0] = 1.0;
-    grad[1] = xn;
-    grad[2] = dn;
-  }
+  double lx = x > 0.0 ? log(x) : 0.0, gm[1][BMD_MAX_PARAMS];
+  bmd_power_means(th, &x, &lx, 1, sign, m, grad ? gm : NULL);
+  if (grad)
+    memcpy(grad, gm[0], 3 * sizeof(double));
 }
 
-/* bmd_power_mean for every group (bmd_means_fn): ln x from lx. */
+/* every group at once (bmd_means_fn; bmd_power_mean is one dose of it):
+ * ln x from lx */
 void bmd_power_means(const double *th, const double *x, const double *lx, size_t count, int sign,
                      double *m, double (*gm)[BMD_MAX_PARAMS]) {
   (void)sign;

@@ -197,9 +197,11 @@ static double prof_eval(prof_state *s, double x, prof_starts starts) {
      * shape and its rise is scaled to the BMR, so that a curve saturated
      * below x meets it with its plateau (TMEM5_7211 Exp 5's BMDU) */
     int lcx = p->def->log_c;
-    memcpy(th, s->pts[more[m]].th, sizeof(th));
-    if (m >= 3 && lcx >= 0 && bmd_profile_reshape(p, x, th, (size_t)lcx, (size_t)lcx, th[lcx]) == 0)
-      try_start(s, x, th, &b);
+    if (m >= 3 && lcx >= 0) {
+      memcpy(th, s->pts[more[m]].th, sizeof(th));
+      if (bmd_profile_reshape(p, x, th, (size_t)lcx, (size_t)lcx, th[lcx]) == 0)
+        try_start(s, x, th, &b);
+    }
   }
   if (starts == PROF_RECHECK)
     goto done;
