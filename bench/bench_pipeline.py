@@ -60,7 +60,7 @@ def run(binary, matrix, workers, base_url, bootstrap, logs, keep=False):
     bucket = f"bs-bench-{uuid.uuid4().hex[:10]}"
     env = dict(os.environ, BMDSTREAM_DATABASE_URL=url, BMDSTREAM_TOPIC_PREFIX=prefix,
                BMDSTREAM_S3_BUCKET=bucket, BMDSTREAM_KAFKA_BOOTSTRAP=bootstrap)
-    procs, workers_procs = [], []
+    procs, workers_procs, stage_procs = [], [], {}
 
     def bm(*args, stdin="", as_env=None):
         out = subprocess.run([os.path.join(binary, "bmdstream"), *args], input=stdin,
@@ -87,6 +87,7 @@ def run(binary, matrix, workers, base_url, bootstrap, logs, keep=False):
         env["BMDSTREAM_SIGNING_KEY"] = register_key(bm_result(bm), "ana", ana)
         for stage in ("tracker", "prefilter", "category"):
             start(stage, stage)
+            stage_procs[stage] = procs[-1]
         for w in range(workers):
             start("bmd", f"bmd{w}", "--threads", "1")
             workers_procs.append(procs[-1])
@@ -104,6 +105,7 @@ def run(binary, matrix, workers, base_url, bootstrap, logs, keep=False):
         else:
             raise RuntimeError(f"the {workers} BMD workers did not all join")
         load = os.getloadavg()[0]
+        cpu0 = {**services_cpu(), **{tag: cpu_seconds(p.pid) for tag, p in stage_procs.items()}}
         t0 = time.time()
         out = subprocess.run([os.path.join(binary, "bmdstream-import"), "--user", "ana",
                               "--project", project, "--matrix", matrix, *ANALYSIS],
@@ -121,6 +123,9 @@ def run(binary, matrix, workers, base_url, bootstrap, logs, keep=False):
                 break
             time.sleep(1.0)
         cpu = [cpu_seconds(p.pid) for p in workers_procs]
+        # what else ran on the cores meanwhile: the services and the other stages
+        cpu1 = {**services_cpu(), **{tag: cpu_seconds(p.pid) for tag, p in stage_procs.items()}}
+        others = {k: round(cpu1[k] - cpu0[k], 2) for k in cpu1 if k in cpu0}
         if not row.startswith("COMPLETED"):
             raise RuntimeError(f"job {job}: {row}")
         # timestamps are the database's local time without zone: as epoch
@@ -165,6 +170,7 @@ def run(binary, matrix, workers, base_url, bootstrap, logs, keep=False):
             "probes_per_s": 20000 / total,
             "fitted_probes_per_s": passed / fits,
             "load_average_at_start": load,
+            "other_cpu_s": others,
             "per_worker": per_worker,
             "gather": gather,
             **({"database": name, "bucket": bucket} if keep else {}),
@@ -181,11 +187,50 @@ def run(binary, matrix, workers, base_url, bootstrap, logs, keep=False):
             drop_database(base_url, name)
 
 
-def cpu_seconds(pid):
-    """User + system CPU seconds of a live process (/proc/PID/stat)."""
+def services_cpu():
+    """CPU seconds so far of the stack's services (scripts/stack.sh's
+    recorded PIDs): Kafka, S3Proxy and PostgreSQL (the postmaster, the
+    backends it reaped and those alive). Empty when the stack's state is
+    elsewhere."""
+    state = os.path.join(os.environ.get("BMDSTREAM_STATE_DIR", os.path.join(ROOT, ".state")),
+                         "stack")
+    out = {}
+    for name, path in (("kafka", "kafka/kafka.pid"), ("s3proxy", "s3/s3proxy.pid"),
+                       ("postgres", "pg/data/postmaster.pid")):
+        try:
+            with open(os.path.join(state, path)) as f:
+                pid = int(f.readline())
+            out[name] = cpu_seconds(pid, children=True)
+        except (OSError, ValueError):
+            continue
+        if name == "postgres":
+            out[name] += sum(cpu_seconds(c) for c in child_pids(pid))
+    return out
+
+
+def child_pids(parent):
+    """The live children of parent (/proc/PID/stat's ppid)."""
+    kids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == parent:
+                        kids.append(int(d))
+            except (OSError, ValueError, IndexError):
+                continue
+    return kids
+
+
+def cpu_seconds(pid, children=False):
+    """User + system CPU seconds of a live process (/proc/PID/stat), with
+    children: and of the children it waited for."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def bm_result(bm):

@@ -182,8 +182,11 @@ int bs_objstore_check_project_key(const char *key, int64_t project_id, const cha
 }
 
 bs_status bs_objstore_status_from_http(long http_status, const char *s3_code) {
+  /* BadDigest: the body that arrived is not the one whose Content-MD5 was
+   * sent (damaged on the way); sent again, it may arrive whole */
   if (s3_code && (!strcmp(s3_code, "SlowDown") || !strcmp(s3_code, "RequestTimeout") ||
-                  !strcmp(s3_code, "InternalError") || !strcmp(s3_code, "ServiceUnavailable")))
+                  !strcmp(s3_code, "InternalError") || !strcmp(s3_code, "ServiceUnavailable") ||
+                  !strcmp(s3_code, "BadDigest")))
     return BS_ERR_RETRIABLE;
   if (http_status >= 200 && http_status < 300)
     return BS_OK;

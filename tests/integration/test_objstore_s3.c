@@ -1,8 +1,9 @@
 /*
  * test_objstore_s3.c - the S3 backend against the real S3Proxy (aws-v4
  * authorization): awkward keys, 1,500 objects listed across pages,
- * streaming, NOT_FOUND, and requests refused when unsigned or signed with
- * the wrong secret while ours succeed.
+ * streaming, NOT_FOUND, requests refused when unsigned or signed with
+ * the wrong secret while ours succeed, and an upload refused when its body
+ * is not the one its signed Content-MD5 names.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -246,6 +247,61 @@ static void test_unsigned_and_wrongly_signed_refused(void **state) {
   bs_objstore_destroy(good);
 }
 
+/* A signed PUT, as objstore_s3.c sends it (UNSIGNED-PAYLOAD, Content-MD5
+ * signed), whose Content-MD5 is md5 and whose body is body: the HTTP
+ * status. */
+static long signed_put(const char *url, const char *md5, const char *body) {
+  char userpwd[512], sigv4[256], hdr_md5[64];
+  snprintf(userpwd, sizeof(userpwd), "%s:%s", getenv("BMDSTREAM_S3_ACCESS_KEY"),
+           getenv("BMDSTREAM_S3_SECRET_KEY"));
+  snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", getenv("BMDSTREAM_S3_REGION"));
+  snprintf(hdr_md5, sizeof(hdr_md5), "Content-MD5: %s", md5);
+  struct curl_slist *h = curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+  h = curl_slist_append(h, hdr_md5);
+  CURL *c = curl_easy_init();
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4);
+  curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+  FILE *devnull = fopen("/dev/null", "w");
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, devnull);
+  long code = 0;
+  assert_int_equal(curl_easy_perform(c), CURLE_OK);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  curl_easy_cleanup(c);
+  curl_slist_free_all(h);
+  fclose(devnull);
+  return code;
+}
+
+/* An upload's body is not in its signature; its signed Content-MD5 is
+ * what keeps it from changing unseen: a body that is not the one whose
+ * MD5 was signed is refused (400 BadDigest) and the stored object stays. */
+static void test_body_not_its_md5_refused(void **state) {
+  (void)state;
+  char key[256], err[1024], url[1024], enc[512];
+  bs_objstore *s = open_store(NULL);
+  snprintf(key, sizeof(key), "%s/digest/object.txt", prefix);
+  assert_int_equal(bs_objstore_put(s, key, "secret", 6, NULL, err, sizeof(err)), BS_OK);
+  bs_objstore_encode_key(key, enc, sizeof(enc));
+  snprintf(url, sizeof(url), "%s/%s/%s", getenv("BMDSTREAM_S3_ENDPOINT"),
+           getenv("BMDSTREAM_S3_BUCKET"), enc);
+  /* base64 of MD5("secret") */
+  const char *md5_of_secret = "Xr4ilOzQ4PCOq3aQ0qbuaQ==";
+  assert_int_equal(signed_put(url, md5_of_secret, "tampered"), 400);
+  void *buf = NULL;
+  size_t len = 0;
+  assert_int_equal(bs_objstore_get(s, key, 100, &buf, &len, err, sizeof(err)), BS_OK);
+  assert_int_equal(len, 6);
+  assert_memory_equal(buf, "secret", 6);
+  free(buf);
+  assert_int_equal(signed_put(url, md5_of_secret, "secret"), 200); /* the right body passes */
+  assert_int_equal(bs_objstore_delete(s, key, err, sizeof(err)), BS_OK);
+  bs_objstore_destroy(s);
+}
+
 int main(void) {
   bs_test_env_or_exit("BMDSTREAM_S3_ENDPOINT");
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -256,6 +312,7 @@ int main(void) {
       cmocka_unit_test(test_streaming_file),
       cmocka_unit_test(test_missing_bucket_is_permanent),
       cmocka_unit_test(test_unsigned_and_wrongly_signed_refused),
+      cmocka_unit_test(test_body_not_its_md5_refused),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   curl_global_cleanup();

@@ -86,6 +86,7 @@ static void test_status_classes(void **state) {
   assert_int_equal(bs_objstore_status_from_http(403, "SignatureDoesNotMatch"), BS_ERR_PERMANENT);
   assert_int_equal(bs_objstore_status_from_http(400, "InvalidArgument"), BS_ERR_PERMANENT);
   assert_int_equal(bs_objstore_status_from_http(503, "SlowDown"), BS_ERR_RETRIABLE);
+  assert_int_equal(bs_objstore_status_from_http(400, "BadDigest"), BS_ERR_RETRIABLE);
   assert_int_equal(bs_objstore_status_from_http(500, NULL), BS_ERR_RETRIABLE);
   assert_int_equal(bs_objstore_status_from_http(429, NULL), BS_ERR_RETRIABLE);
   assert_int_equal(bs_objstore_status_from_http(0, NULL), BS_ERR_RETRIABLE);
