@@ -155,7 +155,8 @@ def run(binary, matrix, workers, base_url, bootstrap, logs, keep=False):
                                "cpu_s": round(cpu[w], 2),
                                "fitting_s": round(sum(float(x[1]) for x in done), 2),
                                "storing_s": round(sum(float(x[2]) for x in done), 2)})
-            gather += " ".join(re.findall(r"(?:loaded in|bmd.tsv in|and \d+ rows in) [\d.]+ s", text))
+            gather += " ".join(re.findall(r"(?:loaded in|bmd.tsv in|fits object in|and \d+ rows in) "
+                                          r"[\d.]+ s", text))
         return {
             "workers": workers, "probes_passed": passed, "chunks": n_chunks,
             "end_to_end_s": total,

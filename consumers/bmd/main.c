@@ -26,8 +26,10 @@
  *      one that marks the last gathers. A chunk already done is not fitted
  *      again (redelivery): it gathers when none is left.
  *   4. gather: every chunk's fits in probe order, the steps across probes,
- *      bmd.tsv under projects/{p}/exports/bmd/{id}/, then
- *      projects/{p}/results/{id}/probe_stats.json.gz, both joined from
+ *      bmd.tsv under projects/{p}/exports/bmd/{id}/, the fits as held
+ *      here for the category stage (projects/{p}/results/{id}/fits.bin,
+ *      bs/bmd_fits_object.h), then
+ *      projects/{p}/results/{id}/probe_stats.json.gz, it and bmd.tsv joined from
  *      the pieces the chunks rendered when fitted (bs/bmd_pieces.h; a
  *      chunk with a probe awaiting the steps across probes renders none:
  *      the gather does, after them), and the rows the chunks left, the
@@ -53,6 +55,7 @@
 #include <time.h>
 
 #include "bs/bmd_chunks.h"
+#include "bs/bmd_fits_object.h"
 #include "bs/event_data.h"
 #include "bs/experiments.h"
 #include "bs/jobs.h"
@@ -195,6 +198,12 @@ static bs_status gather(bs_stage *stage, const bs_envelope *in, const bs_event_i
     snprintf(errstr, errstr_size, "shutting down before the results were stored");
     st = BS_ERR_RETRIABLE;
   }
+  /* the fits as held here, for the category stage, before the result is
+   * complete (bs/bmd_fits_object.h) */
+  bs_bmd_fits_object_key(in->project_id, result_id, key, sizeof(key));
+  if (st == BS_OK)
+    st = bs_bmd_fits_object_put(store, key, fits, cache.nrows, errstr, errstr_size);
+  double t2 = now_s();
   snprintf(key, sizeof(key), "projects/%" PRId64 "/results/%" PRId64 "/probe_stats.json.gz",
            in->project_id, result_id);
   if (st == BS_OK)
@@ -205,8 +214,8 @@ static bs_status gather(bs_stage *stage, const bs_envelope *in, const bs_event_i
   bs_bmd_pieces_destroy(pieces, count);
   if (st == BS_OK)
     bs_info("BMD result %" PRId64 ": %zu probes gathered (%zu rendered by their chunks): bmd.tsv "
-            "in %.2f s, probe statistics and %zu rows in %.2f s",
-            result_id, cache.nrows, rendered, t1 - t0, nwrite, now_s() - t1);
+            "in %.2f s, the fits object in %.2f s, probe statistics and %zu rows in %.2f s",
+            result_id, cache.nrows, rendered, t1 - t0, t2 - t1, nwrite, now_s() - t2);
   if (st == BS_OK)
     st = done_event(in, ev, prefilter_id, result_id, cache.nrows, out, errstr, errstr_size);
   return st;

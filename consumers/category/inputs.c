@@ -10,12 +10,13 @@
 #include <unistd.h>
 
 #include "bs/bmd_export.h"
+#include "bs/bmd_fits_object.h"
+#include "bs/log.h"
 
-bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t project_id,
+/* The fits from the result's probe_stats.json.gz (results_s3_key). */
+static bs_status fits_from_json(bs_db *db, bs_objstore *store, int64_t project_id,
                                 int64_t result_id, const bmd_dataset *ds, bmd_probe_fit **fits,
                                 size_t *n, char *errstr, size_t errstr_size) {
-  *fits = NULL;
-  *n = 0;
   char key[512], inner[512];
   const bs_db_param params[] = {BS_DB_INT64(result_id)};
   PGresult *res = NULL;
@@ -58,6 +59,48 @@ done:
   free(gz);
   PQclear(res);
   return st;
+}
+
+bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t project_id,
+                                int64_t result_id, const bmd_dataset *ds, bmd_probe_fit **fits,
+                                size_t *n, char *errstr, size_t errstr_size) {
+  *fits = NULL;
+  *n = 0;
+  /* the fits the gather holds, when it stored them and this build can
+   * read them, as many as the result counts; else from the JSON */
+  const bs_db_param params[] = {BS_DB_INT64(result_id)};
+  PGresult *res = NULL;
+  bs_status st = bs_db_query_row(db, "SELECT num_results FROM bmd_results WHERE id = $1::bigint "
+                                 "AND results_s3_key IS NOT NULL AND num_results IS NOT NULL",
+                                 1, params, &res, errstr, errstr_size);
+  if (st == BS_ERR_NOT_FOUND)
+    return fits_from_json(db, store, project_id, result_id, ds, fits, n, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  size_t count = (size_t)strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+  PQclear(res);
+  char key[256], why[512];
+  bs_bmd_fits_object_key(project_id, result_id, key, sizeof(key));
+  st = bs_bmd_fits_object_get(store, key, ds->n_probes, fits, n, why, sizeof(why));
+  if (st == BS_OK && *n == count)
+    return BS_OK;
+  if (st == BS_OK) {
+    snprintf(why, sizeof(why), "%s: %zu fits, the result has %zu", key, *n, count);
+    free(*fits);
+    *fits = NULL;
+    *n = 0;
+  }
+  if (st == BS_ERR_RETRIABLE) { /* the store's trouble, not the object's */
+    snprintf(errstr, errstr_size, "%s", why);
+    return st;
+  }
+  if (st == BS_ERR_NOT_FOUND) /* a result of an earlier version */
+    bs_info("BMD result %" PRId64 ": no %s; its fits are read from probe_stats.json.gz",
+            result_id, key);
+  else
+    bs_notice("BMD result %" PRId64 ": %s; its fits are read from probe_stats.json.gz", result_id,
+              why);
+  return fits_from_json(db, store, project_id, result_id, ds, fits, n, errstr, errstr_size);
 }
 
 /* Downloads key into a new temporary file; its path into path. */

@@ -1,8 +1,9 @@
 /*
  * inputs.h - what the category stage reads besides the matrix: the BMD
- * result's fits (rebuilt from its probe_stats.json.gz, every probe, so
- * that the category step runs on the values `bmdstream analyze` holds in
- * memory) and the annotation objects, fetched into temporary files.
+ * result's fits (as the gather held them, or rebuilt from its
+ * probe_stats.json.gz, every probe, so that the category step runs on the
+ * values `bmdstream analyze` holds in memory) and the annotation objects,
+ * fetched into temporary files.
  */
 #ifndef BS_CATEGORY_INPUTS_H
 #define BS_CATEGORY_INPUTS_H
@@ -16,9 +17,12 @@
 #include "bs/objstore.h"
 #include "bs/settings.h"
 
-/* The fits of BMD result result_id of project project_id (its
- * results_s3_key object, which must lie under the project's prefix) over
- * ds: *fits new (free), *n entries, in the BMD stage's order. */
+/* The fits of BMD result result_id of project project_id over ds: *fits
+ * new (free), *n entries, in the BMD stage's order. They are read from
+ * the fits object the gather stored (bs/bmd_fits_object.h); when it is
+ * missing, of another build or does not hold the result's count of fits,
+ * they are rebuilt from the results_s3_key object (probe_stats.json.gz,
+ * which must lie under the project's prefix). */
 bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t project_id,
                                 int64_t result_id, const bmd_dataset *ds, bmd_probe_fit **fits,
                                 size_t *n, char *errstr, size_t errstr_size)

@@ -57,12 +57,15 @@ VARIANTS = [
 EMPTY_SHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 
-def s3(env, method, path, out=None):
+def s3(env, method, path, out=None, body=None):
+    """A signed request, its HTTP status; body: a file to upload."""
     args = ["curl", "-s", "-o", out or "/dev/null", "-w", "%{http_code}", "--aws-sigv4",
             "aws:amz:us-east-1:s3", "--user",
             f"{env['BMDSTREAM_S3_ACCESS_KEY']}:{env['BMDSTREAM_S3_SECRET_KEY']}",
-            "-H", f"x-amz-content-sha256: {EMPTY_SHA}", "-X", method,
-            env["BMDSTREAM_S3_ENDPOINT"] + path]
+            "-H", f"x-amz-content-sha256: {'UNSIGNED-PAYLOAD' if body else EMPTY_SHA}",
+            "-X", method, env["BMDSTREAM_S3_ENDPOINT"] + path]
+    if body:
+        args += ["--data-binary", "@" + body]
     return subprocess.run(args, capture_output=True, text=True).stdout
 
 
@@ -285,6 +288,21 @@ def test_three_matrices_then_replay(dep):
     # ... and SQL NULL in the database
     assert db_sentinels(d.sql) == []
 
+    # The category stage read each result's fits from the fits object the
+    # gather stored (fits.bin), not from probe_stats.json.gz; in the replay
+    # below it falls back to the JSON for result 1, whose object is gone,
+    # and result 2, whose object is not this build's fits, and must write
+    # the same rows and the same files (the snapshot and the ETags).
+    assert "are read from probe_stats.json.gz" not in d.log("category")
+    for r in (1, 2, 3):
+        assert f"projects/{p}/results/{r}/fits.bin" in keys
+    assert s3(d.env, "DELETE", f"/{d.bucket}/projects/{p}/results/1/fits.bin") == "204"
+    not_fits = f"/tmp/{d.prefix}not-fits"
+    with open(not_fits, "wb") as f:
+        f.write(b"BMDFITS0" + bytes(64))
+    assert s3(d.env, "PUT", f"/{d.bucket}/projects/{p}/results/2/fits.bin", body=not_fits) == "200"
+    os.remove(not_fits)
+
     before, objs_before = snapshot(d), objects(d)
     # Replay everything from offset 0 with every consumer group reset.
     d.stop_all()
@@ -310,6 +328,10 @@ def test_three_matrices_then_replay(dep):
     time.sleep(2)
     assert snapshot(d) == before
     assert objects(d) == objs_before
+    fell_back = d.log("category")
+    assert f"BMD result 1: no projects/{p}/results/1/fits.bin; its fits are read" in fell_back
+    assert (f"BMD result 2: projects/{p}/results/2/fits.bin: not the fits of" in fell_back
+            and "BMD result 3:" not in fell_back)
     # Each stage re-read its input from the start and re-emitted: the
     # upstream re-emissions arrive too (3, then 3 + 6, then 3 + 9 events),
     # every one with the id derived from its result, so 3 distinct ids.

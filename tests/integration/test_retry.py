@@ -8,7 +8,8 @@
   stage resumes and the job COMPLETES with exactly one result set and
   nothing dead-lettered.
 - permanent: an event whose object is corrupt (matrix.bin for the
-  prefilter, probe_stats.json.gz for the category stage) is not retried:
+  prefilter, probe_stats.json.gz for the category stage, which reads it
+  when the fits object before it, here damaged too, is no use) is not retried:
   it lands in dead-letter byte for byte with its origin headers (dlq.topic,
   .partition, .offset naming the record it was, .stage, .error.class
   permanent, .error.msg, .ts), a dead_letters row, and the job FAILED with
@@ -275,6 +276,10 @@ def test_corrupt_probe_stats_is_dead_lettered_and_the_job_fails(fresh_database,
         r = d.sql("SELECT id FROM bmd_results")
         key = f"projects/{d.project}/results/{r}/probe_stats.json.gz"
         corrupt(d, key, gzip.compress(b'{"probes": [{"probe_id": '))  # cut short
+        # the fits object the category stage reads first, damaged: it falls
+        # back to probe_stats.json.gz, the result's record
+        fits = f"projects/{d.project}/results/{r}/fits.bin"
+        corrupt(d, fits, b"BMDFITS1" + b"\xff" * 64)
         start_stages(d, ["category"])
         assert d.wait_jobs([job], timeout=120)[job][0] == "FAILED"
         message = check_dead_letter(d, job, "category", "bmd-done", key)
