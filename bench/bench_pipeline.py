@@ -205,7 +205,11 @@ def services_cpu():
         except (OSError, ValueError):
             continue
         if name == "postgres":
-            out[name] += sum(cpu_seconds(c) for c in child_pids(pid))
+            for child in child_pids(pid):
+                try:
+                    out[name] += cpu_seconds(child)
+                except OSError:  # a backend that ended meanwhile
+                    continue
     return out
 
 
