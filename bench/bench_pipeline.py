@@ -10,7 +10,8 @@ the BMD fits' span and the time outside it; then the speed-up.
 
 Needs the stack (scripts/stack.sh up; its environment loaded) and a build:
 
-    .state/venv/bin/python bench/bench_pipeline.py [--workers 1,2] [--repeat N] [--bin build/bin] [--keep]
+    .state/venv/bin/python bench/bench_pipeline.py [--workers 1,2] [--repeat N] [--bin build/bin]
+        [--chunk-size N] [--keep]
 
 --keep keeps each run's database and names it and its bucket, so that two
 builds' results can be compared (the bucket is never removed).
@@ -52,7 +53,7 @@ def event_ms(bootstrap, topic):
     return [e["ts"] for e in kcat_consume(bootstrap, topic)]
 
 
-def run(binary, matrix, workers, base_url, bootstrap, logs, keep=False):
+def run(binary, matrix, workers, base_url, bootstrap, logs, keep=False, chunk_size=None):
     name = "bs_bench_" + uuid.uuid4().hex[:10]
     psql(base_url, f"CREATE DATABASE {name}")
     url = with_database(base_url, name)
@@ -89,7 +90,8 @@ def run(binary, matrix, workers, base_url, bootstrap, logs, keep=False):
             start(stage, stage)
             stage_procs[stage] = procs[-1]
         for w in range(workers):
-            start("bmd", f"bmd{w}", "--threads", "1")
+            start("bmd", f"bmd{w}", "--threads", "1",
+                  *(["--chunk-size", str(chunk_size)] if chunk_size else []))
             workers_procs.append(procs[-1])
         # every worker owns its share of the work topic before the clock starts
         deadline = time.time() + 120
@@ -258,6 +260,8 @@ def main():
     ap.add_argument("--keep", action="store_true",
                     help="keep each run's database (and name it and its bucket), to compare "
                          "the results of two builds")
+    ap.add_argument("--chunk-size", type=int,
+                    help="the BMD stage's chunk_size (default: the stage's own)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="run every worker count this many times, the counts alternated, and "
                          "compare medians (a single run's time varies by 10%% on a shared "
@@ -275,7 +279,7 @@ def main():
         # alternated, and the order reversed every other round, so that
         # neither count always runs first
         for w in (counts if rep % 2 == 0 else counts[::-1]):
-            r = run(a.bin, matrix, w, base_url, bootstrap, logs, a.keep)
+            r = run(a.bin, matrix, w, base_url, bootstrap, logs, a.keep, a.chunk_size)
             results[w].append(r)
             print(json.dumps({k: round(v, 2) if isinstance(v, float) else v
                               for k, v in r.items()}), flush=True)
