@@ -67,7 +67,7 @@
 
 static const bs_config_param bmd_params[] = {
     {"threads", BS_CFG_INT, "2", "threads fitting probes", 0},
-    {"chunk_size", BS_CFG_INT, "200",
+    {"chunk_size", BS_CFG_INT, "500",
      "probes per chunk of an experiment shared by the stage's instances (about: the chunks are "
      "a multiple of the work topic's partitions); 0: each experiment whole in one instance",
      0},
