@@ -308,6 +308,12 @@ def speed_up(fewer, more):
         lines.append(f"{what}: {a:.2f} s with {fewer[0]['workers']}, {b:.2f} s with "
                      f"{more[0]['workers']} (medians of {len(fewer)} and {len(more)} runs)"
                      + (f": speed-up {a / b:.2f}" if key != "outside_analysis_s" else ""))
+    # the same work's CPU seconds: when they differ between the counts the
+    # machine ran at another speed, and the ratio above says so little
+    work = [median([sum(w["cpu_s"] for w in r["per_worker"]) for r in runs])
+            for runs in (fewer, more)]
+    lines.append(f"the workers' CPU seconds, all together (medians): {work[0]:.2f} with "
+                 f"{fewer[0]['workers']}, {work[1]:.2f} with {more[0]['workers']}")
     cpu = [w["cpu_s"] for w in more[-1]["per_worker"]]
     lines.append(f"CPU seconds of the {more[-1]['workers']} workers (last run): {cpu}; the "
                  f"split's bound on the fits' speed-up: {sum(cpu) / max(cpu):.2f}")
