@@ -63,8 +63,8 @@ bs_status bs_bmd_fits_object_get(bs_objstore *store, const char *key, size_t n_r
   size_t got = 0, body_len = 0;
   /* at most one fit per row of the matrix, compressed no larger */
   const size_t max_fits = n_rows * sizeof(bmd_probe_fit);
-  bs_status st = bs_objstore_get(store, key, sizeof(fits_header) + max_fits + (1 << 20), &buf,
-                                 &got, errstr, errstr_size);
+  bs_status st = bs_objstore_get(store, key, sizeof(fits_header) + max_fits + (1 << 20), &buf, &got,
+                                 errstr, errstr_size);
   if (st != BS_OK)
     return st;
   fits_header h;
@@ -84,8 +84,10 @@ bs_status bs_bmd_fits_object_get(bs_objstore *store, const char *key, size_t n_r
   for (size_t i = 0; ok && i < h.n; i++)
     ok = f[i].probe < n_rows;
   if (!ok) {
-    snprintf(errstr, errstr_size, "%s: not the fits of %zu rows as this build stores them (%zu "
-             "bytes%s%s)", key, n_rows, got, zerr[0] ? ": " : "", zerr);
+    snprintf(errstr, errstr_size,
+             "%s: not the fits of %zu rows as this build stores them (%zu "
+             "bytes%s%s)",
+             key, n_rows, got, zerr[0] ? ": " : "", zerr);
     free(body);
     return BS_ERR_PERMANENT;
   }

@@ -70,7 +70,8 @@ bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t project_i
    * read them, as many as the result counts; else from the JSON */
   const bs_db_param params[] = {BS_DB_INT64(result_id)};
   PGresult *res = NULL;
-  bs_status st = bs_db_query_row(db, "SELECT num_results FROM bmd_results WHERE id = $1::bigint "
+  bs_status st = bs_db_query_row(db,
+                                 "SELECT num_results FROM bmd_results WHERE id = $1::bigint "
                                  "AND results_s3_key IS NOT NULL AND num_results IS NOT NULL",
                                  1, params, &res, errstr, errstr_size);
   if (st == BS_ERR_NOT_FOUND)
@@ -95,8 +96,8 @@ bs_status bs_category_load_fits(bs_db *db, bs_objstore *store, int64_t project_i
     return st;
   }
   if (st == BS_ERR_NOT_FOUND) /* a result of an earlier version */
-    bs_info("BMD result %" PRId64 ": no %s; its fits are read from probe_stats.json.gz",
-            result_id, key);
+    bs_info("BMD result %" PRId64 ": no %s; its fits are read from probe_stats.json.gz", result_id,
+            key);
   else
     bs_notice("BMD result %" PRId64 ": %s; its fits are read from probe_stats.json.gz", result_id,
               why);

@@ -84,8 +84,8 @@ static void test_missing_is_not_found(void **state) {
   char err[512];
   bmd_probe_fit *got = NULL;
   size_t n = 0;
-  assert_int_equal(bs_bmd_fits_object_get(store, "projects/1/results/99/fits.bin", 9, &got, &n,
-                                          err, sizeof(err)),
+  assert_int_equal(bs_bmd_fits_object_get(store, "projects/1/results/99/fits.bin", 9, &got, &n, err,
+                                          sizeof(err)),
                    BS_ERR_NOT_FOUND);
 }
 
@@ -119,12 +119,12 @@ static void test_other_builds_and_damage_refused(void **state) {
   bmd_probe_fit *fits = some_fits(4);
   assert_int_equal(bs_bmd_fits_object_put(store, key, fits, 4, err, sizeof(err)), BS_OK);
   free(fits);
-  assert_int_equal(refused_after(key, 7, 0), 0);   /* the magic's version: another build */
-  assert_int_equal(refused_after(key, 8, 0), 0);   /* the size of a fit */
-  assert_int_equal(refused_after(key, 16, 0), 0);  /* the count: 4 becomes more */
-  assert_int_equal(refused_after(key, -6, 0), 0);  /* the member's CRC-32 */
-  assert_int_equal(refused_after(key, 0, 20), 0);  /* cut inside the header */
-  assert_int_equal(refused_after(key, 0, 60), 0);  /* cut inside the member */
+  assert_int_equal(refused_after(key, 7, 0), 0);  /* the magic's version: another build */
+  assert_int_equal(refused_after(key, 8, 0), 0);  /* the size of a fit */
+  assert_int_equal(refused_after(key, 16, 0), 0); /* the count: 4 becomes more */
+  assert_int_equal(refused_after(key, -6, 0), 0); /* the member's CRC-32 */
+  assert_int_equal(refused_after(key, 0, 20), 0); /* cut inside the header */
+  assert_int_equal(refused_after(key, 0, 60), 0); /* cut inside the member */
 }
 
 int main(void) {
