@@ -1,6 +1,7 @@
 /*
  * bs/sha256.h - SHA-256 as lowercase hex, for the settings hash (the
- * result rows' natural keys) and the S3 payload digest.
+ * result rows' natural keys) and the instance locks' tag of a Kafka
+ * cluster (common/base/digest.c).
  */
 #ifndef BS_SHA256_H
 #define BS_SHA256_H
