@@ -295,6 +295,35 @@ def median(xs):
     return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
 
 
+def work_cpu(run):
+    """The workers' CPU seconds of a run, all together: the same work each
+    time, so more seconds mean the machine ran slower."""
+    return sum(w["cpu_s"] for w in run["per_worker"])
+
+
+def equal_speed(fewer, more):
+    """The end-to-end times at one machine speed: for each worker count a
+    least-squares line of the time against the workers' CPU seconds, read
+    at the median of those seconds over every run; None with fewer than 3
+    runs of a count or no spread in their seconds."""
+    every = [work_cpu(r) for r in fewer + more]
+    at = median(every)
+    times = []
+    for runs in (fewer, more):
+        xs = [work_cpu(r) for r in runs]
+        ys = [r["end_to_end_s"] for r in runs]
+        n = len(xs)
+        mx, my = sum(xs) / n, sum(ys) / n
+        sxx = sum((x - mx) ** 2 for x in xs)
+        if n < 3 or sxx == 0:
+            return None
+        slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+        times.append(my + slope * (at - mx))
+    return (f"at one machine speed (each count's times fitted against its workers' CPU "
+            f"seconds, read at {at:.2f} s): {times[0]:.2f} s with {fewer[0]['workers']}, "
+            f"{times[1]:.2f} s with {more[0]['workers']}: speed-up {times[0] / times[1]:.2f}")
+
+
 def speed_up(fewer, more):
     """The speed-up of the runs with more workers over those with fewer,
     from the medians of their times, and the bound the work's split puts
@@ -310,10 +339,12 @@ def speed_up(fewer, more):
                      + (f": speed-up {a / b:.2f}" if key != "outside_analysis_s" else ""))
     # the same work's CPU seconds: when they differ between the counts the
     # machine ran at another speed, and the ratio above says so little
-    work = [median([sum(w["cpu_s"] for w in r["per_worker"]) for r in runs])
-            for runs in (fewer, more)]
+    work = [median([work_cpu(r) for r in runs]) for runs in (fewer, more)]
     lines.append(f"the workers' CPU seconds, all together (medians): {work[0]:.2f} with "
                  f"{fewer[0]['workers']}, {work[1]:.2f} with {more[0]['workers']}")
+    at_equal = equal_speed(fewer, more)
+    if at_equal:
+        lines.append(at_equal)
     cpu = [w["cpu_s"] for w in more[-1]["per_worker"]]
     lines.append(f"CPU seconds of the {more[-1]['workers']} workers (last run): {cpu}; the "
                  f"split's bound on the fits' speed-up: {sum(cpu) / max(cpu):.2f}")
