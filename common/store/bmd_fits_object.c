@@ -5,8 +5,10 @@
  * The object is a header, "BMDFITS1", the size of one fit (uint32), 0
  * (uint32) and the count (uint64), host order; then one gzip member
  * (level 1) of the fits as this build lays them out in memory. The fits of
- * models not fitted are zeros: 5,004 fits of 5,040 bytes are 25 MB, about
- * 2 MB compressed.
+ * models not fitted are zeros: 5,004 fits of 5,040 bytes are 25 MB, 4.7 MB
+ * compressed (0.1 s at level 1). The header and member are the chunk
+ * object's layout (bmd_chunks.c) without its piece: two formats, two
+ * magics, each refused by the other's reader.
  */
 #include "bs/bmd_fits_object.h"
 
