@@ -76,6 +76,19 @@ def test_seed_tables_and_indexes(bmdstream, fresh_database):
     assert int(natural) >= 9
 
 
+def test_probe_models_compressed_with_lz4(bmdstream, fresh_database):
+    """0008: a probe's models (about 4 KB of JSON, compressed by TOAST) use
+    lz4 where the server has it (Debian's PostgreSQL does)."""
+    url = fresh_database()
+    assert migrate(bmdstream, url).returncode == 0
+    has_lz4 = psql(url, "SELECT 'lz4' = ANY (enumvals) FROM pg_settings"
+                        " WHERE name = 'default_toast_compression'").strip()
+    assert has_lz4 == "t", "the test stack's PostgreSQL is built with lz4"
+    method = psql(url, "SELECT attcompression FROM pg_attribute WHERE attname = 'models'"
+                       " AND attrelid = 'probe_stat_results'::regclass").strip()
+    assert method == "l"
+
+
 def test_twice_is_a_no_op(bmdstream, fresh_database):
     url = fresh_database()
     count = len([f for f in os.listdir(SQL_DIR) if re.match(r"\d{4}_.*\.sql$", f)])
