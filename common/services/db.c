@@ -13,6 +13,7 @@
 
 struct bs_db {
   PGconn *conn;
+  char sqlstate[6]; /* of the last statement that failed with one, else "" */
 };
 
 /* libpq's messages span lines ("...failed: Connection refused\n\tIs the
@@ -117,6 +118,7 @@ static bs_status result_status(bs_db *db, PGresult *res, char *errstr, size_t er
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
     return BS_OK;
   const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+  snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state ? state : "");
   const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
   snprintf(errstr, errstr_size, "database error%s%s%s: %s", state ? " (SQLSTATE " : "",
            state ? state : "", state ? ")" : "", msg && *msg ? msg : "unknown");
@@ -255,6 +257,10 @@ bs_status bs_db_copy_in(bs_db *db, const char *copy_sql, const char *text, size_
     PQclear(res);
   }
   return st;
+}
+
+const char *bs_db_error_sqlstate(const bs_db *db) {
+  return db->sqlstate;
 }
 
 bs_status bs_db_begin(bs_db *db, char *errstr, size_t errstr_size) {

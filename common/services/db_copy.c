@@ -16,6 +16,7 @@ struct bs_copy_text {
   char *text;    /* the rows, valid once f is closed */
   size_t len;    /* their length */
   size_t column; /* columns written in the current row */
+  int failed;    /* out of memory closing the stream */
   int sent;
 };
 
@@ -131,42 +132,103 @@ const char *bs_copy_text_get(bs_copy_text *copy, size_t *len) {
   return copy->text;
 }
 
-bs_status bs_copy_text_send(bs_copy_text *copy, bs_db *db, const char *copy_sql, char *errstr,
-                            size_t errstr_size) {
+/* The rows' text, the stream closed; BS_ERR_RETRIABLE when out of
+ * memory. The text stays valid, and may be sent more than once, until
+ * _destroy. */
+static bs_status rows_text(bs_copy_text *copy, char *errstr, size_t errstr_size) {
   if (!copy) {
     bs_set_err(errstr, errstr_size, "COPY: out of memory building the rows");
     return BS_ERR_RETRIABLE;
   }
-  if (copy->sent) {
-    bs_set_err(errstr, errstr_size, "COPY: these rows were sent already");
-    return BS_ERR_PERMANENT;
+  if (copy->f) {
+    int failed = ferror(copy->f) != 0;
+    failed = fclose(copy->f) != 0 || failed;
+    copy->f = NULL;
+    copy->failed = failed || !copy->text;
   }
-  copy->sent = 1;
-  int failed = ferror(copy->f) != 0;
-  failed = fclose(copy->f) != 0 || failed;
-  copy->f = NULL;
-  if (failed || !copy->text) {
+  if (copy->failed) {
     bs_set_err(errstr, errstr_size, "COPY: out of memory building the rows");
     return BS_ERR_RETRIABLE;
   }
+  return BS_OK;
+}
+
+bs_status bs_copy_text_send(bs_copy_text *copy, bs_db *db, const char *copy_sql, char *errstr,
+                            size_t errstr_size) {
+  if (copy && copy->sent) {
+    bs_set_err(errstr, errstr_size, "COPY: these rows were sent already");
+    return BS_ERR_PERMANENT;
+  }
+  bs_status st = rows_text(copy, errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  copy->sent = 1;
   return bs_db_copy_in(db, copy_sql, copy->text, copy->len, errstr, errstr_size);
 }
 
-bs_status bs_copy_text_load(bs_copy_text *copy, bs_db *db, const char *staging, const char *columns,
-                            const char *insert_sql, size_t nparams, const bs_db_param *params,
-                            char *errstr, size_t errstr_size) {
-  char create[2048], load[256];
-  int n = snprintf(create, sizeof(create), "CREATE TEMP TABLE %s (%s) ON COMMIT DROP", staging,
-                   columns);
-  int m = snprintf(load, sizeof(load), "COPY %s FROM STDIN", staging);
-  if (n < 0 || (size_t)n >= sizeof(create) || m < 0 || (size_t)m >= sizeof(load)) {
-    bs_set_err(errstr, errstr_size, "staging table %s: definition too long", staging);
+/* A statement of at most 2 KB: sql of the caller's (2,048 bytes) written
+ * by printf; PERMANENT when it does not fit. */
+static bs_status format_sql(char *sql, char *errstr, size_t errstr_size, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static bs_status format_sql(char *sql, char *errstr, size_t errstr_size, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(sql, 2048, fmt, ap);
+  va_end(ap);
+  if (n < 0 || n >= 2048) {
+    bs_set_err(errstr, errstr_size, "statement too long: %.60s...", sql);
     return BS_ERR_PERMANENT;
   }
-  bs_status st = bs_db_exec(db, create, 0, NULL, NULL, errstr, errstr_size);
+  return BS_OK;
+}
+
+/* A statement without parameters or rows. */
+static bs_status exec(bs_db *db, const char *sql, char *errstr, size_t errstr_size) {
+  return bs_db_exec(db, sql, 0, NULL, NULL, errstr, errstr_size);
+}
+
+bs_status bs_copy_text_load(bs_copy_text *copy, bs_db *db, const char *table, const char *columns,
+                            const char *staging, const char *staging_columns, char *errstr,
+                            size_t errstr_size) {
+  char direct[2048], create[2048], load[2048], insert[2048];
+  bs_status st = rows_text(copy, errstr, errstr_size);
+  if (st == BS_OK && copy->sent) {
+    bs_set_err(errstr, errstr_size, "COPY: these rows were sent already");
+    st = BS_ERR_PERMANENT;
+  }
   if (st == BS_OK)
-    st = bs_copy_text_send(copy, db, load, errstr, errstr_size);
+    st = format_sql(direct, errstr, errstr_size, "COPY %s (%s) FROM STDIN", table, columns);
   if (st == BS_OK)
-    st = bs_db_query(db, insert_sql, nparams, params, NULL, errstr, errstr_size);
+    st = format_sql(create, errstr, errstr_size, "CREATE TEMP TABLE %s (%s) ON COMMIT DROP",
+                    staging, staging_columns);
+  if (st == BS_OK)
+    st = format_sql(load, errstr, errstr_size, "COPY %s FROM STDIN", staging);
+  if (st == BS_OK)
+    st = format_sql(insert, errstr, errstr_size,
+                    "INSERT INTO %s (%s) SELECT * FROM %s ON CONFLICT DO NOTHING", table, columns,
+                    staging);
+  if (st != BS_OK)
+    return st;
+  copy->sent = 1;
+  /* 1. straight into the table: none of the rows is there yet, the usual
+   * case (a first delivery) */
+  st = exec(db, "SAVEPOINT bs_copy_load", errstr, errstr_size);
+  if (st != BS_OK)
+    return st;
+  st = bs_db_copy_in(db, direct, copy->text, copy->len, errstr, errstr_size);
+  if (st == BS_OK)
+    return exec(db, "RELEASE SAVEPOINT bs_copy_load", errstr, errstr_size);
+  if (strcmp(bs_db_error_sqlstate(db), "23505") != 0) /* not unique_violation */
+    return st;
+  /* 2. some are there (a redelivery, or another instance's load that
+   * committed first): the rows again through staging, those there
+   * skipped */
+  st = exec(db, "ROLLBACK TO SAVEPOINT bs_copy_load", errstr, errstr_size);
+  if (st == BS_OK)
+    st = exec(db, create, errstr, errstr_size);
+  if (st == BS_OK)
+    st = bs_db_copy_in(db, load, copy->text, copy->len, errstr, errstr_size);
+  if (st == BS_OK)
+    st = exec(db, insert, errstr, errstr_size);
   return st;
 }

@@ -28,11 +28,13 @@ bs_status bs_experiment_insert(bs_db *db, int64_t project_id, const char *name,
                         5, params, experiment_id, errstr, errstr_size);
 }
 
-/* The probe rows in COPY text format: index, id, {responses} (responses
- * are real[]: 9 significant digits keep a float). */
-static bs_copy_text *copy_rows(const bmd_dataset *ds) {
+/* The probe rows of experiment_id in COPY text format: experiment, index,
+ * id, {responses} (responses are real[]: 9 significant digits keep a
+ * float). */
+static bs_copy_text *copy_rows(int64_t experiment_id, const bmd_dataset *ds) {
   bs_copy_text *copy = bs_copy_text_new();
   for (size_t p = 0; copy && p < ds->n_probes; p++) {
+    bs_copy_text_add_int(copy, experiment_id);
     bs_copy_text_add_int(copy, (int64_t)p);
     bs_copy_text_add_str(copy, ds->probe_ids[p]);
     bs_copy_text_add_doubles(copy, bmd_dataset_row(ds, p), ds->n_samples, 9);
@@ -57,14 +59,12 @@ static bs_status store_rows(bs_db *db, int64_t experiment_id, const bmd_dataset 
                      4, params, NULL, errstr, errstr_size);
   }
   if (st == BS_OK) {
-    bs_copy_text *copy = copy_rows(ds);
-    const bs_db_param params[] = {BS_DB_INT64(experiment_id)};
-    st = bs_copy_text_load(copy, db, "probe_staging",
-                           "probe_index int, probe_id varchar(255), responses real[]",
-                           "INSERT INTO probe_responses (experiment_id, probe_index, probe_id, "
-                           "responses) SELECT $1::bigint, probe_index, probe_id, responses FROM "
-                           "probe_staging ON CONFLICT DO NOTHING",
-                           1, params, errstr, errstr_size);
+    bs_copy_text *copy = copy_rows(experiment_id, ds);
+    st = bs_copy_text_load(copy, db, "probe_responses",
+                           "experiment_id, probe_index, probe_id, responses", "probe_staging",
+                           "experiment_id bigint, probe_index int, probe_id varchar(255), "
+                           "responses real[]",
+                           errstr, errstr_size);
     bs_copy_text_destroy(copy);
   }
   return st;

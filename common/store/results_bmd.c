@@ -95,13 +95,13 @@ bs_status bs_results_bmd_complete(bs_db *db, int64_t result_id, int *complete, c
   return st;
 }
 
-/* One COPY text row per probe i with rows[i] nonzero (rows NULL: every
- * probe), for the staging table (NULL when out of memory:
+/* One COPY text row of result_id per probe i with rows[i] nonzero (rows
+ * NULL: every probe) (NULL when out of memory:
  * bs_copy_text_send reports it); each probe's models from its entry of
  * all, the probe statistics' array (bs_bmd_probe_json), or, all NULL,
  * from its own. */
-static bs_copy_text *copy_rows(const bmd_dataset *ds, const bmd_probe_fit *fits, size_t n,
-                               const json_t *all, const unsigned char *rows) {
+static bs_copy_text *copy_rows(int64_t result_id, const bmd_dataset *ds, const bmd_probe_fit *fits,
+                               size_t n, const json_t *all, const unsigned char *rows) {
   bs_copy_text *copy = bs_copy_text_new();
   for (size_t i = 0; copy && i < n; i++) {
     if (rows && !rows[i])
@@ -109,6 +109,7 @@ static bs_copy_text *copy_rows(const bmd_dataset *ds, const bmd_probe_fit *fits,
     const bmd_probe_fit *pf = &fits[i];
     const bmd_select_result *b = &pf->best;
     const bmd_fit_result *best = b->best >= 0 ? &pf->fits[b->best] : NULL;
+    bs_copy_text_add_int(copy, result_id);
     bs_copy_text_add_str(copy, ds->probe_ids[pf->probe]);
     bs_copy_text_add_str(copy, best ? bmd_model_name(best->model) : NULL);
     bs_copy_text_add_double(copy, best ? b->bmd : NAN);
@@ -131,15 +132,14 @@ static bs_copy_text *copy_rows(const bmd_dataset *ds, const bmd_probe_fit *fits,
   return copy;
 }
 
-static const char stat_staging_columns[] =
-    "probe_id varchar(255), best_model varchar(50), best_bmd float8, best_bmdl float8, "
-    "best_bmdu float8, best_fit_p_value float8, best_aic float8, direction smallint, "
-    "models jsonb";
+static const char stat_columns[] =
+    "bmd_result_id, probe_id, best_model, best_bmd, best_bmdl, best_bmdu, best_fit_p_value, "
+    "best_aic, direction, models";
 
-static const char stat_insert_sql[] =
-    "INSERT INTO probe_stat_results (bmd_result_id, probe_id, best_model, best_bmd, "
-    "best_bmdl, best_bmdu, best_fit_p_value, best_aic, direction, models) "
-    "SELECT $1::bigint, * FROM stat_staging ON CONFLICT DO NOTHING";
+static const char stat_staging_columns[] =
+    "bmd_result_id bigint, probe_id varchar(255), best_model varchar(50), best_bmd float8, "
+    "best_bmdl float8, best_bmdu float8, best_fit_p_value float8, best_aic float8, "
+    "direction smallint, models jsonb";
 
 int bs_results_probe_row_final(const bmd_probe_fit *fit) {
   return !fit->best.needs_hill_fix;
@@ -148,10 +148,9 @@ int bs_results_probe_row_final(const bmd_probe_fit *fit) {
 bs_status bs_results_load_probe_rows(bs_db *db, int64_t result_id, const bmd_dataset *ds,
                                      const bmd_probe_fit *fits, size_t n, const json_t *probes,
                                      const unsigned char *rows, char *errstr, size_t errstr_size) {
-  const bs_db_param params[] = {BS_DB_INT64(result_id)};
-  bs_copy_text *copy = copy_rows(ds, fits, n, probes, rows);
-  bs_status st = bs_copy_text_load(copy, db, "stat_staging", stat_staging_columns, stat_insert_sql,
-                                   1, params, errstr, errstr_size);
+  bs_copy_text *copy = copy_rows(result_id, ds, fits, n, probes, rows);
+  bs_status st = bs_copy_text_load(copy, db, "probe_stat_results", stat_columns, "stat_staging",
+                                   stat_staging_columns, errstr, errstr_size);
   bs_copy_text_destroy(copy);
   return st;
 }
@@ -185,10 +184,10 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
     return st;
 
   /* 2. The rows, in one transaction with the result's key and count. */
-  bs_copy_text *copy = copy_rows(ds, fits, n, NULL, rows);
+  bs_copy_text *copy = copy_rows(result_id, ds, fits, n, NULL, rows);
   const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_TEXT(key), BS_DB_INT64(n)};
-  return bs_results_store_rows(db, copy, "stat_staging", stat_staging_columns, stat_insert_sql,
-                               result_id,
+  return bs_results_store_rows(db, copy, "probe_stat_results", stat_columns, "stat_staging",
+                               stat_staging_columns,
                                "UPDATE bmd_results SET results_s3_key = $2, num_results = $3::int "
                                "WHERE id = $1::bigint",
                                3, params, errstr, errstr_size);

@@ -38,13 +38,14 @@ bs_status bs_results_upsert_category(bs_db *db, int64_t project_id, int64_t bmd_
                                   category_result_id, errstr, errstr_size);
 }
 
-/* One COPY text row per category, for the staging table (none without
- * an analysis: category type none). */
-static bs_copy_text *copy_rows(const bmd_category_analysis *ca) {
+/* One COPY text row per category of category_result_id (none without an
+ * analysis: category type none). */
+static bs_copy_text *copy_rows(int64_t category_result_id, const bmd_category_analysis *ca) {
   bs_copy_text *copy = bs_copy_text_new();
   for (size_t i = 0; copy && ca && i < bmd_category_n_results(ca); i++) {
     const bmd_category_result *c = bmd_category_result_get(ca, i);
     char *stats = statistics_json(c);
+    bs_copy_text_add_int(copy, category_result_id);
     bs_copy_text_add_str(copy, c->id);
     bs_copy_text_add_str(copy, c->name);
     bs_copy_text_add_int(copy, (int64_t)c->n_platform);
@@ -70,15 +71,14 @@ bs_status bs_results_store_categories(bs_db *db, int64_t category_result_id,
                             BS_DB_INT64(ca ? bmd_category_n_results(ca) : 0),
                             tp ? BS_DB_TEXT(tp) : BS_DB_NULL};
   bs_status st = bs_results_store_rows(
-      db, copy_rows(ca), "cat_staging",
-      "category_id varchar(255), category_name text, genes_in_category int, genes_passed int, "
-      "fisher_p_value float8, bmd_median float8, bmdl_median float8, bmdu_median float8, "
-      "bmd_mean float8, bmd_min float8, statistics jsonb",
-      "INSERT INTO category_result_details (category_result_id, category_id, category_name, "
-      "genes_in_category, genes_passed, fisher_p_value, bmd_median, bmdl_median, bmdu_median, "
-      "bmd_mean, bmd_min, statistics) SELECT $1::bigint, * FROM cat_staging "
-      "ON CONFLICT DO NOTHING",
-      category_result_id,
+      db, copy_rows(category_result_id, ca), "category_result_details",
+      "category_result_id, category_id, category_name, genes_in_category, genes_passed, "
+      "fisher_p_value, bmd_median, bmdl_median, bmdu_median, bmd_mean, bmd_min, statistics",
+      "cat_staging",
+      "category_result_id bigint, category_id varchar(255), category_name text, "
+      "genes_in_category int, genes_passed int, fisher_p_value float8, bmd_median float8, "
+      "bmdl_median float8, bmdu_median float8, bmd_mean float8, bmd_min float8, "
+      "statistics jsonb",
       "UPDATE category_results SET results_s3_key = $2, num_categories = $3::int, "
       "tpod = $4::jsonb WHERE id = $1::bigint",
       4, up, errstr, errstr_size);

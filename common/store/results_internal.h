@@ -26,13 +26,13 @@ bs_status bs_results_upsert_hashed(bs_db *db, const char *insert_sql, int64_t pr
                                    size_t errstr_size) __attribute__((warn_unused_result));
 
 /* In one transaction: the rows of copy (stolen: destroyed here; NULL is
- * out of memory) into their table through staging (bs_copy_text_load with
- * result_id as $1 of insert_sql), then update_sql with
+ * out of memory) into table, those there skipped (bs_copy_text_load with
+ * columns, staging and staging_columns), then update_sql with
  * params[0..nparams), the result row's summary. */
-bs_status bs_results_store_rows(bs_db *db, bs_copy_text *copy, const char *staging,
-                                const char *columns, const char *insert_sql, int64_t result_id,
-                                const char *update_sql, size_t nparams, const bs_db_param *params,
-                                char *errstr, size_t errstr_size)
+bs_status bs_results_store_rows(bs_db *db, bs_copy_text *copy, const char *table,
+                                const char *columns, const char *staging,
+                                const char *staging_columns, const char *update_sql, size_t nparams,
+                                const bs_db_param *params, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
 #endif

@@ -9,12 +9,13 @@
 #include "bs/results.h"
 #include "results_internal.h"
 
-/* One COPY text row per probe, for the staging table. */
-static bs_copy_text *copy_rows(const bmd_dataset *ds, const double *statistic,
+/* One COPY text row per probe of prefilter_id. */
+static bs_copy_text *copy_rows(int64_t prefilter_id, const bmd_dataset *ds, const double *statistic,
                                const bmd_prefilter_result *res) {
   bs_copy_text *copy = bs_copy_text_new();
   for (size_t p = 0; copy && p < res->n_probes; p++) {
     size_t lotel = res->lotel[p];
+    bs_copy_text_add_int(copy, prefilter_id);
     bs_copy_text_add_str(copy, ds->probe_ids[p]);
     bs_copy_text_add_double(copy, statistic ? statistic[p] : NAN);
     bs_copy_text_add_double(copy, res->p_raw[p]);
@@ -49,14 +50,13 @@ bs_status bs_results_store_prefilter(bs_db *db, int64_t prefilter_id, const bmd_
   const bs_db_param up[] = {BS_DB_INT64(prefilter_id), BS_DB_INT64(res->n_probes),
                             BS_DB_INT64(res->n_passed), BS_DB_TEXT(export_prefix)};
   return bs_results_store_rows(
-      db, copy_rows(ds, statistic, res), "pf_staging",
-      "probe_id varchar(255), statistic float8, p_value float8, adjusted_p_value float8, "
-      "best_fold_change float8, fold_changes float8[], noel_dose float8, loel_dose float8, "
-      "passed boolean",
-      "INSERT INTO prefilter_result_details (prefilter_id, probe_id, statistic, p_value, "
-      "adjusted_p_value, best_fold_change, fold_changes, noel_dose, loel_dose, passed) "
-      "SELECT $1::bigint, * FROM pf_staging ON CONFLICT DO NOTHING",
-      prefilter_id,
+      db, copy_rows(prefilter_id, ds, statistic, res), "prefilter_result_details",
+      "prefilter_id, probe_id, statistic, p_value, adjusted_p_value, best_fold_change, "
+      "fold_changes, noel_dose, loel_dose, passed",
+      "pf_staging",
+      "prefilter_id bigint, probe_id varchar(255), statistic float8, p_value float8, "
+      "adjusted_p_value float8, best_fold_change float8, fold_changes float8[], "
+      "noel_dose float8, loel_dose float8, passed boolean",
       "UPDATE prefilter_results SET num_tested = $2::int, num_passed = $3::int, "
       "results_s3_key = $4 WHERE id = $1::bigint",
       4, up, errstr, errstr_size);

@@ -1,7 +1,8 @@
 /*
  * test_experiments_db.c - experiment, treatment and probe-response rows
  * against the real PostgreSQL: values round-trip, storing twice changes
- * nothing, awkward probe ids survive COPY.
+ * nothing, a missing row is stored again, awkward probe ids survive COPY;
+ * and bs_copy_text_load's two paths.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include "bs/accounts.h"
+#include "bs/db_copy.h"
 #include "bs/experiments.h"
 #include "test_stack.h"
 
@@ -73,7 +75,75 @@ static void test_store_matrix_round_trip_and_idempotent(void **state) {
     assert_string_equal(PQgetvalue(res, p, 0), ids[p]);
   assert_string_equal(PQgetvalue(res, 2, 1), "4"); /* 1.25 * 2 + 0.5 * 3 */
   PQclear(res);
+
+  /* a load that stopped part-way (a row missing): stored again, the
+   * missing row comes back and none is doubled */
+  assert_int_equal(bs_db_exec(db, "DELETE FROM probe_responses WHERE probe_index = 1", 0, NULL,
+                              NULL, err, sizeof(err)),
+                   BS_OK);
+  if (bs_experiment_store_matrix(db, exp, ds, key, err, sizeof(err)) != BS_OK)
+    fail_msg("store again: %s", err);
+  assert_int_equal(bs_db_exec(db,
+                              "SELECT string_agg(probe_index::text, ',' ORDER BY probe_index) "
+                              "FROM probe_responses",
+                              0, NULL, &res, err, sizeof(err)),
+                   BS_OK);
+  assert_string_equal(PQgetvalue(res, 0, 0), "0,1,2");
+  PQclear(res);
   bmd_dataset_destroy(ds);
+  bs_db_destroy(db);
+  bs_test_drop_db(url, name);
+}
+
+/* bs_copy_text_load: rows straight into the table; a duplicate sends them
+ * through staging (only the new ones added); any other error is returned,
+ * not retried through staging. */
+static void test_copy_load_direct_staged_and_refused(void **state) {
+  (void)state;
+  const char *url = getenv("BMDSTREAM_DATABASE_URL");
+  char name[64], dburl[1024], err[1024];
+  snprintf(name, sizeof(name), "bs_test_copy_%d", (int)getpid());
+  bs_db *db = bs_test_fresh_db(url, name, dburl, sizeof(dburl));
+  assert_int_equal(bs_db_exec(db, "CREATE TABLE t (id int PRIMARY KEY, v text)", 0, NULL, NULL, err,
+                              sizeof(err)),
+                   BS_OK);
+  const int batches[3][3] = {{1, 2, 0}, {2, 3, 4}, {5, 0, 0}}; /* 0 ends a batch */
+  for (int b = 0; b < 3; b++) {
+    bs_copy_text *copy = bs_copy_text_new();
+    for (int i = 0; i < 3 && batches[b][i]; i++) {
+      char v[16];
+      snprintf(v, sizeof(v), "v%d.%d", batches[b][i], b);
+      bs_copy_text_add_int(copy, batches[b][i]);
+      bs_copy_text_add_str(copy, v);
+      bs_copy_text_end_row(copy);
+    }
+    assert_int_equal(bs_db_begin(db, err, sizeof(err)), BS_OK);
+    bs_status st =
+        bs_copy_text_load(copy, db, "t", "id, v", "t_staging", "id int, v text", err, sizeof(err));
+    if (st != BS_OK)
+      fail_msg("batch %d: %s", b, err);
+    assert_int_equal(bs_db_commit(db, err, sizeof(err)), BS_OK);
+    bs_copy_text_destroy(copy);
+  }
+  PGresult *res = NULL;
+  assert_int_equal(bs_db_exec(db, "SELECT string_agg(v, ',' ORDER BY id) FROM t", 0, NULL, &res,
+                              err, sizeof(err)),
+                   BS_OK);
+  assert_string_equal(PQgetvalue(res, 0, 0), "v1.0,v2.0,v3.1,v4.1,v5.2"); /* 2 kept as first */
+  PQclear(res);
+
+  bs_copy_text *bad = bs_copy_text_new();
+  bs_copy_text_add_str(bad, "seven"); /* not an int */
+  bs_copy_text_add_str(bad, "v");
+  bs_copy_text_end_row(bad);
+  assert_int_equal(bs_db_begin(db, err, sizeof(err)), BS_OK);
+  assert_int_equal(
+      bs_copy_text_load(bad, db, "t", "id, v", "t_staging", "id int, v text", err, sizeof(err)),
+      BS_ERR_PERMANENT);
+  assert_non_null(strstr(err, "22P02"));
+  assert_string_equal(bs_db_error_sqlstate(db), "22P02");
+  bs_db_rollback(db);
+  bs_copy_text_destroy(bad);
   bs_db_destroy(db);
   bs_test_drop_db(url, name);
 }
@@ -82,6 +152,7 @@ int main(void) {
   bs_test_env_or_exit("BMDSTREAM_DATABASE_URL");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_store_matrix_round_trip_and_idempotent),
+      cmocka_unit_test(test_copy_load_direct_staged_and_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

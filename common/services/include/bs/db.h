@@ -152,6 +152,10 @@ void bs_db_rollback(bs_db *db);
 bs_status bs_db_end(bs_db *db, bs_status st, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/* The SQLSTATE of the last statement on db that failed with one (e.g.
+ * "23505", unique_violation), "" when it failed without (the connection). */
+const char *bs_db_error_sqlstate(const bs_db *db);
+
 /* The error class of a SQLSTATE code (NULL = no code, i.e. the connection
  * failed before the server answered: retriable). */
 bs_status bs_db_status_from_sqlstate(const char *sqlstate);

@@ -51,14 +51,20 @@ const char *bs_copy_text_get(bs_copy_text *copy, size_t *len);
 bs_status bs_copy_text_send(bs_copy_text *copy, bs_db *db, const char *copy_sql, char *errstr,
                             size_t errstr_size) __attribute__((warn_unused_result));
 
-/* Loads the rows through a staging table, for a load that must skip rows
- * already there (COPY itself cannot). Inside the caller's transaction:
- * CREATE TEMP TABLE <staging> (<columns>) ON COMMIT DROP, COPY the rows
- * into it, then insert_sql (an INSERT ... SELECT ... FROM <staging> ON
- * CONFLICT DO NOTHING) with params[0..nparams). Errors as _send and
- * bs_db_query. */
-bs_status bs_copy_text_load(bs_copy_text *copy, bs_db *db, const char *staging, const char *columns,
-                            const char *insert_sql, size_t nparams, const bs_db_param *params,
-                            char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+/* Loads the rows into table (columns: the names of the rows' columns, in
+ * order), skipping rows already there (by any unique key), inside the
+ * caller's transaction. First straight into the table (COPY table
+ * (columns), in a savepoint): the usual case, where none is there. When
+ * one is (unique_violation), the savepoint is rolled back and the rows go
+ * through a staging table: CREATE TEMP TABLE <staging> (<staging_columns>:
+ * the same columns with their types) ON COMMIT DROP, COPY into it, then
+ * INSERT INTO table (columns) SELECT * FROM it ON CONFLICT DO NOTHING. Any
+ * other error is returned (as bs_db_query), the transaction to be rolled
+ * back. The staging alone cost 40% more: the rows copied twice, each
+ * insert speculative (20,000 probe responses: 182-193 ms against 123-125
+ * ms, PostgreSQL 15). Errors as _send. */
+bs_status bs_copy_text_load(bs_copy_text *copy, bs_db *db, const char *table, const char *columns,
+                            const char *staging, const char *staging_columns, char *errstr,
+                            size_t errstr_size) __attribute__((warn_unused_result));
 
 #endif
