@@ -74,7 +74,8 @@ def run(binary, matrix, workers, base_url, bootstrap, logs, keep=False, chunk_si
         log = open(os.path.join(logs, f"{prefix}{tag}.log"), "w")
         procs.append(subprocess.Popen(
             [os.path.join(binary, f"bmdstream-{stage}"), "--log-level",
-             "info" if stage == "bmd" else "notice", "--metrics-port", str(free_port()), *flags],
+             "info" if stage in ("bmd", "prefilter") else "notice", "--metrics-port",
+             str(free_port()), *flags],
             env=env, stdout=log, stderr=subprocess.STDOUT))
 
     try:
@@ -159,6 +160,8 @@ def run(binary, matrix, workers, base_url, bootstrap, logs, keep=False, chunk_si
                                "storing_s": round(sum(float(x[2]) for x in done), 2)})
             gather += " ".join(re.findall(r"(?:loaded in|bmd.tsv in|fits object in|and \d+ rows in) "
                                           r"[\d.]+ s", text))
+        text = open(os.path.join(logs, f"{prefix}prefilter.log")).read()
+        prefilter = " ".join(re.findall(r"(?:matrix loaded in|stored in|rows in) [\d.]+ s", text))
         return {
             "workers": workers, "probes_passed": passed, "chunks": n_chunks,
             "end_to_end_s": total,
@@ -176,6 +179,7 @@ def run(binary, matrix, workers, base_url, bootstrap, logs, keep=False, chunk_si
             "other_cpu_s": others,
             "per_worker": per_worker,
             "gather": gather,
+            "prefilter": prefilter,
             **({"database": name, "bucket": bucket} if keep else {}),
         }
     finally:
