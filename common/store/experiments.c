@@ -28,17 +28,16 @@ bs_status bs_experiment_insert(bs_db *db, int64_t project_id, const char *name,
                         5, params, experiment_id, errstr, errstr_size);
 }
 
-/* The probe rows of experiment_id in COPY text format: experiment, index,
- * id, {responses} (responses are real[]: 9 significant digits keep a
- * float). */
-static bs_copy_text *copy_rows(int64_t experiment_id, const bmd_dataset *ds) {
-  bs_copy_text *copy = bs_copy_text_new();
+/* The probe rows of experiment_id for COPY: experiment, index, id,
+ * responses (real[]: each rounded to float). */
+static bs_copy_rows *copy_rows(int64_t experiment_id, const bmd_dataset *ds) {
+  bs_copy_rows *copy = bs_copy_rows_new();
   for (size_t p = 0; copy && p < ds->n_probes; p++) {
-    bs_copy_text_add_int(copy, experiment_id);
-    bs_copy_text_add_int(copy, (int64_t)p);
-    bs_copy_text_add_str(copy, ds->probe_ids[p]);
-    bs_copy_text_add_doubles(copy, bmd_dataset_row(ds, p), ds->n_samples, 9);
-    bs_copy_text_end_row(copy);
+    bs_copy_add_int8(copy, experiment_id);
+    bs_copy_add_int4(copy, (int32_t)p);
+    bs_copy_add_text(copy, ds->probe_ids[p]);
+    bs_copy_add_float4_array(copy, bmd_dataset_row(ds, p), ds->n_samples);
+    bs_copy_end_row(copy);
   }
   return copy;
 }
@@ -59,13 +58,13 @@ static bs_status store_rows(bs_db *db, int64_t experiment_id, const bmd_dataset 
                      4, params, NULL, errstr, errstr_size);
   }
   if (st == BS_OK) {
-    bs_copy_text *copy = copy_rows(experiment_id, ds);
-    st = bs_copy_text_load(copy, db, "probe_responses",
+    bs_copy_rows *copy = copy_rows(experiment_id, ds);
+    st = bs_copy_rows_load(copy, db, "probe_responses",
                            "experiment_id, probe_index, probe_id, responses", "probe_staging",
                            "experiment_id bigint, probe_index int, probe_id varchar(255), "
                            "responses real[]",
                            errstr, errstr_size);
-    bs_copy_text_destroy(copy);
+    bs_copy_rows_destroy(copy);
   }
   return st;
 }

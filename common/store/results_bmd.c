@@ -95,38 +95,38 @@ bs_status bs_results_bmd_complete(bs_db *db, int64_t result_id, int *complete, c
   return st;
 }
 
-/* One COPY text row of result_id per probe i with rows[i] nonzero (rows
+/* One COPY row of result_id per probe i with rows[i] nonzero (rows
  * NULL: every probe) (NULL when out of memory:
- * bs_copy_text_send reports it); each probe's models from its entry of
+ * bs_copy_rows_load reports it); each probe's models from its entry of
  * all, the probe statistics' array (bs_bmd_probe_json), or, all NULL,
  * from its own. */
-static bs_copy_text *copy_rows(int64_t result_id, const bmd_dataset *ds, const bmd_probe_fit *fits,
+static bs_copy_rows *copy_rows(int64_t result_id, const bmd_dataset *ds, const bmd_probe_fit *fits,
                                size_t n, const json_t *all, const unsigned char *rows) {
-  bs_copy_text *copy = bs_copy_text_new();
+  bs_copy_rows *copy = bs_copy_rows_new();
   for (size_t i = 0; copy && i < n; i++) {
     if (rows && !rows[i])
       continue;
     const bmd_probe_fit *pf = &fits[i];
     const bmd_select_result *b = &pf->best;
     const bmd_fit_result *best = b->best >= 0 ? &pf->fits[b->best] : NULL;
-    bs_copy_text_add_int(copy, result_id);
-    bs_copy_text_add_str(copy, ds->probe_ids[pf->probe]);
-    bs_copy_text_add_str(copy, best ? bmd_model_name(best->model) : NULL);
-    bs_copy_text_add_double(copy, best ? b->bmd : NAN);
-    bs_copy_text_add_double(copy, best ? b->bmdl : NAN);
-    bs_copy_text_add_double(copy, best ? b->bmdu : NAN);
-    bs_copy_text_add_double(copy, best ? best->fit_p : NAN);
-    bs_copy_text_add_double(copy, best ? best->aic : NAN);
+    bs_copy_add_int8(copy, result_id);
+    bs_copy_add_text(copy, ds->probe_ids[pf->probe]);
+    bs_copy_add_text(copy, best ? bmd_model_name(best->model) : NULL);
+    bs_copy_add_float8(copy, best ? b->bmd : NAN);
+    bs_copy_add_float8(copy, best ? b->bmdl : NAN);
+    bs_copy_add_float8(copy, best ? b->bmdu : NAN);
+    bs_copy_add_float8(copy, best ? best->fit_p : NAN);
+    bs_copy_add_float8(copy, best ? best->aic : NAN);
     if (best)
-      bs_copy_text_add_int(copy, best->increasing ? 1 : -1);
+      bs_copy_add_int2(copy, best->increasing ? 1 : -1);
     else
-      bs_copy_text_add_null(copy);
+      bs_copy_add_null(copy);
     json_t *own = all ? NULL : bs_bmd_probe_json(ds, pf);
     char *text =
         json_dumps(json_object_get(all ? json_array_get(all, i) : own, "models"), JSON_COMPACT);
     json_decref(own);
-    bs_copy_text_add_str(copy, text ? text : "[]");
-    bs_copy_text_end_row(copy);
+    bs_copy_add_jsonb(copy, text ? text : "[]");
+    bs_copy_end_row(copy);
     free(text);
   }
   return copy;
@@ -148,10 +148,10 @@ int bs_results_probe_row_final(const bmd_probe_fit *fit) {
 bs_status bs_results_load_probe_rows(bs_db *db, int64_t result_id, const bmd_dataset *ds,
                                      const bmd_probe_fit *fits, size_t n, const json_t *probes,
                                      const unsigned char *rows, char *errstr, size_t errstr_size) {
-  bs_copy_text *copy = copy_rows(result_id, ds, fits, n, probes, rows);
-  bs_status st = bs_copy_text_load(copy, db, "probe_stat_results", stat_columns, "stat_staging",
+  bs_copy_rows *copy = copy_rows(result_id, ds, fits, n, probes, rows);
+  bs_status st = bs_copy_rows_load(copy, db, "probe_stat_results", stat_columns, "stat_staging",
                                    stat_staging_columns, errstr, errstr_size);
-  bs_copy_text_destroy(copy);
+  bs_copy_rows_destroy(copy);
   return st;
 }
 
@@ -184,7 +184,7 @@ bs_status bs_results_store_probe_stats(bs_db *db, bs_objstore *store, const char
     return st;
 
   /* 2. The rows, in one transaction with the result's key and count. */
-  bs_copy_text *copy = copy_rows(result_id, ds, fits, n, NULL, rows);
+  bs_copy_rows *copy = copy_rows(result_id, ds, fits, n, NULL, rows);
   const bs_db_param params[] = {BS_DB_INT64(result_id), BS_DB_TEXT(key), BS_DB_INT64(n)};
   return bs_results_store_rows(db, copy, "probe_stat_results", stat_columns, "stat_staging",
                                stat_staging_columns,

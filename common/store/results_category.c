@@ -38,26 +38,26 @@ bs_status bs_results_upsert_category(bs_db *db, int64_t project_id, int64_t bmd_
                                   category_result_id, errstr, errstr_size);
 }
 
-/* One COPY text row per category of category_result_id (none without an
+/* One COPY row per category of category_result_id (none without an
  * analysis: category type none). */
-static bs_copy_text *copy_rows(int64_t category_result_id, const bmd_category_analysis *ca) {
-  bs_copy_text *copy = bs_copy_text_new();
+static bs_copy_rows *copy_rows(int64_t category_result_id, const bmd_category_analysis *ca) {
+  bs_copy_rows *copy = bs_copy_rows_new();
   for (size_t i = 0; copy && ca && i < bmd_category_n_results(ca); i++) {
     const bmd_category_result *c = bmd_category_result_get(ca, i);
     char *stats = statistics_json(c);
-    bs_copy_text_add_int(copy, category_result_id);
-    bs_copy_text_add_str(copy, c->id);
-    bs_copy_text_add_str(copy, c->name);
-    bs_copy_text_add_int(copy, (int64_t)c->n_platform);
-    bs_copy_text_add_int(copy, (int64_t)c->n);
-    bs_copy_text_add_double(copy, c->fisher_right);
-    bs_copy_text_add_double(copy, c->bmd.median);
-    bs_copy_text_add_double(copy, c->bmdl.median);
-    bs_copy_text_add_double(copy, c->bmdu.median);
-    bs_copy_text_add_double(copy, c->bmd.mean);
-    bs_copy_text_add_double(copy, c->bmd.min);
-    bs_copy_text_add_str(copy, stats ? stats : "{}");
-    bs_copy_text_end_row(copy);
+    bs_copy_add_int8(copy, category_result_id);
+    bs_copy_add_text(copy, c->id);
+    bs_copy_add_text(copy, c->name);
+    bs_copy_add_int4(copy, (int32_t)c->n_platform);
+    bs_copy_add_int4(copy, (int32_t)c->n);
+    bs_copy_add_float8(copy, c->fisher_right);
+    bs_copy_add_float8(copy, c->bmd.median);
+    bs_copy_add_float8(copy, c->bmdl.median);
+    bs_copy_add_float8(copy, c->bmdu.median);
+    bs_copy_add_float8(copy, c->bmd.mean);
+    bs_copy_add_float8(copy, c->bmd.min);
+    bs_copy_add_jsonb(copy, stats ? stats : "{}");
+    bs_copy_end_row(copy);
     free(stats);
   }
   return copy;

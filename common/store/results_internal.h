@@ -26,10 +26,10 @@ bs_status bs_results_upsert_hashed(bs_db *db, const char *insert_sql, int64_t pr
                                    size_t errstr_size) __attribute__((warn_unused_result));
 
 /* In one transaction: the rows of copy (stolen: destroyed here; NULL is
- * out of memory) into table, those there skipped (bs_copy_text_load with
+ * out of memory) into table, those there skipped (bs_copy_rows_load with
  * columns, staging and staging_columns), then update_sql with
  * params[0..nparams), the result row's summary. */
-bs_status bs_results_store_rows(bs_db *db, bs_copy_text *copy, const char *table,
+bs_status bs_results_store_rows(bs_db *db, bs_copy_rows *copy, const char *table,
                                 const char *columns, const char *staging,
                                 const char *staging_columns, const char *update_sql, size_t nparams,
                                 const bs_db_param *params, char *errstr, size_t errstr_size)

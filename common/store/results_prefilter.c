@@ -9,23 +9,23 @@
 #include "bs/results.h"
 #include "results_internal.h"
 
-/* One COPY text row per probe of prefilter_id. */
-static bs_copy_text *copy_rows(int64_t prefilter_id, const bmd_dataset *ds, const double *statistic,
+/* One COPY row per probe of prefilter_id. */
+static bs_copy_rows *copy_rows(int64_t prefilter_id, const bmd_dataset *ds, const double *statistic,
                                const bmd_prefilter_result *res) {
-  bs_copy_text *copy = bs_copy_text_new();
+  bs_copy_rows *copy = bs_copy_rows_new();
   for (size_t p = 0; copy && p < res->n_probes; p++) {
     size_t lotel = res->lotel[p];
-    bs_copy_text_add_int(copy, prefilter_id);
-    bs_copy_text_add_str(copy, ds->probe_ids[p]);
-    bs_copy_text_add_double(copy, statistic ? statistic[p] : NAN);
-    bs_copy_text_add_double(copy, res->p_raw[p]);
-    bs_copy_text_add_double(copy, res->p_adj[p]);
-    bs_copy_text_add_double(copy, res->max_fc[p]);
-    bs_copy_text_add_doubles(copy, &res->fc[p * res->n_levels], res->n_levels, 17);
-    bs_copy_text_add_double(copy, lotel ? ds->group_dose[lotel - 1] : NAN);
-    bs_copy_text_add_double(copy, lotel ? ds->group_dose[lotel] : NAN);
-    bs_copy_text_add_bool(copy, res->verdict[p] == BMD_PREFILTER_PASSED);
-    bs_copy_text_end_row(copy);
+    bs_copy_add_int8(copy, prefilter_id);
+    bs_copy_add_text(copy, ds->probe_ids[p]);
+    bs_copy_add_float8(copy, statistic ? statistic[p] : NAN);
+    bs_copy_add_float8(copy, res->p_raw[p]);
+    bs_copy_add_float8(copy, res->p_adj[p]);
+    bs_copy_add_float8(copy, res->max_fc[p]);
+    bs_copy_add_float8_array(copy, &res->fc[p * res->n_levels], res->n_levels);
+    bs_copy_add_float8(copy, lotel ? ds->group_dose[lotel - 1] : NAN);
+    bs_copy_add_float8(copy, lotel ? ds->group_dose[lotel] : NAN);
+    bs_copy_add_bool(copy, res->verdict[p] == BMD_PREFILTER_PASSED);
+    bs_copy_end_row(copy);
   }
   return copy;
 }

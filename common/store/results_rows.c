@@ -27,16 +27,16 @@ bs_status bs_results_upsert_hashed(bs_db *db, const char *insert_sql, int64_t pr
   return st;
 }
 
-bs_status bs_results_store_rows(bs_db *db, bs_copy_text *copy, const char *table,
+bs_status bs_results_store_rows(bs_db *db, bs_copy_rows *copy, const char *table,
                                 const char *columns, const char *staging,
                                 const char *staging_columns, const char *update_sql, size_t nparams,
                                 const bs_db_param *params, char *errstr, size_t errstr_size) {
   bs_status st = bs_db_begin(db, errstr, errstr_size);
   if (st == BS_OK)
-    st = bs_copy_text_load(copy, db, table, columns, staging, staging_columns, errstr, errstr_size);
+    st = bs_copy_rows_load(copy, db, table, columns, staging, staging_columns, errstr, errstr_size);
   if (st == BS_OK)
     st = bs_db_query(db, update_sql, nparams, params, NULL, errstr, errstr_size);
   st = bs_db_end(db, st, errstr, errstr_size);
-  bs_copy_text_destroy(copy);
+  bs_copy_rows_destroy(copy);
   return st;
 }

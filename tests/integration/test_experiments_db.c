@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 
 #include "bs/accounts.h"
 #include "bs/db_copy.h"
@@ -109,21 +110,21 @@ static void test_copy_load_direct_staged_and_refused(void **state) {
                    BS_OK);
   const int batches[3][3] = {{1, 2, 0}, {2, 3, 4}, {5, 0, 0}}; /* 0 ends a batch */
   for (int b = 0; b < 3; b++) {
-    bs_copy_text *copy = bs_copy_text_new();
+    bs_copy_rows *copy = bs_copy_rows_new();
     for (int i = 0; i < 3 && batches[b][i]; i++) {
       char v[16];
       snprintf(v, sizeof(v), "v%d.%d", batches[b][i], b);
-      bs_copy_text_add_int(copy, batches[b][i]);
-      bs_copy_text_add_str(copy, v);
-      bs_copy_text_end_row(copy);
+      bs_copy_add_int4(copy, batches[b][i]);
+      bs_copy_add_text(copy, v);
+      bs_copy_end_row(copy);
     }
     assert_int_equal(bs_db_begin(db, err, sizeof(err)), BS_OK);
     bs_status st =
-        bs_copy_text_load(copy, db, "t", "id, v", "t_staging", "id int, v text", err, sizeof(err));
+        bs_copy_rows_load(copy, db, "t", "id, v", "t_staging", "id int, v text", err, sizeof(err));
     if (st != BS_OK)
       fail_msg("batch %d: %s", b, err);
     assert_int_equal(bs_db_commit(db, err, sizeof(err)), BS_OK);
-    bs_copy_text_destroy(copy);
+    bs_copy_rows_destroy(copy);
   }
   PGresult *res = NULL;
   assert_int_equal(bs_db_exec(db, "SELECT string_agg(v, ',' ORDER BY id) FROM t", 0, NULL, &res,
@@ -132,18 +133,62 @@ static void test_copy_load_direct_staged_and_refused(void **state) {
   assert_string_equal(PQgetvalue(res, 0, 0), "v1.0,v2.0,v3.1,v4.1,v5.2"); /* 2 kept as first */
   PQclear(res);
 
-  bs_copy_text *bad = bs_copy_text_new();
-  bs_copy_text_add_str(bad, "seven"); /* not an int */
-  bs_copy_text_add_str(bad, "v");
-  bs_copy_text_end_row(bad);
+  /* every column type the stores write, read back as the server prints
+   * it */
+  assert_int_equal(bs_db_exec(db,
+                              "CREATE TABLE every (a bigint PRIMARY KEY, b integer, c smallint, "
+                              "d float8, e text, f varchar(20), g jsonb, h boolean, i float8[], "
+                              "j real[], k float8)",
+                              0, NULL, NULL, err, sizeof(err)),
+                   BS_OK);
+  const double fc[] = {-0.5, NAN, 1e300}, resp[] = {8.123456789, 0.1};
+  bs_copy_rows *all = bs_copy_rows_new();
+  bs_copy_add_int8(all, INT64_MIN + 1);
+  bs_copy_add_int4(all, -7);
+  bs_copy_add_int2(all, -1);
+  bs_copy_add_float8(all, 0.1);
+  bs_copy_add_text(all, "a\\b\tc\n \"é\"");
+  bs_copy_add_text(all, "ZNF395_7894");
+  bs_copy_add_jsonb(all, "{\"b\": [1.5, null], \"a\": \"x\"}");
+  bs_copy_add_bool(all, 1);
+  bs_copy_add_float8_array(all, fc, 3);
+  bs_copy_add_float4_array(all, resp, 2);
+  bs_copy_add_float8(all, INFINITY);
+  bs_copy_end_row(all);
+  assert_int_equal(bs_db_begin(db, err, sizeof(err)), BS_OK);
+  if (bs_copy_rows_load(all, db, "every", "a, b, c, d, e, f, g, h, i, j, k", "every_staging",
+                        "a bigint, b integer, c smallint, d float8, e text, f varchar(20), "
+                        "g jsonb, h boolean, i float8[], j real[], k float8",
+                        err, sizeof(err)) != BS_OK)
+    fail_msg("every type: %s", err);
+  assert_int_equal(bs_db_commit(db, err, sizeof(err)), BS_OK);
+  bs_copy_rows_destroy(all);
+  assert_int_equal(bs_db_exec(db, "SET extra_float_digits = 1", 0, NULL, NULL, err, sizeof(err)),
+                   BS_OK);
+  assert_int_equal(bs_db_exec(db,
+                              "SELECT concat_ws('|', a, b, c, d, e, f, g, h, i, j, k IS NULL) "
+                              "FROM every",
+                              0, NULL, &res, err, sizeof(err)),
+                   BS_OK);
+  assert_string_equal(PQgetvalue(res, 0, 0),
+                      "-9223372036854775807|-7|-1|0.1|a\\b\tc\n \"é\"|ZNF395_7894|"
+                      "{\"a\": \"x\", \"b\": [1.5, null]}|t|{-0.5,NULL,1e+300}|"
+                      "{8.123457,0.1}|t");
+  PQclear(res);
+
+  bs_copy_rows *bad = bs_copy_rows_new();
+  bs_copy_add_int4(bad, 9);
+  bs_copy_add_text(bad, "v");
+  bs_copy_add_text(bad, "one column too many");
+  bs_copy_end_row(bad);
   assert_int_equal(bs_db_begin(db, err, sizeof(err)), BS_OK);
   assert_int_equal(
-      bs_copy_text_load(bad, db, "t", "id, v", "t_staging", "id int, v text", err, sizeof(err)),
+      bs_copy_rows_load(bad, db, "t", "id, v", "t_staging", "id int, v text", err, sizeof(err)),
       BS_ERR_PERMANENT);
-  assert_non_null(strstr(err, "22P02"));
-  assert_string_equal(bs_db_error_sqlstate(db), "22P02");
+  assert_non_null(strstr(err, "22P04")); /* bad_copy_file_format */
+  assert_string_equal(bs_db_error_sqlstate(db), "22P04");
   bs_db_rollback(db);
-  bs_copy_text_destroy(bad);
+  bs_copy_rows_destroy(bad);
   bs_db_destroy(db);
   bs_test_drop_db(url, name);
 }

@@ -135,8 +135,9 @@ bs_status bs_db_query_id(bs_db *db, const char *sql, size_t nparams, const bs_db
 bs_status bs_db_exec_script(bs_db *db, const char *sql, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
-/* Runs a COPY ... FROM STDIN statement and sends text[0..len) (COPY text
- * format) as its data. */
+/* Runs a COPY ... FROM STDIN statement and sends text[0..len) (in the
+ * statement's format: text, or binary as bs/db_copy.h builds) as its
+ * data. */
 bs_status bs_db_copy_in(bs_db *db, const char *copy_sql, const char *text, size_t len, char *errstr,
                         size_t errstr_size) __attribute__((warn_unused_result));
 
