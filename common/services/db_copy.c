@@ -48,7 +48,7 @@ static int reserve(bs_copy_rows *copy, size_t n) {
 }
 
 static void put(bs_copy_rows *copy, const void *bytes, size_t n) {
-  if (reserve(copy, n)) {
+  if (n && reserve(copy, n)) { /* (memcpy may not be given NULL, even for 0) */
     memcpy(copy->buf + copy->len, bytes, n);
     copy->len += n;
   }
