@@ -201,8 +201,8 @@ static bs_status get_id(json_t *data, const char *key, int64_t *out, char *errst
   int64_t id;
   /* JSON Schema counts 12.0 as an integer; so do we, for exactly
    * representable values (|x| <= 2^53). */
-  if (json_is_real(v) && json_real_value(v) == (double)(int64_t)json_real_value(v) &&
-      fabs(json_real_value(v)) <= 9007199254740992.0) {
+  if (json_is_real(v) && fabs(json_real_value(v)) <= 9007199254740992.0 &&
+      json_real_value(v) == (double)(int64_t)json_real_value(v)) { /* (the cast only in range) */
     id = (int64_t)json_real_value(v);
     /* normalized, so code reading data sees an integer */
     if (id > 0 && json_object_set_new(data, key, json_integer(id)) != 0)

@@ -78,7 +78,7 @@ void bs_stage_progress(bs_stage *stage, const bs_envelope *in, double fraction,
   stage->last_progress_ms = now;
   double f = fraction < 0 ? 0 : fraction > 1 ? 1 : fraction;
   double p = stage->progress_from + (stage->progress_to - stage->progress_from) * f;
-  bs_stage_report_job(stage, in->data, "RUNNING", p, message, NULL, NULL, NULL);
+  bs_stage_report_job(stage, in->data, "RUNNING", p, message, NULL, NULL, NULL, 0);
   /* A long message blocks the loop: keep the client's lag current (the
    * librdkafka calls and the metrics are thread-safe). */
   bs_stage_lag_update(stage);
@@ -269,7 +269,7 @@ static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char 
   int work_item = s->info && s->info->work >= 0 && (int)env.topic == s->info->work;
   if (s->def->report_jobs && !work_item)
     bs_stage_report_job(s, env.data, "RUNNING", s->progress_from,
-                        s->info ? s->info->started : s->def->name, NULL, NULL, NULL);
+                        s->info ? s->info->started : s->def->name, NULL, NULL, NULL, 0);
   bs_stage_output out;
   memset(&out, 0, sizeof(out));
   s->jobs_in_flight++;
@@ -278,8 +278,14 @@ static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char 
                    s->jobs_in_flight);
   st = s->def->handle(s->def->opaque, s, &env, &out, errstr, errstr_size);
   char message[sizeof(out.message)] = "";
+  int64_t result_id = 0;
   if (st == BS_OK) {
     done_message(s, &out, message, sizeof(message)); /* before emit_next takes out.data */
+    /* the job's result, told again in the COMPLETED job event: the tracker
+     * reads that event and this stage's output from two topics, in either
+     * order, and a completed job takes no later update */
+    if (s->info && s->info->result_key)
+      result_id = (int64_t)json_integer_value(json_object_get(out.data, s->info->result_key));
     st = record_export(s, &env, &out, errstr, errstr_size);
   }
   if (st == BS_OK) {
@@ -289,11 +295,12 @@ static bs_status process(bs_stage *s, const rd_kafka_message_t *msg, const char 
     double f = out.fraction < 0 ? 0 : out.fraction > 1 ? 1 : out.fraction;
     bs_stage_report_job(s, env.data, "RUNNING",
                         s->progress_from + (s->progress_to - s->progress_from) * f, message, NULL,
-                        NULL, NULL);
+                        NULL, NULL, 0);
   } else if (st == BS_OK && s->def->report_jobs) {
     const char *status = out.job_completed ? "COMPLETED" : s->info ? s->info->status : "RUNNING";
-    bs_stage_report_job(s, env.data, status, strcmp(status, "COMPLETED") ? s->progress_to : 1.0,
-                        message, NULL, NULL, NULL);
+    int completed = strcmp(status, "COMPLETED") == 0;
+    bs_stage_report_job(s, env.data, status, completed ? 1.0 : s->progress_to, message, NULL, NULL,
+                        NULL, completed ? result_id : 0);
   }
   s->jobs_in_flight--;
   if (s->metrics)
@@ -398,7 +405,7 @@ static void handle_message(bs_stage *s, rd_kafka_message_t *msg) {
       char ignored[256];
       if (bs_envelope_decode(msg->payload, msg->len, BS_TOPIC_ANY, &env, ignored,
                              sizeof(ignored)) == BS_OK) {
-        bs_stage_report_job(s, env.data, "RUNNING", s->progress_from, msgtext, NULL, NULL, NULL);
+        bs_stage_report_job(s, env.data, "RUNNING", s->progress_from, msgtext, NULL, NULL, NULL, 0);
         bs_envelope_clear(&env);
       }
     }

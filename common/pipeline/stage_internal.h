@@ -40,10 +40,12 @@ struct bs_stage {
 extern volatile sig_atomic_t bs_stage_stop_requested;
 
 /* Publishes a job event (RUNNING/FAILED/...) for the job of `in` (or of
- * the leniently parsed `data` when `in` could not be decoded). */
+ * the leniently parsed `data` when `in` could not be decoded). result_id:
+ * the job's result, for the COMPLETED event of the stage that ends the
+ * job (data.result_id; 0: none). */
 void bs_stage_report_job(bs_stage *s, const json_t *data, const char *status, double progress,
                          const char *message, const char *error_class, const char *error_message,
-                         const rd_kafka_message_t *origin);
+                         const rd_kafka_message_t *origin, int64_t result_id);
 
 /* Dead-letters msg (original bytes + origin headers), records it in
  * dead_letters, and reports the job FAILED (not when s->unproven: an

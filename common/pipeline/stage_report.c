@@ -26,7 +26,7 @@ static json_t *common_ids(const json_t *data) {
 
 void bs_stage_report_job(bs_stage *s, const json_t *data, const char *status, double progress,
                          const char *message, const char *error_class, const char *error_message,
-                         const rd_kafka_message_t *origin) {
+                         const rd_kafka_message_t *origin, int64_t result_id) {
   if (!s->def->report_jobs || !data || !json_is_string(json_object_get(data, "job_id")))
     return;
   json_t *ev_data = common_ids(data);
@@ -39,6 +39,8 @@ void bs_stage_report_job(bs_stage *s, const json_t *data, const char *status, do
                                 : progress > 1 ? 1
                                                : progress));
   json_object_set_new(ev_data, "message", json_stringn(message, strnlen(message, 4000)));
+  if (result_id > 0)
+    json_object_set_new(ev_data, "result_id", json_integer((json_int_t)result_id));
   if (error_class) {
     json_t *err = json_object();
     json_object_set_new(err, "class", json_string(error_class));
@@ -91,7 +93,7 @@ bs_status bs_stage_dead_letter(bs_stage *s, const rd_kafka_message_t *msg, bs_st
   json_t *data = root ? json_object_get(root, "data") : NULL;
   const char *job_id = data ? json_string_value(json_object_get(data, "job_id")) : NULL;
   if (data && json_is_object(data) && !s->unproven)
-    bs_stage_report_job(s, data, "FAILED", 0, "failed", error_class, error_message, msg);
+    bs_stage_report_job(s, data, "FAILED", 0, "failed", error_class, error_message, msg, 0);
 
   /* And the table, for operators (best effort: the topic has it too). */
   char *key = msg->key ? strndup(msg->key, msg->key_len) : NULL;

@@ -88,6 +88,12 @@ static bs_status update_of(const bs_envelope *in, bs_job_update *u, char *messag
   }
   u->status = (bs_job_status)st;
   u->progress = json_number_value(json_object_get(d, "progress"));
+  /* the result of the stage that completed the job, which that stage's
+   * own output (read from another topic) may bring only after this event:
+   * too late for a completed job */
+  json_t *result = json_object_get(d, "result_id");
+  if (u->status == BS_JOB_COMPLETED && json_is_integer(result) && json_integer_value(result) > 0)
+    u->result_id = (int64_t)json_integer_value(result);
   snprintf(message, size, "%s", str_or(json_object_get(d, "message"), ""));
   json_t *err = json_object_get(d, "error");
   if (json_is_object(err)) {

@@ -139,6 +139,33 @@ def test_job_follows_the_pipeline(tracker):
     assert times == "t"
 
 
+def test_completed_event_carries_the_result(tracker):
+    """The stage that ends a job says its result in the COMPLETED job event
+    too: the tracker may read that event before the stage's own output (two
+    topics), and a completed job takes no later update."""
+    ctx = tracker
+    job = str(uuid.uuid4())
+    base = ids(ctx, job, 102)
+    make_job(ctx, job)
+    send(ctx, "job-events", {**base, "status": "COMPLETED", "stage": "category", "progress": 1,
+                             "message": "completed: 7 categories", "error": None,
+                             "result_id": 9})
+    row = wait_for(lambda: (r := job_row(ctx["url"], job)) and r[0] == "COMPLETED" and r,
+                   what="COMPLETED")
+    assert row[4] == "9"
+    # the output, read after: changes nothing
+    late = {**example_data("category-done"), **base, "prefilter_result_id": 5,
+            "bmd_result_id": 11, "category_result_id": 3, "num_categories": 7}
+    send(ctx, "category-done", late)
+    marker = str(uuid.uuid4())
+    make_job(ctx, marker)
+    send(ctx, "job-events", {**ids(ctx, marker, 102), "status": "RUNNING", "stage": "bmd",
+                             "progress": 0.5, "message": "after", "error": None})
+    wait_for(lambda: job_row(ctx["url"], marker)[0] == "RUNNING", what="the marker")
+    time.sleep(1)
+    assert job_row(ctx["url"], job)[4] == "9"
+
+
 def test_failure_is_recorded_and_poison_is_dead_lettered(tracker):
     ctx = tracker
     job = str(uuid.uuid4())
